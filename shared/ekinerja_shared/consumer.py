@@ -1,0 +1,234 @@
+"""Idempotent event consumption with quarantine.
+
+A FastStream subscriber stays thin: it hands the raw ``KafkaMessage`` to
+``EventConsumer.handle`` (or a batch to ``handle_batch``) with the function that applies the
+event to the service's state. Here:
+
+- the payload is decoded into a contract; undecodable input is stored in the quarantine
+  table with its raw bytes and the reason, and acknowledged (the rest of the stream goes on);
+- an event already applied by this consumer (same ``event_id``) is skipped; the inbox row
+  and the state change are written in one transaction;
+- ``PoisonEvent`` raised by the apply function quarantines the event (a business rule says
+  it can never apply); any other exception propagates so FastStream nacks and the record is
+  consumed again (transient faults such as a database restart). A record that keeps failing
+  ``max_attempts`` times is quarantined so that one bad record cannot block a partition.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from faststream.kafka import KafkaMessage
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .db import insert_ignore
+from .events import Event, parse_event
+from .metrics import CommonMetrics
+from .timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class PoisonEvent(Exception):
+    """Raised by an apply function: this event can never be applied; quarantine it."""
+
+
+Apply = Callable[[AsyncSession, Event], Awaitable[None]]
+ApplyBatch = Callable[[AsyncSession, list[Event]], Awaitable[None]]
+
+
+def _record_context(msg: KafkaMessage) -> dict[str, Any]:
+    raw = msg.raw_message
+    records = raw if isinstance(raw, tuple) else (raw,)
+    rec = records[0]
+    return {"topic": rec.topic, "partition": rec.partition, "offset": rec.offset}
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        name: str,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        inbox_model: type[Any],
+        quarantine_model: type[Any],
+        metrics: CommonMetrics,
+        *,
+        max_attempts: int = 5,
+    ) -> None:
+        self.name = name
+        self._sessionmaker = sessionmaker
+        self._inbox = inbox_model
+        self._quarantine = quarantine_model
+        self._metrics = metrics
+        self._max_attempts = max_attempts
+        self._failures: dict[tuple[str, int, int], int] = {}
+
+    async def quarantine(
+        self, raw: bytes | str, reason: str, context: dict[str, Any], tenant_id: str | None = None
+    ) -> None:
+        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        source = f"kafka:{context.get('topic', '?')}"
+        async with self._sessionmaker() as session, session.begin():
+            session.add(
+                self._quarantine(
+                    source=source,
+                    tenant_id=tenant_id,
+                    raw=text,
+                    reason=reason[:4000],
+                    context={**context, "consumer": self.name},
+                    received_at=utcnow(),
+                )
+            )
+        self._metrics.quarantined.labels(source).inc()
+        log.warning("%s: quarantined record %s: %s", self.name, context, reason[:300])
+
+    def _decode(self, body: bytes) -> Event | str:
+        try:
+            return parse_event(body)
+        except ValidationError as exc:
+            return f"invalid event: {exc.errors(include_url=False)!r}"[:4000]
+        except (UnicodeDecodeError, ValueError) as exc:
+            return f"undecodable payload: {exc}"
+
+    async def handle(
+        self, msg: KafkaMessage, apply: Apply, accept: tuple[type[Event], ...]
+    ) -> str:
+        """Apply one record; returns the outcome (applied, duplicate, ignored, quarantined)."""
+        context = _record_context(msg)
+        decoded = self._decode(msg.body)
+        if isinstance(decoded, str):
+            await self.quarantine(msg.body, decoded, context)
+            return self._count("?", "quarantined")
+        event = decoded
+        if not isinstance(event, accept):
+            return self._count(event.event_type, "ignored")
+        key = (context["topic"], context["partition"], context["offset"])
+        try:
+            async with self._sessionmaker() as session, session.begin():
+                fresh = await insert_ignore(
+                    session, self._inbox, {"consumer": self.name, "event_id": event.event_id,
+                                           "processed_at": utcnow()}
+                )
+                if not fresh:
+                    return self._count(event.event_type, "duplicate")
+                await apply(session, event)
+        except PoisonEvent as exc:
+            await self.quarantine(msg.body, str(exc), context, event.tenant_id)
+            return self._count(event.event_type, "quarantined")
+        except Exception as exc:
+            attempts = self._failures.get(key, 0) + 1
+            self._failures[key] = attempts
+            if attempts >= self._max_attempts:
+                self._failures.pop(key, None)
+                await self.quarantine(
+                    msg.body, f"failed {attempts} times: {exc!r}", context, event.tenant_id
+                )
+                return self._count(event.event_type, "quarantined")
+            log.warning("%s: attempt %d on %s failed: %r", self.name, attempts, key, exc)
+            raise
+        self._failures.pop(key, None)
+        self._metrics.event_lag.labels(self.name).observe(
+            max(0.0, (utcnow() - event.occurred_at).total_seconds())
+        )
+        return self._count(event.event_type, "applied")
+
+    async def handle_batch(
+        self, messages: Sequence[KafkaMessage] | Sequence[Any], apply_batch: ApplyBatch,
+        accept: tuple[type[Event], ...], *, bodies: Sequence[bytes] | None = None,
+        contexts: Sequence[dict[str, Any]] | None = None,
+    ) -> dict[str, int]:
+        """Apply a batch in one transaction: bad records are quarantined, duplicates (by
+        inbox or within the batch) skipped, the rest passed to ``apply_batch`` in order.
+        If the batch transaction fails, the records are applied one by one so that a single
+        poison event cannot hold back the others."""
+        outcome = {"applied": 0, "duplicate": 0, "ignored": 0, "quarantined": 0}
+        if bodies is None:
+            bodies = [m.body for m in messages]
+        if contexts is None:
+            contexts = [_record_context(m) for m in messages]
+        events: list[Event] = []
+        raw_of: dict[Any, tuple[bytes, dict[str, Any]]] = {}
+        seen: set[Any] = set()
+        for body, ctx in zip(bodies, contexts, strict=True):
+            decoded = self._decode(body)
+            if isinstance(decoded, str):
+                await self.quarantine(body, decoded, ctx)
+                outcome["quarantined"] += 1
+                continue
+            if not isinstance(decoded, accept):
+                outcome["ignored"] += 1
+                continue
+            if decoded.event_id in seen:
+                outcome["duplicate"] += 1
+                continue
+            seen.add(decoded.event_id)
+            events.append(decoded)
+            raw_of[decoded.event_id] = (body, ctx)
+        if not events:
+            return outcome
+        try:
+            async with self._sessionmaker() as session, session.begin():
+                done = set(
+                    (
+                        await session.scalars(
+                            select(self._inbox.event_id).where(
+                                self._inbox.consumer == self.name,
+                                self._inbox.event_id.in_([e.event_id for e in events]),
+                            )
+                        )
+                    ).all()
+                )
+                fresh = [e for e in events if e.event_id not in done]
+                outcome["duplicate"] += len(events) - len(fresh)
+                if fresh:
+                    now = utcnow()
+                    await insert_ignore(
+                        session,
+                        self._inbox,
+                        [{"consumer": self.name, "event_id": e.event_id, "processed_at": now}
+                         for e in fresh],
+                    )
+                    await apply_batch(session, fresh)
+                outcome["applied"] += len(fresh)
+        except Exception:
+            log.warning("%s: batch of %d failed; applying one by one", self.name, len(events),
+                        exc_info=True)
+            outcome["duplicate"] = 0
+            outcome["applied"] = 0
+            for e in events:
+                body, ctx = raw_of[e.event_id]
+                result = await self._apply_one(e, body, ctx, apply_batch)
+                outcome[result] += 1
+        for e in events:
+            self._metrics.event_lag.labels(self.name).observe(
+                max(0.0, (utcnow() - e.occurred_at).total_seconds())
+            )
+        for k, v in outcome.items():
+            if v:
+                self._metrics.events_consumed.labels(self.name, "batch", k).inc(v)
+        return outcome
+
+    async def _apply_one(
+        self, event: Event, body: bytes, ctx: dict[str, Any], apply_batch: ApplyBatch
+    ) -> str:
+        try:
+            async with self._sessionmaker() as session, session.begin():
+                fresh = await insert_ignore(
+                    session, self._inbox,
+                    {"consumer": self.name, "event_id": event.event_id, "processed_at": utcnow()},
+                )
+                if not fresh:
+                    return "duplicate"
+                await apply_batch(session, [event])
+            return "applied"
+        except PoisonEvent as exc:
+            await self.quarantine(body, str(exc), ctx, event.tenant_id)
+            return "quarantined"
+
+    def _count(self, event_type: str, outcome: str) -> str:
+        self._metrics.events_consumed.labels(self.name, event_type, outcome).inc()
+        return outcome

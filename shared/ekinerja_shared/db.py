@@ -1,0 +1,195 @@
+"""Database plumbing shared by the services: engine and session factory (PostgreSQL via
+asyncpg, SQLite via aiosqlite for the local run), an aware-datetime column type, the
+outbox / processed-events / quarantine table mixins, and portable upserts.
+
+Each service declares its own ``DeclarativeBase`` and its own tables; nothing here reads
+another service's database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    Uuid,
+    event,
+    text,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+
+from .timeutil import utcnow
+
+BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class AwareDateTime(TypeDecorator[dt.datetime]):
+    """Stores instants in UTC and always returns timezone-aware datetimes (SQLite keeps no
+    zone; PostgreSQL ``timestamptz`` does)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: times must be timezone-aware")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_async_engine(
+        url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # A Session subclass of its own, so that the outbox relay of this service can listen for
+    # commits of this service's sessions only.
+    session_cls = type("ServiceSession", (Session,), {})
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_cls)
+
+
+# --- table mixins ------------------------------------------------------------------------
+
+
+class OutboxMixin:
+    """Events staged in the same transaction as the state change they describe; the
+    relay publishes them to Kafka and stamps ``published_at``."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str] = mapped_column(String(128))
+    key: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        return (
+            Index(
+                "ix_outbox_pending",
+                "id",
+                postgresql_where=text("published_at IS NULL"),
+                sqlite_where=text("published_at IS NULL"),
+            ),
+        )
+
+
+class ProcessedEventMixin:
+    """The inbox: which events a consumer has applied (idempotency by ``event_id``)."""
+
+    __tablename__ = "processed_events"
+
+    consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    processed_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class QuarantineMixin:
+    """Input that could not be applied, kept with its raw payload and the reason."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(128), index=True)
+    tenant_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    raw: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    received_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+# --- portable upserts --------------------------------------------------------------------
+
+
+def _insert_for(session: AsyncSession, model: Any) -> Any:
+    name = session.bind.dialect.name if session.bind is not None else "postgresql"
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    return insert(model)
+
+
+async def insert_ignore(
+    session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]] | dict[str, Any]
+) -> int:
+    """``INSERT ... ON CONFLICT DO NOTHING``; returns how many rows were inserted."""
+    rows = [rows] if isinstance(rows, dict) else list(rows)
+    if not rows:
+        return 0
+    stmt = _insert_for(session, model).values(rows).on_conflict_do_nothing()
+    result = await session.execute(stmt)
+    return int(result.rowcount or 0)
+
+
+async def upsert(
+    session: AsyncSession,
+    model: Any,
+    rows: Sequence[dict[str, Any]] | dict[str, Any],
+    *,
+    index_elements: Iterable[str],
+    update: Iterable[str] | None = None,
+    where: Any = None,
+) -> int:
+    """``INSERT ... ON CONFLICT (index_elements) DO UPDATE SET update...`` (all non-key
+    columns given when ``update`` is None). ``where`` guards the update, e.g. only a higher
+    revision replaces a lower one."""
+    rows = [rows] if isinstance(rows, dict) else list(rows)
+    if not rows:
+        return 0
+    keys = list(index_elements)
+    stmt = _insert_for(session, model).values(rows)
+    cols = list(update) if update is not None else [c for c in rows[0] if c not in keys]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={c: stmt.excluded[c] for c in cols}, where=where
+    )
+    result = await session.execute(stmt)
+    return int(result.rowcount or 0)

@@ -1,0 +1,217 @@
+"""Versioned event contracts shared by every service.
+
+Every event carries ``event_id`` (the idempotency key of consumers), ``tenant_id``,
+``occurred_at`` (timezone-aware), ``event_type`` and ``schema_version``. Events are
+serialised as JSON; the Kafka key of every event is ``<tenant>:<nip>`` (see ``event_key``)
+so that all facts of one employee land in one partition, in order.
+
+Compatibility rule: a new field is added with a default (consumers ignore unknown
+fields); a breaking change gets a new ``schema_version`` and a new topic version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+NIP = Annotated[str, Field(min_length=1, max_length=32, description="Employee NIP")]
+Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=3)]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Event(BaseModel):
+    """Base of every event on the bus."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    topic_group: ClassVar[str]
+
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    event_type: str
+    schema_version: int = 1
+    tenant_id: Annotated[str, Field(min_length=1, max_length=64)]
+    occurred_at: AwareDatetime = Field(default_factory=utcnow)
+
+    def key(self) -> str:
+        return event_key(self.tenant_id, getattr(self, "nip", None))
+
+
+def event_key(tenant_id: str, nip: str | None) -> str:
+    """The Kafka key: ``<tenant>:<nip>``; tenant-wide events use ``<tenant>:*``."""
+    return f"{tenant_id}:{nip if nip else '*'}"
+
+
+# --- directory (owned by the gateway) ---------------------------------------------------
+
+
+class TenantUpserted(Event):
+    """A regency/city (kabupaten/kota) registered or changed."""
+
+    topic_group: ClassVar[str] = "directory"
+    event_type: Literal["directory.tenant.upserted"] = "directory.tenant.upserted"
+    name: str
+    timezone: str = Field(description="IANA zone, e.g. Asia/Jakarta (WIB), Asia/Makassar (WITA)")
+    policy_preset: str = Field(description="Scoring policy preset name, e.g. cilegon, kinerja60_disiplin40")
+
+
+class EmployeeUpserted(Event):
+    """An employee of the roster created or changed (full state, not a diff)."""
+
+    topic_group: ClassVar[str] = "directory"
+    event_type: Literal["directory.employee.upserted"] = "directory.employee.upserted"
+    nip: NIP
+    name: str
+    unit_id: str
+    unit_name: str = ""
+    position: str = ""
+    supervisor_nip: str | None = None
+    tpp_base: Decimal = Field(ge=0, description="Monthly TPP base of the position, rupiah")
+    employment_type: Literal["PNS", "CPNS", "PPPK"] = "PNS"
+    device_pin: str | None = Field(default=None, description="PIN enrolled on fingerprint devices")
+    active: bool = True
+    effective_from: dt.date | None = Field(
+        default=None, description="Date from which this state (e.g. a new supervisor) applies"
+    )
+
+
+# --- attendance ---------------------------------------------------------------------------
+
+
+class PunchRecorded(Event):
+    """One fingerprint/face punch accepted from a device (recorded once)."""
+
+    topic_group: ClassVar[str] = "attendance.punches"
+    event_type: Literal["attendance.punch.recorded"] = "attendance.punch.recorded"
+    nip: NIP
+    device_sn: str
+    pin: str
+    punched_at: AwareDatetime
+    local_time: dt.datetime = Field(description="Device wall-clock time as sent (no zone)")
+    status_code: int = 0
+    verify_type: int = 0
+
+
+class AttendanceDayEvaluated(Event):
+    """The verdict on one employee's working day. A later revision replaces an earlier one
+    (consumers keep the highest ``revision`` per ``(tenant_id, nip, work_date)``)."""
+
+    topic_group: ClassVar[str] = "attendance.days"
+    event_type: Literal["attendance.day.evaluated"] = "attendance.day.evaluated"
+    nip: NIP
+    work_date: dt.date
+    revision: int = Field(ge=1)
+    is_working_day: bool = True
+    status: Literal["present", "absent", "leave", "holiday", "off", "incomplete"] = "present"
+    arrival: AwareDatetime | None = None
+    departure: AwareDatetime | None = None
+    late_minutes: int = Field(default=0, ge=0)
+    early_minutes: int = Field(default=0, ge=0)
+    tl_code: str | None = None
+    psw_code: str | None = None
+    absence_code: str | None = Field(default=None, description="TK, or a leave code")
+    apel_attended: bool | None = None
+    deduction_pct: Decimal = Field(default=Decimal("0"), ge=0, le=100)
+
+
+# --- activity -------------------------------------------------------------------------------
+
+
+class _EntryEvent(Event):
+    topic_group: ClassVar[str] = "activity.entries"
+    entry_id: uuid.UUID
+    nip: NIP
+    work_date: dt.date
+    minutes: int = Field(ge=0, le=24 * 60)
+    version: int = Field(ge=1, description="Entry version; higher replaces lower")
+    actor_nip: str | None = None
+
+
+class ActivityEntryApproved(_EntryEvent):
+    event_type: Literal["activity.entry.approved"] = "activity.entry.approved"
+    description: str = ""
+
+
+class ActivityEntryRejected(_EntryEvent):
+    event_type: Literal["activity.entry.rejected"] = "activity.entry.rejected"
+    reason: str = ""
+
+
+class ActivityEntryRevoked(_EntryEvent):
+    """An approved entry taken back (e.g. by the regency's verifier): its minutes no
+    longer count."""
+
+    event_type: Literal["activity.entry.revoked"] = "activity.entry.revoked"
+    reason: str = ""
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+class ScoreComponent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    name: str
+    weight: Decimal
+    value_pct: Decimal
+
+
+class ScoreUpdated(Event):
+    """The running monthly score of one employee after a fact changed it."""
+
+    topic_group: ClassVar[str] = "scoring.scores"
+    event_type: Literal["scoring.score.updated"] = "scoring.score.updated"
+    nip: NIP
+    period: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")]
+    components: list[ScoreComponent]
+    final_pct: Decimal
+    tpp_base: Decimal = Decimal("0")
+    tpp_amount: Decimal = Decimal("0")
+    version: int = Field(ge=1)
+    cause_event_id: uuid.UUID | None = None
+    cause_type: str | None = None
+
+
+AnyEvent = Annotated[
+    Union[
+        TenantUpserted,
+        EmployeeUpserted,
+        PunchRecorded,
+        AttendanceDayEvaluated,
+        ActivityEntryApproved,
+        ActivityEntryRejected,
+        ActivityEntryRevoked,
+        ScoreUpdated,
+    ],
+    Field(discriminator="event_type"),
+]
+
+_any_event: TypeAdapter[Any] = TypeAdapter(AnyEvent)
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.model_fields["event_type"].default: cls
+    for cls in (
+        TenantUpserted,
+        EmployeeUpserted,
+        PunchRecorded,
+        AttendanceDayEvaluated,
+        ActivityEntryApproved,
+        ActivityEntryRejected,
+        ActivityEntryRevoked,
+        ScoreUpdated,
+    )
+}
+
+
+def parse_event(raw: bytes | str) -> Event:
+    """Decode any event from its JSON form; raises ``pydantic.ValidationError``."""
+    return _any_event.validate_json(raw)
+
+
+def dump_event(event: Event) -> bytes:
+    return event.model_dump_json().encode()

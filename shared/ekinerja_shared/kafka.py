@@ -1,0 +1,40 @@
+"""Kafka broker factory (FastStream over aiokafka) with the project's defaults: an
+idempotent producer with ``acks=all``, no topic auto-creation, Prometheus middleware."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+
+from .metrics import CommonMetrics
+from .settings import ServiceSettings
+
+
+def make_broker(settings: ServiceSettings, metrics: CommonMetrics, **kwargs: Any) -> KafkaBroker:
+    return KafkaBroker(
+        settings.kafka_bootstrap,
+        client_id=f"ekinerja-{settings.service_name}",
+        acks="all",
+        enable_idempotence=True,
+        allow_auto_create_topics=False,
+        linger_ms=5,
+        request_timeout_ms=30_000,
+        middlewares=[
+            KafkaPrometheusMiddleware(registry=metrics.registry, app_name=settings.service_name)
+        ],
+        description=f"e-Kinerja {settings.service_name} service",
+        **kwargs,
+    )
+
+
+def subscriber_defaults(settings: ServiceSettings, purpose: str) -> dict[str, Any]:
+    """Consumer settings every durable subscriber uses: its own group, from the earliest
+    offset, offsets committed only after the handler succeeded."""
+    return {
+        "group_id": f"ekinerja-{settings.service_name}-{purpose}",
+        "auto_offset_reset": "earliest",
+        "ack_policy": AckPolicy.NACK_ON_ERROR,
+    }

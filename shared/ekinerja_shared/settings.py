@@ -1,0 +1,26 @@
+"""Typed settings shared by every service (pydantic-settings).
+
+Each process reads its own environment: ``EK_DATABASE_URL``, ``EK_KAFKA_BOOTSTRAP``,
+``EK_HTTP_PORT`` ... A service subclasses ``ServiceSettings`` with its defaults and its own
+fields; the same variables are used by the local runner (Procfile) and docker-compose.yml.
+"""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EK_", extra="ignore")
+
+    service_name: str = "service"
+    database_url: str = "sqlite+aiosqlite:///.run/service.db"
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    migrate_on_start: bool = True
+    outbox_poll_interval_s: float = 0.5
+    outbox_batch_size: int = 500
+    consumer_max_attempts: int = 5
+    log_level: str = "INFO"
+    admin_token: str | None = None

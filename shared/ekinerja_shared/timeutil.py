@@ -1,0 +1,41 @@
+"""Time zones of Indonesian regencies. Devices send local wall-clock time without a zone;
+a tenant's (or device's) zone turns it into an aware instant."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ZONE_ALIASES = {
+    "WIB": "Asia/Jakarta",  # UTC+7
+    "WITA": "Asia/Makassar",  # UTC+8
+    "WIT": "Asia/Jayapura",  # UTC+9
+}
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    """``WIB``/``WITA``/``WIT`` or any IANA name; raises ``ValueError`` if unknown."""
+    try:
+        return ZoneInfo(ZONE_ALIASES.get(name.upper(), name))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r}") from exc
+
+
+def canonical_zone(name: str) -> str:
+    return ZONE_ALIASES.get(name.upper(), zone(name).key)
+
+
+def localize(naive: dt.datetime, tz: str) -> dt.datetime:
+    if naive.tzinfo is not None:
+        raise ValueError("expected a naive local time")
+    return naive.replace(tzinfo=zone(tz))
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def period_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
