@@ -120,6 +120,24 @@ class AttendanceDayEvaluated(Event):
     deduction_pct: Decimal = Field(default=Decimal("0"), ge=0, le=100)
 
 
+class EffectiveDaysPublished(Event):
+    """Effective working days of a month (hari kerja efektif) under the attendance
+    calendar: the tenant default when ``nip`` is None, else one employee's own schedule
+    (shift workers, 6-day units). Scoring turns it into effective minutes. A higher
+    ``revision`` replaces a lower one for the same (tenant, period, nip)."""
+
+    topic_group: ClassVar[str] = "attendance.calendar"
+    event_type: Literal["attendance.effective_days.published"] = (
+        "attendance.effective_days.published"
+    )
+    period: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")]
+    nip: str | None = None
+    unit_id: str | None = None
+    effective_days: Decimal = Field(ge=0, le=31)
+    working_dates: list[dt.date] = Field(default_factory=list)
+    revision: int = Field(ge=1)
+
+
 # --- activity -------------------------------------------------------------------------------
 
 
@@ -177,35 +195,59 @@ class ScoreUpdated(Event):
     cause_type: str | None = None
 
 
+class PeriodClosed(Event):
+    """A tenant's month is closed: scores are frozen and TPP figures final."""
+
+    topic_group: ClassVar[str] = "scoring.periods"
+    event_type: Literal["scoring.period.closed"] = "scoring.period.closed"
+    period: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")]
+    closed_by: str = ""
+
+
+class PeriodReopened(Event):
+    """A closed month explicitly reopened (recorded with who and why)."""
+
+    topic_group: ClassVar[str] = "scoring.periods"
+    event_type: Literal["scoring.period.reopened"] = "scoring.period.reopened"
+    period: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")]
+    reopened_by: str = ""
+    reason: str = ""
+
+
+_ALL = (
+    TenantUpserted,
+    EmployeeUpserted,
+    PunchRecorded,
+    AttendanceDayEvaluated,
+    EffectiveDaysPublished,
+    ActivityEntryApproved,
+    ActivityEntryRejected,
+    ActivityEntryRevoked,
+    ScoreUpdated,
+    PeriodClosed,
+    PeriodReopened,
+)
+
 AnyEvent = Annotated[
     Union[
         TenantUpserted,
         EmployeeUpserted,
         PunchRecorded,
         AttendanceDayEvaluated,
+        EffectiveDaysPublished,
         ActivityEntryApproved,
         ActivityEntryRejected,
         ActivityEntryRevoked,
         ScoreUpdated,
+        PeriodClosed,
+        PeriodReopened,
     ],
     Field(discriminator="event_type"),
 ]
 
 _any_event: TypeAdapter[Any] = TypeAdapter(AnyEvent)
 
-EVENT_TYPES: dict[str, type[Event]] = {
-    cls.model_fields["event_type"].default: cls
-    for cls in (
-        TenantUpserted,
-        EmployeeUpserted,
-        PunchRecorded,
-        AttendanceDayEvaluated,
-        ActivityEntryApproved,
-        ActivityEntryRejected,
-        ActivityEntryRevoked,
-        ScoreUpdated,
-    )
-}
+EVENT_TYPES: dict[str, type[Event]] = {cls.model_fields["event_type"].default: cls for cls in _ALL}
 
 
 def parse_event(raw: bytes | str) -> Event:

@@ -34,7 +34,7 @@ def subscriber_defaults(settings: ServiceSettings, purpose: str) -> dict[str, An
     """Consumer settings every durable subscriber uses: its own group, from the earliest
     offset, offsets committed only after the handler succeeded."""
     return {
-        "group_id": f"ekinerja-{settings.service_name}-{purpose}",
+        "group_id": f"{settings.consumer_group_prefix}-{settings.service_name}-{purpose}",
         "auto_offset_reset": "earliest",
         "ack_policy": AckPolicy.NACK_ON_ERROR,
     }

@@ -16,6 +16,7 @@ class ServiceSettings(BaseSettings):
     service_name: str = "service"
     database_url: str = "sqlite+aiosqlite:///.run/service.db"
     kafka_bootstrap: str = "127.0.0.1:9092"
+    consumer_group_prefix: str = "ekinerja"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     migrate_on_start: bool = True

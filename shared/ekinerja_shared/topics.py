@@ -42,22 +42,31 @@ ATTENDANCE_DAYS = Topic(
 ACTIVITY_ENTRIES = Topic(
     "ekinerja.activity.entries.v1", 6, "Activity entry decisions (activity)", _FOREVER
 )
+ATTENDANCE_CALENDAR = Topic(
+    "ekinerja.attendance.calendar.v1", 6, "Effective working days per month (attendance)",
+    _FOREVER,
+)
 SCORES = Topic("ekinerja.scoring.scores.v1", 6, "Running monthly scores (scoring)")
+PERIODS = Topic("ekinerja.scoring.periods.v1", 3, "Month close and reopen (scoring)", _FOREVER)
 
 ALL_TOPICS: tuple[Topic, ...] = (
     DIRECTORY,
     ATTENDANCE_PUNCHES,
     ATTENDANCE_DAYS,
+    ATTENDANCE_CALENDAR,
     ACTIVITY_ENTRIES,
     SCORES,
+    PERIODS,
 )
 
 _BY_GROUP = {
     "directory": DIRECTORY,
     "attendance.punches": ATTENDANCE_PUNCHES,
     "attendance.days": ATTENDANCE_DAYS,
+    "attendance.calendar": ATTENDANCE_CALENDAR,
     "activity.entries": ACTIVITY_ENTRIES,
     "scoring.scores": SCORES,
+    "scoring.periods": PERIODS,
 }
 
 

@@ -1,0 +1,99 @@
+"""Run a service app in-process (real lifespan: migrations, Kafka broker, outbox relay)
+and talk to it through httpx; publish and observe events on the real Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from asgi_lifespan import LifespanManager
+
+from ekinerja_shared.events import Event, dump_event, parse_event
+from ekinerja_shared.topics import topic_for
+
+T = TypeVar("T")
+
+
+@contextlib.asynccontextmanager
+async def running_app(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with LifespanManager(app, startup_timeout=90, shutdown_timeout=30):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 30.0,
+                     interval: float = 0.2) -> T:
+    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+async def publish(bootstrap: str, *events: Event) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for e in events:
+            await producer.send_and_wait(topic_for(e).name, dump_event(e), key=e.key().encode())
+    finally:
+        await producer.stop()
+
+
+async def publish_raw(bootstrap: str, topic: str, payload: bytes, key: bytes) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, payload, key=key)
+    finally:
+        await producer.stop()
+
+
+class EventProbe:
+    """Reads a topic from the beginning (no group) and keeps the events of one tenant."""
+
+    def __init__(self, bootstrap: str, topic: str, tenant_id: str) -> None:
+        self._consumer = AIOKafkaConsumer(
+            topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+            enable_auto_commit=False, group_id=None,
+        )
+        self._tenant = tenant_id
+        self.events: list[Event] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> "EventProbe":
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._consumer.stop()
+
+    async def _run(self) -> None:
+        async for record in self._consumer:
+            try:
+                event = parse_event(record.value)
+            except Exception:  # noqa: BLE001 - other tests' garbage
+                continue
+            if event.tenant_id == self._tenant:
+                self.events.append(event)
+
+    async def wait_for(self, predicate: Callable[[Event], bool], timeout: float = 30.0) -> Event:
+        async def check() -> Event | None:
+            return next((e for e in self.events if predicate(e)), None)
+
+        return await eventually(check, timeout)
