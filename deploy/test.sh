@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `make test`: sets up what a fresh machine lacks (Python packages, Kafka jars, PostgreSQL
+# 15), starts a throw-away Kafka (own port and data dir) and fresh test databases, runs
+# pytest, and leaves nothing running. Arguments go to pytest.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+export EK_RUN_DIR="$ROOT/.run/test"
+export KAFKA_PORT="${EK_TEST_KAFKA_PORT:-19092}"
+export KAFKA_CONTROLLER_PORT="${EK_TEST_KAFKA_CONTROLLER_PORT:-19093}"
+SERVICES=(attendance activity scoring gateway)
+
+cleanup() {
+  local rc=$?
+  echo "[test] cleaning up"
+  bash deploy/kafka/kafka.sh stop || true
+  bash deploy/postgres/pg.sh stop || true
+  exit $rc
+}
+trap cleanup EXIT INT TERM
+
+bash deploy/bootstrap.sh
+bash deploy/postgres/pg.sh ensure
+bash deploy/postgres/pg.sh drop-dbs _test
+bash deploy/postgres/pg.sh create-dbs _test
+bash deploy/kafka/kafka.sh reset
+bash deploy/kafka/kafka.sh start
+
+export EK_TEST_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+for svc in "${SERVICES[@]}"; do
+  var="EK_TEST_PG_${svc^^}_URL"
+  export "$var"="$(bash deploy/postgres/pg.sh url "$svc" _test)"
+done
+.venv/bin/python -m ekinerja_shared.topics --bootstrap "$EK_TEST_KAFKA_BOOTSTRAP"
+
+echo "[test] running pytest"
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,152 @@
+"""The shared plumbing on the real Kafka: the outbox relay publishes what committed (and
+nothing that rolled back), in order per key; the consumer applies each event once,
+quarantines garbage with its raw payload and goes on with the rest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from faststream.kafka import KafkaMessage
+from sqlalchemy import String, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ekinerja_shared import events as ev
+from ekinerja_shared.consumer import PoisonEvent
+from ekinerja_shared.db import OutboxMixin, ProcessedEventMixin, QuarantineMixin
+from ekinerja_shared.kafka import subscriber_defaults
+from ekinerja_shared.outbox import stage
+from ekinerja_shared.service import build_runtime
+from ekinerja_shared.settings import ServiceSettings
+from ekinerja_shared.topics import PERIODS
+from tests.support.apps import EventProbe, eventually, publish, publish_raw
+
+pytestmark = pytest.mark.integration
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Outbox(OutboxMixin, Base):
+    pass
+
+
+class Inbox(ProcessedEventMixin, Base):
+    pass
+
+
+class Quarantine(QuarantineMixin, Base):
+    pass
+
+
+class ClosedPeriod(Base):
+    __tablename__ = "closed_periods"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    times_applied: Mapped[int] = mapped_column(default=0)
+
+
+@pytest.fixture
+async def runtime(tmp_path, kafka_bootstrap, group_prefix):
+    settings = ServiceSettings(
+        service_name="plumbing", database_url=f"sqlite+aiosqlite:///{tmp_path}/p.db",
+        kafka_bootstrap=kafka_bootstrap, consumer_group_prefix=group_prefix,
+        outbox_poll_interval_s=0.2,
+    )
+    rt = build_runtime(settings, inbox_model=Inbox, quarantine_model=Quarantine,
+                       outbox_model=Outbox)
+    async with rt.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    yield rt
+    await rt.engine.dispose()
+
+
+async def test_relay_publishes_committed_events_in_order_and_skips_rollbacks(
+    runtime, kafka_bootstrap, tenant_id
+):
+    periods = [f"2025-{m:02d}" for m in range(1, 13)]
+    async with runtime.sessionmaker() as s, s.begin():
+        for p in periods:
+            stage(s, Outbox, ev.PeriodClosed(tenant_id=tenant_id, period=p))
+    with pytest.raises(RuntimeError):
+        async with runtime.sessionmaker() as s, s.begin():
+            stage(s, Outbox, ev.PeriodClosed(tenant_id=tenant_id, period="1999-01"))
+            raise RuntimeError("the state change failed")
+
+    async with EventProbe(kafka_bootstrap, PERIODS.name, tenant_id) as probe:
+        await runtime.broker.start()
+        runtime.relay.start()
+        try:
+            await eventually(lambda: _n(probe, 12))
+            async with runtime.sessionmaker() as s, s.begin():  # woken by the commit
+                stage(s, Outbox, ev.PeriodReopened(tenant_id=tenant_id, period="2025-12"))
+            await probe.wait_for(lambda e: isinstance(e, ev.PeriodReopened))
+        finally:
+            await runtime.relay.stop()
+            await runtime.broker.stop()
+    closed = [e.period for e in probe.events if isinstance(e, ev.PeriodClosed)]
+    assert closed == periods  # one key -> one partition -> commit order
+    assert "1999-01" not in closed
+    async with runtime.sessionmaker() as s:
+        pending = await s.scalar(select(func.count()).select_from(Outbox)
+                                 .where(Outbox.published_at.is_(None)))
+    assert pending == 0
+
+
+async def _n(probe, n):
+    return len(probe.events) >= n
+
+
+async def test_consumer_applies_once_quarantines_garbage_and_goes_on(
+    runtime, kafka_bootstrap, tenant_id
+):
+    consumer = runtime.consumer("plumbing-periods")
+    applied: list[str] = []
+
+    async def apply(session, event):
+        if event.tenant_id != tenant_id:
+            return  # other tests share the topic
+        if event.period == "0000-00":
+            raise PoisonEvent("period 0000-00 cannot exist")
+        session.add(ClosedPeriod(tenant_id=event.tenant_id, period=event.period, times_applied=1))
+        await session.flush()  # a second apply of the same event would violate the key
+        applied.append(event.period)
+
+    @runtime.broker.subscriber(PERIODS.name, **subscriber_defaults(runtime.settings, "t"))
+    async def handler(msg: KafkaMessage) -> None:
+        await consumer.handle(msg, apply, (ev.PeriodClosed,))
+
+    first = ev.PeriodClosed(tenant_id=tenant_id, period="2025-01")
+    key = f"{tenant_id}:*".encode()
+    await publish(kafka_bootstrap, first)
+    await publish_raw(kafka_bootstrap, PERIODS.name, b"{not json at all " + tenant_id.encode(), key)
+    await publish_raw(kafka_bootstrap, PERIODS.name,
+                      b'{"event_type":"scoring.period.closed","tenant_id":"' + tenant_id.encode()
+                      + b'","period":"January"}', key)
+    await publish(kafka_bootstrap, first)  # a redelivery of the same event
+    await publish(kafka_bootstrap, ev.PeriodClosed(tenant_id=tenant_id, period="0000-00"))
+    await publish(kafka_bootstrap, ev.PeriodClosed(tenant_id=tenant_id, period="2025-02"))
+
+    await runtime.broker.start()
+    try:
+        await eventually(lambda: _has(applied, "2025-02"))
+        async def quarantined():
+            async with runtime.sessionmaker() as s:
+                rows = (await s.scalars(select(Quarantine).order_by(Quarantine.id))).all()
+                mine = [r for r in rows if tenant_id in r.raw]
+                return mine if len(mine) >= 3 else None
+        rows = await eventually(quarantined)
+    finally:
+        await runtime.broker.stop()
+    # other tests' events share the topic; only this tenant's count
+    assert applied == ["2025-01", "2025-02"]
+    assert rows[0].raw == "{not json at all " + tenant_id
+    assert "January" in rows[1].raw and "period" in rows[1].reason
+    assert rows[2].tenant_id == tenant_id and "0000-00" in rows[2].reason
+    assert all(r.context["topic"] == PERIODS.name for r in rows)
+
+
+async def _has(items, value):
+    return value in items
