@@ -169,6 +169,20 @@ class ActivityEntryRevoked(_EntryEvent):
     reason: str = ""
 
 
+class ActivityEntrySubmitted(_EntryEvent):
+    """An entry submitted (or resubmitted after rejection) for its supervisor's approval."""
+
+    event_type: Literal["activity.entry.submitted"] = "activity.entry.submitted"
+    supervisor_nip: str | None = None
+
+
+class ActivityEntryExpired(_EntryEvent):
+    """A submitted entry not decided by the tenant's approval deadline: it never counts."""
+
+    event_type: Literal["activity.entry.expired"] = "activity.entry.expired"
+    reason: str = ""
+
+
 # --- scoring --------------------------------------------------------------------------------
 
 
@@ -226,6 +240,8 @@ _ALL = (
     ScoreUpdated,
     PeriodClosed,
     PeriodReopened,
+    ActivityEntrySubmitted,
+    ActivityEntryExpired,
 )
 
 AnyEvent = Annotated[
@@ -241,6 +257,8 @@ AnyEvent = Annotated[
         ScoreUpdated,
         PeriodClosed,
         PeriodReopened,
+        ActivityEntrySubmitted,
+        ActivityEntryExpired,
     ],
     Field(discriminator="event_type"),
 ]
