@@ -92,6 +92,7 @@ async def ensure_topics(bootstrap: str, topics: tuple[Topic, ...] = ALL_TOPICS) 
                     for t in missing
                 ]
             )
+            await _wait_for_leaders(admin, [t.name for t in missing])
         present = [t for t in topics if t.name in existing]
         if present:
             described = await admin.describe_topics([t.name for t in present])
@@ -105,6 +106,20 @@ async def ensure_topics(bootstrap: str, topics: tuple[Topic, ...] = ALL_TOPICS) 
         return [t.name for t in missing]
     finally:
         await admin.close()
+
+
+async def _wait_for_leaders(admin: object, names: list[str], timeout_s: float = 30) -> None:
+    """Producing right after creation can fail until every partition has a leader."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        described = await admin.describe_topics(names)  # type: ignore[attr-defined]
+        if all(d["partitions"] and all(p["leader"] >= 0 for p in d["partitions"])
+               for d in described):
+            return
+        if loop.time() > deadline:
+            raise RuntimeError(f"topics {names} have no partition leaders after {timeout_s}s")
+        await asyncio.sleep(0.2)
 
 
 def main(argv: list[str] | None = None) -> int:
