@@ -188,6 +188,9 @@ async def upsert(
     keys = list(index_elements)
     stmt = _insert_for(session, model).values(rows)
     cols = list(update) if update is not None else [c for c in rows[0] if c not in keys]
+    if not cols:
+        result = await session.execute(stmt.on_conflict_do_nothing(index_elements=keys))
+        return int(result.rowcount or 0)
     stmt = stmt.on_conflict_do_update(
         index_elements=keys, set_={c: stmt.excluded[c] for c in cols}, where=where
     )

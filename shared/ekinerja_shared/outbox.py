@@ -118,14 +118,15 @@ class OutboxRelay:
         model = self._model
         async with self._sessionmaker() as session, session.begin():
             query = (
-                select(model)
+                select(model.id, model.topic, model.key, model.payload, model.event_type,
+                       model.event_id)
                 .where(model.published_at.is_(None))
                 .order_by(model.id)
                 .limit(self._batch)
             )
             if session.bind.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            rows = list((await session.scalars(query)).all())
+            rows = list((await session.execute(query)).all())
             if not rows:
                 self._metrics.outbox_pending.set(0)
                 return 0
@@ -154,9 +155,10 @@ class OutboxRelay:
                 )
                 await session.commit()
                 raise
-            now = utcnow()
+            await session.execute(
+                update(model).where(model.id.in_([r.id for r in rows])).values(published_at=utcnow())
+            )
             for row in rows:
-                row.published_at = now
                 self._metrics.outbox_published.labels(row.topic).inc()
         if len(rows) < self._batch:
             self._metrics.outbox_pending.set(0)  # this pass took every committed row

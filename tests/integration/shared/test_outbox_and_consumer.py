@@ -19,8 +19,8 @@ from ekinerja_shared.kafka import subscriber_defaults
 from ekinerja_shared.outbox import stage
 from ekinerja_shared.service import build_runtime
 from ekinerja_shared.settings import ServiceSettings
-from ekinerja_shared.topics import PERIODS
-from tests.support.apps import EventProbe, eventually, publish, publish_raw
+from ekinerja_shared.topics import PERIODS, Topic, ensure_topics
+from tests.support.apps import EventProbe, eventually, publish_raw
 
 pytestmark = pytest.mark.integration
 
@@ -114,20 +114,27 @@ async def test_consumer_applies_once_quarantines_garbage_and_goes_on(
         await session.flush()  # a second apply of the same event would violate the key
         applied.append(event.period)
 
-    @runtime.broker.subscriber(PERIODS.name, **subscriber_defaults(runtime.settings, "t"))
+    # a topic of this test's own, so that what other runs left on the shared topics does
+    # not slow it down
+    topic = f"test.plumbing.{tenant_id}"
+    await ensure_topics(kafka_bootstrap, (Topic(topic, 1, "test"),))
+
+    @runtime.broker.subscriber(topic, **subscriber_defaults(runtime.settings, "t"))
     async def handler(msg: KafkaMessage) -> None:
         await consumer.handle(msg, apply, (ev.PeriodClosed,))
 
     first = ev.PeriodClosed(tenant_id=tenant_id, period="2025-01")
     key = f"{tenant_id}:*".encode()
-    await publish(kafka_bootstrap, first)
-    await publish_raw(kafka_bootstrap, PERIODS.name, b"{not json at all " + tenant_id.encode(), key)
-    await publish_raw(kafka_bootstrap, PERIODS.name,
-                      b'{"event_type":"scoring.period.closed","tenant_id":"' + tenant_id.encode()
-                      + b'","period":"January"}', key)
-    await publish(kafka_bootstrap, first)  # a redelivery of the same event
-    await publish(kafka_bootstrap, ev.PeriodClosed(tenant_id=tenant_id, period="0000-00"))
-    await publish(kafka_bootstrap, ev.PeriodClosed(tenant_id=tenant_id, period="2025-02"))
+    for payload in (
+        ev.dump_event(first),
+        b"{not json at all " + tenant_id.encode(),
+        b'{"event_type":"scoring.period.closed","tenant_id":"' + tenant_id.encode()
+        + b'","period":"January"}',
+        ev.dump_event(first),  # a redelivery of the same event
+        ev.dump_event(ev.PeriodClosed(tenant_id=tenant_id, period="0000-00")),
+        ev.dump_event(ev.PeriodClosed(tenant_id=tenant_id, period="2025-02")),
+    ):
+        await publish_raw(kafka_bootstrap, topic, payload, key)
 
     await runtime.broker.start()
     try:
@@ -145,7 +152,7 @@ async def test_consumer_applies_once_quarantines_garbage_and_goes_on(
     assert rows[0].raw == "{not json at all " + tenant_id
     assert "January" in rows[1].raw and "period" in rows[1].reason
     assert rows[2].tenant_id == tenant_id and "0000-00" in rows[2].reason
-    assert all(r.context["topic"] == PERIODS.name for r in rows)
+    assert all(r.context["topic"] == topic for r in rows)
 
 
 async def _has(items, value):

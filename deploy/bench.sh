@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `make bench`: starts a throw-away Kafka and PostgreSQL (like `make test`), runs every
+# tests/bench/bench_*.py (each prints one JSON object) and prints them as one JSON document.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export EK_RUN_DIR="$ROOT/.run/bench"
+export KAFKA_PORT="${EK_BENCH_KAFKA_PORT:-29092}"
+export KAFKA_CONTROLLER_PORT="${EK_BENCH_KAFKA_CONTROLLER_PORT:-29093}"
+
+cleanup() {
+  local rc=$?
+  bash deploy/kafka/kafka.sh stop >&2 || true
+  bash deploy/postgres/pg.sh stop >&2 || true
+  exit $rc
+}
+trap cleanup EXIT INT TERM
+
+{
+  bash deploy/bootstrap.sh
+  bash deploy/postgres/pg.sh ensure
+  bash deploy/postgres/pg.sh drop-dbs _bench
+  bash deploy/postgres/pg.sh create-dbs _bench
+  bash deploy/kafka/kafka.sh reset
+  bash deploy/kafka/kafka.sh start
+} >&2
+export EK_BENCH_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+for svc in attendance activity scoring gateway; do
+  var="EK_BENCH_PG_${svc^^}_URL"
+  export "$var"="$(bash deploy/postgres/pg.sh url "$svc" _bench)"
+done
+.venv/bin/python -m ekinerja_shared.topics --bootstrap "$EK_BENCH_KAFKA_BOOTSTRAP" >&2
+
+results=()
+for script in tests/bench/bench_*.py; do
+  echo "[bench] $script" >&2
+  results+=("$(.venv/bin/python "$script")")
+done
+printf '%s\n' "${results[@]}" | .venv/bin/python -c '
+import json, sys
+out = {}
+for line in sys.stdin:
+    line = line.strip()
+    if line:
+        out.update(json.loads(line))
+print(json.dumps(out, indent=2))'

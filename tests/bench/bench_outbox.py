@@ -1,0 +1,114 @@
+"""Benchmark of the shared plumbing on the real Kafka and PostgreSQL: how fast the outbox
+relay drains staged events, and how fast the idempotent batch consumer applies them.
+Prints one JSON object. Run by `make bench` (which starts Kafka and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from sqlalchemy import String, func, select, text  # noqa: E402
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column  # noqa: E402
+
+from ekinerja_shared import events as ev  # noqa: E402
+from ekinerja_shared.db import OutboxMixin, ProcessedEventMixin, QuarantineMixin, upsert  # noqa: E402
+from ekinerja_shared.outbox import stage  # noqa: E402
+from ekinerja_shared.service import build_runtime  # noqa: E402
+from ekinerja_shared.settings import ServiceSettings  # noqa: E402
+from ekinerja_shared.topics import PERIODS  # noqa: E402
+
+N = int(os.environ.get("EK_BENCH_EVENTS", "5000"))
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Outbox(OutboxMixin, Base):
+    pass
+
+
+class Inbox(ProcessedEventMixin, Base):
+    pass
+
+
+class Quarantine(QuarantineMixin, Base):
+    pass
+
+
+class Closed(Base):
+    __tablename__ = "closed"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+async def main() -> dict[str, object]:
+    url = os.environ["EK_BENCH_PG_GATEWAY_URL"]
+    bootstrap = os.environ["EK_BENCH_KAFKA_BOOTSTRAP"]
+    settings = ServiceSettings(service_name="bench", database_url=url, kafka_bootstrap=bootstrap,
+                               consumer_group_prefix=f"bench-{uuid.uuid4().hex[:6]}")
+    rt = build_runtime(settings, inbox_model=Inbox, quarantine_model=Quarantine,
+                       outbox_model=Outbox)
+    async with rt.engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+        await conn.run_sync(Base.metadata.create_all)
+    tenant = f"bench-{uuid.uuid4().hex[:6]}"
+    events = [ev.PeriodClosed(tenant_id=f"{tenant}-{i % 50}", period=f"{2000 + i // 12:04d}-{i % 12 + 1:02d}")
+              for i in range(N)]
+    t0 = time.perf_counter()
+    async with rt.sessionmaker() as s, s.begin():
+        for e in events:
+            stage(s, Outbox, e)
+    stage_s = time.perf_counter() - t0
+
+    await rt.broker.start()
+    t0 = time.perf_counter()
+    while await rt.relay.publish_pending():
+        pass
+    relay_s = time.perf_counter() - t0
+
+    consumer = rt.consumer("bench")
+
+    async def apply(session, batch):
+        await upsert(session, Closed, [{"tenant_id": e.tenant_id, "period": e.period} for e in batch],
+                     index_elements=["tenant_id", "period"], update=[])
+
+    bodies = [ev.dump_event(e) for e in events]
+    ctx = [{"topic": PERIODS.name, "partition": 0, "offset": i} for i in range(N)]
+    t0 = time.perf_counter()
+    for i in range(0, N, 500):
+        await consumer.handle_batch([], apply, (ev.PeriodClosed,), bodies=bodies[i:i + 500],
+                                    contexts=ctx[i:i + 500])
+    apply_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for i in range(0, N, 500):  # replay: all duplicates
+        await consumer.handle_batch([], apply, (ev.PeriodClosed,), bodies=bodies[i:i + 500],
+                                    contexts=ctx[i:i + 500])
+    replay_s = time.perf_counter() - t0
+    async with rt.sessionmaker() as s:
+        applied = await s.scalar(select(func.count()).select_from(Closed))
+    await rt.broker.stop()
+    await rt.engine.dispose()
+    assert applied == N, applied
+    return {
+        "outbox": {
+            "events": N,
+            "stage_events_per_s": round(N / stage_s),
+            "relay_publish_events_per_s": round(N / relay_s),
+            "consumer_apply_events_per_s": round(N / apply_s),
+            "consumer_replay_duplicates_per_s": round(N / replay_s),
+            "database": "postgresql",
+        }
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main())))
