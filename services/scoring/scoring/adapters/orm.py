@@ -1,0 +1,206 @@
+"""Scoring service tables (its own database). Facts are stored under their natural keys;
+a later revision/version replaces an earlier one, so the stored state does not depend on
+the order or the number of times the events arrived."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, Index, Integer, Numeric, String, Text, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ekinerja_shared.db import (
+    AwareDateTime,
+    BigIntPK,
+    OutboxMixin,
+    ProcessedEventMixin,
+    QuarantineMixin,
+)
+from ekinerja_shared.timeutil import utcnow
+
+Money = Numeric(16, 2)
+Pct = Numeric(7, 3)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Outbox(OutboxMixin, Base):
+    pass
+
+
+class ProcessedEvent(ProcessedEventMixin, Base):
+    pass
+
+
+class Quarantine(QuarantineMixin, Base):
+    pass
+
+
+class Tenant(Base):
+    """Local copy of the directory's tenants."""
+
+    __tablename__ = "tenants"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    policy_preset: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class Employee(Base):
+    """Local copy of the directory's employees."""
+
+    __tablename__ = "employees"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[str] = mapped_column(String(64))
+    unit_name: Mapped[str] = mapped_column(String(200), default="")
+    tpp_base: Mapped[Decimal] = mapped_column(Money)
+    employment_type: Mapped[str] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_employees_unit", "tenant_id", "unit_id"),)
+
+
+class AttendanceDay(Base):
+    """Latest revision of each employee-day evaluation."""
+
+    __tablename__ = "attendance_days"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(32), primary_key=True)
+    work_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    period: Mapped[str] = mapped_column(String(7))
+    revision: Mapped[int] = mapped_column(Integer)
+    is_working_day: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16))
+    deduction_pct: Mapped[Decimal] = mapped_column(Pct)
+    apel_attended: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+    __table_args__ = (Index("ix_attendance_days_month", "tenant_id", "nip", "period"),)
+
+
+class EffectiveDays(Base):
+    """Latest revision of the effective working days per (tenant, period, nip); nip '' is
+    the tenant default."""
+
+    __tablename__ = "effective_days"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(32), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    effective_days: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+
+class ActivityEntry(Base):
+    """Latest version of each activity entry decision; only ``approved`` counts."""
+
+    __tablename__ = "activity_entries"
+    entry_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    nip: Mapped[str] = mapped_column(String(32))
+    work_date: Mapped[dt.date] = mapped_column(Date)
+    period: Mapped[str] = mapped_column(String(7))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    minutes: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+    __table_args__ = (Index("ix_activity_entries_month", "tenant_id", "nip", "period"),)
+
+
+class Compliance(Base):
+    """Compliance % of an employee's month entered by HR (LHKPN/LHKASN filing, duties)."""
+
+    __tablename__ = "compliance"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(32), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    value_pct: Mapped[Decimal] = mapped_column(Pct)
+    note: Mapped[str] = mapped_column(Text, default="")
+    entered_by: Mapped[str] = mapped_column(String(64), default="")
+    entered_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class PolicyVersion(Base):
+    """A tenant's scoring policy from ``effective_period`` on (until a later version)."""
+
+    __tablename__ = "policies"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    effective_period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    set_by: Mapped[str] = mapped_column(String(64), default="")
+    set_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class Period(Base):
+    """Month close state per tenant; no row means open."""
+
+    __tablename__ = "periods"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_by: Mapped[str] = mapped_column(String(64), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changed_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class PeriodAudit(Base):
+    """Every close and reopen of a month (who, when, why)."""
+
+    __tablename__ = "period_audit"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    action: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class LateFact(Base):
+    """A fact that arrived for a closed month: stored, shown, not applied to the frozen
+    score (a reopening applies it)."""
+
+    __tablename__ = "late_facts"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(7))
+    nip: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    event_type: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_late_facts_period", "tenant_id", "period"),)
+
+
+class ScoreRow(Base):
+    """The running score of one employee-month."""
+
+    __tablename__ = "scores"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(32), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    unit_id: Mapped[str] = mapped_column(String(64), default="")
+    policy_name: Mapped[str] = mapped_column(String(64), default="")
+    components: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    approved_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    effective_minutes: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=0)
+    final_pct: Mapped[Decimal] = mapped_column(Pct, default=0)
+    tpp_base: Mapped[Decimal] = mapped_column(Money, default=0)
+    tpp_amount: Mapped[Decimal] = mapped_column(Money, default=0)
+    cause_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    cause_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_scores_period_unit", "tenant_id", "period", "unit_id"),)

@@ -1,0 +1,286 @@
+"""Use cases of the scoring service. Each runs inside the caller's transaction (the session
+is the unit of work): stored facts, the recomputed score and its outbox event commit
+together.
+
+Applying a batch of events: every fact is upserted under its natural key (a higher
+revision/version replaces a lower one), the affected employee-months are collected, and
+each is recomputed once from the stored facts. A score is published (``ScoreUpdated``, its
+version + 1) only when its numbers changed, so duplicates, stale revisions and replays
+publish nothing new.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ekinerja_shared import events as ev
+from ekinerja_shared.consumer import PoisonEvent
+from ekinerja_shared.db import upsert
+from ekinerja_shared.errors import NotFound
+from ekinerja_shared.outbox import stage
+from ekinerja_shared.timeutil import period_of, utcnow
+
+from ..adapters import repository as repo
+from ..adapters.orm import (
+    ActivityEntry,
+    AttendanceDay,
+    EffectiveDays,
+    Employee,
+    LateFact,
+    Outbox,
+    ScoreRow,
+    Tenant,
+)
+from ..domain.policy import DEFAULT_PRESET, PRESETS
+from ..domain.score import EmployeeTerms, compute_score
+
+Key = tuple[str, str, str]  # tenant, nip, period
+
+_ENTRY_STATUS = {
+    ev.ActivityEntryApproved: "approved",
+    ev.ActivityEntryRejected: "rejected",
+    ev.ActivityEntryRevoked: "revoked",
+}
+
+FACT_TYPES: tuple[type[ev.Event], ...] = (
+    ev.TenantUpserted, ev.EmployeeUpserted, ev.AttendanceDayEvaluated,
+    ev.EffectiveDaysPublished, ev.ActivityEntryApproved, ev.ActivityEntryRejected,
+    ev.ActivityEntryRevoked,
+)
+
+
+@dataclass
+class _Affected:
+    """Employee-months to recompute, each with the last event that changed it."""
+
+    keys: dict[Key, ev.Event] = field(default_factory=dict)
+    # facts that changed a closed month: recorded as late, not applied
+    late: list[tuple[Key, ev.Event]] = field(default_factory=list)
+
+    def add(self, key: Key, cause: ev.Event) -> None:
+        self.keys.pop(key, None)
+        self.keys[key] = cause
+
+
+# --- storing facts --------------------------------------------------------------------
+
+
+async def _store_tenant(session: AsyncSession, e: ev.TenantUpserted) -> bool:
+    if e.policy_preset not in PRESETS:
+        raise PoisonEvent(f"unknown policy preset {e.policy_preset!r} for tenant {e.tenant_id}")
+    before = await session.scalar(
+        select(Tenant.policy_preset).where(Tenant.tenant_id == e.tenant_id)
+    )
+    n = await upsert(
+        session, Tenant,
+        {"tenant_id": e.tenant_id, "name": e.name, "timezone": e.timezone,
+         "policy_preset": e.policy_preset, "updated_at": e.occurred_at},
+        index_elements=["tenant_id"], where=Tenant.updated_at <= e.occurred_at,
+    )
+    return bool(n) and before != e.policy_preset
+
+
+async def _store_employee(session: AsyncSession, e: ev.EmployeeUpserted) -> bool:
+    n = await upsert(
+        session, Employee,
+        {"tenant_id": e.tenant_id, "nip": e.nip, "name": e.name, "unit_id": e.unit_id,
+         "unit_name": e.unit_name, "tpp_base": e.tpp_base,
+         "employment_type": e.employment_type, "active": e.active,
+         "updated_at": e.occurred_at},
+        index_elements=["tenant_id", "nip"], where=Employee.updated_at <= e.occurred_at,
+    )
+    return bool(n)
+
+
+async def _store_day(session: AsyncSession, e: ev.AttendanceDayEvaluated) -> bool:
+    n = await upsert(
+        session, AttendanceDay,
+        {"tenant_id": e.tenant_id, "nip": e.nip, "work_date": e.work_date,
+         "period": period_of(e.work_date), "revision": e.revision,
+         "is_working_day": e.is_working_day, "status": e.status,
+         "deduction_pct": e.deduction_pct, "apel_attended": e.apel_attended,
+         "event_id": e.event_id},
+        index_elements=["tenant_id", "nip", "work_date"],
+        where=AttendanceDay.revision < e.revision,
+    )
+    return bool(n)
+
+
+async def _store_effective_days(session: AsyncSession, e: ev.EffectiveDaysPublished) -> bool:
+    n = await upsert(
+        session, EffectiveDays,
+        {"tenant_id": e.tenant_id, "period": e.period, "nip": e.nip or "",
+         "revision": e.revision, "effective_days": e.effective_days, "event_id": e.event_id},
+        index_elements=["tenant_id", "period", "nip"],
+        where=EffectiveDays.revision < e.revision,
+    )
+    return bool(n)
+
+
+async def _store_entry(session: AsyncSession, e: ev._EntryEvent) -> bool:
+    n = await upsert(
+        session, ActivityEntry,
+        {"entry_id": e.entry_id, "tenant_id": e.tenant_id, "nip": e.nip,
+         "work_date": e.work_date, "period": period_of(e.work_date), "version": e.version,
+         "status": _ENTRY_STATUS[type(e)], "minutes": e.minutes, "event_id": e.event_id},
+        index_elements=["entry_id"], where=ActivityEntry.version < e.version,
+    )
+    return bool(n)
+
+
+async def store_fact(session: AsyncSession, e: ev.Event, affected: _Affected) -> None:
+    """Store one fact under its natural key and note which employee-months it affects."""
+    if isinstance(e, ev.TenantUpserted):
+        if await _store_tenant(session, e):
+            for key in await repo.open_score_keys(session, e.tenant_id):
+                affected.add(key, e)
+    elif isinstance(e, ev.EmployeeUpserted):
+        if await _store_employee(session, e):
+            for key in await repo.open_score_keys(session, e.tenant_id, nip=e.nip):
+                affected.add(key, e)
+    elif isinstance(e, ev.AttendanceDayEvaluated):
+        if await _store_day(session, e):
+            affected.add((e.tenant_id, e.nip, period_of(e.work_date)), e)
+    elif isinstance(e, ev.EffectiveDaysPublished):
+        if await _store_effective_days(session, e):
+            if e.nip:
+                affected.add((e.tenant_id, e.nip, e.period), e)
+            else:  # the tenant default: every employee of the month without their own
+                for key in await repo.open_score_keys(session, e.tenant_id, period=e.period):
+                    affected.add(key, e)
+    elif isinstance(e, ev.ActivityEntryApproved | ev.ActivityEntryRejected
+                    | ev.ActivityEntryRevoked):
+        if await _store_entry(session, e):
+            affected.add((e.tenant_id, e.nip, period_of(e.work_date)), e)
+
+
+# --- recomputation --------------------------------------------------------------------
+
+
+def _components_json(score: object) -> list[dict[str, str]]:
+    return [
+        {"name": c.name, "weight": str(c.weight), "value_pct": str(c.value_pct)}
+        for c in score.components  # type: ignore[attr-defined]
+    ]
+
+
+async def recompute(
+    session: AsyncSession, key: Key, cause: ev.Event | None, *,
+    default_preset: str = DEFAULT_PRESET, publish: bool = True,
+) -> ScoreRow:
+    """Recompute one employee-month from the stored facts; update the row and stage a
+    ``ScoreUpdated`` when the numbers changed. The caller checks the month is open."""
+    tenant_id, nip, period = key
+    row = await repo.lock_score(session, tenant_id, nip, period)
+    employee = await repo.get_employee(session, tenant_id, nip)
+    policy = await repo.policy_for(session, tenant_id, period, default_preset)
+    facts = await repo.month_facts(session, tenant_id, nip, period)
+    terms = (
+        EmployeeTerms(Decimal(employee.tpp_base), employee.employment_type)
+        if employee is not None else EmployeeTerms()
+    )
+    score = compute_score(policy, facts, terms)
+    components = _components_json(score)
+    unit_id = employee.unit_id if employee is not None else ""
+    unchanged = (
+        row.version > 0
+        and row.components == components
+        and Decimal(row.final_pct) == score.final_pct
+        and Decimal(row.tpp_base) == score.tpp_base
+        and Decimal(row.tpp_amount) == score.tpp_amount
+        and row.unit_id == unit_id
+        and row.approved_minutes == facts.approved_minutes
+        and Decimal(row.effective_minutes) == score.effective_minutes
+        and row.sources == {k: str(v) for k, v in score.sources.items()}
+    )
+    if unchanged:
+        return row
+    row.version += 1
+    row.unit_id = unit_id
+    row.policy_name = policy.name
+    row.components = components
+    row.sources = {k: str(v) for k, v in score.sources.items()}
+    row.approved_minutes = facts.approved_minutes
+    row.effective_minutes = score.effective_minutes
+    row.final_pct = score.final_pct
+    row.tpp_base = score.tpp_base
+    row.tpp_amount = score.tpp_amount
+    row.cause_event_id = cause.event_id if cause else None
+    row.cause_type = cause.event_type if cause else None
+    row.updated_at = utcnow()
+    if publish:
+        stage(session, Outbox, score_event(row))
+    await session.flush()
+    return row
+
+
+def score_event(row: ScoreRow, event_id: uuid.UUID | None = None) -> ev.ScoreUpdated:
+    return ev.ScoreUpdated(
+        **({"event_id": event_id} if event_id else {}),
+        tenant_id=row.tenant_id, nip=row.nip, period=row.period,
+        components=[ev.ScoreComponent(name=c["name"], weight=Decimal(c["weight"]),
+                                      value_pct=Decimal(c["value_pct"]))
+                    for c in row.components],
+        final_pct=Decimal(row.final_pct), tpp_base=Decimal(row.tpp_base),
+        tpp_amount=Decimal(row.tpp_amount), version=row.version,
+        cause_event_id=row.cause_event_id, cause_type=row.cause_type,
+    )
+
+
+async def recompute_all(
+    session: AsyncSession, affected: _Affected, *, default_preset: str = DEFAULT_PRESET
+) -> list[ScoreRow]:
+    closed: dict[str, set[str]] = {}
+    done: list[ScoreRow] = []
+    # a fixed lock order keeps concurrent consumers from deadlocking
+    for key in sorted(affected.keys):
+        tenant_id, nip, period = key
+        if tenant_id not in closed:
+            closed[tenant_id] = await repo.closed_periods(session, tenant_id)
+        cause = affected.keys[key]
+        if period in closed[tenant_id]:
+            session.add(LateFact(tenant_id=tenant_id, period=period, nip=nip,
+                                 event_id=cause.event_id, event_type=cause.event_type,
+                                 received_at=utcnow()))
+            continue
+        done.append(await recompute(session, key, cause, default_preset=default_preset))
+    return done
+
+
+async def apply_events(
+    session: AsyncSession, events: Iterable[ev.Event], *, default_preset: str = DEFAULT_PRESET
+) -> list[ScoreRow]:
+    """Store a batch of facts and recompute every employee-month they changed."""
+    affected = _Affected()
+    for e in events:
+        await store_fact(session, e, affected)
+    return await recompute_all(session, affected, default_preset=default_preset)
+
+
+# --- queries --------------------------------------------------------------------------
+
+
+async def get_score(session: AsyncSession, tenant_id: str, nip: str, period: str) -> ScoreRow:
+    row = await session.scalar(
+        select(ScoreRow).where(ScoreRow.tenant_id == tenant_id, ScoreRow.nip == nip,
+                               ScoreRow.period == period, ScoreRow.version > 0)
+    )
+    if row is None:
+        raise NotFound(f"Nilai pegawai NIP {nip} untuk periode {period} belum ada.",
+                       code="score_not_found")
+    return row
+
+
+async def list_scores(session: AsyncSession, tenant_id: str, period: str,
+                      unit_id: str | None = None) -> list[ScoreRow]:
+    query = select(ScoreRow).where(ScoreRow.tenant_id == tenant_id, ScoreRow.period == period,
+                                   ScoreRow.version > 0)
+    if unit_id:
+        query = query.where(ScoreRow.unit_id == unit_id)
+    return list((await session.scalars(query.order_by(ScoreRow.nip))).all())

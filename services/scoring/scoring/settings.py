@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from ekinerja_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "scoring"
+    database_url: str = "sqlite+aiosqlite:///.run/scoring.db"
+    http_port: int = 8003
+    # policy of a tenant whose TenantUpserted has not arrived yet
+    default_policy_preset: str = "performance60_discipline40"
+    consumer_batch_size: int = 500

@@ -1,0 +1,117 @@
+"""The scoring service on the real Kafka and PostgreSQL: facts from the directory,
+attendance and activity topics become a running score, published as ScoreUpdated and
+served by the API; duplicates change nothing; garbage is quarantined and the stream goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import select
+
+from ekinerja_shared import events as ev
+from ekinerja_shared.topics import ATTENDANCE_DAYS, SCORES
+from scoring.adapters.orm import Quarantine
+from scoring.app import create_app
+from scoring.settings import Settings
+from tests.support.apps import EventProbe, eventually, publish, publish_raw, running_app
+from tests.support.infra import pg_url, reset_database
+
+pytestmark = pytest.mark.integration
+
+NIP = "198501012010011001"
+
+
+@pytest.fixture
+async def app(kafka_bootstrap, group_prefix):
+    url = pg_url("scoring")
+    await reset_database(url)
+    return create_app(Settings(database_url=url, kafka_bootstrap=kafka_bootstrap,
+                               consumer_group_prefix=group_prefix, outbox_poll_interval_s=0.2))
+
+
+def is_score(final: str, tpp: str):
+    """The directory and the facts travel on different topics, so intermediate scores
+    (e.g. before the TPP base is known) may come first: wait for the settled one."""
+    return lambda e: (isinstance(e, ev.ScoreUpdated) and e.final_pct == D(final)
+                      and e.tpp_amount == D(tpp))
+
+
+async def test_facts_to_score_event_and_api(app, kafka_bootstrap, tenant_id) -> None:
+    tenant = ev.TenantUpserted(tenant_id=tenant_id, name="Kabupaten Uji", timezone="WITA",
+                               policy_preset="performance60_discipline40")
+    emp = ev.EmployeeUpserted(tenant_id=tenant_id, nip=NIP, name="Siti", unit_id="bappeda",
+                              tpp_base=D("6000000"), employment_type="CPNS")
+    calendar = ev.EffectiveDaysPublished(tenant_id=tenant_id, period="2026-11",
+                                         effective_days=D("20"), revision=1)
+    day = ev.AttendanceDayEvaluated(tenant_id=tenant_id, nip=NIP,
+                                    work_date=dt.date(2026, 11, 2), revision=1,
+                                    late_minutes=40, tl_code="TL2", deduction_pct=D("1"))
+    approvals = [
+        ev.ActivityEntryApproved(tenant_id=tenant_id, entry_id=uuid.uuid4(), nip=NIP,
+                                 work_date=dt.date(2026, 11, d), minutes=300, version=2)
+        for d in range(2, 12)
+    ]
+    async with EventProbe(kafka_bootstrap, SCORES.name, tenant_id) as probe, \
+            running_app(app) as client:
+        await publish(kafka_bootstrap, tenant, emp, calendar)
+        await publish(kafka_bootstrap, day, *approvals)
+        # 3,000 / (20 x 300) = 50.00; attendance 99.00 -> 30 + 39.6 = 69.60;
+        # TPP = 6,000,000 x 69.60% x 80% (CPNS) = 3,340,800
+        final = await probe.wait_for(is_score("69.60", "3340800"), timeout=60)
+        assert isinstance(final, ev.ScoreUpdated)
+        assert final.nip == NIP and final.period == "2026-11"
+        assert final.tpp_base == D("6000000") and final.tpp_amount == D("3340800")
+        assert {c.name: c.value_pct for c in final.components} == {
+            "performance": D("50.00"), "discipline": D("99.00")}
+        assert final.cause_type in {"activity.entry.approved", "attendance.day.evaluated"}
+
+        resp = await client.get(f"/api/scoring/{tenant_id}/scores/{NIP}",
+                                params={"period": "2026-11"})
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        assert D(body["final_pct"]) == D("69.60") and D(body["tpp_amount"]) == D("3340800")
+        version = body["version"]
+
+        listing = await client.get(f"/api/scoring/{tenant_id}/scores",
+                                   params={"period": "2026-11", "unit_id": "bappeda"})
+        assert [s["nip"] for s in listing.json()] == [NIP]
+        none = await client.get(f"/api/scoring/{tenant_id}/scores/{NIP}",
+                                params={"period": "2026-10"})
+        assert none.status_code == 404 and "belum ada" in none.json()["detail"]
+
+        # duplicates (same events again) then garbage, then a new revision of the day on the
+        # same key: everything before it on that partition was consumed when it applies
+        await publish(kafka_bootstrap, day, *approvals)
+        garbage = f'{{"event_type": "attendance.day.evaluated", "junk": "{uuid.uuid4()}"}}'
+        await publish_raw(kafka_bootstrap, ATTENDANCE_DAYS.name, garbage.encode(),
+                          f"{tenant_id}:{NIP}".encode())
+        fixed = day.model_copy(update={"event_id": uuid.uuid4(), "revision": 2,
+                                       "deduction_pct": D("0")})
+        await publish(kafka_bootstrap, fixed)
+        # attendance 100 -> 30 + 40 = 70.00; TPP 6,000,000 x 70% x 80% = 3,360,000
+        after = await probe.wait_for(is_score("70.00", "3360000"), timeout=60)
+        assert isinstance(after, ev.ScoreUpdated)
+        assert after.tpp_amount == D("3360000")
+        assert after.version == version + 1  # the duplicates published nothing
+        assert after.cause_event_id == fixed.event_id
+
+        resp = await client.get(f"/api/scoring/{tenant_id}/scores/{NIP}",
+                                params={"period": "2026-11"})
+        assert resp.json()["version"] == version + 1
+        assert resp.json()["approved_minutes"] == 3000
+
+        rt = app.state.runtime
+
+        async def quarantined() -> list[Quarantine]:
+            async with rt.sessionmaker() as session:
+                rows = await session.scalars(
+                    select(Quarantine).where(Quarantine.raw == garbage))
+                return list(rows.all())
+
+        rows = await eventually(quarantined)
+        assert rows[0].source == f"kafka:{ATTENDANCE_DAYS.name}"
+        assert "invalid event" in rows[0].reason
