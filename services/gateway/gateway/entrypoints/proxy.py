@@ -1,0 +1,133 @@
+"""Reverse proxy to the backend services: the request (method, path, query, headers, body)
+is streamed to the backend and the answer streamed back. A backend that cannot be reached
+gives 502 with the reason in Bahasa Indonesia (504 when it does not answer in time)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from prometheus_client import CollectorRegistry, Counter
+from starlette.background import BackgroundTask
+
+from ..settings import Settings
+
+log = logging.getLogger(__name__)
+
+# RFC 9110 7.6.1 connection-specific headers, never forwarded
+HOP_BY_HOP = frozenset({
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+    "trailers", "transfer-encoding", "upgrade", "proxy-connection",
+})
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def forwardable(headers: httpx.Headers | list[tuple[str, str]], *, drop: frozenset[str] = frozenset()
+                ) -> list[tuple[str, str]]:
+    items = headers.multi_items() if isinstance(headers, httpx.Headers) else headers
+    connection_named = {
+        token.strip().lower()
+        for name, value in items if name.lower() == "connection"
+        for token in value.split(",")
+    }
+    return [(k, v) for k, v in items
+            if k.lower() not in HOP_BY_HOP and k.lower() not in connection_named
+            and k.lower() not in drop]
+
+
+@dataclass
+class Proxy:
+    client: httpx.AsyncClient
+    metrics: Counter
+
+    async def forward(self, request: Request, backend: str, base_url: str) -> Response:
+        url = httpx.URL(base_url.rstrip("/") + request.url.path,
+                        query=request.url.query.encode())
+        headers = forwardable(list(request.headers.items()), drop=frozenset({"host"}))
+        client_host = request.client.host if request.client else ""
+        prior = request.headers.get("x-forwarded-for")
+        headers += [
+            ("x-forwarded-for", f"{prior}, {client_host}" if prior else client_host),
+            ("x-forwarded-proto", request.url.scheme),
+            ("x-forwarded-host", request.headers.get("host", "")),
+        ]
+        has_body = request.method not in ("GET", "HEAD", "OPTIONS") or (
+            "content-length" in request.headers or "transfer-encoding" in request.headers)
+        upstream = self.client.build_request(
+            request.method, url, headers=headers,
+            content=request.stream() if has_body else None,
+        )
+        try:
+            answer = await self.client.send(upstream, stream=True)
+        except httpx.TimeoutException as exc:
+            return self._failed(backend, 504, "backend_timeout",
+                                f"Layanan {backend} tidak menjawab tepat waktu.", exc)
+        except httpx.HTTPError as exc:
+            return self._failed(backend, 502, "backend_unavailable",
+                                f"Layanan {backend} tidak dapat dihubungi. Coba lagi "
+                                "beberapa saat lagi.", exc)
+        self.metrics.labels(backend, str(answer.status_code)).inc()
+        return StreamingResponse(
+            answer.aiter_raw(), status_code=answer.status_code,
+            headers=dict(_unique(forwardable(answer.headers))),
+            background=BackgroundTask(answer.aclose),
+        )
+
+    def _failed(self, backend: str, status: int, code: str, message: str,
+                exc: Exception) -> JSONResponse:
+        log.warning("proxy to %s failed: %r", backend, exc)
+        self.metrics.labels(backend, str(status)).inc()
+        return JSONResponse({"detail": message, "code": code, "backend": backend},
+                            status_code=status)
+
+
+def _unique(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    # Response(headers=dict) keeps one value per name; join repeated ones (not Set-Cookie)
+    merged: dict[str, str] = {}
+    for k, v in items:
+        key = k.lower()
+        merged[key] = f"{merged[key]}, {v}" if key in merged and key != "set-cookie" else v
+    return list(merged.items())
+
+
+def make_proxy(settings: Settings, registry: CollectorRegistry) -> Proxy:
+    client = httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.proxy_timeout_s, connect=5.0),
+        follow_redirects=False, trust_env=False,
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+    )
+    counter = Counter("ekinerja_gateway_proxy_requests_total",
+                      "Requests forwarded to backends, by backend and status",
+                      ["backend", "status"], registry=registry)
+    return Proxy(client, counter)
+
+
+def build_router(settings: Settings, proxy: Proxy) -> APIRouter:
+    router = APIRouter(tags=["proxy"])
+    backends = {
+        "attendance": settings.attendance_url,
+        "activity": settings.activity_url,
+        "scoring": settings.scoring_url,
+    }
+
+    for name, base in backends.items():
+        router.add_api_route(
+            f"/api/{name}/{{path:path}}", _endpoint(proxy, name, base), methods=METHODS,
+            include_in_schema=False,
+        )
+    # fingerprint devices may be pointed at the gateway
+    router.add_api_route("/iclock/{path:path}", _endpoint(proxy, "attendance",
+                                                          backends["attendance"]),
+                         methods=METHODS, include_in_schema=False)
+    return router
+
+
+def _endpoint(proxy: Proxy, backend: str, base_url: str):  # type: ignore[no-untyped-def]
+    async def endpoint(request: Request) -> Response:
+        return await proxy.forward(request, backend, base_url)
+
+    endpoint.__name__ = f"proxy_{backend}"
+    return endpoint

@@ -1,0 +1,184 @@
+"""Use cases of the gateway. Each runs inside the caller's transaction (the session is the
+unit of work): a directory change and its outbox event commit together."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import literal_column, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ekinerja_shared import events as ev
+from ekinerja_shared.db import upsert
+from ekinerja_shared.errors import NotFound
+from ekinerja_shared.outbox import stage
+from ekinerja_shared.timeutil import utcnow
+
+from ..adapters.orm import Employee, Outbox, Score, Tenant
+from ..domain.roster import DATA_FIELDS, KnownEmployee, RosterRow, check_roster, plan
+from ..domain.tenant import TenantSpec
+
+# --- tenants ---------------------------------------------------------------------------
+
+
+def tenant_event(t: Tenant, at: dt.datetime) -> ev.TenantUpserted:
+    return ev.TenantUpserted(tenant_id=t.tenant_id, name=t.name, timezone=t.timezone,
+                             policy_preset=t.policy_preset, occurred_at=at)
+
+
+async def upsert_tenant(session: AsyncSession, spec: TenantSpec) -> tuple[Tenant, bool]:
+    """Create or change a tenant; publishes TenantUpserted when something changed.
+    Returns the tenant and whether it was created."""
+    now = utcnow()
+    tenant = await session.get(Tenant, spec.tenant_id, with_for_update=True)
+    created = tenant is None
+    if tenant is None:
+        tenant = Tenant(tenant_id=spec.tenant_id, name=spec.name, timezone=spec.timezone,
+                        policy_preset=spec.policy_preset, created_at=now, updated_at=now)
+        session.add(tenant)
+    elif (tenant.name, tenant.timezone, tenant.policy_preset) == (
+        spec.name, spec.timezone, spec.policy_preset
+    ):
+        return tenant, False
+    else:
+        tenant.name, tenant.timezone, tenant.policy_preset = (
+            spec.name, spec.timezone, spec.policy_preset)
+        tenant.updated_at = now
+    await session.flush()
+    stage(session, Outbox, tenant_event(tenant, now))
+    return tenant, created
+
+
+async def get_tenant(session: AsyncSession, tenant_id: str, *, lock: bool = False) -> Tenant:
+    tenant = await session.get(Tenant, tenant_id, with_for_update=lock)
+    if tenant is None:
+        raise NotFound(f"Instansi '{tenant_id}' belum terdaftar.", code="unknown_tenant")
+    return tenant
+
+
+async def list_tenants(session: AsyncSession) -> list[Tenant]:
+    return list((await session.scalars(select(Tenant).order_by(Tenant.tenant_id))).all())
+
+
+# --- employees ---------------------------------------------------------------------------
+
+
+def _known(e: Employee) -> KnownEmployee:
+    return KnownEmployee(**{name: getattr(e, name) for name in DATA_FIELDS}, active=e.active)
+
+
+def employee_event(e: Employee, at: dt.datetime) -> ev.EmployeeUpserted:
+    return ev.EmployeeUpserted(
+        tenant_id=e.tenant_id, nip=e.nip, name=e.name, unit_id=e.unit_id,
+        unit_name=e.unit_name, position=e.position, supervisor_nip=e.supervisor_nip,
+        tpp_base=e.tpp_base, employment_type=e.employment_type,  # type: ignore[arg-type]
+        device_pin=e.device_pin, active=e.active, occurred_at=at,
+    )
+
+
+@dataclass(frozen=True)
+class RosterResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+async def load_roster(session: AsyncSession, tenant_id: str, text: str) -> RosterResult:
+    """Validate the whole roster, then upsert every row and publish EmployeeUpserted for
+    the new or changed employees only. Raises ``RosterInvalid`` (nothing applied)."""
+    await get_tenant(session, tenant_id, lock=True)  # one roster change per tenant at a time
+    existing = {
+        e.nip: e
+        for e in (await session.scalars(select(Employee).where(Employee.tenant_id == tenant_id)))
+    }
+    known = {nip: _known(e) for nip, e in existing.items()}
+    rows = check_roster(text, known)
+    changes = plan(rows, known)
+    now = utcnow()
+    touched: list[Employee] = []
+    for row in changes["created"]:
+        emp = Employee(tenant_id=tenant_id, created_at=now)
+        _assign(emp, row, now)
+        session.add(emp)
+        touched.append(emp)
+    for row in changes["updated"]:
+        emp = existing[row.nip]
+        _assign(emp, row, now)
+        touched.append(emp)
+    await session.flush()
+    for emp in touched:
+        stage(session, Outbox, employee_event(emp, now))
+    return RosterResult(len(changes["created"]), len(changes["updated"]),
+                        len(changes["unchanged"]))
+
+
+def _assign(emp: Employee, row: RosterRow, now: dt.datetime) -> None:
+    for name in DATA_FIELDS:
+        setattr(emp, name, getattr(row, name))
+    emp.active = True
+    emp.updated_at = now
+
+
+async def get_employee(session: AsyncSession, tenant_id: str, nip: str) -> Employee:
+    emp = await session.get(Employee, (tenant_id, nip))
+    if emp is None:
+        raise NotFound(f"Pegawai dengan NIP {nip} tidak terdaftar pada instansi ini.",
+                       code="unknown_employee")
+    return emp
+
+
+async def list_employees(
+    session: AsyncSession, tenant_id: str, unit_id: str | None = None
+) -> list[Employee]:
+    query = select(Employee).where(Employee.tenant_id == tenant_id)
+    if unit_id:
+        query = query.where(Employee.unit_id == unit_id)
+    return list((await session.scalars(query.order_by(Employee.unit_id, Employee.nip))).all())
+
+
+async def deactivate_employee(session: AsyncSession, tenant_id: str, nip: str) -> Employee:
+    """Mark an employee inactive and publish it (active=false); idempotent."""
+    await get_tenant(session, tenant_id, lock=True)
+    emp = await get_employee(session, tenant_id, nip)
+    if emp.active:
+        now = utcnow()
+        emp.active = False
+        emp.updated_at = now
+        await session.flush()
+        stage(session, Outbox, employee_event(emp, now))
+    return emp
+
+
+# --- scores read model -----------------------------------------------------------------
+
+
+async def apply_score_event(session: AsyncSession, event: ev.Event) -> None:
+    """Keep the highest version per (tenant, nip, period); a lower or equal one is ignored
+    (replays and out-of-order deliveries give the same result)."""
+    assert isinstance(event, ev.ScoreUpdated)
+    await upsert(
+        session, Score,
+        {
+            "tenant_id": event.tenant_id, "nip": event.nip, "period": event.period,
+            "version": event.version, "final_pct": event.final_pct,
+            "components": [c.model_dump(mode="json") for c in event.components],
+            "tpp_base": event.tpp_base, "tpp_amount": event.tpp_amount,
+            "event_id": event.event_id, "cause_event_id": event.cause_event_id,
+            "cause_type": event.cause_type, "updated_at": event.occurred_at,
+            "received_at": utcnow(),
+        },
+        index_elements=["tenant_id", "nip", "period"],
+        # ``excluded`` is the proposed row of ON CONFLICT (PostgreSQL and SQLite alike)
+        where=Score.version < literal_column("excluded.version"),
+    )
+
+
+async def get_score(
+    session: AsyncSession, tenant_id: str, nip: str, period: str
+) -> tuple[Score, Employee | None]:
+    score = await session.get(Score, (tenant_id, nip, period))
+    if score is None:
+        raise NotFound(f"Belum ada nilai untuk NIP {nip} pada periode {period}.",
+                       code="score_not_found")
+    return score, await session.get(Employee, (tenant_id, nip))

@@ -1,0 +1,172 @@
+"""The directory the gateway owns: tenants and rosters on real PostgreSQL, published through
+the outbox to the real Kafka."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from ekinerja_shared import events as ev
+from ekinerja_shared.topics import DIRECTORY
+from gateway.adapters.orm import Outbox
+from gateway.app import create_app
+from tests.support.apps import EventProbe, running_app
+
+pytestmark = pytest.mark.integration
+
+DEMO = Path(__file__).resolve().parents[3] / "deploy" / "demo" / "roster-cilegon.csv"
+HEADER = "nip,name,unit_id,unit_name,position,supervisor_nip,tpp_base,employment_type,device_pin"
+HEAD = "197204121998031005"
+STAFF = "199001172015031002"
+TENANT = {"name": "Pemerintah Kota Uji", "timezone": "WIB", "policy_preset": "cilegon"}
+
+
+async def outbox_count(url: str, tenant_id: str, event_type: str) -> int:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return int(await conn.scalar(
+                select(func.count()).select_from(Outbox.__table__).where(
+                    Outbox.__table__.c.key.like(f"{tenant_id}:%"),
+                    Outbox.__table__.c.event_type == event_type)))
+    finally:
+        await engine.dispose()
+
+
+def employees_of(probe: EventProbe, nip: str | None = None) -> list[ev.EmployeeUpserted]:
+    return [e for e in probe.events
+            if isinstance(e, ev.EmployeeUpserted) and (nip is None or e.nip == nip)]
+
+
+async def test_tenant_and_roster_are_published_once(settings, kafka_bootstrap, tenant_id):
+    roster = DEMO.read_text()
+    nips = [line.split(",")[0] for line in roster.splitlines()[1:]]
+    async with EventProbe(kafka_bootstrap, DIRECTORY.name, tenant_id) as probe, \
+            running_app(create_app(settings)) as client:
+        r = await client.put(f"/api/tenants/{tenant_id}", json=TENANT)
+        assert r.status_code == 201, r.text
+        assert r.json()["timezone"] == "Asia/Jakarta"
+        assert (await client.put(f"/api/tenants/{tenant_id}", json=TENANT)).status_code == 200
+
+        r = await client.post(f"/api/tenants/{tenant_id}/roster", content=roster,
+                              headers={"content-type": "text/csv"})
+        assert r.status_code == 200, r.text
+        assert r.json() == {"created": 8, "updated": 0, "unchanged": 0}
+
+        tenant = await probe.wait_for(lambda e: isinstance(e, ev.TenantUpserted))
+        assert tenant.timezone == "Asia/Jakarta" and tenant.policy_preset == "cilegon"
+        await probe.wait_for(lambda e: len(employees_of(probe)) >= 8)
+        staff = employees_of(probe, STAFF)[0]
+        assert staff.supervisor_nip == "198507082010012011"
+        assert staff.tpp_base == Decimal("4500000") and staff.device_pin == "5"
+        assert staff.key() == f"{tenant_id}:{STAFF}"
+
+        # the same CSV again: nothing changes, nothing is published
+        r = await client.post(f"/api/tenants/{tenant_id}/roster", content=roster,
+                              headers={"content-type": "text/csv"})
+        assert r.json() == {"created": 0, "updated": 0, "unchanged": 8}
+        assert await outbox_count(settings.database_url, tenant_id,
+                                  "directory.employee.upserted") == 8
+
+        # a real change to every employee: on each key the change follows the creation
+        # directly (a re-publication by the reload would sit in between)
+        raised = roster.replace("00,PNS,", "01,PNS,").replace("00,CPNS,", "01,CPNS,") \
+            .replace("00,PPPK,", "01,PPPK,")
+        r = await client.post(f"/api/tenants/{tenant_id}/roster", content=raised,
+                              headers={"content-type": "text/csv"})
+        assert r.json() == {"created": 0, "updated": 8, "unchanged": 0}
+        await probe.wait_for(lambda e: len(employees_of(probe)) >= 16)
+        for nip in nips:
+            mine = employees_of(probe, nip)
+            assert [e.tpp_base % 100 for e in mine] == [0, 1], nip
+        tenants = [e for e in probe.events if isinstance(e, ev.TenantUpserted)]
+        assert len(tenants) == 1
+
+        r = await client.get(f"/api/tenants/{tenant_id}/employees",
+                             params={"unit_id": "diskominfo-aptika"})
+        assert sorted(e["device_pin"] for e in r.json()) == ["3", "6", "7", "8"]
+
+
+async def test_invalid_roster_applies_nothing(settings, tenant_id):
+    async with running_app(create_app(settings)) as client:
+        assert (await client.put(f"/api/tenants/{tenant_id}", json=TENANT)).status_code == 201
+        bad = "\n".join([
+            HEADER,
+            f"{HEAD},Kepala Dinas,dinas,Dinas,Kepala,,12500000,PNS,1",
+            f"{STAFF},Staf,umum,Umum,Pelaksana,{HEAD},-1,PNS,2",
+            "1234,Pendek,umum,Umum,Pelaksana,,100,GURU,3",
+        ])
+        r = await client.post(f"/api/tenants/{tenant_id}/roster", content=bad,
+                              headers={"content-type": "text/csv"})
+        assert r.status_code == 422
+        body = r.json()
+        assert body["code"] == "invalid_roster" and "tidak ada data yang disimpan" in body["detail"]
+        assert {(e["baris"], e["kolom"]) for e in body["errors"]} == {
+            (3, "tpp_base"), (4, "nip"), (4, "employment_type")}
+        assert (await client.get(f"/api/tenants/{tenant_id}/employees")).json() == []
+        assert await outbox_count(settings.database_url, tenant_id,
+                                  "directory.employee.upserted") == 0
+
+
+async def test_multipart_upload_deactivation_and_lookups(settings, kafka_bootstrap, tenant_id):
+    roster = "\n".join([
+        HEADER.replace(",", ";"),
+        f"{HEAD};Kepala Dinas;dinas;Dinas;Kepala;;12.500.000;PNS;1",
+        f"{STAFF};Staf;umum;Umum;Pelaksana;{HEAD};4500000;PPPK;2",
+    ])
+    async with EventProbe(kafka_bootstrap, DIRECTORY.name, tenant_id) as probe, \
+            running_app(create_app(settings)) as client:
+        r = await client.post(f"/api/tenants/{tenant_id}/roster", content=roster,
+                              headers={"content-type": "text/csv"})
+        assert r.status_code == 404 and "belum terdaftar" in r.json()["detail"]
+        await client.put(f"/api/tenants/{tenant_id}", json={**TENANT, "timezone": "WITA"})
+        r = await client.post(f"/api/tenants/{tenant_id}/roster",
+                              files={"file": ("pegawai.csv", roster.encode(), "text/csv")})
+        assert r.status_code == 200 and r.json()["created"] == 2, r.text
+        r = await client.get(f"/api/tenants/{tenant_id}/employees/{HEAD}")
+        assert Decimal(r.json()["tpp_base"]) == Decimal("12500000")
+
+        r = await client.delete(f"/api/tenants/{tenant_id}/employees/{STAFF}")
+        assert r.status_code == 200 and r.json()["active"] is False
+        gone = await probe.wait_for(
+            lambda e: isinstance(e, ev.EmployeeUpserted) and e.nip == STAFF and not e.active)
+        assert gone.employment_type == "PPPK"
+
+        # a reload without the employee does not delete anyone
+        only_head = "\n".join(roster.splitlines()[:2])
+        r = await client.post(f"/api/tenants/{tenant_id}/roster", content=only_head,
+                              headers={"content-type": "text/csv"})
+        assert r.json() == {"created": 0, "updated": 0, "unchanged": 1}
+        assert len((await client.get(f"/api/tenants/{tenant_id}/employees")).json()) == 2
+
+        r = await client.get(f"/api/tenants/{tenant_id}/employees/199999999999999999")
+        assert r.status_code == 404 and "tidak terdaftar" in r.json()["detail"]
+        assert (await client.get(f"/api/tenants/{tenant_id}")).json()["timezone"] == \
+            "Asia/Makassar"
+        assert tenant_id in [t["tenant_id"] for t in (await client.get("/api/tenants")).json()]
+
+
+async def test_tenant_input_is_checked(settings, tenant_id):
+    async with running_app(create_app(settings)) as client:
+        r = await client.put(f"/api/tenants/{tenant_id}", json={**TENANT, "timezone": "GMT+7x"})
+        assert r.status_code == 422 and r.json()["code"] == "unknown_timezone"
+        r = await client.put(f"/api/tenants/{tenant_id}", json={**TENANT, "policy_preset": "x"})
+        assert r.status_code == 422 and "Preset kebijakan" in r.json()["detail"]
+        r = await client.get(f"/api/tenants/{tenant_id}")
+        assert r.status_code == 404
+
+
+async def test_admin_endpoints_need_the_token_when_set(settings, tenant_id):
+    guarded = settings.model_copy(update={"admin_token": "rahasia"})
+    async with running_app(create_app(guarded)) as client:
+        r = await client.put(f"/api/tenants/{tenant_id}", json=TENANT)
+        assert r.status_code == 403 and r.json()["code"] == "admin_required"
+        r = await client.put(f"/api/tenants/{tenant_id}", json=TENANT,
+                             headers={"Authorization": "Bearer rahasia"})
+        assert r.status_code == 201
+        # reading stays open
+        assert (await client.get(f"/api/tenants/{tenant_id}")).status_code == 200
