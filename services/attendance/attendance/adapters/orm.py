@@ -1,0 +1,145 @@
+"""Attendance service tables (its own database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ekinerja_shared.db import (
+    AwareDateTime,
+    BigIntPK,
+    OutboxMixin,
+    ProcessedEventMixin,
+    QuarantineMixin,
+)
+from ekinerja_shared.timeutil import utcnow
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Outbox(OutboxMixin, Base):
+    pass
+
+
+class ProcessedEvent(ProcessedEventMixin, Base):
+    pass
+
+
+class Quarantine(QuarantineMixin, Base):
+    pass
+
+
+class Tenant(Base):
+    """Local copy of the directory's tenants."""
+
+    __tablename__ = "tenants"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    policy_preset: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class Employee(Base):
+    """Local copy of the directory's employees; ``device_pin`` maps device PINs to NIPs."""
+
+    __tablename__ = "employees"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[str] = mapped_column(String(64))
+    device_pin: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_employees_pin", "tenant_id", "device_pin"),)
+
+
+class Device(Base):
+    """A fingerprint/face device registered to one tenant."""
+
+    __tablename__ = "devices"
+    serial_number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    location: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    registered_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, nullable=True)
+    attlog_stamp: Mapped[int] = mapped_column(Integer, default=0)
+    operlog_stamp: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Punch(Base):
+    """A raw punch as a device sent it: never altered or deleted."""
+
+    __tablename__ = "punches"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    device_sn: Mapped[str] = mapped_column(String(64))
+    pin: Mapped[str] = mapped_column(String(32))
+    nip: Mapped[str] = mapped_column(String(32))
+    local_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False))
+    punched_at: Mapped[dt.datetime] = mapped_column(AwareDateTime)
+    status_code: Mapped[int] = mapped_column(Integer, default=0)
+    verify_type: Mapped[int] = mapped_column(Integer, default=0)
+    workcode: Mapped[str] = mapped_column(String(32), default="")
+    raw: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("device_sn", "pin", "local_time", name="uq_punches_device_pin_time"),
+        Index("ix_punches_employee_time", "tenant_id", "nip", "punched_at"),
+    )
+
+
+class DayRecord(Base):
+    """The current verdict on an employee's day; ``revision`` grows with each change."""
+
+    __tablename__ = "day_records"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(32), primary_key=True)
+    work_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    is_working_day: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16))
+    arrival: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, nullable=True)
+    departure: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, nullable=True)
+    late_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    early_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    tl_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    psw_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    absence_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    apel_attended: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    deduction_pct: Mapped[Decimal] = mapped_column(Numeric(7, 3))
+    evaluated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class EffectiveDays(Base):
+    """The last published effective working days of a month (nip '' = tenant default)."""
+
+    __tablename__ = "effective_days"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(32), primary_key=True, default="")
+    revision: Mapped[int] = mapped_column(Integer)
+    effective_days: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    working_dates: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    published_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)

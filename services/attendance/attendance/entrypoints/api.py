@@ -1,0 +1,63 @@
+"""HTTP API of the attendance service (thin: parse, call the service layer, shape)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
+
+from ekinerja_shared.service import Runtime, RuntimeDep
+from ekinerja_shared.timeutil import utcnow
+
+from ..adapters.orm import Device
+from ..service_layer import services
+
+router = APIRouter(prefix="/api/attendance/{tenant_id}", tags=["attendance"])
+
+Tenant = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+class DeviceIn(BaseModel):
+    serial_number: str = Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_.-]+$")
+    location: str = Field(default="", max_length=200)
+    timezone: str | None = Field(default=None, max_length=64,
+                                 description="WIB/WITA/WIT or an IANA name; null = tenant's")
+
+
+class DeviceOut(BaseModel):
+    serial_number: str
+    location: str
+    timezone: str | None
+    registered_at: dt.datetime
+    last_seen_at: dt.datetime | None
+    online: bool
+
+    @classmethod
+    def of(cls, d: Device, now: dt.datetime, offline_after_s: float) -> "DeviceOut":
+        return cls(serial_number=d.serial_number, location=d.location, timezone=d.timezone,
+                   registered_at=d.registered_at, last_seen_at=d.last_seen_at,
+                   online=services.is_online(d, now, offline_after_s))
+
+
+def _offline_after(rt: Runtime) -> float:
+    return rt.settings.device_offline_after_s  # type: ignore[attr-defined,no-any-return]
+
+
+@router.post("/devices", status_code=201, response_model=DeviceOut,
+             summary="Register a device (or update its location/zone)")
+async def register_device(tenant_id: Tenant, body: DeviceIn,
+                          rt: Runtime = RuntimeDep) -> DeviceOut:
+    async with rt.sessionmaker() as session, session.begin():
+        device = await services.register_device(session, tenant_id, body.serial_number,
+                                                body.location, body.timezone)
+    return DeviceOut.of(device, utcnow(), _offline_after(rt))
+
+
+@router.get("/devices", response_model=list[DeviceOut], summary="Devices with their status")
+async def list_devices(tenant_id: Tenant, rt: Runtime = RuntimeDep) -> list[DeviceOut]:
+    async with rt.sessionmaker() as session:
+        devices = await services.list_devices(session, tenant_id)
+    now = utcnow()
+    return [DeviceOut.of(d, now, _offline_after(rt)) for d in devices]

@@ -1,0 +1,458 @@
+"""Use cases of the attendance service. Each runs inside the caller's transaction (the
+session is the unit of work): state changes and their outbox events commit together."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ekinerja_shared import events as ev
+from ekinerja_shared.db import insert_ignore, upsert
+from ekinerja_shared.errors import Conflict, DomainError, NotFound
+from ekinerja_shared.outbox import stage
+from ekinerja_shared.timeutil import canonical_zone, period_of, utcnow, zone
+
+from ..adapters.orm import (
+    DayRecord,
+    Device,
+    EffectiveDays,
+    Employee,
+    Outbox,
+    Punch,
+    Quarantine,
+    Tenant,
+)
+from ..domain.attlog import AttlogRecord, RejectedLine, parse_attlog, parse_attlog_line
+from ..domain.rules import SEED_TENANT_RULES, DayVerdict, RuleSet, evaluate_day, rules_for_preset
+from ..domain.schedule import (
+    FIVE_DAY,
+    Hours,
+    WorkWindow,
+    day_span,
+    work_date_of,
+    work_window,
+    working_dates,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+ATTLOG_SOURCE = "iclock:attlog"
+UNKNOWN_PIN_SOURCE = "iclock:attlog:unknown_pin"
+
+
+async def run_in_transaction(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    work: Callable[[AsyncSession], Awaitable[T]],
+    attempts: int = 3,
+) -> T:
+    """Run ``work`` in one transaction; retry when a concurrent writer won a unique key
+    (two uploads evaluating the same day at once)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with sessionmaker() as session, session.begin():
+                return await work(session)
+        except IntegrityError:
+            if attempt == attempts:
+                raise
+            log.info("transaction conflict, retrying (%d/%d)", attempt, attempts)
+    raise AssertionError("unreachable")
+
+
+# --- tenant context -------------------------------------------------------------------------
+
+
+@dataclass
+class TenantContext:
+    """What rules need to know about a tenant: its zone, rules and calendar."""
+
+    tenant_id: str
+    tz_name: str
+    rules: RuleSet
+    holidays: set[dt.date] = field(default_factory=set)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return zone(self.tz_name)
+
+    def hours_of(self, nip: str | None) -> Callable[[dt.date], Hours | None]:
+        def lookup(day: dt.date) -> Hours | None:
+            return FIVE_DAY.hours_on(day)
+
+        return lookup
+
+    def today(self, now: dt.datetime) -> dt.date:
+        return now.astimezone(self.tz).date()
+
+
+async def load_context(session: AsyncSession, tenant_id: str, default_tz: str) -> TenantContext:
+    tenant = await session.get(Tenant, tenant_id)
+    tz_name = tenant.timezone if tenant else default_tz
+    return TenantContext(tenant_id, tz_name, rules_for_preset(SEED_TENANT_RULES.get(tenant_id)))
+
+
+# --- directory copy -------------------------------------------------------------------------
+
+
+async def apply_directory_event(
+    session: AsyncSession, event: ev.Event, *, default_tz: str, now: dt.datetime | None = None
+) -> None:
+    now = now or utcnow()
+    if isinstance(event, ev.TenantUpserted):
+        try:
+            tz_name = canonical_zone(event.timezone)
+        except ValueError:
+            tz_name = default_tz
+            log.warning("tenant %s: unknown zone %r, using %s", event.tenant_id, event.timezone,
+                        default_tz)
+        existing = await session.get(Tenant, event.tenant_id)
+        if existing is not None and existing.updated_at > event.occurred_at:
+            return  # an older state arriving late
+        await upsert(
+            session, Tenant,
+            {"tenant_id": event.tenant_id, "name": event.name, "timezone": tz_name,
+             "policy_preset": event.policy_preset, "updated_at": event.occurred_at},
+            index_elements=["tenant_id"],
+        )
+        if existing is None:
+            ctx = await load_context(session, event.tenant_id, default_tz)
+            await publish_effective_days(session, ctx, period_of(ctx.today(now)))
+    elif isinstance(event, ev.EmployeeUpserted):
+        await upsert(
+            session, Employee,
+            {
+                "tenant_id": event.tenant_id, "nip": event.nip, "name": event.name,
+                "unit_id": event.unit_id, "device_pin": event.device_pin or None,
+                "active": event.active, "updated_at": event.occurred_at,
+            },
+            index_elements=["tenant_id", "nip"],
+            where=Employee.updated_at <= event.occurred_at,
+        )
+        if event.device_pin and event.active:
+            await retry_unknown_pin_lines(session, event.tenant_id, event.device_pin,
+                                          default_tz=default_tz, now=now)
+
+
+# --- devices --------------------------------------------------------------------------------
+
+
+async def register_device(
+    session: AsyncSession, tenant_id: str, serial: str, location: str, timezone: str | None,
+    *, now: dt.datetime | None = None,
+) -> Device:
+    now = now or utcnow()
+    tz_name: str | None = None
+    if timezone:
+        try:
+            tz_name = canonical_zone(timezone)
+        except ValueError as exc:
+            raise DomainError(f"Zona waktu tidak dikenal: {timezone!r} (WIB, WITA, WIT atau "
+                              "nama IANA).", code="unknown_timezone") from exc
+    device = await session.get(Device, serial, with_for_update=True)
+    if device is not None and device.tenant_id != tenant_id:
+        raise Conflict(f"Mesin dengan nomor seri {serial} sudah terdaftar di instansi lain.",
+                       code="device_taken")
+    if device is None:
+        device = Device(serial_number=serial, tenant_id=tenant_id, location=location,
+                        timezone=tz_name, registered_at=now, updated_at=now,
+                        attlog_stamp=0, operlog_stamp=0)
+        session.add(device)
+    else:
+        device.location = location
+        device.timezone = tz_name
+        device.updated_at = now
+    await session.flush()
+    return device
+
+
+async def list_devices(session: AsyncSession, tenant_id: str) -> list[Device]:
+    rows = await session.scalars(
+        select(Device).where(Device.tenant_id == tenant_id).order_by(Device.serial_number)
+    )
+    return list(rows.all())
+
+
+def is_online(device: Device, now: dt.datetime, offline_after_s: float) -> bool:
+    return (device.last_seen_at is not None
+            and (now - device.last_seen_at).total_seconds() <= offline_after_s)
+
+
+async def known_device(session: AsyncSession, serial: str | None,
+                       now: dt.datetime | None = None) -> Device | None:
+    """The registered device with this serial, its last-seen time refreshed; None if the
+    serial is not registered."""
+    if not serial:
+        return None
+    device = await session.get(Device, serial)
+    if device is not None:
+        device.last_seen_at = now or utcnow()
+    return device
+
+
+async def device_zone(session: AsyncSession, device: Device, default_tz: str) -> str:
+    if device.timezone:
+        return device.timezone
+    tenant = await session.get(Tenant, device.tenant_id)
+    return tenant.timezone if tenant else default_tz
+
+
+# --- punches --------------------------------------------------------------------------------
+
+
+@dataclass
+class IngestResult:
+    recorded: int = 0
+    duplicates: int = 0
+    quarantined: Counter[str] = field(default_factory=Counter)
+    days: set[tuple[str, dt.date]] = field(default_factory=set)
+
+
+async def _pin_map(session: AsyncSession, tenant_id: str, pins: Iterable[str]) -> dict[str, Employee]:
+    pins = set(pins)
+    if not pins:
+        return {}
+    rows = await session.scalars(
+        select(Employee)
+        .where(Employee.tenant_id == tenant_id, Employee.device_pin.in_(pins))
+        .order_by(Employee.updated_at)
+    )
+    out: dict[str, Employee] = {}
+    for emp in rows.all():  # active wins; among equals the latest state wins
+        assert emp.device_pin is not None
+        cur = out.get(emp.device_pin)
+        if cur is None or emp.active or not cur.active:
+            out[emp.device_pin] = emp
+    return out
+
+
+def _quarantine_line(session: AsyncSession, source: str, tenant_id: str, line: RejectedLine,
+                     context: dict[str, Any], now: dt.datetime) -> None:
+    session.add(Quarantine(source=source, tenant_id=tenant_id, raw=line.raw, reason=line.reason,
+                           context={**context, "code": line.code}, received_at=now))
+
+
+async def _record_punch(
+    session: AsyncSession, ctx: TenantContext, device_sn: str, device_tz: str,
+    rec: AttlogRecord, emp: Employee, now: dt.datetime,
+) -> tuple[str, dt.date] | None:
+    """Insert the punch once; returns the (nip, work_date) to re-evaluate, or None for a
+    duplicate."""
+    punched_at = rec.local_time.replace(tzinfo=zone(device_tz))
+    inserted = await insert_ignore(session, Punch, {
+        "tenant_id": ctx.tenant_id, "device_sn": device_sn, "pin": rec.pin, "nip": emp.nip,
+        "local_time": rec.local_time, "punched_at": punched_at,
+        "status_code": rec.status_code, "verify_type": rec.verify_type,
+        "workcode": rec.workcode[:32], "raw": rec.raw, "received_at": now,
+    })
+    if not inserted:
+        return None
+    stage(session, Outbox, ev.PunchRecorded(
+        tenant_id=ctx.tenant_id, nip=emp.nip, device_sn=device_sn, pin=rec.pin,
+        punched_at=punched_at, local_time=rec.local_time, status_code=rec.status_code,
+        verify_type=rec.verify_type, occurred_at=now,
+    ))
+    return emp.nip, work_date_of(punched_at, ctx.tz, ctx.hours_of(emp.nip))
+
+
+async def ingest_attlog(
+    session: AsyncSession, device: Device, body: str, *, stamp: int | None, default_tz: str,
+    now: dt.datetime | None = None,
+) -> IngestResult:
+    """Record the valid lines of an ATTLOG upload once each, quarantine the others, and
+    re-evaluate the days the new punches touch."""
+    now = now or utcnow()
+    result = IngestResult()
+    ctx = await load_context(session, device.tenant_id, default_tz)
+    device_tz = await device_zone(session, device, default_tz)
+    parsed = parse_attlog(body)
+    employees = await _pin_map(session, device.tenant_id,
+                               (r.pin for r in parsed if isinstance(r, AttlogRecord)))
+    base_ctx = {"device_sn": device.serial_number}
+    for item in parsed:
+        if isinstance(item, RejectedLine):
+            _quarantine_line(session, ATTLOG_SOURCE, device.tenant_id, item, base_ctx, now)
+            result.quarantined[item.code] += 1
+            continue
+        emp = employees.get(item.pin)
+        if emp is None or not emp.active:
+            reason = (f"PIN {item.pin} tidak terdaftar pada pegawai mana pun." if emp is None
+                      else f"PIN {item.pin} milik pegawai yang tidak aktif ({emp.nip}).")
+            _quarantine_line(session, UNKNOWN_PIN_SOURCE, device.tenant_id,
+                             RejectedLine(item.raw, reason, "unknown_pin"),
+                             {**base_ctx, "pin": item.pin}, now)
+            result.quarantined["unknown_pin"] += 1
+            continue
+        day = await _record_punch(session, ctx, device.serial_number, device_tz, item, emp, now)
+        if day is None:
+            result.duplicates += 1
+        else:
+            result.recorded += 1
+            result.days.add(day)
+    if stamp is not None and stamp > device.attlog_stamp:
+        device.attlog_stamp = stamp
+    for nip, work_date in sorted(result.days):
+        await evaluate(session, ctx, nip, work_date, now=now)
+    return result
+
+
+async def retry_unknown_pin_lines(session: AsyncSession, tenant_id: str, pin: str, *,
+                                  default_tz: str, now: dt.datetime) -> int:
+    """Lines quarantined because their PIN was unknown are recorded once an employee with
+    that PIN appears (punches pushed before the roster arrived are not lost)."""
+    rows = (await session.scalars(
+        select(Quarantine).where(Quarantine.source == UNKNOWN_PIN_SOURCE,
+                                 Quarantine.tenant_id == tenant_id)
+        .order_by(Quarantine.id)
+    )).all()
+    pending = [q for q in rows if q.context.get("pin") == pin and not q.context.get("resolved_at")]
+    if not pending:
+        return 0
+    ctx = await load_context(session, tenant_id, default_tz)
+    employees = await _pin_map(session, tenant_id, [pin])
+    emp = employees.get(pin)
+    if emp is None or not emp.active:
+        return 0
+    days: set[tuple[str, dt.date]] = set()
+    for q in pending:
+        rec = parse_attlog_line(q.raw)
+        device = await session.get(Device, q.context.get("device_sn"))
+        if not isinstance(rec, AttlogRecord) or device is None or device.tenant_id != tenant_id:
+            continue
+        device_tz = await device_zone(session, device, default_tz)
+        day = await _record_punch(session, ctx, device.serial_number, device_tz, rec, emp, now)
+        if day:
+            days.add(day)
+        q.context = {**q.context, "resolved_at": now.isoformat(), "nip": emp.nip}
+    for nip, work_date in sorted(days):
+        await evaluate(session, ctx, nip, work_date, now=now)
+    return len(pending)
+
+
+# --- evaluation -----------------------------------------------------------------------------
+
+
+def _window_for(ctx: TenantContext, nip: str, work_date: dt.date) -> tuple[str, WorkWindow]:
+    """The kind of day and its window (an off day's window is its calendar day)."""
+    hours = ctx.hours_of(nip)(work_date)
+    if hours is not None:
+        window = work_window(work_date, hours, ctx.tz)
+    else:
+        lo, hi = day_span(work_date, ctx.tz)
+        window = WorkWindow(work_date, lo, hi, lo, hi)
+    if work_date in ctx.holidays:
+        return "holiday", window
+    return ("work" if hours is not None else "off"), window
+
+
+async def day_punches(session: AsyncSession, ctx: TenantContext, nip: str,
+                      window: WorkWindow) -> list[dt.datetime]:
+    rows = await session.scalars(
+        select(Punch.punched_at).where(
+            Punch.tenant_id == ctx.tenant_id, Punch.nip == nip,
+            Punch.punched_at >= window.punch_from, Punch.punched_at < window.punch_to,
+        )
+    )
+    lookup = ctx.hours_of(nip)
+    return sorted({p for p in rows.all() if work_date_of(p, ctx.tz, lookup) == window.work_date})
+
+
+def _same(record: DayRecord, v: DayVerdict) -> bool:
+    return (record.is_working_day == v.is_working_day and record.status == v.status
+            and record.arrival == v.arrival and record.departure == v.departure
+            and record.late_minutes == v.late_minutes and record.early_minutes == v.early_minutes
+            and record.tl_code == v.tl_code and record.psw_code == v.psw_code
+            and record.absence_code == v.absence_code and record.apel_attended == v.apel_attended
+            and Decimal(record.deduction_pct) == v.deduction_pct)
+
+
+async def evaluate(session: AsyncSession, ctx: TenantContext, nip: str, work_date: dt.date, *,
+                   now: dt.datetime) -> DayRecord | None:
+    """(Re)evaluate one employee's day. A changed verdict becomes a new revision of the day
+    record and an ``AttendanceDayEvaluated`` event; an unchanged one changes nothing.
+    Returns the record when a new revision was written."""
+    kind, window = _window_for(ctx, nip, work_date)
+    punches = await day_punches(session, ctx, nip, window)
+    verdict = evaluate_day(kind=kind, window=window if kind == "work" else None,  # type: ignore[arg-type]
+                           punches=punches, rules=ctx.rules, closed=now >= window.punch_to)
+    record = await session.get(DayRecord, (ctx.tenant_id, nip, work_date), with_for_update=True)
+    if record is not None and _same(record, verdict):
+        return None
+    revision = record.revision + 1 if record else 1
+    values = dict(
+        is_working_day=verdict.is_working_day, status=verdict.status, arrival=verdict.arrival,
+        departure=verdict.departure, late_minutes=verdict.late_minutes,
+        early_minutes=verdict.early_minutes, tl_code=verdict.tl_code, psw_code=verdict.psw_code,
+        absence_code=verdict.absence_code, apel_attended=verdict.apel_attended,
+        deduction_pct=verdict.deduction_pct, revision=revision, evaluated_at=now,
+    )
+    if record is None:
+        record = DayRecord(tenant_id=ctx.tenant_id, nip=nip, work_date=work_date, **values)
+        session.add(record)
+    else:
+        for k, v in values.items():
+            setattr(record, k, v)
+    await session.flush()
+    stage(session, Outbox, ev.AttendanceDayEvaluated(
+        tenant_id=ctx.tenant_id, nip=nip, work_date=work_date, revision=revision,
+        is_working_day=verdict.is_working_day, status=verdict.status, arrival=verdict.arrival,
+        departure=verdict.departure, late_minutes=verdict.late_minutes,
+        early_minutes=verdict.early_minutes, tl_code=verdict.tl_code, psw_code=verdict.psw_code,
+        absence_code=verdict.absence_code, apel_attended=verdict.apel_attended,
+        deduction_pct=verdict.deduction_pct, occurred_at=now,
+    ))
+    return record
+
+
+# --- calendar -------------------------------------------------------------------------------
+
+
+async def publish_effective_days(
+    session: AsyncSession, ctx: TenantContext, period: str, nip: str | None = None,
+    unit_id: str | None = None, *, now: dt.datetime | None = None,
+) -> EffectiveDays | None:
+    """Publish the month's working dates (tenant default when ``nip`` is None) as a new
+    revision when they differ from the last published ones."""
+    dates = working_dates(period, ctx.hours_of(nip), ctx.holidays)
+    iso = [d.isoformat() for d in dates]
+    key = (ctx.tenant_id, period, nip or "")
+    row = await session.get(EffectiveDays, key, with_for_update=True)
+    if row is not None and list(row.working_dates) == iso:
+        return None
+    revision = row.revision + 1 if row else 1
+    now = now or utcnow()
+    if row is None:
+        row = EffectiveDays(tenant_id=ctx.tenant_id, period=period, nip=nip or "",
+                            revision=revision, effective_days=Decimal(len(dates)),
+                            working_dates=iso, published_at=now)
+        session.add(row)
+    else:
+        row.revision = revision
+        row.effective_days = Decimal(len(dates))
+        row.working_dates = iso
+        row.published_at = now
+    await session.flush()
+    stage(session, Outbox, ev.EffectiveDaysPublished(
+        tenant_id=ctx.tenant_id, period=period, nip=nip, unit_id=unit_id,
+        effective_days=Decimal(len(dates)), working_dates=dates, revision=revision,
+        occurred_at=now,
+    ))
+    return row
+
+
+async def get_device(session: AsyncSession, tenant_id: str, serial: str) -> Device:
+    device = await session.get(Device, serial)
+    if device is None or device.tenant_id != tenant_id:
+        raise NotFound(f"Mesin dengan nomor seri {serial} tidak terdaftar.",
+                       code="unknown_device")
+    return device

@@ -1,0 +1,159 @@
+"""End to end inside the attendance service, on the real PostgreSQL and Kafka: directory
+events in, a device registered, ATTLOG pushed over HTTP exactly as a ZKTeco device does,
+PunchRecorded and AttendanceDayEvaluated out through the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from faststream.specification import AsyncAPI
+from sqlalchemy import func, select
+
+from attendance.adapters.orm import Employee, Punch, Quarantine, Tenant
+from attendance.app import create_app
+from attendance.settings import Settings
+from ekinerja_shared import events as ev
+from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAYS, ATTENDANCE_PUNCHES
+from tests.support.apps import EventProbe, eventually, publish, running_app
+from tests.support.infra import pg_url, reset_database, unique
+
+pytestmark = pytest.mark.integration
+
+WITA = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.fixture(scope="module")
+async def db_url() -> str:
+    url = pg_url("attendance")
+    await reset_database(url)
+    return url
+
+
+def _settings(db_url: str, kafka_bootstrap: str, group_prefix: str) -> Settings:
+    return Settings(database_url=db_url, kafka_bootstrap=kafka_bootstrap,
+                    consumer_group_prefix=group_prefix, outbox_poll_interval_s=0.2)
+
+
+def _employee(tenant_id: str, nip: str, pin: str) -> ev.EmployeeUpserted:
+    return ev.EmployeeUpserted(tenant_id=tenant_id, nip=nip, name=f"Pegawai {pin}", unit_id="u1",
+                               tpp_base=Decimal("5000000"), device_pin=pin)
+
+
+async def test_push_attlog_to_day_evaluation(
+    db_url: str, kafka_bootstrap: str, tenant_id: str, group_prefix: str
+) -> None:
+    nip = "198001012005011001"
+    serial = unique("SN").upper()
+    await publish(
+        kafka_bootstrap,
+        ev.TenantUpserted(tenant_id=tenant_id, name="Kab. Uji", timezone="Asia/Makassar",
+                          policy_preset="performance60_discipline40"),
+        _employee(tenant_id, nip, "11"),
+    )
+    app = create_app(_settings(db_url, kafka_bootstrap, group_prefix))
+    sm = app.state.runtime.sessionmaker
+    async with (
+        running_app(app) as client,
+        EventProbe(kafka_bootstrap, ATTENDANCE_PUNCHES.name, tenant_id) as punches,
+        EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days,
+        EventProbe(kafka_bootstrap, ATTENDANCE_CALENDAR.name, tenant_id) as calendar,
+    ):
+        async def directory_copied() -> bool:
+            async with sm() as s:
+                return (await s.get(Tenant, tenant_id) is not None
+                        and await s.get(Employee, (tenant_id, nip)) is not None)
+
+        await eventually(directory_copied)
+        cal = await calendar.wait_for(lambda e: isinstance(e, ev.EffectiveDaysPublished))
+        assert cal.nip is None and cal.revision == 1 and cal.effective_days >= 18  # type: ignore[attr-defined]
+
+        # device registry
+        r = await client.post(f"/api/attendance/{tenant_id}/devices",
+                              json={"serial_number": serial, "location": "Lobi", "timezone": None})
+        assert r.status_code == 201, r.text
+        r = await client.post(f"/api/attendance/{unique('other')}/devices",
+                              json={"serial_number": serial, "location": "x"})
+        assert r.status_code == 409 and r.json()["code"] == "device_taken"
+
+        # handshake: options with the tenant's zone (WITA = UTC+8)
+        r = await client.get("/iclock/cdata", params={"SN": serial, "options": "all",
+                                                      "pushver": "2.4.1", "language": "69"})
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+        lines = r.text.splitlines()
+        assert lines[0] == f"GET OPTION FROM: {serial}" and "TimeZone=8" in lines
+
+        # an unregistered device is refused
+        r = await client.post("/iclock/cdata", params={"SN": "NOPE-1", "table": "ATTLOG"},
+                              content="11\t2026-11-16 07:45:10\t0\t1\t0\t0\n")
+        assert r.status_code == 403
+
+        body = (
+            "11\t2026-11-16 07:45:10\t0\t1\t0\t0\t0\t0\t0\t0\r\n"
+            "11\t2026-11-16 16:10:00\t1\t1\t0\t0\t0\t0\t0\t0\r\n"
+            "11\t2026-11-31 07:00:00\t0\t1\t0\r\n"  # bad date
+            "11\t2026-11-16 07:50:00\r\n"  # wrong field count
+            "77\t2026-11-16 07:40:00\t0\t1\t0\r\n"  # unknown PIN
+        )
+        params = {"SN": serial, "table": "ATTLOG", "Stamp": "9999"}
+        r = await client.post("/iclock/cdata", params=params, content=body)
+        assert (r.status_code, r.text) == (200, "OK")
+        # the device did not get our OK and retries the same records
+        r = await client.post("/iclock/cdata", params=params, content=body.replace("\r\n", "\n"))
+        assert (r.status_code, r.text) == (200, "OK")
+
+        day = await days.wait_for(lambda e: isinstance(e, ev.AttendanceDayEvaluated)
+                                  and e.departure is not None)
+        assert isinstance(day, ev.AttendanceDayEvaluated)
+        assert (day.nip, day.work_date, day.status) == (nip, dt.date(2026, 11, 16), "present")
+        assert day.arrival == dt.datetime(2026, 11, 16, 7, 45, 10, tzinfo=WITA)
+        assert day.departure == dt.datetime(2026, 11, 16, 16, 10, tzinfo=WITA)
+        assert (day.late_minutes, day.tl_code, day.early_minutes, day.psw_code) == (15, "TL1", 0,
+                                                                                 None)
+        assert day.deduction_pct == Decimal("0.5")
+
+        # a later punch of the same day: recorded once, day re-evaluated as a new revision
+        r = await client.post("/iclock/cdata", params={**params, "Stamp": "10000"},
+                              content="11\t2026-11-16 16:20:00\t1\t1\t0\t0\n")
+        assert r.text == "OK"
+        latest = await days.wait_for(lambda e: isinstance(e, ev.AttendanceDayEvaluated)
+                                     and e.departure == dt.datetime(2026, 11, 16, 16, 20,
+                                                                    tzinfo=WITA))
+        assert latest.revision == day.revision + 1  # type: ignore[attr-defined]
+        await punches.wait_for(lambda e: isinstance(e, ev.PunchRecorded)
+                               and e.local_time == dt.datetime(2026, 11, 16, 16, 20))
+        recorded = [e for e in punches.events if isinstance(e, ev.PunchRecorded)]
+        assert sorted(e.local_time.time() for e in recorded) == [
+            dt.time(7, 45, 10), dt.time(16, 10), dt.time(16, 20)]
+        assert all(e.nip == nip and e.device_sn == serial for e in recorded)
+
+        async with sm() as s:
+            n_punches = await s.scalar(select(func.count()).select_from(Punch)
+                                       .where(Punch.tenant_id == tenant_id))
+            bad = (await s.scalars(select(Quarantine).where(Quarantine.tenant_id == tenant_id)
+                                   .order_by(Quarantine.id))).all()
+        assert n_punches == 3
+        # each bad line is kept with its reason: twice, since the batch was pushed twice
+        codes = sorted(q.context["code"] for q in bad)
+        assert codes == sorted(["bad_time", "field_count", "unknown_pin"] * 2)
+        assert any("2026-11-31" in q.raw and "tidak valid" in q.reason for q in bad)
+
+        metrics = (await client.get("/metrics")).text
+        assert 'ekinerja_attendance_attlog_quarantined_total{reason="bad_time"}' in metrics
+
+        r = await client.get(f"/api/attendance/{tenant_id}/devices")
+        [device] = r.json()
+        assert device["serial_number"] == serial and device["online"] is True
+        assert device["last_seen_at"] is not None
+
+        # the roster learns PIN 77 later: the quarantined punch is recorded then
+        await publish(kafka_bootstrap, _employee(tenant_id, "199001012015011002", "77"))
+        late = await punches.wait_for(lambda e: isinstance(e, ev.PunchRecorded) and e.pin == "77")
+        assert late.nip == "199001012015011002"  # type: ignore[attr-defined]
+
+        spec = AsyncAPI(app.state.runtime.broker, title="attendance", version="0.1.0",
+                        schema_version="3.0.0").to_specification().to_jsonable()
+        messages = set(spec["components"]["messages"])
+        assert {"PunchRecorded:Message", "AttendanceDayEvaluated:Message",
+                "EffectiveDaysPublished:Message"} <= messages
