@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ekinerja_shared.errors import DomainError
@@ -25,28 +26,105 @@ class RuleViolation(DomainError):
         super().__init__(message, code=code)
 
 
-def entry_minutes(start: dt.time, end: dt.time) -> int:
-    """Minutes between start and end on the same day; end must be after start."""
-    if end <= start:
-        raise RuleViolation("Jam selesai harus setelah jam mulai.", "end_before_start")
-    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+@dataclass(frozen=True)
+class SupervisorLink:
+    """From ``effective_from`` on, ``supervisor_nip`` is the employee's direct supervisor."""
+
+    effective_from: dt.date
+    supervisor_nip: str | None
+
+
+def supervisor_on(links: Iterable[SupervisorLink], day: dt.date) -> str | None:
+    """The direct supervisor on ``day``: the latest link in effect; before the first known
+    link the first one applies (the directory knew no earlier supervisor)."""
+    ordered = sorted(links, key=lambda link: link.effective_from)
+    if not ordered:
+        return None
+    current = ordered[0]
+    for link in ordered:
+        if link.effective_from <= day:
+            current = link
+    return current.supervisor_nip
+
+
+class ActingKind(enum.StrEnum):
+    PLT = "plt"  # pelaksana tugas: a vacant post
+    PLH = "plh"  # pelaksana harian: the official is away
 
 
 @dataclass(frozen=True)
-class Approver:
-    nip: str
-    tenant_id: str
+class ActingAssignment:
+    """``acting_nip`` exercises ``principal_nip``'s supervisory role from start to end
+    (inclusive)."""
+
+    principal_nip: str
+    acting_nip: str
+    kind: ActingKind
+    start: dt.date
+    end: dt.date
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
 
 
-def check_can_decide(employee_nip: str, supervisor_nip: str | None, approver: Approver) -> None:
-    """Only the direct supervisor decides; never oneself."""
-    if approver.nip == employee_nip:
+def check_acting_assignment(a: ActingAssignment) -> None:
+    if a.end < a.start:
+        raise RuleViolation("Tanggal akhir penugasan Plt/Plh harus setelah tanggal mulai.",
+                            "invalid_range")
+    if a.principal_nip == a.acting_nip:
+        raise RuleViolation("Pejabat tidak dapat ditunjuk sebagai Plt/Plh bagi dirinya sendiri.",
+                            "self_acting")
+
+
+def principals_on(acting_nip: str, assignments: Iterable[ActingAssignment],
+                  day: dt.date) -> set[str]:
+    """The officials ``acting_nip`` stands in for on ``day``."""
+    return {a.principal_nip for a in assignments
+            if a.acting_nip == acting_nip and a.covers(day)}
+
+
+def check_can_decide(employee_nip: str, supervisor_nip: str | None, approver_nip: str,
+                     acting: Iterable[ActingAssignment] = (), *,
+                     today: dt.date | None = None) -> str:
+    """Only the direct supervisor decides, or whoever acts for them (Plt/Plh) today; never
+    oneself. Returns ``direct`` or the acting kind."""
+    if approver_nip == employee_nip:
         raise RuleViolation("Pegawai tidak dapat menyetujui aktivitasnya sendiri.", "self_approval")
-    if supervisor_nip is None or approver.nip != supervisor_nip:
-        raise RuleViolation(
-            "Hanya atasan langsung yang dapat memberi keputusan atas aktivitas ini.",
-            "not_supervisor",
-        )
+    if supervisor_nip is None:
+        raise RuleViolation("Pegawai ini belum memiliki atasan langsung di data kepegawaian.",
+                            "no_supervisor")
+    if approver_nip == supervisor_nip:
+        return "direct"
+    if today is not None:
+        for a in acting:
+            if a.acting_nip == approver_nip and a.principal_nip == supervisor_nip \
+                    and a.covers(today):
+                return a.kind.value
+    raise RuleViolation(
+        "Hanya atasan langsung (atau Plt/Plh-nya) yang dapat memberi keputusan atas aktivitas ini.",
+        "not_supervisor",
+    )
+
+
+def check_verifier(nip: str, verifiers: Iterable[str]) -> None:
+    if nip not in set(verifiers):
+        raise RuleViolation("Hanya verifikator daerah yang dapat membatalkan aktivitas yang "
+                            "sudah disetujui.", "not_verifier")
+
+
+def check_owner(entry_nip: str, actor_nip: str) -> None:
+    if entry_nip != actor_nip:
+        raise RuleViolation("Aktivitas hanya dapat diubah atau diajukan oleh pegawai pemiliknya.",
+                            "not_owner")
+
+
+EDITABLE = frozenset({EntryStatus.DRAFT, EntryStatus.REJECTED})
+
+
+def check_editable(status: EntryStatus) -> None:
+    if status not in EDITABLE:
+        raise RuleViolation(f"Aktivitas berstatus {_LABEL[status]} tidak dapat diubah.",
+                            "not_editable")
 
 
 _TRANSITIONS: dict[EntryStatus, set[EntryStatus]] = {
@@ -74,3 +152,8 @@ def check_transition(current: EntryStatus, target: EntryStatus) -> None:
             f"Aktivitas berstatus {_LABEL[current]} tidak dapat diubah menjadi {_LABEL[target]}.",
             "invalid_transition",
         )
+
+
+# entries that occupy their time range (overlap and daily cap); a rejected entry is checked
+# again when it is resubmitted
+OCCUPYING = frozenset({EntryStatus.DRAFT, EntryStatus.SUBMITTED, EntryStatus.APPROVED})
