@@ -4,6 +4,7 @@ same validation and outbox path as any admin upload)."""
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from pathlib import Path
@@ -60,6 +61,7 @@ def main(argv: list[str], settings: Settings) -> int:
     parser.add_argument("--wait", default=120.0, type=float,
                         help="seconds to wait for the gateway to be healthy")
     args = parser.parse_args(argv)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     for line in load_demo(args.url, args.dir, settings.admin_token, args.wait):
         print(line)
     print(f"gateway: {args.url}")

@@ -170,3 +170,13 @@ async def test_admin_endpoints_need_the_token_when_set(settings, tenant_id):
         assert r.status_code == 201
         # reading stays open
         assert (await client.get(f"/api/tenants/{tenant_id}")).status_code == 200
+
+
+async def test_dashboard_and_operations(settings):
+    async with running_app(create_app(settings)) as client:
+        r = await client.get("/")
+        assert r.status_code == 200 and "EventSource" in r.text and "Instansi" in r.text
+        r = await client.get("/health")
+        assert r.status_code == 200 and r.json()["database"] == "ok" and r.json()["kafka"] == "ok"
+        r = await client.get("/metrics")
+        assert "ekinerja_gateway_stream_clients" in r.text

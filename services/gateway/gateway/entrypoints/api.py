@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.datastructures import UploadFile
 
@@ -120,8 +121,12 @@ def build_router(settings: Settings, hub: ScoreHub) -> APIRouter:
     async def put_tenant(tenant_id: TenantId, body: TenantIn, response: Response,
                          rt: Runtime = RuntimeDep) -> TenantOut:
         spec = check_tenant(tenant_id, body.name, body.timezone, body.policy_preset)
-        async with rt.sessionmaker() as session, session.begin():
-            tenant, created = await services.upsert_tenant(session, spec)
+        try:
+            async with rt.sessionmaker() as session, session.begin():
+                tenant, created = await services.upsert_tenant(session, spec)
+        except IntegrityError:  # created concurrently by another request: now an update
+            async with rt.sessionmaker() as session, session.begin():
+                tenant, created = await services.upsert_tenant(session, spec)
         response.status_code = 201 if created else 200
         return TenantOut.of(tenant)
 
