@@ -10,6 +10,7 @@ from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAYS, ATTENDA
 
 from .adapters.orm import Outbox, ProcessedEvent, Quarantine
 from .entrypoints import api, consumers, iclock
+from .jobs import periodic, refresh_device_status
 from .metrics import AttendanceMetrics
 from .settings import Settings
 
@@ -30,4 +31,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Fingerprint devices (ZKTeco ADMS push), schedules, leave and the daily "
                     "attendance verdict (TL/PSW/TK).",
         routers=[api.router, iclock.router],
+        background=[periodic(rt, "device-status", refresh_device_status,
+                             settings.housekeeping_interval_s)],
     )

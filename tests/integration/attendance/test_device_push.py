@@ -17,42 +17,22 @@ from attendance.settings import Settings
 from ekinerja_shared import events as ev
 from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAYS, ATTENDANCE_PUNCHES
 from tests.support.apps import EventProbe, eventually, publish, running_app
-from tests.support.infra import pg_url, reset_database, unique
+from tests.support.infra import unique
+
+from .conftest import employee, tenant
 
 pytestmark = pytest.mark.integration
 
 WITA = dt.timezone(dt.timedelta(hours=8))
 
 
-@pytest.fixture(scope="module")
-async def db_url() -> str:
-    url = pg_url("attendance")
-    await reset_database(url)
-    return url
-
-
-def _settings(db_url: str, kafka_bootstrap: str, group_prefix: str) -> Settings:
-    return Settings(database_url=db_url, kafka_bootstrap=kafka_bootstrap,
-                    consumer_group_prefix=group_prefix, outbox_poll_interval_s=0.2)
-
-
-def _employee(tenant_id: str, nip: str, pin: str) -> ev.EmployeeUpserted:
-    return ev.EmployeeUpserted(tenant_id=tenant_id, nip=nip, name=f"Pegawai {pin}", unit_id="u1",
-                               tpp_base=Decimal("5000000"), device_pin=pin)
-
-
 async def test_push_attlog_to_day_evaluation(
-    db_url: str, kafka_bootstrap: str, tenant_id: str, group_prefix: str
+    settings: Settings, kafka_bootstrap: str, tenant_id: str
 ) -> None:
     nip = "198001012005011001"
     serial = unique("SN").upper()
-    await publish(
-        kafka_bootstrap,
-        ev.TenantUpserted(tenant_id=tenant_id, name="Kab. Uji", timezone="Asia/Makassar",
-                          policy_preset="performance60_discipline40"),
-        _employee(tenant_id, nip, "11"),
-    )
-    app = create_app(_settings(db_url, kafka_bootstrap, group_prefix))
+    await publish(kafka_bootstrap, tenant(tenant_id), employee(tenant_id, nip, "11"))
+    app = create_app(settings)
     sm = app.state.runtime.sessionmaker
     async with (
         running_app(app) as client,
@@ -148,7 +128,7 @@ async def test_push_attlog_to_day_evaluation(
         assert device["last_seen_at"] is not None
 
         # the roster learns PIN 77 later: the quarantined punch is recorded then
-        await publish(kafka_bootstrap, _employee(tenant_id, "199001012015011002", "77"))
+        await publish(kafka_bootstrap, employee(tenant_id, "199001012015011002", "77"))
         late = await punches.wait_for(lambda e: isinstance(e, ev.PunchRecorded) and e.pin == "77")
         assert late.nip == "199001012015011002"  # type: ignore[attr-defined]
 

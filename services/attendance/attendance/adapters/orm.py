@@ -143,3 +143,33 @@ class EffectiveDays(Base):
     effective_days: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     working_dates: Mapped[list[Any]] = mapped_column(JSON, default=list)
     published_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class DeviceCommand(Base):
+    """A command queued for a device; ``id`` is the ``C:<id>:`` the device reports back."""
+
+    __tablename__ = "device_commands"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    device_sn: Mapped[str] = mapped_column(String(64))
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    command: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # sent, done, failed
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, nullable=True)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, nullable=True)
+    return_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    __table_args__ = (Index("ix_device_commands_device_status", "device_sn", "status", "id"),)
+
+
+class DeviceUser(Base):
+    """A user enrolled on a device, as its OPERLOG uploads report it."""
+
+    __tablename__ = "device_users"
+    device_sn: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pin: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    privilege: Mapped[int] = mapped_column(Integer, default=0)
+    card: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)

@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field
 from ekinerja_shared.service import Runtime, RuntimeDep
 from ekinerja_shared.timeutil import utcnow
 
-from ..adapters.orm import Device
+from ..adapters.orm import Device, DeviceCommand, DeviceUser
 from ..service_layer import services
 
 router = APIRouter(prefix="/api/attendance/{tenant_id}", tags=["attendance"])
 
 Tenant = Annotated[str, Path(min_length=1, max_length=64)]
+Serial = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 class DeviceIn(BaseModel):
@@ -61,3 +62,56 @@ async def list_devices(tenant_id: Tenant, rt: Runtime = RuntimeDep) -> list[Devi
         devices = await services.list_devices(session, tenant_id)
     now = utcnow()
     return [DeviceOut.of(d, now, _offline_after(rt)) for d in devices]
+
+
+class CommandOut(BaseModel):
+    id: int
+    command: str
+    status: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    return_code: int | None
+
+    @classmethod
+    def of(cls, c: DeviceCommand) -> "CommandOut":
+        return cls(id=c.id, command=c.command, status=c.status, created_at=c.created_at,
+                   sent_at=c.sent_at, completed_at=c.completed_at, return_code=c.return_code)
+
+
+class DeviceUserOut(BaseModel):
+    pin: str
+    name: str
+    privilege: int
+    card: str
+    updated_at: dt.datetime
+
+
+@router.post("/devices/{serial}/sync-users", status_code=202, response_model=list[CommandOut],
+             summary="Queue the roster's PINs and names for the device (DATA UPDATE USERINFO)")
+async def sync_users(tenant_id: Tenant, serial: Serial,
+                     rt: Runtime = RuntimeDep) -> list[CommandOut]:
+    async with rt.sessionmaker() as session, session.begin():
+        device = await services.get_device(session, tenant_id, serial)
+        commands = await services.queue_roster_sync(session, device)
+    return [CommandOut.of(c) for c in commands]
+
+
+@router.get("/devices/{serial}/commands", response_model=list[CommandOut],
+            summary="Commands queued for the device and their results")
+async def list_commands(tenant_id: Tenant, serial: Serial,
+                        rt: Runtime = RuntimeDep) -> list[CommandOut]:
+    async with rt.sessionmaker() as session:
+        device = await services.get_device(session, tenant_id, serial)
+        return [CommandOut.of(c) for c in await services.list_commands(session, device)]
+
+
+@router.get("/devices/{serial}/users", response_model=list[DeviceUserOut],
+            summary="Users enrolled on the device (from its OPERLOG uploads)")
+async def list_device_users(tenant_id: Tenant, serial: Serial,
+                            rt: Runtime = RuntimeDep) -> list[DeviceUserOut]:
+    async with rt.sessionmaker() as session:
+        device = await services.get_device(session, tenant_id, serial)
+        users: list[DeviceUser] = await services.list_device_users(session, device)
+    return [DeviceUserOut(pin=u.pin, name=u.name, privilege=u.privilege, card=u.card,
+                          updated_at=u.updated_at) for u in users]

@@ -75,12 +75,18 @@ async def upload(request: Request, sn: str = Serial,
         if kind == "ATTLOG":
             return await services.ingest_attlog(session, device, body, stamp=parse_stamp(stamp),
                                                 default_tz=_default_tz(rt))
+        if kind == "OPERLOG":
+            return await services.ingest_operlog(session, device, body, stamp=parse_stamp(stamp))
         log.info("device %s uploaded table %r (%d bytes): not used", sn, table, len(body))
         return services.IngestResult()
 
     result = await services.run_in_transaction(rt.sessionmaker, work)
     if result is None:
         return _refuse(rt, request, f"cdata:{kind or '?'}", sn)
+    if kind == "OPERLOG" and result.quarantined:
+        n = sum(result.quarantined.values())
+        rt.metrics.quarantined.labels(services.OPERLOG_SOURCE).inc(n)
+        log.warning("device %s: %d OPERLOG line(s) quarantined", sn, n)
     if kind == "ATTLOG":
         metrics.attlog_lines.labels("recorded").inc(result.recorded)
         metrics.attlog_lines.labels("duplicate").inc(result.duplicates)
@@ -92,4 +98,32 @@ async def upload(request: Request, sn: str = Serial,
         if quarantined:
             log.warning("device %s: %d ATTLOG line(s) quarantined: %s", sn, quarantined,
                         dict(result.quarantined))
+    return PlainTextResponse("OK")
+
+
+@router.get("/getrequest", response_class=PlainTextResponse,
+            summary="Command polling: queued commands as C:<id>:<command> lines, else OK")
+async def getrequest(request: Request, sn: str = Serial,
+                     rt: Runtime = RuntimeDep) -> PlainTextResponse:
+    async with rt.sessionmaker() as session, session.begin():
+        device = await services.known_device(session, sn)
+        if device is None:
+            return _refuse(rt, request, "getrequest", sn)
+        commands = await services.next_commands(session, device)
+    return PlainTextResponse("\n".join(commands) + "\n" if commands else "OK")
+
+
+@router.post("/devicecmd", response_class=PlainTextResponse,
+             summary="Command results: ID=<id>&Return=<code>&CMD=<cmd> lines")
+async def devicecmd(request: Request, sn: str = Serial,
+                    rt: Runtime = RuntimeDep) -> PlainTextResponse:
+    body = await _body(request)
+    async with rt.sessionmaker() as session, session.begin():
+        device = await services.known_device(session, sn)
+        if device is None:
+            return _refuse(rt, request, "devicecmd", sn)
+        _, bad = await services.record_command_results(session, device, body)
+    if bad:
+        rt.metrics.quarantined.labels(services.DEVICECMD_SOURCE).inc(bad)
+        log.warning("device %s: %d command result line(s) quarantined", sn, bad)
     return PlainTextResponse("OK")

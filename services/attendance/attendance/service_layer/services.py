@@ -25,6 +25,8 @@ from ekinerja_shared.timeutil import canonical_zone, period_of, utcnow, zone
 from ..adapters.orm import (
     DayRecord,
     Device,
+    DeviceCommand,
+    DeviceUser,
     EffectiveDays,
     Employee,
     Outbox,
@@ -32,7 +34,20 @@ from ..adapters.orm import (
     Quarantine,
     Tenant,
 )
-from ..domain.attlog import AttlogRecord, RejectedLine, parse_attlog, parse_attlog_line
+from ..domain.attlog import (
+    AttlogRecord,
+    CommandResult,
+    RejectedLine,
+    UserRecord,
+    format_command,
+    parse_attlog,
+    parse_attlog_line,
+    parse_devicecmd,
+    parse_operlog_line,
+    split_lines,
+    userinfo_delete_command,
+    userinfo_update_command,
+)
 from ..domain.rules import SEED_TENANT_RULES, DayVerdict, RuleSet, evaluate_day, rules_for_preset
 from ..domain.schedule import (
     FIVE_DAY,
@@ -49,6 +64,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ATTLOG_SOURCE = "iclock:attlog"
+OPERLOG_SOURCE = "iclock:operlog"
+DEVICECMD_SOURCE = "iclock:devicecmd"
 UNKNOWN_PIN_SOURCE = "iclock:attlog:unknown_pin"
 
 
@@ -129,6 +146,10 @@ async def apply_directory_event(
             ctx = await load_context(session, event.tenant_id, default_tz)
             await publish_effective_days(session, ctx, period_of(ctx.today(now)))
     elif isinstance(event, ev.EmployeeUpserted):
+        before = await session.get(Employee, (event.tenant_id, event.nip))
+        if before is not None and before.updated_at > event.occurred_at:
+            return  # an older state arriving late
+        old = (before.device_pin, before.name, before.active) if before else (None, None, False)
         await upsert(
             session, Employee,
             {
@@ -142,6 +163,7 @@ async def apply_directory_event(
         if event.device_pin and event.active:
             await retry_unknown_pin_lines(session, event.tenant_id, event.device_pin,
                                           default_tz=default_tz, now=now)
+        await _sync_roster_change(session, event, old, now)
 
 
 # --- devices --------------------------------------------------------------------------------
@@ -207,6 +229,137 @@ async def device_zone(session: AsyncSession, device: Device, default_tz: str) ->
     return tenant.timezone if tenant else default_tz
 
 
+# --- device commands and users ---------------------------------------------------------------
+
+
+async def queue_command(session: AsyncSession, device: Device, command: str,
+                        now: dt.datetime | None = None) -> DeviceCommand:
+    cmd = DeviceCommand(device_sn=device.serial_number, tenant_id=device.tenant_id,
+                        command=command, status="pending", created_at=now or utcnow())
+    session.add(cmd)
+    await session.flush()
+    return cmd
+
+
+async def queue_roster_sync(session: AsyncSession, device: Device,
+                            now: dt.datetime | None = None) -> list[DeviceCommand]:
+    """Queue ``DATA UPDATE USERINFO`` for every active employee with a device PIN."""
+    rows = await session.scalars(
+        select(Employee).where(Employee.tenant_id == device.tenant_id, Employee.active.is_(True),
+                               Employee.device_pin.is_not(None))
+        .order_by(Employee.device_pin)
+    )
+    return [await queue_command(session, device,
+                                userinfo_update_command(e.device_pin or "", e.name), now)
+            for e in rows.all()]
+
+
+async def _sync_roster_change(session: AsyncSession, event: ev.EmployeeUpserted,
+                              old: tuple[str | None, str | None, bool], now: dt.datetime) -> None:
+    """Keep the tenant's devices' user lists in step with the roster."""
+    old_pin, old_name, old_active = old
+    new_pin = event.device_pin or None
+    commands: list[str] = []
+    if old_pin and old_active and (old_pin != new_pin or not event.active):
+        commands.append(userinfo_delete_command(old_pin))
+    if new_pin and event.active and (new_pin, event.name, True) != (old_pin, old_name, old_active):
+        commands.append(userinfo_update_command(new_pin, event.name))
+    if not commands:
+        return
+    for device in await list_devices(session, event.tenant_id):
+        for command in commands:
+            await queue_command(session, device, command, now)
+
+
+async def next_commands(session: AsyncSession, device: Device, *, limit: int = 20,
+                        now: dt.datetime | None = None) -> list[str]:
+    """Pending commands for a polling device, marked sent; formatted ``C:<id>:<cmd>``."""
+    rows = (await session.scalars(
+        select(DeviceCommand)
+        .where(DeviceCommand.device_sn == device.serial_number, DeviceCommand.status == "pending")
+        .order_by(DeviceCommand.id).limit(limit)
+    )).all()
+    now = now or utcnow()
+    for cmd in rows:
+        cmd.status = "sent"
+        cmd.sent_at = now
+    return [format_command(c.id, c.command) for c in rows]
+
+
+async def record_command_results(session: AsyncSession, device: Device, body: str,
+                                 now: dt.datetime | None = None) -> tuple[int, int]:
+    """Store what the device reports for its commands; returns (matched, quarantined)."""
+    now = now or utcnow()
+    matched = bad = 0
+    for item in parse_devicecmd(body):
+        if isinstance(item, CommandResult):
+            cmd = await session.get(DeviceCommand, item.command_id)
+            if cmd is not None and cmd.device_sn == device.serial_number:
+                cmd.status = "done" if item.return_code == 0 else "failed"
+                cmd.return_code = item.return_code
+                cmd.completed_at = now
+                matched += 1
+                continue
+            item = RejectedLine(f"ID={item.command_id}&Return={item.return_code}&CMD={item.command}",
+                                f"Perintah dengan ID {item.command_id} tidak dikenal untuk mesin "
+                                "ini.", "unknown_command")
+        _quarantine_line(session, DEVICECMD_SOURCE, device.tenant_id, item,
+                         {"device_sn": device.serial_number}, now)
+        bad += 1
+    return matched, bad
+
+
+async def list_commands(session: AsyncSession, device: Device) -> list[DeviceCommand]:
+    rows = await session.scalars(select(DeviceCommand)
+                                 .where(DeviceCommand.device_sn == device.serial_number)
+                                 .order_by(DeviceCommand.id))
+    return list(rows.all())
+
+
+async def ingest_operlog(session: AsyncSession, device: Device, body: str, *,
+                         stamp: int | None, now: dt.datetime | None = None) -> IngestResult:
+    """Keep the users a device reports (``USER PIN=..``); other operation-log lines carry
+    nothing the service uses."""
+    now = now or utcnow()
+    result = IngestResult()
+    for line in split_lines(body):
+        item = parse_operlog_line(line)
+        if item is None:
+            result.ignored += 1  # not a user record: acknowledged, not stored
+        elif isinstance(item, RejectedLine):
+            _quarantine_line(session, OPERLOG_SOURCE, device.tenant_id, item,
+                             {"device_sn": device.serial_number}, now)
+            result.quarantined[item.code] += 1
+        else:
+            await _store_device_user(session, device, item, now)
+            result.recorded += 1
+    if stamp is not None and stamp > device.operlog_stamp:
+        device.operlog_stamp = stamp
+    return result
+
+
+async def _store_device_user(session: AsyncSession, device: Device, user: UserRecord,
+                             now: dt.datetime) -> None:
+    await upsert(session, DeviceUser, {
+        "device_sn": device.serial_number, "pin": user.pin, "tenant_id": device.tenant_id,
+        "name": user.name[:200], "privilege": user.privilege, "card": user.card[:64],
+        "updated_at": now,
+    }, index_elements=["device_sn", "pin"])
+
+
+async def list_device_users(session: AsyncSession, device: Device) -> list[DeviceUser]:
+    rows = await session.scalars(select(DeviceUser)
+                                 .where(DeviceUser.device_sn == device.serial_number)
+                                 .order_by(DeviceUser.pin))
+    return list(rows.all())
+
+
+async def device_status_counts(session: AsyncSession, now: dt.datetime,
+                               offline_after_s: float) -> list[tuple[Device, bool]]:
+    devices = (await session.scalars(select(Device))).all()
+    return [(d, is_online(d, now, offline_after_s)) for d in devices]
+
+
 # --- punches --------------------------------------------------------------------------------
 
 
@@ -214,6 +367,7 @@ async def device_zone(session: AsyncSession, device: Device, default_tz: str) ->
 class IngestResult:
     recorded: int = 0
     duplicates: int = 0
+    ignored: int = 0
     quarantined: Counter[str] = field(default_factory=Counter)
     days: set[tuple[str, dt.date]] = field(default_factory=set)
 

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from attendance.settings import Settings
+from ekinerja_shared import events as ev
+from tests.support.infra import pg_url, reset_database
+
+
+@pytest.fixture(scope="session")
+async def db_url() -> str:
+    """The attendance test database, emptied once per run (tests isolate by tenant)."""
+    url = pg_url("attendance")
+    await reset_database(url)
+    return url
+
+
+@pytest.fixture
+def settings(db_url: str, kafka_bootstrap: str, group_prefix: str) -> Settings:
+    return Settings(database_url=db_url, kafka_bootstrap=kafka_bootstrap,
+                    consumer_group_prefix=group_prefix, outbox_poll_interval_s=0.2)
+
+
+def employee(tenant_id: str, nip: str, pin: str | None, name: str | None = None,
+             unit_id: str = "u1", active: bool = True) -> ev.EmployeeUpserted:
+    return ev.EmployeeUpserted(tenant_id=tenant_id, nip=nip, name=name or f"Pegawai {pin}",
+                               unit_id=unit_id, tpp_base=Decimal("5000000"), device_pin=pin,
+                               active=active)
+
+
+def tenant(tenant_id: str, tz: str = "Asia/Makassar") -> ev.TenantUpserted:
+    return ev.TenantUpserted(tenant_id=tenant_id, name="Kab. Uji", timezone=tz,
+                             policy_preset="performance60_discipline40")
