@@ -25,8 +25,10 @@ HOP_BY_HOP = frozenset({
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
-def forwardable(headers: httpx.Headers | list[tuple[str, str]], *, drop: frozenset[str] = frozenset()
-                ) -> list[tuple[str, str]]:
+def forwardable(
+    headers: httpx.Headers | list[tuple[str, str]], *, drop: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """End-to-end headers only: hop-by-hop ones and those named by Connection are dropped."""
     items = headers.multi_items() if isinstance(headers, httpx.Headers) else headers
     connection_named = {
         token.strip().lower()
@@ -70,11 +72,12 @@ class Proxy:
                                 f"Layanan {backend} tidak dapat dihubungi. Coba lagi "
                                 "beberapa saat lagi.", exc)
         self.metrics.labels(backend, str(answer.status_code)).inc()
-        return StreamingResponse(
-            answer.aiter_raw(), status_code=answer.status_code,
-            headers=dict(_unique(forwardable(answer.headers))),
-            background=BackgroundTask(answer.aclose),
-        )
+        response = StreamingResponse(answer.aiter_raw(), status_code=answer.status_code,
+                                     background=BackgroundTask(answer.aclose))
+        # raw list: repeated headers (Set-Cookie) stay separate, the body stays as encoded
+        response.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                                for k, v in forwardable(answer.headers)]
+        return response
 
     def _failed(self, backend: str, status: int, code: str, message: str,
                 exc: Exception) -> JSONResponse:
@@ -82,15 +85,6 @@ class Proxy:
         self.metrics.labels(backend, str(status)).inc()
         return JSONResponse({"detail": message, "code": code, "backend": backend},
                             status_code=status)
-
-
-def _unique(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    # Response(headers=dict) keeps one value per name; join repeated ones (not Set-Cookie)
-    merged: dict[str, str] = {}
-    for k, v in items:
-        key = k.lower()
-        merged[key] = f"{merged[key]}, {v}" if key in merged and key != "set-cookie" else v
-    return list(merged.items())
 
 
 def make_proxy(settings: Settings, registry: CollectorRegistry) -> Proxy:
