@@ -101,62 +101,77 @@ async def _at_least(version, wanted: int) -> int | None:
     return v if v is not None and v >= wanted else None
 
 
-async def test_live_stream_sends_the_tenants_score_updates(settings, kafka_bootstrap, tenant_id):
+class Stream:
+    """Reads one SSE connection in the background: ``score`` payloads and heartbeats."""
+
+    def __init__(self, client: httpx.AsyncClient, url: str) -> None:
+        self._client, self._url = client, url
+        self.scores: list[dict] = []
+        self.pings = 0
+        self.connected = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        async with self._client.stream("GET", self._url, timeout=None) as resp:
+            assert resp.status_code == 200
+            assert resp.headers["content-type"].startswith("text/event-stream")
+            self.connected.set()
+            event = None
+            async for line in resp.aiter_lines():
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and event == "score":
+                    self.scores.append(json.loads(line.split(":", 1)[1]))
+                elif line.startswith(":"):
+                    self.pings += 1
+
+    async def __aenter__(self) -> "Stream":
+        self._task = asyncio.create_task(self._run())
+        await asyncio.wait_for(self.connected.wait(), 30)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
+            await self._task
+
+
+async def test_live_stream_reaches_the_clients_of_every_instance(settings, kafka_bootstrap,
+                                                                tenant_id):
+    """Two gateway instances (one consumer group prefix, as in a scaled deployment): the
+    clients of both get every update of their tenant, and only of their tenant."""
     other = f"{tenant_id}-other"
-    received: list[dict] = []
-    names: list[str] = []
-    async with serve_loopback(create_app(settings)) as base, httpx.AsyncClient(
-        base_url=base, timeout=30
-    ) as client:
-        await client.put(f"/api/tenants/{tenant_id}", json={
+    stream_url = f"/api/tenants/{tenant_id}/scores/stream"
+    async with serve_loopback(create_app(settings)) as base1, \
+            serve_loopback(create_app(settings)) as base2, \
+            httpx.AsyncClient(base_url=base1, timeout=30) as c1, \
+            httpx.AsyncClient(base_url=base2, timeout=30) as c2:
+        await c1.put(f"/api/tenants/{tenant_id}", json={
             "name": "Kota Uji", "timezone": "WIB", "policy_preset": "cilegon"})
-        r = await client.get(f"/api/tenants/{other}/scores/stream")
-        assert r.status_code == 404
+        assert (await c1.get(f"/api/tenants/{other}/scores/stream")).status_code == 404
 
-        connected = asyncio.Event()
-
-        async def read() -> None:
-            async with client.stream("GET", f"/api/tenants/{tenant_id}/scores/stream",
-                                     timeout=None) as resp:
-                assert resp.status_code == 200
-                assert resp.headers["content-type"].startswith("text/event-stream")
-                connected.set()
-                event = None
-                async for line in resp.aiter_lines():
-                    if line.startswith("event:"):
-                        event = line.split(":", 1)[1].strip()
-                        names.append(event)
-                    elif line.startswith("data:") and event == "score":
-                        received.append(json.loads(line.split(":", 1)[1]))
-                    elif line.startswith(":"):
-                        names.append("ping")
-
-        reader = asyncio.create_task(read())
-        try:
-            await asyncio.wait_for(connected.wait(), 30)
+        async with Stream(c1, stream_url) as s1, Stream(c2, stream_url) as s2:
             version = 0
 
-            async def streamed() -> list[dict] | None:
-                # the live subscriber starts at the latest offset once it is assigned, so
-                # keep producing new versions until one comes through
+            async def streamed() -> bool:
+                # a live subscriber starts at the latest offset once its partitions are
+                # assigned, so keep producing new versions until one comes through on both
                 nonlocal version
                 version += 1
                 await publish(kafka_bootstrap, score(other, version, "50"),
                               score(tenant_id, version, "70"))
-                return received or None
+                return bool(s1.scores and s2.scores)
 
             await eventually(streamed, timeout=60, interval=1)
-            first = received[0]
-            assert first["tenant_id"] == tenant_id and first["nip"] == NIP
-            assert first["event_type"] == "scoring.score.updated"
-            assert Decimal(first["final_pct"]) == Decimal("70")
-            assert all(e["tenant_id"] == tenant_id for e in received)
-            # heartbeats keep the connection alive (every second in this test)
-            await eventually(lambda: _true("ping" in names), timeout=30)
-        finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
-                await reader
+            for s in (s1, s2):
+                first = s.scores[0]
+                assert first["tenant_id"] == tenant_id and first["nip"] == NIP
+                assert first["event_type"] == "scoring.score.updated"
+                assert Decimal(first["final_pct"]) == Decimal("70")
+                assert all(e["tenant_id"] == tenant_id for e in s.scores)
+            # heartbeats keep the connections alive (every second in this test)
+            await eventually(lambda: _true(s1.pings > 0 and s2.pings > 0), timeout=30)
 
 
 async def _true(value: bool) -> bool:
