@@ -33,4 +33,4 @@ bench: setup
 	bash deploy/bench.sh
 
 docs: setup
-	.venv/bin/python -m ekinerja_shared.apidocs docs/api
+	EK_DATABASE_URL=sqlite+aiosqlite:///.run/docs.db .venv/bin/python deploy/export_docs.py docs/api

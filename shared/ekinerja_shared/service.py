@@ -190,11 +190,11 @@ def create_service_app(
 
     @ops.get("/asyncapi.json", summary="AsyncAPI document of the events this service uses")
     async def asyncapi_json() -> JSONResponse:
-        return JSONResponse(_spec().to_jsonable())
+        return JSONResponse(_spec().to_specification().to_jsonable())
 
     @ops.get("/asyncapi", summary="AsyncAPI documentation page", response_class=HTMLResponse)
     async def asyncapi_html() -> HTMLResponse:
-        return HTMLResponse(get_asyncapi_html(_spec()))
+        return HTMLResponse(get_asyncapi_html(_spec().to_specification()))
 
     app.include_router(ops)
     for router in routers:

@@ -1,0 +1,26 @@
+"""Every service documents its HTTP API (OpenAPI) and its events (AsyncAPI); the documents
+are built from the code, so they stay current."""
+
+import importlib
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ekinerja_shared.topics import ALL_TOPICS
+
+
+@pytest.mark.parametrize("service", ["gateway", "attendance", "activity", "scoring"])
+def test_openapi_and_asyncapi_documents(service, tmp_path, monkeypatch):
+    monkeypatch.setenv("EK_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/{service}.db")
+    app = importlib.import_module(f"{service}.app").create_app()
+    client = TestClient(app)  # no lifespan: nothing is started
+    openapi = client.get("/openapi.json")
+    assert openapi.status_code == 200
+    assert "/health" in openapi.json()["paths"]
+    asyncapi = client.get("/asyncapi.json")
+    assert asyncapi.status_code == 200, asyncapi.text
+    doc = asyncapi.json()
+    assert doc["asyncapi"].startswith("3.")
+    addresses = {c.get("address") for c in doc["channels"].values()}
+    assert addresses & {t.name for t in ALL_TOPICS}, addresses
+    assert client.get("/asyncapi").status_code == 200
