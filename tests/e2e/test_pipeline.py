@@ -1,0 +1,162 @@
+"""End to end: the four services as real processes on the real Kafka and PostgreSQL.
+
+A regency is registered and its roster loaded through the gateway; a fingerprint device
+pushes ADMS ATTLOG lines; a staff member logs an activity and the direct supervisor
+approves it. The employee's running score changes on the gateway's live stream (SSE) and
+on its GET, first from the attendance day, then from the approved minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from ekinerja_shared.timeutil import zone
+from ekinerja_shared.topics import DIRECTORY
+from tests.support.apps import eventually
+from tests.support.processes import GroupLag, running_system
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+HEAD = "197001011995031001"
+STAFF = "198503152010011001"
+ROSTER = (
+    "nip,name,unit_id,unit_name,position,supervisor_nip,tpp_base,employment_type,device_pin\n"
+    f"{HEAD},Hj. Siti Aminah,umum,Bagian Umum,Kepala Bagian Umum,,6000000,PNS,1\n"
+    f"{STAFF},Budi Santoso,umum,Bagian Umum,Pelaksana,{HEAD},4500000,PNS,11\n"
+)
+
+
+def last_mon_to_thu_before(today: dt.date) -> dt.date:
+    day = today - dt.timedelta(days=1)
+    while day.weekday() > 3:  # Mon-Thu: one schedule (07:30-16:00) for the whole check
+        day -= dt.timedelta(days=1)
+    return day
+
+
+class SseCollector:
+    """Reads the gateway's score stream in the background."""
+
+    def __init__(self, client: httpx.AsyncClient, url: str) -> None:
+        self._client, self._url = client, url
+        self.events: list[dict] = []
+        self.connected = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        async with self._client.stream("GET", self._url, timeout=None) as resp:
+            assert resp.status_code == 200, resp.status_code
+            self.connected.set()
+            event_name = None
+            async for line in resp.aiter_lines():
+                if line.startswith("event:"):
+                    event_name = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and event_name == "score":
+                    self.events.append(json.loads(line.split(":", 1)[1]))
+
+    async def __aenter__(self) -> "SseCollector":
+        self._task = asyncio.create_task(self._run())
+        await asyncio.wait_for(self.connected.wait(), 30)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
+            await self._task
+
+
+async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_id, tmp_path):
+    async with running_system(kafka_bootstrap, tmp_path) as system, httpx.AsyncClient(
+        base_url=system.gateway, timeout=15
+    ) as gw:
+        # 1. the regency and its roster, owned by the gateway
+        r = await gw.put(f"/api/tenants/{tenant_id}", json={
+            "name": "Pemerintah Kabupaten Uji", "timezone": "WITA",
+            "policy_preset": "performance60_discipline40"})
+        assert r.status_code in (200, 201), r.text
+        r = await gw.post(f"/api/tenants/{tenant_id}/roster", content=ROSTER,
+                          headers={"content-type": "text/csv"})
+        assert r.status_code == 200, r.text
+        assert r.json()["created"] == 2
+
+        # every service has its local copy of the directory before devices push
+        async with GroupLag(kafka_bootstrap, system.group_prefix) as lag:
+            for svc in ("attendance", "activity", "scoring"):
+                await eventually(lambda svc=svc: lag.caught_up(svc, DIRECTORY.name), timeout=60)
+
+        today = dt.datetime.now(zone("WITA")).date()
+        day = last_mon_to_thu_before(today)
+        period = f"{day:%Y-%m}"
+        score_url = f"/api/tenants/{tenant_id}/scores/{STAFF}"
+
+        async with SseCollector(gw, f"/api/tenants/{tenant_id}/scores/stream") as sse:
+            # 2. a ZKTeco device registered for the tenant pushes ADMS lines via the gateway
+            serial = f"CQZ{tenant_id[-8:].upper()}"
+            r = await gw.post(f"/api/attendance/{tenant_id}/devices",
+                              json={"serial_number": serial, "location": "Kantor Bupati"})
+            assert r.status_code in (200, 201), r.text
+            r = await gw.get("/iclock/cdata", params={"SN": serial, "options": "all",
+                                                      "pushver": "2.4.1"})
+            assert r.status_code == 200 and "ATTLOGStamp" in r.text, r.text
+            attlog = (f"11\t{day} 07:45:10\t0\t1\t0\t0\t0\t0\t0\t0\r\n"
+                      f"11\t{day} 16:05:00\t1\t1\t0\t0\t0\t0\t0\t0\r\n")
+            for _ in range(2):  # the device retries: recorded once
+                r = await gw.post("/iclock/cdata", params={"SN": serial, "table": "ATTLOG",
+                                                           "Stamp": "1"}, content=attlog)
+                assert r.status_code == 200 and r.text.startswith("OK"), r.text
+
+            async def attendance_scored():
+                resp = await gw.get(score_url, params={"period": period})
+                if resp.status_code != 200:
+                    return None
+                body = resp.json()
+                return body if body.get("cause_type") == "attendance.day.evaluated" or any(
+                    Decimal(str(c["value_pct"])) < 100 for c in body["components"]
+                    if "attend" in c["name"] or "discipl" in c["name"]) else None
+
+            first = await eventually(attendance_scored, timeout=60)
+            discipline = [c for c in first["components"]
+                          if "attend" in c["name"] or "discipl" in c["name"]]
+            assert discipline and all(Decimal(str(c["value_pct"])) < 100 for c in discipline)
+
+            # 3. the staff member logs two hours; the direct supervisor approves
+            r = await gw.post(f"/api/activity/{tenant_id}/entries", json={
+                "nip": STAFF, "work_date": str(day), "start": "08:00", "end": "10:00",
+                "description": "Menyusun laporan realisasi anggaran", "submit": True})
+            assert r.status_code == 201, r.text
+            entry = r.json()
+            r = await gw.post(f"/api/activity/{tenant_id}/entries/{entry['id']}/approve",
+                              json={"approver_nip": STAFF})
+            assert r.status_code in (403, 422), "self-approval must be refused"
+            r = await gw.post(f"/api/activity/{tenant_id}/entries/{entry['id']}/approve",
+                              json={"approver_nip": HEAD})
+            assert r.status_code == 200 and r.json()["status"] == "approved", r.text
+
+            async def approval_scored():
+                resp = await gw.get(score_url, params={"period": period})
+                body = resp.json()
+                return body if Decimal(str(body["final_pct"])) > Decimal(
+                    str(first["final_pct"])) else None
+
+            second = await eventually(approval_scored, timeout=60)
+            assert second["version"] > first["version"]
+            assert Decimal(str(second["tpp_amount"])) > Decimal(str(first["tpp_amount"]))
+
+            async def streamed():
+                mine = [e for e in sse.events if e["nip"] == STAFF and e["period"] == period]
+                return mine if any(e["version"] >= second["version"] for e in mine) else None
+
+            streamed_events = await eventually(streamed, timeout=30)
+            assert {e["cause_type"] for e in streamed_events} >= {"activity.entry.approved"}
+            assert all(e["tenant_id"] == tenant_id for e in sse.events)
+
+        # 4. the gateway's metrics count what went through
+        r = await gw.get("/metrics")
+        assert r.status_code == 200 and "ekinerja_events_consumed_total" in r.text
