@@ -10,6 +10,7 @@ export EK_RUN_DIR="$ROOT/.run/test"
 export KAFKA_PORT="${EK_TEST_KAFKA_PORT:-19092}"
 export KAFKA_CONTROLLER_PORT="${EK_TEST_KAFKA_CONTROLLER_PORT:-19093}"
 SERVICES=(attendance activity scoring gateway)
+SUFFIX="${EK_TEST_DB_SUFFIX:-_test}"
 
 cleanup() {
   local rc=$?
@@ -22,15 +23,15 @@ trap cleanup EXIT INT TERM
 
 bash deploy/bootstrap.sh
 bash deploy/postgres/pg.sh ensure
-bash deploy/postgres/pg.sh drop-dbs _test
-bash deploy/postgres/pg.sh create-dbs _test
+bash deploy/postgres/pg.sh drop-dbs "$SUFFIX"
+bash deploy/postgres/pg.sh create-dbs "$SUFFIX"
 bash deploy/kafka/kafka.sh reset
 bash deploy/kafka/kafka.sh start
 
 export EK_TEST_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
 for svc in "${SERVICES[@]}"; do
   var="EK_TEST_PG_${svc^^}_URL"
-  export "$var"="$(bash deploy/postgres/pg.sh url "$svc" _test)"
+  export "$var"="$(bash deploy/postgres/pg.sh url "$svc" "$SUFFIX")"
 done
 .venv/bin/python -m ekinerja_shared.topics --bootstrap "$EK_TEST_KAFKA_BOOTSTRAP"
 
