@@ -258,6 +258,35 @@ class AgendaDayOut(BaseModel):
     items: list[AgendaItemOut]
 
 
+class LinkOut(BaseModel):
+    effective_from: dt.date
+    supervisor_nip: str | None
+
+
+class EmployeeOut(BaseModel):
+    nip: str
+    name: str
+    unit_id: str
+    supervisor_nip: str | None
+    active: bool
+    supervisor_history: list[LinkOut]
+
+
+# --- directory copy ---------------------------------------------------------------------
+
+
+@router.get("/employees/{nip}", response_model=EmployeeOut)
+async def get_employee(tenant_id: Tenant, nip: str, rt: Runtime = RuntimeDep) -> EmployeeOut:
+    """This service's copy of an employee, with the supervisor history it decides by."""
+    async with rt.sessionmaker() as session:
+        emp, links = await services.employee_with_links(session, tenant_id, nip)
+    return EmployeeOut(nip=emp.nip, name=emp.name, unit_id=emp.unit_id,
+                       supervisor_nip=emp.supervisor_nip, active=emp.active,
+                       supervisor_history=[LinkOut(effective_from=ln.effective_from,
+                                                   supervisor_nip=ln.supervisor_nip)
+                                           for ln in links])
+
+
 # --- entries --------------------------------------------------------------------------
 
 

@@ -170,6 +170,12 @@ async def resolve_supervisor(session: AsyncSession, tenant_id: str, nip: str,
     return emp.supervisor_nip if emp else None
 
 
+async def employee_with_links(session: AsyncSession, tenant_id: str,
+                              nip: str) -> tuple[Employee, list[SupervisorLink]]:
+    emp = await get_employee(session, tenant_id, nip)
+    return emp, sorted(await _links(session, tenant_id, nip), key=lambda ln: ln.effective_from)
+
+
 async def _reassign_open_entries(session: AsyncSession, tenant_id: str, nip: str) -> None:
     """Undecided entries follow the supervisor in effect on their work date."""
     links = await _links(session, tenant_id, nip)

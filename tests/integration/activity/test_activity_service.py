@@ -1,0 +1,349 @@
+"""The activity service on the real PostgreSQL and Kafka: the directory arrives as events,
+entries go from submission to the approval event on Kafka, concurrent decisions resolve to
+one outcome, bulk decisions publish one event per entry, closed months come from the
+periods topic, and the admin and plan/agenda endpoints work end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm.exc import StaleDataError
+
+from activity.adapters.orm import Outbox
+from activity.app import create_app
+from activity.service_layer import services as svc
+from activity.settings import Settings
+from ekinerja_shared import events as ev
+from ekinerja_shared.timeutil import zone
+from ekinerja_shared.topics import ACTIVITY_ENTRIES
+from tests.support.apps import EventProbe, eventually, publish, running_app
+from tests.support.infra import pg_url, reset_database
+
+pytestmark = pytest.mark.integration
+
+TZ = "Asia/Makassar"  # a WITA regency
+STAFF, STAFF2, KASUBAG, KABAG, KADIS, VERIFIER = (
+    "199001012020011001", "199202022020012002", "198505052010011003",
+    "198003032005011004", "197501012000011005", "198807072015012006")
+
+
+@pytest.fixture(scope="module")
+async def database() -> str:
+    url = pg_url("activity")
+    await reset_database(url)
+    return url
+
+
+@pytest.fixture
+async def app_client(database, kafka_bootstrap, group_prefix):
+    settings = Settings(database_url=database, kafka_bootstrap=kafka_bootstrap,
+                        consumer_group_prefix=group_prefix, outbox_poll_interval_s=0.2,
+                        expiry_interval_s=0)
+    app = create_app(settings)
+    async with running_app(app) as client:
+        yield app, client
+
+
+def today() -> dt.date:
+    return dt.datetime.now(zone(TZ)).date()
+
+
+async def seed_directory(client, bootstrap: str, tenant_id: str) -> None:
+    """Publish the tenant and its hierarchy on the directory topic; wait until applied."""
+    people = {KADIS: None, KABAG: KADIS, KASUBAG: KABAG, STAFF: KASUBAG, STAFF2: KASUBAG,
+              VERIFIER: KADIS}
+    await publish(bootstrap, ev.TenantUpserted(tenant_id=tenant_id, name="Kota Kendari",
+                                               timezone=TZ, policy_preset="cilegon"),
+                  *[ev.EmployeeUpserted(tenant_id=tenant_id, nip=nip, name=f"Pegawai {nip[-3:]}",
+                                        unit_id="BKPSDM", supervisor_nip=sup,
+                                        tpp_base=Decimal("2500000"))
+                    for nip, sup in people.items()])
+
+    async def known():
+        r = await client.get(f"/api/activity/{tenant_id}/employees/{VERIFIER}")
+        return r.status_code == 200
+
+    await eventually(known, timeout=60)
+
+
+def entry_json(day: dt.date, start: str, end: str, nip: str = STAFF, **kw) -> dict:
+    return {"nip": nip, "work_date": str(day), "start": start, "end": end,
+            "description": kw.pop("description", "Menyusun laporan realisasi anggaran"),
+            "submit": True, **kw}
+
+
+async def test_submission_to_approval_event_on_kafka(app_client, kafka_bootstrap, tenant_id):
+    app, client = app_client
+    await seed_directory(client, kafka_bootstrap, tenant_id)
+    day = today() - dt.timedelta(days=1)
+    async with EventProbe(kafka_bootstrap, ACTIVITY_ENTRIES.name, tenant_id) as probe:
+        r = await client.post(f"/api/activity/{tenant_id}/entries",
+                              json=entry_json(day, "08:00", "10:00"))
+        assert r.status_code == 201, r.text
+        entry = r.json()
+        assert (entry["status"], entry["minutes"], entry["supervisor_nip"]) == (
+            "submitted", 120, KASUBAG)
+        r = await client.post(f"/api/activity/{tenant_id}/entries",
+                              json=entry_json(day, "09:30", "11:00"))
+        assert r.status_code == 422 and r.json()["code"] == "overlap", r.text
+        assert "bertabrakan" in r.json()["detail"]
+        for approver, code in [(STAFF, "self_approval"), (KABAG, "not_supervisor")]:
+            r = await client.post(f"/api/activity/{tenant_id}/entries/{entry['id']}/approve",
+                                  json={"approver_nip": approver})
+            assert r.status_code == 422 and r.json()["code"] == code, r.text
+        r = await client.post(f"/api/activity/{tenant_id}/entries/{entry['id']}/approve",
+                              json={"approver_nip": KASUBAG})
+        assert r.status_code == 200 and r.json()["status"] == "approved", r.text
+        approved = await probe.wait_for(lambda e: isinstance(e, ev.ActivityEntryApproved))
+        assert (str(approved.entry_id), approved.nip, approved.minutes, approved.work_date,
+                approved.actor_nip, approved.version) == (
+            entry["id"], STAFF, 120, day, KASUBAG, r.json()["version"])
+        submitted = await probe.wait_for(lambda e: isinstance(e, ev.ActivityEntrySubmitted))
+        assert submitted.supervisor_nip == KASUBAG
+        assert approved.key() == f"{tenant_id}:{STAFF}"
+    r = await client.get(f"/api/activity/{tenant_id}/entries/{entry['id']}/history")
+    assert [t["to_status"] for t in r.json()] == ["draft", "submitted", "approved"]
+
+
+async def test_concurrent_decisions_on_one_entry_give_one_outcome(app_client, kafka_bootstrap,
+                                                                  tenant_id):
+    app, client = app_client
+    await seed_directory(client, kafka_bootstrap, tenant_id)
+    rt = app.state.runtime
+    cfg = rt.extras["config"]
+    day = today() - dt.timedelta(days=2)
+
+    # deterministic interleaving: A has decided (row updated, not committed); B read the
+    # entry as still submitted and its UPDATE waits for A's row lock; when A commits, B's
+    # version check finds no row: StaleDataError, nothing staged by B
+    r = await client.post(f"/api/activity/{tenant_id}/entries",
+                          json=entry_json(day, "07:30", "08:00"))
+    entry_id = r.json()["id"]
+    eid = uuid.UUID(entry_id)
+
+    async def decide_in_b() -> None:
+        async with rt.sessionmaker() as b, b.begin():
+            await svc.decide(b, tenant_id, eid, KASUBAG, approve=False, reason="Tidak jelas",
+                             cfg=cfg)
+
+    async def b_waits_for_the_lock() -> bool:
+        async with rt.engine.connect() as conn:
+            n = await conn.scalar(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"))
+        return bool(n)
+
+    async with rt.sessionmaker() as a:
+        await a.begin()
+        await svc.decide(a, tenant_id, eid, KASUBAG, approve=True, cfg=cfg)
+        b_task = asyncio.create_task(decide_in_b())
+        await eventually(b_waits_for_the_lock, timeout=30)
+        await a.commit()
+    with pytest.raises(StaleDataError):
+        await b_task
+
+    # racing HTTP requests: approve vs reject, approve vs approve
+    ids = []
+    for n in range(6):
+        r = await client.post(f"/api/activity/{tenant_id}/entries",
+                              json=entry_json(day, f"{8 + n:02d}:00", f"{8 + n:02d}:45"))
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    for n, i in enumerate(ids):
+        url = f"/api/activity/{tenant_id}/entries/{i}"
+        second = ("reject", {"approver_nip": KASUBAG, "reason": "Uraian tidak sesuai"}) \
+            if n % 2 else ("approve", {"approver_nip": KASUBAG})
+        results = await asyncio.gather(
+            client.post(f"{url}/approve", json={"approver_nip": KASUBAG}),
+            client.post(f"{url}/{second[0]}", json=second[1]))
+        codes = sorted(res.status_code for res in results)
+        assert codes[0] == 200 and codes[1] in (409, 422), [res.text for res in results]
+        loser = next(res for res in results if res.status_code != 200)
+        assert loser.json()["code"] in ("concurrent_decision", "invalid_transition")
+    async with rt.sessionmaker() as s:
+        decisions = (await s.execute(
+            select(Outbox.payload).where(Outbox.event_type.in_(
+                ["activity.entry.approved", "activity.entry.rejected"])))).scalars().all()
+    mine = [e for e in map(ev.parse_event, decisions) if e.tenant_id == tenant_id]
+    per_entry: dict = {}
+    for e in mine:
+        per_entry[str(e.entry_id)] = per_entry.get(str(e.entry_id), 0) + 1
+    assert per_entry == {i: 1 for i in [entry_id, *ids]}
+
+
+async def test_bulk_approval_of_hundreds_in_one_request(app_client, kafka_bootstrap, tenant_id):
+    app, client = app_client
+    await seed_directory(client, kafka_bootstrap, tenant_id)
+    rt = app.state.runtime
+    cfg = rt.extras["config"]
+    staff = [f"1990{n:014d}" for n in range(30)]
+    await publish(kafka_bootstrap, *[ev.EmployeeUpserted(
+        tenant_id=tenant_id, nip=nip, name=f"Staf {n}", unit_id="BKPSDM", supervisor_nip=KASUBAG,
+        tpp_base=Decimal("2000000")) for n, nip in enumerate(staff)])
+
+    async def all_known():
+        r = await client.get(f"/api/activity/{tenant_id}/employees/{staff[-1]}")
+        return r.status_code == 200
+
+    await eventually(all_known, timeout=60)
+    day = today() - dt.timedelta(days=1)
+    ids = []
+    async with rt.sessionmaker() as s, s.begin():
+        for nip in staff:
+            for k in range(10):  # 10 entries of 20 minutes each
+                e = await svc.create_entry(
+                    s, tenant_id, nip,
+                    svc.NewEntry(day, dt.time(8 + k // 3, (k % 3) * 20),
+                                 dt.time(8 + (k + 1) // 3, ((k + 1) % 3) * 20),
+                                 f"Kegiatan {k}"), submit=True, cfg=cfg)
+                ids.append(str(e.id))
+    r = await client.get(f"/api/activity/{tenant_id}/approvals/queue",
+                         params={"approver_nip": KASUBAG})
+    assert sorted(x["id"] for x in r.json()) == sorted(ids)
+    r = await client.get(f"/api/activity/{tenant_id}/approvals/pending-counts")
+    assert [(c["supervisor_nip"], c["pending"]) for c in r.json()] == [(KASUBAG, 300)]
+
+    async with EventProbe(kafka_bootstrap, ACTIVITY_ENTRIES.name, tenant_id) as probe:
+        r = await client.post(f"/api/activity/{tenant_id}/approvals/bulk", json={
+            "approver_nip": KASUBAG,
+            "decisions": [{"entry_id": i, "approve": True} for i in ids]
+            + [{"entry_id": ids[0], "approve": False, "reason": "dua kali"}]})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert (body["decided"], body["refused"]) == (300, 1)
+        assert body["results"][-1]["code"] == "duplicate_decision"
+
+        async def all_approved():
+            got = {str(e.entry_id) for e in probe.events
+                   if isinstance(e, ev.ActivityEntryApproved)}
+            return got if got == set(ids) else None
+
+        await eventually(all_approved, timeout=60)
+        assert sum(isinstance(e, ev.ActivityEntryApproved) for e in probe.events) == 300
+    r = await client.get(f"/api/activity/{tenant_id}/approvals/queue",
+                         params={"approver_nip": KASUBAG})
+    assert r.json() == []
+
+
+async def test_closed_month_from_the_periods_topic(app_client, kafka_bootstrap, tenant_id):
+    app, client = app_client
+    await seed_directory(client, kafka_bootstrap, tenant_id)
+    day = today() - dt.timedelta(days=1)
+    period = f"{day:%Y-%m}"
+    await publish(kafka_bootstrap, ev.PeriodClosed(tenant_id=tenant_id, period=period,
+                                                   closed_by="bkpsdm"))
+
+    async def refused_closed():
+        r = await client.post(f"/api/activity/{tenant_id}/entries",
+                              json=entry_json(day, "08:00", "09:00"))
+        return r.json().get("code") == "period_closed" or None
+
+    await eventually(refused_closed, timeout=60)
+    await publish(kafka_bootstrap, ev.PeriodReopened(tenant_id=tenant_id, period=period,
+                                                     reopened_by="bkpsdm", reason="koreksi"))
+
+    async def accepted():  # (an attempt before the close was applied may hold 08:00-09:00)
+        r = await client.post(f"/api/activity/{tenant_id}/entries",
+                              json=entry_json(day, "10:00", "11:00"))
+        return r.status_code == 201 or None
+
+    await eventually(accepted, timeout=60)
+
+
+async def test_admin_acting_revoke_plans_and_agenda_over_http(app_client, kafka_bootstrap,
+                                                              tenant_id):
+    app, client = app_client
+    await seed_directory(client, kafka_bootstrap, tenant_id)
+    base = f"/api/activity/{tenant_id}"
+    day = today() - dt.timedelta(days=1)
+
+    # per-tenant rules: defaults, then an override with a bad value refused
+    r = await client.get(f"{base}/rules")
+    assert r.json() == {"edit_window_days": 7, "daily_cap_minutes": 450,
+                        "approval_deadline_day": 10}
+    r = await client.put(f"{base}/rules", json={"daily_cap_minutes": 60})
+    assert r.status_code == 200 and r.json()["daily_cap_minutes"] == 60
+    r = await client.put(f"{base}/rules", json={"approval_deadline_day": 40})
+    assert r.status_code == 422
+    r = await client.post(f"{base}/entries", json=entry_json(day, "08:00", "09:30"))
+    assert r.json()["code"] == "daily_cap_exceeded", r.text
+    await client.put(f"{base}/rules", json={})
+
+    # plan, agenda, an entry realising both
+    r = await client.post(f"{base}/plans", json={
+        "nip": STAFF, "period": f"{day:%Y-%m}", "kind": "rpok", "title": "Verifikasi berkas",
+        "target_quantity": "20", "unit": "berkas"})
+    assert r.status_code == 201, r.text
+    plan_id = r.json()["id"]
+    r = await client.post(f"{base}/agenda", json={
+        "nip": STAFF, "agenda_date": str(day), "slot": "morning",
+        "description": "Verifikasi berkas pagi", "plan_item_id": plan_id})
+    assert r.status_code == 201, r.text
+    agenda_id = r.json()["id"]
+    r = await client.post(f"{base}/entries", json=entry_json(
+        day, "08:00", "10:00", output_quantity="5", output_unit="berkas", plan_item_id=plan_id,
+        agenda_item_id=agenda_id))
+    assert r.status_code == 201, r.text
+    entry_id = r.json()["id"]
+
+    # the Kasubag is away: a Plh approves within the range
+    r = await client.post(f"{base}/acting", json={
+        "principal_nip": KASUBAG, "acting_nip": STAFF2, "kind": "plh",
+        "start_date": str(today() - dt.timedelta(days=1)), "end_date": str(today())})
+    assert r.status_code == 201, r.text
+    r = await client.get(f"{base}/approvals/queue", params={"approver_nip": STAFF2})
+    assert [x["id"] for x in r.json()] == [entry_id]
+    r = await client.post(f"{base}/entries/{entry_id}/approve", json={"approver_nip": STAFF2})
+    assert r.status_code == 200 and r.json()["decided_by"] == STAFF2, r.text
+
+    r = await client.get(f"{base}/plans", params={"nip": STAFF, "period": f"{day:%Y-%m}"})
+    [plan] = r.json()
+    assert (Decimal(plan["approved_quantity"]), Decimal(plan["realisation_pct"])) == (
+        Decimal("5"), Decimal("25"))
+    r = await client.get(f"{base}/agenda", params={"nip": STAFF, "date_from": str(day),
+                                                   "date_to": str(day)})
+    assert [(d["planned"], d["done"]) for d in r.json()] == [(1, 1)]
+
+    # the verifier revokes it; scoring takes the minutes back on the event
+    async with EventProbe(kafka_bootstrap, ACTIVITY_ENTRIES.name, tenant_id) as probe:
+        r = await client.post(f"{base}/entries/{entry_id}/revoke",
+                              json={"verifier_nip": VERIFIER, "reason": "Kegiatan fiktif"})
+        assert r.status_code == 422 and r.json()["code"] == "not_verifier"
+        assert (await client.put(f"{base}/verifiers/{VERIFIER}")).status_code == 204
+        r = await client.post(f"{base}/entries/{entry_id}/revoke",
+                              json={"verifier_nip": VERIFIER, "reason": "Kegiatan fiktif"})
+        assert r.status_code == 200 and r.json()["status"] == "revoked", r.text
+        revoked = await probe.wait_for(lambda e: isinstance(e, ev.ActivityEntryRevoked))
+        assert (str(revoked.entry_id), revoked.minutes, revoked.reason) == (
+            entry_id, 120, "Kegiatan fiktif")
+    r = await client.get(f"{base}/plans", params={"nip": STAFF, "period": f"{day:%Y-%m}"})
+    assert Decimal(r.json()[0]["approved_quantity"]) == 0
+
+    # bad input: a 4xx with the reason
+    r = await client.post(f"{base}/entries", json=entry_json(day, "10:00", "09:00"))
+    assert r.status_code == 422 and r.json()["code"] == "end_before_start"
+    r = await client.post(f"{base}/entries", json={**entry_json(day, "25:00", "26:00")})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_request"
+    r = await client.post(f"{base}/entries/{entry_id}/approve", json={"approver_nip": KASUBAG})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_transition"
+    r = await client.post(f"{base}/admin/expire")
+    assert r.status_code == 200 and r.json() == {"expired": 0}
+
+
+async def test_outbox_rows_are_all_published(app_client, kafka_bootstrap, tenant_id):
+    """After the tests above the relay leaves nothing of this database unpublished."""
+    app, _client = app_client
+    rt = app.state.runtime
+
+    async def drained():
+        async with rt.sessionmaker() as s:
+            n = await s.scalar(select(func.count()).select_from(Outbox)
+                               .where(Outbox.published_at.is_(None)))
+        return n == 0 or None
+
+    await eventually(drained, timeout=60)
