@@ -9,8 +9,8 @@ from ekinerja_shared.service import build_runtime, create_service_app
 from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAYS, ATTENDANCE_PUNCHES
 
 from .adapters.orm import Outbox, ProcessedEvent, Quarantine
-from .entrypoints import api, consumers, iclock
-from .jobs import periodic, refresh_device_status
+from .entrypoints import api, calendar_api, consumers, days_api, iclock
+from .jobs import close_due_days, periodic, refresh_device_status
 from .metrics import AttendanceMetrics
 from .settings import Settings
 
@@ -30,7 +30,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rt, package="attendance", title="e-Kinerja attendance service",
         description="Fingerprint devices (ZKTeco ADMS push), schedules, leave and the daily "
                     "attendance verdict (TL/PSW/TK).",
-        routers=[api.router, iclock.router],
-        background=[periodic(rt, "device-status", refresh_device_status,
-                             settings.housekeeping_interval_s)],
+        routers=[api.router, days_api.router, calendar_api.router, iclock.router],
+        background=[
+            periodic(rt, "device-status", refresh_device_status, settings.housekeeping_interval_s),
+            periodic(rt, "close-days", close_due_days, settings.housekeeping_interval_s),
+        ],
     )

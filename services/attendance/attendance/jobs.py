@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.service import Runtime
 from ekinerja_shared.timeutil import utcnow
 
 from .metrics import AttendanceMetrics
-from .service_layer import services
+from .adapters.orm import Tenant
+from .service_layer import days, services
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +31,27 @@ async def refresh_device_status(rt: Runtime) -> None:
     metrics.devices_offline.set(len(statuses) - online)
     for device, up in statuses:
         metrics.device_online.labels(device.tenant_id, device.serial_number).set(1 if up else 0)
+
+
+async def close_due_days(rt: Runtime) -> None:
+    """Close every tenant's days whose windows have ended (TK for the absent)."""
+    tz: str = rt.settings.default_timezone  # type: ignore[attr-defined]
+    after = dt.timedelta(seconds=rt.settings.day_close_after_s)  # type: ignore[attr-defined]
+    now = utcnow()
+    async with rt.sessionmaker() as session:
+        tenant_ids = list((await session.scalars(select(Tenant.tenant_id))).all())
+    for tenant_id in tenant_ids:
+        async with rt.sessionmaker() as session:
+            due = await days.dates_to_close(session, tenant_id, default_tz=tz, close_after=after,
+                                            now=now)
+        for work_date in due:
+            async def work(session: AsyncSession, d: dt.date = work_date) -> days.CloseResult:
+                return await days.close_day(session, tenant_id, d, default_tz=tz,
+                                            close_after=after, now=now)
+
+            result = await services.run_in_transaction(rt.sessionmaker, work)
+            log.info("closed %s %s: %d employees, %d verdicts changed", tenant_id, work_date,
+                     result.employees, result.changed)
 
 
 def periodic(rt: Runtime, name: str, job: Callable[[Runtime], Awaitable[object]],

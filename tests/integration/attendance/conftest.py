@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -24,10 +25,11 @@ def settings(db_url: str, kafka_bootstrap: str, group_prefix: str) -> Settings:
 
 
 def employee(tenant_id: str, nip: str, pin: str | None, name: str | None = None,
-             unit_id: str = "u1", active: bool = True) -> ev.EmployeeUpserted:
+             unit_id: str = "u1", active: bool = True,
+             effective_from: dt.date | None = None) -> ev.EmployeeUpserted:
     return ev.EmployeeUpserted(tenant_id=tenant_id, nip=nip, name=name or f"Pegawai {pin}",
                                unit_id=unit_id, tpp_base=Decimal("5000000"), device_pin=pin,
-                               active=active)
+                               active=active, effective_from=effective_from)
 
 
 def tenant(tenant_id: str, tz: str = "Asia/Makassar") -> ev.TenantUpserted:

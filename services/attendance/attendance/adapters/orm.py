@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     Numeric,
@@ -68,6 +69,8 @@ class Employee(Base):
     device_pin: Mapped[str | None] = mapped_column(String(32), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    # days before this (tenant-local) date are never closed as TK for this employee
+    first_seen_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     __table_args__ = (Index("ix_employees_pin", "tenant_id", "device_pin"),)
 
@@ -173,3 +176,111 @@ class DeviceUser(Base):
     privilege: Mapped[int] = mapped_column(Integer, default=0)
     card: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class Schedule(Base):
+    """A named week of working hours of a tenant (weekday -> "HH:MM-HH:MM" or null)."""
+
+    __tablename__ = "schedules"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    days: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_schedules_tenant_name"),)
+
+
+class ScheduleAssignmentRow(Base):
+    """A schedule in force for the whole tenant, a unit or one employee, for a date range."""
+
+    __tablename__ = "schedule_assignments"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id"))
+    scope: Mapped[str] = mapped_column(String(16))  # tenant / unit / employee
+    scope_id: Mapped[str] = mapped_column(String(64), default="")
+    valid_from: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class Holiday(Base):
+    """A national holiday, cuti bersama or local holiday: not a working day."""
+
+    __tablename__ = "holidays"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="national")  # cuti_bersama, local
+
+
+class ShiftRoster(Base):
+    """One employee's rostered shift on a date (24-hour units); hours null = rostered off."""
+
+    __tablename__ = "shift_rosters"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(32), primary_key=True)
+    work_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    hours: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class TenantRules(Base):
+    """A tenant's own discipline rules (brackets, percentages), replacing its preset."""
+
+    __tablename__ = "tenant_rules"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class Leave(Base):
+    """Leave or a permit entered by HR for a date range; cancelling keeps the row."""
+
+    __tablename__ = "leaves"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    nip: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(8))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    entered_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, nullable=True)
+    cancelled_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (Index("ix_leaves_employee", "tenant_id", "nip", "start_date"),)
+
+
+class Correction(Base):
+    """HR's correction of a day (audit trail: who, when, why). The latest one applies;
+    raw punches are never touched."""
+
+    __tablename__ = "corrections"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    nip: Mapped[str] = mapped_column(String(32))
+    work_date: Mapped[dt.date] = mapped_column(Date)
+    arrival: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, nullable=True)
+    departure: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    corrected_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_corrections_day", "tenant_id", "nip", "work_date"),)
+
+
+class DayClosure(Base):
+    """Dates whose verdicts have been closed (TK for the scheduled who never came)."""
+
+    __tablename__ = "day_closures"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    work_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    closed_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    employees: Mapped[int] = mapped_column(Integer, default=0)

@@ -201,6 +201,8 @@ def evaluate_day(
     closed: bool,
     leave_code: str | None = None,
     apel_attended: bool | None = None,
+    arrival_override: dt.datetime | None = None,
+    departure_override: dt.datetime | None = None,
 ) -> DayVerdict:
     """The verdict on one day.
 
@@ -209,11 +211,21 @@ def evaluate_day(
     - arrival = first punch, departure = last punch when there are two or more (a lone
       punch after the scheduled end is a departure with the arrival missing);
     - no punch: TK once the day is closed, else "incomplete";
-    - no departure: "incomplete" while the day is open, the missing-departure bracket after.
+    - no departure: "incomplete" while the day is open, the missing-departure bracket after;
+    - an HR correction's arrival/departure replaces what the punches say.
     """
     ordered = sorted(punches)
-    arrival = ordered[0] if ordered else None
-    departure = ordered[-1] if len(ordered) >= 2 and ordered[-1] > ordered[0] else None
+    arrival = arrival_override or (ordered[0] if ordered else None)
+    departure = departure_override
+    if departure is None and arrival is not None:
+        later = [p for p in ordered if p > arrival]
+        if later and (len(ordered) >= 2 or arrival_override is not None):
+            departure = later[-1]
+    if arrival is not None and departure is not None and arrival >= departure:
+        arrival = None  # the corrected departure precedes every punch
+    if (kind == "work" and window is not None and departure is None and arrival is not None
+            and arrival_override is None and arrival >= window.end):
+        departure, arrival = arrival, None  # a lone punch after the end is a departure
     if kind != "work" or window is None:
         status: Status = "holiday" if kind == "holiday" else "off"
         return DayVerdict(False, status, arrival, departure, apel_attended=apel_attended)
@@ -221,17 +233,21 @@ def evaluate_day(
         pct = rules.leave_pct.get(leave_code, Decimal("0"))
         return DayVerdict(True, "leave", arrival, departure, absence_code=leave_code,
                           deduction_pct=pct, apel_attended=apel_attended)
-    if arrival is None:
+    if arrival is None and departure is None:
         if closed:
             return DayVerdict(True, "absent", absence_code="TK", deduction_pct=rules.tk_pct,
                               apel_attended=apel_attended)
         return DayVerdict(True, "incomplete", apel_attended=apel_attended)
-
-    if departure is None and arrival >= window.end:
-        # a lone punch after the scheduled end is a departure without an arrival
+    if arrival is None:
         tl_code = rules.missing_arrival_code
-        return DayVerdict(True, "present", None, arrival, 0, 0, tl_code, None, None,
-                          apel_attended, min(rules.missing_pct(tl_code), Decimal("100")))
+        pct = rules.missing_pct(tl_code)
+        early = whole_minutes(window.end - departure) if departure else 0
+        psw = bracket_for(rules.psw, early)
+        if psw:
+            pct += psw.pct
+        return DayVerdict(True, "present", None, departure, 0, early, tl_code,
+                          psw.code if psw else None, None, apel_attended,
+                          min(pct, Decimal("100")))
     late = whole_minutes(arrival - window.start)
     counted_late = late if late > rules.late_tolerance_minutes else 0
     tl = bracket_for(rules.tl, counted_late)

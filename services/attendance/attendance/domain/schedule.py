@@ -9,7 +9,7 @@ date on which it starts.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -145,15 +145,6 @@ def work_date_of(instant: dt.datetime, tz: ZoneInfo, hours_of: HoursLookup) -> d
 
 
 @dataclass(frozen=True)
-class DateRange:
-    start: dt.date
-    end: dt.date  # inclusive
-
-    def __contains__(self, day: object) -> bool:
-        return isinstance(day, dt.date) and self.start <= day <= self.end
-
-
-@dataclass(frozen=True)
 class ScheduleAssignment:
     """A schedule in force for a date range (None = open-ended)."""
 
@@ -183,7 +174,63 @@ def month_dates(period: str) -> list[dt.date]:
     return [first + dt.timedelta(days=i) for i in range((nxt - first).days)]
 
 
-def working_dates(period: str, hours_of: HoursLookup,
-                  holidays: Collection[dt.date]) -> list[dt.date]:
-    """Dates of the month with scheduled hours that are not holidays / cuti bersama."""
-    return [d for d in month_dates(period) if hours_of(d) is not None and d not in holidays]
+# --- the tenant's calendar: which schedule applies to whom ------------------------------------
+
+SCOPES = ("tenant", "unit", "employee")  # least to most specific
+
+
+@dataclass(frozen=True)
+class ScopedAssignment:
+    scope: str  # tenant / unit / employee
+    scope_id: str  # "" for the tenant, else the unit id or the NIP
+    assignment: ScheduleAssignment
+
+
+@dataclass
+class Calendar:
+    """Schedules, holidays and shift rosters of one tenant.
+
+    The hours of an employee on a date come from, in order: a rostered shift for that date
+    (24-hour units; a rostered day is worked even on a holiday), then the most specific
+    schedule assignment in force (employee, then unit, then tenant; among those of one
+    scope the highest priority, e.g. a Ramadan range over the base week), then the 5-day
+    default. Holidays and cuti bersama are not working days for non-rostered staff.
+    """
+
+    assignments: list[ScopedAssignment] = field(default_factory=list)
+    holidays: dict[dt.date, str] = field(default_factory=dict)
+    shifts: dict[tuple[str, dt.date], Hours | None] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+    default: WeekSchedule = FIVE_DAY
+
+    def schedule_for(self, nip: str | None, day: dt.date) -> WeekSchedule:
+        unit = self.units.get(nip or "")
+        for scope, scope_id in (("employee", nip), ("unit", unit), ("tenant", "")):
+            if scope_id is None:
+                continue
+            candidates = [a.assignment for a in self.assignments
+                          if a.scope == scope and a.scope_id == scope_id]
+            if any(a.applies(day) for a in candidates):
+                return pick_schedule(candidates, day, self.default)
+        return self.default
+
+    def rostered(self, nip: str | None, day: dt.date) -> bool:
+        return nip is not None and (nip, day) in self.shifts
+
+    def hours(self, nip: str | None, day: dt.date) -> Hours | None:
+        if nip is not None and (nip, day) in self.shifts:
+            return self.shifts[(nip, day)]
+        return self.schedule_for(nip, day).hours_on(day)
+
+    def day_kind(self, nip: str | None, day: dt.date) -> str:
+        """work / off / holiday."""
+        hours = self.hours(nip, day)
+        if not self.rostered(nip, day) and day in self.holidays:
+            return "holiday"
+        return "work" if hours is not None else "off"
+
+    def hours_lookup(self, nip: str | None) -> HoursLookup:
+        return lambda day: self.hours(nip, day)
+
+    def working_dates(self, period: str, nip: str | None = None) -> list[dt.date]:
+        return [d for d in month_dates(period) if self.day_kind(nip, d) == "work"]

@@ -13,10 +13,10 @@ from ekinerja_shared.timeutil import utcnow
 
 from ..adapters.orm import Device, DeviceCommand, DeviceUser
 from ..service_layer import services
+from .common import Tenant
 
 router = APIRouter(prefix="/api/attendance/{tenant_id}", tags=["attendance"])
 
-Tenant = Annotated[str, Path(min_length=1, max_length=64)]
 Serial = Annotated[str, Path(min_length=1, max_length=64)]
 
 

@@ -7,6 +7,7 @@ import logging
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.service import Runtime, RuntimeDep
 from ekinerja_shared.timeutil import utcnow, zone
@@ -68,7 +69,7 @@ async def upload(request: Request, sn: str = Serial,
     kind = table.upper()
     metrics = _metrics(rt)
 
-    async def work(session: services.AsyncSession) -> services.IngestResult | None:
+    async def work(session: AsyncSession) -> services.IngestResult | None:
         device = await services.known_device(session, sn)
         if device is None:
             return None

@@ -8,9 +8,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +21,6 @@ from ekinerja_shared.outbox import stage
 from ekinerja_shared.timeutil import canonical_zone, period_of, utcnow, zone
 
 from ..adapters.orm import (
-    DayRecord,
     Device,
     DeviceCommand,
     DeviceUser,
@@ -48,16 +45,10 @@ from ..domain.attlog import (
     userinfo_delete_command,
     userinfo_update_command,
 )
-from ..domain.rules import SEED_TENANT_RULES, DayVerdict, RuleSet, evaluate_day, rules_for_preset
-from ..domain.schedule import (
-    FIVE_DAY,
-    Hours,
-    WorkWindow,
-    day_span,
-    work_date_of,
-    work_window,
-    working_dates,
-)
+from ..domain.schedule import month_dates, work_date_of
+from .calendar import publish_effective_days
+from .context import TenantContext, load_context
+from .days import evaluate
 
 log = logging.getLogger(__name__)
 
@@ -87,38 +78,6 @@ async def run_in_transaction(
     raise AssertionError("unreachable")
 
 
-# --- tenant context -------------------------------------------------------------------------
-
-
-@dataclass
-class TenantContext:
-    """What rules need to know about a tenant: its zone, rules and calendar."""
-
-    tenant_id: str
-    tz_name: str
-    rules: RuleSet
-    holidays: set[dt.date] = field(default_factory=set)
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return zone(self.tz_name)
-
-    def hours_of(self, nip: str | None) -> Callable[[dt.date], Hours | None]:
-        def lookup(day: dt.date) -> Hours | None:
-            return FIVE_DAY.hours_on(day)
-
-        return lookup
-
-    def today(self, now: dt.datetime) -> dt.date:
-        return now.astimezone(self.tz).date()
-
-
-async def load_context(session: AsyncSession, tenant_id: str, default_tz: str) -> TenantContext:
-    tenant = await session.get(Tenant, tenant_id)
-    tz_name = tenant.timezone if tenant else default_tz
-    return TenantContext(tenant_id, tz_name, rules_for_preset(SEED_TENANT_RULES.get(tenant_id)))
-
-
 # --- directory copy -------------------------------------------------------------------------
 
 
@@ -143,27 +102,51 @@ async def apply_directory_event(
             index_elements=["tenant_id"],
         )
         if existing is None:
-            ctx = await load_context(session, event.tenant_id, default_tz)
+            ctx = await load_context(session, event.tenant_id, default_tz, nips=[], span=None)
             await publish_effective_days(session, ctx, period_of(ctx.today(now)))
     elif isinstance(event, ev.EmployeeUpserted):
         before = await session.get(Employee, (event.tenant_id, event.nip))
         if before is not None and before.updated_at > event.occurred_at:
             return  # an older state arriving late
         old = (before.device_pin, before.name, before.active) if before else (None, None, False)
+        tenant = await session.get(Tenant, event.tenant_id)
+        seen_on = now.astimezone(zone(tenant.timezone if tenant else default_tz)).date()
+        if event.effective_from is not None:
+            seen_on = min(seen_on, event.effective_from)
         await upsert(
             session, Employee,
             {
                 "tenant_id": event.tenant_id, "nip": event.nip, "name": event.name,
                 "unit_id": event.unit_id, "device_pin": event.device_pin or None,
                 "active": event.active, "updated_at": event.occurred_at,
+                "first_seen_on": seen_on,
             },
             index_elements=["tenant_id", "nip"],
+            update=["name", "unit_id", "device_pin", "active", "updated_at"],
             where=Employee.updated_at <= event.occurred_at,
         )
+        if before is None or before.unit_id != event.unit_id:
+            await _publish_own_month(session, event, default_tz=default_tz, now=now)
         if event.device_pin and event.active:
             await retry_unknown_pin_lines(session, event.tenant_id, event.device_pin,
                                           default_tz=default_tz, now=now)
         await _sync_roster_change(session, event, old, now)
+
+
+async def _publish_own_month(session: AsyncSession, event: ev.EmployeeUpserted, *,
+                             default_tz: str, now: dt.datetime) -> None:
+    """An employee whose unit works another week than the tenant gets their own effective
+    days for the current month."""
+    ctx = await load_context(session, event.tenant_id, default_tz, nips=[event.nip],
+                             span=None)
+    period = period_of(ctx.today(now))
+    dates = month_dates(period)
+    ctx = await load_context(session, event.tenant_id, default_tz, nips=[event.nip],
+                             span=(dates[0], dates[-1]))
+    own = ctx.calendar.working_dates(period, event.nip)
+    had_own = await session.get(EffectiveDays, (event.tenant_id, period, event.nip))
+    if had_own is not None or own != ctx.calendar.working_dates(period):
+        await publish_effective_days(session, ctx, period, event.nip, event.unit_id, now=now)
 
 
 # --- devices --------------------------------------------------------------------------------
@@ -427,11 +410,15 @@ async def ingest_attlog(
     re-evaluate the days the new punches touch."""
     now = now or utcnow()
     result = IngestResult()
-    ctx = await load_context(session, device.tenant_id, default_tz)
     device_tz = await device_zone(session, device, default_tz)
     parsed = parse_attlog(body)
-    employees = await _pin_map(session, device.tenant_id,
-                               (r.pin for r in parsed if isinstance(r, AttlogRecord)))
+    records = [r for r in parsed if isinstance(r, AttlogRecord)]
+    employees = await _pin_map(session, device.tenant_id, (r.pin for r in records))
+    ctx = await load_context(
+        session, device.tenant_id, default_tz, nips=[e.nip for e in employees.values()],
+        span=(min(r.local_time.date() for r in records) - dt.timedelta(days=1),
+              max(r.local_time.date() for r in records) + dt.timedelta(days=1))
+        if records else None)
     base_ctx = {"device_sn": device.serial_number}
     for item in parsed:
         if isinstance(item, RejectedLine):
@@ -472,14 +459,19 @@ async def retry_unknown_pin_lines(session: AsyncSession, tenant_id: str, pin: st
     pending = [q for q in rows if q.context.get("pin") == pin and not q.context.get("resolved_at")]
     if not pending:
         return 0
-    ctx = await load_context(session, tenant_id, default_tz)
     employees = await _pin_map(session, tenant_id, [pin])
     emp = employees.get(pin)
     if emp is None or not emp.active:
         return 0
+    lines = [(q, parse_attlog_line(q.raw)) for q in pending]
+    times = [r.local_time.date() for _, r in lines if isinstance(r, AttlogRecord)]
+    if not times:
+        return 0
+    ctx = await load_context(session, tenant_id, default_tz, nips=[emp.nip],
+                             span=(min(times) - dt.timedelta(days=1),
+                                   max(times) + dt.timedelta(days=1)))
     days: set[tuple[str, dt.date]] = set()
-    for q in pending:
-        rec = parse_attlog_line(q.raw)
+    for q, rec in lines:
         device = await session.get(Device, q.context.get("device_sn"))
         if not isinstance(rec, AttlogRecord) or device is None or device.tenant_id != tenant_id:
             continue
@@ -491,117 +483,6 @@ async def retry_unknown_pin_lines(session: AsyncSession, tenant_id: str, pin: st
     for nip, work_date in sorted(days):
         await evaluate(session, ctx, nip, work_date, now=now)
     return len(pending)
-
-
-# --- evaluation -----------------------------------------------------------------------------
-
-
-def _window_for(ctx: TenantContext, nip: str, work_date: dt.date) -> tuple[str, WorkWindow]:
-    """The kind of day and its window (an off day's window is its calendar day)."""
-    hours = ctx.hours_of(nip)(work_date)
-    if hours is not None:
-        window = work_window(work_date, hours, ctx.tz)
-    else:
-        lo, hi = day_span(work_date, ctx.tz)
-        window = WorkWindow(work_date, lo, hi, lo, hi)
-    if work_date in ctx.holidays:
-        return "holiday", window
-    return ("work" if hours is not None else "off"), window
-
-
-async def day_punches(session: AsyncSession, ctx: TenantContext, nip: str,
-                      window: WorkWindow) -> list[dt.datetime]:
-    rows = await session.scalars(
-        select(Punch.punched_at).where(
-            Punch.tenant_id == ctx.tenant_id, Punch.nip == nip,
-            Punch.punched_at >= window.punch_from, Punch.punched_at < window.punch_to,
-        )
-    )
-    lookup = ctx.hours_of(nip)
-    return sorted({p for p in rows.all() if work_date_of(p, ctx.tz, lookup) == window.work_date})
-
-
-def _same(record: DayRecord, v: DayVerdict) -> bool:
-    return (record.is_working_day == v.is_working_day and record.status == v.status
-            and record.arrival == v.arrival and record.departure == v.departure
-            and record.late_minutes == v.late_minutes and record.early_minutes == v.early_minutes
-            and record.tl_code == v.tl_code and record.psw_code == v.psw_code
-            and record.absence_code == v.absence_code and record.apel_attended == v.apel_attended
-            and Decimal(record.deduction_pct) == v.deduction_pct)
-
-
-async def evaluate(session: AsyncSession, ctx: TenantContext, nip: str, work_date: dt.date, *,
-                   now: dt.datetime) -> DayRecord | None:
-    """(Re)evaluate one employee's day. A changed verdict becomes a new revision of the day
-    record and an ``AttendanceDayEvaluated`` event; an unchanged one changes nothing.
-    Returns the record when a new revision was written."""
-    kind, window = _window_for(ctx, nip, work_date)
-    punches = await day_punches(session, ctx, nip, window)
-    verdict = evaluate_day(kind=kind, window=window if kind == "work" else None,  # type: ignore[arg-type]
-                           punches=punches, rules=ctx.rules, closed=now >= window.punch_to)
-    record = await session.get(DayRecord, (ctx.tenant_id, nip, work_date), with_for_update=True)
-    if record is not None and _same(record, verdict):
-        return None
-    revision = record.revision + 1 if record else 1
-    values = dict(
-        is_working_day=verdict.is_working_day, status=verdict.status, arrival=verdict.arrival,
-        departure=verdict.departure, late_minutes=verdict.late_minutes,
-        early_minutes=verdict.early_minutes, tl_code=verdict.tl_code, psw_code=verdict.psw_code,
-        absence_code=verdict.absence_code, apel_attended=verdict.apel_attended,
-        deduction_pct=verdict.deduction_pct, revision=revision, evaluated_at=now,
-    )
-    if record is None:
-        record = DayRecord(tenant_id=ctx.tenant_id, nip=nip, work_date=work_date, **values)
-        session.add(record)
-    else:
-        for k, v in values.items():
-            setattr(record, k, v)
-    await session.flush()
-    stage(session, Outbox, ev.AttendanceDayEvaluated(
-        tenant_id=ctx.tenant_id, nip=nip, work_date=work_date, revision=revision,
-        is_working_day=verdict.is_working_day, status=verdict.status, arrival=verdict.arrival,
-        departure=verdict.departure, late_minutes=verdict.late_minutes,
-        early_minutes=verdict.early_minutes, tl_code=verdict.tl_code, psw_code=verdict.psw_code,
-        absence_code=verdict.absence_code, apel_attended=verdict.apel_attended,
-        deduction_pct=verdict.deduction_pct, occurred_at=now,
-    ))
-    return record
-
-
-# --- calendar -------------------------------------------------------------------------------
-
-
-async def publish_effective_days(
-    session: AsyncSession, ctx: TenantContext, period: str, nip: str | None = None,
-    unit_id: str | None = None, *, now: dt.datetime | None = None,
-) -> EffectiveDays | None:
-    """Publish the month's working dates (tenant default when ``nip`` is None) as a new
-    revision when they differ from the last published ones."""
-    dates = working_dates(period, ctx.hours_of(nip), ctx.holidays)
-    iso = [d.isoformat() for d in dates]
-    key = (ctx.tenant_id, period, nip or "")
-    row = await session.get(EffectiveDays, key, with_for_update=True)
-    if row is not None and list(row.working_dates) == iso:
-        return None
-    revision = row.revision + 1 if row else 1
-    now = now or utcnow()
-    if row is None:
-        row = EffectiveDays(tenant_id=ctx.tenant_id, period=period, nip=nip or "",
-                            revision=revision, effective_days=Decimal(len(dates)),
-                            working_dates=iso, published_at=now)
-        session.add(row)
-    else:
-        row.revision = revision
-        row.effective_days = Decimal(len(dates))
-        row.working_dates = iso
-        row.published_at = now
-    await session.flush()
-    stage(session, Outbox, ev.EffectiveDaysPublished(
-        tenant_id=ctx.tenant_id, period=period, nip=nip, unit_id=unit_id,
-        effective_days=Decimal(len(dates)), working_dates=dates, revision=revision,
-        occurred_at=now,
-    ))
-    return row
 
 
 async def get_device(session: AsyncSession, tenant_id: str, serial: str) -> Device:

@@ -1,0 +1,216 @@
+"""HTTP API for HR: schedules and their assignments, holidays and cuti bersama, shift
+rosters, discipline rules, effective working days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from ekinerja_shared.service import Runtime, RuntimeDep
+
+from ..domain.rules import RULE_PRESETS
+from ..domain.schedule import month_dates
+from ..service_layer import calendar
+from ..service_layer.context import load_context, tenant_rules
+from .common import Period, Tenant, default_tz
+
+router = APIRouter(prefix="/api/attendance/{tenant_id}", tags=["schedules and calendar"])
+
+Hours = str | None  # "07:30-16:00", "22:00-06:00" (crosses midnight), or null = off
+
+
+class ScheduleIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    days: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], Hours] = Field(
+        description='Weekday -> "HH:MM-HH:MM" or null (off); a missing weekday is off')
+
+
+class ScheduleOut(BaseModel):
+    id: int
+    name: str
+    days: dict[str, Hours]
+
+
+@router.put("/schedules", response_model=ScheduleOut,
+            summary="Create or replace a named week (5-day, 6-day, Ramadan...)")
+async def save_schedule(tenant_id: Tenant, body: ScheduleIn,
+                        rt: Runtime = RuntimeDep) -> ScheduleOut:
+    async with rt.sessionmaker() as session, session.begin():
+        row = await calendar.save_schedule(session, tenant_id, body.name, body.days,
+                                           default_tz=default_tz(rt))
+    return ScheduleOut(id=row.id, name=row.name, days=row.days)
+
+
+@router.get("/schedules", response_model=list[ScheduleOut])
+async def list_schedules(tenant_id: Tenant, rt: Runtime = RuntimeDep) -> list[ScheduleOut]:
+    async with rt.sessionmaker() as session:
+        rows = await calendar.list_schedules(session, tenant_id)
+    return [ScheduleOut(id=r.id, name=r.name, days=r.days) for r in rows]
+
+
+class AssignmentIn(BaseModel):
+    schedule: str = Field(min_length=1, max_length=100, description="schedule name")
+    scope: Literal["tenant", "unit", "employee"] = "tenant"
+    scope_id: str = Field(default="", max_length=64, description="unit id or NIP")
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    priority: int = Field(default=0, ge=0, le=100,
+                          description="higher wins within one scope (e.g. Ramadan = 10)")
+    created_by: str = Field(min_length=1, max_length=64)
+
+
+class AssignmentOut(BaseModel):
+    id: int
+    schedule: str
+    scope: str
+    scope_id: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    priority: int
+    created_by: str
+
+
+@router.post("/schedule-assignments", status_code=201, response_model=AssignmentOut,
+             summary="Put a schedule in force for the tenant, a unit or an employee")
+async def assign(tenant_id: Tenant, body: AssignmentIn, rt: Runtime = RuntimeDep) -> AssignmentOut:
+    async with rt.sessionmaker() as session, session.begin():
+        a = await calendar.assign_schedule(
+            session, tenant_id, body.schedule, body.scope, body.scope_id, body.valid_from,
+            body.valid_to, body.priority, body.created_by, default_tz=default_tz(rt))
+    return AssignmentOut(id=a.id, schedule=body.schedule, scope=a.scope, scope_id=a.scope_id,
+                         valid_from=a.valid_from, valid_to=a.valid_to, priority=a.priority,
+                         created_by=a.created_by)
+
+
+@router.get("/schedule-assignments", response_model=list[AssignmentOut])
+async def list_assignments(tenant_id: Tenant, rt: Runtime = RuntimeDep) -> list[AssignmentOut]:
+    async with rt.sessionmaker() as session:
+        rows = await calendar.list_assignments(session, tenant_id)
+    return [AssignmentOut(id=a.id, schedule=name, scope=a.scope, scope_id=a.scope_id,
+                          valid_from=a.valid_from, valid_to=a.valid_to, priority=a.priority,
+                          created_by=a.created_by) for a, name in rows]
+
+
+class HolidayIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["national", "cuti_bersama", "local"] = "national"
+
+
+class HolidayOut(HolidayIn):
+    date: dt.date
+
+
+@router.put("/holidays/{day}", response_model=HolidayOut,
+            summary="Declare a national holiday, cuti bersama or local holiday")
+async def set_holiday(tenant_id: Tenant, day: dt.date, body: HolidayIn,
+                      rt: Runtime = RuntimeDep) -> HolidayOut:
+    async with rt.sessionmaker() as session, session.begin():
+        h = await calendar.set_holiday(session, tenant_id, day, body.name, body.kind,
+                                       default_tz=default_tz(rt))
+    return HolidayOut(date=h.date, name=h.name, kind=h.kind)  # type: ignore[arg-type]
+
+
+@router.delete("/holidays/{day}", status_code=204)
+async def remove_holiday(tenant_id: Tenant, day: dt.date, rt: Runtime = RuntimeDep) -> None:
+    async with rt.sessionmaker() as session, session.begin():
+        await calendar.remove_holiday(session, tenant_id, day, default_tz=default_tz(rt))
+
+
+@router.get("/holidays", response_model=list[HolidayOut])
+async def list_holidays(tenant_id: Tenant, year: int | None = Query(default=None, ge=2000,
+                                                                    le=2100),
+                        rt: Runtime = RuntimeDep) -> list[HolidayOut]:
+    async with rt.sessionmaker() as session:
+        rows = await calendar.list_holidays(session, tenant_id, year)
+    return [HolidayOut(date=h.date, name=h.name, kind=h.kind) for h in rows]  # type: ignore[arg-type]
+
+
+class ShiftsIn(BaseModel):
+    nip: str = Field(min_length=1, max_length=32)
+    shifts: dict[dt.date, Hours] = Field(
+        min_length=1, max_length=62,
+        description='date -> "HH:MM-HH:MM" (e.g. "22:00-06:00" crosses midnight) or null = off')
+
+
+class ShiftOut(BaseModel):
+    nip: str
+    work_date: dt.date
+    hours: Hours
+
+
+@router.put("/shifts", response_model=list[ShiftOut],
+            summary="Roster an employee's shifts (24-hour units)")
+async def set_shifts(tenant_id: Tenant, body: ShiftsIn, rt: Runtime = RuntimeDep) -> list[ShiftOut]:
+    async with rt.sessionmaker() as session, session.begin():
+        rows = await calendar.set_shifts(session, tenant_id, body.nip, body.shifts,
+                                         default_tz=default_tz(rt))
+    return [ShiftOut(nip=r.nip, work_date=r.work_date, hours=r.hours) for r in rows]
+
+
+@router.get("/shifts", response_model=list[ShiftOut])
+async def list_shifts(tenant_id: Tenant, period: Period, nip: str | None = None,
+                      rt: Runtime = RuntimeDep) -> list[ShiftOut]:
+    async with rt.sessionmaker() as session:
+        rows = await calendar.list_shifts(session, tenant_id, nip, period)
+    return [ShiftOut(nip=r.nip, work_date=r.work_date, hours=r.hours) for r in rows]
+
+
+class RulesIn(BaseModel):
+    preset: str | None = Field(default=None, description=f"one of {sorted(RULE_PRESETS)}")
+    rules: dict[str, Any] | None = Field(
+        default=None, description="own rules: tl, psw (brackets), tk_pct, ... as GET returns")
+    updated_by: str = Field(min_length=1, max_length=64)
+
+
+class RulesOut(BaseModel):
+    source: str
+    rules: dict[str, Any]
+
+
+@router.get("/rules", response_model=RulesOut, summary="The tenant's discipline rules")
+async def get_rules(tenant_id: Tenant, rt: Runtime = RuntimeDep) -> RulesOut:
+    async with rt.sessionmaker() as session:
+        rules, source = await tenant_rules(session, tenant_id)
+    return RulesOut(source=source, rules=rules.to_dict())
+
+
+@router.put("/rules", response_model=RulesOut,
+            summary="Give the tenant a preset's rules or its own brackets and percentages")
+async def put_rules(tenant_id: Tenant, body: RulesIn, rt: Runtime = RuntimeDep) -> RulesOut:
+    async with rt.sessionmaker() as session, session.begin():
+        rules = await calendar.set_rules(session, tenant_id, preset=body.preset,
+                                         rules=body.rules, updated_by=body.updated_by,
+                                         default_tz=default_tz(rt))
+    return RulesOut(source="custom", rules=rules.to_dict())
+
+
+@router.get("/rule-presets", response_model=list[dict[str, Any]])
+async def rule_presets(tenant_id: Tenant) -> list[dict[str, Any]]:
+    return [r.to_dict() for r in RULE_PRESETS.values()]
+
+
+class EffectiveDaysOut(BaseModel):
+    period: str
+    nip: str | None
+    effective_days: Decimal
+    working_dates: list[dt.date]
+    holidays: dict[dt.date, str]
+
+
+@router.get("/calendar", response_model=EffectiveDaysOut,
+            summary="Working dates of a month (tenant default, or one employee's)")
+async def month_calendar(tenant_id: Tenant, period: Period, nip: str | None = None,
+                         rt: Runtime = RuntimeDep) -> EffectiveDaysOut:
+    days = month_dates(period)
+    async with rt.sessionmaker() as session:
+        ctx = await load_context(session, tenant_id, default_tz(rt),
+                                 nips=[nip] if nip else [], span=(days[0], days[-1]))
+    dates = ctx.calendar.working_dates(period, nip)
+    return EffectiveDaysOut(period=period, nip=nip, effective_days=Decimal(len(dates)),
+                            working_dates=dates,
+                            holidays={d: n for d, n in ctx.calendar.holidays.items()
+                                      if days[0] <= d <= days[-1]})

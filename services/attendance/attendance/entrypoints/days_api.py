@@ -1,0 +1,222 @@
+"""HTTP API for an employee's days: punches and day records of a month, leave and permits,
+HR corrections (with their audit trail), and closing a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ekinerja_shared.service import Runtime, RuntimeDep
+
+from ..adapters.orm import Correction, DayRecord, Leave
+from ..domain.leave import LEAVE_KINDS
+from ..service_layer import days
+from ..service_layer.services import run_in_transaction
+from .common import Nip, Period, Tenant, close_after, default_tz
+
+router = APIRouter(prefix="/api/attendance/{tenant_id}", tags=["days, leave, corrections"])
+
+
+class PunchOut(BaseModel):
+    punched_at: dt.datetime
+    local_time: dt.datetime = Field(description="device wall clock as sent")
+    device_sn: str
+    pin: str
+    status_code: int
+    verify_type: int
+    received_at: dt.datetime
+
+
+@router.get("/employees/{nip}/punches", response_model=list[PunchOut],
+            summary="Raw punches of an employee in a month (tenant-local times)")
+async def month_punches(tenant_id: Tenant, nip: Nip, period: Period,
+                        rt: Runtime = RuntimeDep) -> list[PunchOut]:
+    async with rt.sessionmaker() as session:
+        ctx, rows = await days.month_punches(session, tenant_id, nip, period,
+                                             default_tz=default_tz(rt))
+    return [PunchOut(punched_at=p.punched_at.astimezone(ctx.tz), local_time=p.local_time,
+                     device_sn=p.device_sn, pin=p.pin, status_code=p.status_code,
+                     verify_type=p.verify_type, received_at=p.received_at) for p in rows]
+
+
+class DayOut(BaseModel):
+    work_date: dt.date
+    revision: int
+    is_working_day: bool
+    status: str
+    arrival: dt.datetime | None
+    departure: dt.datetime | None
+    late_minutes: int
+    early_minutes: int
+    tl_code: str | None
+    psw_code: str | None
+    absence_code: str | None
+    apel_attended: bool | None
+    deduction_pct: Decimal
+    evaluated_at: dt.datetime
+
+    @classmethod
+    def of(cls, r: DayRecord) -> "DayOut":
+        return cls(work_date=r.work_date, revision=r.revision, is_working_day=r.is_working_day,
+                   status=r.status, arrival=r.arrival, departure=r.departure,
+                   late_minutes=r.late_minutes, early_minutes=r.early_minutes,
+                   tl_code=r.tl_code, psw_code=r.psw_code, absence_code=r.absence_code,
+                   apel_attended=r.apel_attended, deduction_pct=r.deduction_pct,
+                   evaluated_at=r.evaluated_at)
+
+
+class MonthOut(BaseModel):
+    nip: str
+    period: str
+    days: list[DayOut]
+    total_deduction_pct: Decimal = Field(description="sum of the days, capped at 100")
+
+
+@router.get("/employees/{nip}/days", response_model=MonthOut,
+            summary="Day records (verdicts) of an employee in a month")
+async def month_days(tenant_id: Tenant, nip: Nip, period: Period,
+                     rt: Runtime = RuntimeDep) -> MonthOut:
+    async with rt.sessionmaker() as session:
+        rows = await days.month_days(session, tenant_id, nip, period)
+    total = min(sum((Decimal(r.deduction_pct) for r in rows), Decimal(0)), Decimal(100))
+    return MonthOut(nip=nip, period=period, days=[DayOut.of(r) for r in rows],
+                    total_deduction_pct=total)
+
+
+class LeaveIn(BaseModel):
+    nip: str = Field(min_length=1, max_length=32)
+    kind: str = Field(description=", ".join(f"{k} = {v}" for k, v in LEAVE_KINDS.items()))
+    start_date: dt.date
+    end_date: dt.date
+    note: str = Field(default="", max_length=2000)
+    entered_by: str = Field(min_length=1, max_length=64)
+
+
+class LeaveOut(BaseModel):
+    id: int
+    nip: str
+    kind: str
+    kind_name: str
+    start_date: dt.date
+    end_date: dt.date
+    note: str
+    entered_by: str
+    created_at: dt.datetime
+    cancelled_at: dt.datetime | None
+    cancelled_by: str | None
+
+    @classmethod
+    def of(cls, x: Leave) -> "LeaveOut":
+        return cls(id=x.id, nip=x.nip, kind=x.kind, kind_name=LEAVE_KINDS.get(x.kind, x.kind),
+                   start_date=x.start_date, end_date=x.end_date, note=x.note,
+                   entered_by=x.entered_by, created_at=x.created_at,
+                   cancelled_at=x.cancelled_at, cancelled_by=x.cancelled_by)
+
+
+@router.post("/leaves", status_code=201, response_model=LeaveOut,
+             summary="Enter leave or a permit; the days it covers are re-evaluated")
+async def add_leave(tenant_id: Tenant, body: LeaveIn, rt: Runtime = RuntimeDep) -> LeaveOut:
+    async def work(session: AsyncSession) -> Leave:
+        return await days.add_leave(session, tenant_id, body.nip, body.kind, body.start_date,
+                                    body.end_date, body.note, body.entered_by,
+                                    default_tz=default_tz(rt))
+
+    return LeaveOut.of(await run_in_transaction(rt.sessionmaker, work))
+
+
+class CancelIn(BaseModel):
+    cancelled_by: str = Field(min_length=1, max_length=64)
+
+
+@router.post("/leaves/{leave_id}/cancel", response_model=LeaveOut)
+async def cancel_leave(tenant_id: Tenant, leave_id: int, body: CancelIn,
+                       rt: Runtime = RuntimeDep) -> LeaveOut:
+    async def work(session: AsyncSession) -> Leave:
+        return await days.cancel_leave(session, tenant_id, leave_id, body.cancelled_by,
+                                       default_tz=default_tz(rt))
+
+    return LeaveOut.of(await run_in_transaction(rt.sessionmaker, work))
+
+
+@router.get("/leaves", response_model=list[LeaveOut])
+async def list_leaves(tenant_id: Tenant, nip: str | None = None, period: Period | None = None,
+                      rt: Runtime = RuntimeDep) -> list[LeaveOut]:
+    async with rt.sessionmaker() as session:
+        return [LeaveOut.of(x) for x in await days.list_leaves(session, tenant_id, nip, period)]
+
+
+class CorrectionIn(BaseModel):
+    arrival: dt.datetime | None = Field(default=None, description="naive = tenant local time")
+    departure: dt.datetime | None = None
+    reason: str = Field(min_length=1, max_length=2000)
+    corrected_by: str = Field(min_length=1, max_length=64)
+
+
+class CorrectionOut(BaseModel):
+    id: int
+    work_date: dt.date
+    arrival: dt.datetime | None
+    departure: dt.datetime | None
+    reason: str
+    corrected_by: str
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, c: Correction) -> "CorrectionOut":
+        return cls(id=c.id, work_date=c.work_date, arrival=c.arrival, departure=c.departure,
+                   reason=c.reason, corrected_by=c.corrected_by, created_at=c.created_at)
+
+
+class CorrectedDayOut(BaseModel):
+    correction: CorrectionOut
+    day: DayOut | None = Field(description="the new revision, or null if the verdict is "
+                                           "unchanged")
+
+
+@router.post("/employees/{nip}/days/{work_date}/corrections", status_code=201,
+             response_model=CorrectedDayOut,
+             summary="Correct a day's arrival/departure (who, when, why); punches stay as sent")
+async def correct_day(tenant_id: Tenant, nip: Nip, work_date: dt.date, body: CorrectionIn,
+                      rt: Runtime = RuntimeDep) -> CorrectedDayOut:
+    async def work(session: AsyncSession) -> tuple[Correction, DayRecord | None]:
+        return await days.correct_day(session, tenant_id, nip, work_date, arrival=body.arrival,
+                                      departure=body.departure, reason=body.reason,
+                                      corrected_by=body.corrected_by, default_tz=default_tz(rt))
+
+    correction, record = await run_in_transaction(rt.sessionmaker, work)
+    return CorrectedDayOut(correction=CorrectionOut.of(correction),
+                           day=DayOut.of(record) if record else None)
+
+
+@router.get("/employees/{nip}/corrections", response_model=list[CorrectionOut],
+            summary="The audit trail of an employee's corrections")
+async def list_corrections(tenant_id: Tenant, nip: Nip, work_date: dt.date | None = None,
+                           rt: Runtime = RuntimeDep) -> list[CorrectionOut]:
+    async with rt.sessionmaker() as session:
+        rows = await days.list_corrections(session, tenant_id, nip, work_date)
+    return [CorrectionOut.of(c) for c in rows]
+
+
+class CloseIn(BaseModel):
+    work_date: dt.date
+
+
+class CloseOut(BaseModel):
+    work_date: dt.date
+    employees: int
+    changed: int
+
+
+@router.post("/days/close", response_model=CloseOut,
+             summary="Close a day: the scheduled who did not punch and are not on leave get TK")
+async def close_day(tenant_id: Tenant, body: CloseIn, rt: Runtime = RuntimeDep) -> CloseOut:
+    async def work(session: AsyncSession) -> days.CloseResult:
+        return await days.close_day(session, tenant_id, body.work_date,
+                                    default_tz=default_tz(rt), close_after=close_after(rt))
+
+    r = await run_in_transaction(rt.sessionmaker, work)
+    return CloseOut(work_date=r.work_date, employees=r.employees, changed=r.changed)

@@ -1,0 +1,381 @@
+"""The day's verdict: evaluation (and re-evaluation as new revisions), closing days, leave
+and permits, HR corrections, and the listings of an employee's month."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ekinerja_shared import events as ev
+from ekinerja_shared.errors import Conflict, DomainError, NotFound
+from ekinerja_shared.outbox import stage
+from ekinerja_shared.timeutil import utcnow
+
+from ..adapters.orm import (
+    Correction,
+    DayClosure,
+    DayRecord,
+    Device,
+    Employee,
+    Leave,
+    Outbox,
+    Punch,
+)
+from ..domain.leave import LEAVE_KINDS
+from ..domain.rules import DayVerdict, evaluate_day
+from ..domain.schedule import WorkWindow, day_span, month_dates, work_date_of, work_window
+from .context import TenantContext, load_context
+
+# --- evaluation -----------------------------------------------------------------------------
+
+
+def window_for(ctx: TenantContext, nip: str, work_date: dt.date) -> tuple[str, WorkWindow]:
+    """The kind of day and its window (an off day's window is its calendar day)."""
+    hours = ctx.calendar.hours(nip, work_date)
+    if hours is not None:
+        window = work_window(work_date, hours, ctx.tz)
+    else:
+        lo, hi = day_span(work_date, ctx.tz)
+        window = WorkWindow(work_date, lo, hi, lo, hi)
+    return ctx.calendar.day_kind(nip, work_date), window
+
+
+async def day_punches(session: AsyncSession, ctx: TenantContext, nip: str,
+                      window: WorkWindow) -> list[dt.datetime]:
+    rows = await session.scalars(
+        select(Punch.punched_at).where(
+            Punch.tenant_id == ctx.tenant_id, Punch.nip == nip,
+            Punch.punched_at >= window.punch_from, Punch.punched_at < window.punch_to,
+        )
+    )
+    lookup = ctx.hours_of(nip)
+    return sorted({p for p in rows.all() if work_date_of(p, ctx.tz, lookup) == window.work_date})
+
+
+async def leave_on(session: AsyncSession, tenant_id: str, nip: str,
+                   day: dt.date) -> Leave | None:
+    return (await session.scalars(
+        select(Leave).where(Leave.tenant_id == tenant_id, Leave.nip == nip,
+                            Leave.cancelled_at.is_(None), Leave.start_date <= day,
+                            Leave.end_date >= day)
+        .order_by(Leave.id.desc()).limit(1)
+    )).first()
+
+
+async def latest_correction(session: AsyncSession, tenant_id: str, nip: str,
+                            day: dt.date) -> Correction | None:
+    return (await session.scalars(
+        select(Correction).where(Correction.tenant_id == tenant_id, Correction.nip == nip,
+                                 Correction.work_date == day)
+        .order_by(Correction.id.desc()).limit(1)
+    )).first()
+
+
+def _same(record: DayRecord, v: DayVerdict) -> bool:
+    return (record.is_working_day == v.is_working_day and record.status == v.status
+            and record.arrival == v.arrival and record.departure == v.departure
+            and record.late_minutes == v.late_minutes and record.early_minutes == v.early_minutes
+            and record.tl_code == v.tl_code and record.psw_code == v.psw_code
+            and record.absence_code == v.absence_code and record.apel_attended == v.apel_attended
+            and Decimal(record.deduction_pct) == v.deduction_pct)
+
+
+async def evaluate(session: AsyncSession, ctx: TenantContext, nip: str, work_date: dt.date, *,
+                   now: dt.datetime) -> DayRecord | None:
+    """(Re)evaluate one employee's day. A changed verdict becomes a new revision of the day
+    record and an ``AttendanceDayEvaluated`` event in the same transaction; an unchanged
+    one changes nothing. Returns the record when a new revision was written."""
+    kind, window = window_for(ctx, nip, work_date)
+    punches = await day_punches(session, ctx, nip, window)
+    leave = await leave_on(session, ctx.tenant_id, nip, work_date)
+    correction = await latest_correction(session, ctx.tenant_id, nip, work_date)
+    verdict = evaluate_day(
+        kind=kind, window=window if kind == "work" else None,  # type: ignore[arg-type]
+        punches=punches, rules=ctx.rules, closed=now >= window.punch_to,
+        leave_code=leave.kind if leave else None,
+        arrival_override=correction.arrival if correction else None,
+        departure_override=correction.departure if correction else None,
+    )
+    record = await session.get(DayRecord, (ctx.tenant_id, nip, work_date), with_for_update=True)
+    if record is not None and _same(record, verdict):
+        return None
+    revision = record.revision + 1 if record else 1
+    values = dict(
+        is_working_day=verdict.is_working_day, status=verdict.status, arrival=verdict.arrival,
+        departure=verdict.departure, late_minutes=verdict.late_minutes,
+        early_minutes=verdict.early_minutes, tl_code=verdict.tl_code, psw_code=verdict.psw_code,
+        absence_code=verdict.absence_code, apel_attended=verdict.apel_attended,
+        deduction_pct=verdict.deduction_pct, revision=revision, evaluated_at=now,
+    )
+    if record is None:
+        record = DayRecord(tenant_id=ctx.tenant_id, nip=nip, work_date=work_date, **values)
+        session.add(record)
+    else:
+        for k, v in values.items():
+            setattr(record, k, v)
+    await session.flush()
+    stage(session, Outbox, ev.AttendanceDayEvaluated(
+        tenant_id=ctx.tenant_id, nip=nip, work_date=work_date, revision=revision,
+        is_working_day=verdict.is_working_day, status=verdict.status, arrival=verdict.arrival,
+        departure=verdict.departure, late_minutes=verdict.late_minutes,
+        early_minutes=verdict.early_minutes, tl_code=verdict.tl_code, psw_code=verdict.psw_code,
+        absence_code=verdict.absence_code, apel_attended=verdict.apel_attended,
+        deduction_pct=verdict.deduction_pct, occurred_at=now,
+    ))
+    return record
+
+
+async def reevaluate(session: AsyncSession, tenant_id: str, nips: Iterable[str] | None,
+                     dates: Iterable[dt.date], *, default_tz: str, now: dt.datetime,
+                     existing_only: bool = False) -> int:
+    """Re-evaluate days after a late fact (leave, correction, calendar or rule change).
+    ``existing_only``: only days that already have a record (a calendar change does not
+    create verdicts for days nobody asked about). Returns how many changed."""
+    dates = sorted(set(dates))
+    if not dates:
+        return 0
+    if nips is None:
+        nips = await active_nips(session, tenant_id)
+    nips = sorted(set(nips))
+    ctx = await load_context(session, tenant_id, default_tz, nips=nips,
+                             span=(dates[0], dates[-1]))
+    existing: set[tuple[str, dt.date]] | None = None
+    if existing_only:
+        rows = await session.execute(
+            select(DayRecord.nip, DayRecord.work_date).where(
+                DayRecord.tenant_id == tenant_id, DayRecord.work_date >= dates[0],
+                DayRecord.work_date <= dates[-1]))
+        existing = {(n, d) for n, d in rows.all()}
+    changed = 0
+    for nip in nips:
+        for day in dates:
+            if existing is not None and (nip, day) not in existing:
+                continue
+            if await evaluate(session, ctx, nip, day, now=now):
+                changed += 1
+    return changed
+
+
+async def active_nips(session: AsyncSession, tenant_id: str,
+                      on: dt.date | None = None) -> list[str]:
+    q = select(Employee.nip).where(Employee.tenant_id == tenant_id, Employee.active.is_(True))
+    if on is not None:
+        q = q.where((Employee.first_seen_on.is_(None)) | (Employee.first_seen_on <= on))
+    return list((await session.scalars(q.order_by(Employee.nip))).all())
+
+
+# --- closing days ---------------------------------------------------------------------------
+
+
+def latest_closable(ctx: TenantContext, now: dt.datetime, close_after: dt.timedelta) -> dt.date:
+    """The last date every window of which has ended: midnight after it plus ``close_after``
+    (the margin covers night shifts that end the next morning)."""
+    local = now.astimezone(ctx.tz)
+    day = local.date() - dt.timedelta(days=1)
+    while day_span(day, ctx.tz)[1] + close_after > now:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+@dataclass
+class CloseResult:
+    work_date: dt.date
+    employees: int
+    changed: int
+
+
+async def close_day(session: AsyncSession, tenant_id: str, work_date: dt.date, *,
+                    default_tz: str, close_after: dt.timedelta,
+                    now: dt.datetime | None = None) -> CloseResult:
+    """Evaluate every active employee's day once its windows have ended: the scheduled who
+    neither punched nor are on leave get TK. Closing again only re-checks."""
+    now = now or utcnow()
+    ctx = await load_context(session, tenant_id, default_tz, nips=[], span=None)
+    if work_date > latest_closable(ctx, now, close_after):
+        raise Conflict(f"Hari {work_date:%d-%m-%Y} belum dapat ditutup: jam kerjanya belum "
+                       "berakhir.", code="day_not_over")
+    nips = await active_nips(session, tenant_id, on=work_date)
+    changed = await reevaluate(session, tenant_id, nips, [work_date], default_tz=default_tz,
+                               now=now)
+    row = await session.get(DayClosure, (tenant_id, work_date))
+    if row is None:
+        session.add(DayClosure(tenant_id=tenant_id, work_date=work_date, closed_at=now,
+                               employees=len(nips)))
+    else:
+        row.closed_at, row.employees = now, len(nips)
+    return CloseResult(work_date, len(nips), changed)
+
+
+async def dates_to_close(session: AsyncSession, tenant_id: str, *, default_tz: str,
+                         close_after: dt.timedelta, now: dt.datetime,
+                         max_days: int = 31) -> list[dt.date]:
+    """Dates the background job should close: after the last closed one (or, the first time,
+    from the day the tenant's first device was registered), up to the latest closable."""
+    ctx = await load_context(session, tenant_id, default_tz, nips=[], span=None)
+    last = (await session.scalars(
+        select(DayClosure.work_date).where(DayClosure.tenant_id == tenant_id)
+        .order_by(DayClosure.work_date.desc()).limit(1))).first()
+    if last is not None:
+        start = last + dt.timedelta(days=1)
+    else:
+        first_device = (await session.scalars(
+            select(Device.registered_at).where(Device.tenant_id == tenant_id)
+            .order_by(Device.registered_at).limit(1))).first()
+        if first_device is None:
+            return []  # without a device nobody can punch: no TK
+        start = first_device.astimezone(ctx.tz).date()
+    end = latest_closable(ctx, now, close_after)
+    start = max(start, end - dt.timedelta(days=max_days - 1))
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+# --- leave ----------------------------------------------------------------------------------
+
+
+async def add_leave(session: AsyncSession, tenant_id: str, nip: str, kind: str,
+                    start: dt.date, end: dt.date, note: str, entered_by: str, *,
+                    default_tz: str, now: dt.datetime | None = None) -> Leave:
+    now = now or utcnow()
+    if kind not in LEAVE_KINDS:
+        raise DomainError(f"Jenis cuti/izin tidak dikenal: {kind!r} "
+                          f"({', '.join(LEAVE_KINDS)}).", code="unknown_leave_kind")
+    if end < start:
+        raise DomainError("Tanggal selesai cuti harus sama atau setelah tanggal mulai.",
+                          code="bad_range")
+    if (end - start).days > 366 * 3:
+        raise DomainError("Rentang cuti terlalu panjang (maksimal 3 tahun).", code="bad_range")
+    await require_employee(session, tenant_id, nip)
+    overlap = (await session.scalars(
+        select(Leave).where(Leave.tenant_id == tenant_id, Leave.nip == nip,
+                            Leave.cancelled_at.is_(None), Leave.start_date <= end,
+                            Leave.end_date >= start).limit(1))).first()
+    if overlap is not None:
+        raise Conflict(f"Sudah ada {LEAVE_KINDS[overlap.kind]} pada "
+                       f"{overlap.start_date:%d-%m-%Y} s.d. {overlap.end_date:%d-%m-%Y}.",
+                       code="leave_overlap")
+    leave = Leave(tenant_id=tenant_id, nip=nip, kind=kind, start_date=start, end_date=end,
+                  note=note, entered_by=entered_by, created_at=now)
+    session.add(leave)
+    await session.flush()
+    await _reevaluate_range(session, tenant_id, nip, start, end, default_tz=default_tz, now=now)
+    return leave
+
+
+async def cancel_leave(session: AsyncSession, tenant_id: str, leave_id: int, cancelled_by: str,
+                       *, default_tz: str, now: dt.datetime | None = None) -> Leave:
+    now = now or utcnow()
+    leave = await session.get(Leave, leave_id, with_for_update=True)
+    if leave is None or leave.tenant_id != tenant_id:
+        raise NotFound("Data cuti/izin tidak ditemukan.", code="unknown_leave")
+    if leave.cancelled_at is not None:
+        raise Conflict("Cuti/izin ini sudah dibatalkan.", code="leave_cancelled")
+    leave.cancelled_at, leave.cancelled_by = now, cancelled_by
+    await session.flush()
+    await _reevaluate_range(session, tenant_id, leave.nip, leave.start_date, leave.end_date,
+                            default_tz=default_tz, now=now)
+    return leave
+
+
+async def _reevaluate_range(session: AsyncSession, tenant_id: str, nip: str, start: dt.date,
+                            end: dt.date, *, default_tz: str, now: dt.datetime) -> None:
+    """Days up to today are re-evaluated now; future days get the leave when they come."""
+    ctx = await load_context(session, tenant_id, default_tz, nips=[nip], span=None)
+    last = min(end, ctx.today(now))
+    dates = [start + dt.timedelta(days=i) for i in range((last - start).days + 1)]
+    await reevaluate(session, tenant_id, [nip], dates, default_tz=default_tz, now=now)
+
+
+async def list_leaves(session: AsyncSession, tenant_id: str, nip: str | None,
+                      period: str | None) -> list[Leave]:
+    q = select(Leave).where(Leave.tenant_id == tenant_id)
+    if nip:
+        q = q.where(Leave.nip == nip)
+    if period:
+        days = month_dates(period)
+        q = q.where(Leave.start_date <= days[-1], Leave.end_date >= days[0])
+    return list((await session.scalars(q.order_by(Leave.start_date, Leave.id))).all())
+
+
+async def require_employee(session: AsyncSession, tenant_id: str, nip: str) -> Employee:
+    emp = await session.get(Employee, (tenant_id, nip))
+    if emp is None:
+        raise NotFound(f"Pegawai dengan NIP {nip} tidak terdaftar.", code="unknown_employee")
+    return emp
+
+
+# --- corrections ----------------------------------------------------------------------------
+
+
+async def correct_day(session: AsyncSession, tenant_id: str, nip: str, work_date: dt.date, *,
+                      arrival: dt.datetime | None, departure: dt.datetime | None, reason: str,
+                      corrected_by: str, default_tz: str,
+                      now: dt.datetime | None = None) -> tuple[Correction, DayRecord | None]:
+    """Record HR's correction (who, when, why) and re-evaluate the day as a new revision.
+    Naive times are the tenant's local time."""
+    now = now or utcnow()
+    await require_employee(session, tenant_id, nip)
+    if arrival is None and departure is None:
+        raise DomainError("Koreksi harus berisi jam datang atau jam pulang.",
+                          code="empty_correction")
+    if len(reason.strip()) < 5:
+        raise DomainError("Alasan koreksi wajib diisi (minimal 5 karakter).",
+                          code="reason_required")
+    ctx = await load_context(session, tenant_id, default_tz, nips=[nip],
+                             span=(work_date, work_date))
+    arrival = arrival.replace(tzinfo=ctx.tz) if arrival and arrival.tzinfo is None else arrival
+    departure = (departure.replace(tzinfo=ctx.tz) if departure and departure.tzinfo is None
+                 else departure)
+    if arrival and departure and departure <= arrival:
+        raise DomainError("Jam pulang harus setelah jam datang.", code="bad_correction")
+    _, window = window_for(ctx, nip, work_date)
+    for t in (arrival, departure):
+        if t is not None and not window.punch_from <= t < window.punch_to:
+            raise DomainError(f"Jam koreksi {t.astimezone(ctx.tz):%d-%m-%Y %H:%M} di luar hari "
+                              f"kerja {work_date:%d-%m-%Y}.", code="bad_correction")
+    if work_date > ctx.today(now):
+        raise DomainError("Hari yang akan datang tidak dapat dikoreksi.", code="future_date")
+    correction = Correction(tenant_id=tenant_id, nip=nip, work_date=work_date, arrival=arrival,
+                            departure=departure, reason=reason.strip(),
+                            corrected_by=corrected_by, created_at=now)
+    session.add(correction)
+    await session.flush()
+    record = await evaluate(session, ctx, nip, work_date, now=now)
+    return correction, record
+
+
+async def list_corrections(session: AsyncSession, tenant_id: str, nip: str,
+                           work_date: dt.date | None = None) -> list[Correction]:
+    q = select(Correction).where(Correction.tenant_id == tenant_id, Correction.nip == nip)
+    if work_date:
+        q = q.where(Correction.work_date == work_date)
+    return list((await session.scalars(q.order_by(Correction.id))).all())
+
+
+# --- listings -------------------------------------------------------------------------------
+
+
+async def month_days(session: AsyncSession, tenant_id: str, nip: str,
+                     period: str) -> list[DayRecord]:
+    days = month_dates(period)
+    rows = await session.scalars(
+        select(DayRecord).where(DayRecord.tenant_id == tenant_id, DayRecord.nip == nip,
+                                DayRecord.work_date >= days[0], DayRecord.work_date <= days[-1])
+        .order_by(DayRecord.work_date))
+    return list(rows.all())
+
+
+async def month_punches(session: AsyncSession, tenant_id: str, nip: str, period: str, *,
+                        default_tz: str) -> tuple[TenantContext, list[Punch]]:
+    days = month_dates(period)
+    ctx = await load_context(session, tenant_id, default_tz, nips=[nip], span=None)
+    lo, hi = day_span(days[0], ctx.tz)[0], day_span(days[-1], ctx.tz)[1]
+    rows = await session.scalars(
+        select(Punch).where(Punch.tenant_id == tenant_id, Punch.nip == nip,
+                            Punch.punched_at >= lo, Punch.punched_at < hi)
+        .order_by(Punch.punched_at, Punch.id))
+    return ctx, list(rows.all())
