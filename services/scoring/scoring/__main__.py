@@ -1,4 +1,5 @@
-"""``python -m scoring`` runs the service; ``python -m scoring migrate`` applies migrations."""
+"""``python -m scoring`` runs the service; ``python -m scoring migrate`` applies migrations;
+``python -m scoring check`` and ``python -m scoring rebuild`` are described in ``cli.py``."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ def main() -> None:
     if sys.argv[1:2] == ["migrate"]:
         upgrade("scoring", settings.database_url)
         return
+    if sys.argv[1:2] in (["check"], ["rebuild"]):
+        from .cli import main as cli_main
+
+        sys.exit(cli_main(sys.argv[1:], settings))
     from .app import create_app
 
     serve(create_app(settings), settings)

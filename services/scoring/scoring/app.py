@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from fastapi import FastAPI
 
 from ekinerja_shared import events as ev
@@ -10,7 +13,10 @@ from ekinerja_shared.topics import SCORES
 
 from .adapters.orm import Outbox, ProcessedEvent, Quarantine
 from .entrypoints import api, consumers
+from .service_layer import services
 from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -20,8 +26,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     consumers.register(rt)
     # declared for the AsyncAPI document; the outbox relay does the publishing
     rt.broker.publisher(SCORES.name, schema=ev.ScoreUpdated, title="ScoreUpdated")
+
+    async def unit_refresher() -> None:
+        """Coalesced refresh of unit averages (collective component) and their members."""
+        while True:
+            refreshed = 0
+            try:
+                async with rt.sessionmaker() as session, session.begin():
+                    refreshed = await services.refresh_units(
+                        session, default_preset=settings.default_policy_preset)
+            except Exception:  # noqa: BLE001 - retried on the next pass
+                log.exception("unit refresh failed")
+            if not refreshed:
+                await asyncio.sleep(settings.unit_refresh_interval_s)
+
     return create_service_app(
         rt, package="scoring", title="e-Kinerja scoring service",
         description="Running monthly scores and TPP per regency policy.",
-        routers=[api.router],
+        routers=[api.router], background=[unit_refresher],
     )

@@ -178,6 +178,7 @@ class LateFact(Base):
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     event_type: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    applied_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, nullable=True)
 
     __table_args__ = (Index("ix_late_facts_period", "tenant_id", "period"),)
 
@@ -195,6 +196,7 @@ class ScoreRow(Base):
     components: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     approved_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    performance_pct: Mapped[Decimal] = mapped_column(Pct, default=0)
     effective_minutes: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=0)
     final_pct: Mapped[Decimal] = mapped_column(Pct, default=0)
     tpp_base: Mapped[Decimal] = mapped_column(Money, default=0)
@@ -204,3 +206,27 @@ class ScoreRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_scores_period_unit", "tenant_id", "period", "unit_id"),)
+
+
+class UnitAverage(Base):
+    """Average performance % of a unit's employees in a month (the ``unit_performance``
+    collective source), refreshed from the members' running scores."""
+
+    __tablename__ = "unit_averages"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    avg_pct: Mapped[Decimal] = mapped_column(Pct)
+    members: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class DirtyUnit(Base):
+    """A unit-month whose average may have changed: the refresher recomputes it and its
+    members' collective component (coalesced, so one fact costs O(1))."""
+
+    __tablename__ = "dirty_units"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    marked_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)

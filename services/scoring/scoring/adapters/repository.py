@@ -23,6 +23,7 @@ from .orm import (
     PolicyVersion,
     ScoreRow,
     Tenant,
+    UnitAverage,
 )
 
 
@@ -66,11 +67,35 @@ async def month_facts(session: AsyncSession, tenant_id: str, nip: str, period: s
         period=period,
         approved_minutes=int(minutes or 0),
         effective_days=Decimal(effective) if effective is not None else None,
-        deduction_sum=Decimal(day_row[0] or 0),
+        deduction_sum=Decimal(str(day_row[0] or 0)).quantize(MILLI),
         apel_recorded=int(day_row[1] or 0),
         apel_attended=int(day_row[2] or 0),
         compliance_pct=Decimal(compliance) if compliance is not None else None,
     )
+
+
+MILLI = Decimal("0.001")
+
+
+async def unit_average(session: AsyncSession, tenant_id: str, unit_id: str,
+                       period: str) -> Decimal | None:
+    value = await session.scalar(
+        select(UnitAverage.avg_pct).where(UnitAverage.tenant_id == tenant_id,
+                                          UnitAverage.unit_id == unit_id,
+                                          UnitAverage.period == period)
+    )
+    return Decimal(value) if value is not None else None
+
+
+async def unit_members(session: AsyncSession, tenant_id: str, unit_id: str,
+                       period: str) -> list[tuple[str, Decimal]]:
+    """(nip, performance %) of the unit's employees that have a score in the month."""
+    rows = await session.execute(
+        select(ScoreRow.nip, ScoreRow.performance_pct).where(
+            ScoreRow.tenant_id == tenant_id, ScoreRow.unit_id == unit_id,
+            ScoreRow.period == period, ScoreRow.version > 0)
+    )
+    return [(nip, Decimal(perf)) for nip, perf in rows.all()]
 
 
 async def policy_for(session: AsyncSession, tenant_id: str, period: str,

@@ -8,6 +8,8 @@ one measured percentage of the employee's month:
 - ``attendance``: max(0, 100 - the month's attendance deductions)
 - ``apel``: apel/krida participation rate (days attended / days with apel recorded)
 - ``compliance``: the compliance % entered by HR (LHKPN/LHKASN filing and other duties)
+- ``unit_performance``: the average performance % of the employee's unit (OPD/bidang) in
+  the month, a collective work measure
 
 Policies are plain, JSON-serialisable data (``to_dict``/``policy_from_dict``) so a tenant's
 policy can be stored, versioned by the month it takes effect, and changed without code.
@@ -26,6 +28,7 @@ SOURCES: dict[str, str] = {
     "attendance": "kehadiran (100 - potongan)",
     "apel": "partisipasi apel/krida",
     "compliance": "kepatuhan (diisi BKPSDM)",
+    "unit_performance": "rata-rata kinerja unit kerja",
 }
 
 HUNDRED = Decimal("100")

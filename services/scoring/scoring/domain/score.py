@@ -60,6 +60,8 @@ class MonthFacts:
     apel_recorded: int = 0  # days with an apel verdict
     apel_attended: int = 0
     compliance_pct: Decimal | None = None  # None: nothing entered by HR -> 0
+    # average performance of the unit's employees; None (not known yet) -> own performance
+    unit_performance_pct: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,17 @@ def apel_pct(recorded: int, attended: int) -> Decimal:
 
 def source_values(facts: MonthFacts, policy: Policy) -> tuple[dict[str, Decimal], Decimal]:
     eff = effective_minutes(facts, policy)
+    performance = performance_pct(facts.approved_minutes, eff)
     return (
         {
-            "performance": performance_pct(facts.approved_minutes, eff),
+            "performance": performance,
             "attendance": attendance_pct(facts.deduction_sum),
             "apel": apel_pct(facts.apel_recorded, facts.apel_attended),
             "compliance": min(HUNDRED, facts.compliance_pct or ZERO),
+            "unit_performance": (
+                facts.unit_performance_pct if facts.unit_performance_pct is not None
+                else pct(performance)
+            ),
         },
         eff,
     )
@@ -151,3 +158,10 @@ def compute_score(policy: Policy, facts: MonthFacts, terms: EmployeeTerms) -> Sc
         sources={k: pct(v) for k, v in values.items()},
         effective_minutes=eff,
     )
+
+
+def unit_average(performances: list[Decimal]) -> Decimal | None:
+    """Average of the members' published (2-decimal) performance %, rounded to 2 decimals."""
+    if not performances:
+        return None
+    return pct(sum((pct(p) for p in performances), ZERO) / len(performances))

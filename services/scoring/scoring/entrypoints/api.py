@@ -7,19 +7,36 @@ import uuid
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from pydantic import BaseModel, Field
 
-from ekinerja_shared.service import Runtime, RuntimeDep
+from ekinerja_shared.errors import DomainError
+from ekinerja_shared.service import Runtime, RuntimeDep, admin_guard
 
+from ..adapters import repository as repo
 from ..adapters.orm import ScoreRow
-from ..service_layer import services
+from ..domain.policy import PRESETS, policy_from_dict, preset
+from ..service_layer import admin, services
 
 router = APIRouter(prefix="/api/scoring/{tenant_id}", tags=["scoring"])
 
 Tenant = Annotated[str, Path(min_length=1, max_length=64)]
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 Period = Annotated[str, Query(pattern=PERIOD_PATTERN, description="YYYY-MM")]
+PathPeriod = Annotated[str, Path(pattern=PERIOD_PATTERN, description="YYYY-MM")]
+
+
+async def require_admin(request: Request,
+                        authorization: Annotated[str | None, Header()] = None) -> None:
+    """Admin endpoints need ``Authorization: Bearer <EK_ADMIN_TOKEN>`` when it is set."""
+    await admin_guard(request.app.state.runtime.settings)(authorization)
+
+
+Admin = Depends(require_admin)
+
+
+def _default_preset(rt: Runtime) -> str:
+    return rt.settings.default_policy_preset  # type: ignore[attr-defined]
 
 
 class ComponentOut(BaseModel):
@@ -77,3 +94,121 @@ async def list_scores(tenant_id: Tenant, period: Period, unit_id: str | None = N
     async with rt.sessionmaker() as session:
         rows = await services.list_scores(session, tenant_id, period, unit_id)
     return [ScoreOut.of(r) for r in rows]
+
+
+# --- policy (admin) -------------------------------------------------------------------
+
+
+class PolicyIn(BaseModel):
+    preset: str | None = Field(default=None, description="A preset name, or give `policy`")
+    policy: dict | None = Field(default=None, description="A full policy (components...)")
+    actor: str = Field(default="", max_length=64)
+
+
+class PolicyVersionOut(BaseModel):
+    effective_period: str | None
+    policy: dict
+    set_by: str = ""
+    set_at: dt.datetime | None = None
+
+
+class PolicySetOut(PolicyVersionOut):
+    recomputed: int
+
+
+@router.get("/policies", response_model=list[PolicyVersionOut],
+            summary="The tenant's policy versions by the month they take effect")
+async def list_policies(tenant_id: Tenant, rt: Runtime = RuntimeDep) -> list[PolicyVersionOut]:
+    async with rt.sessionmaker() as session:
+        rows = await admin.list_policies(session, tenant_id)
+    return [PolicyVersionOut(effective_period=r.effective_period, policy=r.spec,
+                             set_by=r.set_by, set_at=r.set_at) for r in rows]
+
+
+@router.get("/policy", response_model=PolicyVersionOut,
+            summary="The policy in force for a month")
+async def policy_in_force(tenant_id: Tenant, period: Period,
+                          rt: Runtime = RuntimeDep) -> PolicyVersionOut:
+    async with rt.sessionmaker() as session:
+        policy = await repo.policy_for(session, tenant_id, period, _default_preset(rt))
+    return PolicyVersionOut(effective_period=None, policy=policy.to_dict())
+
+
+@router.put("/policies/{effective_period}", response_model=PolicySetOut, dependencies=[Admin],
+            summary="Set the policy from a month on; recomputes the open months it governs")
+async def set_policy(tenant_id: Tenant, effective_period: PathPeriod, body: PolicyIn,
+                     rt: Runtime = RuntimeDep) -> PolicySetOut:
+    if (body.preset is None) == (body.policy is None):
+        raise DomainError("Isi salah satu: nama preset atau kebijakan lengkap.",
+                          code="invalid_policy")
+    policy = preset(body.preset) if body.preset else policy_from_dict(body.policy or {})
+    async with rt.sessionmaker() as session, session.begin():
+        rows = await admin.set_policy(session, tenant_id, effective_period, policy,
+                                      actor=body.actor, default_preset=_default_preset(rt))
+    return PolicySetOut(effective_period=effective_period, policy=policy.to_dict(),
+                        set_by=body.actor, recomputed=len(rows))
+
+
+@router.get("/presets", summary="Policy presets available")
+async def presets(tenant_id: Tenant) -> dict[str, dict]:
+    return {name: p.to_dict() for name, p in PRESETS.items()}
+
+
+# --- compliance (HR) ------------------------------------------------------------------
+
+
+class ComplianceIn(BaseModel):
+    value_pct: Decimal = Field(ge=0, le=100, max_digits=6, decimal_places=2)
+    note: str = Field(default="", max_length=2000)
+    actor: str = Field(default="", max_length=64)
+
+
+@router.put("/compliance/{nip}", response_model=ScoreOut, dependencies=[Admin],
+            summary="Enter the compliance % of an employee's month (LHKPN/LHKASN, duties)")
+async def set_compliance(tenant_id: Tenant, nip: str, period: Period, body: ComplianceIn,
+                         rt: Runtime = RuntimeDep) -> ScoreOut:
+    async with rt.sessionmaker() as session, session.begin():
+        row = await admin.set_compliance(session, tenant_id, nip, period, body.value_pct,
+                                         note=body.note, actor=body.actor,
+                                         default_preset=_default_preset(rt))
+    return ScoreOut.of(row)
+
+
+# --- month close ----------------------------------------------------------------------
+
+
+class CloseIn(BaseModel):
+    actor: str = Field(default="", max_length=64)
+
+
+class ReopenIn(BaseModel):
+    actor: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.get("/periods/{period}", summary="Close state, history and late facts of a month")
+async def period_state(tenant_id: Tenant, period: PathPeriod,
+                       rt: Runtime = RuntimeDep) -> dict:
+    async with rt.sessionmaker() as session:
+        return await admin.period_state(session, tenant_id, period)
+
+
+@router.post("/periods/{period}/close", dependencies=[Admin],
+             summary="Close a month: its scores freeze and PeriodClosed is published")
+async def close_period(tenant_id: Tenant, period: PathPeriod, body: CloseIn,
+                       rt: Runtime = RuntimeDep) -> dict:
+    async with rt.sessionmaker() as session, session.begin():
+        await admin.close_period(session, tenant_id, period, actor=body.actor)
+    async with rt.sessionmaker() as session:
+        return await admin.period_state(session, tenant_id, period)
+
+
+@router.post("/periods/{period}/reopen", dependencies=[Admin],
+             summary="Reopen a closed month (recorded); late facts then apply")
+async def reopen_period(tenant_id: Tenant, period: PathPeriod, body: ReopenIn,
+                        rt: Runtime = RuntimeDep) -> dict:
+    async with rt.sessionmaker() as session, session.begin():
+        await admin.reopen_period(session, tenant_id, period, actor=body.actor,
+                                  reason=body.reason, default_preset=_default_preset(rt))
+    async with rt.sessionmaker() as session:
+        return await admin.period_state(session, tenant_id, period)

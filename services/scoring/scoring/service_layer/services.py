@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.consumer import PoisonEvent
-from ekinerja_shared.db import upsert
+from ekinerja_shared.db import insert_ignore, upsert
 from ekinerja_shared.errors import NotFound
 from ekinerja_shared.outbox import stage
 from ekinerja_shared.timeutil import period_of, utcnow
@@ -30,15 +30,17 @@ from ..adapters import repository as repo
 from ..adapters.orm import (
     ActivityEntry,
     AttendanceDay,
+    DirtyUnit,
     EffectiveDays,
     Employee,
     LateFact,
     Outbox,
     ScoreRow,
     Tenant,
+    UnitAverage,
 )
 from ..domain.policy import DEFAULT_PRESET, PRESETS
-from ..domain.score import EmployeeTerms, compute_score
+from ..domain.score import EmployeeTerms, compute_score, unit_average
 
 Key = tuple[str, str, str]  # tenant, nip, period
 
@@ -173,21 +175,37 @@ def _components_json(score: object) -> list[dict[str, str]]:
 async def recompute(
     session: AsyncSession, key: Key, cause: ev.Event | None, *,
     default_preset: str = DEFAULT_PRESET, publish: bool = True,
+    dirty: set[Key] | None = None,
 ) -> ScoreRow:
     """Recompute one employee-month from the stored facts; update the row and stage a
-    ``ScoreUpdated`` when the numbers changed. The caller checks the month is open."""
+    ``ScoreUpdated`` when the numbers changed. The caller checks the month is open.
+
+    Under a policy with a unit-level source, the unit-months whose average this change
+    may move are added to ``dirty`` (the caller marks them after taking all row locks)."""
     tenant_id, nip, period = key
     row = await repo.lock_score(session, tenant_id, nip, period)
     employee = await repo.get_employee(session, tenant_id, nip)
     policy = await repo.policy_for(session, tenant_id, period, default_preset)
     facts = await repo.month_facts(session, tenant_id, nip, period)
+    unit_id = employee.unit_id if employee is not None else ""
+    uses_unit = "unit_performance" in policy.sources()
+    if uses_unit:
+        average = await repo.unit_average(session, tenant_id, unit_id, period)
+        facts = replace(facts, unit_performance_pct=average)
     terms = (
         EmployeeTerms(Decimal(employee.tpp_base), employee.employment_type)
         if employee is not None else EmployeeTerms()
     )
     score = compute_score(policy, facts, terms)
     components = _components_json(score)
-    unit_id = employee.unit_id if employee is not None else ""
+    performance = score.sources["performance"]
+    if uses_unit and dirty is not None and (
+        row.version == 0 or facts.unit_performance_pct is None or row.unit_id != unit_id
+        or Decimal(row.performance_pct) != performance
+    ):
+        dirty.add((tenant_id, unit_id, period))
+        if row.version > 0 and row.unit_id != unit_id:
+            dirty.add((tenant_id, row.unit_id, period))
     unchanged = (
         row.version > 0
         and row.components == components
@@ -196,6 +214,7 @@ async def recompute(
         and Decimal(row.tpp_amount) == score.tpp_amount
         and row.unit_id == unit_id
         and row.approved_minutes == facts.approved_minutes
+        and Decimal(row.performance_pct) == performance
         and Decimal(row.effective_minutes) == score.effective_minutes
         and row.sources == {k: str(v) for k, v in score.sources.items()}
     )
@@ -207,6 +226,7 @@ async def recompute(
     row.components = components
     row.sources = {k: str(v) for k, v in score.sources.items()}
     row.approved_minutes = facts.approved_minutes
+    row.performance_pct = performance
     row.effective_minutes = score.effective_minutes
     row.final_pct = score.final_pct
     row.tpp_base = score.tpp_base
@@ -234,10 +254,12 @@ def score_event(row: ScoreRow, event_id: uuid.UUID | None = None) -> ev.ScoreUpd
 
 
 async def recompute_all(
-    session: AsyncSession, affected: _Affected, *, default_preset: str = DEFAULT_PRESET
+    session: AsyncSession, affected: _Affected, *, default_preset: str = DEFAULT_PRESET,
+    publish: bool = True,
 ) -> list[ScoreRow]:
     closed: dict[str, set[str]] = {}
     done: list[ScoreRow] = []
+    dirty: set[Key] = set()
     # a fixed lock order keeps concurrent consumers from deadlocking
     for key in sorted(affected.keys):
         tenant_id, nip, period = key
@@ -249,18 +271,63 @@ async def recompute_all(
                                  event_id=cause.event_id, event_type=cause.event_type,
                                  received_at=utcnow()))
             continue
-        done.append(await recompute(session, key, cause, default_preset=default_preset))
+        done.append(await recompute(session, key, cause, default_preset=default_preset,
+                                    dirty=dirty, publish=publish))
+    await mark_dirty(session, dirty)
     return done
 
 
+async def mark_dirty(session: AsyncSession, dirty: set[Key]) -> None:
+    """Queue unit-months for the refresher, in a fixed order after every row lock."""
+    now = utcnow()
+    for tenant_id, unit_id, period in sorted(dirty):
+        await insert_ignore(session, DirtyUnit, {"tenant_id": tenant_id, "unit_id": unit_id,
+                                                 "period": period, "marked_at": now})
+
+
+async def refresh_units(session: AsyncSession, *, limit: int = 50,
+                        default_preset: str = DEFAULT_PRESET, publish: bool = True) -> int:
+    """Recompute the average of up to ``limit`` dirty unit-months and their members'
+    scores (their collective component). Returns how many units were refreshed."""
+    query = select(DirtyUnit).order_by(DirtyUnit.marked_at).limit(limit)
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    units = list((await session.scalars(query)).all())
+    for unit in units:
+        await session.delete(unit)
+    await session.flush()
+    for unit in sorted(units, key=lambda u: (u.tenant_id, u.unit_id, u.period)):
+        members = await repo.unit_members(session, unit.tenant_id, unit.unit_id, unit.period)
+        average = unit_average([perf for _nip, perf in members])
+        if average is None:
+            await session.execute(delete(UnitAverage).where(
+                UnitAverage.tenant_id == unit.tenant_id, UnitAverage.unit_id == unit.unit_id,
+                UnitAverage.period == unit.period))
+            continue
+        await upsert(session, UnitAverage,
+                     {"tenant_id": unit.tenant_id, "unit_id": unit.unit_id,
+                      "period": unit.period, "avg_pct": average, "members": len(members),
+                      "updated_at": utcnow()},
+                     index_elements=["tenant_id", "unit_id", "period"])
+        if unit.period in await repo.closed_periods(session, unit.tenant_id):
+            continue
+        for nip, _perf in sorted(members):
+            await recompute(session, (unit.tenant_id, nip, unit.period), None,
+                            default_preset=default_preset, publish=publish)
+    return len(units)
+
+
 async def apply_events(
-    session: AsyncSession, events: Iterable[ev.Event], *, default_preset: str = DEFAULT_PRESET
+    session: AsyncSession, events: Iterable[ev.Event], *, default_preset: str = DEFAULT_PRESET,
+    publish: bool = True,
 ) -> list[ScoreRow]:
-    """Store a batch of facts and recompute every employee-month they changed."""
+    """Store a batch of facts and recompute every employee-month they changed
+    (``publish=False`` during a rebuild: the scores were published when they happened)."""
     affected = _Affected()
     for e in events:
         await store_fact(session, e, affected)
-    return await recompute_all(session, affected, default_preset=default_preset)
+    return await recompute_all(session, affected, default_preset=default_preset,
+                               publish=publish)
 
 
 # --- queries --------------------------------------------------------------------------

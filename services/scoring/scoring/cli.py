@@ -1,0 +1,255 @@
+"""Operator commands of the scoring service.
+
+``python -m scoring check [--tenant T]``
+    Recompute every open employee-month in batch from the stored facts and compare with the
+    running scores; prints the differences as JSON, exits 1 if there are any.
+
+``python -m scoring rebuild --target-url URL [--source-url URL]``
+    Rebuild all scores into a fresh database by replaying the Kafka fact topics from the
+    start (progress bar), then the month closes from the periods topic; HR inputs that are
+    not events (policy versions, compliance entries) are copied from the source database.
+    Ends by comparing the rebuilt scores with the source's running scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tqdm import tqdm
+
+from ekinerja_shared import events as ev
+from ekinerja_shared.db import insert_ignore, make_engine, make_sessionmaker, upsert
+from ekinerja_shared.migrations import upgrade_async
+from ekinerja_shared.timeutil import utcnow
+from ekinerja_shared.topics import PERIODS, Topic
+
+from .adapters.orm import Compliance, Period, PeriodAudit, PolicyVersion, Quarantine, ScoreRow
+from .entrypoints.consumers import FACT_TOPICS
+from .service_layer import check, services
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+# --- check ----------------------------------------------------------------------------
+
+
+async def run_check(settings: Settings, tenant_id: str | None) -> list[dict[str, Any]]:
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            diffs = await check.check(session, tenant_id, settings.default_policy_preset)
+    finally:
+        await engine.dispose()
+    return [d.as_dict() for d in diffs]
+
+
+# --- rebuild --------------------------------------------------------------------------
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[Topic]) -> list[TopicPartition]:
+    out = []
+    for topic in topics:
+        parts = consumer.partitions_for_topic(topic.name)
+        if parts is None:
+            await consumer._client.force_metadata_update()  # noqa: SLF001 - first lookup
+            parts = consumer.partitions_for_topic(topic.name) or set()
+        out.extend(TopicPartition(topic.name, p) for p in sorted(parts))
+    return out
+
+
+async def replay(
+    bootstrap: str, topics: Sequence[Topic], *, batch_size: int = 1000, progress: bool = True,
+) -> Any:
+    """Yield batches of (raw value, topic, partition, offset) of the topics from the start
+    up to their end offsets at the time of the call."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                                enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        parts = await _partitions(consumer, topics)
+        consumer.assign(parts)
+        begin = await consumer.beginning_offsets(parts)
+        end = await consumer.end_offsets(parts)
+        remaining = {tp for tp in parts if end[tp] > begin[tp]}
+        total = sum(end[tp] - begin[tp] for tp in parts)
+        await consumer.seek_to_beginning(*parts)
+        bar = tqdm(total=total, unit="ev", desc="replay " + ",".join(t.name for t in topics),
+                   disable=not progress)
+        try:
+            while remaining:
+                fetched = await consumer.getmany(*remaining, timeout_ms=1000,
+                                                 max_records=batch_size)
+                batch = []
+                for tp, records in fetched.items():
+                    batch.extend((r.value, r.topic, r.partition, r.offset)
+                                 for r in records if r.offset < end[tp])
+                for tp in list(remaining):
+                    if await consumer.position(tp) >= end[tp]:
+                        remaining.discard(tp)
+                if batch:
+                    bar.update(len(batch))
+                    yield batch
+        finally:
+            bar.close()
+    finally:
+        await consumer.stop()
+
+
+def _decode(raw: bytes | None) -> ev.Event | str:
+    try:
+        return ev.parse_event(raw or b"")
+    except (ValidationError, ValueError, UnicodeDecodeError) as exc:
+        return f"invalid event: {exc}"[:4000]
+
+
+async def _copy_hr_inputs(source: async_sessionmaker[AsyncSession],
+                          target: AsyncSession) -> int:
+    async with source() as src:
+        policies = (await src.scalars(select(PolicyVersion))).all()
+        compliance = (await src.scalars(select(Compliance))).all()
+    for p in policies:
+        target.add(PolicyVersion(tenant_id=p.tenant_id, effective_period=p.effective_period,
+                                 spec=p.spec, set_by=p.set_by, set_at=p.set_at))
+    for c in compliance:
+        target.add(Compliance(tenant_id=c.tenant_id, nip=c.nip, period=c.period,
+                              value_pct=c.value_pct, note=c.note, entered_by=c.entered_by,
+                              entered_at=c.entered_at))
+    await target.flush()
+    return len(policies) + len(compliance)
+
+
+async def run_rebuild(settings: Settings, target_url: str, source_url: str | None, *,
+                      progress: bool = True, batch_size: int = 1000) -> dict[str, Any]:
+    await upgrade_async("scoring", target_url)
+    engine = make_engine(target_url)
+    sm = make_sessionmaker(engine)
+    source_engine = make_engine(source_url) if source_url else None
+    stats: dict[str, Any] = {"applied": 0, "quarantined": 0, "ignored": 0}
+    try:
+        async with sm() as session:
+            if await session.scalar(select(func.count()).select_from(ScoreRow)):
+                raise SystemExit(f"target database {target_url} already has scores: "
+                                 "rebuild needs an empty database")
+        if source_engine is not None:
+            async with sm() as session, session.begin():
+                stats["hr_inputs_copied"] = await _copy_hr_inputs(
+                    make_sessionmaker(source_engine), session)
+        preset = settings.default_policy_preset
+        async for batch in replay(settings.kafka_bootstrap, FACT_TOPICS,
+                                  batch_size=batch_size, progress=progress):
+            events: list[ev.Event] = []
+            async with sm() as session, session.begin():
+                for raw, topic, partition, offset in batch:
+                    decoded = _decode(raw)
+                    if isinstance(decoded, str):
+                        session.add(Quarantine(
+                            source=f"rebuild:{topic}", raw=(raw or b"").decode(errors="replace"),
+                            reason=decoded, context={"topic": topic, "partition": partition,
+                                                     "offset": offset},
+                            received_at=utcnow()))
+                        stats["quarantined"] += 1
+                    elif isinstance(decoded, services.FACT_TYPES):
+                        events.append(decoded)
+                    else:
+                        stats["ignored"] += 1
+                await services.apply_events(session, events, default_preset=preset,
+                                            publish=False)
+            stats["applied"] += len(events)
+        while True:
+            async with sm() as session, session.begin():
+                if not await services.refresh_units(session, default_preset=preset,
+                                                    publish=False):
+                    break
+        stats["closed_periods"] = await _replay_periods(settings, sm, progress)
+        if source_engine is not None:
+            stats["differences"] = await _compare(make_sessionmaker(source_engine), sm)
+    finally:
+        await engine.dispose()
+        if source_engine is not None:
+            await source_engine.dispose()
+    return stats
+
+
+async def _replay_periods(settings: Settings, sm: async_sessionmaker[AsyncSession],
+                          progress: bool) -> int:
+    """Month closes and reopens in their published order; the last state wins."""
+    state: dict[tuple[str, str], ev.Event] = {}
+    async for batch in replay(settings.kafka_bootstrap, (PERIODS,), progress=progress):
+        for raw, *_ in batch:
+            e = _decode(raw)
+            if isinstance(e, ev.PeriodClosed | ev.PeriodReopened):
+                key = (e.tenant_id, e.period)
+                if key not in state or state[key].occurred_at <= e.occurred_at:
+                    state[key] = e
+    closed = 0
+    async with sm() as session, session.begin():
+        for (tenant_id, period), e in sorted(state.items()):
+            is_closed = isinstance(e, ev.PeriodClosed)
+            actor = e.closed_by if isinstance(e, ev.PeriodClosed) else e.reopened_by
+            await upsert(session, Period,
+                         {"tenant_id": tenant_id, "period": period, "closed": is_closed,
+                          "changed_by": actor, "reason": getattr(e, "reason", ""),
+                          "changed_at": e.occurred_at},
+                         index_elements=["tenant_id", "period"])
+            await insert_ignore(session, PeriodAudit, {
+                "tenant_id": tenant_id, "period": period,
+                "action": "close" if is_closed else "reopen", "actor": actor,
+                "reason": "replayed by rebuild", "at": e.occurred_at})
+            closed += is_closed
+    return closed
+
+
+async def _compare(source: async_sessionmaker[AsyncSession],
+                   target: async_sessionmaker[AsyncSession]) -> list[dict[str, str]]:
+    async def numbers(sm: async_sessionmaker[AsyncSession]) -> dict[tuple, tuple]:
+        async with sm() as session:
+            rows = (await session.scalars(select(ScoreRow).where(ScoreRow.version > 0))).all()
+        return {(r.tenant_id, r.nip, r.period): (
+            str(Decimal(r.final_pct).normalize()), str(Decimal(r.tpp_amount).normalize()),
+            tuple((c["name"], c["value_pct"]) for c in r.components)) for r in rows}
+
+    before, after = await numbers(source), await numbers(target)
+    return [
+        {"key": ":".join(key), "running": str(before.get(key)), "rebuilt": str(after.get(key))}
+        for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)
+    ]
+
+
+def main(argv: list[str], settings: Settings) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scoring")
+    sub = parser.add_subparsers(dest="command", required=True)
+    chk = sub.add_parser("check", help="compare running scores with a batch recomputation")
+    chk.add_argument("--tenant", default=None)
+    reb = sub.add_parser("rebuild", help="rebuild all scores by replaying the Kafka topics")
+    reb.add_argument("--target-url", required=True, help="an empty database to rebuild into")
+    reb.add_argument("--source-url", default=settings.database_url,
+                     help="database with the HR inputs and the running scores to compare")
+    reb.add_argument("--no-source", action="store_true", help="copy and compare nothing")
+    reb.add_argument("--batch-size", type=int, default=1000)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    if args.command == "check":
+        diffs = asyncio.run(run_check(settings, args.tenant))
+        print(json.dumps({"differences": diffs, "count": len(diffs)}, indent=2))
+        return 1 if diffs else 0
+    stats = asyncio.run(run_rebuild(
+        settings, args.target_url, None if args.no_source else args.source_url,
+        batch_size=args.batch_size))
+    print(json.dumps(stats, indent=2, default=str))
+    return 1 if stats.get("differences") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:], Settings()))

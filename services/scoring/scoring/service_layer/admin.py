@@ -1,0 +1,176 @@
+"""Use cases of the tenant's HR/admin: the policy per month, compliance entries, month
+close and reopen. Each runs inside the caller's transaction; its events go through the
+outbox in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ekinerja_shared import events as ev
+from ekinerja_shared.db import upsert
+from ekinerja_shared.errors import Conflict, DomainError
+from ekinerja_shared.outbox import stage
+from ekinerja_shared.timeutil import utcnow, zone
+
+from ..adapters import repository as repo
+from ..adapters.orm import (
+    Compliance,
+    LateFact,
+    Outbox,
+    Period,
+    PeriodAudit,
+    PolicyVersion,
+    ScoreRow,
+    Tenant,
+)
+from ..domain.policy import DEFAULT_PRESET, Policy
+from ..domain.score import period_bounds
+from .services import Key, recompute
+
+DEFAULT_ZONE = "Asia/Jakarta"
+
+
+async def _is_closed(session: AsyncSession, tenant_id: str, period: str) -> bool:
+    return period in await repo.closed_periods(session, tenant_id)
+
+
+async def _recompute_keys(session: AsyncSession, keys: list[Key], cause: ev.Event | None,
+                          default_preset: str) -> list[ScoreRow]:
+    return [await recompute(session, k, cause, default_preset=default_preset)
+            for k in sorted(set(keys))]
+
+
+# --- policy ---------------------------------------------------------------------------
+
+
+async def set_policy(
+    session: AsyncSession, tenant_id: str, effective_period: str, policy: Policy, *,
+    actor: str = "", default_preset: str = DEFAULT_PRESET,
+) -> list[ScoreRow]:
+    """Store the policy in force from ``effective_period`` on and recompute the open
+    months it governs. Closed months keep the policy they were scored under."""
+    await upsert(
+        session, PolicyVersion,
+        {"tenant_id": tenant_id, "effective_period": effective_period,
+         "spec": policy.to_dict(), "set_by": actor, "set_at": utcnow()},
+        index_elements=["tenant_id", "effective_period"],
+    )
+    keys = [k for k in await repo.open_score_keys(session, tenant_id)
+            if k[2] >= effective_period]
+    return await _recompute_keys(session, keys, None, default_preset)
+
+
+async def list_policies(session: AsyncSession, tenant_id: str) -> list[PolicyVersion]:
+    rows = await session.scalars(
+        select(PolicyVersion).where(PolicyVersion.tenant_id == tenant_id)
+        .order_by(PolicyVersion.effective_period)
+    )
+    return list(rows.all())
+
+
+# --- compliance -----------------------------------------------------------------------
+
+
+async def set_compliance(
+    session: AsyncSession, tenant_id: str, nip: str, period: str, value_pct: Decimal, *,
+    note: str = "", actor: str = "", default_preset: str = DEFAULT_PRESET,
+) -> ScoreRow:
+    if await _is_closed(session, tenant_id, period):
+        raise Conflict(f"Periode {period} sudah ditutup; buka kembali untuk mengubah nilai.",
+                       code="period_closed")
+    await upsert(
+        session, Compliance,
+        {"tenant_id": tenant_id, "nip": nip, "period": period, "value_pct": value_pct,
+         "note": note, "entered_by": actor, "entered_at": utcnow()},
+        index_elements=["tenant_id", "nip", "period"],
+    )
+    return await recompute(session, (tenant_id, nip, period), None,
+                           default_preset=default_preset)
+
+
+# --- month close ----------------------------------------------------------------------
+
+
+async def _tenant_today(session: AsyncSession, tenant_id: str) -> dt.date:
+    tz = await session.scalar(select(Tenant.timezone).where(Tenant.tenant_id == tenant_id))
+    return utcnow().astimezone(zone(tz or DEFAULT_ZONE)).date()
+
+
+async def close_period(session: AsyncSession, tenant_id: str, period: str, *,
+                       actor: str = "") -> ev.PeriodClosed:
+    """Freeze the month's scores: later facts for it are recorded as late, not applied."""
+    _first, next_first = period_bounds(period)
+    if await _tenant_today(session, tenant_id) < next_first:
+        raise DomainError(f"Periode {period} belum berakhir sehingga belum dapat ditutup.",
+                          code="period_not_ended")
+    if await _is_closed(session, tenant_id, period):
+        raise Conflict(f"Periode {period} sudah ditutup.", code="period_closed")
+    now = utcnow()
+    await upsert(
+        session, Period,
+        {"tenant_id": tenant_id, "period": period, "closed": True, "changed_by": actor,
+         "reason": "", "changed_at": now},
+        index_elements=["tenant_id", "period"],
+    )
+    session.add(PeriodAudit(tenant_id=tenant_id, period=period, action="close", actor=actor,
+                            reason="", at=now))
+    event = ev.PeriodClosed(tenant_id=tenant_id, period=period, closed_by=actor,
+                            occurred_at=now)
+    stage(session, Outbox, event)
+    return event
+
+
+async def reopen_period(
+    session: AsyncSession, tenant_id: str, period: str, *, actor: str, reason: str,
+    default_preset: str = DEFAULT_PRESET,
+) -> list[ScoreRow]:
+    """Explicitly reopen a closed month (recorded); the late facts now apply."""
+    if not reason.strip():
+        raise DomainError("Alasan membuka kembali periode wajib diisi.", code="reason_required")
+    if not await _is_closed(session, tenant_id, period):
+        raise Conflict(f"Periode {period} tidak dalam keadaan ditutup.", code="period_open")
+    now = utcnow()
+    await session.execute(
+        update(Period).where(Period.tenant_id == tenant_id, Period.period == period)
+        .values(closed=False, changed_by=actor, reason=reason, changed_at=now)
+    )
+    session.add(PeriodAudit(tenant_id=tenant_id, period=period, action="reopen", actor=actor,
+                            reason=reason, at=now))
+    cause = ev.PeriodReopened(tenant_id=tenant_id, period=period, reopened_by=actor,
+                              reason=reason, occurred_at=now)
+    stage(session, Outbox, cause)
+    late_nips = (await session.scalars(
+        select(LateFact.nip).where(LateFact.tenant_id == tenant_id, LateFact.period == period,
+                                   LateFact.applied_at.is_(None))
+    )).all()
+    await session.execute(
+        update(LateFact).where(LateFact.tenant_id == tenant_id, LateFact.period == period,
+                               LateFact.applied_at.is_(None)).values(applied_at=now)
+    )
+    keys = await repo.open_score_keys(session, tenant_id, period=period)
+    keys += [(tenant_id, nip, period) for nip in late_nips]
+    return await _recompute_keys(session, keys, cause, default_preset)
+
+
+async def period_state(session: AsyncSession, tenant_id: str, period: str) -> dict[str, object]:
+    row = await session.get(Period, (tenant_id, period))
+    audit = (await session.scalars(
+        select(PeriodAudit).where(PeriodAudit.tenant_id == tenant_id,
+                                  PeriodAudit.period == period).order_by(PeriodAudit.id)
+    )).all()
+    late = (await session.scalars(
+        select(LateFact).where(LateFact.tenant_id == tenant_id, LateFact.period == period)
+        .order_by(LateFact.id)
+    )).all()
+    return {
+        "tenant_id": tenant_id, "period": period, "closed": bool(row and row.closed),
+        "history": [{"action": a.action, "actor": a.actor, "reason": a.reason, "at": a.at}
+                    for a in audit],
+        "late_facts": [{"nip": f.nip, "event_id": f.event_id, "event_type": f.event_type,
+                        "received_at": f.received_at, "applied_at": f.applied_at}
+                       for f in late],
+    }
