@@ -155,3 +155,29 @@ def test_correction_overrides() -> None:
                      departure_override=at(16, 0))
     assert (v.departure, v.tl_code, v.psw_code, v.deduction_pct) == (
         at(16, 0), "TL1", None, Decimal("0.5"))
+
+
+def test_apel_window_designated_device_and_missed_apel_cut() -> None:
+    from attendance.domain.apel import ApelRule, apel_attended
+    from attendance.domain.rules import TTU
+
+    mon, tue = dt.date(2026, 11, 23), dt.date(2026, 11, 24)
+    rule = ApelRule(dt.time(7, 0), dt.time(7, 30), frozenset({0}), frozenset({"LAPANGAN"}))
+    at = lambda h, m: dt.datetime(2026, 11, 23, h, m, tzinfo=WITA)  # noqa: E731
+    later = at(12, 0)
+    assert apel_attended(rule, mon, WITA, [(at(7, 10), "LAPANGAN")], later) is True
+    assert apel_attended(rule, mon, WITA, [(at(7, 30), "LAPANGAN")], later) is True  # edge
+    assert apel_attended(rule, mon, WITA, [(at(7, 31), "LAPANGAN")], later) is False
+    assert apel_attended(rule, mon, WITA, [(at(7, 10), "LOBI")], later) is False  # not designated
+    assert apel_attended(rule, mon, WITA, [], at(7, 15)) is None  # window still open
+    assert apel_attended(rule, tue, WITA, [], later) is None  # no apel on Tuesday
+    any_device = ApelRule(dt.time(7, 0), dt.time(7, 30), frozenset(range(5)))
+    assert apel_attended(any_device, tue, WITA, [(dt.datetime(2026, 11, 24, 7, 5, tzinfo=WITA),
+                                                  "LOBI")], later) is True
+    w = work_window(mon, FIVE_DAY.hours_on(mon), WITA)  # type: ignore[arg-type]
+    v = evaluate_day(kind="work", window=w, rules=TTU, closed=True,
+                     punches=[at(7, 20), at(16, 0)], apel_attended=False)
+    assert (v.apel_attended, v.tl_code, v.deduction_pct) == (False, None, Decimal("4"))
+    v = evaluate_day(kind="work", window=w, rules=KEMENKEU, closed=True,
+                     punches=[at(7, 20), at(16, 0)], apel_attended=False)
+    assert v.deduction_pct == Decimal("0")  # Kemenkeu style: indicator only

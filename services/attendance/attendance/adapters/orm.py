@@ -17,6 +17,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    Time,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -284,3 +285,16 @@ class DayClosure(Base):
     work_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     closed_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
     employees: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ApelSettings(Base):
+    """A tenant's apel/ceremony: time window, weekdays, designated devices."""
+
+    __tablename__ = "apel_settings"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[dt.time] = mapped_column(Time)
+    window_end: Mapped[dt.time] = mapped_column(Time)
+    weekdays: Mapped[list[Any]] = mapped_column(JSON)
+    device_serials: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)

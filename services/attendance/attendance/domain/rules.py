@@ -46,6 +46,7 @@ class RuleSet:
     # excused leave codes that still cut the day (e.g. {"CS": 25} for long sick leave)
     leave_pct: Mapping[str, Decimal] = field(default_factory=dict)
     late_tolerance_minutes: int = 0  # minutes of grace before TL counts
+    missed_apel_pct: Decimal = Decimal("0")  # cut for a missed apel/ceremony (TTU: 4%)
     description: str = ""
 
     def pct_of(self, code: str) -> Decimal:
@@ -69,7 +70,8 @@ class RuleSet:
                 "missing_punch_pct": (None if self.missing_punch_pct is None
                                       else str(self.missing_punch_pct)),
                 "leave_pct": {k: str(v) for k, v in self.leave_pct.items()},
-                "late_tolerance_minutes": self.late_tolerance_minutes}
+                "late_tolerance_minutes": self.late_tolerance_minutes,
+                "missed_apel_pct": str(self.missed_apel_pct)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "RuleSet":
@@ -87,6 +89,7 @@ class RuleSet:
             missing_punch_pct=None if mp is None else Decimal(str(mp)),
             leave_pct={k: Decimal(str(v)) for k, v in (data.get("leave_pct") or {}).items()},
             late_tolerance_minutes=int(data.get("late_tolerance_minutes", 0)),
+            missed_apel_pct=Decimal(str(data.get("missed_apel_pct", "0"))),
         )
         validate_rules(rules)
         return rules
@@ -117,8 +120,10 @@ def validate_rules(rules: RuleSet) -> None:
         if missing not in {b.code for b in brackets}:
             raise DomainError(f"Kode {missing} untuk absen tidak tercatat tidak ada di aturan "
                               f"{kind}.", code="bad_rules")
-    if not Decimal(0) <= rules.tk_pct <= Decimal(100):
-        raise DomainError("Persentase TK harus 0-100.", code="bad_rules")
+    for label, pct in (("TK", rules.tk_pct), ("apel", rules.missed_apel_pct),
+                       *((f"cuti {k}", v) for k, v in rules.leave_pct.items())):
+        if not Decimal(0) <= pct <= Decimal(100):
+            raise DomainError(f"Persentase {label} harus 0-100.", code="bad_rules")
 
 
 def _brackets(prefix: str, spec: Sequence[tuple[int, int | None, str]]) -> tuple[Bracket, ...]:
@@ -142,8 +147,9 @@ _TTU = [(1, 15, "1"), (16, 30, "2"), (31, None, "2.5")]
 TTU = RuleSet(
     "ttu", _brackets("TL", _TTU), _brackets("PSW", _TTU), Decimal("12"),
     missing_arrival_code="TL3", missing_departure_code="PSW3", missing_punch_pct=Decimal("4"),
+    missed_apel_pct=Decimal("4"),
     description="Timor Tengah Utara: late 1-15 min 1%, 16-30 2%, 31+ 2.5%, missing punch 4%, "
-                "TK 12%/day",
+                "TK 12%/day, missed apel/ceremony 4% each",
 )
 
 RULE_PRESETS: dict[str, RuleSet] = {r.name: r for r in (KEMENKEU, TEBO, TTU)}
@@ -212,7 +218,9 @@ def evaluate_day(
       punch after the scheduled end is a departure with the arrival missing);
     - no punch: TK once the day is closed, else "incomplete";
     - no departure: "incomplete" while the day is open, the missing-departure bracket after;
-    - an HR correction's arrival/departure replaces what the punches say.
+    - an HR correction's arrival/departure replaces what the punches say;
+    - a missed apel (``apel_attended`` False) adds the rules' apel percentage to a day the
+      employee came to work (TK already covers an absent day).
     """
     ordered = sorted(punches)
     arrival = arrival_override or (ordered[0] if ordered else None)
@@ -245,6 +253,8 @@ def evaluate_day(
         psw = bracket_for(rules.psw, early)
         if psw:
             pct += psw.pct
+        if apel_attended is False:
+            pct += rules.missed_apel_pct
         return DayVerdict(True, "present", None, departure, 0, early, tl_code,
                           psw.code if psw else None, None, apel_attended,
                           min(pct, Decimal("100")))
@@ -266,6 +276,8 @@ def evaluate_day(
         pct += rules.missing_pct(psw_code)
     else:
         status = "incomplete"
+    if apel_attended is False:
+        pct += rules.missed_apel_pct
     return DayVerdict(True, status, arrival, departure, late, early,
                       tl.code if tl else None, psw_code, None, apel_attended,
                       min(pct, Decimal("100")))

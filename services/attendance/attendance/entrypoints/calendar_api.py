@@ -214,3 +214,41 @@ async def month_calendar(tenant_id: Tenant, period: Period, nip: str | None = No
                             working_dates=dates,
                             holidays={d: n for d, n in ctx.calendar.holidays.items()
                                       if days[0] <= d <= days[-1]})
+
+
+class ApelIn(BaseModel):
+    window_start: dt.time
+    window_end: dt.time
+    weekdays: list[int] = Field(min_length=1, max_length=7,
+                                description="0 = Monday ... 6 = Sunday, e.g. [0] for the "
+                                            "Monday ceremony")
+    device_serials: list[str] = Field(default_factory=list, max_length=200,
+                                      description="designated devices; empty = any device")
+    updated_by: str = Field(min_length=1, max_length=64)
+
+
+class ApelOut(BaseModel):
+    window_start: dt.time
+    window_end: dt.time
+    weekdays: list[int]
+    device_serials: list[str]
+
+
+@router.put("/apel", response_model=ApelOut,
+            summary="Define the apel/ceremony window, weekdays and designated devices")
+async def put_apel(tenant_id: Tenant, body: ApelIn, rt: Runtime = RuntimeDep) -> ApelOut:
+    async with rt.sessionmaker() as session, session.begin():
+        row = await calendar.set_apel(session, tenant_id, start=body.window_start,
+                                      end=body.window_end, weekdays=body.weekdays,
+                                      devices=body.device_serials, updated_by=body.updated_by,
+                                      default_tz=default_tz(rt))
+    return ApelOut(window_start=row.window_start, window_end=row.window_end,
+                   weekdays=row.weekdays, device_serials=row.device_serials)
+
+
+@router.get("/apel", response_model=ApelOut)
+async def get_apel(tenant_id: Tenant, rt: Runtime = RuntimeDep) -> ApelOut:
+    async with rt.sessionmaker() as session:
+        row = await calendar.get_apel(session, tenant_id)
+    return ApelOut(window_start=row.window_start, window_end=row.window_end,
+                   weekdays=row.weekdays, device_serials=row.device_serials)

@@ -19,6 +19,7 @@ from ekinerja_shared.outbox import stage
 from ekinerja_shared.timeutil import utcnow
 
 from ..adapters.orm import (
+    ApelSettings,
     EffectiveDays,
     Employee,
     Holiday,
@@ -285,6 +286,17 @@ async def list_shifts(session: AsyncSession, tenant_id: str, nip: str | None,
     return list((await session.scalars(q.order_by(ShiftRoster.nip, ShiftRoster.work_date))).all())
 
 
+async def _reevaluate_month_so_far(session: AsyncSession, tenant_id: str, *, default_tz: str,
+                                  now: dt.datetime) -> None:
+    """Rules changed: re-judge the current month's judged days (closed months are the
+    scoring service's business)."""
+    ctx = await load_context(session, tenant_id, default_tz, nips=[], span=None)
+    today = ctx.today(now)
+    dates = [today.replace(day=1) + dt.timedelta(days=i) for i in range(today.day)]
+    await reevaluate(session, tenant_id, None, dates, default_tz=default_tz, now=now,
+                     existing_only=True)
+
+
 # --- rules ----------------------------------------------------------------------------------
 
 
@@ -310,10 +322,36 @@ async def set_rules(session: AsyncSession, tenant_id: str, *, preset: str | None
     await upsert(session, TenantRules, {"tenant_id": tenant_id, "rules": ruleset.to_dict(),
                                         "updated_by": updated_by, "updated_at": now},
                  index_elements=["tenant_id"])
-    ctx = await load_context(session, tenant_id, default_tz, nips=[], span=None)
-    today = ctx.today(now)
-    dates = [today.replace(day=1) + dt.timedelta(days=i) for i in range(today.day)]
-    await reevaluate(session, tenant_id, None, dates, default_tz=default_tz, now=now,
-                     existing_only=True)
+    await _reevaluate_month_so_far(session, tenant_id, default_tz=default_tz, now=now)
     return ruleset
 
+
+
+# --- apel -----------------------------------------------------------------------------------
+
+
+async def set_apel(session: AsyncSession, tenant_id: str, *, start: dt.time, end: dt.time,
+                   weekdays: Iterable[int], devices: Iterable[str], updated_by: str,
+                   default_tz: str, now: dt.datetime | None = None) -> ApelSettings:
+    """Define the tenant's apel; the current month's judged days are re-evaluated."""
+    now = now or utcnow()
+    days = sorted(set(weekdays))
+    if end <= start:
+        raise DomainError("Jam selesai apel harus setelah jam mulai.", code="bad_apel")
+    if not days or any(d < 0 or d > 6 for d in days):
+        raise DomainError("Hari apel harus 0 (Senin) sampai 6 (Minggu).", code="bad_apel")
+    await upsert(session, ApelSettings, {
+        "tenant_id": tenant_id, "window_start": start, "window_end": end, "weekdays": days,
+        "device_serials": sorted(set(devices)), "updated_by": updated_by, "updated_at": now,
+    }, index_elements=["tenant_id"])
+    await _reevaluate_month_so_far(session, tenant_id, default_tz=default_tz, now=now)
+    row = await session.get(ApelSettings, tenant_id, populate_existing=True)
+    assert row is not None
+    return row
+
+
+async def get_apel(session: AsyncSession, tenant_id: str) -> ApelSettings:
+    row = await session.get(ApelSettings, tenant_id)
+    if row is None:
+        raise NotFound("Apel belum diatur untuk instansi ini.", code="no_apel")
+    return row

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ekinerja_shared.timeutil import zone
 
 from ..adapters.orm import (
+    ApelSettings,
     Employee,
     Holiday,
     Schedule,
@@ -22,6 +23,7 @@ from ..adapters.orm import (
     Tenant,
     TenantRules,
 )
+from ..domain.apel import ApelRule
 from ..domain.rules import SEED_TENANT_RULES, RuleSet, rules_for_preset
 from ..domain.schedule import (
     Calendar,
@@ -40,6 +42,7 @@ class TenantContext:
     tz_name: str
     rules: RuleSet
     calendar: Calendar
+    apel: ApelRule | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -102,4 +105,7 @@ async def load_context(
         for r in (await session.scalars(shift_q)).all():
             hours: Hours | None = parse_hours(r.hours) if r.hours else None
             cal.shifts[(r.nip, r.work_date)] = hours
-    return TenantContext(tenant_id, tz_name, rules, cal)
+    apel = await session.get(ApelSettings, tenant_id)
+    apel_rule = (ApelRule(apel.window_start, apel.window_end, frozenset(apel.weekdays),
+                          frozenset(apel.device_serials)) if apel else None)
+    return TenantContext(tenant_id, tz_name, rules, cal, apel_rule)

@@ -26,6 +26,7 @@ from ..adapters.orm import (
     Outbox,
     Punch,
 )
+from ..domain.apel import apel_attended
 from ..domain.leave import LEAVE_KINDS
 from ..domain.rules import DayVerdict, evaluate_day
 from ..domain.schedule import WorkWindow, day_span, month_dates, work_date_of, work_window
@@ -94,12 +95,20 @@ async def evaluate(session: AsyncSession, ctx: TenantContext, nip: str, work_dat
     punches = await day_punches(session, ctx, nip, window)
     leave = await leave_on(session, ctx.tenant_id, nip, work_date)
     correction = await latest_correction(session, ctx.tenant_id, nip, work_date)
+    apel = None
+    if kind == "work" and leave is None and ctx.apel is not None and ctx.apel.applies(work_date):
+        lo, hi = ctx.apel.window(work_date, ctx.tz)
+        rows = await session.execute(select(Punch.punched_at, Punch.device_sn).where(
+            Punch.tenant_id == ctx.tenant_id, Punch.nip == nip, Punch.punched_at >= lo,
+            Punch.punched_at <= hi))
+        apel = apel_attended(ctx.apel, work_date, ctx.tz, [(t, sn) for t, sn in rows.all()], now)
     verdict = evaluate_day(
         kind=kind, window=window if kind == "work" else None,  # type: ignore[arg-type]
         punches=punches, rules=ctx.rules, closed=now >= window.punch_to,
         leave_code=leave.kind if leave else None,
         arrival_override=correction.arrival if correction else None,
         departure_override=correction.departure if correction else None,
+        apel_attended=apel,
     )
     record = await session.get(DayRecord, (ctx.tenant_id, nip, work_date), with_for_update=True)
     if record is not None and _same(record, verdict):
