@@ -10,7 +10,7 @@ from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAYS, ATTENDA
 
 from .adapters.orm import Outbox, ProcessedEvent, Quarantine
 from .entrypoints import api, calendar_api, consumers, days_api, iclock
-from .jobs import close_due_days, periodic, refresh_device_status
+from .jobs import close_due_days, periodic, publish_new_months, refresh_device_status
 from .metrics import AttendanceMetrics
 from .settings import Settings
 
@@ -34,5 +34,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         background=[
             periodic(rt, "device-status", refresh_device_status, settings.housekeeping_interval_s),
             periodic(rt, "close-days", close_due_days, settings.housekeeping_interval_s),
+            periodic(rt, "new-months", publish_new_months, settings.housekeeping_interval_s),
         ],
     )

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.service import Runtime
-from ekinerja_shared.timeutil import utcnow
+from ekinerja_shared.timeutil import period_of, utcnow
 
 from .metrics import AttendanceMetrics
 from .adapters.orm import Tenant
-from .service_layer import days, services
+from .service_layer import calendar, days, services
+from .service_layer.context import load_context
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,25 @@ async def close_due_days(rt: Runtime) -> None:
             result = await services.run_in_transaction(rt.sessionmaker, work)
             log.info("closed %s %s: %d employees, %d verdicts changed", tenant_id, work_date,
                      result.employees, result.changed)
+
+
+async def publish_new_months(rt: Runtime) -> None:
+    """Each tenant's current and next month get their effective working days once."""
+    tz: str = rt.settings.default_timezone  # type: ignore[attr-defined]
+    now = utcnow()
+    async with rt.sessionmaker() as session:
+        tenant_ids = list((await session.scalars(select(Tenant.tenant_id))).all())
+    for tenant_id in tenant_ids:
+        async def work(session: AsyncSession, t: str = tenant_id) -> list[str]:
+            ctx = await load_context(session, t, tz, nips=[], span=None)
+            today = ctx.today(now)
+            nxt = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+            return await calendar.ensure_months_published(
+                session, t, [period_of(today), period_of(nxt)], default_tz=tz, now=now)
+
+        published = await services.run_in_transaction(rt.sessionmaker, work)
+        if published:
+            log.info("effective days of %s published for %s", tenant_id, published)
 
 
 def periodic(rt: Runtime, name: str, job: Callable[[Runtime], Awaitable[object]],

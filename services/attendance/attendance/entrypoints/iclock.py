@@ -128,3 +128,12 @@ async def devicecmd(request: Request, sn: str = Serial,
         rt.metrics.quarantined.labels(services.DEVICECMD_SOURCE).inc(bad)
         log.warning("device %s: %d command result line(s) quarantined", sn, bad)
     return PlainTextResponse("OK")
+
+
+# Older firmware asks for the same resources with an ``.aspx`` suffix.
+for _route in list(router.routes):
+    _path = getattr(_route, "path", "")
+    if _path.startswith("/iclock/") and not _path.endswith(".aspx"):
+        router.add_api_route(f"{_path.removeprefix(router.prefix)}.aspx", _route.endpoint,  # type: ignore[attr-defined]
+                             methods=list(_route.methods),  # type: ignore[attr-defined]
+                             response_class=PlainTextResponse, include_in_schema=False)

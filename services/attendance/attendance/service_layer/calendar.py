@@ -96,6 +96,18 @@ async def refresh_months(session: AsyncSession, tenant_id: str, periods: Iterabl
                                              ctx.calendar.units.get(nip), now=now)
 
 
+async def ensure_months_published(session: AsyncSession, tenant_id: str, periods: Iterable[str],
+                                  *, default_tz: str, now: dt.datetime) -> list[str]:
+    """Publish the months that were never published (a new month begins); returns them."""
+    periods = sorted(set(periods))
+    done = set((await session.scalars(select(EffectiveDays.period).where(
+        EffectiveDays.tenant_id == tenant_id, EffectiveDays.nip == "",
+        EffectiveDays.period.in_(periods)))).all())
+    missing = [p for p in periods if p not in done]
+    await refresh_months(session, tenant_id, missing, default_tz=default_tz, now=now)
+    return missing
+
+
 def periods_between(start: dt.date, end: dt.date) -> list[str]:
     out: list[str] = []
     y, m = start.year, start.month
