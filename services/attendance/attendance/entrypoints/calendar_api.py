@@ -40,7 +40,8 @@ class ScheduleOut(BaseModel):
 async def save_schedule(tenant_id: Tenant, body: ScheduleIn,
                         rt: Runtime = RuntimeDep) -> ScheduleOut:
     async with rt.sessionmaker() as session, session.begin():
-        row = await calendar.save_schedule(session, tenant_id, body.name, body.days,
+        row = await calendar.save_schedule(session, tenant_id, body.name,
+                                           {str(k): v for k, v in body.days.items()},
                                            default_tz=default_tz(rt))
     return ScheduleOut(id=row.id, name=row.name, days=row.days)
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
@@ -246,10 +246,11 @@ async def set_holiday(session: AsyncSession, tenant_id: str, day: dt.date, name:
 async def remove_holiday(session: AsyncSession, tenant_id: str, day: dt.date, *,
                          default_tz: str, now: dt.datetime | None = None) -> None:
     now = now or utcnow()
-    result = await session.execute(delete(Holiday).where(Holiday.tenant_id == tenant_id,
-                                                         Holiday.date == day))
-    if not result.rowcount:
+    holiday = await session.get(Holiday, (tenant_id, day))
+    if holiday is None:
         raise NotFound(f"Tanggal {day:%d-%m-%Y} bukan hari libur.", code="unknown_holiday")
+    await session.delete(holiday)
+    await session.flush()
     await _after_change(session, tenant_id, day, day, nips=None, default_tz=default_tz, now=now)
 
 
