@@ -12,13 +12,13 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.orm.exc import StaleDataError
 
 from activity.adapters.orm import Outbox
 from activity.app import create_app
 from activity.service_layer import services as svc
 from activity.settings import Settings
 from ekinerja_shared import events as ev
+from ekinerja_shared.errors import Conflict
 from ekinerja_shared.timeutil import zone
 from ekinerja_shared.topics import ACTIVITY_ENTRIES
 from tests.support.apps import EventProbe, eventually, publish, running_app
@@ -64,9 +64,19 @@ async def seed_directory(client, bootstrap: str, tenant_id: str) -> None:
                                         tpp_base=Decimal("2500000"))
                     for nip, sup in people.items()])
 
+    await wait_known(client, tenant_id, list(people))
+
+
+async def wait_known(client, tenant_id: str, nips: list[str]) -> None:
+    """Employees land on different partitions: wait until every one of them is applied."""
+    pending = set(nips)
+
     async def known():
-        r = await client.get(f"/api/activity/{tenant_id}/employees/{VERIFIER}")
-        return r.status_code == 200
+        for nip in list(pending):
+            r = await client.get(f"/api/activity/{tenant_id}/employees/{nip}")
+            if r.status_code == 200:
+                pending.discard(nip)
+        return not pending
 
     await eventually(known, timeout=60)
 
@@ -120,9 +130,10 @@ async def test_concurrent_decisions_on_one_entry_give_one_outcome(app_client, ka
 
     # deterministic interleaving: A has decided (row updated, not committed); B read the
     # entry as still submitted and its UPDATE waits for A's row lock; when A commits, B's
-    # version check finds no row: StaleDataError, nothing staged by B
+    # status/version guard matches no row: B is refused, nothing staged by B
     r = await client.post(f"/api/activity/{tenant_id}/entries",
                           json=entry_json(day, "07:30", "08:00"))
+    assert r.status_code == 201, r.text
     entry_id = r.json()["id"]
     eid = uuid.UUID(entry_id)
 
@@ -144,8 +155,9 @@ async def test_concurrent_decisions_on_one_entry_give_one_outcome(app_client, ka
         b_task = asyncio.create_task(decide_in_b())
         await eventually(b_waits_for_the_lock, timeout=30)
         await a.commit()
-    with pytest.raises(StaleDataError):
+    with pytest.raises(Conflict) as refused:
         await b_task
+    assert refused.value.code == "concurrent_decision"
 
     # racing HTTP requests: approve vs reject, approve vs approve
     ids = []
@@ -186,11 +198,7 @@ async def test_bulk_approval_of_hundreds_in_one_request(app_client, kafka_bootst
         tenant_id=tenant_id, nip=nip, name=f"Staf {n}", unit_id="BKPSDM", supervisor_nip=KASUBAG,
         tpp_base=Decimal("2000000")) for n, nip in enumerate(staff)])
 
-    async def all_known():
-        r = await client.get(f"/api/activity/{tenant_id}/employees/{staff[-1]}")
-        return r.status_code == 200
-
-    await eventually(all_known, timeout=60)
+    await wait_known(client, tenant_id, staff)
     day = today() - dt.timedelta(days=1)
     ids = []
     async with rt.sessionmaker() as s, s.begin():

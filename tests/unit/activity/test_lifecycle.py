@@ -406,3 +406,23 @@ async def test_plan_realisation_and_agenda(sm, org):
         == "unknown_plan_item"
     assert await refused(run(sm, svc.create_plan_item, org, "STAFF", svc.NewPlanItem(
         "2026-03", PlanKind.RPOK, "Nol", Decimal("0"), "x"))) == "invalid_target"
+
+
+async def test_a_decision_on_a_stale_read_is_refused_without_event(sm, org):
+    e = await create(sm, org)
+    async with sm() as b:
+        await b.begin()
+        stale = await svc.get_entry(b, org, e.id)  # B reads it while still submitted
+        stale_version = stale.version
+        async with sm() as a, a.begin():
+            await svc.decide(a, org, e.id, "KASUBAG", approve=True, cfg=CFG, now=NOW)
+        assert stale.version == stale_version  # B's copy is stale
+        out = svc.Outcome(e.id, stale)
+        await svc._apply_decisions(b, [(stale, Decision(e.id, False, "Tidak jelas"), out)],
+                                   "KASUBAG", NOW)
+        assert out.error is not None and out.error.code == "concurrent_decision"
+        await b.commit()
+    decisions = [x for x in await outbox(sm, org) if x.event_type != "activity.entry.submitted"]
+    assert [(x.event_type, x.entry_id) for x in decisions] == [("activity.entry.approved", e.id)]
+    async with sm() as s:
+        assert (await svc.get_entry(s, org, e.id)).status == "approved"

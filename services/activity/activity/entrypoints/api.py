@@ -45,8 +45,7 @@ async def unit_of_work(rt: Runtime) -> AsyncIterator[AsyncSession]:
         async with rt.sessionmaker() as session, session.begin():
             yield session
     except StaleDataError as exc:
-        raise Conflict("Aktivitas ini baru saja diubah atau diputuskan oleh pengguna lain; "
-                       "muat ulang lalu coba lagi.", code="concurrent_decision") from exc
+        raise Conflict(services.CONCURRENT, code="concurrent_decision") from exc
 
 
 # --- shapes ---------------------------------------------------------------------------

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.db import insert_ignore, upsert
-from ekinerja_shared.errors import DomainError, NotFound
+from ekinerja_shared.errors import Conflict, DomainError, NotFound
 from ekinerja_shared.outbox import stage
 from ekinerja_shared.timeutil import utcnow, zone
 
@@ -416,7 +417,7 @@ async def decide_many(
 ) -> list[Outcome]:
     """Approve or reject many entries in this one transaction: each decision is checked on
     its own (a refused one is reported, the others go ahead); one audit row and one outbox
-    event per decided entry. Concurrent decisions on an entry fail at flush (version)."""
+    event per decided entry. Of concurrent decisions on an entry exactly one succeeds."""
     if len(decisions) > cfg.bulk_limit:
         raise RuleViolation(f"Paling banyak {cfg.bulk_limit} keputusan dalam satu permintaan.",
                             "too_many_decisions")
@@ -433,7 +434,7 @@ async def decide_many(
     today = (await tenant_now(session, tenant_id, cfg, now)).date()
 
     outcomes: list[Outcome] = []
-    decided: list[tuple[Entry, Decision]] = []
+    decided: list[tuple[Entry, Decision, Outcome]] = []
     seen: set[uuid.UUID] = set()
     for d in decisions:
         out = Outcome(d.entry_id)
@@ -456,22 +457,54 @@ async def decide_many(
         except DomainError as exc:
             out.error = exc
             continue
-        session.add(_transition(entry, target, approver_nip, d.reason, now))
-        entry.status = target
-        entry.decided_by = approver_nip
-        entry.decided_at = now
-        entry.reason = d.reason
-        entry.updated_at = now
         out.entry = entry
-        decided.append((entry, d))
-    if decided:
-        await session.flush()  # bumps every version; a concurrent decision fails here
-        for entry, d in decided:
+        decided.append((entry, d, out))
+    await _apply_decisions(session, decided, approver_nip, now)
+    return outcomes
+
+
+CONCURRENT = "Aktivitas ini baru saja diubah atau diputuskan oleh pengguna lain; muat ulang " \
+             "lalu coba lagi."
+
+
+async def _apply_decisions(session: AsyncSession, decided: list[tuple[Entry, Decision, Outcome]],
+                           approver_nip: str, now: dt.datetime) -> None:
+    """One UPDATE per (decision, reason) group, guarded by each entry's status and version as
+    read: a row another transaction changed meanwhile is not updated (PostgreSQL re-checks
+    the guard after the other commit) and its decision is refused; no audit row, no event."""
+    groups: dict[tuple[bool, str | None], list[tuple[Entry, Decision, Outcome]]] = {}
+    for item in decided:
+        groups.setdefault((item[1].approve, item[1].reason), []).append(item)
+    for (approve, reason), items in groups.items():
+        target = EntryStatus.APPROVED if approve else EntryStatus.REJECTED
+        new_versions: dict[uuid.UUID, int] = {}
+        for i in range(0, len(items), 500):
+            chunk = items[i:i + 500]
+            result = await session.execute(
+                update(Entry.__table__)
+                .where(tuple_(Entry.__table__.c.id, Entry.__table__.c.version).in_(
+                    [(e.id, e.version) for e, _, _ in chunk]),
+                    Entry.__table__.c.status == EntryStatus.SUBMITTED.value)
+                .values(status=target.value, decided_by=approver_nip, decided_at=now,
+                        reason=reason, updated_at=now,
+                        version=Entry.__table__.c.version + 1)
+                .returning(Entry.__table__.c.id, Entry.__table__.c.version))
+            new_versions.update((row_id, version) for row_id, version in result.all())
+        for entry, d, out in items:
+            version = new_versions.get(entry.id)
+            if version is None:
+                out.entry = None
+                out.error = Conflict(CONCURRENT, code="concurrent_decision")
+                continue
+            session.add(_transition(entry, target, approver_nip, reason, now))
+            for key, value in (("status", target.value), ("decided_by", approver_nip),
+                               ("decided_at", now), ("reason", reason), ("updated_at", now),
+                               ("version", version)):
+                set_committed_value(entry, key, value)
             fields_ = _event_fields(entry, approver_nip, now)
             stage(session, Outbox,
                   ev.ActivityEntryApproved(**fields_, description=entry.description)
-                  if d.approve else ev.ActivityEntryRejected(**fields_, reason=d.reason or ""))
-    return outcomes
+                  if approve else ev.ActivityEntryRejected(**fields_, reason=reason or ""))
 
 
 async def decide(
