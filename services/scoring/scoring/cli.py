@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -58,15 +59,15 @@ async def run_check(settings: Settings, tenant_id: str | None) -> list[dict[str,
 # --- rebuild --------------------------------------------------------------------------
 
 
-async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[Topic]) -> list[TopicPartition]:
-    out = []
-    for topic in topics:
-        parts = consumer.partitions_for_topic(topic.name)
-        if parts is None:
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - first lookup
-            parts = consumer.partitions_for_topic(topic.name) or set()
-        out.extend(TopicPartition(topic.name, p) for p in sorted(parts))
-    return out
+async def _partitions(bootstrap: str, topics: Sequence[Topic]) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ekinerja-rebuild")
+    await admin.start()
+    try:
+        described = await admin.describe_topics([t.name for t in topics])
+    finally:
+        await admin.close()
+    return [TopicPartition(d["topic"], p["partition"])
+            for d in described for p in sorted(d["partitions"], key=lambda p: p["partition"])]
 
 
 async def replay(
@@ -78,14 +79,14 @@ async def replay(
                                 enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     try:
-        parts = await _partitions(consumer, topics)
+        parts = await _partitions(bootstrap, topics)
         consumer.assign(parts)
         begin = await consumer.beginning_offsets(parts)
         end = await consumer.end_offsets(parts)
         remaining = {tp for tp in parts if end[tp] > begin[tp]}
         total = sum(end[tp] - begin[tp] for tp in parts)
         await consumer.seek_to_beginning(*parts)
-        bar = tqdm(total=total, unit="ev", desc="replay " + ",".join(t.name for t in topics),
+        bar = tqdm(total=total, unit="ev", desc="replay " + ",".join(t.name.split(".")[-2] for t in topics),
                    disable=not progress)
         try:
             while remaining:
@@ -114,11 +115,15 @@ def _decode(raw: bytes | None) -> ev.Event | str:
         return f"invalid event: {exc}"[:4000]
 
 
-async def _copy_hr_inputs(source: async_sessionmaker[AsyncSession],
-                          target: AsyncSession) -> int:
+async def _copy_hr_inputs(source: async_sessionmaker[AsyncSession], target: AsyncSession,
+                          tenants: set[str] | None) -> int:
+    pq, cq = select(PolicyVersion), select(Compliance)
+    if tenants is not None:
+        pq = pq.where(PolicyVersion.tenant_id.in_(tenants))
+        cq = cq.where(Compliance.tenant_id.in_(tenants))
     async with source() as src:
-        policies = (await src.scalars(select(PolicyVersion))).all()
-        compliance = (await src.scalars(select(Compliance))).all()
+        policies = (await src.scalars(pq)).all()
+        compliance = (await src.scalars(cq)).all()
     for p in policies:
         target.add(PolicyVersion(tenant_id=p.tenant_id, effective_period=p.effective_period,
                                  spec=p.spec, set_by=p.set_by, set_at=p.set_at))
@@ -131,7 +136,9 @@ async def _copy_hr_inputs(source: async_sessionmaker[AsyncSession],
 
 
 async def run_rebuild(settings: Settings, target_url: str, source_url: str | None, *,
-                      progress: bool = True, batch_size: int = 1000) -> dict[str, Any]:
+                      progress: bool = True, batch_size: int = 1000,
+                      tenants: set[str] | None = None) -> dict[str, Any]:
+    """Rebuild into ``target_url`` (all tenants, or only ``tenants``); see the module doc."""
     await upgrade_async("scoring", target_url)
     engine = make_engine(target_url)
     sm = make_sessionmaker(engine)
@@ -145,7 +152,7 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
         if source_engine is not None:
             async with sm() as session, session.begin():
                 stats["hr_inputs_copied"] = await _copy_hr_inputs(
-                    make_sessionmaker(source_engine), session)
+                    make_sessionmaker(source_engine), session, tenants)
         preset = settings.default_policy_preset
         async for batch in replay(settings.kafka_bootstrap, FACT_TOPICS,
                                   batch_size=batch_size, progress=progress):
@@ -160,6 +167,8 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
                                                      "offset": offset},
                             received_at=utcnow()))
                         stats["quarantined"] += 1
+                    elif tenants is not None and decoded.tenant_id not in tenants:
+                        stats["ignored"] += 1
                     elif isinstance(decoded, services.FACT_TYPES):
                         events.append(decoded)
                     else:
@@ -172,9 +181,10 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
                 if not await services.refresh_units(session, default_preset=preset,
                                                     publish=False):
                     break
-        stats["closed_periods"] = await _replay_periods(settings, sm, progress)
+        stats["closed_periods"] = await _replay_periods(settings, sm, progress, tenants)
         if source_engine is not None:
-            stats["differences"] = await _compare(make_sessionmaker(source_engine), sm)
+            stats["differences"] = await _compare(make_sessionmaker(source_engine), sm,
+                                                  tenants)
     finally:
         await engine.dispose()
         if source_engine is not None:
@@ -183,13 +193,14 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
 
 
 async def _replay_periods(settings: Settings, sm: async_sessionmaker[AsyncSession],
-                          progress: bool) -> int:
+                          progress: bool, tenants: set[str] | None) -> int:
     """Month closes and reopens in their published order; the last state wins."""
     state: dict[tuple[str, str], ev.Event] = {}
     async for batch in replay(settings.kafka_bootstrap, (PERIODS,), progress=progress):
         for raw, *_ in batch:
             e = _decode(raw)
-            if isinstance(e, ev.PeriodClosed | ev.PeriodReopened):
+            if isinstance(e, ev.PeriodClosed | ev.PeriodReopened) and (
+                    tenants is None or e.tenant_id in tenants):
                 key = (e.tenant_id, e.period)
                 if key not in state or state[key].occurred_at <= e.occurred_at:
                     state[key] = e
@@ -212,10 +223,14 @@ async def _replay_periods(settings: Settings, sm: async_sessionmaker[AsyncSessio
 
 
 async def _compare(source: async_sessionmaker[AsyncSession],
-                   target: async_sessionmaker[AsyncSession]) -> list[dict[str, str]]:
+                   target: async_sessionmaker[AsyncSession],
+                   tenants: set[str] | None) -> list[dict[str, str]]:
     async def numbers(sm: async_sessionmaker[AsyncSession]) -> dict[tuple, tuple]:
+        query = select(ScoreRow).where(ScoreRow.version > 0)
+        if tenants is not None:
+            query = query.where(ScoreRow.tenant_id.in_(tenants))
         async with sm() as session:
-            rows = (await session.scalars(select(ScoreRow).where(ScoreRow.version > 0))).all()
+            rows = (await session.scalars(query)).all()
         return {(r.tenant_id, r.nip, r.period): (
             str(Decimal(r.final_pct).normalize()), str(Decimal(r.tpp_amount).normalize()),
             tuple((c["name"], c["value_pct"]) for c in r.components)) for r in rows}
@@ -238,6 +253,8 @@ def main(argv: list[str], settings: Settings) -> int:
                      help="database with the HR inputs and the running scores to compare")
     reb.add_argument("--no-source", action="store_true", help="copy and compare nothing")
     reb.add_argument("--batch-size", type=int, default=1000)
+    reb.add_argument("--tenant", action="append", default=None,
+                     help="rebuild only this tenant (repeatable); default all")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     if args.command == "check":
@@ -246,7 +263,7 @@ def main(argv: list[str], settings: Settings) -> int:
         return 1 if diffs else 0
     stats = asyncio.run(run_rebuild(
         settings, args.target_url, None if args.no_source else args.source_url,
-        batch_size=args.batch_size))
+        batch_size=args.batch_size, tenants=set(args.tenant) if args.tenant else None))
     print(json.dumps(stats, indent=2, default=str))
     return 1 if stats.get("differences") else 0
 

@@ -115,3 +115,91 @@ async def test_facts_to_score_event_and_api(app, kafka_bootstrap, tenant_id) -> 
         rows = await eventually(quarantined)
         assert rows[0].source == f"kafka:{ATTENDANCE_DAYS.name}"
         assert "invalid event" in rows[0].reason
+
+
+async def test_close_month_export_late_fact_reopen_and_rebuild(
+        app, kafka_bootstrap, tenant_id, tmp_path) -> None:
+    from ekinerja_shared.topics import PERIODS
+    from scoring.cli import run_rebuild
+
+    emps = [ev.EmployeeUpserted(tenant_id=tenant_id, nip=nip, name=f"Pegawai {nip}",
+                                unit_id="dishub", unit_name="Dinas Perhubungan",
+                                tpp_base=D("4500000"), employment_type="PNS")
+            for nip in ("197001", "197002")]
+    calendar = ev.EffectiveDaysPublished(tenant_id=tenant_id, period="2026-10",
+                                         effective_days=D("22"), revision=1)
+
+    def approvals(nip: str, days: range) -> list[ev.ActivityEntryApproved]:
+        return [ev.ActivityEntryApproved(tenant_id=tenant_id, entry_id=uuid.uuid4(), nip=nip,
+                                         work_date=dt.date(2026, 10, d), minutes=300,
+                                         version=2) for d in days]
+
+    day = ev.AttendanceDayEvaluated(tenant_id=tenant_id, nip="197002",
+                                    work_date=dt.date(2026, 10, 5), revision=1,
+                                    status="absent", absence_code="TK", deduction_pct=D("5"))
+    async with EventProbe(kafka_bootstrap, SCORES.name, tenant_id) as scores, \
+            EventProbe(kafka_bootstrap, PERIODS.name, tenant_id) as periods, \
+            running_app(app) as client:
+        await publish(kafka_bootstrap, *emps, calendar, day,
+                      *approvals("197001", range(1, 23)), *approvals("197002", range(1, 12)))
+        # 197001: 6,600 / 6,600 -> 100 -> 100.00 -> TPP 4,500,000
+        # 197002: 3,300 / 6,600 = 50 -> 30 + 40 x 95% = 68.00 -> TPP 3,060,000
+        await scores.wait_for(lambda e: isinstance(e, ev.ScoreUpdated) and e.nip == "197001"
+                              and e.tpp_amount == D("4500000"), timeout=60)
+        await scores.wait_for(lambda e: isinstance(e, ev.ScoreUpdated) and e.nip == "197002"
+                              and e.final_pct == D("68.00") and e.tpp_amount == D("3060000"),
+                              timeout=60)
+        base = f"/api/scoring/{tenant_id}"
+        ranks = (await client.get(f"{base}/rankings/employees",
+                                  params={"period": "2026-10", "unit_id": "dishub"})).json()
+        assert [(r["rank"], r["nip"]) for r in ranks] == [(1, "197001"), (2, "197002")]
+        early = await client.get(f"{base}/exports/tpp", params={"period": "2026-10"})
+        assert early.status_code == 409 and "belum ditutup" in early.json()["detail"]
+
+        closed = await client.post(f"{base}/periods/2026-10/close", json={"actor": "bkpsdm"})
+        assert closed.status_code == 200, closed.text
+        await periods.wait_for(lambda e: isinstance(e, ev.PeriodClosed)
+                               and e.period == "2026-10")
+
+        # a late approval for the closed month: recorded, shown, not applied
+        late = approvals("197002", range(12, 13))
+        await publish(kafka_bootstrap, *late)
+
+        async def late_recorded() -> dict | None:
+            state = (await client.get(f"{base}/periods/2026-10")).json()
+            return state if state["late_facts"] else None
+
+        state = await eventually(late_recorded)
+        assert state["closed"] is True
+        assert state["late_facts"][0]["event_id"] == str(late[0].event_id)
+        frozen = (await client.get(f"{base}/scores/197002", params={"period": "2026-10"})).json()
+        assert D(frozen["final_pct"]) == D("68.00")
+
+        csv_resp = await client.get(f"{base}/exports/tpp",
+                                    params={"period": "2026-10", "unit_id": "dishub"})
+        assert csv_resp.status_code == 200
+        lines = csv_resp.content.decode("utf-8-sig").splitlines()
+        assert lines[1:] == [
+            "197001,Pegawai 197001,Dinas Perhubungan,100.00,100.00,100.00,4500000,4500000",
+            "197002,Pegawai 197002,Dinas Perhubungan,50.00,95.00,68.00,4500000,3060000",
+        ]
+        xlsx = await client.get(f"{base}/exports/tpp",
+                                params={"period": "2026-10", "format": "xlsx"})
+        assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+        reopened = await client.post(f"{base}/periods/2026-10/reopen",
+                                     json={"actor": "kepala.bkpsdm", "reason": "koreksi"})
+        assert reopened.status_code == 200, reopened.text
+        # the late 300 minutes apply: 3,600 / 6,600 = 54.5454.. -> 54.55
+        # final = 60 x 54.55 / 100 + 38 = 32.73 + 38 = 70.73 -> TPP 3,182,850
+        await scores.wait_for(lambda e: isinstance(e, ev.ScoreUpdated) and e.nip == "197002"
+                              and e.final_pct == D("70.73") and e.tpp_amount == D("3182850"))
+        await periods.wait_for(lambda e: isinstance(e, ev.PeriodReopened))
+
+        # rebuild from the Kafka topics into a fresh database: the same numbers
+        settings = app.state.runtime.settings
+        stats = await run_rebuild(settings, f"sqlite+aiosqlite:///{tmp_path}/rebuilt.db",
+                                  settings.database_url, progress=False,
+                                  tenants={tenant_id})
+        assert stats["differences"] == []
+        assert stats["applied"] >= 37 and stats["closed_periods"] == 0

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from ekinerja_shared.errors import DomainError
@@ -16,7 +17,8 @@ from ekinerja_shared.service import Runtime, RuntimeDep, admin_guard
 from ..adapters import repository as repo
 from ..adapters.orm import ScoreRow
 from ..domain.policy import PRESETS, policy_from_dict, preset
-from ..service_layer import admin, services
+from ..adapters.export import to_csv, to_xlsx, tpp_table
+from ..service_layer import admin, reports, services
 
 router = APIRouter(prefix="/api/scoring/{tenant_id}", tags=["scoring"])
 
@@ -212,3 +214,62 @@ async def reopen_period(tenant_id: Tenant, period: PathPeriod, body: ReopenIn,
                                   reason=body.reason, default_preset=_default_preset(rt))
     async with rt.sessionmaker() as session:
         return await admin.period_state(session, tenant_id, period)
+
+
+# --- TPP export and rankings ----------------------------------------------------------
+
+
+@router.get("/exports/tpp", summary="The closed month's TPP table (per OPD) as CSV or XLSX",
+            response_class=Response)
+async def export_tpp(tenant_id: Tenant, period: Period, unit_id: str | None = None,
+                     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
+                     rt: Runtime = RuntimeDep) -> Response:
+    async with rt.sessionmaker() as session:
+        rows = await reports.tpp_rows(session, tenant_id, period, unit_id)
+    header, lines = tpp_table(rows)
+    name = f"tpp-{tenant_id}-{period}{'-' + unit_id if unit_id else ''}"
+    if format == "xlsx":
+        return Response(
+            to_xlsx(header, lines, title=f"TPP {period}"),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    return Response(to_csv(header, lines), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+class UnitRankOut(BaseModel):
+    rank: int
+    unit_id: str
+    members: int
+    avg_final_pct: Decimal
+    avg_performance_pct: Decimal
+    tpp_total: Decimal
+
+
+class EmployeeRankOut(BaseModel):
+    rank: int
+    nip: str
+    name: str
+    final_pct: Decimal
+    tpp_amount: Decimal
+
+
+@router.get("/rankings/units", response_model=list[UnitRankOut],
+            summary="OPDs ranked by their employees' average final %")
+async def unit_ranking(tenant_id: Tenant, period: Period,
+                       rt: Runtime = RuntimeDep) -> list[UnitRankOut]:
+    async with rt.sessionmaker() as session:
+        ranked = await reports.unit_ranking(session, tenant_id, period)
+    return [UnitRankOut(rank=rank, **s.__dict__) for rank, s in ranked]
+
+
+@router.get("/rankings/employees", response_model=list[EmployeeRankOut],
+            summary="Employees of a unit ranked by final %")
+async def employee_ranking(tenant_id: Tenant, period: Period, unit_id: str,
+                           rt: Runtime = RuntimeDep) -> list[EmployeeRankOut]:
+    async with rt.sessionmaker() as session:
+        ranked = await reports.employee_ranking(session, tenant_id, period, unit_id)
+    return [EmployeeRankOut(rank=rank, nip=r["nip"], name=r["name"],
+                            final_pct=Decimal(r["final_pct"]).quantize(Decimal("0.01")),
+                            tpp_amount=Decimal(r["tpp_amount"]).quantize(Decimal("1")))
+            for rank, r in ranked]

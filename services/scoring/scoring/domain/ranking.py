@@ -1,0 +1,45 @@
+"""Rankings: standard competition ranking (equal values share a rank: 1, 2, 2, 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
+
+from .score import pct
+
+T = TypeVar("T")
+
+
+def competition_rank(items: Sequence[T], value: Callable[[T], Decimal],
+                     tiebreak: Callable[[T], str]) -> list[tuple[int, T]]:
+    """Highest value first; ties share the rank and are listed by ``tiebreak``."""
+    ordered = sorted(items, key=lambda i: (-value(i), tiebreak(i)))
+    ranked: list[tuple[int, T]] = []
+    for pos, item in enumerate(ordered, start=1):
+        if ranked and value(ranked[-1][1]) == value(item):
+            ranked.append((ranked[-1][0], item))
+        else:
+            ranked.append((pos, item))
+    return ranked
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    unit_id: str
+    members: int
+    avg_final_pct: Decimal
+    avg_performance_pct: Decimal
+    tpp_total: Decimal
+
+
+def summarise_unit(unit_id: str, finals: Sequence[Decimal], performances: Sequence[Decimal],
+                   tpps: Sequence[Decimal]) -> UnitSummary:
+    n = len(finals)
+    return UnitSummary(
+        unit_id=unit_id, members=n,
+        avg_final_pct=pct(sum(finals, Decimal(0)) / n) if n else Decimal(0),
+        avg_performance_pct=pct(sum(performances, Decimal(0)) / n) if n else Decimal(0),
+        tpp_total=sum(tpps, Decimal(0)),
+    )
