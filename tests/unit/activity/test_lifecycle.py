@@ -316,9 +316,17 @@ async def test_pending_entries_expire_after_the_deadline(sm, org):
                             now=dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC))
     await run(sm, svc.decide, org, approved.id, "KASUBAG", approve=True, cfg=CFG,
               now=dt.datetime(2026, 3, 3, 7, 0, tzinfo=dt.UTC))
-    counts = await run(sm, svc.pending_counts, org, cfg=CFG)
+    on_mar3 = dt.datetime(2026, 3, 3, 7, 0, tzinfo=dt.UTC)
+    counts = await run(sm, svc.pending_counts, org, cfg=CFG, now=on_mar3)
     assert [(c.supervisor_nip, c.pending, c.oldest_work_date, c.nearest_deadline)
             for c in counts] == [("KASUBAG", 2, dt.date(2026, 2, 27), dt.date(2026, 3, 5))]
+    queue = await run(sm, svc.approval_queue, org, "KASUBAG", cfg=CFG, now=on_mar3)
+    assert {q.id for q in queue} == {feb.id, mar.id}
+    # after the deadline the February entry is no longer offered nor counted
+    queue = await run(sm, svc.approval_queue, org, "KASUBAG", cfg=CFG, now=NOW)
+    assert [q.id for q in queue] == [mar.id]
+    counts = await run(sm, svc.pending_counts, org, cfg=CFG, now=NOW)
+    assert [(c.supervisor_nip, c.pending) for c in counts] == [("KASUBAG", 1)]
     # too late to approve, even before the job ran
     assert await refused(run(sm, svc.decide, org, feb.id, "KASUBAG", approve=True, cfg=CFG,
                              now=NOW)) == "deadline_passed"
@@ -333,7 +341,7 @@ async def test_pending_entries_expire_after_the_deadline(sm, org):
     trail = await run(sm, svc.history, org, feb.id)
     assert (trail[-1].to_status, trail[-1].actor_nip, trail[-1].reason) == (
         "expired", None, f.reason)
-    counts = await run(sm, svc.pending_counts, org, cfg=CFG)
+    counts = await run(sm, svc.pending_counts, org, cfg=CFG, now=NOW)
     assert [(c.supervisor_nip, c.pending) for c in counts] == [("KASUBAG", 1)]
 
 

@@ -582,11 +582,13 @@ async def approval_queue(
     """Submitted entries the approver may decide today: of their own subordinates and of
     those of the officials they stand in for (Plt/Plh); never their own."""
     today = (await tenant_now(session, tenant_id, cfg, now)).date()
+    rules = await load_rules(session, tenant_id, cfg)
     acting = await _acting_assignments(session, tenant_id, approver_nip)
     principals = {approver_nip} | principals_on(approver_nip, acting, today)
     q = select(Entry).where(
         Entry.tenant_id == tenant_id, Entry.status == EntryStatus.SUBMITTED,
-        Entry.supervisor_nip.in_(sorted(principals)), Entry.nip != approver_nip)
+        Entry.supervisor_nip.in_(sorted(principals)), Entry.nip != approver_nip,
+        Entry.work_date >= expirable_before(today, rules))  # past the deadline: not decidable
     if period:
         first, nxt = _month_bounds(period)
         q = q.where(Entry.work_date >= first, Entry.work_date < nxt)
@@ -603,13 +605,16 @@ class PendingCount:
     nearest_deadline: dt.date
 
 
-async def pending_counts(session: AsyncSession, tenant_id: str, *,
-                         cfg: Config) -> list[PendingCount]:
-    """Submitted entries waiting per supervisor (for reminders before the deadline)."""
+async def pending_counts(session: AsyncSession, tenant_id: str, *, cfg: Config,
+                         now: dt.datetime | None = None) -> list[PendingCount]:
+    """Submitted entries still decidable, per supervisor (for reminders before the
+    deadline)."""
     rules = await load_rules(session, tenant_id, cfg)
+    today = (await tenant_now(session, tenant_id, cfg, now)).date()
     rows = await session.execute(
         select(Entry.supervisor_nip, func.count(), func.min(Entry.work_date))
-        .where(Entry.tenant_id == tenant_id, Entry.status == EntryStatus.SUBMITTED)
+        .where(Entry.tenant_id == tenant_id, Entry.status == EntryStatus.SUBMITTED,
+               Entry.work_date >= expirable_before(today, rules))
         .group_by(Entry.supervisor_nip)
         .order_by(func.count().desc()))
     return [PendingCount(sup, int(n), oldest, approval_deadline(oldest, rules))
