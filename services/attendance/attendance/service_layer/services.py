@@ -48,7 +48,7 @@ from ..domain.attlog import (
 from ..domain.schedule import month_dates, work_date_of
 from .calendar import publish_effective_days
 from .context import TenantContext, load_context
-from .days import evaluate
+from .days import evaluate, reevaluate
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,12 @@ async def apply_directory_event(
         if existing is None:
             ctx = await load_context(session, event.tenant_id, default_tz, nips=[], span=None)
             await publish_effective_days(session, ctx, period_of(ctx.today(now)))
+        old_tz = existing.timezone if existing else default_tz
+        if existing is not None:
+            await session.refresh(existing)  # the upsert bypassed the identity map
+        if old_tz != tz_name:
+            await _rezone_punches(session, event.tenant_id, old_tz, default_tz=default_tz,
+                                  now=now)
     elif isinstance(event, ev.EmployeeUpserted):
         before = await session.get(Employee, (event.tenant_id, event.nip))
         if before is not None and before.updated_at > event.occurred_at:
@@ -131,6 +137,38 @@ async def apply_directory_event(
             await retry_unknown_pin_lines(session, event.tenant_id, event.device_pin,
                                           default_tz=default_tz, now=now)
         await _sync_roster_change(session, event, old, now)
+
+
+async def _rezone_punches(session: AsyncSession, tenant_id: str, old_tz: str, *,
+                          default_tz: str, now: dt.datetime) -> None:
+    """The tenant's zone became known or changed: punches of its devices that follow the
+    tenant's zone are re-read from their wall-clock time, and their days re-evaluated."""
+    serials = (await session.scalars(select(Device.serial_number).where(
+        Device.tenant_id == tenant_id, Device.timezone.is_(None)))).all()
+    if not serials:
+        return
+    ctx = await load_context(session, tenant_id, default_tz, nips=[], span=None)
+    punches = [p for p in (await session.scalars(select(Punch).where(
+        Punch.tenant_id == tenant_id, Punch.device_sn.in_(serials)))).all()
+        if p.local_time.replace(tzinfo=ctx.tz) != p.punched_at]
+    if not punches:
+        return
+    new_dates = [p.local_time.date() for p in punches]
+    ctx = await load_context(session, tenant_id, default_tz, nips={p.nip for p in punches},
+                             span=(min(new_dates), max(new_dates)))
+    before: dict[str, set[dt.date]] = {}  # the days the punches were counted on
+    after: dict[str, set[dt.date]] = {}  # the days they belong to now
+    for p in punches:
+        old_local = p.punched_at.astimezone(zone(old_tz)).date()
+        before.setdefault(p.nip, set()).update({old_local, old_local - dt.timedelta(days=1)})
+        p.punched_at = p.local_time.replace(tzinfo=ctx.tz)
+        after.setdefault(p.nip, set()).add(work_date_of(p.punched_at, ctx.tz,
+                                                        ctx.hours_of(p.nip)))
+    await session.flush()
+    for nip in sorted(after):
+        await reevaluate(session, tenant_id, [nip], before[nip] - after[nip],
+                         default_tz=default_tz, now=now, existing_only=True)
+        await reevaluate(session, tenant_id, [nip], after[nip], default_tz=default_tz, now=now)
 
 
 async def _publish_own_month(session: AsyncSession, event: ev.EmployeeUpserted, *,
