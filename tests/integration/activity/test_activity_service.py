@@ -343,6 +343,37 @@ async def test_admin_acting_revoke_plans_and_agenda_over_http(app_client, kafka_
     assert r.status_code == 200 and r.json() == {"expired": 0}
 
 
+async def test_expiry_after_the_deadline(app_client, kafka_bootstrap, tenant_id):
+    app, client = app_client
+    await seed_directory(client, kafka_bootstrap, tenant_id)
+    rt = app.state.runtime
+    base = f"/api/activity/{tenant_id}"
+    # an entry submitted two months ago, on its own day, never decided
+    old_day = today().replace(day=1) - dt.timedelta(days=1)
+    old_day = old_day.replace(day=1) - dt.timedelta(days=1)
+    then = dt.datetime.combine(old_day, dt.time(18, 0), zone(TZ))
+    async with rt.sessionmaker() as s, s.begin():
+        old = await svc.create_entry(s, tenant_id, STAFF, svc.NewEntry(
+            old_day, dt.time(8, 0), dt.time(9, 0), "Laporan lama"), submit=True,
+            cfg=rt.extras["config"], now=then)
+    r = await client.post(f"{base}/entries", json=entry_json(today() - dt.timedelta(days=1),
+                                                              "08:00", "09:00"))
+    assert r.status_code == 201
+    fresh_id = r.json()["id"]
+    r = await client.get(f"{base}/approvals/pending-counts")
+    assert [(c["supervisor_nip"], c["pending"]) for c in r.json()] == [(KASUBAG, 1)]
+    async with EventProbe(kafka_bootstrap, ACTIVITY_ENTRIES.name, tenant_id) as probe:
+        r = await client.post(f"{base}/admin/expire")
+        assert r.status_code == 200 and r.json() == {"expired": 1}
+        expired = await probe.wait_for(lambda e: isinstance(e, ev.ActivityEntryExpired))
+        assert expired.entry_id == old.id and "Kedaluwarsa" in expired.reason
+    r = await client.get(f"{base}/entries/{old.id}/history")
+    assert r.json()[-1]["to_status"] == "expired" and r.json()[-1]["actor_nip"] is None
+    assert (await client.get(f"{base}/entries/{fresh_id}")).json()["status"] == "submitted"
+    r = await client.post(f"{base}/admin/expire")
+    assert r.json() == {"expired": 0}
+
+
 async def test_outbox_rows_are_all_published(app_client, kafka_bootstrap, tenant_id):
     """After the tests above the relay leaves nothing of this database unpublished."""
     app, _client = app_client

@@ -627,29 +627,38 @@ async def pending_counts(session: AsyncSession, tenant_id: str, *, cfg: Config,
 async def expire_pending(session: AsyncSession, tenant_id: str, *, cfg: Config,
                          now: dt.datetime | None = None) -> int:
     """Expire the tenant's submitted entries whose approval deadline has passed, each with
-    its recorded reason and an ActivityEntryExpired event; returns how many."""
+    its recorded reason and an ActivityEntryExpired event; returns how many. One guarded
+    UPDATE per month: an entry decided meanwhile is left alone."""
     now = now or utcnow()
     rules = await load_rules(session, tenant_id, cfg)
     today = (await tenant_now(session, tenant_id, cfg, now)).date()
     cutoff = expirable_before(today, rules)
-    rows = await session.scalars(select(Entry).where(
+    dates = (await session.scalars(select(Entry.work_date).where(
         Entry.tenant_id == tenant_id, Entry.status == EntryStatus.SUBMITTED,
-        Entry.work_date < cutoff))
-    expired = list(rows.all())
-    for entry in expired:
-        reason = expiry_reason(entry.work_date, rules)
-        session.add(_transition(entry, EntryStatus.EXPIRED, None, reason, now))
-        entry.status = EntryStatus.EXPIRED
-        entry.reason = reason
-        entry.decided_by = None
-        entry.decided_at = now
-        entry.updated_at = now
-    if expired:
-        await session.flush()
-        for entry in expired:
-            stage(session, Outbox, ev.ActivityEntryExpired(**_event_fields(entry, None, now),
-                                                           reason=entry.reason or ""))
-    return len(expired)
+        Entry.work_date < cutoff).distinct())).all()
+    months = sorted({d.replace(day=1) for d in dates})
+    t = Entry.__table__.c
+    count = 0
+    for first in months:
+        reason = expiry_reason(first, rules)
+        nxt = min(_month_bounds(period_of(first))[1], cutoff)
+        result = await session.execute(
+            update(Entry.__table__)
+            .where(t.tenant_id == tenant_id, t.status == EntryStatus.SUBMITTED.value,
+                   t.work_date >= first, t.work_date < nxt)
+            .values(status=EntryStatus.EXPIRED.value, reason=reason, decided_by=None,
+                    decided_at=now, updated_at=now, version=t.version + 1)
+            .returning(t.id, t.nip, t.work_date, t.minutes, t.version))
+        for entry_id, nip, work_date, minutes, version in result.all():
+            session.add(EntryTransition(entry_id=entry_id, from_status=EntryStatus.SUBMITTED,
+                                        to_status=EntryStatus.EXPIRED, actor_nip=None,
+                                        reason=reason, at=now))
+            stage(session, Outbox, ev.ActivityEntryExpired(
+                tenant_id=tenant_id, entry_id=entry_id, nip=nip, work_date=work_date,
+                minutes=minutes, version=version, actor_nip=None, occurred_at=now,
+                reason=reason))
+            count += 1
+    return count
 
 
 async def expire_all_tenants(sessionmaker: async_sessionmaker[AsyncSession], *, cfg: Config,

@@ -1,0 +1,124 @@
+"""The HTTP layer on a migrated SQLite database (no Kafka: the broker is not started; the
+outbox rows stay unpublished): request validation, error shapes, the admin guard, the
+tenant's time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from activity.app import create_app
+from activity.service_layer import services as svc
+from activity.settings import Settings
+from ekinerja_shared import events as ev
+from ekinerja_shared.migrations import upgrade_async
+from ekinerja_shared.timeutil import zone
+from tests.support.infra import unique
+
+TOKEN = "rahasia"
+
+
+@pytest.fixture(scope="module")
+async def api(tmp_path_factory):
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('activity-api') / 'a.db'}"
+    await upgrade_async("activity", url)
+    app = create_app(Settings(database_url=url, admin_token=TOKEN, expiry_interval_s=0))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield app, client
+    await app.state.runtime.engine.dispose()
+
+
+async def seed(app, tenant: str, tz: str = "Asia/Jakarta") -> None:
+    async with app.state.runtime.sessionmaker() as s, s.begin():
+        await svc.apply_directory_event(s, ev.TenantUpserted(
+            tenant_id=tenant, name="Uji", timezone=tz, policy_preset="cilegon"))
+        for nip, sup in (("ATASAN", None), ("STAF", "ATASAN")):
+            await svc.apply_directory_event(s, ev.EmployeeUpserted(
+                tenant_id=tenant, nip=nip, name=nip, unit_id="U", supervisor_nip=sup,
+                tpp_base=Decimal("1"), occurred_at=ev.utcnow() - dt.timedelta(days=30)))
+
+
+def body(day: dt.date, start="08:00", end="09:00", **kw) -> dict:
+    return {"nip": "STAF", "work_date": str(day), "start": start, "end": end,
+            "description": "Rapat koordinasi", **kw}
+
+
+async def test_bad_input_gets_a_reason(api):
+    app, client = api
+    tenant = unique("t")
+    await seed(app, tenant)
+    yesterday = dt.datetime.now(zone("WIB")).date() - dt.timedelta(days=1)
+    base = f"/api/activity/{tenant}"
+    r = await client.post(f"{base}/entries", json=body(yesterday, start="8 pagi"))
+    assert r.status_code == 422 and r.json()["code"] == "invalid_request"
+    assert r.json()["errors"][0]["loc"][-1] == "start"
+    r = await client.post(f"{base}/entries", json=body(yesterday, output_quantity="-1"))
+    assert r.status_code == 422 and r.json()["code"] == "invalid_request"
+    r = await client.post(f"{base}/entries", json=body(yesterday, nip="SIAPA"))
+    assert r.status_code == 404 and "tidak terdaftar" in r.json()["detail"]
+    r = await client.get(f"{base}/entries", params={"nip": "STAF", "period": "2026-13"})
+    assert r.status_code == 422
+    r = await client.post(f"{base}/entries", json=body(yesterday))
+    assert r.status_code == 201, r.text
+    entry = r.json()
+    r = await client.post(f"{base}/entries/{entry['id']}/reject",
+                          json={"approver_nip": "ATASAN"})
+    assert r.status_code == 422 and r.json()["code"] == "reason_required"
+    r = await client.post(f"{base}/approvals/bulk", json={"approver_nip": "ATASAN",
+                                                          "decisions": []})
+    assert r.status_code == 422
+    r = await client.get(f"/api/activity/other-{tenant}/entries/{entry['id']}")
+    assert r.status_code == 404  # another tenant's entry is not visible
+    r = await client.put(f"{base}/entries/{entry['id']}", json=body(yesterday))
+    assert r.status_code == 422 and r.json()["code"] == "not_editable"
+
+
+async def test_admin_endpoints_need_the_token(api):
+    app, client = api
+    tenant = unique("t")
+    await seed(app, tenant)
+    base = f"/api/activity/{tenant}"
+    r = await client.put(f"{base}/rules", json={"edit_window_days": 3})
+    assert r.status_code == 403 and r.json()["code"] == "admin_required"
+    r = await client.put(f"{base}/verifiers/ATASAN")
+    assert r.status_code == 403
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    r = await client.put(f"{base}/rules", json={"edit_window_days": 3}, headers=auth)
+    assert r.status_code == 200 and r.json()["edit_window_days"] == 3
+    assert (await client.get(f"{base}/rules")).json()["edit_window_days"] == 3
+    r = await client.put(f"{base}/verifiers/SIAPA", headers=auth)
+    assert r.status_code == 404
+    r = await client.post(f"{base}/acting", headers=auth, json={
+        "principal_nip": "ATASAN", "acting_nip": "STAF", "kind": "plt",
+        "start_date": "2026-03-10", "end_date": "2026-03-01"})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_range"
+    r = await client.post(f"{base}/admin/expire")
+    assert r.status_code == 403
+
+
+@pytest.mark.parametrize("tz", ["Asia/Jakarta", "Asia/Jayapura"])
+async def test_future_is_judged_on_the_tenants_clock(api, tz):
+    app, client = api
+    tenant = unique("t")
+    await seed(app, tenant, tz)
+    local_now = dt.datetime.now(zone(tz))
+    tomorrow = local_now.date() + dt.timedelta(days=1)
+    r = await client.post(f"/api/activity/{tenant}/entries", json=body(tomorrow))
+    assert r.status_code == 422 and r.json()["code"] == "future_date"
+    # an entry ending one minute ago on the tenant's clock is accepted, unless that is
+    # still yesterday locally (just after midnight), where it is yesterday's entry
+    end = (local_now - dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
+    start = end - dt.timedelta(minutes=1)
+    if start.date() == end.date():
+        r = await client.post(f"/api/activity/{tenant}/entries", json=body(
+            end.date(), start=f"{start:%H:%M}", end=f"{end:%H:%M}"))
+        assert r.status_code == 201, r.text
+    later = local_now + dt.timedelta(minutes=5)
+    if later.date() == local_now.date() and local_now.hour >= 1:
+        r = await client.post(f"/api/activity/{tenant}/entries", json=body(
+            local_now.date(), start="00:00", end=f"{later:%H:%M}"))
+        assert r.status_code == 422 and r.json()["code"] == "future_time", r.text
