@@ -5,8 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from attendance.adapters.orm import Employee
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
+from ekinerja_shared.service import Runtime
+from tests.support.apps import eventually
 from tests.support.infra import pg_url, reset_database
 
 
@@ -35,3 +38,13 @@ def employee(tenant_id: str, nip: str, pin: str | None, name: str | None = None,
 def tenant(tenant_id: str, tz: str = "Asia/Makassar") -> ev.TenantUpserted:
     return ev.TenantUpserted(tenant_id=tenant_id, name="Kab. Uji", timezone=tz,
                              policy_preset="performance60_discipline40")
+
+
+async def roster_copied(rt: Runtime, tenant_id: str, *nips: str) -> None:
+    """Wait until the service's local copy of the directory has these employees."""
+
+    async def known() -> bool:
+        async with rt.sessionmaker() as s:
+            return all([await s.get(Employee, (tenant_id, n)) for n in nips])
+
+    await eventually(known)

@@ -8,15 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from attendance.adapters.orm import Employee
 from attendance.app import create_app
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
 from ekinerja_shared.topics import ATTENDANCE_DAYS
-from tests.support.apps import EventProbe, eventually, publish, running_app
+from tests.support.apps import EventProbe, publish, running_app
 from tests.support.infra import unique
 
-from .conftest import employee, tenant
+from .conftest import employee, roster_copied, tenant
 from .simulator import ZKDeviceSimulator
 
 pytestmark = pytest.mark.integration
@@ -35,11 +34,7 @@ async def test_apel_on_designated_device(settings: Settings, kafka_bootstrap: st
     field_sn, lobby_sn = unique("APEL").upper(), unique("LOBI").upper()
     async with running_app(app) as client, EventProbe(
             kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days:
-        async def roster() -> bool:
-            async with rt.sessionmaker() as s:
-                return all([await s.get(Employee, (tenant_id, n)) for n in (X, Y)])
-
-        await eventually(roster)
+        await roster_copied(rt, tenant_id, X, Y)
         for sn in (field_sn, lobby_sn):
             r = await client.post(f"{api}/devices", json={"serial_number": sn})
             assert r.status_code == 201

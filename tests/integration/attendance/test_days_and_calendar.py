@@ -10,15 +10,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from attendance.adapters.orm import Employee, Punch
+from attendance.adapters.orm import Punch
 from attendance.app import create_app
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
 from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAYS
-from tests.support.apps import EventProbe, eventually, publish, running_app
+from tests.support.apps import EventProbe, publish, running_app
 from tests.support.infra import unique
 
-from .conftest import employee, tenant
+from .conftest import employee, roster_copied, tenant
 from .simulator import ZKDeviceSimulator
 
 pytestmark = pytest.mark.integration
@@ -53,11 +53,7 @@ async def test_calendar_leave_close_corrections_rules(
         EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days,
         EventProbe(kafka_bootstrap, ATTENDANCE_CALENDAR.name, tenant_id) as cal,
     ):
-        async def roster() -> bool:
-            async with rt.sessionmaker() as s:
-                return all([await s.get(Employee, (tenant_id, n)) for n in (A, B, C)])
-
-        await eventually(roster)
+        await roster_copied(rt, tenant_id, A, B, C)
         first = await cal.wait_for(lambda e: isinstance(e, ev.EffectiveDaysPublished)
                                    and e.nip is None)
         assert first.revision == 1  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from attendance.adapters.orm import Employee, Punch, Quarantine
+from attendance.adapters.orm import Punch, Quarantine
 from attendance.app import create_app
 from attendance.jobs import refresh_device_status
 from attendance.settings import Settings
@@ -18,7 +18,7 @@ from ekinerja_shared.topics import ATTENDANCE_DAYS, ATTENDANCE_PUNCHES
 from tests.support.apps import EventProbe, eventually, publish, running_app
 from tests.support.infra import unique
 
-from .conftest import employee, tenant
+from .conftest import employee, roster_copied, tenant
 from .simulator import ZKDeviceSimulator
 
 pytestmark = pytest.mark.integration
@@ -40,11 +40,7 @@ async def test_device_simulator_end_to_end(
         EventProbe(kafka_bootstrap, ATTENDANCE_PUNCHES.name, tenant_id) as punches,
         EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days,
     ):
-        async def roster_copied() -> bool:
-            async with rt.sessionmaker() as s:
-                return all([await s.get(Employee, (tenant_id, n)) for n in (NIP_A, NIP_B)])
-
-        await eventually(roster_copied)
+        await roster_copied(rt, tenant_id, NIP_A, NIP_B)
         # a WITA regency with one device whose clock runs on WIB
         for sn, tz in ((serial, "WIB"), (silent, None)):
             r = await client.post(f"/api/attendance/{tenant_id}/devices",

@@ -9,17 +9,17 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from attendance.adapters.orm import DayClosure, DayRecord, Device, EffectiveDays, Employee
+from attendance.adapters.orm import DayClosure, DayRecord, Device, EffectiveDays
 from attendance.app import create_app
 from attendance.jobs import close_due_days, publish_new_months
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
 from ekinerja_shared.timeutil import utcnow
 from ekinerja_shared.topics import ATTENDANCE_DAYS
-from tests.support.apps import EventProbe, eventually, publish, running_app
+from tests.support.apps import EventProbe, publish, running_app
 from tests.support.infra import unique
 
-from .conftest import employee, tenant
+from .conftest import employee, roster_copied, tenant
 
 pytestmark = pytest.mark.integration
 
@@ -36,11 +36,7 @@ async def test_close_job_and_month_publication(settings: Settings, kafka_bootstr
     serial = unique("ZK").upper()
     async with running_app(app) as client, EventProbe(
             kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days:
-        async def roster() -> bool:
-            async with rt.sessionmaker() as s:
-                return await s.get(Employee, (tenant_id, NIP)) is not None
-
-        await eventually(roster)
+        await roster_copied(rt, tenant_id, NIP)
         await close_due_days(rt)
         async with rt.sessionmaker() as s:  # no device yet: nobody could punch, no TK
             assert not (await s.scalars(select(DayClosure).where(

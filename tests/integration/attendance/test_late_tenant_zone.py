@@ -8,15 +8,14 @@ import datetime as dt
 
 import pytest
 
-from attendance.adapters.orm import Employee
 from attendance.app import create_app
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
 from ekinerja_shared.topics import ATTENDANCE_DAYS
-from tests.support.apps import EventProbe, eventually, publish, running_app
+from tests.support.apps import EventProbe, publish, running_app
 from tests.support.infra import unique
 
-from .conftest import employee, tenant
+from .conftest import employee, roster_copied, tenant
 from .simulator import ZKDeviceSimulator
 
 pytestmark = pytest.mark.integration
@@ -34,11 +33,7 @@ async def test_zone_learnt_after_the_punches(settings: Settings, kafka_bootstrap
     serial = unique("ZK").upper()
     async with running_app(app) as client, EventProbe(
             kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days:
-        async def known() -> bool:
-            async with rt.sessionmaker() as s:
-                return await s.get(Employee, (tenant_id, NIP)) is not None
-
-        await eventually(known)
+        await roster_copied(rt, tenant_id, NIP)
         r = await client.post(f"/api/attendance/{tenant_id}/devices",
                               json={"serial_number": serial})
         assert r.status_code == 201

@@ -8,15 +8,14 @@ import datetime as dt
 
 import pytest
 
-from attendance.adapters.orm import Employee
 from attendance.app import create_app
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
 from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAYS
-from tests.support.apps import EventProbe, eventually, publish, running_app
+from tests.support.apps import EventProbe, publish, running_app
 from tests.support.infra import unique
 
-from .conftest import employee, tenant
+from .conftest import employee, roster_copied, tenant
 from .simulator import ZKDeviceSimulator
 
 pytestmark = pytest.mark.integration
@@ -44,11 +43,7 @@ async def test_unit_week_ramadan_and_holidays(settings: Settings, kafka_bootstra
         EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days,
         EventProbe(kafka_bootstrap, ATTENDANCE_CALENDAR.name, tenant_id) as cal,
     ):
-        async def roster() -> bool:
-            async with rt.sessionmaker() as s:
-                return all([await s.get(Employee, (tenant_id, n)) for n in (P, Q)])
-
-        await eventually(roster)
+        await roster_copied(rt, tenant_id, P, Q)
         r = await client.put(f"{api}/schedules", json={"name": "6 hari", "days": SIX_DAYS})
         assert r.status_code == 200, r.text
         r = await client.put(f"{api}/schedules", json={"name": "x", "days": {"mon": "7-16"}})
