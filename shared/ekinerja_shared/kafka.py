@@ -3,6 +3,7 @@ idempotent producer with ``acks=all``, no topic auto-creation, Prometheus middle
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from faststream import AckPolicy
@@ -26,6 +27,8 @@ def make_broker(settings: ServiceSettings, metrics: CommonMetrics, **kwargs: Any
             KafkaPrometheusMiddleware(registry=metrics.registry, app_name=settings.service_name)
         ],
         description=f"e-Kinerja {settings.service_name} service",
+        # per-message "Received/Processed" lines only at DEBUG; outcomes are metrics
+        log_level=logging.DEBUG,
         **kwargs,
     )
 
