@@ -77,6 +77,25 @@ async def test_bad_input_gets_a_reason(api):
     assert r.status_code == 422 and r.json()["code"] == "not_editable"
 
 
+async def test_employee_view_with_unit_and_supervisor_history(api):
+    app, client = api
+    tenant = unique("t")
+    await seed(app, tenant)
+    async with app.state.runtime.sessionmaker() as s, s.begin():
+        await svc.apply_directory_event(s, ev.EmployeeUpserted(
+            tenant_id=tenant, nip="STAF", name="Staf", unit_id="U", unit_name="Bagian Umum",
+            supervisor_nip="KABAG", tpp_base=Decimal("1"),
+            effective_from=dt.date(2026, 4, 1)))
+    r = await client.get(f"/api/activity/{tenant}/employees/STAF")
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert (got["unit_name"], got["supervisor_nip"]) == ("Bagian Umum", "KABAG")
+    # the newer statement "from 1 April: KABAG" replaces what the older one said after it
+    assert got["supervisor_history"] == [{"effective_from": "2026-04-01",
+                                          "supervisor_nip": "KABAG"}]
+    assert (await client.get(f"/api/activity/{tenant}/employees/NOBODY")).status_code == 404
+
+
 async def test_admin_endpoints_need_the_token(api):
     app, client = api
     tenant = unique("t")

@@ -237,6 +237,16 @@ async def test_supervisor_change_takes_effect_from_its_date(sm, org):
     fresh = await create(sm, org, data=entry(start=T(10, 0), end=T(11, 0)))
     assert fresh.supervisor_nip == "KABAG"
 
+    # a change announced for a later date leaves today's entries with today's supervisor
+    async with sm() as s, s.begin():
+        await svc.apply_directory_event(s, employee(org, "STAFF2", "KABAG",
+                                                    effective_from=TODAY + dt.timedelta(days=10)))
+    planned = await create(sm, org, "STAFF2")
+    assert planned.supervisor_nip == "KASUBAG"
+    async with sm() as s:
+        assert await svc.resolve_supervisor(s, org, "STAFF2", TODAY + dt.timedelta(days=10)) \
+            == "KABAG"
+
 
 # --- revocation ------------------------------------------------------------------------------
 

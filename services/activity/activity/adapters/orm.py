@@ -55,6 +55,16 @@ class Tenant(Base):
     timezone: Mapped[str] = mapped_column(String(64))
 
 
+class Unit(Base):
+    """Local copy of the directory's units (OPD / bagian), from employee events."""
+
+    __tablename__ = "units"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
 class Employee(Base):
     """Local copy of the directory's employees (from directory events)."""
 

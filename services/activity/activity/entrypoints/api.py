@@ -266,6 +266,7 @@ class EmployeeOut(BaseModel):
     nip: str
     name: str
     unit_id: str
+    unit_name: str | None
     supervisor_nip: str | None
     active: bool
     supervisor_history: list[LinkOut]
@@ -278,8 +279,8 @@ class EmployeeOut(BaseModel):
 async def get_employee(tenant_id: Tenant, nip: str, rt: Runtime = RuntimeDep) -> EmployeeOut:
     """This service's copy of an employee, with the supervisor history it decides by."""
     async with rt.sessionmaker() as session:
-        emp, links = await services.employee_with_links(session, tenant_id, nip)
-    return EmployeeOut(nip=emp.nip, name=emp.name, unit_id=emp.unit_id,
+        emp, unit_name, links = await services.employee_with_links(session, tenant_id, nip)
+    return EmployeeOut(nip=emp.nip, name=emp.name, unit_id=emp.unit_id, unit_name=unit_name,
                        supervisor_nip=emp.supervisor_nip, active=emp.active,
                        supervisor_history=[LinkOut(effective_from=ln.effective_from,
                                                    supervisor_nip=ln.supervisor_nip)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -34,6 +34,7 @@ from ..adapters.orm import (
     SupervisorLinkRow,
     Tenant,
     TenantRuleRow,
+    Unit,
     Verifier,
 )
 from ..domain.model import (
@@ -142,16 +143,40 @@ async def apply_directory_event(session: AsyncSession, event: ev.Event, *,
             index_elements=["tenant_id", "nip"],
             where=Employee.updated_at <= event.occurred_at,
         )
+        if event.unit_name:
+            await upsert(
+                session, Unit,
+                {"tenant_id": event.tenant_id, "unit_id": event.unit_id,
+                 "name": event.unit_name, "updated_at": event.occurred_at},
+                index_elements=["tenant_id", "unit_id"],
+                where=Unit.updated_at <= event.occurred_at,
+            )
         tz = await tenant_tz(session, event.tenant_id, Config(default_tz=default_tz))
         effective = event.effective_from or event.occurred_at.astimezone(zone(tz)).date()
-        await upsert(
-            session, SupervisorLinkRow,
-            {"tenant_id": event.tenant_id, "nip": event.nip, "effective_from": effective,
-             "supervisor_nip": event.supervisor_nip, "updated_at": event.occurred_at},
-            index_elements=["tenant_id", "nip", "effective_from"],
-            where=SupervisorLinkRow.updated_at <= event.occurred_at,
-        )
+        await _record_supervisor(session, event, effective)
         await _reassign_open_entries(session, event.tenant_id, event.nip)
+
+
+async def _record_supervisor(session: AsyncSession, event: ev.EmployeeUpserted,
+                             effective: dt.date) -> None:
+    """The latest statement wins from its date on: "from D the supervisor is X" replaces
+    what older events said about D and later; an older event arriving late changes nothing
+    that a newer one already covers."""
+    link = SupervisorLinkRow
+    mine = (link.tenant_id == event.tenant_id, link.nip == event.nip)
+    covered = await session.scalar(select(func.count()).select_from(link).where(
+        *mine, link.effective_from <= effective, link.updated_at > event.occurred_at))
+    if covered:
+        return
+    await session.execute(delete(link).where(
+        *mine, link.effective_from > effective, link.updated_at < event.occurred_at))
+    await upsert(
+        session, link,
+        {"tenant_id": event.tenant_id, "nip": event.nip, "effective_from": effective,
+         "supervisor_nip": event.supervisor_nip, "updated_at": event.occurred_at},
+        index_elements=["tenant_id", "nip", "effective_from"],
+        where=link.updated_at <= event.occurred_at,
+    )
 
 
 async def _links(session: AsyncSession, tenant_id: str, nip: str) -> list[SupervisorLink]:
@@ -172,9 +197,12 @@ async def resolve_supervisor(session: AsyncSession, tenant_id: str, nip: str,
 
 
 async def employee_with_links(session: AsyncSession, tenant_id: str,
-                              nip: str) -> tuple[Employee, list[SupervisorLink]]:
+                              nip: str) -> tuple[Employee, str | None, list[SupervisorLink]]:
+    """The employee, the name of their unit and their supervisor history."""
     emp = await get_employee(session, tenant_id, nip)
-    return emp, sorted(await _links(session, tenant_id, nip), key=lambda ln: ln.effective_from)
+    unit = await session.get(Unit, (tenant_id, emp.unit_id))
+    return emp, unit.name if unit else None, sorted(await _links(session, tenant_id, nip),
+                                                    key=lambda ln: ln.effective_from)
 
 
 async def _reassign_open_entries(session: AsyncSession, tenant_id: str, nip: str) -> None:
