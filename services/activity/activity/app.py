@@ -13,6 +13,7 @@ from ekinerja_shared.topics import ACTIVITY_ENTRIES
 
 from .adapters.orm import Outbox, ProcessedEvent, Quarantine
 from .entrypoints import api, consumers
+from .metrics import ActivityMetrics
 from .service_layer import services
 from .settings import Settings
 
@@ -32,6 +33,7 @@ def expiry_job(rt: Runtime, settings: Settings):  # noqa: ANN201 - a coroutine f
                 done = await services.expire_all_tenants(rt.sessionmaker,
                                                          cfg=rt.extras["config"])
                 if done:
+                    rt.extras["metrics"].transitions.labels("expired").inc(sum(done.values()))
                     log.info("expired pending entries: %s", done)
             except asyncio.CancelledError:
                 raise
@@ -49,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     rt.extras["config"] = services.Config(
         default_tz=settings.default_timezone, default_rules=settings.default_rules(),
         bulk_limit=settings.bulk_decision_limit)
+    rt.extras["metrics"] = ActivityMetrics(rt.metrics.registry)
     consumers.register(rt)
     # declared for the AsyncAPI document; the outbox relay does the publishing
     for schema in PUBLISHED:

@@ -75,6 +75,9 @@ async def test_bad_input_gets_a_reason(api):
     assert r.status_code == 404  # another tenant's entry is not visible
     r = await client.put(f"{base}/entries/{entry['id']}", json=body(yesterday))
     assert r.status_code == 422 and r.json()["code"] == "not_editable"
+    metrics = (await client.get("/metrics")).text
+    assert 'ekinerja_activity_refusals_total{code="reason_required"}' in metrics
+    assert 'ekinerja_activity_transitions_total{to_status="submitted"}' in metrics
 
 
 async def test_employee_view_with_unit_and_supervisor_history(api):

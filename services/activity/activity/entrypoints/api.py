@@ -14,13 +14,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from ekinerja_shared.errors import Conflict
+from ekinerja_shared.errors import Conflict, DomainError
 from ekinerja_shared.service import Runtime, RuntimeDep, admin_guard
 
 from ..adapters.orm import ActingAssignmentRow, AgendaItem, Entry, EntryTransition
 from ..domain.model import ActingAssignment, ActingKind
 from ..domain.plans import AgendaSlot, PlanKind
 from ..domain.rules import TenantRules
+from ..metrics import ActivityMetrics
 from ..service_layer import services
 from ..service_layer.services import Config
 
@@ -38,14 +39,28 @@ def config_of(rt: Runtime = RuntimeDep) -> Config:
 ConfigDep = Depends(config_of)
 
 
+def metrics_of(rt: Runtime) -> ActivityMetrics:
+    return rt.extras["metrics"]
+
+
 @contextlib.asynccontextmanager
 async def unit_of_work(rt: Runtime) -> AsyncIterator[AsyncSession]:
-    """One transaction; a concurrent change of the same entry (optimistic lock) is a 409."""
+    """One transaction; a concurrent change of the same entry (optimistic lock) is a 409.
+    Refusals are counted by code."""
     try:
         async with rt.sessionmaker() as session, session.begin():
             yield session
     except StaleDataError as exc:
+        metrics_of(rt).refusals.labels("concurrent_decision").inc()
         raise Conflict(services.CONCURRENT, code="concurrent_decision") from exc
+    except DomainError as exc:
+        metrics_of(rt).refusals.labels(exc.code).inc()
+        raise
+
+
+def counted(rt: Runtime, entry: Entry) -> "EntryOut":
+    metrics_of(rt).transitions.labels(entry.status).inc()
+    return EntryOut.of(entry)
 
 
 # --- shapes ---------------------------------------------------------------------------
@@ -296,7 +311,7 @@ async def create_entry(tenant_id: Tenant, body: EntryIn, rt: Runtime = RuntimeDe
     async with unit_of_work(rt) as session:
         entry = await services.create_entry(session, tenant_id, body.nip, body.data(),
                                             submit=body.submit, cfg=cfg)
-    return EntryOut.of(entry)
+    return counted(rt, entry)
 
 
 @router.get("/entries", response_model=list[EntryOut])
@@ -326,7 +341,7 @@ async def edit_entry(tenant_id: Tenant, entry_id: uuid.UUID, body: EntryEditIn,
         entry = await services.edit_entry(session, tenant_id, entry_id, body.nip, body.data(),
                                           cfg=cfg, expected_version=body.version,
                                           submit=body.submit)
-    return EntryOut.of(entry)
+    return counted(rt, entry) if body.submit else EntryOut.of(entry)
 
 
 @router.post("/entries/{entry_id}/submit", response_model=EntryOut)
@@ -334,7 +349,7 @@ async def submit_entry(tenant_id: Tenant, entry_id: uuid.UUID, body: ActorIn,
                        rt: Runtime = RuntimeDep, cfg: Config = ConfigDep) -> EntryOut:
     async with unit_of_work(rt) as session:
         entry = await services.submit_entry(session, tenant_id, entry_id, body.nip, cfg=cfg)
-    return EntryOut.of(entry)
+    return counted(rt, entry)
 
 
 async def _decide(rt: Runtime, cfg: Config, tenant_id: str, entry_id: uuid.UUID,
@@ -342,7 +357,7 @@ async def _decide(rt: Runtime, cfg: Config, tenant_id: str, entry_id: uuid.UUID,
     async with unit_of_work(rt) as session:
         entry = await services.decide(session, tenant_id, entry_id, body.approver_nip,
                                       approve=approve, reason=body.reason, cfg=cfg)
-    return EntryOut.of(entry)
+    return counted(rt, entry)
 
 
 @router.post("/entries/{entry_id}/approve", response_model=EntryOut)
@@ -363,7 +378,7 @@ async def revoke(tenant_id: Tenant, entry_id: uuid.UUID, body: RevokeIn,
     async with unit_of_work(rt) as session:
         entry = await services.revoke(session, tenant_id, entry_id, body.verifier_nip,
                                       body.reason, cfg=cfg)
-    return EntryOut.of(entry)
+    return counted(rt, entry)
 
 
 # --- approvals ------------------------------------------------------------------------
@@ -398,6 +413,12 @@ async def bulk_decisions(tenant_id: Tenant, body: BulkIn, rt: Runtime = RuntimeD
                         detail=o.error.message if o.error else None)
             for o in outcomes
         ]
+    m = metrics_of(rt)
+    for r in results:
+        if r.ok:
+            m.transitions.labels(r.status).inc()
+        else:
+            m.refusals.labels(r.code).inc()
     decided = sum(r.ok for r in results)
     return BulkOut(decided=decided, refused=len(results) - decided, results=results)
 
@@ -523,7 +544,9 @@ def admin_router(rt: Runtime) -> APIRouter:
                      cfg: Config = ConfigDep) -> dict[str, int]:
         """Expire now what is still pending after the tenant's approval deadline."""
         async with unit_of_work(rt) as session:
-            return {"expired": await services.expire_pending(session, tenant_id, cfg=cfg)}
+            n = await services.expire_pending(session, tenant_id, cfg=cfg)
+        metrics_of(rt).transitions.labels("expired").inc(n)
+        return {"expired": n}
 
     return admin
 
