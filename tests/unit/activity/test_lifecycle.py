@@ -156,6 +156,28 @@ async def test_rejected_entry_is_revised_and_resubmitted(sm, org):
     assert (approved.minutes, approved.version, approved.actor_nip) == (90, done.version, "KASUBAG")
 
 
+async def test_late_rejection_can_still_be_revised_before_the_deadline(sm, org):
+    day = TODAY - dt.timedelta(days=6)
+    e = await create(sm, org, data=entry(day=day))
+    later = NOW + dt.timedelta(days=5)  # 11 days after the work date: window passed
+    await run(sm, svc.decide, org, e.id, "KASUBAG", approve=False, reason="Lengkapi output",
+              cfg=CFG, now=later)
+    revised = await run(sm, svc.edit_entry, org, e.id, "STAFF", entry(
+        day=day, output_quantity=Decimal("1"), output_unit="laporan"), cfg=CFG, submit=True,
+        now=later)
+    assert revised.status == "submitted"
+    # but moving it to another date is a new record under the window
+    await run(sm, svc.decide, org, e.id, "KASUBAG", approve=False, reason="Lagi", cfg=CFG,
+              now=later)
+    assert await refused(run(sm, svc.edit_entry, org, e.id, "STAFF",
+                             entry(day=day - dt.timedelta(days=1)), cfg=CFG,
+                             now=later)) == "edit_window_passed"
+    # a draft gets no such favour
+    d = await create(sm, org, data=entry(day=day, start=T(10, 0), end=T(11, 0)), submit=False)
+    assert await refused(run(sm, svc.submit_entry, org, d.id, "STAFF", cfg=CFG, now=later)) \
+        == "edit_window_passed"
+
+
 async def test_resubmission_runs_the_checks_again(sm, org):
     e = await create(sm, org)
     await run(sm, svc.decide, org, e.id, "KASUBAG", approve=False, reason="Ulangi", cfg=CFG,

@@ -86,6 +86,15 @@ def test_edit_window_is_inclusive_and_per_tenant():
                    ctx(rules=strict)) == "edit_window_passed"
 
 
+def test_a_rejected_entry_may_be_revised_after_the_edit_window():
+    old = NOW.date() - dt.timedelta(days=12)
+    assert code_of(check_entry, old, T(8, 0), T(9, 0), ctx()) == "edit_window_passed"
+    assert check_entry(old, T(8, 0), T(9, 0), ctx(revising_rejected=True)) == 60
+    # the other checks still apply
+    assert code_of(check_entry, old, T(8, 0), T(9, 0), ctx(
+        revising_rejected=True, closed_periods=frozenset({"2026-03"}))) == "period_closed"
+
+
 def test_closed_month_refused():
     c = ctx(closed_periods=frozenset({"2026-03"}))
     assert code_of(check_entry, dt.date(2026, 3, 16), T(8, 0), T(9, 0), c) == "period_closed"

@@ -114,6 +114,9 @@ class EntryContext:
     rules: TenantRules
     same_day: tuple[TimeSlot, ...] = ()  # the employee's other live entries that day
     closed_periods: frozenset[str] = frozenset()
+    # a rejected entry revised on its own date: the edit window does not apply (the
+    # supervisor may reject late); the approval deadline still does
+    revising_rejected: bool = False
 
 
 def check_entry(work_date: dt.date, start: dt.time, end: dt.time, ctx: EntryContext) -> int:
@@ -122,7 +125,8 @@ def check_entry(work_date: dt.date, start: dt.time, end: dt.time, ctx: EntryCont
     minutes = entry_minutes(start, end)
     slot = TimeSlot(start, end)
     check_not_future(work_date, end, ctx.now_local)
-    check_edit_window(work_date, ctx.now_local.date(), ctx.rules)
+    if not ctx.revising_rejected:
+        check_edit_window(work_date, ctx.now_local.date(), ctx.rules)
     check_period_open(work_date, ctx.closed_periods)
     check_no_overlap(slot, ctx.same_day)
     check_daily_cap(slot, ctx.same_day, ctx.rules)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -370,6 +370,8 @@ async def edit_entry(
     if data.work_date != entry.work_date:
         ctx = await _entry_context(session, tenant_id, entry.nip, data.work_date, cfg, now,
                                    exclude=entry.id)
+    else:
+        ctx = replace(ctx, revising_rejected=entry.status == EntryStatus.REJECTED)
     minutes = check_entry(data.work_date, data.start, data.end, ctx)
     await _check_links(session, tenant_id, entry.nip, data)
     entry.work_date = data.work_date
@@ -398,6 +400,7 @@ async def submit_entry(
     check_transition(EntryStatus(entry.status), EntryStatus.SUBMITTED)
     ctx = await _entry_context(session, tenant_id, entry.nip, entry.work_date, cfg, now,
                                exclude=entry.id)
+    ctx = replace(ctx, revising_rejected=entry.status == EntryStatus.REJECTED)
     check_entry(entry.work_date, entry.start_time, entry.end_time, ctx)
     check_before_deadline(entry.work_date, ctx.now_local.date(), ctx.rules)
     entry.supervisor_nip = await resolve_supervisor(session, tenant_id, entry.nip,
