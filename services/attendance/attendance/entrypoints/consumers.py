@@ -1,4 +1,4 @@
-"""Kafka subscribers of the attendance service (thin: hand the record to the consumer)."""
+"""Kafka subscribers of the attendance service (thin: hand the records to the consumer)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,23 @@ def register(rt: Runtime) -> None:
     directory = rt.consumer("attendance-directory")
     default_tz: str = rt.settings.default_timezone  # type: ignore[attr-defined]
 
-    async def apply(session: AsyncSession, event: ev.Event) -> None:
-        await services.apply_directory_event(session, event, default_tz=default_tz)
+    async def apply_batch(session: AsyncSession, events: list[ev.Event]) -> None:
+        for event in events:
+            await services.apply_directory_event(session, event, default_tz=default_tz)
 
+    # batches: a new deployment catches up with the whole roster in few transactions
     @rt.broker.subscriber(DIRECTORY.name, **subscriber_defaults(rt.settings, "directory"),
+                          batch=True,
+                          max_records=rt.settings.consumer_batch_size,  # type: ignore[attr-defined]
                           title="attendance/directory",
                           description="Keeps the local copy of tenants, employees and "
                                       "device PINs")
     async def on_directory(msg: KafkaMessage) -> None:
-        await directory.handle(msg, apply, (ev.TenantUpserted, ev.EmployeeUpserted))
+        raw = msg.raw_message
+        records = raw if isinstance(raw, tuple) else (raw,)
+        await directory.handle_batch(
+            records, apply_batch, (ev.TenantUpserted, ev.EmployeeUpserted),
+            bodies=[r.value for r in records],
+            contexts=[{"topic": r.topic, "partition": r.partition, "offset": r.offset}
+                      for r in records],
+        )

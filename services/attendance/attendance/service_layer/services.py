@@ -92,7 +92,7 @@ async def apply_directory_event(
             tz_name = default_tz
             log.warning("tenant %s: unknown zone %r, using %s", event.tenant_id, event.timezone,
                         default_tz)
-        existing = await session.get(Tenant, event.tenant_id)
+        existing = await session.get(Tenant, event.tenant_id, populate_existing=True)
         if existing is not None and existing.updated_at > event.occurred_at:
             return  # an older state arriving late
         await upsert(
@@ -111,11 +111,11 @@ async def apply_directory_event(
             await _rezone_punches(session, event.tenant_id, old_tz, default_tz=default_tz,
                                   now=now)
     elif isinstance(event, ev.EmployeeUpserted):
-        before = await session.get(Employee, (event.tenant_id, event.nip))
+        before = await session.get(Employee, (event.tenant_id, event.nip), populate_existing=True)
         if before is not None and before.updated_at > event.occurred_at:
             return  # an older state arriving late
         old = (before.device_pin, before.name, before.active) if before else (None, None, False)
-        tenant = await session.get(Tenant, event.tenant_id)
+        tenant = await session.get(Tenant, event.tenant_id, populate_existing=True)
         seen_on = now.astimezone(zone(tenant.timezone if tenant else default_tz)).date()
         if event.effective_from is not None:
             seen_on = min(seen_on, event.effective_from)
