@@ -334,6 +334,7 @@ async def _submit(session: AsyncSession, entry: Entry, actor: str, now: dt.datet
     entry.status = EntryStatus.SUBMITTED
     entry.decided_by = None
     entry.decided_at = None
+    entry.reason = None  # the rejection reason stays in the history
     entry.updated_at = now
     await session.flush()
     stage(session, Outbox, ev.ActivityEntrySubmitted(
@@ -457,7 +458,8 @@ async def decide_many(
     found: dict[uuid.UUID, Entry] = {}
     for i in range(0, len(ids), 500):
         rows = await session.scalars(select(Entry).where(
-            Entry.tenant_id == tenant_id, Entry.id.in_(ids[i:i + 500])))
+            Entry.tenant_id == tenant_id, Entry.id.in_(ids[i:i + 500]))
+            .execution_options(populate_existing=True))
         found.update((e.id, e) for e in rows.all())
     acting = await _acting_assignments(session, tenant_id, approver_nip)
     rules = await load_rules(session, tenant_id, cfg)
