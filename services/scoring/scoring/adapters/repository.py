@@ -4,7 +4,9 @@ month, and the locked score row."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,65 +28,92 @@ from .orm import (
     UnitAverage,
 )
 
+T = TypeVar("T")
 
-async def month_facts(session: AsyncSession, tenant_id: str, nip: str, period: str) -> MonthFacts:
-    minutes = await session.scalar(
-        select(func.coalesce(func.sum(ActivityEntry.minutes), 0)).where(
-            ActivityEntry.tenant_id == tenant_id, ActivityEntry.nip == nip,
-            ActivityEntry.period == period, ActivityEntry.status == "approved",
-        )
-    )
-    day_row = (
-        await session.execute(
+
+async def month_facts_many(session: AsyncSession, tenant_id: str, period: str,
+                           nips: Sequence[str]) -> dict[str, MonthFacts]:
+    """The month's facts of several employees of one tenant, in four grouped queries over
+    the (tenant, nip, period) indexes: the cost does not depend on the rest of the month."""
+    nips = list(dict.fromkeys(nips))
+    minutes: dict[str, int] = {}
+    days: dict[str, tuple[Any, ...]] = {}
+    eff: dict[str, Decimal] = {}
+    compliance: dict[str, Decimal] = {}
+    for chunk in _chunks(nips, CHUNK):
+        minutes.update((await session.execute(
+            select(ActivityEntry.nip, func.sum(ActivityEntry.minutes)).where(
+                ActivityEntry.tenant_id == tenant_id, ActivityEntry.period == period,
+                ActivityEntry.nip.in_(chunk), ActivityEntry.status == "approved",
+            ).group_by(ActivityEntry.nip)
+        )).all())
+        for nip, *agg in (await session.execute(
             select(
-                func.coalesce(func.sum(AttendanceDay.deduction_pct), 0),
+                AttendanceDay.nip,
+                func.sum(AttendanceDay.deduction_pct),
                 func.count(AttendanceDay.apel_attended),
-                func.coalesce(
-                    func.sum(case((AttendanceDay.apel_attended.is_(True), 1), else_=0)), 0
-                ),
+                func.sum(case((AttendanceDay.apel_attended.is_(True), 1), else_=0)),
             ).where(
-                AttendanceDay.tenant_id == tenant_id, AttendanceDay.nip == nip,
-                AttendanceDay.period == period,
-            )
-        )
-    ).one()
-    eff_rows = (
-        await session.execute(
+                AttendanceDay.tenant_id == tenant_id, AttendanceDay.period == period,
+                AttendanceDay.nip.in_(chunk),
+            ).group_by(AttendanceDay.nip)
+        )).all():
+            days[nip] = tuple(agg)
+        eff.update((await session.execute(
             select(EffectiveDays.nip, EffectiveDays.effective_days).where(
                 EffectiveDays.tenant_id == tenant_id, EffectiveDays.period == period,
-                EffectiveDays.nip.in_([nip, ""]),
+                EffectiveDays.nip.in_([*chunk, ""]),
             )
+        )).all())
+        compliance.update((await session.execute(
+            select(Compliance.nip, Compliance.value_pct).where(
+                Compliance.tenant_id == tenant_id, Compliance.period == period,
+                Compliance.nip.in_(chunk),
+            )
+        )).all())
+    result = {}
+    for nip in nips:
+        deductions, recorded, attended = days.get(nip, (0, 0, 0))
+        effective = eff.get(nip, eff.get(""))
+        value = compliance.get(nip)
+        result[nip] = MonthFacts(
+            period=period,
+            approved_minutes=int(minutes.get(nip) or 0),
+            effective_days=Decimal(effective) if effective is not None else None,
+            deduction_sum=Decimal(str(deductions or 0)).quantize(MILLI),
+            apel_recorded=int(recorded or 0),
+            apel_attended=int(attended or 0),
+            compliance_pct=Decimal(value) if value is not None else None,
         )
-    ).all()
-    eff = dict(eff_rows)
-    effective = eff.get(nip, eff.get(""))
-    compliance = await session.scalar(
-        select(Compliance.value_pct).where(
-            Compliance.tenant_id == tenant_id, Compliance.nip == nip, Compliance.period == period
-        )
-    )
-    return MonthFacts(
-        period=period,
-        approved_minutes=int(minutes or 0),
-        effective_days=Decimal(effective) if effective is not None else None,
-        deduction_sum=Decimal(str(day_row[0] or 0)).quantize(MILLI),
-        apel_recorded=int(day_row[1] or 0),
-        apel_attended=int(day_row[2] or 0),
-        compliance_pct=Decimal(compliance) if compliance is not None else None,
-    )
+    return result
+
+
+async def month_facts(session: AsyncSession, tenant_id: str, nip: str, period: str) -> MonthFacts:
+    return (await month_facts_many(session, tenant_id, period, [nip]))[nip]
 
 
 MILLI = Decimal("0.001")
 
 
-async def unit_average(session: AsyncSession, tenant_id: str, unit_id: str,
-                       period: str) -> Decimal | None:
-    value = await session.scalar(
-        select(UnitAverage.avg_pct).where(UnitAverage.tenant_id == tenant_id,
-                                          UnitAverage.unit_id == unit_id,
-                                          UnitAverage.period == period)
-    )
-    return Decimal(value) if value is not None else None
+CHUNK = 500
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+async def unit_averages(session: AsyncSession, tenant_id: str, period: str,
+                        unit_ids: Iterable[str]) -> dict[str, Decimal]:
+    units = list(dict.fromkeys(unit_ids))
+    out: dict[str, Decimal] = {}
+    for chunk in _chunks(units, CHUNK):
+        out.update((u, Decimal(v)) for u, v in (await session.execute(
+            select(UnitAverage.unit_id, UnitAverage.avg_pct).where(
+                UnitAverage.tenant_id == tenant_id, UnitAverage.period == period,
+                UnitAverage.unit_id.in_(chunk))
+        )).all())
+    return out
 
 
 async def unit_members(session: AsyncSession, tenant_id: str, unit_id: str,
@@ -129,25 +158,65 @@ async def closed_periods(session: AsyncSession, tenant_id: str) -> set[str]:
     return set(rows.all())
 
 
-async def lock_score(session: AsyncSession, tenant_id: str, nip: str, period: str) -> ScoreRow:
-    """The score row, created empty (version 0) if missing, locked until commit so that
-    concurrent recomputations of one employee-month serialise and the last one sees every
-    committed fact."""
-    await insert_ignore(
-        session, ScoreRow,
-        {"tenant_id": tenant_id, "nip": nip, "period": period, "version": 0, "components": [],
-         "sources": {}},
-    )
-    query = (
-        select(ScoreRow)
-        .where(ScoreRow.tenant_id == tenant_id, ScoreRow.nip == nip, ScoreRow.period == period)
-        .execution_options(populate_existing=True)
-    )
-    if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = await session.scalar(query)
-    assert row is not None
-    return row
+async def employees(session: AsyncSession, tenant_id: str,
+                    nips: Sequence[str]) -> dict[str, Employee]:
+    out: dict[str, Employee] = {}
+    for chunk in _chunks(list(dict.fromkeys(nips)), CHUNK):
+        out.update((e.nip, e) for e in (await session.scalars(
+            select(Employee).where(Employee.tenant_id == tenant_id, Employee.nip.in_(chunk))
+            .execution_options(populate_existing=True)
+        )).all())
+    return out
+
+
+async def lock_scores(session: AsyncSession, tenant_id: str, period: str,
+                      nips: Sequence[str]) -> dict[str, ScoreRow]:
+    """The score rows of one tenant-month, created empty (version 0) where missing and
+    locked until commit (in NIP order), so that concurrent recomputations of an
+    employee-month serialise and the last one sees every committed fact."""
+    nips = sorted(set(nips))
+    out: dict[str, ScoreRow] = {}
+    for chunk in _chunks(nips, CHUNK):
+        await insert_ignore(session, ScoreRow, [
+            {"tenant_id": tenant_id, "nip": nip, "period": period, "version": 0,
+             "components": [], "sources": {}} for nip in chunk])
+        query = (
+            select(ScoreRow)
+            .where(ScoreRow.tenant_id == tenant_id, ScoreRow.period == period,
+                   ScoreRow.nip.in_(chunk))
+            .order_by(ScoreRow.nip)
+            .execution_options(populate_existing=True)
+        )
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update()
+        out.update((r.nip, r) for r in (await session.scalars(query)).all())
+    return out
+
+
+def dialect_insert(session: AsyncSession, model: Any) -> Any:
+    if session.bind.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    return insert(model)
+
+
+async def upsert_newer(session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]], *,
+                       keys: Sequence[str], version: str,
+                       returning: Sequence[str]) -> list[tuple[Any, ...]]:
+    """Bulk ``INSERT .. ON CONFLICT DO UPDATE .. WHERE stored.version < new.version
+    RETURNING ..``: a higher revision replaces a lower one; returns the rows written (new
+    or replaced), so the caller knows exactly which facts changed."""
+    written: list[tuple[Any, ...]] = []
+    for chunk in _chunks(list(rows), CHUNK):
+        stmt = dialect_insert(session, model).values(list(chunk))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c: stmt.excluded[c] for c in chunk[0] if c not in keys},
+            where=getattr(model, version) < stmt.excluded[version],
+        ).returning(*[getattr(model, c) for c in returning])
+        written.extend(tuple(r) for r in (await session.execute(stmt)).all())
+    return written
 
 
 async def open_score_keys(

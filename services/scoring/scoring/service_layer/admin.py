@@ -29,7 +29,7 @@ from ..adapters.orm import (
 )
 from ..domain.policy import DEFAULT_PRESET, Policy
 from ..domain.score import period_bounds
-from .services import Key, recompute
+from .services import Key, mark_dirty, recompute_many
 
 DEFAULT_ZONE = "Asia/Jakarta"
 
@@ -40,8 +40,11 @@ async def _is_closed(session: AsyncSession, tenant_id: str, period: str) -> bool
 
 async def _recompute_keys(session: AsyncSession, keys: list[Key], cause: ev.Event | None,
                           default_preset: str) -> list[ScoreRow]:
-    return [await recompute(session, k, cause, default_preset=default_preset)
-            for k in sorted(set(keys))]
+    dirty: set[Key] = set()
+    rows = await recompute_many(session, dict.fromkeys(keys, cause),
+                                default_preset=default_preset, dirty=dirty)
+    await mark_dirty(session, dirty)
+    return rows
 
 
 # --- policy ---------------------------------------------------------------------------
@@ -88,8 +91,8 @@ async def set_compliance(
          "note": note, "entered_by": actor, "entered_at": utcnow()},
         index_elements=["tenant_id", "nip", "period"],
     )
-    return await recompute(session, (tenant_id, nip, period), None,
-                           default_preset=default_preset)
+    return (await _recompute_keys(session, [(tenant_id, nip, period)], None,
+                                  default_preset))[0]
 
 
 # --- month close ----------------------------------------------------------------------

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -39,8 +41,8 @@ from ..adapters.orm import (
     Tenant,
     UnitAverage,
 )
-from ..domain.policy import DEFAULT_PRESET, PRESETS
-from ..domain.score import EmployeeTerms, compute_score, unit_average
+from ..domain.policy import DEFAULT_PRESET, PRESETS, Policy
+from ..domain.score import EmployeeTerms, MonthFacts, compute_score, unit_average
 
 Key = tuple[str, str, str]  # tenant, nip, period
 
@@ -100,44 +102,9 @@ async def _store_employee(session: AsyncSession, e: ev.EmployeeUpserted) -> bool
     return bool(n)
 
 
-async def _store_day(session: AsyncSession, e: ev.AttendanceDayEvaluated) -> bool:
-    n = await upsert(
-        session, AttendanceDay,
-        {"tenant_id": e.tenant_id, "nip": e.nip, "work_date": e.work_date,
-         "period": period_of(e.work_date), "revision": e.revision,
-         "is_working_day": e.is_working_day, "status": e.status,
-         "deduction_pct": e.deduction_pct, "apel_attended": e.apel_attended,
-         "event_id": e.event_id},
-        index_elements=["tenant_id", "nip", "work_date"],
-        where=AttendanceDay.revision < e.revision,
-    )
-    return bool(n)
-
-
-async def _store_effective_days(session: AsyncSession, e: ev.EffectiveDaysPublished) -> bool:
-    n = await upsert(
-        session, EffectiveDays,
-        {"tenant_id": e.tenant_id, "period": e.period, "nip": e.nip or "",
-         "revision": e.revision, "effective_days": e.effective_days, "event_id": e.event_id},
-        index_elements=["tenant_id", "period", "nip"],
-        where=EffectiveDays.revision < e.revision,
-    )
-    return bool(n)
-
-
-async def _store_entry(session: AsyncSession, e: ev._EntryEvent) -> bool:
-    n = await upsert(
-        session, ActivityEntry,
-        {"entry_id": e.entry_id, "tenant_id": e.tenant_id, "nip": e.nip,
-         "work_date": e.work_date, "period": period_of(e.work_date), "version": e.version,
-         "status": _ENTRY_STATUS[type(e)], "minutes": e.minutes, "event_id": e.event_id},
-        index_elements=["entry_id"], where=ActivityEntry.version < e.version,
-    )
-    return bool(n)
-
-
-async def store_fact(session: AsyncSession, e: ev.Event, affected: _Affected) -> None:
-    """Store one fact under its natural key and note which employee-months it affects."""
+async def _store_directory(session: AsyncSession, e: ev.Event, affected: _Affected) -> None:
+    """Directory changes are rare: one upsert each; they recompute the open months of the
+    employee (or of the whole tenant when its preset changed)."""
     if isinstance(e, ev.TenantUpserted):
         if await _store_tenant(session, e):
             for key in await repo.open_score_keys(session, e.tenant_id):
@@ -146,20 +113,64 @@ async def store_fact(session: AsyncSession, e: ev.Event, affected: _Affected) ->
         if await _store_employee(session, e):
             for key in await repo.open_score_keys(session, e.tenant_id, nip=e.nip):
                 affected.add(key, e)
-    elif isinstance(e, ev.AttendanceDayEvaluated):
-        if await _store_day(session, e):
-            affected.add((e.tenant_id, e.nip, period_of(e.work_date)), e)
-    elif isinstance(e, ev.EffectiveDaysPublished):
-        if await _store_effective_days(session, e):
-            if e.nip:
-                affected.add((e.tenant_id, e.nip, e.period), e)
-            else:  # the tenant default: every employee of the month without their own
-                for key in await repo.open_score_keys(session, e.tenant_id, period=e.period):
-                    affected.add(key, e)
-    elif isinstance(e, ev.ActivityEntryApproved | ev.ActivityEntryRejected
-                    | ev.ActivityEntryRevoked):
-        if await _store_entry(session, e):
-            affected.add((e.tenant_id, e.nip, period_of(e.work_date)), e)
+
+
+def _newest(events: Iterable[Any], key: Any, version: Any) -> dict[Any, Any]:
+    """The highest revision of each natural key within a batch."""
+    out: dict[Any, Any] = {}
+    for e in events:
+        k = key(e)
+        if k not in out or version(out[k]) < version(e):
+            out[k] = e
+    return out
+
+
+async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: _Affected) -> None:
+    """Bulk upserts of the batch's attendance days, effective days and activity decisions
+    (a higher revision/version replaces a lower one); RETURNING tells which changed."""
+    days = _newest((e for e in facts if isinstance(e, ev.AttendanceDayEvaluated)),
+                   lambda e: (e.tenant_id, e.nip, e.work_date), lambda e: e.revision)
+    for t, n, d in await repo.upsert_newer(
+        session, AttendanceDay,
+        [{"tenant_id": e.tenant_id, "nip": e.nip, "work_date": e.work_date,
+          "period": period_of(e.work_date), "revision": e.revision,
+          "is_working_day": e.is_working_day, "status": e.status,
+          "deduction_pct": e.deduction_pct, "apel_attended": e.apel_attended,
+          "event_id": e.event_id} for e in days.values()],
+        keys=["tenant_id", "nip", "work_date"], version="revision",
+        returning=["tenant_id", "nip", "work_date"],
+    ):
+        affected.add((t, n, period_of(d)), days[(t, n, d)])
+
+    entries = _newest((e for e in facts if isinstance(e, ev._EntryEvent)),
+                      lambda e: e.entry_id, lambda e: e.version)
+    for (entry_id,) in await repo.upsert_newer(
+        session, ActivityEntry,
+        [{"entry_id": e.entry_id, "tenant_id": e.tenant_id, "nip": e.nip,
+          "work_date": e.work_date, "period": period_of(e.work_date), "version": e.version,
+          "status": _ENTRY_STATUS[type(e)], "minutes": e.minutes, "event_id": e.event_id}
+         for e in entries.values()],
+        keys=["entry_id"], version="version", returning=["entry_id"],
+    ):
+        e = entries[entry_id]
+        affected.add((e.tenant_id, e.nip, period_of(e.work_date)), e)
+
+    calendars = _newest((e for e in facts if isinstance(e, ev.EffectiveDaysPublished)),
+                        lambda e: (e.tenant_id, e.period, e.nip or ""), lambda e: e.revision)
+    for t, p, n in await repo.upsert_newer(
+        session, EffectiveDays,
+        [{"tenant_id": e.tenant_id, "period": e.period, "nip": e.nip or "",
+          "revision": e.revision, "effective_days": e.effective_days, "event_id": e.event_id}
+         for e in calendars.values()],
+        keys=["tenant_id", "period", "nip"], version="revision",
+        returning=["tenant_id", "period", "nip"],
+    ):
+        e = calendars[(t, p, n)]
+        if n:
+            affected.add((t, n, p), e)
+        else:  # the tenant default: every employee of the month (own calendars still win)
+            for key in await repo.open_score_keys(session, t, period=p):
+                affected.add(key, e)
 
 
 # --- recomputation --------------------------------------------------------------------
@@ -177,35 +188,77 @@ async def recompute(
     default_preset: str = DEFAULT_PRESET, publish: bool = True,
     dirty: set[Key] | None = None,
 ) -> ScoreRow:
-    """Recompute one employee-month from the stored facts; update the row and stage a
-    ``ScoreUpdated`` when the numbers changed. The caller checks the month is open.
+    """Recompute one employee-month (see ``recompute_many``)."""
+    rows = await recompute_many(session, {key: cause}, default_preset=default_preset,
+                                publish=publish, dirty=dirty)
+    return rows[0]
 
-    Under a policy with a unit-level source, the unit-months whose average this change
-    may move are added to ``dirty`` (the caller marks them after taking all row locks)."""
-    tenant_id, nip, period = key
-    row = await repo.lock_score(session, tenant_id, nip, period)
-    employee = await repo.get_employee(session, tenant_id, nip)
-    policy = await repo.policy_for(session, tenant_id, period, default_preset)
-    facts = await repo.month_facts(session, tenant_id, nip, period)
-    unit_id = employee.unit_id if employee is not None else ""
-    uses_unit = "unit_performance" in policy.sources()
-    if uses_unit:
-        average = await repo.unit_average(session, tenant_id, unit_id, period)
-        facts = replace(facts, unit_performance_pct=average)
+
+async def recompute_many(
+    session: AsyncSession, causes: dict[Key, ev.Event | None], *,
+    default_preset: str = DEFAULT_PRESET, publish: bool = True,
+    dirty: set[Key] | None = None,
+) -> list[ScoreRow]:
+    """Recompute employee-months from the stored facts; update each row and stage a
+    ``ScoreUpdated`` when its numbers changed. The caller checks the months are open.
+
+    Rows are locked per tenant-month in (tenant, period, nip) order everywhere, so
+    concurrent consumers cannot deadlock. Under a policy with a unit-level source the
+    unit-months whose average may move are added to ``dirty`` (the caller marks them after
+    taking all row locks)."""
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for tenant_id, nip, period in causes:
+        groups[(tenant_id, period)].append(nip)
+    done: list[ScoreRow] = []
+    for (tenant_id, period), nips in sorted(groups.items()):
+        rows = await repo.lock_scores(session, tenant_id, period, nips)
+        employees = await repo.employees(session, tenant_id, nips)
+        policy = await repo.policy_for(session, tenant_id, period, default_preset)
+        facts_of = await repo.month_facts_many(session, tenant_id, period, nips)
+        uses_unit = "unit_performance" in policy.sources()
+        averages = (
+            await repo.unit_averages(session, tenant_id, period,
+                                     [e.unit_id for e in employees.values()] + [""])
+            if uses_unit else {}
+        )
+        for nip in sorted(nips):
+            employee = employees.get(nip)
+            unit_id = employee.unit_id if employee is not None else ""
+            facts = facts_of[nip]
+            if uses_unit:
+                facts = replace(facts, unit_performance_pct=averages.get(unit_id))
+            row = _apply_score(
+                rows[nip], policy, facts, employee, causes[(tenant_id, nip, period)], publish,
+                session)
+            if uses_unit and dirty is not None and row.dirty_units:
+                dirty.update((tenant_id, u, period) for u in row.dirty_units)
+            done.append(row.row)
+    await session.flush()
+    return done
+
+
+@dataclass
+class _Applied:
+    row: ScoreRow
+    dirty_units: tuple[str, ...]
+
+
+def _apply_score(row: ScoreRow, policy: Policy, facts: MonthFacts, employee: Employee | None,
+                 cause: ev.Event | None, publish: bool, session: AsyncSession) -> _Applied:
     terms = (
         EmployeeTerms(Decimal(employee.tpp_base), employee.employment_type)
         if employee is not None else EmployeeTerms()
     )
+    unit_id = employee.unit_id if employee is not None else ""
     score = compute_score(policy, facts, terms)
     components = _components_json(score)
+    sources = {k: str(v) for k, v in score.sources.items()}
     performance = score.sources["performance"]
-    if uses_unit and dirty is not None and (
-        row.version == 0 or facts.unit_performance_pct is None or row.unit_id != unit_id
-        or Decimal(row.performance_pct) != performance
-    ):
-        dirty.add((tenant_id, unit_id, period))
-        if row.version > 0 and row.unit_id != unit_id:
-            dirty.add((tenant_id, row.unit_id, period))
+    dirty: tuple[str, ...] = ()
+    if (row.version == 0 or facts.unit_performance_pct is None or row.unit_id != unit_id
+            or Decimal(row.performance_pct) != performance):
+        dirty = (unit_id,) if row.version == 0 or row.unit_id == unit_id else (
+            unit_id, row.unit_id)
     unchanged = (
         row.version > 0
         and row.components == components
@@ -216,15 +269,15 @@ async def recompute(
         and row.approved_minutes == facts.approved_minutes
         and Decimal(row.performance_pct) == performance
         and Decimal(row.effective_minutes) == score.effective_minutes
-        and row.sources == {k: str(v) for k, v in score.sources.items()}
+        and row.sources == sources
     )
     if unchanged:
-        return row
+        return _Applied(row, dirty)
     row.version += 1
     row.unit_id = unit_id
     row.policy_name = policy.name
     row.components = components
-    row.sources = {k: str(v) for k, v in score.sources.items()}
+    row.sources = sources
     row.approved_minutes = facts.approved_minutes
     row.performance_pct = performance
     row.effective_minutes = score.effective_minutes
@@ -236,8 +289,7 @@ async def recompute(
     row.updated_at = utcnow()
     if publish:
         stage(session, Outbox, score_event(row))
-    await session.flush()
-    return row
+    return _Applied(row, dirty)
 
 
 def score_event(row: ScoreRow, event_id: uuid.UUID | None = None) -> ev.ScoreUpdated:
@@ -258,21 +310,20 @@ async def recompute_all(
     publish: bool = True,
 ) -> list[ScoreRow]:
     closed: dict[str, set[str]] = {}
-    done: list[ScoreRow] = []
     dirty: set[Key] = set()
-    # a fixed lock order keeps concurrent consumers from deadlocking
-    for key in sorted(affected.keys):
+    todo: dict[Key, ev.Event | None] = {}
+    for key, cause in affected.keys.items():
         tenant_id, nip, period = key
         if tenant_id not in closed:
             closed[tenant_id] = await repo.closed_periods(session, tenant_id)
-        cause = affected.keys[key]
         if period in closed[tenant_id]:
             session.add(LateFact(tenant_id=tenant_id, period=period, nip=nip,
                                  event_id=cause.event_id, event_type=cause.event_type,
                                  received_at=utcnow()))
-            continue
-        done.append(await recompute(session, key, cause, default_preset=default_preset,
-                                    dirty=dirty, publish=publish))
+        else:
+            todo[key] = cause
+    done = await recompute_many(session, todo, default_preset=default_preset,
+                                publish=publish, dirty=dirty)
     await mark_dirty(session, dirty)
     return done
 
@@ -311,9 +362,9 @@ async def refresh_units(session: AsyncSession, *, limit: int = 50,
                      index_elements=["tenant_id", "unit_id", "period"])
         if unit.period in await repo.closed_periods(session, unit.tenant_id):
             continue
-        for nip, _perf in sorted(members):
-            await recompute(session, (unit.tenant_id, nip, unit.period), None,
-                            default_preset=default_preset, publish=publish)
+        await recompute_many(session, {(unit.tenant_id, nip, unit.period): None
+                                       for nip, _perf in members},
+                             default_preset=default_preset, publish=publish)
     return len(units)
 
 
@@ -324,8 +375,13 @@ async def apply_events(
     """Store a batch of facts and recompute every employee-month they changed
     (``publish=False`` during a rebuild: the scores were published when they happened)."""
     affected = _Affected()
+    facts: list[ev.Event] = []
     for e in events:
-        await store_fact(session, e, affected)
+        if isinstance(e, ev.TenantUpserted | ev.EmployeeUpserted):
+            await _store_directory(session, e, affected)
+        else:
+            facts.append(e)
+    await _store_facts(session, facts, affected)
     return await recompute_all(session, affected, default_preset=default_preset,
                                publish=publish)
 

@@ -1,0 +1,103 @@
+"""Benchmark of the scoring service layer: facts/second of applying N events (attendance
+day evaluations and activity decisions of one tenant's month, with the directory) in
+consumer-sized batches, each batch one transaction with its score recomputations and outbox
+rows. Also compares the per-fact cost of the first and the last tenth of the run: the cost
+of one fact must not grow with the facts the month already has.
+
+Uses PostgreSQL when EK_BENCH_PG_SCORING_URL is set (``make bench``), else a temporary
+SQLite file. Prints one JSON object."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from ekinerja_shared import events as ev  # noqa: E402
+from ekinerja_shared.db import make_engine, make_sessionmaker  # noqa: E402
+from ekinerja_shared.migrations import upgrade_async  # noqa: E402
+from scoring.service_layer import check, services  # noqa: E402
+
+N = int(os.environ.get("EK_BENCH_EVENTS", "5000"))
+BATCH = int(os.environ.get("EK_BENCH_BATCH", "500"))
+EMPLOYEES = int(os.environ.get("EK_BENCH_EMPLOYEES", "200"))
+
+
+def make_events(tenant: str, n: int) -> list[ev.Event]:
+    rng = random.Random(7)
+    nips = [f"19{i:016d}" for i in range(EMPLOYEES)]
+    out: list[ev.Event] = [ev.TenantUpserted(tenant_id=tenant, name="Bench", timezone="WIB",
+                                             policy_preset="cilegon")]
+    out += [ev.EmployeeUpserted(tenant_id=tenant, nip=nip, name=nip, unit_id=f"u{i % 20}",
+                                tpp_base=Decimal("5000000")) for i, nip in enumerate(nips)]
+    out.append(ev.EffectiveDaysPublished(tenant_id=tenant, period="2026-10",
+                                         effective_days=Decimal(22), revision=1))
+    revisions: dict[tuple[str, int], int] = {}
+    while len(out) < n:
+        nip, day = rng.choice(nips), rng.randint(1, 31)
+        if rng.random() < 0.4:
+            rev = revisions.get((nip, day), 0) + 1
+            revisions[(nip, day)] = rev
+            out.append(ev.AttendanceDayEvaluated(
+                tenant_id=tenant, nip=nip, work_date=dt.date(2026, 10, day), revision=rev,
+                deduction_pct=Decimal(rng.choice(["0", "0.5", "1", "2.5"])),
+                apel_attended=rng.random() < 0.9))
+        else:
+            out.append(ev.ActivityEntryApproved(
+                tenant_id=tenant, entry_id=uuid.uuid4(), nip=nip,
+                work_date=dt.date(2026, 10, day), minutes=rng.randint(30, 240), version=2))
+    return out[:n]
+
+
+async def main() -> dict:
+    url = os.environ.get("EK_BENCH_PG_SCORING_URL")
+    tmp = None
+    if not url:
+        tmp = tempfile.TemporaryDirectory()
+        url = f"sqlite+aiosqlite:///{tmp.name}/bench.db"
+    await upgrade_async("scoring", url)
+    engine = make_engine(url)
+    sm = make_sessionmaker(engine)
+    tenant = f"bench-{uuid.uuid4().hex[:8]}"
+    events = make_events(tenant, N)
+    batches = [events[i:i + BATCH] for i in range(0, len(events), BATCH)]
+    per_batch: list[float] = []
+    start = time.perf_counter()
+    for batch in batches:
+        t0 = time.perf_counter()
+        async with sm() as session, session.begin():
+            await services.apply_events(session, batch)
+        per_batch.append((time.perf_counter() - t0) / len(batch))
+    elapsed = time.perf_counter() - start
+    tenth = max(1, len(per_batch) // 10)
+    early = sum(per_batch[:tenth]) / tenth
+    late = sum(per_batch[-tenth:]) / tenth
+    async with sm() as session:
+        diffs = await check.check(session, tenant)
+    await engine.dispose()
+    if tmp:
+        tmp.cleanup()
+    return {
+        "benchmark": "scoring_apply_facts",
+        "database": "postgresql" if "postgresql" in url else "sqlite",
+        "events": len(events), "batch_size": BATCH, "employees": EMPLOYEES,
+        "seconds": round(elapsed, 3),
+        "facts_per_second": round(len(events) / elapsed, 1),
+        "ms_per_fact_first_tenth": round(early * 1000, 3),
+        "ms_per_fact_last_tenth": round(late * 1000, 3),
+        "batch_check_differences": len(diffs),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main())))
