@@ -32,9 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         while True:
             refreshed = 0
             try:
-                async with rt.sessionmaker() as session, session.begin():
-                    refreshed = await services.refresh_units(
-                        session, default_preset=settings.default_policy_preset)
+                refreshed = await services.refresh_units(
+                    rt.sessionmaker, default_preset=settings.default_policy_preset)
             except Exception:  # noqa: BLE001 - retried on the next pass
                 log.exception("unit refresh failed")
             if not refreshed:

@@ -86,8 +86,8 @@ async def replay(
         remaining = {tp for tp in parts if end[tp] > begin[tp]}
         total = sum(end[tp] - begin[tp] for tp in parts)
         await consumer.seek_to_beginning(*parts)
-        bar = tqdm(total=total, unit="ev", desc="replay " + ",".join(t.name.split(".")[-2] for t in topics),
-                   disable=not progress)
+        names = ",".join(t.name.removeprefix("ekinerja.").removesuffix(".v1") for t in topics)
+        bar = tqdm(total=total, unit="ev", desc=f"replay {names}", disable=not progress)
         try:
             while remaining:
                 fetched = await consumer.getmany(*remaining, timeout_ms=1000,
@@ -176,11 +176,8 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
                 await services.apply_events(session, events, default_preset=preset,
                                             publish=False)
             stats["applied"] += len(events)
-        while True:
-            async with sm() as session, session.begin():
-                if not await services.refresh_units(session, default_preset=preset,
-                                                    publish=False):
-                    break
+        while await services.refresh_units(sm, default_preset=preset, publish=False):
+            pass
         stats["closed_periods"] = await _replay_periods(settings, sm, progress, tenants)
         if source_engine is not None:
             stats["differences"] = await _compare(make_sessionmaker(source_engine), sm,

@@ -103,10 +103,8 @@ async def _set_policy(sm, tenant_id: str, policy) -> None:
 
 
 async def _settle_units(sm) -> None:
-    while True:
-        async with sm() as session, session.begin():
-            if not await services.refresh_units(session):
-                return
+    while await services.refresh_units(sm):
+        pass
 
 
 async def _scores(sm, tenant_id: str) -> dict:

@@ -72,8 +72,8 @@ async def batch_scores(session: AsyncSession, tenant_id: str | None = None,
         .where(*_scope(AttendanceDay, tenant_id))
         .group_by(AttendanceDay.tenant_id, AttendanceDay.nip, AttendanceDay.period)
     )).all():
-        facts[(t, n, p)].update(deduction_sum=Decimal(str(ded or 0)).quantize(MILLI), apel_recorded=int(rec or 0),
-                                apel_attended=int(att or 0))
+        facts[(t, n, p)].update(deduction_sum=Decimal(str(ded or 0)).quantize(MILLI),
+                                apel_recorded=int(rec or 0), apel_attended=int(att or 0))
     for t, n, p, value in (await session.execute(
         select(Compliance.tenant_id, Compliance.nip, Compliance.period, Compliance.value_pct)
         .where(*_scope(Compliance, tenant_id))
@@ -160,8 +160,8 @@ async def check(session: AsyncSession, tenant_id: str | None = None,
         }
         for comp in score.components:
             got = next((c["value_pct"] for c in row.components if c["name"] == comp.name), None)
-            pairs[f"component:{comp.name}"] = (
-                Decimal(got) if got is not None else None, comp.value_pct)  # type: ignore[assignment]
+            have = Decimal(got) if got is not None else None
+            pairs[f"component:{comp.name}"] = (have, comp.value_pct)  # type: ignore[assignment]
         for name, (have, want) in pairs.items():
             if have != want:
                 diffs.append(Difference(*key, name, None if have is None else str(have),

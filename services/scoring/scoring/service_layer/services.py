@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.consumer import PoisonEvent
@@ -336,36 +336,51 @@ async def mark_dirty(session: AsyncSession, dirty: set[Key]) -> None:
                                                  "period": period, "marked_at": now})
 
 
-async def refresh_units(session: AsyncSession, *, limit: int = 50,
+async def refresh_units(sessionmaker: async_sessionmaker[AsyncSession], *, limit: int = 50,
                         default_preset: str = DEFAULT_PRESET, publish: bool = True) -> int:
-    """Recompute the average of up to ``limit`` dirty unit-months and their members'
-    scores (their collective component). Returns how many units were refreshed."""
-    query = select(DirtyUnit).order_by(DirtyUnit.marked_at).limit(limit)
-    if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    units = list((await session.scalars(query)).all())
-    for unit in units:
-        await session.delete(unit)
-    await session.flush()
-    for unit in sorted(units, key=lambda u: (u.tenant_id, u.unit_id, u.period)):
-        members = await repo.unit_members(session, unit.tenant_id, unit.unit_id, unit.period)
-        average = unit_average([perf for _nip, perf in members])
-        if average is None:
-            await session.execute(delete(UnitAverage).where(
-                UnitAverage.tenant_id == unit.tenant_id, UnitAverage.unit_id == unit.unit_id,
-                UnitAverage.period == unit.period))
-            continue
-        await upsert(session, UnitAverage,
-                     {"tenant_id": unit.tenant_id, "unit_id": unit.unit_id,
-                      "period": unit.period, "avg_pct": average, "members": len(members),
-                      "updated_at": utcnow()},
-                     index_elements=["tenant_id", "unit_id", "period"])
-        if unit.period in await repo.closed_periods(session, unit.tenant_id):
-            continue
-        await recompute_many(session, {(unit.tenant_id, nip, unit.period): None
-                                       for nip, _perf in members},
-                             default_preset=default_preset, publish=publish)
+    """Refresh up to ``limit`` dirty unit-months: their average and their members' scores
+    (the collective component). The marks are claimed in a transaction of their own, so
+    the refresh never holds a mark while it waits for a score row a consumer holds (no
+    deadlock); a failed refresh puts its marks back. Returns how many were refreshed."""
+    async with sessionmaker() as session, session.begin():
+        query = select(DirtyUnit).order_by(DirtyUnit.marked_at).limit(limit)
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        claimed = list((await session.scalars(query)).all())
+        units = sorted((u.tenant_id, u.unit_id, u.period) for u in claimed)
+        for unit in claimed:
+            await session.delete(unit)
+    if not units:
+        return 0
+    try:
+        async with sessionmaker() as session, session.begin():
+            for tenant_id, unit_id, period in units:
+                await _refresh_unit(session, tenant_id, unit_id, period,
+                                    default_preset=default_preset, publish=publish)
+    except Exception:
+        async with sessionmaker() as session, session.begin():
+            await mark_dirty(session, set(units))
+        raise
     return len(units)
+
+
+async def _refresh_unit(session: AsyncSession, tenant_id: str, unit_id: str, period: str, *,
+                        default_preset: str, publish: bool) -> None:
+    members = await repo.unit_members(session, tenant_id, unit_id, period)
+    average = unit_average([perf for _nip, perf in members])
+    if average is None:
+        await session.execute(delete(UnitAverage).where(
+            UnitAverage.tenant_id == tenant_id, UnitAverage.unit_id == unit_id,
+            UnitAverage.period == period))
+        return
+    await upsert(session, UnitAverage,
+                 {"tenant_id": tenant_id, "unit_id": unit_id, "period": period,
+                  "avg_pct": average, "members": len(members), "updated_at": utcnow()},
+                 index_elements=["tenant_id", "unit_id", "period"])
+    if period in await repo.closed_periods(session, tenant_id):
+        return
+    await recompute_many(session, {(tenant_id, nip, period): None for nip, _perf in members},
+                         default_preset=default_preset, publish=publish)
 
 
 async def apply_events(
