@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from activity.domain.model import (
     ActingAssignment,
@@ -29,6 +31,7 @@ from activity.domain.rules import (
     TimeSlot,
     approval_deadline,
     check_before_deadline,
+    check_daily_cap,
     check_entry,
     entry_minutes,
     expirable_before,
@@ -266,3 +269,35 @@ def test_agenda_state_and_plan_link():
     check_plan_link("A", "2026-03", "A", dt.date(2026, 3, 5))
     assert code_of(check_plan_link, "A", "2026-03", "A", dt.date(2026, 4, 1)) == "plan_mismatch"
     assert code_of(check_plan_link, "B", "2026-03", "A", dt.date(2026, 3, 5)) == "plan_mismatch"
+
+
+# --- properties ------------------------------------------------------------------------------
+
+minutes_of_day = st.integers(min_value=0, max_value=24 * 60 - 1)
+
+
+def _t(m: int) -> dt.time:
+    return dt.time(m // 60, m % 60)
+
+
+slots = st.tuples(minutes_of_day, minutes_of_day).filter(lambda p: p[0] < p[1]).map(
+    lambda p: TimeSlot(_t(p[0]), _t(p[1])))
+
+
+@given(slots, slots)
+def test_overlap_means_a_shared_minute(a, b):
+    def minutes(s: TimeSlot) -> set[int]:
+        return set(range(s.start.hour * 60 + s.start.minute, s.end.hour * 60 + s.end.minute))
+
+    assert a.overlaps(b) == b.overlaps(a) == bool(minutes(a) & minutes(b))
+    assert a.minutes == len(minutes(a))
+
+
+@given(st.lists(slots, max_size=6), slots, st.integers(min_value=1, max_value=1440))
+def test_daily_cap_refuses_exactly_when_the_total_exceeds_it(others, slot, cap):
+    rules = TenantRules(daily_cap_minutes=cap)
+    total = slot.minutes + sum(o.minutes for o in others)
+    if total > cap:
+        assert code_of(check_daily_cap, slot, others, rules) == "daily_cap_exceeded"
+    else:
+        check_daily_cap(slot, others, rules)
