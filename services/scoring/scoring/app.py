@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.service import build_runtime, create_service_app
-from ekinerja_shared.topics import SCORES
+from ekinerja_shared.topics import PERIODS, SCORES
 
 from .adapters.orm import Outbox, ProcessedEvent, Quarantine
 from .entrypoints import api, consumers
@@ -26,6 +26,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     consumers.register(rt)
     # declared for the AsyncAPI document; the outbox relay does the publishing
     rt.broker.publisher(SCORES.name, schema=ev.ScoreUpdated, title="ScoreUpdated")
+    for schema in (ev.PeriodClosed, ev.PeriodReopened):
+        rt.broker.publisher(PERIODS.name, schema=schema, title=schema.__name__)
 
     async def unit_refresher() -> None:
         """Coalesced refresh of unit averages (collective component) and their members."""
