@@ -196,7 +196,7 @@ async def test_close_month_export_late_fact_reopen_and_rebuild(
         assert state["closed"] is True
         assert state["late_facts"][0]["event_id"] == str(late[0].event_id)
         frozen = (await client.get(f"{base}/scores/197002", params={"period": "2026-10"})).json()
-        assert D(frozen["final_pct"]) == D("68.00")
+        assert D(frozen["final_pct"]) == D("68.00") and frozen["closed"] is True
 
         csv_resp = await client.get(f"{base}/exports/tpp",
                                     params={"period": "2026-10", "unit_id": "dishub"})

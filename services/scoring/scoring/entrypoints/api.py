@@ -64,9 +64,10 @@ class ScoreOut(BaseModel):
     cause_event_id: uuid.UUID | None
     cause_type: str | None
     updated_at: dt.datetime
+    closed: bool = Field(default=False, description="The month is closed: the score is frozen")
 
     @classmethod
-    def of(cls, r: ScoreRow) -> "ScoreOut":
+    def of(cls, r: ScoreRow, closed: bool = False) -> "ScoreOut":
         return cls(
             tenant_id=r.tenant_id, nip=r.nip, period=r.period, unit_id=r.unit_id,
             policy=r.policy_name,
@@ -79,7 +80,7 @@ class ScoreOut(BaseModel):
             tpp_base=Decimal(r.tpp_base).quantize(Decimal("1")),
             tpp_amount=Decimal(r.tpp_amount).quantize(Decimal("1")),
             version=r.version, cause_event_id=r.cause_event_id, cause_type=r.cause_type,
-            updated_at=r.updated_at,
+            updated_at=r.updated_at, closed=closed,
         )
 
 
@@ -87,7 +88,9 @@ class ScoreOut(BaseModel):
 async def get_score(tenant_id: Tenant, nip: str, period: Period,
                     rt: Runtime = RuntimeDep) -> ScoreOut:
     async with rt.sessionmaker() as session:
-        return ScoreOut.of(await services.get_score(session, tenant_id, nip, period))
+        row = await services.get_score(session, tenant_id, nip, period)
+        closed = period in await repo.closed_periods(session, tenant_id)
+    return ScoreOut.of(row, closed)
 
 
 @router.get("/scores", response_model=list[ScoreOut], summary="Running scores of a month")
@@ -95,7 +98,8 @@ async def list_scores(tenant_id: Tenant, period: Period, unit_id: str | None = N
                       rt: Runtime = RuntimeDep) -> list[ScoreOut]:
     async with rt.sessionmaker() as session:
         rows = await services.list_scores(session, tenant_id, period, unit_id)
-    return [ScoreOut.of(r) for r in rows]
+        closed = period in await repo.closed_periods(session, tenant_id)
+    return [ScoreOut.of(r, closed) for r in rows]
 
 
 # --- policy (admin) -------------------------------------------------------------------
