@@ -225,3 +225,43 @@ async def test_close_month_export_late_fact_reopen_and_rebuild(
                                   tenants={tenant_id})
         assert stats["differences"] == []
         assert stats["applied"] >= 37 and stats["closed_periods"] == 0
+
+
+async def test_unit_collective_component_settles_on_postgres(app, kafka_bootstrap,
+                                                            tenant_id) -> None:
+    policy = {"name": "khas_unit", "components": [
+        {"name": "individual", "weight": "70", "parts": [{"source": "performance",
+                                                          "weight": "100"}]},
+        {"name": "collective_work", "weight": "30", "parts": [{"source": "unit_performance",
+                                                               "weight": "100"}]}]}
+    staff = [ev.EmployeeUpserted(tenant_id=tenant_id, nip=nip, name=nip, unit_id="kecamatan-a",
+                                 tpp_base=D("2000000")) for nip in ("N1", "N2")]
+    calendar = ev.EffectiveDaysPublished(tenant_id=tenant_id, period="2026-10",
+                                         effective_days=D("20"), revision=1)
+
+    def approvals(nip: str, days: range) -> list[ev.ActivityEntryApproved]:
+        return [ev.ActivityEntryApproved(tenant_id=tenant_id, entry_id=uuid.uuid4(), nip=nip,
+                                         work_date=dt.date(2026, 10, d), minutes=300,
+                                         version=2) for d in days]
+
+    async with running_app(app) as client:
+        base = f"/api/scoring/{tenant_id}"
+        r = await client.put(f"{base}/policies/2026-01", json={"policy": policy})
+        assert r.status_code == 200, r.text
+        await publish(kafka_bootstrap, *staff, calendar, *approvals("N1", range(1, 21)),
+                      *approvals("N2", range(1, 11)))
+
+        async def settled() -> list | None:
+            resp = await client.get(f"{base}/scores", params={"period": "2026-10"})
+            rows = {s["nip"]: s for s in resp.json()}
+            # N1 100, N2 50 -> unit average 75: N1 70 + 22.5 = 92.50, N2 35 + 22.5 = 57.50
+            ok = (D(rows.get("N1", {}).get("final_pct", 0)) == D("92.50")
+                  and D(rows.get("N2", {}).get("final_pct", 0)) == D("57.50"))
+            return list(rows.values()) if ok else None
+
+        rows = await eventually(settled, timeout=WAIT)
+        assert {r["nip"]: D(r["tpp_amount"]) for r in rows} == {
+            "N1": D("1850000"), "N2": D("1150000")}
+        async with app.state.runtime.sessionmaker() as session:
+            from scoring.service_layer import check
+            assert await check.check(session, tenant_id) == []
