@@ -100,7 +100,11 @@ async def set_compliance(
 
 async def _tenant_today(session: AsyncSession, tenant_id: str) -> dt.date:
     tz = await session.scalar(select(Tenant.timezone).where(Tenant.tenant_id == tenant_id))
-    return utcnow().astimezone(zone(tz or DEFAULT_ZONE)).date()
+    try:
+        tzinfo = zone(tz or DEFAULT_ZONE)
+    except ValueError:  # a zone the directory sent but this host does not know
+        tzinfo = zone(DEFAULT_ZONE)
+    return utcnow().astimezone(tzinfo).date()
 
 
 async def close_period(session: AsyncSession, tenant_id: str, period: str, *,
