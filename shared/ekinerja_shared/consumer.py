@@ -41,6 +41,17 @@ Apply = Callable[[AsyncSession, Event], Awaitable[None]]
 ApplyBatch = Callable[[AsyncSession, list[Event]], Awaitable[None]]
 
 
+def in_order(apply_one: Apply) -> ApplyBatch:
+    """An ``ApplyBatch`` that applies the events one after the other (partition order: a
+    later state replaces an earlier one)."""
+
+    async def apply_batch(session: AsyncSession, events: list[Event]) -> None:
+        for event in events:
+            await apply_one(session, event)
+
+    return apply_batch
+
+
 def _record_context(msg: KafkaMessage) -> dict[str, Any]:
     raw = msg.raw_message
     records = raw if isinstance(raw, tuple) else (raw,)
@@ -135,6 +146,20 @@ class EventConsumer:
             max(0.0, (utcnow() - event.occurred_at).total_seconds())
         )
         return self._count(event.event_type, "applied")
+
+    async def handle_records(
+        self, msg: KafkaMessage, apply_batch: ApplyBatch, accept: tuple[type[Event], ...]
+    ) -> dict[str, int]:
+        """Entry point of a batch subscriber (``batch=True``): FastStream hands over one
+        message whose raw form is the tuple of Kafka records."""
+        raw = msg.raw_message
+        records = raw if isinstance(raw, tuple) else (raw,)
+        return await self.handle_batch(
+            records, apply_batch, accept,
+            bodies=[r.value for r in records],
+            contexts=[{"topic": r.topic, "partition": r.partition, "offset": r.offset}
+                      for r in records],
+        )
 
     async def handle_batch(
         self, messages: Sequence[KafkaMessage] | Sequence[Any], apply_batch: ApplyBatch,

@@ -33,11 +33,17 @@ def make_broker(settings: ServiceSettings, metrics: CommonMetrics, **kwargs: Any
     )
 
 
-def subscriber_defaults(settings: ServiceSettings, purpose: str) -> dict[str, Any]:
+def subscriber_defaults(
+    settings: ServiceSettings, purpose: str, *, batch: bool = False
+) -> dict[str, Any]:
     """Consumer settings every durable subscriber uses: its own group, from the earliest
-    offset, offsets committed only after the handler succeeded."""
-    return {
+    offset, offsets committed only after the handler succeeded; with ``batch`` up to
+    ``consumer_batch_size`` records per call (handled by ``EventConsumer.handle_records``)."""
+    options: dict[str, Any] = {
         "group_id": f"{settings.consumer_group_prefix}-{settings.service_name}-{purpose}",
         "auto_offset_reset": "earliest",
         "ack_policy": AckPolicy.NACK_ON_ERROR,
     }
+    if batch:
+        options |= {"batch": True, "max_records": settings.consumer_batch_size}
+    return options

@@ -23,5 +23,6 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_s: float = 0.5
     outbox_batch_size: int = 500
     consumer_max_attempts: int = 5
+    consumer_batch_size: int = 500
     log_level: str = "INFO"
     admin_token: str | None = None

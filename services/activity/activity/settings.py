@@ -17,7 +17,6 @@ class Settings(ServiceSettings):
     # how often the expiry job looks for entries past their approval deadline (0 = never)
     expiry_interval_s: float = 3600.0
     bulk_decision_limit: int = 2000
-    consumer_batch_size: int = 500
 
     def default_rules(self) -> TenantRules:
         return TenantRules(

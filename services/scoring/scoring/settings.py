@@ -9,6 +9,5 @@ class Settings(ServiceSettings):
     http_port: int = 8003
     # policy of a tenant whose TenantUpserted has not arrived yet
     default_policy_preset: str = "performance60_discipline40"
-    consumer_batch_size: int = 500
     # how often the refresher recomputes dirty unit averages (collective component)
     unit_refresh_interval_s: float = 1.0

@@ -6,6 +6,7 @@ from faststream.kafka import KafkaMessage
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
+from ekinerja_shared.consumer import in_order
 from ekinerja_shared.kafka import subscriber_defaults
 from ekinerja_shared.service import Runtime
 from ekinerja_shared.topics import DIRECTORY
@@ -17,23 +18,15 @@ def register(rt: Runtime) -> None:
     directory = rt.consumer("attendance-directory")
     default_tz: str = rt.settings.default_timezone  # type: ignore[attr-defined]
 
-    async def apply_batch(session: AsyncSession, events: list[ev.Event]) -> None:
-        for event in events:
-            await services.apply_directory_event(session, event, default_tz=default_tz)
+    async def apply_directory(session: AsyncSession, event: ev.Event) -> None:
+        await services.apply_directory_event(session, event, default_tz=default_tz)
 
     # batches: a new deployment catches up with the whole roster in few transactions
-    @rt.broker.subscriber(DIRECTORY.name, **subscriber_defaults(rt.settings, "directory"),
-                          batch=True,
-                          max_records=rt.settings.consumer_batch_size,  # type: ignore[attr-defined]
+    @rt.broker.subscriber(DIRECTORY.name,
+                          **subscriber_defaults(rt.settings, "directory", batch=True),
                           title="attendance/directory",
                           description="Keeps the local copy of tenants, employees and "
                                       "device PINs")
     async def on_directory(msg: KafkaMessage) -> None:
-        raw = msg.raw_message
-        records = raw if isinstance(raw, tuple) else (raw,)
-        await directory.handle_batch(
-            records, apply_batch, (ev.TenantUpserted, ev.EmployeeUpserted),
-            bodies=[r.value for r in records],
-            contexts=[{"topic": r.topic, "partition": r.partition, "offset": r.offset}
-                      for r in records],
-        )
+        await directory.handle_records(msg, in_order(apply_directory),
+                                       (ev.TenantUpserted, ev.EmployeeUpserted))

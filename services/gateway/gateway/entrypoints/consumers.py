@@ -15,6 +15,7 @@ from faststream.kafka import KafkaMessage
 from pydantic import ValidationError
 
 from ekinerja_shared import events as ev
+from ekinerja_shared.consumer import in_order
 from ekinerja_shared.kafka import subscriber_defaults
 from ekinerja_shared.service import Runtime
 from ekinerja_shared.topics import SCORES
@@ -28,11 +29,12 @@ log = logging.getLogger(__name__)
 def register(rt: Runtime, hub: ScoreHub) -> None:
     scores = rt.consumer("gateway-scores")
 
-    @rt.broker.subscriber(SCORES.name, **subscriber_defaults(rt.settings, "scores"),
+    @rt.broker.subscriber(SCORES.name, **subscriber_defaults(rt.settings, "scores", batch=True),
                           title="gateway/scores",
                           description="Keeps the read model of monthly scores")
     async def on_score(msg: KafkaMessage) -> None:
-        await scores.handle(msg, services.apply_score_event, (ev.ScoreUpdated,))
+        await scores.handle_records(msg, in_order(services.apply_score_event),
+                                    (ev.ScoreUpdated,))
 
     @rt.broker.subscriber(SCORES.name, group_id=None, auto_offset_reset="latest",
                           ack_policy=AckPolicy.ACK_FIRST, title="gateway/scores-live",

@@ -33,22 +33,14 @@ def register(rt: Runtime) -> None:
 
     def batch_handler(consumer: EventConsumer) -> Any:
         async def on_batch(msg: KafkaMessage) -> None:
-            raw = msg.raw_message
-            records = raw if isinstance(raw, tuple) else (raw,)
-            await consumer.handle_batch(
-                records, apply_batch, services.FACT_TYPES,
-                bodies=[r.value for r in records],
-                contexts=[{"topic": r.topic, "partition": r.partition, "offset": r.offset}
-                          for r in records],
-            )
+            await consumer.handle_records(msg, apply_batch, services.FACT_TYPES)
 
         return on_batch
 
     for topic in FACT_TOPICS:
         purpose = topic.name.removeprefix("ekinerja.").removesuffix(".v1").replace(".", "-")
         rt.broker.subscriber(
-            topic.name, **subscriber_defaults(rt.settings, purpose), batch=True,
-            max_records=rt.settings.consumer_batch_size,  # type: ignore[attr-defined]
+            topic.name, **subscriber_defaults(rt.settings, purpose, batch=True),
             title=f"scoring/{purpose}",
             description=f"Stores the facts of {topic.name} and updates the affected scores",
         )(batch_handler(rt.consumer(f"scoring-{purpose}")))
