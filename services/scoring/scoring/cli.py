@@ -5,10 +5,16 @@
     running scores; prints the differences as JSON, exits 1 if there are any.
 
 ``python -m scoring rebuild --target-url URL [--source-url URL]``
-    Rebuild all scores into a fresh database by replaying the Kafka fact topics from the
-    start (progress bar), then the month closes from the periods topic; HR inputs that are
-    not events (policy versions, compliance entries) are copied from the source database.
-    Ends by comparing the rebuilt scores with the source's running scores.
+    Rebuild all scores into a fresh database by replaying the Kafka topics from the start
+    (progress bar); HR inputs that are not events (policy versions, compliance entries) are
+    copied from the source database. Ends by comparing the rebuilt scores with the
+    source's running scores.
+
+    A closed month is frozen as it stood when it was last closed: the periods topic is read
+    first; facts of a closed month that occurred after its last close are applied after
+    the close, so they are recorded as late facts exactly as the running service did; the
+    directory (which changes every open month of an employee) is applied in time order
+    around the closes.
 """
 
 from __future__ import annotations
@@ -154,6 +160,11 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
                 stats["hr_inputs_copied"] = await _copy_hr_inputs(
                     make_sessionmaker(source_engine), session, tenants)
         preset = settings.default_policy_preset
+        final_states = await _read_periods(settings, progress, tenants)
+        closed_at = {key: e.occurred_at for key, e in final_states.items()
+                     if isinstance(e, ev.PeriodClosed)}
+        directory: list[ev.Event] = []  # held when months were closed: applied around closes
+        late: list[ev.Event] = []  # facts of a closed month that came after its last close
         async for batch in replay(settings.kafka_bootstrap, FACT_TOPICS,
                                   batch_size=batch_size, progress=progress):
             events: list[ev.Event] = []
@@ -169,16 +180,33 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
                         stats["quarantined"] += 1
                     elif tenants is not None and decoded.tenant_id not in tenants:
                         stats["ignored"] += 1
-                    elif isinstance(decoded, services.FACT_TYPES):
-                        events.append(decoded)
-                    else:
+                    elif not isinstance(decoded, services.FACT_TYPES):
                         stats["ignored"] += 1
+                    elif closed_at and isinstance(decoded, DIRECTORY_TYPES):
+                        directory.append(decoded)
+                    elif _after_close(decoded, closed_at):
+                        late.append(decoded)
+                    else:
+                        events.append(decoded)
                 await services.apply_events(session, events, default_preset=preset,
                                             publish=False)
             stats["applied"] += len(events)
-        while await services.refresh_units(sm, default_preset=preset, publish=False):
-            pass
-        stats["closed_periods"] = await _replay_periods(settings, sm, progress, tenants)
+        # the directory and the closes in time order, then what came after the closes
+        stats["applied"] += len(directory) + len(late)
+        stats["late_facts"] = len(late)
+        directory.sort(key=lambda e: e.occurred_at)
+        for cut in sorted(set(closed_at.values())):
+            earlier = [e for e in directory if e.occurred_at < cut]
+            directory = directory[len(earlier):]
+            await _apply(sm, earlier, preset)
+            await _settle_units(sm, preset)
+            await _write_periods(sm, {k: e for k, e in final_states.items()
+                                      if closed_at.get(k) == cut})
+        await _apply(sm, directory, preset)
+        await _apply(sm, late, preset)  # months now closed: recorded as late facts
+        await _settle_units(sm, preset)
+        await _write_periods(sm, {k: e for k, e in final_states.items() if k not in closed_at})
+        stats["closed_periods"] = len(closed_at)
         if source_engine is not None:
             stats["differences"] = await _compare(make_sessionmaker(source_engine), sm,
                                                   tenants)
@@ -189,9 +217,40 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
     return stats
 
 
-async def _replay_periods(settings: Settings, sm: async_sessionmaker[AsyncSession],
-                          progress: bool, tenants: set[str] | None) -> int:
-    """Month closes and reopens in their published order; the last state wins."""
+DIRECTORY_TYPES = (ev.TenantUpserted, ev.EmployeeUpserted)
+
+
+def _month_of(event: ev.Event) -> str | None:
+    period = getattr(event, "period", None)
+    if period:
+        return str(period)
+    work_date = getattr(event, "work_date", None)
+    return f"{work_date:%Y-%m}" if work_date else None
+
+
+def _after_close(event: ev.Event, closed_at: dict[tuple[str, str], Any]) -> bool:
+    """Did this fact reach a month that was closed for good (it came after the last close)?"""
+    month = _month_of(event)
+    close = closed_at.get((event.tenant_id, month)) if month else None
+    return close is not None and event.occurred_at >= close
+
+
+async def _apply(sm: async_sessionmaker[AsyncSession], events: list[ev.Event],
+                 preset: str) -> None:
+    for i in range(0, len(events), 1000):
+        async with sm() as session, session.begin():
+            await services.apply_events(session, events[i:i + 1000], default_preset=preset,
+                                        publish=False)
+
+
+async def _settle_units(sm: async_sessionmaker[AsyncSession], preset: str) -> None:
+    while await services.refresh_units(sm, default_preset=preset, publish=False):
+        pass
+
+
+async def _read_periods(settings: Settings, progress: bool,
+                        tenants: set[str] | None) -> dict[tuple[str, str], ev.Event]:
+    """The last close or reopen of every month, from the periods topic."""
     state: dict[tuple[str, str], ev.Event] = {}
     async for batch in replay(settings.kafka_bootstrap, (PERIODS,), progress=progress):
         for raw, *_ in batch:
@@ -201,9 +260,15 @@ async def _replay_periods(settings: Settings, sm: async_sessionmaker[AsyncSessio
                 key = (e.tenant_id, e.period)
                 if key not in state or state[key].occurred_at <= e.occurred_at:
                     state[key] = e
+    return state
+
+
+async def _write_periods(sm: async_sessionmaker[AsyncSession],
+                         states: dict[tuple[str, str], ev.Event]) -> int:
+    """Record months in their last state (closed or reopened); returns how many closed."""
     closed = 0
     async with sm() as session, session.begin():
-        for (tenant_id, period), e in sorted(state.items()):
+        for (tenant_id, period), e in sorted(states.items()):
             is_closed = isinstance(e, ev.PeriodClosed)
             actor = e.closed_by if isinstance(e, ev.PeriodClosed) else e.reopened_by
             await upsert(session, Period,

@@ -226,6 +226,35 @@ async def test_close_month_export_late_fact_reopen_and_rebuild(
         assert stats["differences"] == []
         assert stats["applied"] >= 37 and stats["closed_periods"] == 0
 
+        # closed again, and one more approval comes after the close: frozen at 70.73
+        closed = await client.post(f"{base}/periods/2026-10/close", json={"actor": "bkpsdm"})
+        assert closed.status_code == 200, closed.text
+
+        async def closed_twice() -> bool:
+            return sum(isinstance(e, ev.PeriodClosed) and e.period == "2026-10"
+                       for e in periods.events) == 2
+
+        await eventually(closed_twice, timeout=WAIT)
+        second_late = approvals("197002", range(13, 14))
+        await publish(kafka_bootstrap, *second_late)
+
+        async def second_late_recorded() -> dict | None:
+            st = (await client.get(f"{base}/periods/2026-10")).json()
+            ids = {f["event_id"] for f in st["late_facts"]}
+            return st if st["closed"] and str(second_late[0].event_id) in ids else None
+
+        await eventually(second_late_recorded, timeout=WAIT)
+        frozen = (await client.get(f"{base}/scores/197002", params={"period": "2026-10"})).json()
+        assert D(frozen["final_pct"]) == D("70.73")
+
+        # a rebuild freezes the month as it stood at its last close: the first late fact
+        # (applied by the reopen) counts, the second stays a late fact
+        stats = await run_rebuild(settings, f"sqlite+aiosqlite:///{tmp_path}/rebuilt2.db",
+                                  settings.database_url, progress=False,
+                                  tenants={tenant_id})
+        assert stats["differences"] == []
+        assert stats["closed_periods"] == 1 and stats["late_facts"] == 1
+
 
 async def test_unit_collective_component_settles_on_postgres(app, kafka_bootstrap,
                                                             tenant_id) -> None:
