@@ -87,8 +87,7 @@ async def main() -> dict:
     await engine.dispose()
     if tmp:
         tmp.cleanup()
-    return {
-        "benchmark": "scoring_apply_facts",
+    return {"scoring_apply_facts": {
         "database": "postgresql" if "postgresql" in url else "sqlite",
         "events": len(events), "batch_size": BATCH, "employees": EMPLOYEES,
         "seconds": round(elapsed, 3),
@@ -96,7 +95,7 @@ async def main() -> dict:
         "ms_per_fact_first_tenth": round(early * 1000, 3),
         "ms_per_fact_last_tenth": round(late * 1000, 3),
         "batch_check_differences": len(diffs),
-    }
+    }}
 
 
 if __name__ == "__main__":
