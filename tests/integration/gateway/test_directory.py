@@ -176,6 +176,7 @@ async def test_dashboard_and_operations(settings):
     async with running_app(create_app(settings)) as client:
         r = await client.get("/")
         assert r.status_code == 200 and "EventSource" in r.text and "Instansi" in r.text
+        assert "/scores?period=" in r.text  # the month's table is loaded, then kept live
         r = await client.get("/health")
         assert r.status_code == 200 and r.json()["database"] == "ok" and r.json()["kafka"] == "ok"
         r = await client.get("/metrics")

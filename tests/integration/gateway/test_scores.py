@@ -85,6 +85,24 @@ async def test_score_read_model_keeps_the_highest_version(settings, kafka_bootst
         await publish(kafka_bootstrap, score(tenant_id, 3, "95"))
         assert await eventually(lambda: _at_least(version, 3)) == 3
 
+        # the month's list (the dashboard's first view), highest first, with names
+        other = "199203042019032001"
+        await publish(kafka_bootstrap, score(tenant_id, 1, "96.25", nip=other))
+
+        async def listed() -> list | None:
+            resp = await client.get(f"/api/tenants/{tenant_id}/scores",
+                                    params={"period": "2026-10"})
+            return resp.json() if resp.status_code == 200 and len(resp.json()) == 2 else None
+
+        rows = await eventually(listed)
+        assert [(r["nip"], r["version"]) for r in rows] == [(other, 1), (NIP, 3)]
+        assert rows[0]["name"] is None and rows[1]["name"] == "Dedi Kurniawan, A.Md."
+        r = await client.get(f"/api/tenants/{tenant_id}/scores",
+                             params={"period": "2026-10", "unit_id": "umum"})
+        assert [x["nip"] for x in r.json()] == [NIP]
+        r = await client.get("/api/tenants/tidak-ada/scores", params={"period": "2026-10"})
+        assert r.status_code == 404
+
         r = await client.get(url, params={"period": "2026-13"})
         assert r.status_code == 422
 

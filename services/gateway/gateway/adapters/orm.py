@@ -83,3 +83,5 @@ class Score(Base):
     cause_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime)
     received_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_scores_tenant_period", "tenant_id", "period"),)

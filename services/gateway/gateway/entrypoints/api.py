@@ -92,6 +92,14 @@ class ScoreOut(BaseModel):
     cause_event_id: uuid.UUID | None
     updated_at: dt.datetime
 
+    @classmethod
+    def of(cls, score: Any, emp: Any) -> "ScoreOut":
+        return cls(tenant_id=score.tenant_id, nip=score.nip, name=emp.name if emp else None,
+                   period=score.period, final_pct=score.final_pct, components=score.components,
+                   tpp_base=score.tpp_base, tpp_amount=score.tpp_amount, version=score.version,
+                   cause_type=score.cause_type, cause_event_id=score.cause_event_id,
+                   updated_at=score.updated_at)
+
 
 _ROSTER_BODY = {
     "requestBody": {
@@ -191,16 +199,20 @@ def build_router(settings: Settings, hub: ScoreHub) -> APIRouter:
         return EventSourceResponse(events(), ping=settings.stream_heartbeat_s,
                                    send_timeout=30, headers={"Cache-Control": "no-store"})
 
+    @router.get("/{tenant_id}/scores", response_model=list[ScoreOut], tags=["scores"],
+                summary="The tenant's running scores of a month, highest first")
+    async def list_scores(tenant_id: TenantId, period: Period, unit_id: str | None = None,
+                          rt: Runtime = RuntimeDep) -> list[ScoreOut]:
+        async with rt.sessionmaker() as session:
+            rows = await services.list_scores(session, tenant_id, period, unit_id)
+        return [ScoreOut.of(score, emp) for score, emp in rows]
+
     @router.get("/{tenant_id}/scores/{nip}", response_model=ScoreOut, tags=["scores"])
     async def get_score(tenant_id: TenantId, nip: NipPath, period: Period,
                         rt: Runtime = RuntimeDep) -> ScoreOut:
         async with rt.sessionmaker() as session:
             score, emp = await services.get_score(session, tenant_id, nip, period)
-        return ScoreOut(tenant_id=tenant_id, nip=nip, name=emp.name if emp else None,
-                        period=period, final_pct=score.final_pct, components=score.components,
-                        tpp_base=score.tpp_base, tpp_amount=score.tpp_amount,
-                        version=score.version, cause_type=score.cause_type,
-                        cause_event_id=score.cause_event_id, updated_at=score.updated_at)
+        return ScoreOut.of(score, emp)
 
     return router
 

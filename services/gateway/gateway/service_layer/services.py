@@ -174,6 +174,22 @@ async def apply_score_event(session: AsyncSession, event: ev.Event) -> None:
     )
 
 
+async def list_scores(
+    session: AsyncSession, tenant_id: str, period: str, unit_id: str | None = None
+) -> list[tuple[Score, Employee | None]]:
+    """The tenant's scores of a month (optionally one unit), highest final score first."""
+    await get_tenant(session, tenant_id)
+    query = (
+        select(Score, Employee)
+        .outerjoin(Employee, (Employee.tenant_id == Score.tenant_id) & (Employee.nip == Score.nip))
+        .where(Score.tenant_id == tenant_id, Score.period == period)
+        .order_by(Score.final_pct.desc(), Score.nip)
+    )
+    if unit_id:
+        query = query.where(Employee.unit_id == unit_id)
+    return [(score, emp) for score, emp in (await session.execute(query)).all()]
+
+
 async def get_score(
     session: AsyncSession, tenant_id: str, nip: str, period: str
 ) -> tuple[Score, Employee | None]:
