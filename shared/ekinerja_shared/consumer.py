@@ -52,6 +52,10 @@ def in_order(apply_one: Apply) -> ApplyBatch:
     return apply_batch
 
 
+def _record_key(ctx: dict[str, Any]) -> tuple[Any, Any, Any]:
+    return (ctx.get("topic"), ctx.get("partition"), ctx.get("offset"))
+
+
 def _record_context(msg: KafkaMessage) -> dict[str, Any]:
     raw = msg.raw_message
     records = raw if isinstance(raw, tuple) else (raw,)
@@ -117,7 +121,7 @@ class EventConsumer:
         event = decoded
         if not isinstance(event, accept):
             return self._count(event.event_type, "ignored")
-        key = (context["topic"], context["partition"], context["offset"])
+        key = _record_key(context)
         try:
             async with self._sessionmaker() as session, session.begin():
                 fresh = await insert_ignore(
@@ -131,15 +135,8 @@ class EventConsumer:
             await self.quarantine(msg.body, str(exc), context, event.tenant_id)
             return self._count(event.event_type, "quarantined")
         except Exception as exc:
-            attempts = self._failures.get(key, 0) + 1
-            self._failures[key] = attempts
-            if attempts >= self._max_attempts:
-                self._failures.pop(key, None)
-                await self.quarantine(
-                    msg.body, f"failed {attempts} times: {exc!r}", context, event.tenant_id
-                )
+            if await self._gave_up(exc, msg.body, context, event.tenant_id):
                 return self._count(event.event_type, "quarantined")
-            log.warning("%s: attempt %d on %s failed: %r", self.name, attempts, key, exc)
             raise
         self._failures.pop(key, None)
         self._metrics.event_lag.labels(self.name).observe(
@@ -249,10 +246,30 @@ class EventConsumer:
                 if not fresh:
                     return "duplicate"
                 await apply_batch(session, [event])
-            return "applied"
         except PoisonEvent as exc:
             await self.quarantine(body, str(exc), ctx, event.tenant_id)
             return "quarantined"
+        except Exception as exc:
+            if await self._gave_up(exc, body, ctx, event.tenant_id):
+                return "quarantined"
+            raise  # the whole batch is consumed again; what was applied is a duplicate then
+        self._failures.pop(_record_key(ctx), None)
+        return "applied"
+
+    async def _gave_up(
+        self, exc: Exception, body: bytes, ctx: dict[str, Any], tenant_id: str | None
+    ) -> bool:
+        """Count a failed attempt at one record; after ``max_attempts`` it is quarantined
+        (True) so that it cannot hold back its partition."""
+        key = _record_key(ctx)
+        attempts = self._failures.get(key, 0) + 1
+        if attempts >= self._max_attempts:
+            self._failures.pop(key, None)
+            await self.quarantine(body, f"failed {attempts} times: {exc!r}", ctx, tenant_id)
+            return True
+        self._failures[key] = attempts
+        log.warning("%s: attempt %d on %s failed: %r", self.name, attempts, key, exc)
+        return False
 
     def _count(self, event_type: str, outcome: str) -> str:
         self._metrics.events_consumed.labels(self.name, event_type, outcome).inc()

@@ -13,7 +13,7 @@ from sqlalchemy import String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ekinerja_shared import events as ev
-from ekinerja_shared.consumer import PoisonEvent
+from ekinerja_shared.consumer import PoisonEvent, in_order
 from ekinerja_shared.db import OutboxMixin, ProcessedEventMixin, QuarantineMixin
 from ekinerja_shared.kafka import subscriber_defaults
 from ekinerja_shared.outbox import stage
@@ -157,3 +157,59 @@ async def test_consumer_applies_once_quarantines_garbage_and_goes_on(
 
 async def _has(items, value):
     return value in items
+
+
+async def test_batch_consumer_quarantines_a_record_that_keeps_failing(
+    runtime, kafka_bootstrap, tenant_id
+):
+    """A bug or a fact no rule can apply (not a PoisonEvent) fails every time: after
+    ``consumer_max_attempts`` rounds it is quarantined and the records behind it in the same
+    partition are applied, each exactly once."""
+    runtime.settings.consumer_max_attempts = 3
+    consumer = runtime.consumer("plumbing-batch")
+    attempts = {"boom": 0}
+
+    async def apply_one(session, event):
+        if event.period == "1999-99":
+            attempts["boom"] += 1
+            raise RuntimeError("a bug in the apply function")
+        session.add(ClosedPeriod(tenant_id=event.tenant_id, period=event.period, times_applied=1))
+        await session.flush()  # applying one twice would violate the key
+
+    async def committed() -> list[str]:
+        async with runtime.sessionmaker() as s:
+            return list((await s.scalars(select(ClosedPeriod.period).where(
+                ClosedPeriod.tenant_id == tenant_id).order_by(ClosedPeriod.period))).all())
+
+    topic = f"test.plumbing.batch.{tenant_id}"
+    await ensure_topics(kafka_bootstrap, (Topic(topic, 1, "test"),))
+
+    @runtime.broker.subscriber(topic, **subscriber_defaults(runtime.settings, "b", batch=True))
+    async def handler(msg: KafkaMessage) -> None:
+        await consumer.handle_records(msg, in_order(apply_one), (ev.PeriodClosed,))
+
+    key = f"{tenant_id}:*".encode()
+    for period in ("2025-01", "1999-99", "2025-02"):
+        await publish_raw(kafka_bootstrap, topic,
+                          ev.dump_event(ev.PeriodClosed(tenant_id=tenant_id, period=period)), key)
+
+    async def last_one_applied() -> bool:
+        return "2025-02" in await committed()
+
+    await runtime.broker.start()
+    try:
+        await eventually(last_one_applied)
+
+        async def quarantined():
+            async with runtime.sessionmaker() as s:
+                rows = (await s.scalars(select(Quarantine).where(
+                    Quarantine.source == f"kafka:{topic}"))).all()
+                return rows or None
+        rows = await eventually(quarantined)
+    finally:
+        await runtime.broker.stop()
+    assert await committed() == ["2025-01", "2025-02"]
+    # each of the 3 rounds tries the whole batch once, then the records one by one
+    assert attempts["boom"] == 6
+    assert len(rows) == 1 and "1999-99" in rows[0].raw
+    assert "failed 3 times" in rows[0].reason and "a bug in the apply function" in rows[0].reason
