@@ -14,39 +14,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sqlalchemy import String, func, select, text  # noqa: E402
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 from ekinerja_shared import events as ev  # noqa: E402
-from ekinerja_shared.db import OutboxMixin, ProcessedEventMixin, QuarantineMixin, upsert  # noqa: E402
+from ekinerja_shared.db import upsert  # noqa: E402
 from ekinerja_shared.outbox import stage  # noqa: E402
 from ekinerja_shared.service import build_runtime  # noqa: E402
 from ekinerja_shared.settings import ServiceSettings  # noqa: E402
 from ekinerja_shared.topics import PERIODS  # noqa: E402
+from tests.support.plumbing_models import Base, ClosedPeriod, Inbox, Outbox, Quarantine  # noqa: E402
 
 N = int(os.environ.get("EK_BENCH_EVENTS", "5000"))
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Outbox(OutboxMixin, Base):
-    pass
-
-
-class Inbox(ProcessedEventMixin, Base):
-    pass
-
-
-class Quarantine(QuarantineMixin, Base):
-    pass
-
-
-class Closed(Base):
-    __tablename__ = "closed"
-    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    period: Mapped[str] = mapped_column(String(16), primary_key=True)
 
 
 async def main() -> dict[str, object]:
@@ -78,7 +56,7 @@ async def main() -> dict[str, object]:
     consumer = rt.consumer("bench")
 
     async def apply(session, batch):
-        await upsert(session, Closed, [{"tenant_id": e.tenant_id, "period": e.period} for e in batch],
+        await upsert(session, ClosedPeriod, [{"tenant_id": e.tenant_id, "period": e.period} for e in batch],
                      index_elements=["tenant_id", "period"], update=[])
 
     bodies = [ev.dump_event(e) for e in events]
@@ -94,7 +72,7 @@ async def main() -> dict[str, object]:
                                     contexts=ctx[i:i + 500])
     replay_s = time.perf_counter() - t0
     async with rt.sessionmaker() as s:
-        applied = await s.scalar(select(func.count()).select_from(Closed))
+        applied = await s.scalar(select(func.count()).select_from(ClosedPeriod))
     await rt.broker.stop()
     await rt.engine.dispose()
     assert applied == N, applied

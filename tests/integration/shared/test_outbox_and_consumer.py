@@ -9,43 +9,19 @@ import uuid
 
 import pytest
 from faststream.kafka import KafkaMessage
-from sqlalchemy import String, func, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import func, select
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.consumer import PoisonEvent, in_order
-from ekinerja_shared.db import OutboxMixin, ProcessedEventMixin, QuarantineMixin
 from ekinerja_shared.kafka import subscriber_defaults
 from ekinerja_shared.outbox import stage
 from ekinerja_shared.service import build_runtime
 from ekinerja_shared.settings import ServiceSettings
 from ekinerja_shared.topics import PERIODS, Topic, ensure_topics
 from tests.support.apps import EventProbe, eventually, publish_raw
+from tests.support.plumbing_models import Base, ClosedPeriod, Inbox, Outbox, Quarantine
 
 pytestmark = pytest.mark.integration
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Outbox(OutboxMixin, Base):
-    pass
-
-
-class Inbox(ProcessedEventMixin, Base):
-    pass
-
-
-class Quarantine(QuarantineMixin, Base):
-    pass
-
-
-class ClosedPeriod(Base):
-    __tablename__ = "closed_periods"
-    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    period: Mapped[str] = mapped_column(String(7), primary_key=True)
-    times_applied: Mapped[int] = mapped_column(default=0)
 
 
 @pytest.fixture
