@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.db import insert_ignore
@@ -167,6 +167,23 @@ async def employees(session: AsyncSession, tenant_id: str,
             .execution_options(populate_existing=True)
         )).all())
     return out
+
+
+async def lock_tenants(session: AsyncSession, tenant_ids: Iterable[str]) -> None:
+    """Serialise, per tenant, the transactions that decide which scores to recompute
+    (consumers of the different fact topics, the unit refresher, HR and month close).
+    Without it a directory change and a fact of another topic committed at the same time
+    could each miss the other (the fact's score computed with the old directory, the
+    directory change not yet seeing the fact's new score row). Transaction-scoped PostgreSQL
+    advisory locks, taken in sorted order so that they cannot deadlock; SQLite already
+    serialises writers."""
+    if session.bind.dialect.name != "postgresql":
+        return
+    for tenant_id in sorted(set(tenant_ids)):
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"ekinerja-scoring:{tenant_id}"},
+        )
 
 
 async def lock_scores(session: AsyncSession, tenant_id: str, period: str,

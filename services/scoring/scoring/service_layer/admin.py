@@ -56,6 +56,7 @@ async def set_policy(
 ) -> list[ScoreRow]:
     """Store the policy in force from ``effective_period`` on and recompute the open
     months it governs. Closed months keep the policy they were scored under."""
+    await repo.lock_tenants(session, [tenant_id])
     await upsert(
         session, PolicyVersion,
         {"tenant_id": tenant_id, "effective_period": effective_period,
@@ -82,6 +83,7 @@ async def set_compliance(
     session: AsyncSession, tenant_id: str, nip: str, period: str, value_pct: Decimal, *,
     note: str = "", actor: str = "", default_preset: str = DEFAULT_PRESET,
 ) -> ScoreRow:
+    await repo.lock_tenants(session, [tenant_id])
     if await _is_closed(session, tenant_id, period):
         raise Conflict(f"Periode {period} sudah ditutup; buka kembali untuk mengubah nilai.",
                        code="period_closed")
@@ -110,6 +112,7 @@ async def _tenant_today(session: AsyncSession, tenant_id: str) -> dt.date:
 async def close_period(session: AsyncSession, tenant_id: str, period: str, *,
                        actor: str = "") -> ev.PeriodClosed:
     """Freeze the month's scores: later facts for it are recorded as late, not applied."""
+    await repo.lock_tenants(session, [tenant_id])
     _first, next_first = period_bounds(period)
     if await _tenant_today(session, tenant_id) < next_first:
         raise DomainError(f"Periode {period} belum berakhir sehingga belum dapat ditutup.",
@@ -138,6 +141,7 @@ async def reopen_period(
     """Explicitly reopen a closed month (recorded); the late facts now apply."""
     if not reason.strip():
         raise DomainError("Alasan membuka kembali periode wajib diisi.", code="reason_required")
+    await repo.lock_tenants(session, [tenant_id])
     if not await _is_closed(session, tenant_id, period):
         raise Conflict(f"Periode {period} tidak dalam keadaan ditutup.", code="period_open")
     now = utcnow()

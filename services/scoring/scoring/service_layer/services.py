@@ -354,6 +354,7 @@ async def refresh_units(sessionmaker: async_sessionmaker[AsyncSession], *, limit
         return 0
     try:
         async with sessionmaker() as session, session.begin():
+            await repo.lock_tenants(session, (tenant_id for tenant_id, _u, _p in units))
             for tenant_id, unit_id, period in units:
                 await _refresh_unit(session, tenant_id, unit_id, period,
                                     default_preset=default_preset, publish=publish)
@@ -389,6 +390,8 @@ async def apply_events(
 ) -> list[ScoreRow]:
     """Store a batch of facts and recompute every employee-month they changed
     (``publish=False`` during a rebuild: the scores were published when they happened)."""
+    events = list(events)
+    await repo.lock_tenants(session, (e.tenant_id for e in events))
     affected = _Affected()
     facts: list[ev.Event] = []
     for e in events:
