@@ -283,9 +283,13 @@ async def test_unit_collective_component_settles_on_postgres(app, kafka_bootstra
         async def settled() -> list | None:
             resp = await client.get(f"{base}/scores", params={"period": "2026-10"})
             rows = {s["nip"]: s for s in resp.json()}
-            # N1 100, N2 50 -> unit average 75: N1 70 + 22.5 = 92.50, N2 35 + 22.5 = 57.50
-            ok = (D(rows.get("N1", {}).get("final_pct", 0)) == D("92.50")
-                  and D(rows.get("N2", {}).get("final_pct", 0)) == D("57.50"))
+            # N1 100, N2 50 -> unit average 75: N1 70 + 22.5 = 92.50, N2 35 + 22.5 = 57.50.
+            # Before the directory arrives both sit in the unknown unit with the same average
+            # but no TPP base: settled means the TPP too.
+            ok = all(D(rows.get(nip, {}).get("final_pct", 0)) == D(final)
+                     and D(rows.get(nip, {}).get("tpp_amount", 0)) == D(tpp)
+                     for nip, final, tpp in (("N1", "92.50", "1850000"),
+                                             ("N2", "57.50", "1150000")))
             return list(rows.values()) if ok else None
 
         rows = await eventually(settled, timeout=WAIT)
