@@ -1,10 +1,11 @@
 # e-Kinerja: the two commands a newcomer needs are `make up` and `make test`.
-.PHONY: help setup up down status logs test test-unit bench docs lint
+.PHONY: help setup up down status logs test test-unit typecheck bench docs lint
 
 help:
 	@echo "make up      - run the whole system locally (Kafka + 4 services on SQLite), load demo data"
 	@echo "make down    - stop it"
 	@echo "make test    - install what is missing, start Kafka + PostgreSQL, run all tests, stop them"
+	@echo "make typecheck - mypy --strict on shared/ and the four services (also part of make test)"
 	@echo "make bench   - benchmarks, printing JSON"
 	@echo "make docs    - write OpenAPI and AsyncAPI documents to docs/api/"
 
@@ -25,6 +26,9 @@ logs:
 
 test:
 	bash deploy/test.sh $(PYTEST_ARGS)
+
+typecheck: setup
+	.venv/bin/mypy shared/ekinerja_shared services/attendance/attendance services/activity/activity services/scoring/scoring services/gateway/gateway
 
 test-unit: setup
 	.venv/bin/python -m pytest tests/unit -q

@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -27,7 +27,8 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
@@ -151,11 +152,12 @@ class QuarantineMixin:
 
 def _insert_for(session: AsyncSession, model: Any) -> Any:
     name = session.bind.dialect.name if session.bind is not None else "postgresql"
-    if name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert
-    return insert(model)
+    return (sqlite.insert if name == "sqlite" else postgresql.insert)(model)
+
+
+async def _rowcount(session: AsyncSession, stmt: Any) -> int:
+    result = cast(CursorResult[Any], await session.execute(stmt))
+    return int(result.rowcount or 0)
 
 
 async def insert_ignore(
@@ -165,9 +167,8 @@ async def insert_ignore(
     rows = [rows] if isinstance(rows, dict) else list(rows)
     if not rows:
         return 0
-    stmt = _insert_for(session, model).values(rows).on_conflict_do_nothing()
-    result = await session.execute(stmt)
-    return int(result.rowcount or 0)
+    return await _rowcount(session, _insert_for(session, model).values(rows)
+                           .on_conflict_do_nothing())
 
 
 async def upsert(
@@ -189,10 +190,8 @@ async def upsert(
     stmt = _insert_for(session, model).values(rows)
     cols = list(update) if update is not None else [c for c in rows[0] if c not in keys]
     if not cols:
-        result = await session.execute(stmt.on_conflict_do_nothing(index_elements=keys))
-        return int(result.rowcount or 0)
+        return await _rowcount(session, stmt.on_conflict_do_nothing(index_elements=keys))
     stmt = stmt.on_conflict_do_update(
         index_elements=keys, set_={c: stmt.excluded[c] for c in cols}, where=where
     )
-    result = await session.execute(stmt)
-    return int(result.rowcount or 0)
+    return await _rowcount(session, stmt)

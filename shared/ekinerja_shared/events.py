@@ -270,7 +270,8 @@ EVENT_TYPES: dict[str, type[Event]] = {cls.model_fields["event_type"].default: c
 
 def parse_event(raw: bytes | str) -> Event:
     """Decode any event from its JSON form; raises ``pydantic.ValidationError``."""
-    return _any_event.validate_json(raw)
+    event: Event = _any_event.validate_json(raw)
+    return event
 
 
 def dump_event(event: Event) -> bytes:

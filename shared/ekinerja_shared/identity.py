@@ -112,7 +112,8 @@ class Authenticator(Protocol):
 class AdminTokenAuthenticator:
     """The stand-in before identity is configured: ``EK_ADMIN_TOKEN`` as a Bearer token makes
     the platform operator. Without an admin token every caller is the operator (the open
-    local default); with one, a request without it is anonymous."""
+    local default); with one, a request without it is refused (403 ``admin_required``).
+    Only routes that ask for the caller consult it."""
 
     def __init__(self, admin_token: str | None) -> None:
         self._token = admin_token
@@ -122,7 +123,4 @@ class AdminTokenAuthenticator:
         if not self._token or authorization == f"Bearer {self._token}":
             return Caller(subject="admin-token", tenant_id=None, nip=None,
                           roles=frozenset({Role.OPERATOR}), kind="client")
-        if authorization:
-            raise Unauthenticated("Akses admin ditolak: token tidak valid.",
-                                  code="admin_required")
-        return ANONYMOUS
+        raise Forbidden("Akses admin ditolak: token tidak valid.", code="admin_required")

@@ -124,7 +124,7 @@ class OutboxRelay:
                 .order_by(model.id)
                 .limit(self._batch)
             )
-            if session.bind.dialect.name == "postgresql":
+            if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             rows = list((await session.execute(query)).all())
             if not rows:

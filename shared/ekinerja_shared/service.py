@@ -20,63 +20,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from .consumer import EventConsumer
-from .errors import Conflict, DomainError, Forbidden, NotFound
-from .db import make_engine, make_sessionmaker
-from .kafka import make_broker
-from .metrics import CommonMetrics
+from .errors import DomainError
+from .jobs import JobRunner, PeriodicJob
 from .migrations import upgrade_async
-from .outbox import OutboxRelay
+from .runtime import Runtime
 from .settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Conflict", "DomainError", "Forbidden", "NotFound", "Runtime", "build_runtime",
-           "create_service_app", "serve"]
-
-
-@dataclass
-class Runtime:
-    settings: ServiceSettings
-    engine: AsyncEngine
-    sessionmaker: async_sessionmaker[AsyncSession]
-    metrics: CommonMetrics
-    broker: KafkaBroker
-    inbox_model: type[Any]
-    quarantine_model: type[Any]
-    outbox_model: type[Any] | None = None
-    relay: OutboxRelay | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    def consumer(self, name: str) -> EventConsumer:
-        return EventConsumer(
-            name, self.sessionmaker, self.inbox_model, self.quarantine_model, self.metrics,
-            max_attempts=self.settings.consumer_max_attempts,
-        )
-
-
-def build_runtime(
-    settings: ServiceSettings,
-    *,
-    inbox_model: type[Any],
-    quarantine_model: type[Any],
-    outbox_model: type[Any] | None = None,
-) -> Runtime:
-    metrics = CommonMetrics()
-    engine = make_engine(settings.database_url)
-    sessionmaker = make_sessionmaker(engine)
-    broker = make_broker(settings, metrics)
-    relay = (
-        OutboxRelay(
-            sessionmaker, outbox_model, broker, metrics,
-            batch_size=settings.outbox_batch_size,
-            poll_interval_s=settings.outbox_poll_interval_s,
-        )
-        if outbox_model is not None
-        else None
-    )
-    return Runtime(settings, engine, sessionmaker, metrics, broker, inbox_model,
-                   quarantine_model, outbox_model, relay)
+__all__ = ["create_service_app", "serve"]
 
 
 async def _start_broker(broker: KafkaBroker, attempts: int = 30) -> None:
@@ -93,26 +45,19 @@ async def _start_broker(broker: KafkaBroker, attempts: int = 30) -> None:
             await asyncio.sleep(2)
 
 
-def admin_guard(settings: ServiceSettings) -> Callable[..., Awaitable[None]]:
-    """Dependency: when ``EK_ADMIN_TOKEN`` is set, admin endpoints need
-    ``Authorization: Bearer <token>``."""
-
-    async def guard(authorization: str | None = Header(default=None)) -> None:
-        if settings.admin_token and authorization != f"Bearer {settings.admin_token}":
-            raise Forbidden("Akses admin ditolak: token tidak valid.", code="admin_required")
-
-    return guard
-
-
 def create_service_app(
-    runtime: Runtime,
+    runtime: Runtime[Any],
     *,
     package: str,
     title: str,
     description: str,
     routers: Sequence[APIRouter] = (),
-    background: Sequence[Callable[[], Awaitable[None]]] = (),
+    jobs: Sequence[PeriodicJob] = (),
+    on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
 ) -> FastAPI:
+    """The service's FastAPI app. Its lifespan applies migrations, starts the broker (the
+    subscribers), the outbox relay and the periodic ``jobs``; at shutdown it stops them in
+    reverse order and runs the ``on_shutdown`` hooks before the engine is disposed."""
     settings = runtime.settings
 
     @contextlib.asynccontextmanager
@@ -122,17 +67,16 @@ def create_service_app(
         await _start_broker(runtime.broker)
         if runtime.relay:
             runtime.relay.start()
-        tasks = [asyncio.create_task(job(), name=getattr(job, "__name__", "job"))
-                 for job in background]
+        runner = JobRunner(list(jobs))
+        runner.start()
         log.info("%s started on port %s", settings.service_name, settings.http_port)
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            await runner.stop()
+            for hook in on_shutdown:
+                with contextlib.suppress(Exception):
+                    await hook()
             if runtime.relay:
                 await runtime.relay.stop()
             await runtime.broker.stop()
@@ -207,10 +151,3 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
 
     uvicorn.run(app, host=settings.http_host, port=settings.http_port,
                 log_level=settings.log_level.lower(), access_log=False)
-
-
-def runtime_of(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-RuntimeDep = Depends(runtime_of)

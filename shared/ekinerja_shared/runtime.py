@@ -1,0 +1,125 @@
+"""The runtime of a service process: its settings, database, unit of work, Kafka broker,
+outbox relay and authenticator, typed.
+
+A service that needs more (its own metrics, a hub, a proxy) subclasses ``Runtime`` with
+fields of its own built in ``__post_init__``; routes get it typed through the service's
+``RuntimeDep`` (``Annotated[MyRuntime, Depends(runtime_of)]``). Kafka subscribers are
+registered through the runtime, one way for every service:
+
+- ``subscribe_batch``: a durable consumer group; batches are decoded, deduplicated by the
+  inbox and applied in one transaction by ``EventConsumer`` (bad records quarantined);
+- ``subscribe_fanout``: no group, from the latest offset, so that every instance sees every
+  record (the gateway's live streams).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, Self, TypeVar
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from .consumer import ApplyBatch, EventConsumer
+from .db import make_engine, make_sessionmaker
+from .events import Event
+from .identity import AdminTokenAuthenticator, Authenticator
+from .kafka import make_broker, subscriber_defaults
+from .metrics import CommonMetrics
+from .outbox import OutboxRelay
+from .settings import ServiceSettings
+from .topics import Topic
+from .uow import UnitOfWork
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+@dataclass(kw_only=True)
+class Runtime(Generic[S]):
+    settings: S
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    metrics: CommonMetrics
+    broker: KafkaBroker
+    inbox_model: type[Any]
+    quarantine_model: type[Any]
+    outbox_model: type[Any] | None = None
+    relay: OutboxRelay | None = None
+    uow: UnitOfWork = field(init=False)
+    authenticator: Authenticator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.uow = UnitOfWork(self.sessionmaker)
+        self.authenticator = AdminTokenAuthenticator(self.settings.admin_token)
+
+    @classmethod
+    def build(
+        cls,
+        settings: S,
+        *,
+        inbox_model: type[Any],
+        quarantine_model: type[Any],
+        outbox_model: type[Any] | None = None,
+    ) -> Self:
+        metrics = CommonMetrics()
+        engine = make_engine(settings.database_url)
+        sessionmaker = make_sessionmaker(engine)
+        broker = make_broker(settings, metrics)
+        relay = (
+            OutboxRelay(
+                sessionmaker, outbox_model, broker, metrics,
+                batch_size=settings.outbox_batch_size,
+                poll_interval_s=settings.outbox_poll_interval_s,
+            )
+            if outbox_model is not None
+            else None
+        )
+        return cls(settings=settings, engine=engine, sessionmaker=sessionmaker, metrics=metrics,
+                   broker=broker, inbox_model=inbox_model, quarantine_model=quarantine_model,
+                   outbox_model=outbox_model, relay=relay)
+
+    def consumer(self, name: str) -> EventConsumer:
+        return EventConsumer(
+            name, self.sessionmaker, self.inbox_model, self.quarantine_model, self.metrics,
+            max_attempts=self.settings.consumer_max_attempts,
+        )
+
+    def subscribe_batch(self, topic: Topic, purpose: str, apply: ApplyBatch,
+                        accept: tuple[type[Event], ...], *, description: str) -> EventConsumer:
+        """A durable, idempotent batch subscriber: consumer group and inbox name
+        ``<service>-<purpose>``."""
+        service = self.settings.service_name
+        consumer = self.consumer(f"{service}-{purpose}")
+
+        async def on_batch(msg: KafkaMessage) -> None:
+            await consumer.handle_records(msg, apply, accept)
+
+        on_batch.__name__ = f"on_{purpose.replace('-', '_')}"
+        self.broker.subscriber(
+            topic.name, **subscriber_defaults(self.settings, purpose, batch=True),
+            title=f"{service}/{purpose}", description=description,
+        )(on_batch)
+        return consumer
+
+    def subscribe_fanout(self, topic: Topic, purpose: str,
+                         handle: Callable[[bytes], Awaitable[None]], *,
+                         description: str) -> None:
+        """Every instance sees every record from now on (no group, nothing committed)."""
+
+        async def on_record(msg: KafkaMessage) -> None:
+            await handle(msg.body)
+
+        on_record.__name__ = f"on_{purpose.replace('-', '_')}"
+        self.broker.subscriber(
+            topic.name, group_id=None, auto_offset_reset="latest",
+            ack_policy=AckPolicy.ACK_FIRST,
+            title=f"{self.settings.service_name}/{purpose}", description=description,
+        )(on_record)
+
+    def declare_published(self, topic: Topic, *schemas: type[Event]) -> None:
+        """Declare the events this service publishes (through its outbox) for the AsyncAPI
+        document."""
+        for schema in schemas:
+            self.broker.publisher(topic.name, schema=schema, title=schema.__name__)

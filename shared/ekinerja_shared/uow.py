@@ -1,0 +1,108 @@
+"""The unit of work: the one way every service runs a use case in a transaction.
+
+``await uow.run(services.create_entry, tenant_id, nip, data)`` opens a session, begins a
+transaction, calls ``create_entry(session, tenant_id, nip, data)`` and commits: the state
+change and its outbox events commit together. Decided here, once:
+
+- a concurrent writer that won a unique key (``IntegrityError``), a serialization failure or
+  a deadlock: the whole use case is run again, up to ``attempts`` times (two uploads
+  evaluating the same employee-day at once);
+- a concurrent change of a versioned row (``StaleDataError``, optimistic locking) or a
+  conflict that is still there after the last attempt: ``Conflict`` (HTTP 409) with a
+  message for staff;
+- a ``DomainError`` (a rule refused) is reported to ``on_refusal`` (metrics) and re-raised.
+
+Reads use ``uow.read()``, a session without an explicit transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from .errors import Conflict, DomainError
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+CONCURRENT_CHANGE = ("Data ini baru saja diubah oleh pengguna lain; muat ulang lalu coba "
+                     "lagi.")
+
+# PostgreSQL SQLSTATEs worth running the transaction again for
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    if isinstance(exc, DBAPIError):
+        orig = exc.orig
+        code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+        return code in _RETRYABLE_SQLSTATES
+    return False
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        attempts: int = 3,
+        conflict_message: str = CONCURRENT_CHANGE,
+        conflict_code: str = "concurrent_change",
+        on_refusal: Callable[[DomainError], None] | None = None,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self._attempts = attempts
+        self._conflict_message = conflict_message
+        self._conflict_code = conflict_code
+        self._on_refusal = on_refusal
+
+    async def run(
+        self,
+        fn: Callable[Concatenate[AsyncSession, P], Awaitable[T]],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """``fn(session, *args, **kwargs)`` in one transaction, committed on return."""
+        for attempt in range(1, self._attempts + 1):
+            try:
+                async with self.sessionmaker() as session, session.begin():
+                    return await fn(session, *args, **kwargs)
+            except StaleDataError as exc:
+                raise self._refused(Conflict(self._conflict_message,
+                                             code=self._conflict_code)) from exc
+            except DomainError as exc:
+                raise self._refused(exc) from None
+            except DBAPIError as exc:
+                if not _retryable(exc):
+                    raise
+                if attempt == self._attempts:
+                    raise self._refused(Conflict(self._conflict_message,
+                                                 code=self._conflict_code)) from exc
+                log.info("transaction conflict in %s, retrying (%d/%d): %s",
+                         getattr(fn, "__name__", "work"), attempt, self._attempts,
+                         exc.__class__.__name__)
+                await asyncio.sleep(0.01 * attempt)
+        raise AssertionError("unreachable")
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading (no explicit transaction; nothing is committed)."""
+        async with self.sessionmaker() as session:
+            yield session
+
+    def _refused(self, exc: DomainError) -> DomainError:
+        if self._on_refusal is not None:
+            self._on_refusal(exc)
+        return exc
