@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text  # noqa: E402
 from ekinerja_shared import events as ev  # noqa: E402
 from ekinerja_shared.db import upsert  # noqa: E402
 from ekinerja_shared.outbox import stage  # noqa: E402
-from ekinerja_shared.service import build_runtime  # noqa: E402
+from ekinerja_shared.runtime import Runtime  # noqa: E402
 from ekinerja_shared.settings import ServiceSettings  # noqa: E402
 from ekinerja_shared.topics import PERIODS  # noqa: E402
 from tests.support.plumbing_models import Base, ClosedPeriod, Inbox, Outbox, Quarantine  # noqa: E402
@@ -32,7 +32,7 @@ async def main() -> dict[str, object]:
     bootstrap = os.environ["EK_BENCH_KAFKA_BOOTSTRAP"]
     settings = ServiceSettings(service_name="bench", database_url=url, kafka_bootstrap=bootstrap,
                                consumer_group_prefix=f"bench-{uuid.uuid4().hex[:6]}")
-    rt = build_runtime(settings, inbox_model=Inbox, quarantine_model=Quarantine,
+    rt = Runtime.build(settings, inbox_model=Inbox, quarantine_model=Quarantine,
                        outbox_model=Outbox)
     async with rt.engine.begin() as conn:
         await conn.execute(text("DROP SCHEMA public CASCADE"))

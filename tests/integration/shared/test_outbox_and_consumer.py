@@ -15,7 +15,7 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.consumer import PoisonEvent, in_order
 from ekinerja_shared.kafka import subscriber_defaults
 from ekinerja_shared.outbox import stage
-from ekinerja_shared.service import build_runtime
+from ekinerja_shared.runtime import Runtime
 from ekinerja_shared.settings import ServiceSettings
 from ekinerja_shared.topics import PERIODS, Topic, ensure_topics
 from tests.support.apps import EventProbe, eventually, publish_raw
@@ -31,7 +31,7 @@ async def runtime(tmp_path, kafka_bootstrap, group_prefix):
         kafka_bootstrap=kafka_bootstrap, consumer_group_prefix=group_prefix,
         outbox_poll_interval_s=0.2,
     )
-    rt = build_runtime(settings, inbox_model=Inbox, quarantine_model=Quarantine,
+    rt = Runtime.build(settings, inbox_model=Inbox, quarantine_model=Quarantine,
                        outbox_model=Outbox)
     async with rt.engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)

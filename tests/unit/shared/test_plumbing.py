@@ -1,0 +1,286 @@
+"""The shared plumbing every service uses: the unit of work (retry and conflict mapping),
+periodic jobs, the caller's authorization decisions and subscriber registration."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Integer, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ekinerja_shared import events as ev
+from ekinerja_shared.consumer import in_order
+from ekinerja_shared.db import make_engine, make_sessionmaker
+from ekinerja_shared.errors import Conflict, DomainError, Forbidden, NotFound
+from ekinerja_shared.identity import (
+    ANONYMOUS,
+    AdminTokenAuthenticator,
+    Caller,
+    Role,
+    Unauthenticated,
+)
+from ekinerja_shared.jobs import JobRunner, PeriodicJob
+from ekinerja_shared.runtime import Runtime
+from ekinerja_shared.settings import ServiceSettings
+from ekinerja_shared.timeutil import utcnow
+from ekinerja_shared.topics import PERIODS
+from ekinerja_shared.uow import UnitOfWork
+from tests.support.plumbing_models import Base as PlumbingBase
+from tests.support.plumbing_models import ClosedPeriod, Inbox, Outbox, Quarantine
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Counter(Base):
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+
+@pytest.fixture
+async def sessionmaker(tmp_path: Path):
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'uow.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+# --- unit of work --------------------------------------------------------------------------
+
+
+async def test_run_commits_and_returns(sessionmaker) -> None:
+    uow = UnitOfWork(sessionmaker)
+
+    async def create(session: AsyncSession, name: str, *, value: int) -> str:
+        session.add(Counter(name=name, value=value))
+        return name
+
+    assert await uow.run(create, "a", value=3) == "a"
+    async with uow.read() as session:
+        assert (await session.get(Counter, "a")).value == 3
+
+
+async def test_run_retries_a_lost_unique_key_race_then_succeeds(sessionmaker) -> None:
+    uow = UnitOfWork(sessionmaker, attempts=3)
+    await uow.run(lambda s: _add(s, "taken"))
+    calls = 0
+
+    async def insert_or_update(session: AsyncSession) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # the first attempt inserts a key another writer already has
+            session.add(Counter(name="taken", value=1))
+            await session.flush()
+        row = (await session.scalars(select(Counter).where(Counter.name == "taken"))).one()
+        row.value += 10
+        return row.value
+
+    assert await uow.run(insert_or_update) == 10
+    assert calls == 2
+
+
+async def test_exhausted_retries_and_stale_rows_are_409(sessionmaker) -> None:
+    refusals: list[str] = []
+    uow = UnitOfWork(sessionmaker, attempts=2, conflict_message="Diubah orang lain.",
+                     conflict_code="concurrent_decision",
+                     on_refusal=lambda e: refusals.append(e.code))
+    await uow.run(lambda s: _add(s, "x"))
+
+    async def always_duplicate(session: AsyncSession) -> None:
+        session.add(Counter(name="x"))
+        await session.flush()
+
+    with pytest.raises(Conflict) as info:
+        await uow.run(always_duplicate)
+    assert info.value.status_code == 409 and info.value.code == "concurrent_decision"
+    assert info.value.message == "Diubah orang lain."
+
+    # optimistic lock: the row changed (version bumped) between read and write
+    async with uow.read() as other:
+        stale = await other.get(Counter, "x")
+    await uow.run(_bump, "x")
+
+    async def write_stale(session: AsyncSession) -> None:
+        assert stale is not None
+        merged = await session.merge(stale, load=False)
+        merged.value = 99
+        await session.flush()
+
+    with pytest.raises(Conflict):
+        await uow.run(write_stale)
+    assert refusals == ["concurrent_decision", "concurrent_decision"]
+
+
+async def test_rule_refusals_are_reported_and_roll_back(sessionmaker) -> None:
+    refusals: list[str] = []
+    uow = UnitOfWork(sessionmaker, on_refusal=lambda e: refusals.append(e.code))
+
+    async def refuse(session: AsyncSession) -> None:
+        session.add(Counter(name="never"))
+        await session.flush()
+        raise DomainError("Tidak boleh.", code="overlap")
+
+    with pytest.raises(DomainError):
+        await uow.run(refuse)
+    assert refusals == ["overlap"]
+    async with uow.read() as session:
+        assert await session.get(Counter, "never") is None
+
+
+async def test_other_errors_propagate_unretried(sessionmaker) -> None:
+    uow = UnitOfWork(sessionmaker)
+    calls = 0
+
+    async def bug(session: AsyncSession) -> None:
+        nonlocal calls
+        calls += 1
+        raise ValueError("a bug")
+
+    with pytest.raises(ValueError):
+        await uow.run(bug)
+    assert calls == 1
+
+
+async def _add(session: AsyncSession, name: str) -> None:
+    session.add(Counter(name=name, value=0))
+
+
+async def _bump(session: AsyncSession, name: str) -> None:
+    row = await session.get(Counter, name)
+    assert row is not None
+    row.value += 1
+
+
+# --- periodic jobs -------------------------------------------------------------------------
+
+
+async def test_periodic_job_survives_failures_and_stops_cleanly() -> None:
+    runs = 0
+
+    async def flaky() -> None:
+        nonlocal runs
+        runs += 1
+        if runs == 1:
+            raise RuntimeError("database away")
+
+    runner = JobRunner([PeriodicJob("flaky", flaky, interval_s=0.01)])
+    runner.start()
+    await asyncio.sleep(0.2)
+    await runner.stop()
+    seen = runs
+    assert seen >= 3, "a failed pass must not end the job"
+    await asyncio.sleep(0.05)
+    assert runs == seen, "a stopped job does not run again"
+
+
+async def test_busy_job_runs_again_at_once_and_disabled_job_never_runs() -> None:
+    backlog = [5, 4, 3, 0]
+    done: list[int] = []
+
+    async def drain() -> int:
+        n = backlog.pop(0) if backlog else 0
+        done.append(n)
+        return n
+
+    never: list[int] = []
+
+    async def disabled() -> None:
+        never.append(1)
+
+    runner = JobRunner([PeriodicJob("drain", drain, interval_s=60, again_when_busy=True),
+                        PeriodicJob("off", disabled, interval_s=0)])
+    runner.start()
+    await asyncio.sleep(0.1)
+    await runner.stop()
+    assert done == [5, 4, 3, 0], "drains the backlog without waiting, then waits an interval"
+    assert never == []
+
+
+# --- callers -------------------------------------------------------------------------------
+
+
+def _person(tenant: str | None, nip: str | None, *roles: Role) -> Caller:
+    return Caller(subject=f"{tenant}:{nip}", tenant_id=tenant, nip=nip, roles=frozenset(roles))
+
+
+def test_caller_decisions() -> None:
+    hr = _person("cilegon", "1", Role.HR, Role.EMPLOYEE)
+    staff = _person("cilegon", "2", Role.EMPLOYEE)
+    operator = _person(None, None, Role.OPERATOR)
+
+    assert hr.require("cilegon", Role.HR) is hr
+    with pytest.raises(NotFound):  # another regency is not revealed
+        hr.require("kediri", Role.HR)
+    with pytest.raises(Forbidden):
+        staff.require("cilegon", Role.HR)
+    assert staff.require("cilegon") is staff
+    with pytest.raises(Unauthenticated):
+        ANONYMOUS.require("cilegon")
+    assert operator.require("kediri", Role.HR) is operator
+
+    assert staff.require_self_or("cilegon", "2", Role.HR) is staff
+    with pytest.raises(Forbidden):
+        staff.require_self_or("cilegon", "1", Role.HR)
+    assert hr.require_self_or("cilegon", "2", Role.HR) is hr
+
+    client = Caller(subject="client:simpeg", tenant_id="cilegon", nip=None,
+                    scopes=frozenset({"roster:write"}), kind="client")
+    assert client.require("cilegon", Role.HR, scope="roster:write") is client
+    with pytest.raises(Forbidden):
+        client.require("cilegon", Role.HR, scope="scores:read")
+
+
+async def test_admin_token_stand_in() -> None:
+    open_auth = AdminTokenAuthenticator(None)
+    assert (await open_auth.authenticate(None, {})).is_operator
+    guarded = AdminTokenAuthenticator("rahasia")
+    assert (await guarded.authenticate("Bearer rahasia", {})).is_operator
+    for header in (None, "Bearer salah"):
+        with pytest.raises(Forbidden) as info:
+            await guarded.authenticate(header, {})
+        assert info.value.code == "admin_required"
+
+
+# --- subscribers ---------------------------------------------------------------------------
+
+
+async def test_subscribe_batch_names_group_and_inbox_after_service_and_purpose(
+        tmp_path: Path) -> None:
+    settings = ServiceSettings(service_name="svc",
+                               database_url=f"sqlite+aiosqlite:///{tmp_path / 'svc.db'}")
+    rt = Runtime.build(settings, inbox_model=Inbox, quarantine_model=Quarantine,
+                       outbox_model=Outbox)
+    async with rt.engine.begin() as conn:
+        await conn.run_sync(PlumbingBase.metadata.create_all)
+    applied: list[str] = []
+
+    async def apply(session: AsyncSession, event: ev.Event) -> None:
+        assert isinstance(event, ev.PeriodClosed)
+        applied.append(event.period)
+        session.add(ClosedPeriod(tenant_id=event.tenant_id, period=event.period,
+                                 times_applied=1))
+
+    consumer = rt.subscribe_batch(PERIODS, "periods", in_order(apply), (ev.PeriodClosed,),
+                                  description="test")
+    assert consumer.name == "svc-periods"
+    closed = ev.PeriodClosed(tenant_id="t1", occurred_at=utcnow(), period="2026-10",
+                             closed_by="hr")
+    groups = [sub.group_id for sub in rt.broker.subscribers]
+    assert groups == ["ekinerja-svc-periods"]
+    body = ev.dump_event(closed)
+    ctx = [{"topic": PERIODS.name, "partition": 0, "offset": i} for i in range(2)]
+    outcome = await consumer.handle_batch([], in_order(apply), (ev.PeriodClosed,),
+                                          bodies=[body, body], contexts=ctx)  # redelivered
+    again = await consumer.handle_batch([], in_order(apply), (ev.PeriodClosed,),
+                                        bodies=[body], contexts=ctx[:1])
+    assert outcome["applied"] == 1 and again["duplicate"] == 1
+    assert applied == ["2026-10"], "the inbox applies an event once"
+    await rt.engine.dispose()
