@@ -24,7 +24,7 @@ status:
 logs:
 	bash deploy/local.sh logs
 
-test:
+test: typecheck
 	bash deploy/test.sh $(PYTEST_ARGS)
 
 typecheck: setup
