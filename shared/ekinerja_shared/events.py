@@ -18,6 +18,8 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
+from .timeutil import PERIOD_PATTERN
+
 NIP = Annotated[str, Field(min_length=1, max_length=32, description="Employee NIP")]
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=3)]
 
@@ -130,7 +132,7 @@ class EffectiveDaysPublished(Event):
     event_type: Literal["attendance.effective_days.published"] = (
         "attendance.effective_days.published"
     )
-    period: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")]
+    period: Annotated[str, Field(pattern=PERIOD_PATTERN)]
     nip: str | None = None
     unit_id: str | None = None
     effective_days: Decimal = Field(ge=0, le=31)
@@ -199,7 +201,7 @@ class ScoreUpdated(Event):
     topic_group: ClassVar[str] = "scoring.scores"
     event_type: Literal["scoring.score.updated"] = "scoring.score.updated"
     nip: NIP
-    period: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")]
+    period: Annotated[str, Field(pattern=PERIOD_PATTERN)]
     components: list[ScoreComponent]
     final_pct: Decimal
     tpp_base: Decimal = Decimal("0")
@@ -214,7 +216,7 @@ class PeriodClosed(Event):
 
     topic_group: ClassVar[str] = "scoring.periods"
     event_type: Literal["scoring.period.closed"] = "scoring.period.closed"
-    period: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")]
+    period: Annotated[str, Field(pattern=PERIOD_PATTERN)]
     closed_by: str = ""
 
 
@@ -223,7 +225,7 @@ class PeriodReopened(Event):
 
     topic_group: ClassVar[str] = "scoring.periods"
     event_type: Literal["scoring.period.reopened"] = "scoring.period.reopened"
-    period: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")]
+    period: Annotated[str, Field(pattern=PERIOD_PATTERN)]
     reopened_by: str = ""
     reason: str = ""
 

@@ -18,9 +18,9 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .identity import Caller, Role
+from .timeutil import PERIOD_PATTERN
 from .uow import UnitOfWork
 
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 TenantPath = Annotated[str, Path(min_length=1, max_length=64)]
 NipPath = Annotated[str, Path(min_length=1, max_length=32)]

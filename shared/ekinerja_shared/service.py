@@ -8,25 +8,27 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI, get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .errors import DomainError
 from .jobs import JobRunner, PeriodicJob
+from .limits import BodyLimitMiddleware
 from .migrations import upgrade_async
 from .runtime import Runtime
 from .settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 __all__ = ["create_service_app", "serve"]
 
@@ -54,10 +56,14 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     jobs: Sequence[PeriodicJob] = (),
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
+    upload_prefixes: Sequence[str] = (),
 ) -> FastAPI:
     """The service's FastAPI app. Its lifespan applies migrations, starts the broker (the
     subscribers), the outbox relay and the periodic ``jobs``; at shutdown it stops them in
-    reverse order and runs the ``on_shutdown`` hooks before the engine is disposed."""
+    reverse order and runs the ``on_shutdown`` hooks before the engine is disposed.
+
+    Request bodies are limited to ``EK_HTTP_MAX_BODY_BYTES``; paths under
+    ``upload_prefixes`` (roster uploads, device pushes) to ``EK_HTTP_MAX_UPLOAD_BYTES``."""
     settings = runtime.settings
 
     @contextlib.asynccontextmanager
@@ -84,6 +90,15 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
+    app.add_middleware(
+        BodyLimitMiddleware, default_limit=settings.http_max_body_bytes,
+        prefix_limits=[(prefix, settings.http_max_upload_bytes) for prefix in upload_prefixes])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+        return JSONResponse({"detail": exc.detail, "code": code}, status_code=exc.status_code,
+                            headers=exc.headers)
 
     @app.exception_handler(DomainError)
     async def _domain_error(_req: Request, exc: DomainError) -> JSONResponse:

@@ -26,3 +26,6 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = 500
     log_level: str = "INFO"
     admin_token: str | None = None
+    # request body limits (413 above them): any route, and upload routes (rosters, devices)
+    http_max_body_bytes: int = 1_048_576
+    http_max_upload_bytes: int = 8_388_608

@@ -39,3 +39,8 @@ def utcnow() -> dt.datetime:
 
 def period_of(day: dt.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
+
+
+# A month ("period") the platform can hold: 1970-01 to 2099-12. Wider years (0000-01,
+# 9999-12) cannot be a payroll month and would overflow date arithmetic.
+PERIOD_PATTERN = r"^(19[7-9][0-9]|20[0-9][0-9])-(0[1-9]|1[0-2])$"

@@ -69,3 +69,21 @@ def test_zone_aliases(alias, hours):
 def test_unknown_zone_is_an_error():
     with pytest.raises(ValueError):
         zone("Mars/Olympus")
+
+
+@pytest.mark.parametrize("period,ok", [
+    ("2026-12", True), ("1970-01", True), ("2099-12", True),
+    ("0000-01", False), ("9999-12", False), ("2026-13", False), ("2026-00", False),
+    ("1969-12", False), ("2100-01", False), ("26-01", False),
+])
+def test_periods_are_bounded_months(period, ok):
+    """A month outside 1970-2099 would overflow date arithmetic in every consumer: such an
+    event is refused when decoded (and so quarantined), never applied."""
+    def make():
+        return ev.PeriodClosed(tenant_id="kediri", occurred_at=dt.datetime.now(dt.UTC),
+                               period=period)
+    if ok:
+        assert ev.parse_event(ev.dump_event(make())).period == period
+    else:
+        with pytest.raises(ValidationError):
+            make()
