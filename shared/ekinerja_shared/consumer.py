@@ -10,12 +10,18 @@ event to the service's state. Here:
   and the state change are written in one transaction;
 - ``PoisonEvent`` raised by the apply function quarantines the event (a business rule says
   it can never apply); any other exception propagates so FastStream nacks and the record is
-  consumed again (transient faults such as a database restart). A record that keeps failing
-  ``max_attempts`` times is quarantined so that one bad record cannot block a partition.
+  consumed again. Transient faults (the database or the network away: connection errors,
+  timeouts) are told apart: they never count as attempts, and the consumer backs off
+  (exponentially, up to ``max_backoff_s``) before the records are consumed again, so a
+  database restart delays events but never quarantines a valid one. Any other failure of
+  one record counts; after ``max_attempts`` it is quarantined so that one bad record cannot
+  block a partition.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -23,6 +29,7 @@ from typing import Any
 from faststream.kafka import KafkaMessage
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .db import insert_ignore
@@ -33,8 +40,32 @@ from .timeutil import utcnow
 log = logging.getLogger(__name__)
 
 
+def storable_text(text: str) -> str:
+    """Text a database column can hold: PostgreSQL refuses NUL in text, so it is written as
+    the visible escape ``\\x00``."""
+    return text.replace("\x00", "\\x00")
+
+
+def storable_raw(raw: bytes | str) -> tuple[str, dict[str, str]]:
+    """The quarantine's ``raw`` column, readable, and context to add: where that text is not
+    the payload byte for byte (invalid UTF-8, NUL bytes), ``raw_b64`` keeps the exact bytes."""
+    data = raw.encode("utf-8", errors="surrogatepass") if isinstance(raw, str) else raw
+    text = storable_text(data.decode("utf-8", errors="replace"))
+    if text.encode("utf-8") == data:
+        return text, {}
+    return text, {"raw_b64": base64.b64encode(data).decode("ascii")}
+
+
 class PoisonEvent(Exception):
     """Raised by an apply function: this event can never be applied; quarantine it."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A fault of the surroundings (database or network away), not of the record."""
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(
+            exc, (OperationalError, InterfaceError))
+    return isinstance(exc, (DisconnectionError, ConnectionError, TimeoutError, OSError))
 
 
 Apply = Callable[[AsyncSession, Event], Awaitable[None]]
@@ -73,6 +104,7 @@ class EventConsumer:
         metrics: CommonMetrics,
         *,
         max_attempts: int = 5,
+        max_backoff_s: float = 30.0,
     ) -> None:
         self.name = name
         self._sessionmaker = sessionmaker
@@ -80,21 +112,31 @@ class EventConsumer:
         self._quarantine = quarantine_model
         self._metrics = metrics
         self._max_attempts = max_attempts
+        self._max_backoff_s = max_backoff_s
+        self._backoff_s = 0.0
         self._failures: dict[tuple[str, int, int], int] = {}
+
+    async def _back_off(self, exc: BaseException) -> None:
+        """Wait before the records are consumed again after a transient fault."""
+        self._backoff_s = min(self._max_backoff_s, max(0.25, self._backoff_s * 2))
+        self._metrics.consumer_backoffs.labels(self.name).inc()
+        log.warning("%s: transient fault, retrying in %.2fs: %r", self.name, self._backoff_s,
+                    exc)
+        await asyncio.sleep(self._backoff_s)
 
     async def quarantine(
         self, raw: bytes | str, reason: str, context: dict[str, Any], tenant_id: str | None = None
     ) -> None:
-        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
         source = f"kafka:{context.get('topic', '?')}"
+        text, exact = storable_raw(raw)
         async with self._sessionmaker() as session, session.begin():
             session.add(
                 self._quarantine(
                     source=source,
                     tenant_id=tenant_id,
                     raw=text,
-                    reason=reason[:4000],
-                    context={**context, "consumer": self.name},
+                    reason=storable_text(reason)[:4000],
+                    context={**context, "consumer": self.name, **exact},
                     received_at=utcnow(),
                 )
             )
@@ -139,6 +181,7 @@ class EventConsumer:
                 return self._count(event.event_type, "quarantined")
             raise
         self._failures.pop(key, None)
+        self._backoff_s = 0.0
         self._metrics.event_lag.labels(self.name).observe(
             max(0.0, (utcnow() - event.occurred_at).total_seconds())
         )
@@ -216,7 +259,10 @@ class EventConsumer:
                     )
                     await apply_batch(session, fresh)
                 outcome["applied"] += len(fresh)
-        except Exception:
+        except Exception as exc:
+            if is_transient(exc):
+                await self._back_off(exc)
+                raise  # the whole batch is consumed again; nothing of it was committed
             log.warning("%s: batch of %d failed; applying one by one", self.name, len(events),
                         exc_info=True)
             outcome["duplicate"] = 0
@@ -225,6 +271,7 @@ class EventConsumer:
                 body, ctx = raw_of[e.event_id]
                 result = await self._apply_one(e, body, ctx, apply_batch)
                 outcome[result] += 1
+        self._backoff_s = 0.0
         for e in events:
             self._metrics.event_lag.labels(self.name).observe(
                 max(0.0, (utcnow() - e.occurred_at).total_seconds())
@@ -260,7 +307,11 @@ class EventConsumer:
         self, exc: Exception, body: bytes, ctx: dict[str, Any], tenant_id: str | None
     ) -> bool:
         """Count a failed attempt at one record; after ``max_attempts`` it is quarantined
-        (True) so that it cannot hold back its partition."""
+        (True) so that it cannot hold back its partition. A transient fault does not count:
+        the consumer backs off and the record is consumed again (False)."""
+        if is_transient(exc):
+            await self._back_off(exc)
+            return False
         key = _record_key(ctx)
         attempts = self._failures.get(key, 0) + 1
         if attempts >= self._max_attempts:

@@ -30,6 +30,11 @@ class CommonMetrics:
             ["consumer", "event_type", "outcome"],
             registry=r,
         )
+        self.consumer_backoffs = Counter(
+            "ekinerja_consumer_backoffs_total",
+            "Transient faults (database or network away) a consumer backed off from",
+            ["consumer"], registry=r,
+        )
         self.quarantined = Counter(
             "ekinerja_quarantined_total", "Inputs kept in quarantine", ["source"], registry=r
         )

@@ -4,12 +4,14 @@ quarantines garbage with its raw payload and goes on with the rest."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import uuid
 
 import pytest
 from faststream.kafka import KafkaMessage
-from sqlalchemy import func, select
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select, text
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.consumer import PoisonEvent, in_order
@@ -18,24 +20,42 @@ from ekinerja_shared.outbox import stage
 from ekinerja_shared.runtime import Runtime
 from ekinerja_shared.settings import ServiceSettings
 from ekinerja_shared.topics import PERIODS, Topic, ensure_topics
+from tests.support import infra
 from tests.support.apps import EventProbe, eventually, publish_raw
 from tests.support.plumbing_models import Base, ClosedPeriod, Inbox, Outbox, Quarantine
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-async def runtime(tmp_path, kafka_bootstrap, group_prefix):
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def runtime(request, tmp_path, kafka_bootstrap, group_prefix):
+    """The plumbing on SQLite (the local run) and on PostgreSQL (in a schema of its own in
+    the scoring test database, so that no service's tables are touched)."""
+    if request.param == "sqlite":
+        url, schema = f"sqlite+aiosqlite:///{tmp_path}/p.db", None
+    else:
+        url, schema = infra.pg_url("scoring"), f"plumbing_{uuid.uuid4().hex[:8]}"
     settings = ServiceSettings(
-        service_name="plumbing", database_url=f"sqlite+aiosqlite:///{tmp_path}/p.db",
+        service_name="plumbing", database_url=url,
         kafka_bootstrap=kafka_bootstrap, consumer_group_prefix=group_prefix,
         outbox_poll_interval_s=0.2,
     )
     rt = Runtime.build(settings, inbox_model=Inbox, quarantine_model=Quarantine,
                        outbox_model=Outbox)
+    if schema:
+        @sa_event.listens_for(rt.engine.sync_engine, "connect")
+        def _own_schema(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            cur.execute(f"SET search_path TO {schema}")
+            cur.close()
+            dbapi_conn.commit()  # a later rollback must not undo the search path
     async with rt.engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
     yield rt
+    if schema:
+        async with rt.engine.begin() as conn:
+            await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     await rt.engine.dispose()
 
 
@@ -84,8 +104,8 @@ async def test_consumer_applies_once_quarantines_garbage_and_goes_on(
     async def apply(session, event):
         if event.tenant_id != tenant_id:
             return  # other tests share the topic
-        if event.period == "0000-00":
-            raise PoisonEvent("period 0000-00 cannot exist")
+        if event.period == "1970-01":
+            raise PoisonEvent("period 1970-01 predates the platform")
         session.add(ClosedPeriod(tenant_id=event.tenant_id, period=event.period, times_applied=1))
         await session.flush()  # a second apply of the same event would violate the key
         applied.append(event.period)
@@ -107,7 +127,12 @@ async def test_consumer_applies_once_quarantines_garbage_and_goes_on(
         b'{"event_type":"scoring.period.closed","tenant_id":"' + tenant_id.encode()
         + b'","period":"January"}',
         ev.dump_event(first),  # a redelivery of the same event
-        ev.dump_event(ev.PeriodClosed(tenant_id=tenant_id, period="0000-00")),
+        ev.dump_event(ev.PeriodClosed(tenant_id=tenant_id, period="1970-01")),
+        # a month no date arithmetic can hold, and a NUL byte PostgreSQL text cannot hold
+        ev.dump_event(ev.PeriodClosed.model_construct(
+            **ev.PeriodClosed(tenant_id=tenant_id, period="2025-03").model_dump()
+            | {"period": "9999-12"})),
+        b"\x00\xff" + tenant_id.encode() + b"\x00",
         ev.dump_event(ev.PeriodClosed(tenant_id=tenant_id, period="2025-02")),
     ):
         await publish_raw(kafka_bootstrap, topic, payload, key)
@@ -119,7 +144,7 @@ async def test_consumer_applies_once_quarantines_garbage_and_goes_on(
             async with runtime.sessionmaker() as s:
                 rows = (await s.scalars(select(Quarantine).order_by(Quarantine.id))).all()
                 mine = [r for r in rows if tenant_id in r.raw]
-                return mine if len(mine) >= 3 else None
+                return mine if len(mine) >= 5 else None
         rows = await eventually(quarantined)
     finally:
         await runtime.broker.stop()
@@ -127,7 +152,10 @@ async def test_consumer_applies_once_quarantines_garbage_and_goes_on(
     assert applied == ["2025-01", "2025-02"]
     assert rows[0].raw == "{not json at all " + tenant_id
     assert "January" in rows[1].raw and "period" in rows[1].reason
-    assert rows[2].tenant_id == tenant_id and "0000-00" in rows[2].reason
+    assert rows[2].tenant_id == tenant_id and "1970-01" in rows[2].reason
+    assert "9999-12" in rows[3].raw and "period" in rows[3].reason
+    assert rows[4].raw == "\\x00\ufffd" + tenant_id + "\\x00"
+    assert base64.b64decode(rows[4].context["raw_b64"]) == b"\x00\xff" + tenant_id.encode() + b"\x00"
     assert all(r.context["topic"] == topic for r in rows)
 
 
@@ -146,7 +174,7 @@ async def test_batch_consumer_quarantines_a_record_that_keeps_failing(
     attempts = {"boom": 0}
 
     async def apply_one(session, event):
-        if event.period == "1999-99":
+        if event.period == "1999-09":
             attempts["boom"] += 1
             raise RuntimeError("a bug in the apply function")
         session.add(ClosedPeriod(tenant_id=event.tenant_id, period=event.period, times_applied=1))
@@ -165,7 +193,7 @@ async def test_batch_consumer_quarantines_a_record_that_keeps_failing(
         await consumer.handle_records(msg, in_order(apply_one), (ev.PeriodClosed,))
 
     key = f"{tenant_id}:*".encode()
-    for period in ("2025-01", "1999-99", "2025-02"):
+    for period in ("2025-01", "1999-09", "2025-02"):
         await publish_raw(kafka_bootstrap, topic,
                           ev.dump_event(ev.PeriodClosed(tenant_id=tenant_id, period=period)), key)
 
@@ -187,5 +215,5 @@ async def test_batch_consumer_quarantines_a_record_that_keeps_failing(
     assert await committed() == ["2025-01", "2025-02"]
     # each of the 3 rounds tries the whole batch once, then the records one by one
     assert attempts["boom"] == 6
-    assert len(rows) == 1 and "1999-99" in rows[0].raw
+    assert len(rows) == 1 and "1999-09" in rows[0].raw
     assert "failed 3 times" in rows[0].reason and "a bug in the apply function" in rows[0].reason

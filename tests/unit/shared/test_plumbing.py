@@ -284,3 +284,44 @@ async def test_subscribe_batch_names_group_and_inbox_after_service_and_purpose(
     assert outcome["applied"] == 1 and again["duplicate"] == 1
     assert applied == ["2026-10"], "the inbox applies an event once"
     await rt.engine.dispose()
+
+
+async def test_transient_faults_back_off_and_never_quarantine(tmp_path: Path) -> None:
+    """The database away (a connection error) is not the record's fault: however often it
+    happens, the record is consumed again after a back-off and applied once it is back."""
+    from sqlalchemy.exc import OperationalError
+
+    settings = ServiceSettings(service_name="svc", consumer_max_attempts=2,
+                               database_url=f"sqlite+aiosqlite:///{tmp_path / 'svc.db'}")
+    rt = Runtime.build(settings, inbox_model=Inbox, quarantine_model=Quarantine)
+    async with rt.engine.begin() as conn:
+        await conn.run_sync(PlumbingBase.metadata.create_all)
+    consumer = rt.consumer("svc-periods")
+    consumer._max_backoff_s = 0.01
+    outages = 5  # more than consumer_max_attempts
+
+    async def apply(session: AsyncSession, event: ev.Event) -> None:
+        nonlocal outages
+        if outages:
+            outages -= 1
+            raise OperationalError("INSERT", {}, ConnectionRefusedError("db restarting"))
+        session.add(ClosedPeriod(tenant_id=event.tenant_id, period="2026-10", times_applied=1))
+
+    body = ev.dump_event(ev.PeriodClosed(tenant_id="t1", period="2026-10"))
+    ctx = [{"topic": PERIODS.name, "partition": 0, "offset": 7}]
+    redeliveries = 0
+    while True:
+        try:
+            outcome = await consumer.handle_batch([], in_order(apply), (ev.PeriodClosed,),
+                                                  bodies=[body], contexts=ctx)
+            break
+        except OperationalError:
+            redeliveries += 1
+            assert redeliveries < 20
+    assert redeliveries == 5 and outcome["applied"] == 1
+    async with rt.uow.read() as session:
+        assert (await session.scalars(select(Quarantine))).all() == []
+    backoffs = rt.metrics.registry.get_sample_value(
+        "ekinerja_consumer_backoffs_total", {"consumer": "svc-periods"})
+    assert backoffs == 5
+    await rt.engine.dispose()
