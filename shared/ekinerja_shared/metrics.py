@@ -24,6 +24,11 @@ class CommonMetrics:
         self.outbox_failures = Counter(
             "ekinerja_outbox_publish_failures_total", "Failed outbox publish passes", registry=r
         )
+        self.outbox_dead = Counter(
+            "ekinerja_outbox_dead_total",
+            "Outbox events set aside as dead letters (refused by the broker for good)",
+            ["topic"], registry=r,
+        )
         self.events_consumed = Counter(
             "ekinerja_events_consumed_total",
             "Events handled by a consumer, by outcome (applied, duplicate, ignored, quarantined)",

@@ -9,6 +9,12 @@ import asyncio
 import logging
 from typing import Any
 
+from aiokafka.errors import (
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    NodeNotReadyError,
+    RequestTimedOutError,
+)
 from faststream.kafka import KafkaBroker
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, update
@@ -40,6 +46,14 @@ def stage(session: AsyncSession, model: type[Any], event: Event) -> Any:
     return row
 
 
+def is_transient_publish_error(exc: BaseException) -> bool:
+    """The broker away or slow (connection, timeout, leadership moving), not the record."""
+    if isinstance(exc, (KafkaConnectionError, KafkaTimeoutError, RequestTimedOutError,
+                        NodeNotReadyError, ConnectionError, TimeoutError)):
+        return True
+    return bool(getattr(exc, "retriable", False))
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -50,6 +64,7 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_interval_s: float = 0.5,
+        max_attempts: int = 5,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._model = model
@@ -57,6 +72,7 @@ class OutboxRelay:
         self._metrics = metrics
         self._batch = batch_size
         self._poll = poll_interval_s
+        self._max_attempts = max_attempts
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         session_cls = sessionmaker.kw.get("sync_session_class")
@@ -113,6 +129,63 @@ class OutboxRelay:
                 pass
             self._wake.clear()
 
+    async def _send(self, row: Any) -> Any:
+        return await self._broker.publish(
+            row.payload.encode(),
+            topic=row.topic,
+            key=row.key.encode(),
+            headers={
+                "event_type": row.event_type,
+                "event_id": str(row.event_id),
+                "content-type": "application/json",
+            },
+            no_confirm=True,
+        )
+
+    async def _publish(self, session: AsyncSession, rows: list[Any]) -> list[int]:
+        """Publish ``rows`` (in order, pipelined); returns the ids the broker took.
+
+        A row the broker refuses for good (too large, invalid) counts an attempt; at
+        ``max_attempts`` it is set aside as a dead letter (it stays in the table, unpublished,
+        with its error, counted in ``ekinerja_outbox_dead_total``) so that it cannot block
+        every event behind it. A transient fault (the broker away) counts nothing: what was
+        taken is stamped and the fault is raised, so the relay backs off."""
+        model = self._model
+        outcomes: list[Any] = []
+        for row in rows:
+            try:
+                outcomes.append(await self._send(row))
+            except Exception as exc:  # noqa: BLE001 - refused before it was sent
+                outcomes.append(exc)
+        pending = [o for o in outcomes if not isinstance(o, BaseException)]
+        results = iter(await asyncio.gather(*pending, return_exceptions=True))
+        errors = [o if isinstance(o, BaseException) else next(results) for o in outcomes]
+        published = [r.id for r, err in zip(rows, errors, strict=True)
+                     if not isinstance(err, BaseException)]
+        transient: BaseException | None = None
+        for row, err in zip(rows, errors, strict=True):
+            if not isinstance(err, BaseException):
+                continue
+            if is_transient_publish_error(err):
+                transient = transient or err
+                await session.execute(update(model).where(model.id == row.id)
+                                      .values(last_error=repr(err)[:2000]))
+                continue
+            attempts = await session.scalar(
+                update(model).where(model.id == row.id)
+                .values(attempts=model.attempts + 1, last_error=repr(err)[:2000])
+                .returning(model.attempts))
+            if (attempts or 0) >= self._max_attempts:
+                self._metrics.outbox_dead.labels(row.topic).inc()
+                log.error("outbox: event %s (%s) set aside as a dead letter after %d "
+                          "attempts: %r", row.event_id, row.event_type, attempts, err)
+        if transient is not None:
+            await session.execute(update(model).where(model.id.in_(published))
+                                  .values(published_at=utcnow()))
+            await session.commit()
+            raise transient
+        return published
+
     async def publish_pending(self) -> int:
         """One pass: publish up to ``batch_size`` unpublished rows; returns how many."""
         model = self._model
@@ -120,7 +193,7 @@ class OutboxRelay:
             query = (
                 select(model.id, model.topic, model.key, model.payload, model.event_type,
                        model.event_id)
-                .where(model.published_at.is_(None))
+                .where(model.published_at.is_(None), model.attempts < self._max_attempts)
                 .order_by(model.id)
                 .limit(self._batch)
             )
@@ -130,37 +203,14 @@ class OutboxRelay:
             if not rows:
                 self._metrics.outbox_pending.set(0)
                 return 0
-            try:
-                futures = [
-                    await self._broker.publish(
-                        row.payload.encode(),
-                        topic=row.topic,
-                        key=row.key.encode(),
-                        headers={
-                            "event_type": row.event_type,
-                            "event_id": str(row.event_id),
-                            "content-type": "application/json",
-                        },
-                        no_confirm=True,
-                    )
-                    for row in rows
-                ]
-                await asyncio.gather(*futures)
-            except Exception as exc:
-                ids = [r.id for r in rows]
-                await session.execute(
-                    update(model)
-                    .where(model.id.in_(ids))
-                    .values(attempts=model.attempts + 1, last_error=str(exc)[:2000])
-                )
-                await session.commit()
-                raise
+            published = await self._publish(session, rows)
             await session.execute(
-                update(model).where(model.id.in_([r.id for r in rows])).values(published_at=utcnow())
+                update(model).where(model.id.in_(published)).values(published_at=utcnow())
             )
             for row in rows:
-                self._metrics.outbox_published.labels(row.topic).inc()
-        if len(rows) < self._batch:
+                if row.id in published:
+                    self._metrics.outbox_published.labels(row.topic).inc()
+        if len(rows) < self._batch and len(published) == len(rows):
             self._metrics.outbox_pending.set(0)  # this pass took every committed row
         else:
             async with self._sessionmaker() as session:

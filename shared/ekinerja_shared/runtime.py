@@ -72,6 +72,7 @@ class Runtime(Generic[S]):
                 sessionmaker, outbox_model, broker, metrics,
                 batch_size=settings.outbox_batch_size,
                 poll_interval_s=settings.outbox_poll_interval_s,
+                max_attempts=settings.outbox_max_attempts,
             )
             if outbox_model is not None
             else None

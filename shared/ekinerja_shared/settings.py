@@ -22,6 +22,8 @@ class ServiceSettings(BaseSettings):
     migrate_on_start: bool = True
     outbox_poll_interval_s: float = 0.5
     outbox_batch_size: int = 500
+    # an event the broker refuses this many times (too large, invalid) becomes a dead letter
+    outbox_max_attempts: int = 5
     consumer_max_attempts: int = 5
     consumer_batch_size: int = 500
     log_level: str = "INFO"

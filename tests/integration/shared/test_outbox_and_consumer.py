@@ -95,6 +95,39 @@ async def _n(probe, n):
     return len(probe.events) >= n
 
 
+async def test_an_event_the_broker_refuses_for_good_becomes_a_dead_letter(
+    runtime, kafka_bootstrap, tenant_id
+):
+    """A row Kafka can never take (over the producer's 1 MB request limit) must not block
+    the events behind it: after ``outbox_max_attempts`` refusals it is set aside, kept with
+    its error, and counted; everything else is published in order."""
+    runtime.relay._max_attempts = 3
+    async with runtime.sessionmaker() as s, s.begin():
+        stage(s, Outbox, ev.PeriodClosed(tenant_id=tenant_id, period="2025-01"))
+        huge = stage(s, Outbox, ev.PeriodClosed(tenant_id=tenant_id, period="2025-02"))
+        huge.payload = huge.payload[:-1] + ', "padding": "' + "x" * 1_200_000 + '"}'
+        stage(s, Outbox, ev.PeriodClosed(tenant_id=tenant_id, period="2025-03"))
+
+    async with EventProbe(kafka_bootstrap, PERIODS.name, tenant_id) as probe:
+        await runtime.broker.start()
+        runtime.relay.start()
+        try:
+            await eventually(lambda: _n(probe, 2))
+
+            async def dead():
+                async with runtime.sessionmaker() as s:
+                    row = await s.scalar(select(Outbox).where(Outbox.id == huge.id))
+                    return row if row.attempts >= 3 else None
+            row = await eventually(dead)
+        finally:
+            await runtime.relay.stop()
+            await runtime.broker.stop()
+    assert [e.period for e in probe.events] == ["2025-01", "2025-03"]
+    assert row.published_at is None and "MessageSizeTooLarge" in row.last_error
+    assert runtime.metrics.registry.get_sample_value(
+        "ekinerja_outbox_dead_total", {"topic": PERIODS.name}) == 1
+
+
 async def test_consumer_applies_once_quarantines_garbage_and_goes_on(
     runtime, kafka_bootstrap, tenant_id
 ):
