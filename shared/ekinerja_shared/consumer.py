@@ -7,7 +7,8 @@ event to the service's state. Here:
 - the payload is decoded into a contract; undecodable input is stored in the quarantine
   table with its raw bytes and the reason, and acknowledged (the rest of the stream goes on);
 - an event already applied by this consumer (same ``event_id``) is skipped; the inbox row
-  and the state change are written in one transaction;
+  and the state change are written in one transaction, bound to the event's regency
+  (row-level security, see ``tenancy``): a batch is applied regency by regency;
 - ``PoisonEvent`` raised by the apply function quarantines the event (a business rule says
   it can never apply); any other exception propagates so FastStream nacks and the record is
   consumed again. Transient faults (the database or the network away: connection errors,
@@ -35,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from .db import insert_ignore
 from .events import Event, parse_event
 from .metrics import CommonMetrics
+from .tenancy import bind_cross_tenant, bind_tenant
 from .timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,15 @@ def is_transient(exc: BaseException) -> bool:
 
 Apply = Callable[[AsyncSession, Event], Awaitable[None]]
 ApplyBatch = Callable[[AsyncSession, list[Event]], Awaitable[None]]
+
+
+def by_tenant(events: list[Event]) -> list[tuple[str, list[Event]]]:
+    """The events grouped by regency, each group in the order of the batch (one key's
+    events belong to one regency, so per-key order is kept)."""
+    groups: dict[str, list[Event]] = {}
+    for event in events:
+        groups.setdefault(event.tenant_id, []).append(event)
+    return list(groups.items())
 
 
 def in_order(apply_one: Apply) -> ApplyBatch:
@@ -130,6 +141,7 @@ class EventConsumer:
         source = f"kafka:{context.get('topic', '?')}"
         text, exact = storable_raw(raw)
         async with self._sessionmaker() as session, session.begin():
+            await bind_cross_tenant(session, "quarantine")  # the tenant may be unknown
             session.add(
                 self._quarantine(
                     source=source,
@@ -172,6 +184,7 @@ class EventConsumer:
                 )
                 if not fresh:
                     return self._count(event.event_type, "duplicate")
+                await bind_tenant(session, event.tenant_id)
                 await apply(session, event)
         except PoisonEvent as exc:
             await self.quarantine(msg.body, str(exc), context, event.tenant_id)
@@ -257,7 +270,9 @@ class EventConsumer:
                         [{"consumer": self.name, "event_id": e.event_id, "processed_at": now}
                          for e in fresh],
                     )
-                    await apply_batch(session, fresh)
+                    for tenant_id, group in by_tenant(fresh):
+                        await bind_tenant(session, tenant_id)
+                        await apply_batch(session, group)
                 outcome["applied"] += len(fresh)
         except Exception as exc:
             if is_transient(exc):
@@ -292,6 +307,7 @@ class EventConsumer:
                 )
                 if not fresh:
                     return "duplicate"
+                await bind_tenant(session, event.tenant_id)
                 await apply_batch(session, [event])
         except PoisonEvent as exc:
             await self.quarantine(body, str(exc), ctx, event.tenant_id)

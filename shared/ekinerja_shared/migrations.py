@@ -13,6 +13,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
 from .db import is_sqlite, make_engine
+from .tenancy import CROSS_TENANT_SETTING
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ def run_env(target_metadata: MetaData) -> None:
         return
 
     def do_run(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            # migrations (run as the tables' owner) may touch every regency's rows
+            connection.exec_driver_sql(
+                f"SELECT set_config('{CROSS_TENANT_SETTING}', 'on', false)")
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=batch, compare_type=True)
         with context.begin_transaction():

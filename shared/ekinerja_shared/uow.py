@@ -13,12 +13,18 @@ change and its outbox events commit together. Decided here, once:
 - a ``DomainError`` (a rule refused) is reported to ``on_refusal`` (metrics) and re-raised.
 
 Reads use ``uow.read()``, a session without an explicit transaction.
+
+Regency isolation (``tenancy``): ``uow.in_tenant(t)`` is the same unit of work bound to one
+regency (each transaction sets ``app.tenant_id``, so PostgreSQL's row-level security shows
+only that regency's rows); ``uow.cross_tenant("job")`` is for the few named jobs that must
+see every regency. An unbound unit of work sees no tenant-scoped row on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Concatenate, ParamSpec, TypeVar
@@ -28,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from .errors import Conflict, DomainError
+from .tenancy import bind_cross_tenant, bind_tenant
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +73,26 @@ class UnitOfWork:
         self._conflict_message = conflict_message
         self._conflict_code = conflict_code
         self._on_refusal = on_refusal
+        self.tenant_id: str | None = None
+        self.cross_tenant_job: str | None = None
+
+    def in_tenant(self, tenant_id: str) -> "UnitOfWork":
+        """This unit of work, bound to one regency."""
+        bound = copy.copy(self)
+        bound.tenant_id, bound.cross_tenant_job = tenant_id, None
+        return bound
+
+    def cross_tenant(self, job: str) -> "UnitOfWork":
+        """This unit of work, for a named job that must see every regency."""
+        bound = copy.copy(self)
+        bound.tenant_id, bound.cross_tenant_job = None, job
+        return bound
+
+    async def _bind(self, session: AsyncSession) -> None:
+        if self.tenant_id is not None:
+            await bind_tenant(session, self.tenant_id)
+        elif self.cross_tenant_job is not None:
+            await bind_cross_tenant(session, self.cross_tenant_job)
 
     async def run(
         self,
@@ -78,6 +105,7 @@ class UnitOfWork:
         for attempt in range(1, self._attempts + 1):
             try:
                 async with self.sessionmaker() as session, session.begin():
+                    await self._bind(session)
                     return await fn(session, *args, **kwargs)
             except StaleDataError as exc:
                 raise self._refused(Conflict(self._conflict_message,
@@ -100,6 +128,7 @@ class UnitOfWork:
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reading (no explicit transaction; nothing is committed)."""
         async with self.sessionmaker() as session:
+            await self._bind(session)
             yield session
 
     def _refused(self, exc: DomainError) -> DomainError:
