@@ -20,7 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from activity.app import create_app  # noqa: E402
-from activity.service_layer import services as svc  # noqa: E402
+from activity.service_layer.decisions import Decision, decide_many  # noqa: E402
+from activity.service_layer.directory import apply_directory_event  # noqa: E402
+from activity.service_layer.entries import NewEntry, create_entry  # noqa: E402
 from activity.settings import Settings  # noqa: E402
 from ekinerja_shared import events as ev  # noqa: E402
 from ekinerja_shared.timeutil import zone  # noqa: E402
@@ -35,13 +37,13 @@ SUPERVISOR = "197001012000011001"
 
 async def seed(rt, tenant_id: str, day: dt.date) -> list[str]:
     """A tenant, one Kasubag and N/10 staff with 10 submitted entries each."""
-    cfg = rt.extras["config"]
+    cfg = rt.config
     staff = [f"1990{n:014d}" for n in range((N + PER_EMPLOYEE - 1) // PER_EMPLOYEE)]
     async with rt.sessionmaker() as s, s.begin():
-        await svc.apply_directory_event(s, ev.TenantUpserted(
+        await apply_directory_event(s, ev.TenantUpserted(
             tenant_id=tenant_id, name="Bench", timezone="Asia/Jakarta", policy_preset="cilegon"))
         for nip, sup in [(SUPERVISOR, None)] + [(nip, SUPERVISOR) for nip in staff]:
-            await svc.apply_directory_event(s, ev.EmployeeUpserted(
+            await apply_directory_event(s, ev.EmployeeUpserted(
                 tenant_id=tenant_id, nip=nip, name=nip, unit_id="U", supervisor_nip=sup,
                 tpp_base=Decimal("1000000")))
     ids: list[str] = []
@@ -52,9 +54,9 @@ async def seed(rt, tenant_id: str, day: dt.date) -> list[str]:
                     break
                 start = dt.time(8 + k // 3, (k % 3) * 20)
                 end = dt.time(8 + (k + 1) // 3, ((k + 1) % 3) * 20)
-                e = await svc.create_entry(s, tenant_id, nip,
-                                           svc.NewEntry(day, start, end, f"Kegiatan {k}"),
-                                           submit=True, cfg=cfg)
+                e = await create_entry(s, tenant_id, nip,
+                                       NewEntry(day, start, end, f"Kegiatan {k}"),
+                                       submit=True, cfg=cfg)
                 ids.append(str(e.id))
     return ids
 
@@ -88,9 +90,9 @@ async def one_round(app, client, bootstrap: str) -> dict[str, float]:
     ids_b = await seed(rt, tenant_b, day)
     t0 = time.perf_counter()
     async with rt.sessionmaker() as s, s.begin():
-        outs = await svc.decide_many(s, tenant_b, SUPERVISOR,
-                                     [svc.Decision(uuid.UUID(i), True) for i in ids_b],
-                                     cfg=rt.extras["config"])
+        outs = await decide_many(s, tenant_b, SUPERVISOR,
+                                 [Decision(uuid.UUID(i), True) for i in ids_b],
+                                 cfg=rt.config)
     tx_s = time.perf_counter() - t0
     assert all(o.ok for o in outs)
     return {"queue_read_s": queue_s, "bulk_request_s": bulk_s, "until_on_kafka_s": kafka_s,

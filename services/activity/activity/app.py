@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from fastapi import FastAPI
 
 from ekinerja_shared import events as ev
-from ekinerja_shared.service import Runtime, build_runtime, create_service_app
+from ekinerja_shared.jobs import PeriodicJob
+from ekinerja_shared.service import create_service_app
 from ekinerja_shared.topics import ACTIVITY_ENTRIES
 
 from .adapters.orm import Outbox, ProcessedEvent, Quarantine
-from .entrypoints import api, consumers
-from .metrics import ActivityMetrics
-from .service_layer import services
+from .entrypoints import (
+    admin_api,
+    approvals_api,
+    consumers,
+    directory_api,
+    entries_api,
+    plans_api,
+)
+from .runtime import ActivityRuntime
+from .service_layer import deadlines
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -23,43 +30,32 @@ PUBLISHED = (ev.ActivityEntrySubmitted, ev.ActivityEntryApproved, ev.ActivityEnt
              ev.ActivityEntryRevoked, ev.ActivityEntryExpired)
 
 
-def expiry_job(rt: Runtime, settings: Settings):  # noqa: ANN201 - a coroutine factory
-    async def expire_pending_entries() -> None:
-        """Periodically expire entries still pending after their tenant's deadline."""
-        if settings.expiry_interval_s <= 0:
-            return
-        while True:
-            try:
-                done = await services.expire_all_tenants(rt.sessionmaker,
-                                                         cfg=rt.extras["config"])
-                if done:
-                    rt.extras["metrics"].transitions.labels("expired").inc(sum(done.values()))
-                    log.info("expired pending entries: %s", done)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - retried next round
-                log.exception("expiry pass failed")
-            await asyncio.sleep(settings.expiry_interval_s)
+def expiry_job(rt: ActivityRuntime) -> PeriodicJob:
+    """Every ``EK_EXPIRY_INTERVAL_S`` (0 = never): expire the entries still pending after
+    their tenant's deadline."""
 
-    return expire_pending_entries
+    async def expire_pending_entries() -> dict[str, int]:
+        done = await deadlines.expire_all_tenants(rt.uow, cfg=rt.config)
+        if done:
+            rt.activity_metrics.transitions.labels("expired").inc(sum(done.values()))
+            log.info("expired pending entries: %s", done)
+        return done
+
+    return PeriodicJob("activity-expiry", expire_pending_entries, rt.settings.expiry_interval_s)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    rt = build_runtime(settings, inbox_model=ProcessedEvent, quarantine_model=Quarantine,
-                       outbox_model=Outbox)
-    rt.extras["config"] = services.Config(
-        default_tz=settings.default_timezone, default_rules=settings.default_rules(),
-        bulk_limit=settings.bulk_decision_limit)
-    rt.extras["metrics"] = ActivityMetrics(rt.metrics.registry)
+    rt = ActivityRuntime.build(settings, inbox_model=ProcessedEvent,
+                               quarantine_model=Quarantine, outbox_model=Outbox)
     consumers.register(rt)
     # declared for the AsyncAPI document; the outbox relay does the publishing
-    for schema in PUBLISHED:
-        rt.broker.publisher(ACTIVITY_ENTRIES.name, schema=schema, title=schema.__name__)
+    rt.declare_published(ACTIVITY_ENTRIES, *PUBLISHED)
     return create_service_app(
         rt, package="activity", title="e-Kinerja activity service",
         description="Daily work logs (aktivitas harian), plans and agenda, supervisor approval "
                     "up the hierarchy (with Plt/Plh), verifier revocation and deadlines.",
-        routers=[api.router, api.admin_router(rt)],
-        background=[expiry_job(rt, settings)],
+        routers=[directory_api.router, entries_api.router, approvals_api.router,
+                 plans_api.router, admin_api.router],
+        jobs=[expiry_job(rt)],
     )

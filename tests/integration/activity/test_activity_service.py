@@ -15,7 +15,8 @@ from sqlalchemy import func, select, text
 
 from activity.adapters.orm import Outbox
 from activity.app import create_app
-from activity.service_layer import services as svc
+from activity.service_layer.decisions import decide
+from activity.service_layer.entries import NewEntry, create_entry
 from activity.settings import Settings
 from ekinerja_shared import events as ev
 from ekinerja_shared.errors import Conflict
@@ -125,7 +126,7 @@ async def test_concurrent_decisions_on_one_entry_give_one_outcome(app_client, ka
     app, client = app_client
     await seed_directory(client, kafka_bootstrap, tenant_id)
     rt = app.state.runtime
-    cfg = rt.extras["config"]
+    cfg = rt.config
     day = today() - dt.timedelta(days=2)
 
     # deterministic interleaving: A has decided (row updated, not committed); B read the
@@ -139,8 +140,8 @@ async def test_concurrent_decisions_on_one_entry_give_one_outcome(app_client, ka
 
     async def decide_in_b() -> None:
         async with rt.sessionmaker() as b, b.begin():
-            await svc.decide(b, tenant_id, eid, KASUBAG, approve=False, reason="Tidak jelas",
-                             cfg=cfg)
+            await decide(b, tenant_id, eid, KASUBAG, approve=False, reason="Tidak jelas",
+                         cfg=cfg)
 
     async def b_waits_for_the_lock() -> bool:
         async with rt.engine.connect() as conn:
@@ -151,7 +152,7 @@ async def test_concurrent_decisions_on_one_entry_give_one_outcome(app_client, ka
 
     async with rt.sessionmaker() as a:
         await a.begin()
-        await svc.decide(a, tenant_id, eid, KASUBAG, approve=True, cfg=cfg)
+        await decide(a, tenant_id, eid, KASUBAG, approve=True, cfg=cfg)
         b_task = asyncio.create_task(decide_in_b())
         await eventually(b_waits_for_the_lock, timeout=30)
         await a.commit()
@@ -192,7 +193,7 @@ async def test_bulk_approval_of_hundreds_in_one_request(app_client, kafka_bootst
     app, client = app_client
     await seed_directory(client, kafka_bootstrap, tenant_id)
     rt = app.state.runtime
-    cfg = rt.extras["config"]
+    cfg = rt.config
     staff = [f"1990{n:014d}" for n in range(30)]
     await publish(kafka_bootstrap, *[ev.EmployeeUpserted(
         tenant_id=tenant_id, nip=nip, name=f"Staf {n}", unit_id="BKPSDM", supervisor_nip=KASUBAG,
@@ -204,11 +205,11 @@ async def test_bulk_approval_of_hundreds_in_one_request(app_client, kafka_bootst
     async with rt.sessionmaker() as s, s.begin():
         for nip in staff:
             for k in range(10):  # 10 entries of 20 minutes each
-                e = await svc.create_entry(
+                e = await create_entry(
                     s, tenant_id, nip,
-                    svc.NewEntry(day, dt.time(8 + k // 3, (k % 3) * 20),
-                                 dt.time(8 + (k + 1) // 3, ((k + 1) % 3) * 20),
-                                 f"Kegiatan {k}"), submit=True, cfg=cfg)
+                    NewEntry(day, dt.time(8 + k // 3, (k % 3) * 20),
+                             dt.time(8 + (k + 1) // 3, ((k + 1) % 3) * 20),
+                             f"Kegiatan {k}"), submit=True, cfg=cfg)
                 ids.append(str(e.id))
     r = await client.get(f"/api/activity/{tenant_id}/approvals/queue",
                          params={"approver_nip": KASUBAG})
@@ -353,9 +354,9 @@ async def test_expiry_after_the_deadline(app_client, kafka_bootstrap, tenant_id)
     old_day = old_day.replace(day=1) - dt.timedelta(days=1)
     then = dt.datetime.combine(old_day, dt.time(18, 0), zone(TZ))
     async with rt.sessionmaker() as s, s.begin():
-        old = await svc.create_entry(s, tenant_id, STAFF, svc.NewEntry(
+        old = await create_entry(s, tenant_id, STAFF, NewEntry(
             old_day, dt.time(8, 0), dt.time(9, 0), "Laporan lama"), submit=True,
-            cfg=rt.extras["config"], now=then)
+            cfg=rt.config, now=then)
     r = await client.post(f"{base}/entries", json=entry_json(today() - dt.timedelta(days=1),
                                                               "08:00", "09:00"))
     assert r.status_code == 201

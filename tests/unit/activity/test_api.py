@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from activity.app import create_app
-from activity.service_layer import services as svc
+from activity.service_layer.directory import apply_directory_event
 from activity.settings import Settings
 from ekinerja_shared import events as ev
 from ekinerja_shared.migrations import upgrade_async
@@ -34,10 +34,10 @@ async def api(tmp_path_factory):
 
 async def seed(app, tenant: str, tz: str = "Asia/Jakarta") -> None:
     async with app.state.runtime.sessionmaker() as s, s.begin():
-        await svc.apply_directory_event(s, ev.TenantUpserted(
+        await apply_directory_event(s, ev.TenantUpserted(
             tenant_id=tenant, name="Uji", timezone=tz, policy_preset="cilegon"))
         for nip, sup in (("ATASAN", None), ("STAF", "ATASAN")):
-            await svc.apply_directory_event(s, ev.EmployeeUpserted(
+            await apply_directory_event(s, ev.EmployeeUpserted(
                 tenant_id=tenant, nip=nip, name=nip, unit_id="U", supervisor_nip=sup,
                 tpp_base=Decimal("1"), occurred_at=ev.utcnow() - dt.timedelta(days=30)))
 
@@ -85,7 +85,7 @@ async def test_employee_view_with_unit_and_supervisor_history(api):
     tenant = unique("t")
     await seed(app, tenant)
     async with app.state.runtime.sessionmaker() as s, s.begin():
-        await svc.apply_directory_event(s, ev.EmployeeUpserted(
+        await apply_directory_event(s, ev.EmployeeUpserted(
             tenant_id=tenant, nip="STAF", name="Staf", unit_id="U", unit_name="Bagian Umum",
             supervisor_nip="KABAG", tpp_base=Decimal("1"),
             effective_from=dt.date(2026, 4, 1)))

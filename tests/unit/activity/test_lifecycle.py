@@ -15,12 +15,43 @@ from activity.adapters.orm import EntryTransition, Outbox
 from activity.domain.model import ActingAssignment, ActingKind, RuleViolation
 from activity.domain.plans import AgendaSlot, PlanKind
 from activity.domain.rules import TenantRules
-from activity.service_layer import services as svc
-from activity.service_layer.services import Config, Decision, NewEntry
+from activity.service_layer.admin import add_acting, add_verifier
+from activity.service_layer.deadlines import expire_all_tenants, expire_pending
+from activity.service_layer.decisions import (
+    Decision,
+    Outcome,
+    _apply_decisions,
+    decide,
+    decide_many,
+    revoke,
+)
+from activity.service_layer.directory import (
+    apply_directory_event,
+    apply_period_event,
+    resolve_supervisor,
+)
+from activity.service_layer.entries import (
+    NewEntry,
+    create_entry,
+    edit_entry,
+    get_entry,
+    submit_entry,
+)
+from activity.service_layer.plans import (
+    NewAgendaItem,
+    NewPlanItem,
+    create_agenda_item,
+    create_plan_item,
+    list_agenda,
+    list_plans,
+)
+from activity.service_layer.queries import approval_queue, history, pending_counts
+from activity.service_layer.tenants import Config, closed_periods, load_rules, set_rules
 from ekinerja_shared import events as ev
 from ekinerja_shared.db import make_engine, make_sessionmaker
 from ekinerja_shared.errors import DomainError
 from ekinerja_shared.migrations import upgrade_async
+from ekinerja_shared.uow import UnitOfWork
 from tests.support.infra import unique
 
 NOW = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)  # Monday 14:00 WIB
@@ -45,11 +76,11 @@ async def org(sm):
     people = {"KADIS": None, "KABAG": "KADIS", "KASUBAG": "KABAG", "STAFF": "KASUBAG",
               "STAFF2": "KASUBAG", "OTHER": "KADIS"}
     async with sm() as s, s.begin():
-        await svc.apply_directory_event(s, ev.TenantUpserted(
+        await apply_directory_event(s, ev.TenantUpserted(
             tenant_id=tenant, name="Kota Uji", timezone="Asia/Jakarta", policy_preset="cilegon",
             occurred_at=NOW - dt.timedelta(days=90)))
         for nip, sup in people.items():
-            await svc.apply_directory_event(s, employee(tenant, nip, sup, days_ago=90))
+            await apply_directory_event(s, employee(tenant, nip, sup, days_ago=90))
     return tenant
 
 
@@ -66,8 +97,8 @@ def entry(day=TODAY, start=T(8, 0), end=T(9, 0), **kw) -> NewEntry:
 
 async def create(sm, tenant, nip="STAFF", data=None, submit=True, now=NOW):
     async with sm() as s, s.begin():
-        e = await svc.create_entry(s, tenant, nip, data or entry(), submit=submit, cfg=CFG,
-                                   now=now)
+        e = await create_entry(s, tenant, nip, data or entry(), submit=submit, cfg=CFG,
+                               now=now)
     return e
 
 
@@ -98,7 +129,7 @@ async def test_create_checks_overlap_and_daily_cap_against_stored_entries(sm, or
     assert await refused(create(sm, org, data=entry(start=T(8, 30), end=T(9, 30)))) == "overlap"
     # another employee's entry at the same time is fine
     await create(sm, org, "STAFF2", data=entry(start=T(8, 30), end=T(9, 30)))
-    await run(sm, svc.set_rules, org, {"daily_cap_minutes": 120}, CFG)
+    await run(sm, set_rules, org, {"daily_cap_minutes": 120}, CFG)
     await create(sm, org, data=entry(start=T(9, 0), end=T(10, 0)))
     assert await refused(create(sm, org, data=entry(start=T(10, 0), end=T(10, 1)))) \
         == "daily_cap_exceeded"
@@ -112,38 +143,38 @@ async def test_create_refuses_unknown_future_old_and_closed(sm, org):
         == "future_time"
     assert await refused(create(sm, org, data=entry(day=TODAY - dt.timedelta(days=8)))) \
         == "edit_window_passed"
-    await run(sm, svc.set_rules, org, {"edit_window_days": 10}, CFG)
+    await run(sm, set_rules, org, {"edit_window_days": 10}, CFG)
     await create(sm, org, data=entry(day=TODAY - dt.timedelta(days=8)))
-    await run(sm, svc.apply_period_event, ev.PeriodClosed(tenant_id=org, period="2026-03"))
+    await run(sm, apply_period_event, ev.PeriodClosed(tenant_id=org, period="2026-03"))
     assert await refused(create(sm, org, data=entry(start=T(10, 0), end=T(11, 0)))) \
         == "period_closed"
-    await run(sm, svc.apply_period_event, ev.PeriodReopened(tenant_id=org, period="2026-03",
-                                                            reason="koreksi"))
+    await run(sm, apply_period_event, ev.PeriodReopened(tenant_id=org, period="2026-03",
+                                                        reason="koreksi"))
     await create(sm, org, data=entry(start=T(10, 0), end=T(11, 0)))
     async with sm() as s, s.begin():
-        await svc.apply_directory_event(s, employee(org, "GONE", "KASUBAG", active=False))
+        await apply_directory_event(s, employee(org, "GONE", "KASUBAG", active=False))
     assert await refused(create(sm, org, "GONE")) == "inactive_employee"
 
 
 async def test_rejected_entry_is_revised_and_resubmitted(sm, org):
     e = await create(sm, org)
-    assert await refused(run(sm, svc.edit_entry, org, e.id, "STAFF", entry(end=T(9, 30)),
+    assert await refused(run(sm, edit_entry, org, e.id, "STAFF", entry(end=T(9, 30)),
                              cfg=CFG, now=NOW)) == "not_editable"
-    await run(sm, svc.decide, org, e.id, "KASUBAG", approve=False, reason="Uraian kurang jelas",
+    await run(sm, decide, org, e.id, "KASUBAG", approve=False, reason="Uraian kurang jelas",
               cfg=CFG, now=NOW)
-    assert await refused(run(sm, svc.edit_entry, org, e.id, "STAFF2", entry(), cfg=CFG,
+    assert await refused(run(sm, edit_entry, org, e.id, "STAFF2", entry(), cfg=CFG,
                              now=NOW)) == "not_owner"
-    assert await refused(run(sm, svc.edit_entry, org, e.id, "STAFF", entry(), cfg=CFG,
+    assert await refused(run(sm, edit_entry, org, e.id, "STAFF", entry(), cfg=CFG,
                              expected_version=1, now=NOW)) == "stale_version"
-    revised = await run(sm, svc.edit_entry, org, e.id, "STAFF",
+    revised = await run(sm, edit_entry, org, e.id, "STAFF",
                         entry(end=T(9, 30), description="Menyusun laporan keuangan bulanan"),
                         cfg=CFG, now=NOW)
     assert (revised.status, revised.minutes) == ("rejected", 90)
-    again = await run(sm, svc.submit_entry, org, e.id, "STAFF", cfg=CFG, now=NOW)
+    again = await run(sm, submit_entry, org, e.id, "STAFF", cfg=CFG, now=NOW)
     assert again.status == "submitted" and again.decided_by is None
-    done = await run(sm, svc.decide, org, e.id, "KASUBAG", approve=True, cfg=CFG, now=NOW)
+    done = await run(sm, decide, org, e.id, "KASUBAG", approve=True, cfg=CFG, now=NOW)
     assert done.status == "approved"
-    trail = await run(sm, svc.history, org, e.id)
+    trail = await run(sm, history, org, e.id)
     assert [(t.from_status, t.to_status, t.actor_nip) for t in trail] == [
         (None, "draft", "STAFF"), ("draft", "submitted", "STAFF"),
         ("submitted", "rejected", "KASUBAG"), ("rejected", "submitted", "STAFF"),
@@ -160,39 +191,39 @@ async def test_late_rejection_can_still_be_revised_before_the_deadline(sm, org):
     day = TODAY - dt.timedelta(days=6)
     e = await create(sm, org, data=entry(day=day))
     later = NOW + dt.timedelta(days=5)  # 11 days after the work date: window passed
-    await run(sm, svc.decide, org, e.id, "KASUBAG", approve=False, reason="Lengkapi output",
+    await run(sm, decide, org, e.id, "KASUBAG", approve=False, reason="Lengkapi output",
               cfg=CFG, now=later)
-    revised = await run(sm, svc.edit_entry, org, e.id, "STAFF", entry(
+    revised = await run(sm, edit_entry, org, e.id, "STAFF", entry(
         day=day, output_quantity=Decimal("1"), output_unit="laporan"), cfg=CFG, submit=True,
         now=later)
     assert revised.status == "submitted"
     # but moving it to another date is a new record under the window
-    await run(sm, svc.decide, org, e.id, "KASUBAG", approve=False, reason="Lagi", cfg=CFG,
+    await run(sm, decide, org, e.id, "KASUBAG", approve=False, reason="Lagi", cfg=CFG,
               now=later)
-    assert await refused(run(sm, svc.edit_entry, org, e.id, "STAFF",
+    assert await refused(run(sm, edit_entry, org, e.id, "STAFF",
                              entry(day=day - dt.timedelta(days=1)), cfg=CFG,
                              now=later)) == "edit_window_passed"
     # a draft gets no such favour
     d = await create(sm, org, data=entry(day=day, start=T(10, 0), end=T(11, 0)), submit=False)
-    assert await refused(run(sm, svc.submit_entry, org, d.id, "STAFF", cfg=CFG, now=later)) \
+    assert await refused(run(sm, submit_entry, org, d.id, "STAFF", cfg=CFG, now=later)) \
         == "edit_window_passed"
 
 
 async def test_resubmission_runs_the_checks_again(sm, org):
     e = await create(sm, org)
-    await run(sm, svc.decide, org, e.id, "KASUBAG", approve=False, reason="Ulangi", cfg=CFG,
+    await run(sm, decide, org, e.id, "KASUBAG", approve=False, reason="Ulangi", cfg=CFG,
               now=NOW)
     await create(sm, org, data=entry(start=T(8, 30), end=T(9, 30)))  # rejected one is free
-    assert await refused(run(sm, svc.submit_entry, org, e.id, "STAFF", cfg=CFG, now=NOW)) \
+    assert await refused(run(sm, submit_entry, org, e.id, "STAFF", cfg=CFG, now=NOW)) \
         == "overlap"
 
 
 async def test_draft_is_not_decidable_and_reject_needs_reason(sm, org):
     d = await create(sm, org, submit=False)
-    assert await refused(run(sm, svc.decide, org, d.id, "KASUBAG", approve=True, cfg=CFG,
+    assert await refused(run(sm, decide, org, d.id, "KASUBAG", approve=True, cfg=CFG,
                              now=NOW)) == "invalid_transition"
-    await run(sm, svc.submit_entry, org, d.id, "STAFF", cfg=CFG, now=NOW)
-    assert await refused(run(sm, svc.decide, org, d.id, "KASUBAG", approve=False, reason=" ",
+    await run(sm, submit_entry, org, d.id, "STAFF", cfg=CFG, now=NOW)
+    assert await refused(run(sm, decide, org, d.id, "KASUBAG", approve=False, reason=" ",
                              cfg=CFG, now=NOW)) == "reason_required"
 
 
@@ -203,13 +234,13 @@ async def test_self_and_wrong_supervisor_refused(sm, org):
     e = await create(sm, org)
     for approver, code in [("STAFF", "self_approval"), ("KABAG", "not_supervisor"),
                            ("STAFF2", "not_supervisor"), ("OTHER", "not_supervisor")]:
-        assert await refused(run(sm, svc.decide, org, e.id, approver, approve=True, cfg=CFG,
+        assert await refused(run(sm, decide, org, e.id, approver, approve=True, cfg=CFG,
                                  now=NOW)) == code
     # a Kasubag's own entry goes to the Kabag, and the Kabag's to the Kepala OPD
     k = await create(sm, org, "KASUBAG")
-    assert await refused(run(sm, svc.decide, org, k.id, "KASUBAG", approve=True, cfg=CFG,
+    assert await refused(run(sm, decide, org, k.id, "KASUBAG", approve=True, cfg=CFG,
                              now=NOW)) == "self_approval"
-    assert (await run(sm, svc.decide, org, k.id, "KABAG", approve=True, cfg=CFG,
+    assert (await run(sm, decide, org, k.id, "KABAG", approve=True, cfg=CFG,
                       now=NOW)).status == "approved"
     assert await outbox(sm, org) and not [
         x for x in await outbox(sm, org) if x.event_type == "activity.entry.approved"
@@ -220,21 +251,21 @@ async def test_acting_supervisor_for_a_date_range(sm, org):
     e = await create(sm, org)
     plh = ActingAssignment("KASUBAG", "STAFF2", ActingKind.PLH, TODAY - dt.timedelta(days=1),
                            TODAY + dt.timedelta(days=2))
-    assert await refused(run(sm, svc.decide, org, e.id, "STAFF2", approve=True, cfg=CFG,
+    assert await refused(run(sm, decide, org, e.id, "STAFF2", approve=True, cfg=CFG,
                              now=NOW)) == "not_supervisor"
-    await run(sm, svc.add_acting, org, plh)
+    await run(sm, add_acting, org, plh)
     # the acting official sees the queue of the official they stand in for, minus their own
     own = await create(sm, org, "STAFF2")
-    queue = await run(sm, svc.approval_queue, org, "STAFF2", cfg=CFG, now=NOW)
+    queue = await run(sm, approval_queue, org, "STAFF2", cfg=CFG, now=NOW)
     assert [q.id for q in queue] == [e.id]
-    assert await refused(run(sm, svc.decide, org, own.id, "STAFF2", approve=True, cfg=CFG,
+    assert await refused(run(sm, decide, org, own.id, "STAFF2", approve=True, cfg=CFG,
                              now=NOW)) == "self_approval"
     # after the range it no longer applies
     later = NOW + dt.timedelta(days=3)
-    assert await refused(run(sm, svc.decide, org, e.id, "STAFF2", approve=True, cfg=CFG,
+    assert await refused(run(sm, decide, org, e.id, "STAFF2", approve=True, cfg=CFG,
                              now=later)) == "not_supervisor"
-    assert await run(sm, svc.approval_queue, org, "STAFF2", cfg=CFG, now=later) == []
-    done = await run(sm, svc.decide, org, e.id, "STAFF2", approve=True, cfg=CFG, now=NOW)
+    assert await run(sm, approval_queue, org, "STAFF2", cfg=CFG, now=later) == []
+    done = await run(sm, decide, org, e.id, "STAFF2", approve=True, cfg=CFG, now=NOW)
     assert (done.status, done.decided_by) == ("approved", "STAFF2")
 
 
@@ -242,31 +273,31 @@ async def test_supervisor_change_takes_effect_from_its_date(sm, org):
     before = await create(sm, org, data=entry(day=TODAY - dt.timedelta(days=3)))
     after = await create(sm, org, data=entry(day=TODAY - dt.timedelta(days=1)))
     async with sm() as s, s.begin():
-        await svc.apply_directory_event(s, employee(org, "STAFF", "KABAG",
-                                                    effective_from=TODAY - dt.timedelta(days=2)))
+        await apply_directory_event(s, employee(org, "STAFF", "KABAG",
+                                                effective_from=TODAY - dt.timedelta(days=2)))
     async with sm() as s:
-        b = await svc.get_entry(s, org, before.id)
-        a = await svc.get_entry(s, org, after.id)
+        b = await get_entry(s, org, before.id)
+        a = await get_entry(s, org, after.id)
     assert (b.supervisor_nip, a.supervisor_nip) == ("KASUBAG", "KABAG")
-    assert await refused(run(sm, svc.decide, org, after.id, "KASUBAG", approve=True, cfg=CFG,
+    assert await refused(run(sm, decide, org, after.id, "KASUBAG", approve=True, cfg=CFG,
                              now=NOW)) == "not_supervisor"
-    await run(sm, svc.decide, org, after.id, "KABAG", approve=True, cfg=CFG, now=NOW)
-    await run(sm, svc.decide, org, before.id, "KASUBAG", approve=True, cfg=CFG, now=NOW)
+    await run(sm, decide, org, after.id, "KABAG", approve=True, cfg=CFG, now=NOW)
+    await run(sm, decide, org, before.id, "KASUBAG", approve=True, cfg=CFG, now=NOW)
     # an older event arriving late does not undo the newer state
     async with sm() as s, s.begin():
-        await svc.apply_directory_event(s, employee(org, "STAFF", "OTHER", days_ago=200,
-                                                    effective_from=TODAY - dt.timedelta(days=2)))
+        await apply_directory_event(s, employee(org, "STAFF", "OTHER", days_ago=200,
+                                                effective_from=TODAY - dt.timedelta(days=2)))
     fresh = await create(sm, org, data=entry(start=T(10, 0), end=T(11, 0)))
     assert fresh.supervisor_nip == "KABAG"
 
     # a change announced for a later date leaves today's entries with today's supervisor
     async with sm() as s, s.begin():
-        await svc.apply_directory_event(s, employee(org, "STAFF2", "KABAG",
-                                                    effective_from=TODAY + dt.timedelta(days=10)))
+        await apply_directory_event(s, employee(org, "STAFF2", "KABAG",
+                                                effective_from=TODAY + dt.timedelta(days=10)))
     planned = await create(sm, org, "STAFF2")
     assert planned.supervisor_nip == "KASUBAG"
     async with sm() as s:
-        assert await svc.resolve_supervisor(s, org, "STAFF2", TODAY + dt.timedelta(days=10)) \
+        assert await resolve_supervisor(s, org, "STAFF2", TODAY + dt.timedelta(days=10)) \
             == "KABAG"
 
 
@@ -275,24 +306,24 @@ async def test_supervisor_change_takes_effect_from_its_date(sm, org):
 
 async def test_verifier_revokes_an_approved_entry(sm, org):
     e = await create(sm, org)
-    await run(sm, svc.decide, org, e.id, "KASUBAG", approve=True, cfg=CFG, now=NOW)
-    assert await refused(run(sm, svc.revoke, org, e.id, "OTHER", "Membaca koran", cfg=CFG,
+    await run(sm, decide, org, e.id, "KASUBAG", approve=True, cfg=CFG, now=NOW)
+    assert await refused(run(sm, revoke, org, e.id, "OTHER", "Membaca koran", cfg=CFG,
                              now=NOW)) == "not_verifier"
-    await run(sm, svc.add_verifier, org, "OTHER")
-    await run(sm, svc.add_verifier, org, "STAFF")
-    assert await refused(run(sm, svc.revoke, org, e.id, "STAFF", "Membaca koran", cfg=CFG,
+    await run(sm, add_verifier, org, "OTHER")
+    await run(sm, add_verifier, org, "STAFF")
+    assert await refused(run(sm, revoke, org, e.id, "STAFF", "Membaca koran", cfg=CFG,
                              now=NOW)) == "self_revocation"
-    assert await refused(run(sm, svc.revoke, org, e.id, "OTHER", "  ", cfg=CFG,
+    assert await refused(run(sm, revoke, org, e.id, "OTHER", "  ", cfg=CFG,
                              now=NOW)) == "reason_required"
-    r = await run(sm, svc.revoke, org, e.id, "OTHER", "Membaca koran", cfg=CFG, now=NOW)
+    r = await run(sm, revoke, org, e.id, "OTHER", "Membaca koran", cfg=CFG, now=NOW)
     assert (r.status, r.reason) == ("revoked", "Membaca koran")
     last = (await outbox(sm, org))[-1]
     assert isinstance(last, ev.ActivityEntryRevoked)
     assert (last.minutes, last.reason, last.version) == (60, "Membaca koran", r.version)
-    assert await refused(run(sm, svc.revoke, org, e.id, "OTHER", "Lagi", cfg=CFG, now=NOW)) \
+    assert await refused(run(sm, revoke, org, e.id, "OTHER", "Lagi", cfg=CFG, now=NOW)) \
         == "invalid_transition"
     pending = await create(sm, org, data=entry(start=T(10, 0), end=T(11, 0)))
-    assert await refused(run(sm, svc.revoke, org, pending.id, "OTHER", "x y z", cfg=CFG,
+    assert await refused(run(sm, revoke, org, pending.id, "OTHER", "x y z", cfg=CFG,
                              now=NOW)) == "invalid_transition"
 
 
@@ -313,7 +344,7 @@ async def test_bulk_decisions_one_event_per_decided_entry(sm, org):
     decisions += [Decision(own.id, True), Decision(foreign.id, True), Decision(uuid.uuid4(), True),
                   Decision(ids[0], True), Decision(ids[1], False)]  # repeat, no reason
     before = len(await outbox(sm, org))
-    outs = await run(sm, svc.decide_many, org, "KASUBAG", decisions, cfg=CFG, now=NOW)
+    outs = await run(sm, decide_many, org, "KASUBAG", decisions, cfg=CFG, now=NOW)
     assert [o.ok for o in outs[:len(ids)]] == [True] * len(ids)
     assert [o.error.code for o in outs[len(ids):]] == [
         "self_approval", "not_supervisor", "unknown_entry", "duplicate_decision",
@@ -327,12 +358,12 @@ async def test_bulk_decisions_one_event_per_decided_entry(sm, org):
             EntryTransition.entry_id.in_(ids), EntryTransition.to_status.in_(
                 ["approved", "rejected"])))
     assert n == len(ids)
-    assert await run(sm, svc.approval_queue, org, "KASUBAG", cfg=CFG, now=NOW) == []
+    assert await run(sm, approval_queue, org, "KASUBAG", cfg=CFG, now=NOW) == []
 
 
 async def test_bulk_limit(sm, org):
     cfg = Config(bulk_limit=2)
-    assert await refused(run(sm, svc.decide_many, org, "KASUBAG",
+    assert await refused(run(sm, decide_many, org, "KASUBAG",
                              [Decision(uuid.uuid4(), True)] * 3, cfg=cfg)) == "too_many_decisions"
 
 
@@ -340,100 +371,100 @@ async def test_bulk_limit(sm, org):
 
 
 async def test_pending_entries_expire_after_the_deadline(sm, org):
-    await run(sm, svc.set_rules, org, {"edit_window_days": 30, "approval_deadline_day": 5}, CFG)
+    await run(sm, set_rules, org, {"edit_window_days": 30, "approval_deadline_day": 5}, CFG)
     feb = await create(sm, org, data=entry(day=dt.date(2026, 2, 27)),
                        now=dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC))
     mar = await create(sm, org)
     approved = await create(sm, org, data=entry(day=dt.date(2026, 2, 26)),
                             now=dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC))
-    await run(sm, svc.decide, org, approved.id, "KASUBAG", approve=True, cfg=CFG,
+    await run(sm, decide, org, approved.id, "KASUBAG", approve=True, cfg=CFG,
               now=dt.datetime(2026, 3, 3, 7, 0, tzinfo=dt.UTC))
     on_mar3 = dt.datetime(2026, 3, 3, 7, 0, tzinfo=dt.UTC)
-    counts = await run(sm, svc.pending_counts, org, cfg=CFG, now=on_mar3)
+    counts = await run(sm, pending_counts, org, cfg=CFG, now=on_mar3)
     assert [(c.supervisor_nip, c.pending, c.oldest_work_date, c.nearest_deadline)
             for c in counts] == [("KASUBAG", 2, dt.date(2026, 2, 27), dt.date(2026, 3, 5))]
-    queue = await run(sm, svc.approval_queue, org, "KASUBAG", cfg=CFG, now=on_mar3)
+    queue = await run(sm, approval_queue, org, "KASUBAG", cfg=CFG, now=on_mar3)
     assert {q.id for q in queue} == {feb.id, mar.id}
     # after the deadline the February entry is no longer offered nor counted
-    queue = await run(sm, svc.approval_queue, org, "KASUBAG", cfg=CFG, now=NOW)
+    queue = await run(sm, approval_queue, org, "KASUBAG", cfg=CFG, now=NOW)
     assert [q.id for q in queue] == [mar.id]
-    counts = await run(sm, svc.pending_counts, org, cfg=CFG, now=NOW)
+    counts = await run(sm, pending_counts, org, cfg=CFG, now=NOW)
     assert [(c.supervisor_nip, c.pending) for c in counts] == [("KASUBAG", 1)]
     # too late to approve, even before the job ran
-    assert await refused(run(sm, svc.decide, org, feb.id, "KASUBAG", approve=True, cfg=CFG,
+    assert await refused(run(sm, decide, org, feb.id, "KASUBAG", approve=True, cfg=CFG,
                              now=NOW)) == "deadline_passed"
-    assert await run(sm, svc.expire_pending, org, cfg=CFG, now=NOW) == 1
-    assert await run(sm, svc.expire_pending, org, cfg=CFG, now=NOW) == 0  # idempotent
+    assert await run(sm, expire_pending, org, cfg=CFG, now=NOW) == 1
+    assert await run(sm, expire_pending, org, cfg=CFG, now=NOW) == 0  # idempotent
     async with sm() as s:
-        f, m, a = [await svc.get_entry(s, org, x.id) for x in (feb, mar, approved)]
+        f, m, a = [await get_entry(s, org, x.id) for x in (feb, mar, approved)]
     assert (f.status, m.status, a.status) == ("expired", "submitted", "approved")
     assert "05-03-2026" in f.reason
     last = (await outbox(sm, org))[-1]
     assert isinstance(last, ev.ActivityEntryExpired) and last.entry_id == feb.id
-    trail = await run(sm, svc.history, org, feb.id)
+    trail = await run(sm, history, org, feb.id)
     assert (trail[-1].to_status, trail[-1].actor_nip, trail[-1].reason) == (
         "expired", None, f.reason)
-    counts = await run(sm, svc.pending_counts, org, cfg=CFG, now=NOW)
+    counts = await run(sm, pending_counts, org, cfg=CFG, now=NOW)
     assert [(c.supervisor_nip, c.pending) for c in counts] == [("KASUBAG", 1)]
 
 
 async def test_expire_all_tenants(sm, org):
-    await run(sm, svc.set_rules, org, {"edit_window_days": 30}, CFG)
+    await run(sm, set_rules, org, {"edit_window_days": 30}, CFG)
     old = await create(sm, org, data=entry(day=dt.date(2026, 2, 20)),
                        now=dt.datetime(2026, 2, 25, 7, 0, tzinfo=dt.UTC))
-    done = await svc.expire_all_tenants(sm, cfg=CFG, now=NOW)
+    done = await expire_all_tenants(UnitOfWork(sm), cfg=CFG, now=NOW)
     assert done.get(org) == 1
     async with sm() as s:
-        assert (await svc.get_entry(s, org, old.id)).status == "expired"
+        assert (await get_entry(s, org, old.id)).status == "expired"
 
 
 async def test_decisions_refused_in_a_closed_month(sm, org):
     e = await create(sm, org)
-    await run(sm, svc.apply_period_event, ev.PeriodClosed(tenant_id=org, period="2026-03"))
-    assert await refused(run(sm, svc.decide, org, e.id, "KASUBAG", approve=True, cfg=CFG,
+    await run(sm, apply_period_event, ev.PeriodClosed(tenant_id=org, period="2026-03"))
+    assert await refused(run(sm, decide, org, e.id, "KASUBAG", approve=True, cfg=CFG,
                              now=NOW)) == "period_closed"
     # an older reopen arriving late does not reopen it
-    await run(sm, svc.apply_period_event, ev.PeriodReopened(
+    await run(sm, apply_period_event, ev.PeriodReopened(
         tenant_id=org, period="2026-03", occurred_at=NOW - dt.timedelta(days=1)))
-    assert await run(sm, svc.closed_periods, org) == frozenset({"2026-03"})
+    assert await run(sm, closed_periods, org) == frozenset({"2026-03"})
 
 
 # --- rules admin -------------------------------------------------------------------------------
 
 
 async def test_rules_default_and_override(sm, org):
-    assert await run(sm, svc.load_rules, org, CFG) == TenantRules()
-    r = await run(sm, svc.set_rules, org, {"approval_deadline_day": 5, "edit_window_days": None},
+    assert await run(sm, load_rules, org, CFG) == TenantRules()
+    r = await run(sm, set_rules, org, {"approval_deadline_day": 5, "edit_window_days": None},
                   CFG)
     assert r == TenantRules(approval_deadline_day=5)
     with pytest.raises(RuleViolation):
-        await run(sm, svc.set_rules, org, {"approval_deadline_day": 30}, CFG)
-    assert (await run(sm, svc.load_rules, org, CFG)).approval_deadline_day == 5
+        await run(sm, set_rules, org, {"approval_deadline_day": 30}, CFG)
+    assert (await run(sm, load_rules, org, CFG)).approval_deadline_day == 5
 
 
 # --- plans and agenda --------------------------------------------------------------------------
 
 
 async def test_plan_realisation_and_agenda(sm, org):
-    plan = await run(sm, svc.create_plan_item, org, "STAFF", svc.NewPlanItem(
+    plan = await run(sm, create_plan_item, org, "STAFF", NewPlanItem(
         "2026-03", PlanKind.SKP, "Menyusun 10 laporan", Decimal("10"), "laporan"))
-    morning = await run(sm, svc.create_agenda_item, org, "STAFF", svc.NewAgendaItem(
+    morning = await run(sm, create_agenda_item, org, "STAFF", NewAgendaItem(
         TODAY, AgendaSlot.MORNING, "Laporan A", plan.id))
-    afternoon = await run(sm, svc.create_agenda_item, org, "STAFF", svc.NewAgendaItem(
+    afternoon = await run(sm, create_agenda_item, org, "STAFF", NewAgendaItem(
         TODAY, AgendaSlot.AFTERNOON, "Rapat"))
     a = await create(sm, org, data=entry(output_quantity=Decimal("3"), output_unit="laporan",
                                          plan_item_id=plan.id, agenda_item_id=morning.id))
     b = await create(sm, org, data=entry(start=T(9, 0), end=T(10, 0),
                                          output_quantity=Decimal("2"), plan_item_id=plan.id))
     await create(sm, org, data=entry(start=T(12, 0), end=T(13, 0), agenda_item_id=afternoon.id))
-    await run(sm, svc.decide, org, a.id, "KASUBAG", approve=True, cfg=CFG, now=NOW)
-    [real] = await run(sm, svc.list_plans, org, "STAFF", "2026-03")
+    await run(sm, decide, org, a.id, "KASUBAG", approve=True, cfg=CFG, now=NOW)
+    [real] = await run(sm, list_plans, org, "STAFF", "2026-03")
     assert (real.approved_quantity, real.realisation_pct, real.approved_entries) == (
         Decimal("3"), Decimal("30.00"), 1)
-    await run(sm, svc.decide, org, b.id, "KASUBAG", approve=True, cfg=CFG, now=NOW)
-    [real] = await run(sm, svc.list_plans, org, "STAFF", "2026-03")
+    await run(sm, decide, org, b.id, "KASUBAG", approve=True, cfg=CFG, now=NOW)
+    [real] = await run(sm, list_plans, org, "STAFF", "2026-03")
     assert real.realisation_pct == Decimal("50.00")
-    views = await run(sm, svc.list_agenda, org, "STAFF", TODAY, TODAY)
+    views = await run(sm, list_agenda, org, "STAFF", TODAY, TODAY)
     assert [(v.item.slot, v.state) for v in views] == [("morning", "done"),
                                                        ("afternoon", "reported")]
     # links must fit the entry
@@ -444,7 +475,7 @@ async def test_plan_realisation_and_agenda(sm, org):
     assert await refused(create(sm, org, data=entry(start=T(10, 0), end=T(11, 0),
                                                     plan_item_id=uuid.uuid4()))) \
         == "unknown_plan_item"
-    assert await refused(run(sm, svc.create_plan_item, org, "STAFF", svc.NewPlanItem(
+    assert await refused(run(sm, create_plan_item, org, "STAFF", NewPlanItem(
         "2026-03", PlanKind.RPOK, "Nol", Decimal("0"), "x"))) == "invalid_target"
 
 
@@ -452,17 +483,17 @@ async def test_a_decision_on_a_stale_read_is_refused_without_event(sm, org):
     e = await create(sm, org)
     async with sm() as b:
         await b.begin()
-        stale = await svc.get_entry(b, org, e.id)  # B reads it while still submitted
+        stale = await get_entry(b, org, e.id)  # B reads it while still submitted
         stale_version = stale.version
         async with sm() as a, a.begin():
-            await svc.decide(a, org, e.id, "KASUBAG", approve=True, cfg=CFG, now=NOW)
+            await decide(a, org, e.id, "KASUBAG", approve=True, cfg=CFG, now=NOW)
         assert stale.version == stale_version  # B's copy is stale
-        out = svc.Outcome(e.id, stale)
-        await svc._apply_decisions(b, [(stale, Decision(e.id, False, "Tidak jelas"), out)],
-                                   "KASUBAG", NOW)
+        out = Outcome(e.id, stale)
+        await _apply_decisions(b, [(stale, Decision(e.id, False, "Tidak jelas"), out)],
+                               "KASUBAG", NOW)
         assert out.error is not None and out.error.code == "concurrent_decision"
         await b.commit()
     decisions = [x for x in await outbox(sm, org) if x.event_type != "activity.entry.submitted"]
     assert [(x.event_type, x.entry_id) for x in decisions] == [("activity.entry.approved", e.id)]
     async with sm() as s:
-        assert (await svc.get_entry(s, org, e.id)).status == "approved"
+        assert (await get_entry(s, org, e.id)).status == "approved"

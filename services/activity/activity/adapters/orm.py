@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Table,
     Text,
     Time,
     Uuid,
@@ -115,6 +117,10 @@ class Entry(Base):
     )
 
 
+# the entries table for Core statements (the guarded bulk UPDATEs of decisions and expiry)
+ENTRIES = cast(Table, Entry.__table__)
+
+
 class EntryTransition(Base):
     """Audit trail: every status change of an entry (who, when, why)."""
 
@@ -170,7 +176,7 @@ class TenantRuleRow(Base):
 
     __tablename__ = "tenant_rules"
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    overrides: Mapped[dict] = mapped_column(JSON, default=dict)
+    overrides: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
 

@@ -1,0 +1,60 @@
+"""The approver's side: the queue of entries to decide, bulk decisions, and what is pending
+per supervisor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from ekinerja_shared.http import OptionalPeriodQuery, SessionDep, TenantPath, UowDep
+
+from ..service_layer import decisions, queries
+from .deps import ConfigDep, RuntimeDep
+from .schemas import BulkIn, BulkItemOut, BulkOut, EntryOut, PendingOut
+
+router = APIRouter(prefix="/api/activity/{tenant_id}", tags=["activity"])
+
+
+@router.get("/approvals/queue", response_model=list[EntryOut])
+async def approval_queue(tenant_id: TenantPath, approver_nip: str, session: SessionDep,
+                         cfg: ConfigDep, period: OptionalPeriodQuery = None,
+                         limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> list[EntryOut]:
+    rows = await queries.approval_queue(session, tenant_id, approver_nip, cfg=cfg,
+                                        period=period, limit=limit)
+    return [EntryOut.of(e) for e in rows]
+
+
+@router.post("/approvals/bulk", response_model=BulkOut)
+async def bulk_decisions(tenant_id: TenantPath, body: BulkIn, uow: UowDep, rt: RuntimeDep,
+                         cfg: ConfigDep) -> BulkOut:
+    """Many decisions in one transaction; each refused one is reported with its reason."""
+    outcomes = await uow.run(
+        decisions.decide_many, tenant_id, body.approver_nip,
+        [decisions.Decision(d.entry_id, d.approve, d.reason) for d in body.decisions],
+        cfg=cfg)
+    results = [
+        BulkItemOut(entry_id=o.entry_id, ok=True, status=o.entry.status,
+                    version=o.entry.version)
+        if o.entry is not None else
+        BulkItemOut(entry_id=o.entry_id, ok=False, code=o.error.code if o.error else None,
+                    detail=o.error.message if o.error else None)
+        for o in outcomes
+    ]
+    m = rt.activity_metrics
+    for r in results:
+        if r.ok:
+            m.transitions.labels(r.status).inc()
+        else:
+            m.refusals.labels(r.code).inc()
+    decided = sum(r.ok for r in results)
+    return BulkOut(decided=decided, refused=len(results) - decided, results=results)
+
+
+@router.get("/approvals/pending-counts", response_model=list[PendingOut])
+async def pending_counts(tenant_id: TenantPath, session: SessionDep,
+                         cfg: ConfigDep) -> list[PendingOut]:
+    rows = await queries.pending_counts(session, tenant_id, cfg=cfg)
+    return [PendingOut(supervisor_nip=r.supervisor_nip, pending=r.pending,
+                       oldest_work_date=r.oldest_work_date, nearest_deadline=r.nearest_deadline)
+            for r in rows]

@@ -1,0 +1,53 @@
+"""Monthly plan items (SKP/RPOK) with their realisation, and the daily agenda."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from fastapi import APIRouter
+
+from ekinerja_shared.http import PeriodQuery, SessionDep, TenantPath, UowDep
+
+from ..service_layer import plans
+from .schemas import AgendaDayOut, AgendaIn, AgendaItemOut, PlanIn, PlanOut
+
+router = APIRouter(prefix="/api/activity/{tenant_id}", tags=["activity"])
+
+
+@router.post("/plans", status_code=201, response_model=PlanOut)
+async def create_plan(tenant_id: TenantPath, body: PlanIn, uow: UowDep) -> PlanOut:
+    item = await uow.run(
+        plans.create_plan_item, tenant_id, body.nip,
+        plans.NewPlanItem(body.period, body.kind, body.title, body.target_quantity, body.unit))
+    return PlanOut.of(plans.PlanRealisation(item, Decimal("0"), Decimal("0"), 0))
+
+
+@router.get("/plans", response_model=list[PlanOut])
+async def list_plans(tenant_id: TenantPath, nip: str, period: PeriodQuery,
+                     session: SessionDep) -> list[PlanOut]:
+    return [PlanOut.of(r) for r in await plans.list_plans(session, tenant_id, nip, period)]
+
+
+@router.post("/agenda", status_code=201, response_model=AgendaItemOut)
+async def create_agenda(tenant_id: TenantPath, body: AgendaIn, uow: UowDep) -> AgendaItemOut:
+    item = await uow.run(
+        plans.create_agenda_item, tenant_id, body.nip,
+        plans.NewAgendaItem(body.agenda_date, body.slot, body.description, body.plan_item_id))
+    return AgendaItemOut.of(item, "planned")
+
+
+@router.get("/agenda", response_model=list[AgendaDayOut])
+async def list_agenda(tenant_id: TenantPath, nip: str, date_from: dt.date, date_to: dt.date,
+                      session: SessionDep) -> list[AgendaDayOut]:
+    """Planned versus done per day: an item is done when an approved entry realises it."""
+    views = await plans.list_agenda(session, tenant_id, nip, date_from, date_to)
+    days: dict[dt.date, AgendaDayOut] = {}
+    for v in views:
+        day = days.setdefault(v.item.agenda_date,
+                              AgendaDayOut(agenda_date=v.item.agenda_date, planned=0, done=0,
+                                           items=[]))
+        day.planned += 1
+        day.done += v.state == "done"
+        day.items.append(AgendaItemOut.of(v.item, v.state))
+    return list(days.values())
