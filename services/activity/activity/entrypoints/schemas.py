@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from ekinerja_shared.http import PERIOD_PATTERN
+from ekinerja_shared.timeutil import PERIOD_PATTERN
 
 from ..adapters.orm import ActingAssignmentRow, AgendaItem, Entry, EntryTransition
 from ..domain.model import ActingKind
