@@ -32,6 +32,7 @@ export EK_TEST_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
 for svc in "${SERVICES[@]}"; do
   var="EK_TEST_PG_${svc^^}_URL"
   export "$var"="$(bash deploy/postgres/pg.sh url "$svc" "$SUFFIX")"
+  export "EK_TEST_PG_${svc^^}_APP_URL"="$(bash deploy/postgres/pg.sh app-url "$svc" "$SUFFIX")"
 done
 .venv/bin/python -m ekinerja_shared.topics --bootstrap "$EK_TEST_KAFKA_BOOTSTRAP"
 

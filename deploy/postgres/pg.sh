@@ -8,7 +8,11 @@
 #                        and wait until it accepts connections
 #   create-dbs [suffix]  for each service (attendance activity scoring gateway):
 #                        role ek_<service> (LOGIN, password ek_<service>) and
-#                        database ek_<service><suffix> owned by it; existing ones
+#                        database ek_<service><suffix> owned by it (migrations run
+#                        as this owner), plus the application role ek_<service>_app
+#                        (LOGIN, password ek_<service>_app; owns nothing, is no
+#                        superuser, so row-level security applies to it) with
+#                        read/write rights on what the owner creates; existing ones
 #                        are kept; then checks password login over 127.0.0.1
 #   drop-dbs suffix      drop the databases ek_<service><suffix> (WITH FORCE);
 #                        the suffix is required (pass "" to drop the plain ones)
@@ -16,6 +20,8 @@
 #   status               print running/stopped; exit 0 when running, 1 when not
 #   url service [suffix] print the SQLAlchemy URL of that service's database, e.g.
 #                        postgresql+asyncpg://ek_attendance:ek_attendance@127.0.0.1:5432/ek_attendance_test
+#                        (the owner: migrations and test resets)
+#   app-url service [suffix]  the same as the application role ek_<service>_app
 #
 # Environment:
 #   EK_RUN_DIR   state dir (default <repo>/.run); the marker is $EK_RUN_DIR/postgres/started-by-us
@@ -211,6 +217,7 @@ cmd_create_dbs() {
       log "creating database $db owned by $role"
       psql_su -c "CREATE DATABASE \"$db\" OWNER \"$role\" ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
     fi
+    grant_app_role "$svc" "$db"
   done
   # The services log in with a password over TCP (scram-sha-256 in Debian's
   # default pg_hba.conf): check exactly that.
@@ -224,6 +231,26 @@ cmd_create_dbs() {
   done
   local dbs=("${SERVICES[@]/#/ek_}")
   log "databases ready: ${dbs[*]/%/$suffix}"
+}
+
+# The application role of a service: it logs in, reads and writes the rows of the
+# tables its owner creates (now and later, also after a test drops and recreates the
+# schema), owns nothing and does not bypass row-level security.
+grant_app_role() {
+  local svc="$1" db="$2" owner="ek_$1" app="ek_$1_app"
+  if [[ -z "$(psql_su -tA -c "SELECT 1 FROM pg_roles WHERE rolname = '$app'")" ]]; then
+    log "creating role $app"
+    psql_su -c "CREATE ROLE \"$app\" LOGIN PASSWORD '$app' NOSUPERUSER NOBYPASSRLS"
+  fi
+  psql_su -d "$db" <<SQL
+GRANT CONNECT ON DATABASE "$db" TO "$app";
+GRANT USAGE ON SCHEMA public TO "$app";
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "$app";
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "$app";
+ALTER DEFAULT PRIVILEGES FOR ROLE "$owner" GRANT USAGE ON SCHEMAS TO "$app";
+ALTER DEFAULT PRIVILEGES FOR ROLE "$owner" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "$app";
+ALTER DEFAULT PRIVILEGES FOR ROLE "$owner" GRANT USAGE, SELECT ON SEQUENCES TO "$app";
+SQL
 }
 
 cmd_drop_dbs() {
@@ -286,6 +313,14 @@ cmd_url() {
   echo "postgresql+asyncpg://ek_$svc:ek_$svc@127.0.0.1:$PGPORT/ek_$svc$suffix"
 }
 
+cmd_app_url() {
+  [[ $# -ge 1 ]] || die "app-url needs a service (${SERVICES[*]})"
+  local svc="$1" suffix="${2:-}"
+  check_service "$svc"
+  check_suffix "$suffix"
+  echo "postgresql+asyncpg://ek_${svc}_app:ek_${svc}_app@127.0.0.1:$PGPORT/ek_$svc$suffix"
+}
+
 usage() {
   sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2
 }
@@ -300,6 +335,7 @@ main() {
     stop) cmd_stop ;;
     status) cmd_status ;;
     url) cmd_url "$@" ;;
+    app-url) cmd_app_url "$@" ;;
     -h | --help | help) usage ;;
     *)
       usage

@@ -69,7 +69,7 @@ def create_service_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
-            await upgrade_async(package, settings.database_url)
+            await upgrade_async(package, settings.migration_url)
         await _start_broker(runtime.broker)
         if runtime.relay:
             runtime.relay.start()

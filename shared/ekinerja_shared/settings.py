@@ -15,6 +15,9 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = "service"
     database_url: str = "sqlite+aiosqlite:///.run/service.db"
+    # migrations run as the tables' owner; the service connects as an application role that
+    # owns nothing (PostgreSQL row-level security applies to it). Unset: database_url.
+    migration_database_url: str | None = None
     kafka_bootstrap: str = "127.0.0.1:9092"
     consumer_group_prefix: str = "ekinerja"
     http_host: str = "127.0.0.1"
@@ -31,3 +34,7 @@ class ServiceSettings(BaseSettings):
     # request body limits (413 above them): any route, and upload routes (rosters, devices)
     http_max_body_bytes: int = 1_048_576
     http_max_upload_bytes: int = 8_388_608
+
+    @property
+    def migration_url(self) -> str:
+        return self.migration_database_url or self.database_url

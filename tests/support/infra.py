@@ -30,7 +30,13 @@ def kafka_bootstrap() -> str:
 
 
 def pg_url(service: str) -> str:
+    """The service's test database as its owner (migrations, resets)."""
     return _need(f"EK_TEST_PG_{service.upper()}_URL")
+
+
+def pg_app_url(service: str) -> str:
+    """The same database as the service's application role (row-level security applies)."""
+    return _need(f"EK_TEST_PG_{service.upper()}_APP_URL")
 
 
 async def reset_database(url: str) -> None:

@@ -15,7 +15,7 @@ def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, settings.service_name)
     if sys.argv[1:2] == ["migrate"]:
-        upgrade("activity", settings.database_url)
+        upgrade("activity", settings.migration_url)
         return
     from .app import create_app
 

@@ -15,7 +15,7 @@ def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, settings.service_name)
     if sys.argv[1:2] == ["migrate"]:
-        upgrade("attendance", settings.database_url)
+        upgrade("attendance", settings.migration_url)
         return
     from .app import create_app
 

@@ -17,7 +17,7 @@ def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, settings.service_name)
     if sys.argv[1:2] == ["migrate"]:
-        upgrade("gateway", settings.database_url)
+        upgrade("gateway", settings.migration_url)
         return
     if sys.argv[1:2] == ["load-demo"]:
         from .demo import main as load_demo

@@ -16,7 +16,7 @@ def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, settings.service_name)
     if sys.argv[1:2] == ["migrate"]:
-        upgrade("scoring", settings.database_url)
+        upgrade("scoring", settings.migration_url)
         return
     if sys.argv[1:2] in (["check"], ["rebuild"]):
         from .cli import main as cli_main
