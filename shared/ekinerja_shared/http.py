@@ -4,7 +4,9 @@ dependencies (``Annotated``, after full-stack-fastapi-template):
 - ``SessionDep``: a session for reading, closed after the request;
 - ``UowDep``: the unit of work, for use cases that change state (``await uow.run(...)``);
 - ``CallerDep``: the signed-in caller, from the request's credentials (never from the
-  body); every route decides with ``caller.require(tenant_id, *roles)``.
+  body); every route decides with ``caller.require(tenant_id, *roles)``;
+- ``TenantUowDep`` / ``TenantSessionDep``: the same, bound to the path's regency
+  (PostgreSQL row-level security), after checking that the caller belongs to it.
 
 Each service adds its own ``RuntimeDep = Annotated[ItsRuntime, Depends(runtime_of)]``.
 """
@@ -54,6 +56,24 @@ async def current_caller(request: Request) -> Caller:
 SessionDep = Annotated[AsyncSession, Depends(_session)]
 UowDep = Annotated[UnitOfWork, Depends(_uow)]
 CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+async def _tenant_uow(request: Request, tenant_id: TenantPath, caller: CallerDep) -> UnitOfWork:
+    caller.require(tenant_id)  # signed in, and of this regency (another one is a 404)
+    return _uow(request).in_tenant(tenant_id)
+
+
+async def _tenant_session(
+        uow: Annotated[UnitOfWork, Depends(_tenant_uow)]) -> AsyncIterator[AsyncSession]:
+    async with uow.read() as session:
+        yield session
+
+
+TenantUowDep = Annotated[UnitOfWork, Depends(_tenant_uow)]
+"""The unit of work bound to the path's regency (row-level security), for a caller of that
+regency (or the operator); the route still decides which roles may act."""
+TenantSessionDep = Annotated[AsyncSession, Depends(_tenant_session)]
+"""A reading session bound to the path's regency, for a caller of that regency."""
 
 
 async def _tenant_hr(tenant_id: TenantPath, caller: CallerDep) -> Caller:
