@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from ekinerja_shared import events as ev  # noqa: E402
 from ekinerja_shared.db import make_engine, make_sessionmaker  # noqa: E402
 from ekinerja_shared.migrations import upgrade_async  # noqa: E402
+from ekinerja_shared.uow import UnitOfWork  # noqa: E402
 from scoring.service_layer import check, services  # noqa: E402
 
 N = int(os.environ.get("EK_BENCH_EVENTS", "5000"))
@@ -67,7 +68,7 @@ async def main() -> dict:
         url = f"sqlite+aiosqlite:///{tmp.name}/bench.db"
     await upgrade_async("scoring", url)
     engine = make_engine(url)
-    sm = make_sessionmaker(engine)
+    uow = UnitOfWork(make_sessionmaker(engine))
     tenant = f"bench-{uuid.uuid4().hex[:8]}"
     events = make_events(tenant, N)
     batches = [events[i:i + BATCH] for i in range(0, len(events), BATCH)]
@@ -75,14 +76,13 @@ async def main() -> dict:
     start = time.perf_counter()
     for batch in batches:
         t0 = time.perf_counter()
-        async with sm() as session, session.begin():
-            await services.apply_events(session, batch)
+        await uow.run(services.apply_events, batch)
         per_batch.append((time.perf_counter() - t0) / len(batch))
     elapsed = time.perf_counter() - start
     tenth = max(1, len(per_batch) // 10)
     early = sum(per_batch[:tenth]) / tenth
     late = sum(per_batch[-tenth:]) / tenth
-    async with sm() as session:
+    async with uow.read() as session:
         diffs = await check.check(session, tenant)
     await engine.dispose()
     if tmp:

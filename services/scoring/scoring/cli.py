@@ -24,7 +24,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +32,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from tqdm import tqdm
 
 from ekinerja_shared import events as ev
@@ -40,6 +40,7 @@ from ekinerja_shared.db import insert_ignore, make_engine, make_sessionmaker, up
 from ekinerja_shared.migrations import upgrade_async
 from ekinerja_shared.timeutil import utcnow
 from ekinerja_shared.topics import PERIODS, Topic
+from ekinerja_shared.uow import UnitOfWork
 
 from .adapters.orm import Compliance, Period, PeriodAudit, PolicyVersion, Quarantine, ScoreRow
 from .entrypoints.consumers import FACT_TOPICS
@@ -55,7 +56,7 @@ log = logging.getLogger(__name__)
 async def run_check(settings: Settings, tenant_id: str | None) -> list[dict[str, Any]]:
     engine = make_engine(settings.database_url)
     try:
-        async with make_sessionmaker(engine)() as session:
+        async with UnitOfWork(make_sessionmaker(engine)).read() as session:
             diffs = await check.check(session, tenant_id, settings.default_policy_preset)
     finally:
         await engine.dispose()
@@ -76,9 +77,12 @@ async def _partitions(bootstrap: str, topics: Sequence[Topic]) -> list[TopicPart
             for d in described for p in sorted(d["partitions"], key=lambda p: p["partition"])]
 
 
+Record = tuple[bytes | None, str, int, int]  # raw value, topic, partition, offset
+
+
 async def replay(
     bootstrap: str, topics: Sequence[Topic], *, batch_size: int = 1000, progress: bool = True,
-) -> Any:
+) -> AsyncIterator[list[Record]]:
     """Yield batches of (raw value, topic, partition, offset) of the topics from the start
     up to their end offsets at the time of the call."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
@@ -98,7 +102,7 @@ async def replay(
             while remaining:
                 fetched = await consumer.getmany(*remaining, timeout_ms=1000,
                                                  max_records=batch_size)
-                batch = []
+                batch: list[Record] = []
                 for tp, records in fetched.items():
                     batch.extend((r.value, r.topic, r.partition, r.offset)
                                  for r in records if r.offset < end[tp])
@@ -121,13 +125,13 @@ def _decode(raw: bytes | None) -> ev.Event | str:
         return f"invalid event: {exc}"[:4000]
 
 
-async def _copy_hr_inputs(source: async_sessionmaker[AsyncSession], target: AsyncSession,
+async def _copy_hr_inputs(target: AsyncSession, source: UnitOfWork,
                           tenants: set[str] | None) -> int:
     pq, cq = select(PolicyVersion), select(Compliance)
     if tenants is not None:
         pq = pq.where(PolicyVersion.tenant_id.in_(tenants))
         cq = cq.where(Compliance.tenant_id.in_(tenants))
-    async with source() as src:
+    async with source.read() as src:
         policies = (await src.scalars(pq)).all()
         compliance = (await src.scalars(cq)).all()
     for p in policies:
@@ -147,18 +151,17 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
     """Rebuild into ``target_url`` (all tenants, or only ``tenants``); see the module doc."""
     await upgrade_async("scoring", target_url)
     engine = make_engine(target_url)
-    sm = make_sessionmaker(engine)
+    uow = UnitOfWork(make_sessionmaker(engine))
     source_engine = make_engine(source_url) if source_url else None
+    source = UnitOfWork(make_sessionmaker(source_engine)) if source_engine else None
     stats: dict[str, Any] = {"applied": 0, "quarantined": 0, "ignored": 0}
     try:
-        async with sm() as session:
+        async with uow.read() as session:
             if await session.scalar(select(func.count()).select_from(ScoreRow)):
                 raise SystemExit(f"target database {target_url} already has scores: "
                                  "rebuild needs an empty database")
-        if source_engine is not None:
-            async with sm() as session, session.begin():
-                stats["hr_inputs_copied"] = await _copy_hr_inputs(
-                    make_sessionmaker(source_engine), session, tenants)
+        if source is not None:
+            stats["hr_inputs_copied"] = await uow.run(_copy_hr_inputs, source, tenants)
         preset = settings.default_policy_preset
         final_states = await _read_periods(settings, progress, tenants)
         closed_at = {key: e.occurred_at for key, e in final_states.items()
@@ -168,28 +171,26 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
         async for batch in replay(settings.kafka_bootstrap, FACT_TOPICS,
                                   batch_size=batch_size, progress=progress):
             events: list[ev.Event] = []
-            async with sm() as session, session.begin():
-                for raw, topic, partition, offset in batch:
-                    decoded = _decode(raw)
-                    if isinstance(decoded, str):
-                        session.add(Quarantine(
-                            source=f"rebuild:{topic}", raw=(raw or b"").decode(errors="replace"),
-                            reason=decoded, context={"topic": topic, "partition": partition,
-                                                     "offset": offset},
-                            received_at=utcnow()))
-                        stats["quarantined"] += 1
-                    elif tenants is not None and decoded.tenant_id not in tenants:
-                        stats["ignored"] += 1
-                    elif not isinstance(decoded, services.FACT_TYPES):
-                        stats["ignored"] += 1
-                    elif closed_at and isinstance(decoded, DIRECTORY_TYPES):
-                        directory.append(decoded)
-                    elif _after_close(decoded, closed_at):
-                        late.append(decoded)
-                    else:
-                        events.append(decoded)
-                await services.apply_events(session, events, default_preset=preset,
-                                            publish=False)
+            bad: list[dict[str, Any]] = []
+            for raw, topic, partition, offset in batch:
+                decoded = _decode(raw)
+                if isinstance(decoded, str):
+                    bad.append({"source": f"rebuild:{topic}",
+                                "raw": (raw or b"").decode(errors="replace"), "reason": decoded,
+                                "context": {"topic": topic, "partition": partition,
+                                            "offset": offset}})
+                elif tenants is not None and decoded.tenant_id not in tenants:
+                    stats["ignored"] += 1
+                elif not isinstance(decoded, services.FACT_TYPES):
+                    stats["ignored"] += 1
+                elif closed_at and isinstance(decoded, DIRECTORY_TYPES):
+                    directory.append(decoded)
+                elif _after_close(decoded, closed_at):
+                    late.append(decoded)
+                else:
+                    events.append(decoded)
+            await uow.run(_store_replayed, bad, events, preset)
+            stats["quarantined"] += len(bad)
             stats["applied"] += len(events)
         # the directory and the closes in time order, then what came after the closes
         stats["applied"] += len(directory) + len(late)
@@ -198,23 +199,31 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
         for cut in sorted(set(closed_at.values())):
             earlier = [e for e in directory if e.occurred_at < cut]
             directory = directory[len(earlier):]
-            await _apply(sm, earlier, preset)
-            await _settle_units(sm, preset)
-            await _write_periods(sm, {k: e for k, e in final_states.items()
-                                      if closed_at.get(k) == cut})
-        await _apply(sm, directory, preset)
-        await _apply(sm, late, preset)  # months now closed: recorded as late facts
-        await _settle_units(sm, preset)
-        await _write_periods(sm, {k: e for k, e in final_states.items() if k not in closed_at})
+            await _apply(uow, earlier, preset)
+            await _settle_units(uow, preset)
+            await uow.run(_write_periods, {k: e for k, e in final_states.items()
+                                           if closed_at.get(k) == cut})
+        await _apply(uow, directory, preset)
+        await _apply(uow, late, preset)  # months now closed: recorded as late facts
+        await _settle_units(uow, preset)
+        await uow.run(_write_periods, {k: e for k, e in final_states.items()
+                                       if k not in closed_at})
         stats["closed_periods"] = len(closed_at)
-        if source_engine is not None:
-            stats["differences"] = await _compare(make_sessionmaker(source_engine), sm,
-                                                  tenants)
+        if source is not None:
+            stats["differences"] = await _compare(source, uow, tenants)
     finally:
         await engine.dispose()
         if source_engine is not None:
             await source_engine.dispose()
     return stats
+
+
+async def _store_replayed(session: AsyncSession, bad: list[dict[str, Any]],
+                          events: list[ev.Event], preset: str) -> None:
+    """One replayed batch: its undecodable records quarantined, its facts applied."""
+    for row in bad:
+        session.add(Quarantine(**row, received_at=utcnow()))
+    await services.apply_events(session, events, default_preset=preset, publish=False)
 
 
 DIRECTORY_TYPES = (ev.TenantUpserted, ev.EmployeeUpserted)
@@ -235,23 +244,24 @@ def _after_close(event: ev.Event, closed_at: dict[tuple[str, str], Any]) -> bool
     return close is not None and event.occurred_at >= close
 
 
-async def _apply(sm: async_sessionmaker[AsyncSession], events: list[ev.Event],
-                 preset: str) -> None:
+async def _apply(uow: UnitOfWork, events: list[ev.Event], preset: str) -> None:
     for i in range(0, len(events), 1000):
-        async with sm() as session, session.begin():
-            await services.apply_events(session, events[i:i + 1000], default_preset=preset,
-                                        publish=False)
+        await uow.run(services.apply_events, events[i:i + 1000], default_preset=preset,
+                      publish=False)
 
 
-async def _settle_units(sm: async_sessionmaker[AsyncSession], preset: str) -> None:
-    while await services.refresh_units(sm, default_preset=preset, publish=False):
+async def _settle_units(uow: UnitOfWork, preset: str) -> None:
+    while await services.refresh_units(uow, default_preset=preset, publish=False):
         pass
 
 
+PeriodEvent = ev.PeriodClosed | ev.PeriodReopened
+
+
 async def _read_periods(settings: Settings, progress: bool,
-                        tenants: set[str] | None) -> dict[tuple[str, str], ev.Event]:
+                        tenants: set[str] | None) -> dict[tuple[str, str], PeriodEvent]:
     """The last close or reopen of every month, from the periods topic."""
-    state: dict[tuple[str, str], ev.Event] = {}
+    state: dict[tuple[str, str], PeriodEvent] = {}
     async for batch in replay(settings.kafka_bootstrap, (PERIODS,), progress=progress):
         for raw, *_ in batch:
             e = _decode(raw)
@@ -263,35 +273,36 @@ async def _read_periods(settings: Settings, progress: bool,
     return state
 
 
-async def _write_periods(sm: async_sessionmaker[AsyncSession],
-                         states: dict[tuple[str, str], ev.Event]) -> int:
+async def _write_periods(session: AsyncSession,
+                         states: dict[tuple[str, str], PeriodEvent]) -> int:
     """Record months in their last state (closed or reopened); returns how many closed."""
     closed = 0
-    async with sm() as session, session.begin():
-        for (tenant_id, period), e in sorted(states.items()):
-            is_closed = isinstance(e, ev.PeriodClosed)
-            actor = e.closed_by if isinstance(e, ev.PeriodClosed) else e.reopened_by
-            await upsert(session, Period,
-                         {"tenant_id": tenant_id, "period": period, "closed": is_closed,
-                          "changed_by": actor, "reason": getattr(e, "reason", ""),
-                          "changed_at": e.occurred_at},
-                         index_elements=["tenant_id", "period"])
-            await insert_ignore(session, PeriodAudit, {
-                "tenant_id": tenant_id, "period": period,
-                "action": "close" if is_closed else "reopen", "actor": actor,
-                "reason": "replayed by rebuild", "at": e.occurred_at})
-            closed += is_closed
+    for (tenant_id, period), e in sorted(states.items()):
+        is_closed = isinstance(e, ev.PeriodClosed)
+        actor = e.closed_by if isinstance(e, ev.PeriodClosed) else e.reopened_by
+        await upsert(session, Period,
+                     {"tenant_id": tenant_id, "period": period, "closed": is_closed,
+                      "changed_by": actor, "reason": getattr(e, "reason", ""),
+                      "changed_at": e.occurred_at},
+                     index_elements=["tenant_id", "period"])
+        await insert_ignore(session, PeriodAudit, {
+            "tenant_id": tenant_id, "period": period,
+            "action": "close" if is_closed else "reopen", "actor": actor,
+            "reason": "replayed by rebuild", "at": e.occurred_at})
+        closed += is_closed
     return closed
 
 
-async def _compare(source: async_sessionmaker[AsyncSession],
-                   target: async_sessionmaker[AsyncSession],
+Numbers = tuple[str, str, tuple[tuple[str, str], ...]]  # final %, TPP, components
+
+
+async def _compare(source: UnitOfWork, target: UnitOfWork,
                    tenants: set[str] | None) -> list[dict[str, str]]:
-    async def numbers(sm: async_sessionmaker[AsyncSession]) -> dict[tuple, tuple]:
+    async def numbers(uow: UnitOfWork) -> dict[tuple[str, str, str], Numbers]:
         query = select(ScoreRow).where(ScoreRow.version > 0)
         if tenants is not None:
             query = query.where(ScoreRow.tenant_id.in_(tenants))
-        async with sm() as session:
+        async with uow.read() as session:
             rows = (await session.scalars(query)).all()
         return {(r.tenant_id, r.nip, r.period): (
             str(Decimal(r.final_pct).normalize()), str(Decimal(r.tpp_amount).normalize()),

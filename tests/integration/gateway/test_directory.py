@@ -3,6 +3,7 @@ the outbox to the real Kafka."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 
@@ -158,6 +159,18 @@ async def test_tenant_input_is_checked(settings, tenant_id):
         assert r.status_code == 422 and "Preset kebijakan" in r.json()["detail"]
         r = await client.get(f"/api/tenants/{tenant_id}")
         assert r.status_code == 404
+
+
+async def test_a_tenant_created_by_concurrent_requests_is_created_once(settings, tenant_id):
+    """The requests that lose the race on the new key are run again by the unit of work and
+    find the tenant there: one creation, one event, no error."""
+    async with running_app(create_app(settings)) as client:
+        answers = await asyncio.gather(*(client.put(f"/api/tenants/{tenant_id}", json=TENANT)
+                                         for _ in range(4)))
+        assert sorted(r.status_code for r in answers) == [200, 200, 200, 201], \
+            [r.text for r in answers]
+    assert await outbox_count(settings.database_url, tenant_id,
+                              "directory.tenant.upserted") == 1
 
 
 async def test_admin_endpoints_need_the_token_when_set(settings, tenant_id):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.errors import Conflict, DomainError
+from ekinerja_shared.uow import UnitOfWork
 from scoring.adapters.orm import Outbox
 from scoring.domain.policy import policy_from_dict, preset
 from scoring.service_layer import admin, check, services
@@ -139,15 +140,15 @@ async def test_unit_collective_component_is_refreshed_per_unit(sessionmaker) -> 
         await admin.set_policy(session, T, "2026-01", policy)
     await apply(sm, emp("N1", "u1"), emp("N2", "u1"), emp("N3", "u2"), cal(),
                 *work("N1", 6000), *work("N2", 3000), *work("N3", 1200))
-    assert await services.refresh_units(sm) == 2
-    assert await services.refresh_units(sm) == 0  # nothing changed: converged
+    assert await services.refresh_units(UnitOfWork(sm)) == 2
+    assert await services.refresh_units(UnitOfWork(sm)) == 0  # nothing changed: converged
     # u1 average (100 + 50) / 2 = 75; u2 alone 20
     assert (await get(sm, "N1")).final_pct == D("87.50")
     assert (await get(sm, "N2")).final_pct == D("62.50")
     assert (await get(sm, "N3")).final_pct == D("20.00")
     # N2 logs more: only u1 becomes dirty; after the refresh N1 sees the new average
     await apply(sm, *work("N2", 1500, day=25))
-    assert await services.refresh_units(sm) == 1
+    assert await services.refresh_units(UnitOfWork(sm)) == 1
     # N2: 4,500 / 6,000 = 75; u1 average (100 + 75) / 2 = 87.5
     assert (await get(sm, "N1")).final_pct == D("93.75")
     assert (await get(sm, "N2")).final_pct == D("81.25")

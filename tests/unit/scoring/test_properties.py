@@ -19,6 +19,7 @@ from sqlalchemy import select
 from ekinerja_shared import events as ev
 from ekinerja_shared.db import make_engine, make_sessionmaker
 from ekinerja_shared.migrations import upgrade
+from ekinerja_shared.uow import UnitOfWork
 from scoring.adapters.orm import ScoreRow
 from scoring.domain.policy import PRESETS, policy_from_dict
 from scoring.service_layer import admin, check, services
@@ -103,7 +104,7 @@ async def _set_policy(sm, tenant_id: str, policy) -> None:
 
 
 async def _settle_units(sm) -> None:
-    while await services.refresh_units(sm):
+    while await services.refresh_units(UnitOfWork(sm)):
         pass
 
 

@@ -264,19 +264,19 @@ def validate_roster(
         if len(nips) < 2:
             continue
         for nip in nips:
-            row = unique_rows.get(nip)
-            if row is not None:
+            holder = unique_rows.get(nip)
+            if holder is not None:
                 others = ", ".join(sorted(n for n in nips if n != nip))
-                errors.append(RowError(row.line, nip, "device_pin",
+                errors.append(RowError(holder.line, nip, "device_pin",
                                        f"PIN mesin absensi {pin} sudah dipakai pegawai lain "
                                        f"(NIP {others})."))
 
     for cycle in find_cycles(supervisor_of):
         members = " -> ".join([*cycle, cycle[0]])
         for nip in cycle:
-            row = unique_rows.get(nip)
-            if row is not None:
-                errors.append(RowError(row.line, nip, "supervisor_nip",
+            member = unique_rows.get(nip)
+            if member is not None:
+                errors.append(RowError(member.line, nip, "supervisor_nip",
                                        f"Hubungan atasan membentuk lingkaran: {members}."))
     return sorted(errors, key=lambda e: (e.line, e.field or ""))
 

@@ -6,27 +6,22 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any
+from collections.abc import AsyncIterator
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.datastructures import UploadFile
 
 from ekinerja_shared.errors import DomainError
-from ekinerja_shared.service import Runtime, RuntimeDep, admin_guard
+from ekinerja_shared.http import NipPath, PeriodQuery, SessionDep, TenantHrDep, TenantPath, UowDep
 
 from ..adapters.orm import Employee, Tenant
 from ..domain.roster import decode_upload
 from ..domain.tenant import check_tenant
 from ..service_layer import services
-from ..service_layer.stream import ScoreHub
-from ..settings import Settings
-
-TenantId = Annotated[str, Path(min_length=1, max_length=64)]
-NipPath = Annotated[str, Path(min_length=1, max_length=32)]
-Period = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+from .deps import RuntimeDep
 
 
 class TenantIn(BaseModel):
@@ -115,106 +110,102 @@ _ROSTER_BODY = {
 }
 
 
-def build_router(settings: Settings, hub: ScoreHub) -> APIRouter:
-    admin = [Depends(admin_guard(settings))]
-    router = APIRouter(prefix="/api/tenants", tags=["directory"])
+router = APIRouter(prefix="/api/tenants", tags=["directory"])
 
-    @router.get("", response_model=list[TenantOut])
-    async def list_tenants(rt: Runtime = RuntimeDep) -> list[TenantOut]:
-        async with rt.sessionmaker() as session:
-            return [TenantOut.of(t) for t in await services.list_tenants(session)]
 
-    @router.put("/{tenant_id}", response_model=TenantOut, dependencies=admin,
-                responses={201: {"model": TenantOut, "description": "Tenant created"}})
-    async def put_tenant(tenant_id: TenantId, body: TenantIn, response: Response,
-                         rt: Runtime = RuntimeDep) -> TenantOut:
-        spec = check_tenant(tenant_id, body.name, body.timezone, body.policy_preset)
+@router.get("", response_model=list[TenantOut])
+async def list_tenants(session: SessionDep) -> list[TenantOut]:
+    return [TenantOut.of(t) for t in await services.list_tenants(session)]
+
+
+@router.put("/{tenant_id}", response_model=TenantOut,
+            responses={201: {"model": TenantOut, "description": "Tenant created"}})
+async def put_tenant(tenant_id: TenantPath, body: TenantIn, response: Response,
+                     caller: TenantHrDep, uow: UowDep) -> TenantOut:
+    spec = check_tenant(tenant_id, body.name, body.timezone, body.policy_preset)
+    # created concurrently by another request: the unit of work runs it again, as an update
+    tenant, created = await uow.run(services.upsert_tenant, spec)
+    response.status_code = 201 if created else 200
+    return TenantOut.of(tenant)
+
+
+@router.get("/{tenant_id}", response_model=TenantOut)
+async def get_tenant(tenant_id: TenantPath, session: SessionDep) -> TenantOut:
+    return TenantOut.of(await services.get_tenant(session, tenant_id))
+
+
+@router.post("/{tenant_id}/roster", response_model=RosterOut, openapi_extra=_ROSTER_BODY,
+             summary="Load a roster CSV (all rows valid or nothing applied)")
+async def post_roster(tenant_id: TenantPath, request: Request, caller: TenantHrDep,
+                      uow: UowDep, rt: RuntimeDep) -> RosterOut:
+    text = decode_upload(await _read_upload(request, rt.settings.roster_max_bytes))
+    result = await uow.run(services.load_roster, tenant_id, text)
+    return RosterOut(created=result.created, updated=result.updated,
+                     unchanged=result.unchanged)
+
+
+@router.get("/{tenant_id}/employees", response_model=list[EmployeeOut])
+async def list_employees(tenant_id: TenantPath, session: SessionDep,
+                         unit_id: str | None = None) -> list[EmployeeOut]:
+    await services.get_tenant(session, tenant_id)
+    return [EmployeeOut.of(e)
+            for e in await services.list_employees(session, tenant_id, unit_id)]
+
+
+@router.get("/{tenant_id}/employees/{nip}", response_model=EmployeeOut)
+async def get_employee(tenant_id: TenantPath, nip: NipPath,
+                       session: SessionDep) -> EmployeeOut:
+    return EmployeeOut.of(await services.get_employee(session, tenant_id, nip))
+
+
+@router.delete("/{tenant_id}/employees/{nip}", response_model=EmployeeOut,
+               summary="Mark an employee inactive")
+async def delete_employee(tenant_id: TenantPath, nip: NipPath, caller: TenantHrDep,
+                          uow: UowDep) -> EmployeeOut:
+    return EmployeeOut.of(await uow.run(services.deactivate_employee, tenant_id, nip))
+
+
+# declared before /scores/{nip} so that "stream" is not taken for a NIP
+@router.get("/{tenant_id}/scores/stream", tags=["scores"],
+            summary="Server-Sent Events: every score update of the tenant (event 'score')")
+async def score_stream(tenant_id: TenantPath, uow: UowDep,
+                       rt: RuntimeDep) -> EventSourceResponse:
+    # a session of its own, closed before streaming (a SessionDep would be held, with its
+    # connection, for as long as the client stays connected)
+    async with uow.read() as session:
+        await services.get_tenant(session, tenant_id)
+    hub = rt.hub
+    sub = hub.subscribe(tenant_id)  # before the response starts: nothing is missed
+
+    async def events() -> AsyncIterator[ServerSentEvent]:
         try:
-            async with rt.sessionmaker() as session, session.begin():
-                tenant, created = await services.upsert_tenant(session, spec)
-        except IntegrityError:  # created concurrently by another request: now an update
-            async with rt.sessionmaker() as session, session.begin():
-                tenant, created = await services.upsert_tenant(session, spec)
-        response.status_code = 201 if created else 200
-        return TenantOut.of(tenant)
+            async for payload in sub.messages():
+                yield ServerSentEvent(data=payload.decode(), event="score")
+            if sub.dropped:
+                yield ServerSentEvent(
+                    data="Koneksi terlalu lambat; sambungkan ulang.", event="dropped",
+                    retry=1000,
+                )
+        finally:
+            hub.unsubscribe(sub)
 
-    @router.get("/{tenant_id}", response_model=TenantOut)
-    async def get_tenant(tenant_id: TenantId, rt: Runtime = RuntimeDep) -> TenantOut:
-        async with rt.sessionmaker() as session:
-            return TenantOut.of(await services.get_tenant(session, tenant_id))
+    return EventSourceResponse(events(), ping=rt.settings.stream_heartbeat_s,
+                               send_timeout=30, headers={"Cache-Control": "no-store"})
 
-    @router.post("/{tenant_id}/roster", response_model=RosterOut, dependencies=admin,
-                 openapi_extra=_ROSTER_BODY,
-                 summary="Load a roster CSV (all rows valid or nothing applied)")
-    async def post_roster(tenant_id: TenantId, request: Request,
-                          rt: Runtime = RuntimeDep) -> RosterOut:
-        text = decode_upload(await _read_upload(request, settings.roster_max_bytes))
-        async with rt.sessionmaker() as session, session.begin():
-            result = await services.load_roster(session, tenant_id, text)
-        return RosterOut(created=result.created, updated=result.updated,
-                         unchanged=result.unchanged)
 
-    @router.get("/{tenant_id}/employees", response_model=list[EmployeeOut])
-    async def list_employees(tenant_id: TenantId, unit_id: str | None = None,
-                             rt: Runtime = RuntimeDep) -> list[EmployeeOut]:
-        async with rt.sessionmaker() as session:
-            await services.get_tenant(session, tenant_id)
-            return [EmployeeOut.of(e)
-                    for e in await services.list_employees(session, tenant_id, unit_id)]
+@router.get("/{tenant_id}/scores", response_model=list[ScoreOut], tags=["scores"],
+            summary="The tenant's running scores of a month, highest first")
+async def list_scores(tenant_id: TenantPath, period: PeriodQuery, session: SessionDep,
+                      unit_id: str | None = None) -> list[ScoreOut]:
+    rows = await services.list_scores(session, tenant_id, period, unit_id)
+    return [ScoreOut.of(score, emp) for score, emp in rows]
 
-    @router.get("/{tenant_id}/employees/{nip}", response_model=EmployeeOut)
-    async def get_employee(tenant_id: TenantId, nip: NipPath,
-                           rt: Runtime = RuntimeDep) -> EmployeeOut:
-        async with rt.sessionmaker() as session:
-            return EmployeeOut.of(await services.get_employee(session, tenant_id, nip))
 
-    @router.delete("/{tenant_id}/employees/{nip}", response_model=EmployeeOut,
-                   dependencies=admin, summary="Mark an employee inactive")
-    async def delete_employee(tenant_id: TenantId, nip: NipPath,
-                              rt: Runtime = RuntimeDep) -> EmployeeOut:
-        async with rt.sessionmaker() as session, session.begin():
-            emp = await services.deactivate_employee(session, tenant_id, nip)
-        return EmployeeOut.of(emp)
-
-    # declared before /scores/{nip} so that "stream" is not taken for a NIP
-    @router.get("/{tenant_id}/scores/stream", tags=["scores"],
-                summary="Server-Sent Events: every score update of the tenant (event 'score')")
-    async def score_stream(tenant_id: TenantId, rt: Runtime = RuntimeDep) -> EventSourceResponse:
-        async with rt.sessionmaker() as session:
-            await services.get_tenant(session, tenant_id)
-        sub = hub.subscribe(tenant_id)  # before the response starts: nothing is missed
-
-        async def events() -> Any:
-            try:
-                async for payload in sub.messages():
-                    yield ServerSentEvent(data=payload.decode(), event="score")
-                if sub.dropped:
-                    yield ServerSentEvent(
-                        data="Koneksi terlalu lambat; sambungkan ulang.", event="dropped",
-                        retry=1000,
-                    )
-            finally:
-                hub.unsubscribe(sub)
-
-        return EventSourceResponse(events(), ping=settings.stream_heartbeat_s,
-                                   send_timeout=30, headers={"Cache-Control": "no-store"})
-
-    @router.get("/{tenant_id}/scores", response_model=list[ScoreOut], tags=["scores"],
-                summary="The tenant's running scores of a month, highest first")
-    async def list_scores(tenant_id: TenantId, period: Period, unit_id: str | None = None,
-                          rt: Runtime = RuntimeDep) -> list[ScoreOut]:
-        async with rt.sessionmaker() as session:
-            rows = await services.list_scores(session, tenant_id, period, unit_id)
-        return [ScoreOut.of(score, emp) for score, emp in rows]
-
-    @router.get("/{tenant_id}/scores/{nip}", response_model=ScoreOut, tags=["scores"])
-    async def get_score(tenant_id: TenantId, nip: NipPath, period: Period,
-                        rt: Runtime = RuntimeDep) -> ScoreOut:
-        async with rt.sessionmaker() as session:
-            score, emp = await services.get_score(session, tenant_id, nip, period)
-        return ScoreOut.of(score, emp)
-
-    return router
+@router.get("/{tenant_id}/scores/{nip}", response_model=ScoreOut, tags=["scores"])
+async def get_score(tenant_id: TenantPath, nip: NipPath, period: PeriodQuery,
+                    session: SessionDep) -> ScoreOut:
+    score, emp = await services.get_score(session, tenant_id, nip, period)
+    return ScoreOut.of(score, emp)
 
 
 async def _read_upload(request: Request, limit: int) -> bytes:

@@ -5,6 +5,7 @@ gives 502 with the reason in Bahasa Indonesia (504 when it does not answer in ti
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
@@ -119,7 +120,8 @@ def build_router(settings: Settings, proxy: Proxy) -> APIRouter:
     return router
 
 
-def _endpoint(proxy: Proxy, backend: str, base_url: str):  # type: ignore[no-untyped-def]
+def _endpoint(proxy: Proxy, backend: str,
+              base_url: str) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         return await proxy.forward(request, backend, base_url)
 

@@ -72,7 +72,7 @@ def employee_event(e: Employee, at: dt.datetime) -> ev.EmployeeUpserted:
     return ev.EmployeeUpserted(
         tenant_id=e.tenant_id, nip=e.nip, name=e.name, unit_id=e.unit_id,
         unit_name=e.unit_name, position=e.position, supervisor_nip=e.supervisor_nip,
-        tpp_base=e.tpp_base, employment_type=e.employment_type,  # type: ignore[arg-type]
+        tpp_base=e.tpp_base, employment_type=e.employment_type,
         device_pin=e.device_pin, active=e.active, occurred_at=at,
     )
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, case, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.db import insert_ignore
@@ -177,7 +178,7 @@ async def lock_tenants(session: AsyncSession, tenant_ids: Iterable[str]) -> None
     directory change not yet seeing the fact's new score row). Transaction-scoped PostgreSQL
     advisory locks, taken in sorted order so that they cannot deadlock; SQLite already
     serialises writers."""
-    if session.bind.dialect.name != "postgresql":
+    if dialect_name(session) != "postgresql":
         return
     for tenant_id in sorted(set(tenant_ids)):
         await session.execute(
@@ -204,18 +205,20 @@ async def lock_scores(session: AsyncSession, tenant_id: str, period: str,
             .order_by(ScoreRow.nip)
             .execution_options(populate_existing=True)
         )
-        if session.bind.dialect.name == "postgresql":
+        if dialect_name(session) == "postgresql":
             query = query.with_for_update()
         out.update((r.nip, r) for r in (await session.scalars(query)).all())
     return out
 
 
+def dialect_name(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
 def dialect_insert(session: AsyncSession, model: Any) -> Any:
-    if session.bind.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert
-    return insert(model)
+    if dialect_name(session) == "sqlite":
+        return sqlite.insert(model)
+    return postgresql.insert(model)
 
 
 async def upsert_newer(session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]], *,
@@ -250,4 +253,4 @@ async def open_score_keys(
     rows = await session.execute(
         select(ScoreRow.tenant_id, ScoreRow.nip, ScoreRow.period).where(and_(*cond))
     )
-    return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+    return [(t, n, p) for t, n, p in rows.all()]

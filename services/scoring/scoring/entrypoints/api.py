@@ -5,40 +5,30 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from ekinerja_shared.errors import DomainError
-from ekinerja_shared.service import Runtime, RuntimeDep, admin_guard
+from ekinerja_shared.http import (
+    PeriodPath,
+    PeriodQuery,
+    SessionDep,
+    TenantHrDep,
+    TenantPath,
+    UowDep,
+)
 
 from ..adapters import repository as repo
+from ..adapters.export import to_csv, to_xlsx, tpp_table
 from ..adapters.orm import ScoreRow
 from ..domain.policy import PRESETS, policy_from_dict, preset
-from ..adapters.export import to_csv, to_xlsx, tpp_table
 from ..service_layer import admin, reports, services
+from .deps import RuntimeDep
 
 router = APIRouter(prefix="/api/scoring/{tenant_id}", tags=["scoring"])
-
-Tenant = Annotated[str, Path(min_length=1, max_length=64)]
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-Period = Annotated[str, Query(pattern=PERIOD_PATTERN, description="YYYY-MM")]
-PathPeriod = Annotated[str, Path(pattern=PERIOD_PATTERN, description="YYYY-MM")]
-
-
-async def require_admin(request: Request,
-                        authorization: Annotated[str | None, Header()] = None) -> None:
-    """Admin endpoints need ``Authorization: Bearer <EK_ADMIN_TOKEN>`` when it is set."""
-    await admin_guard(request.app.state.runtime.settings)(authorization)
-
-
-Admin = Depends(require_admin)
-
-
-def _default_preset(rt: Runtime) -> str:
-    return rt.settings.default_policy_preset  # type: ignore[attr-defined]
 
 
 class ComponentOut(BaseModel):
@@ -85,20 +75,18 @@ class ScoreOut(BaseModel):
 
 
 @router.get("/scores/{nip}", response_model=ScoreOut, summary="Running score of one employee")
-async def get_score(tenant_id: Tenant, nip: str, period: Period,
-                    rt: Runtime = RuntimeDep) -> ScoreOut:
-    async with rt.sessionmaker() as session:
-        row = await services.get_score(session, tenant_id, nip, period)
-        closed = period in await repo.closed_periods(session, tenant_id)
+async def get_score(tenant_id: TenantPath, nip: str, period: PeriodQuery,
+                    session: SessionDep) -> ScoreOut:
+    row = await services.get_score(session, tenant_id, nip, period)
+    closed = period in await repo.closed_periods(session, tenant_id)
     return ScoreOut.of(row, closed)
 
 
 @router.get("/scores", response_model=list[ScoreOut], summary="Running scores of a month")
-async def list_scores(tenant_id: Tenant, period: Period, unit_id: str | None = None,
-                      rt: Runtime = RuntimeDep) -> list[ScoreOut]:
-    async with rt.sessionmaker() as session:
-        rows = await services.list_scores(session, tenant_id, period, unit_id)
-        closed = period in await repo.closed_periods(session, tenant_id)
+async def list_scores(tenant_id: TenantPath, period: PeriodQuery, session: SessionDep,
+                      unit_id: str | None = None) -> list[ScoreOut]:
+    rows = await services.list_scores(session, tenant_id, period, unit_id)
+    closed = period in await repo.closed_periods(session, tenant_id)
     return [ScoreOut.of(r, closed) for r in rows]
 
 
@@ -107,13 +95,14 @@ async def list_scores(tenant_id: Tenant, period: Period, unit_id: str | None = N
 
 class PolicyIn(BaseModel):
     preset: str | None = Field(default=None, description="A preset name, or give `policy`")
-    policy: dict | None = Field(default=None, description="A full policy (components...)")
+    policy: dict[str, Any] | None = Field(default=None,
+                                          description="A full policy (components...)")
     actor: str = Field(default="", max_length=64)
 
 
 class PolicyVersionOut(BaseModel):
     effective_period: str | None
-    policy: dict
+    policy: dict[str, Any]
     set_by: str = ""
     set_at: dt.datetime | None = None
 
@@ -124,39 +113,36 @@ class PolicySetOut(PolicyVersionOut):
 
 @router.get("/policies", response_model=list[PolicyVersionOut],
             summary="The tenant's policy versions by the month they take effect")
-async def list_policies(tenant_id: Tenant, rt: Runtime = RuntimeDep) -> list[PolicyVersionOut]:
-    async with rt.sessionmaker() as session:
-        rows = await admin.list_policies(session, tenant_id)
+async def list_policies(tenant_id: TenantPath, session: SessionDep) -> list[PolicyVersionOut]:
+    rows = await admin.list_policies(session, tenant_id)
     return [PolicyVersionOut(effective_period=r.effective_period, policy=r.spec,
                              set_by=r.set_by, set_at=r.set_at) for r in rows]
 
 
 @router.get("/policy", response_model=PolicyVersionOut,
             summary="The policy in force for a month")
-async def policy_in_force(tenant_id: Tenant, period: Period,
-                          rt: Runtime = RuntimeDep) -> PolicyVersionOut:
-    async with rt.sessionmaker() as session:
-        policy = await repo.policy_for(session, tenant_id, period, _default_preset(rt))
+async def policy_in_force(tenant_id: TenantPath, period: PeriodQuery, session: SessionDep,
+                          rt: RuntimeDep) -> PolicyVersionOut:
+    policy = await repo.policy_for(session, tenant_id, period, rt.default_preset)
     return PolicyVersionOut(effective_period=None, policy=policy.to_dict())
 
 
-@router.put("/policies/{effective_period}", response_model=PolicySetOut, dependencies=[Admin],
+@router.put("/policies/{effective_period}", response_model=PolicySetOut,
             summary="Set the policy from a month on; recomputes the open months it governs")
-async def set_policy(tenant_id: Tenant, effective_period: PathPeriod, body: PolicyIn,
-                     rt: Runtime = RuntimeDep) -> PolicySetOut:
+async def set_policy(tenant_id: TenantPath, effective_period: PeriodPath, body: PolicyIn,
+                     caller: TenantHrDep, uow: UowDep, rt: RuntimeDep) -> PolicySetOut:
     if (body.preset is None) == (body.policy is None):
         raise DomainError("Isi salah satu: nama preset atau kebijakan lengkap.",
                           code="invalid_policy")
     policy = preset(body.preset) if body.preset else policy_from_dict(body.policy or {})
-    async with rt.sessionmaker() as session, session.begin():
-        rows = await admin.set_policy(session, tenant_id, effective_period, policy,
-                                      actor=body.actor, default_preset=_default_preset(rt))
+    rows = await uow.run(admin.set_policy, tenant_id, effective_period, policy,
+                         actor=body.actor, default_preset=rt.default_preset)
     return PolicySetOut(effective_period=effective_period, policy=policy.to_dict(),
                         set_by=body.actor, recomputed=len(rows))
 
 
 @router.get("/presets", summary="Policy presets available")
-async def presets(tenant_id: Tenant) -> dict[str, dict]:
+async def presets(tenant_id: TenantPath) -> dict[str, dict[str, Any]]:
     return {name: p.to_dict() for name, p in PRESETS.items()}
 
 
@@ -169,14 +155,13 @@ class ComplianceIn(BaseModel):
     actor: str = Field(default="", max_length=64)
 
 
-@router.put("/compliance/{nip}", response_model=ScoreOut, dependencies=[Admin],
+@router.put("/compliance/{nip}", response_model=ScoreOut,
             summary="Enter the compliance % of an employee's month (LHKPN/LHKASN, duties)")
-async def set_compliance(tenant_id: Tenant, nip: str, period: Period, body: ComplianceIn,
-                         rt: Runtime = RuntimeDep) -> ScoreOut:
-    async with rt.sessionmaker() as session, session.begin():
-        row = await admin.set_compliance(session, tenant_id, nip, period, body.value_pct,
-                                         note=body.note, actor=body.actor,
-                                         default_preset=_default_preset(rt))
+async def set_compliance(tenant_id: TenantPath, nip: str, period: PeriodQuery,
+                         body: ComplianceIn, caller: TenantHrDep, uow: UowDep,
+                         rt: RuntimeDep) -> ScoreOut:
+    row = await uow.run(admin.set_compliance, tenant_id, nip, period, body.value_pct,
+                        note=body.note, actor=body.actor, default_preset=rt.default_preset)
     return ScoreOut.of(row)
 
 
@@ -193,31 +178,28 @@ class ReopenIn(BaseModel):
 
 
 @router.get("/periods/{period}", summary="Close state, history and late facts of a month")
-async def period_state(tenant_id: Tenant, period: PathPeriod,
-                       rt: Runtime = RuntimeDep) -> dict:
-    async with rt.sessionmaker() as session:
-        return await admin.period_state(session, tenant_id, period)
+async def period_state(tenant_id: TenantPath, period: PeriodPath,
+                       session: SessionDep) -> dict[str, object]:
+    return await admin.period_state(session, tenant_id, period)
 
 
-@router.post("/periods/{period}/close", dependencies=[Admin],
+@router.post("/periods/{period}/close",
              summary="Close a month: its scores freeze and PeriodClosed is published")
-async def close_period(tenant_id: Tenant, period: PathPeriod, body: CloseIn,
-                       rt: Runtime = RuntimeDep) -> dict:
-    async with rt.sessionmaker() as session, session.begin():
-        await admin.close_period(session, tenant_id, period, actor=body.actor)
-    async with rt.sessionmaker() as session:
-        return await admin.period_state(session, tenant_id, period)
+async def close_period(tenant_id: TenantPath, period: PeriodPath, body: CloseIn,
+                       caller: TenantHrDep, uow: UowDep,
+                       session: SessionDep) -> dict[str, object]:
+    await uow.run(admin.close_period, tenant_id, period, actor=body.actor)
+    return await admin.period_state(session, tenant_id, period)
 
 
-@router.post("/periods/{period}/reopen", dependencies=[Admin],
+@router.post("/periods/{period}/reopen",
              summary="Reopen a closed month (recorded); late facts then apply")
-async def reopen_period(tenant_id: Tenant, period: PathPeriod, body: ReopenIn,
-                        rt: Runtime = RuntimeDep) -> dict:
-    async with rt.sessionmaker() as session, session.begin():
-        await admin.reopen_period(session, tenant_id, period, actor=body.actor,
-                                  reason=body.reason, default_preset=_default_preset(rt))
-    async with rt.sessionmaker() as session:
-        return await admin.period_state(session, tenant_id, period)
+async def reopen_period(tenant_id: TenantPath, period: PeriodPath, body: ReopenIn,
+                        caller: TenantHrDep, uow: UowDep, session: SessionDep,
+                        rt: RuntimeDep) -> dict[str, object]:
+    await uow.run(admin.reopen_period, tenant_id, period, actor=body.actor,
+                  reason=body.reason, default_preset=rt.default_preset)
+    return await admin.period_state(session, tenant_id, period)
 
 
 # --- TPP export and rankings ----------------------------------------------------------
@@ -225,11 +207,10 @@ async def reopen_period(tenant_id: Tenant, period: PathPeriod, body: ReopenIn,
 
 @router.get("/exports/tpp", summary="The closed month's TPP table (per OPD) as CSV or XLSX",
             response_class=Response)
-async def export_tpp(tenant_id: Tenant, period: Period, unit_id: str | None = None,
-                     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
-                     rt: Runtime = RuntimeDep) -> Response:
-    async with rt.sessionmaker() as session:
-        rows = await reports.tpp_rows(session, tenant_id, period, unit_id)
+async def export_tpp(tenant_id: TenantPath, period: PeriodQuery, session: SessionDep,
+                     unit_id: str | None = None,
+                     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv") -> Response:
+    rows = await reports.tpp_rows(session, tenant_id, period, unit_id)
     header, lines = tpp_table(rows)
     name = f"tpp-{tenant_id}-{period}{'-' + unit_id if unit_id else ''}"
     if format == "xlsx":
@@ -260,19 +241,17 @@ class EmployeeRankOut(BaseModel):
 
 @router.get("/rankings/units", response_model=list[UnitRankOut],
             summary="OPDs ranked by their employees' average final %")
-async def unit_ranking(tenant_id: Tenant, period: Period,
-                       rt: Runtime = RuntimeDep) -> list[UnitRankOut]:
-    async with rt.sessionmaker() as session:
-        ranked = await reports.unit_ranking(session, tenant_id, period)
+async def unit_ranking(tenant_id: TenantPath, period: PeriodQuery,
+                       session: SessionDep) -> list[UnitRankOut]:
+    ranked = await reports.unit_ranking(session, tenant_id, period)
     return [UnitRankOut(rank=rank, **s.__dict__) for rank, s in ranked]
 
 
 @router.get("/rankings/employees", response_model=list[EmployeeRankOut],
             summary="Employees of a unit ranked by final %")
-async def employee_ranking(tenant_id: Tenant, period: Period, unit_id: str,
-                           rt: Runtime = RuntimeDep) -> list[EmployeeRankOut]:
-    async with rt.sessionmaker() as session:
-        ranked = await reports.employee_ranking(session, tenant_id, period, unit_id)
+async def employee_ranking(tenant_id: TenantPath, period: PeriodQuery, unit_id: str,
+                           session: SessionDep) -> list[EmployeeRankOut]:
+    ranked = await reports.employee_ranking(session, tenant_id, period, unit_id)
     return [EmployeeRankOut(rank=rank, nip=r["nip"], name=r["name"],
                             final_pct=Decimal(r["final_pct"]).quantize(Decimal("0.01")),
                             tpp_amount=Decimal(r["tpp_amount"]).quantize(Decimal("1")))

@@ -1,15 +1,15 @@
-"""Kafka subscribers of the scoring service (thin: hand the batch to the consumer)."""
+"""Kafka subscribers of the scoring service (thin: hand the batch to the service layer).
+
+One durable batch subscriber per fact topic, consumer group and inbox name
+``scoring-<purpose>`` with the purpose named after the topic (``scoring-directory``,
+``scoring-attendance-days``, ``scoring-attendance-calendar``, ``scoring-activity-entries``).
+"""
 
 from __future__ import annotations
 
-from functools import partial
-from typing import Any
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from faststream.kafka import KafkaMessage
-
-from ekinerja_shared.consumer import EventConsumer
-from ekinerja_shared.kafka import subscriber_defaults
-from ekinerja_shared.service import Runtime
+from ekinerja_shared import events as ev
 from ekinerja_shared.topics import (
     ACTIVITY_ENTRIES,
     ATTENDANCE_CALENDAR,
@@ -18,29 +18,26 @@ from ekinerja_shared.topics import (
     Topic,
 )
 
+from ..runtime import ScoringRuntime
 from ..service_layer import services
 
 FACT_TOPICS: tuple[Topic, ...] = (DIRECTORY, ATTENDANCE_DAYS, ATTENDANCE_CALENDAR,
                                   ACTIVITY_ENTRIES)
 
 
-def register(rt: Runtime) -> None:
-    default_preset = rt.settings.default_policy_preset  # type: ignore[attr-defined]
-    apply = partial(services.apply_events, default_preset=default_preset)
+def purpose_of(topic: Topic) -> str:
+    """``ekinerja.attendance.days.v1`` -> ``attendance-days``."""
+    return topic.name.removeprefix("ekinerja.").removesuffix(".v1").replace(".", "-")
 
-    async def apply_batch(session: Any, events: list[Any]) -> None:
-        await apply(session, events)
 
-    def batch_handler(consumer: EventConsumer) -> Any:
-        async def on_batch(msg: KafkaMessage) -> None:
-            await consumer.handle_records(msg, apply_batch, services.FACT_TYPES)
+def register(rt: ScoringRuntime) -> None:
+    default_preset = rt.default_preset
 
-        return on_batch
+    async def apply_batch(session: AsyncSession, events: list[ev.Event]) -> None:
+        await services.apply_events(session, events, default_preset=default_preset)
 
     for topic in FACT_TOPICS:
-        purpose = topic.name.removeprefix("ekinerja.").removesuffix(".v1").replace(".", "-")
-        rt.broker.subscriber(
-            topic.name, **subscriber_defaults(rt.settings, purpose, batch=True),
-            title=f"scoring/{purpose}",
+        rt.subscribe_batch(
+            topic, purpose_of(topic), apply_batch, services.FACT_TYPES,
             description=f"Stores the facts of {topic.name} and updates the affected scores",
-        )(batch_handler(rt.consumer(f"scoring-{purpose}")))
+        )

@@ -29,7 +29,7 @@ from ..adapters.orm import (
 )
 from ..domain.policy import DEFAULT_PRESET, Policy
 from ..domain.score import period_bounds
-from .services import Key, mark_dirty, recompute_many
+from .recompute import Key, mark_dirty, recompute_many
 
 DEFAULT_ZONE = "Asia/Jakarta"
 

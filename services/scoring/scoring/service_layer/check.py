@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import TypedDict
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..adapters.orm import (
     ActivityEntry,
@@ -49,19 +51,30 @@ class Difference:
         return self.__dict__.copy()
 
 
-def _scope(model: type, tenant_id: str | None) -> list[object]:
-    return [model.tenant_id == tenant_id] if tenant_id else []  # type: ignore[attr-defined]
+class _Facts(TypedDict, total=False):
+    """The aggregated facts of one employee-month (``MonthFacts`` fields)."""
+
+    approved_minutes: int
+    deduction_sum: Decimal
+    apel_recorded: int
+    apel_attended: int
+    compliance_pct: Decimal
+
+
+def _scope(tenant_column: InstrumentedAttribute[str],
+           tenant_id: str | None) -> list[ColumnElement[bool]]:
+    return [tenant_column == tenant_id] if tenant_id else []
 
 
 async def batch_scores(session: AsyncSession, tenant_id: str | None = None,
                        default_preset: str = DEFAULT_PRESET) -> dict[Key, Score]:
     """Every open employee-month that has facts, scored from the stored facts."""
-    facts: dict[Key, dict[str, object]] = defaultdict(dict)
+    facts: dict[Key, _Facts] = defaultdict(_Facts)
     for t, n, p, minutes in (await session.execute(
         select(ActivityEntry.tenant_id, ActivityEntry.nip, ActivityEntry.period,
                func.sum(case((ActivityEntry.status == "approved", ActivityEntry.minutes),
                              else_=0)))
-        .where(*_scope(ActivityEntry, tenant_id))
+        .where(*_scope(ActivityEntry.tenant_id, tenant_id))
         .group_by(ActivityEntry.tenant_id, ActivityEntry.nip, ActivityEntry.period)
     )).all():
         facts[(t, n, p)]["approved_minutes"] = int(minutes or 0)
@@ -69,37 +82,41 @@ async def batch_scores(session: AsyncSession, tenant_id: str | None = None,
         select(AttendanceDay.tenant_id, AttendanceDay.nip, AttendanceDay.period,
                func.sum(AttendanceDay.deduction_pct), func.count(AttendanceDay.apel_attended),
                func.sum(case((AttendanceDay.apel_attended.is_(True), 1), else_=0)))
-        .where(*_scope(AttendanceDay, tenant_id))
+        .where(*_scope(AttendanceDay.tenant_id, tenant_id))
         .group_by(AttendanceDay.tenant_id, AttendanceDay.nip, AttendanceDay.period)
     )).all():
-        facts[(t, n, p)].update(deduction_sum=Decimal(str(ded or 0)).quantize(MILLI),
-                                apel_recorded=int(rec or 0), apel_attended=int(att or 0))
+        agg = facts[(t, n, p)]
+        agg["deduction_sum"] = Decimal(str(ded or 0)).quantize(MILLI)
+        agg["apel_recorded"] = int(rec or 0)
+        agg["apel_attended"] = int(att or 0)
     for t, n, p, value in (await session.execute(
         select(Compliance.tenant_id, Compliance.nip, Compliance.period, Compliance.value_pct)
-        .where(*_scope(Compliance, tenant_id))
+        .where(*_scope(Compliance.tenant_id, tenant_id))
     )).all():
         facts[(t, n, p)]["compliance_pct"] = Decimal(value)
     eff = {(t, p, n): Decimal(d) for t, p, n, d in (await session.execute(
         select(EffectiveDays.tenant_id, EffectiveDays.period, EffectiveDays.nip,
-               EffectiveDays.effective_days).where(*_scope(EffectiveDays, tenant_id))
+               EffectiveDays.effective_days)
+        .where(*_scope(EffectiveDays.tenant_id, tenant_id))
     )).all()}
     for t, p, n in eff:
         if n:  # an employee's own calendar alone also makes a score
             facts[(t, n, p)].setdefault("approved_minutes", 0)
     employees = {(e.tenant_id, e.nip): e for e in (await session.scalars(
-        select(Employee).where(*_scope(Employee, tenant_id)))).all()}
+        select(Employee).where(*_scope(Employee.tenant_id, tenant_id)))).all()}
     presets = dict((await session.execute(
-        select(Tenant.tenant_id, Tenant.policy_preset).where(*_scope(Tenant, tenant_id))
+        select(Tenant.tenant_id, Tenant.policy_preset)
+        .where(*_scope(Tenant.tenant_id, tenant_id))
     )).all())
     versions: dict[str, list[tuple[str, Policy]]] = defaultdict(list)
     for v in (await session.scalars(
-        select(PolicyVersion).where(*_scope(PolicyVersion, tenant_id))
+        select(PolicyVersion).where(*_scope(PolicyVersion.tenant_id, tenant_id))
         .order_by(PolicyVersion.effective_period)
     )).all():
         versions[v.tenant_id].append((v.effective_period, policy_from_dict(v.spec)))
     closed = set((await session.execute(
         select(Period.tenant_id, Period.period)
-        .where(Period.closed.is_(True), *_scope(Period, tenant_id))
+        .where(Period.closed.is_(True), *_scope(Period.tenant_id, tenant_id))
     )).all())
 
     def policy_of(t: str, p: str) -> Policy:
@@ -111,8 +128,7 @@ async def batch_scores(session: AsyncSession, tenant_id: str | None = None,
     unit_of: dict[Key, str] = {}
     for (t, n, p), data in facts.items():
         days = eff.get((t, p, n), eff.get((t, p, "")))
-        months[(t, n, p)] = MonthFacts(period=p, effective_days=days,
-                                        **data)  # type: ignore[arg-type]
+        months[(t, n, p)] = MonthFacts(period=p, effective_days=days, **data)
         emp = employees.get((t, n))
         unit_of[(t, n, p)] = emp.unit_id if emp else ""
         performance = source_values(months[(t, n, p)], policy_of(t, p))[0]["performance"]
@@ -138,12 +154,13 @@ async def check(session: AsyncSession, tenant_id: str | None = None,
     expected = await batch_scores(session, tenant_id, default_preset)
     closed = set((await session.execute(
         select(Period.tenant_id, Period.period)
-        .where(Period.closed.is_(True), *_scope(Period, tenant_id))
+        .where(Period.closed.is_(True), *_scope(Period.tenant_id, tenant_id))
     )).all())
     running = {
         (r.tenant_id, r.nip, r.period): r
         for r in (await session.scalars(
-            select(ScoreRow).where(ScoreRow.version > 0, *_scope(ScoreRow, tenant_id)))).all()
+            select(ScoreRow)
+            .where(ScoreRow.version > 0, *_scope(ScoreRow.tenant_id, tenant_id)))).all()
         if (r.tenant_id, r.period) not in closed
     }
     diffs: list[Difference] = []
@@ -153,7 +170,7 @@ async def check(session: AsyncSession, tenant_id: str | None = None,
             diffs.append(Difference(*key, "missing", None if row is None else "present",
                                     None if score is None else "present"))
             continue
-        pairs = {
+        pairs: dict[str, tuple[Decimal | None, Decimal]] = {
             "final_pct": (Decimal(row.final_pct), score.final_pct),
             "tpp_base": (Decimal(row.tpp_base), score.tpp_base),
             "tpp_amount": (Decimal(row.tpp_amount), score.tpp_amount),
@@ -161,7 +178,7 @@ async def check(session: AsyncSession, tenant_id: str | None = None,
         for comp in score.components:
             got = next((c["value_pct"] for c in row.components if c["name"] == comp.name), None)
             have = Decimal(got) if got is not None else None
-            pairs[f"component:{comp.name}"] = (have, comp.value_pct)  # type: ignore[assignment]
+            pairs[f"component:{comp.name}"] = (have, comp.value_pct)
         for name, (have, want) in pairs.items():
             if have != want:
                 diffs.append(Difference(*key, name, None if have is None else str(have),

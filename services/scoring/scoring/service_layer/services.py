@@ -11,22 +11,18 @@ publish nothing new.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from typing import Any
-from collections import defaultdict
-from dataclasses import dataclass, field, replace
-from decimal import Decimal
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.consumer import PoisonEvent
-from ekinerja_shared.db import insert_ignore, upsert
+from ekinerja_shared.db import upsert
 from ekinerja_shared.errors import NotFound
-from ekinerja_shared.outbox import stage
 from ekinerja_shared.timeutil import period_of, utcnow
+from ekinerja_shared.uow import UnitOfWork
 
 from ..adapters import repository as repo
 from ..adapters.orm import (
@@ -35,16 +31,13 @@ from ..adapters.orm import (
     DirtyUnit,
     EffectiveDays,
     Employee,
-    LateFact,
-    Outbox,
     ScoreRow,
     Tenant,
     UnitAverage,
 )
-from ..domain.policy import DEFAULT_PRESET, PRESETS, Policy
-from ..domain.score import EmployeeTerms, MonthFacts, compute_score, unit_average
-
-Key = tuple[str, str, str]  # tenant, nip, period
+from ..domain.policy import DEFAULT_PRESET, PRESETS
+from ..domain.score import unit_average
+from .recompute import Affected, Key, mark_dirty, recompute_all, recompute_many
 
 _ENTRY_STATUS = {
     ev.ActivityEntryApproved: "approved",
@@ -57,19 +50,6 @@ FACT_TYPES: tuple[type[ev.Event], ...] = (
     ev.EffectiveDaysPublished, ev.ActivityEntryApproved, ev.ActivityEntryRejected,
     ev.ActivityEntryRevoked,
 )
-
-
-@dataclass
-class _Affected:
-    """Employee-months to recompute, each with the last event that changed it."""
-
-    keys: dict[Key, ev.Event] = field(default_factory=dict)
-    # facts that changed a closed month: recorded as late, not applied
-    late: list[tuple[Key, ev.Event]] = field(default_factory=list)
-
-    def add(self, key: Key, cause: ev.Event) -> None:
-        self.keys.pop(key, None)
-        self.keys[key] = cause
 
 
 # --- storing facts --------------------------------------------------------------------
@@ -102,7 +82,7 @@ async def _store_employee(session: AsyncSession, e: ev.EmployeeUpserted) -> bool
     return bool(n)
 
 
-async def _store_directory(session: AsyncSession, e: ev.Event, affected: _Affected) -> None:
+async def _store_directory(session: AsyncSession, e: ev.Event, affected: Affected) -> None:
     """Directory changes are rare: one upsert each; they recompute the open months of the
     employee (or of the whole tenant when its preset changed)."""
     if isinstance(e, ev.TenantUpserted):
@@ -125,7 +105,7 @@ def _newest(events: Iterable[Any], key: Any, version: Any) -> dict[Any, Any]:
     return out
 
 
-async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: _Affected) -> None:
+async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: Affected) -> None:
     """Bulk upserts of the batch's attendance days, effective days and activity decisions
     (a higher revision/version replaces a lower one); RETURNING tells which changed."""
     days = _newest((e for e in facts if isinstance(e, ev.AttendanceDayEvaluated)),
@@ -173,196 +153,42 @@ async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: _
                 affected.add(key, e)
 
 
-# --- recomputation --------------------------------------------------------------------
+# --- unit refresher -------------------------------------------------------------------
 
 
-def _components_json(score: object) -> list[dict[str, str]]:
-    return [
-        {"name": c.name, "weight": str(c.weight), "value_pct": str(c.value_pct)}
-        for c in score.components  # type: ignore[attr-defined]
-    ]
-
-
-async def recompute(
-    session: AsyncSession, key: Key, cause: ev.Event | None, *,
-    default_preset: str = DEFAULT_PRESET, publish: bool = True,
-    dirty: set[Key] | None = None,
-) -> ScoreRow:
-    """Recompute one employee-month (see ``recompute_many``)."""
-    rows = await recompute_many(session, {key: cause}, default_preset=default_preset,
-                                publish=publish, dirty=dirty)
-    return rows[0]
-
-
-async def recompute_many(
-    session: AsyncSession, causes: dict[Key, ev.Event | None], *,
-    default_preset: str = DEFAULT_PRESET, publish: bool = True,
-    dirty: set[Key] | None = None,
-) -> list[ScoreRow]:
-    """Recompute employee-months from the stored facts; update each row and stage a
-    ``ScoreUpdated`` when its numbers changed. The caller checks the months are open.
-
-    Rows are locked per tenant-month in (tenant, period, nip) order everywhere, so
-    concurrent consumers cannot deadlock. Under a policy with a unit-level source the
-    unit-months whose average may move are added to ``dirty`` (the caller marks them after
-    taking all row locks)."""
-    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for tenant_id, nip, period in causes:
-        groups[(tenant_id, period)].append(nip)
-    done: list[ScoreRow] = []
-    for (tenant_id, period), nips in sorted(groups.items()):
-        rows = await repo.lock_scores(session, tenant_id, period, nips)
-        employees = await repo.employees(session, tenant_id, nips)
-        policy = await repo.policy_for(session, tenant_id, period, default_preset)
-        facts_of = await repo.month_facts_many(session, tenant_id, period, nips)
-        uses_unit = "unit_performance" in policy.sources()
-        averages = (
-            await repo.unit_averages(session, tenant_id, period,
-                                     [e.unit_id for e in employees.values()] + [""])
-            if uses_unit else {}
-        )
-        for nip in sorted(nips):
-            employee = employees.get(nip)
-            unit_id = employee.unit_id if employee is not None else ""
-            facts = facts_of[nip]
-            if uses_unit:
-                facts = replace(facts, unit_performance_pct=averages.get(unit_id))
-            row = _apply_score(
-                rows[nip], policy, facts, employee, causes[(tenant_id, nip, period)], publish,
-                session)
-            if uses_unit and dirty is not None and row.dirty_units:
-                dirty.update((tenant_id, u, period) for u in row.dirty_units)
-            done.append(row.row)
-    await session.flush()
-    return done
-
-
-@dataclass
-class _Applied:
-    row: ScoreRow
-    dirty_units: tuple[str, ...]
-
-
-def _apply_score(row: ScoreRow, policy: Policy, facts: MonthFacts, employee: Employee | None,
-                 cause: ev.Event | None, publish: bool, session: AsyncSession) -> _Applied:
-    terms = (
-        EmployeeTerms(Decimal(employee.tpp_base), employee.employment_type)
-        if employee is not None else EmployeeTerms()
-    )
-    unit_id = employee.unit_id if employee is not None else ""
-    score = compute_score(policy, facts, terms)
-    components = _components_json(score)
-    sources = {k: str(v) for k, v in score.sources.items()}
-    performance = score.sources["performance"]
-    dirty: tuple[str, ...] = ()
-    if (row.version == 0 or facts.unit_performance_pct is None or row.unit_id != unit_id
-            or Decimal(row.performance_pct) != performance):
-        dirty = (unit_id,) if row.version == 0 or row.unit_id == unit_id else (
-            unit_id, row.unit_id)
-    unchanged = (
-        row.version > 0
-        and row.components == components
-        and Decimal(row.final_pct) == score.final_pct
-        and Decimal(row.tpp_base) == score.tpp_base
-        and Decimal(row.tpp_amount) == score.tpp_amount
-        and row.unit_id == unit_id
-        and row.approved_minutes == facts.approved_minutes
-        and Decimal(row.performance_pct) == performance
-        and Decimal(row.effective_minutes) == score.effective_minutes
-        and row.sources == sources
-    )
-    if unchanged:
-        return _Applied(row, dirty)
-    row.version += 1
-    row.unit_id = unit_id
-    row.policy_name = policy.name
-    row.components = components
-    row.sources = sources
-    row.approved_minutes = facts.approved_minutes
-    row.performance_pct = performance
-    row.effective_minutes = score.effective_minutes
-    row.final_pct = score.final_pct
-    row.tpp_base = score.tpp_base
-    row.tpp_amount = score.tpp_amount
-    row.cause_event_id = cause.event_id if cause else None
-    row.cause_type = cause.event_type if cause else None
-    row.updated_at = utcnow()
-    if publish:
-        stage(session, Outbox, score_event(row))
-    return _Applied(row, dirty)
-
-
-def score_event(row: ScoreRow, event_id: uuid.UUID | None = None) -> ev.ScoreUpdated:
-    return ev.ScoreUpdated(
-        **({"event_id": event_id} if event_id else {}),
-        tenant_id=row.tenant_id, nip=row.nip, period=row.period,
-        components=[ev.ScoreComponent(name=c["name"], weight=Decimal(c["weight"]),
-                                      value_pct=Decimal(c["value_pct"]))
-                    for c in row.components],
-        final_pct=Decimal(row.final_pct), tpp_base=Decimal(row.tpp_base),
-        tpp_amount=Decimal(row.tpp_amount), version=row.version,
-        cause_event_id=row.cause_event_id, cause_type=row.cause_type,
-    )
-
-
-async def recompute_all(
-    session: AsyncSession, affected: _Affected, *, default_preset: str = DEFAULT_PRESET,
-    publish: bool = True,
-) -> list[ScoreRow]:
-    closed: dict[str, set[str]] = {}
-    dirty: set[Key] = set()
-    todo: dict[Key, ev.Event | None] = {}
-    for key, cause in affected.keys.items():
-        tenant_id, nip, period = key
-        if tenant_id not in closed:
-            closed[tenant_id] = await repo.closed_periods(session, tenant_id)
-        if period in closed[tenant_id]:
-            session.add(LateFact(tenant_id=tenant_id, period=period, nip=nip,
-                                 event_id=cause.event_id, event_type=cause.event_type,
-                                 received_at=utcnow()))
-        else:
-            todo[key] = cause
-    done = await recompute_many(session, todo, default_preset=default_preset,
-                                publish=publish, dirty=dirty)
-    await mark_dirty(session, dirty)
-    return done
-
-
-async def mark_dirty(session: AsyncSession, dirty: set[Key]) -> None:
-    """Queue unit-months for the refresher, in a fixed order after every row lock."""
-    now = utcnow()
-    for tenant_id, unit_id, period in sorted(dirty):
-        await insert_ignore(session, DirtyUnit, {"tenant_id": tenant_id, "unit_id": unit_id,
-                                                 "period": period, "marked_at": now})
-
-
-async def refresh_units(sessionmaker: async_sessionmaker[AsyncSession], *, limit: int = 50,
+async def refresh_units(uow: UnitOfWork, *, limit: int = 50,
                         default_preset: str = DEFAULT_PRESET, publish: bool = True) -> int:
     """Refresh up to ``limit`` dirty unit-months: their average and their members' scores
     (the collective component). The marks are claimed in a transaction of their own, so
     the refresh never holds a mark while it waits for a score row a consumer holds (no
     deadlock); a failed refresh puts its marks back. Returns how many were refreshed."""
-    async with sessionmaker() as session, session.begin():
-        query = select(DirtyUnit).order_by(DirtyUnit.marked_at).limit(limit)
-        if session.bind.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        claimed = list((await session.scalars(query)).all())
-        units = sorted((u.tenant_id, u.unit_id, u.period) for u in claimed)
-        for unit in claimed:
-            await session.delete(unit)
+    units = await uow.run(_claim_dirty_units, limit)
     if not units:
         return 0
     try:
-        async with sessionmaker() as session, session.begin():
-            await repo.lock_tenants(session, (tenant_id for tenant_id, _u, _p in units))
-            for tenant_id, unit_id, period in units:
-                await _refresh_unit(session, tenant_id, unit_id, period,
-                                    default_preset=default_preset, publish=publish)
+        await uow.run(_refresh_claimed, units, default_preset=default_preset, publish=publish)
     except Exception:
-        async with sessionmaker() as session, session.begin():
-            await mark_dirty(session, set(units))
+        await uow.run(mark_dirty, set(units))
         raise
     return len(units)
+
+
+async def _claim_dirty_units(session: AsyncSession, limit: int) -> list[Key]:
+    query = select(DirtyUnit).order_by(DirtyUnit.marked_at).limit(limit)
+    if repo.dialect_name(session) == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    claimed = list((await session.scalars(query)).all())
+    for unit in claimed:
+        await session.delete(unit)
+    return sorted((u.tenant_id, u.unit_id, u.period) for u in claimed)
+
+
+async def _refresh_claimed(session: AsyncSession, units: list[Key], *, default_preset: str,
+                           publish: bool) -> None:
+    await repo.lock_tenants(session, (tenant_id for tenant_id, _u, _p in units))
+    for tenant_id, unit_id, period in units:
+        await _refresh_unit(session, tenant_id, unit_id, period,
+                            default_preset=default_preset, publish=publish)
 
 
 async def _refresh_unit(session: AsyncSession, tenant_id: str, unit_id: str, period: str, *,
@@ -392,7 +218,7 @@ async def apply_events(
     (``publish=False`` during a rebuild: the scores were published when they happened)."""
     events = list(events)
     await repo.lock_tenants(session, (e.tenant_id for e in events))
-    affected = _Affected()
+    affected = Affected()
     facts: list[ev.Event] = []
     for e in events:
         if isinstance(e, ev.TenantUpserted | ev.EmployeeUpserted):

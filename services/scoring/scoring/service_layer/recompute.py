@@ -1,0 +1,198 @@
+"""Recomputation of employee-months from the stored facts: the score rows are locked per
+tenant-month, recomputed, and a ``ScoreUpdated`` is staged in the outbox when the numbers
+changed. Used by the fact consumers, the unit refresher and HR's changes (policy,
+compliance, month reopen); each runs inside the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ekinerja_shared import events as ev
+from ekinerja_shared.db import insert_ignore
+from ekinerja_shared.outbox import stage
+from ekinerja_shared.timeutil import utcnow
+
+from ..adapters import repository as repo
+from ..adapters.orm import DirtyUnit, Employee, LateFact, Outbox, ScoreRow
+from ..domain.policy import DEFAULT_PRESET, Policy
+from ..domain.score import EmployeeTerms, MonthFacts, Score, compute_score
+
+Key = tuple[str, str, str]  # tenant, nip, period
+
+
+@dataclass
+class Affected:
+    """Employee-months to recompute, each with the last event that changed it."""
+
+    keys: dict[Key, ev.Event] = field(default_factory=dict)
+    # facts that changed a closed month: recorded as late, not applied
+    late: list[tuple[Key, ev.Event]] = field(default_factory=list)
+
+    def add(self, key: Key, cause: ev.Event) -> None:
+        self.keys.pop(key, None)
+        self.keys[key] = cause
+
+
+def _components_json(score: Score) -> list[dict[str, str]]:
+    return [
+        {"name": c.name, "weight": str(c.weight), "value_pct": str(c.value_pct)}
+        for c in score.components
+    ]
+
+
+async def recompute(
+    session: AsyncSession, key: Key, cause: ev.Event | None, *,
+    default_preset: str = DEFAULT_PRESET, publish: bool = True,
+    dirty: set[Key] | None = None,
+) -> ScoreRow:
+    """Recompute one employee-month (see ``recompute_many``)."""
+    rows = await recompute_many(session, {key: cause}, default_preset=default_preset,
+                                publish=publish, dirty=dirty)
+    return rows[0]
+
+
+async def recompute_many(
+    session: AsyncSession, causes: dict[Key, ev.Event | None], *,
+    default_preset: str = DEFAULT_PRESET, publish: bool = True,
+    dirty: set[Key] | None = None,
+) -> list[ScoreRow]:
+    """Recompute employee-months from the stored facts; update each row and stage a
+    ``ScoreUpdated`` when its numbers changed. The caller checks the months are open.
+
+    Rows are locked per tenant-month in (tenant, period, nip) order everywhere, so
+    concurrent consumers cannot deadlock. Under a policy with a unit-level source the
+    unit-months whose average may move are added to ``dirty`` (the caller marks them after
+    taking all row locks)."""
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for tenant_id, nip, period in causes:
+        groups[(tenant_id, period)].append(nip)
+    done: list[ScoreRow] = []
+    for (tenant_id, period), nips in sorted(groups.items()):
+        rows = await repo.lock_scores(session, tenant_id, period, nips)
+        employees = await repo.employees(session, tenant_id, nips)
+        policy = await repo.policy_for(session, tenant_id, period, default_preset)
+        facts_of = await repo.month_facts_many(session, tenant_id, period, nips)
+        uses_unit = "unit_performance" in policy.sources()
+        averages = (
+            await repo.unit_averages(session, tenant_id, period,
+                                     [e.unit_id for e in employees.values()] + [""])
+            if uses_unit else {}
+        )
+        for nip in sorted(nips):
+            employee = employees.get(nip)
+            unit_id = employee.unit_id if employee is not None else ""
+            facts = facts_of[nip]
+            if uses_unit:
+                facts = replace(facts, unit_performance_pct=averages.get(unit_id))
+            row = _apply_score(
+                rows[nip], policy, facts, employee, causes[(tenant_id, nip, period)], publish,
+                session)
+            if uses_unit and dirty is not None and row.dirty_units:
+                dirty.update((tenant_id, u, period) for u in row.dirty_units)
+            done.append(row.row)
+    await session.flush()
+    return done
+
+
+@dataclass
+class _Applied:
+    row: ScoreRow
+    dirty_units: tuple[str, ...]
+
+
+def _apply_score(row: ScoreRow, policy: Policy, facts: MonthFacts, employee: Employee | None,
+                 cause: ev.Event | None, publish: bool, session: AsyncSession) -> _Applied:
+    terms = (
+        EmployeeTerms(Decimal(employee.tpp_base), employee.employment_type)
+        if employee is not None else EmployeeTerms()
+    )
+    unit_id = employee.unit_id if employee is not None else ""
+    score = compute_score(policy, facts, terms)
+    components = _components_json(score)
+    sources = {k: str(v) for k, v in score.sources.items()}
+    performance = score.sources["performance"]
+    dirty: tuple[str, ...] = ()
+    if (row.version == 0 or facts.unit_performance_pct is None or row.unit_id != unit_id
+            or Decimal(row.performance_pct) != performance):
+        dirty = (unit_id,) if row.version == 0 or row.unit_id == unit_id else (
+            unit_id, row.unit_id)
+    unchanged = (
+        row.version > 0
+        and row.components == components
+        and Decimal(row.final_pct) == score.final_pct
+        and Decimal(row.tpp_base) == score.tpp_base
+        and Decimal(row.tpp_amount) == score.tpp_amount
+        and row.unit_id == unit_id
+        and row.approved_minutes == facts.approved_minutes
+        and Decimal(row.performance_pct) == performance
+        and Decimal(row.effective_minutes) == score.effective_minutes
+        and row.sources == sources
+    )
+    if unchanged:
+        return _Applied(row, dirty)
+    row.version += 1
+    row.unit_id = unit_id
+    row.policy_name = policy.name
+    row.components = components
+    row.sources = sources
+    row.approved_minutes = facts.approved_minutes
+    row.performance_pct = performance
+    row.effective_minutes = score.effective_minutes
+    row.final_pct = score.final_pct
+    row.tpp_base = score.tpp_base
+    row.tpp_amount = score.tpp_amount
+    row.cause_event_id = cause.event_id if cause else None
+    row.cause_type = cause.event_type if cause else None
+    row.updated_at = utcnow()
+    if publish:
+        stage(session, Outbox, score_event(row))
+    return _Applied(row, dirty)
+
+
+def score_event(row: ScoreRow, event_id: uuid.UUID | None = None) -> ev.ScoreUpdated:
+    return ev.ScoreUpdated(
+        **({"event_id": event_id} if event_id else {}),
+        tenant_id=row.tenant_id, nip=row.nip, period=row.period,
+        components=[ev.ScoreComponent(name=c["name"], weight=Decimal(c["weight"]),
+                                      value_pct=Decimal(c["value_pct"]))
+                    for c in row.components],
+        final_pct=Decimal(row.final_pct), tpp_base=Decimal(row.tpp_base),
+        tpp_amount=Decimal(row.tpp_amount), version=row.version,
+        cause_event_id=row.cause_event_id, cause_type=row.cause_type,
+    )
+
+
+async def recompute_all(
+    session: AsyncSession, affected: Affected, *, default_preset: str = DEFAULT_PRESET,
+    publish: bool = True,
+) -> list[ScoreRow]:
+    closed: dict[str, set[str]] = {}
+    dirty: set[Key] = set()
+    todo: dict[Key, ev.Event | None] = {}
+    for key, cause in affected.keys.items():
+        tenant_id, nip, period = key
+        if tenant_id not in closed:
+            closed[tenant_id] = await repo.closed_periods(session, tenant_id)
+        if period in closed[tenant_id]:
+            session.add(LateFact(tenant_id=tenant_id, period=period, nip=nip,
+                                 event_id=cause.event_id, event_type=cause.event_type,
+                                 received_at=utcnow()))
+        else:
+            todo[key] = cause
+    done = await recompute_many(session, todo, default_preset=default_preset,
+                                publish=publish, dirty=dirty)
+    await mark_dirty(session, dirty)
+    return done
+
+
+async def mark_dirty(session: AsyncSession, dirty: set[Key]) -> None:
+    """Queue unit-months for the refresher, in a fixed order after every row lock."""
+    now = utcnow()
+    for tenant_id, unit_id, period in sorted(dirty):
+        await insert_ignore(session, DirtyUnit, {"tenant_id": tenant_id, "unit_id": unit_id,
+                                                 "period": period, "marked_at": now})
