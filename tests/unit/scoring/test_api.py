@@ -60,7 +60,7 @@ async def test_scores_periods_and_exports_errors(client: httpx.AsyncClient) -> N
     r = await client.get(f"{base}/scores/1990", params={"period": "2026-10"})
     assert r.status_code == 404 and "belum ada" in r.json()["detail"]
     assert (await client.get(f"{base}/scores", params={"period": "2026-1"})).status_code == 422
-    r = await client.post(f"{base}/periods/2999-01/close", json={}, headers=ADMIN)
+    r = await client.post(f"{base}/periods/2098-01/close", json={}, headers=ADMIN)
     assert r.status_code == 422 and "belum berakhir" in r.json()["detail"]
     r = await client.post(f"{base}/periods/2026-01/reopen", json={"actor": "x", "reason": "r"},
                           headers=ADMIN)
