@@ -81,6 +81,11 @@ async def run_in_transaction(
 # --- directory copy -------------------------------------------------------------------------
 
 
+async def tenant_ids(session: AsyncSession) -> list[str]:
+    """Every tenant known from the directory."""
+    return list((await session.scalars(select(Tenant.tenant_id))).all())
+
+
 async def apply_directory_event(
     session: AsyncSession, event: ev.Event, *, default_tz: str, now: dt.datetime | None = None
 ) -> None:
