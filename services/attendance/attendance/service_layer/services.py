@@ -280,6 +280,12 @@ async def queue_roster_sync(session: AsyncSession, device: Device,
             for e in rows.all()]
 
 
+async def sync_device_users(session: AsyncSession, tenant_id: str,
+                            serial: str) -> list[DeviceCommand]:
+    """The tenant's device ``serial`` is sent the roster's PINs and names."""
+    return await queue_roster_sync(session, await get_device(session, tenant_id, serial))
+
+
 async def _sync_roster_change(session: AsyncSession, event: ev.EmployeeUpserted,
                               old: tuple[str | None, str | None, bool], now: dt.datetime) -> None:
     """Keep the tenant's devices' user lists in step with the roster."""
