@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.db import insert_ignore, upsert
@@ -52,30 +51,10 @@ from .days import evaluate, reevaluate
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
 ATTLOG_SOURCE = "iclock:attlog"
 OPERLOG_SOURCE = "iclock:operlog"
 DEVICECMD_SOURCE = "iclock:devicecmd"
 UNKNOWN_PIN_SOURCE = "iclock:attlog:unknown_pin"
-
-
-async def run_in_transaction(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    work: Callable[[AsyncSession], Awaitable[T]],
-    attempts: int = 3,
-) -> T:
-    """Run ``work`` in one transaction; retry when a concurrent writer won a unique key
-    (two uploads evaluating the same day at once)."""
-    for attempt in range(1, attempts + 1):
-        try:
-            async with sessionmaker() as session, session.begin():
-                return await work(session)
-        except IntegrityError:
-            if attempt == attempts:
-                raise
-            log.info("transaction conflict, retrying (%d/%d)", attempt, attempts)
-    raise AssertionError("unreachable")
 
 
 # --- directory copy -------------------------------------------------------------------------
