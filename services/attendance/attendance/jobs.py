@@ -10,7 +10,7 @@ from ekinerja_shared.jobs import PeriodicJob
 from ekinerja_shared.timeutil import utcnow
 
 from .runtime import AttendanceRuntime
-from .service_layer import calendar, days, services
+from .service_layer import calendar, days, devices, directory
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +19,8 @@ async def refresh_device_status(rt: AttendanceRuntime) -> None:
     """Set the online/offline gauges from each device's last-seen time."""
     metrics = rt.attendance_metrics
     async with rt.uow.read() as session:
-        statuses = await services.device_status_counts(session, utcnow(),
-                                                       rt.settings.device_offline_after_s)
+        statuses = await devices.device_status_counts(session, utcnow(),
+                                                      rt.settings.device_offline_after_s)
     online = sum(1 for _, up in statuses if up)
     metrics.devices_online.set(online)
     metrics.devices_offline.set(len(statuses) - online)
@@ -32,7 +32,7 @@ async def close_due_days(rt: AttendanceRuntime) -> None:
     """Close every tenant's days whose windows have ended (TK for the absent)."""
     tz, after, now = rt.settings.default_timezone, rt.close_after, utcnow()
     async with rt.uow.read() as session:
-        tenant_ids = await services.tenant_ids(session)
+        tenant_ids = await directory.tenant_ids(session)
     for tenant_id in tenant_ids:
         async with rt.uow.read() as session:
             due = await days.dates_to_close(session, tenant_id, default_tz=tz, close_after=after,
@@ -48,7 +48,7 @@ async def publish_new_months(rt: AttendanceRuntime) -> None:
     """Each tenant's current and next month get their effective working days once."""
     tz, now = rt.settings.default_timezone, utcnow()
     async with rt.uow.read() as session:
-        tenant_ids = await services.tenant_ids(session)
+        tenant_ids = await directory.tenant_ids(session)
     for tenant_id in tenant_ids:
         published = await rt.uow.run(calendar.ensure_current_months, tenant_id, default_tz=tz,
                                      now=now)

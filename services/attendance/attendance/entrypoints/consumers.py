@@ -9,14 +9,14 @@ from ekinerja_shared.consumer import in_order
 from ekinerja_shared.topics import DIRECTORY
 
 from ..runtime import AttendanceRuntime
-from ..service_layer import services
+from ..service_layer import directory
 
 
 def register(rt: AttendanceRuntime) -> None:
     default_tz = rt.settings.default_timezone
 
     async def apply_directory(session: AsyncSession, event: ev.Event) -> None:
-        await services.apply_directory_event(session, event, default_tz=default_tz)
+        await directory.apply_directory_event(session, event, default_tz=default_tz)
 
     # batches: a new deployment catches up with the whole roster in few transactions
     # (consumer group and inbox name: attendance-directory)

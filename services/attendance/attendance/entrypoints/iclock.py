@@ -13,7 +13,7 @@ from ekinerja_shared.http import UowDep
 
 from ..domain.attlog import parse_stamp
 from ..runtime import AttendanceRuntime
-from ..service_layer import adms, services
+from ..service_layer import adms, ingest
 from .deps import RuntimeDep
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ async def upload(request: Request, uow: UowDep, rt: RuntimeDep, sn: str = Serial
         return _refuse(rt, request, f"cdata:{kind or '?'}", sn)
     if kind == "OPERLOG" and result.quarantined:
         n = sum(result.quarantined.values())
-        rt.metrics.quarantined.labels(services.OPERLOG_SOURCE).inc(n)
+        rt.metrics.quarantined.labels(ingest.OPERLOG_SOURCE).inc(n)
         log.warning("device %s: %d OPERLOG line(s) quarantined", sn, n)
     if kind == "ATTLOG":
         metrics.attlog_lines.labels("recorded").inc(result.recorded)
@@ -69,7 +69,7 @@ async def upload(request: Request, uow: UowDep, rt: RuntimeDep, sn: str = Serial
         metrics.attlog_lines.labels("quarantined").inc(quarantined)
         for code, n in result.quarantined.items():
             metrics.attlog_quarantined.labels(code).inc(n)
-            rt.metrics.quarantined.labels(services.ATTLOG_SOURCE).inc(n)
+            rt.metrics.quarantined.labels(ingest.ATTLOG_SOURCE).inc(n)
         if quarantined:
             log.warning("device %s: %d ATTLOG line(s) quarantined: %s", sn, quarantined,
                         dict(result.quarantined))
@@ -95,7 +95,7 @@ async def devicecmd(request: Request, uow: UowDep, rt: RuntimeDep,
     if bad is None:
         return _refuse(rt, request, "devicecmd", sn)
     if bad:
-        rt.metrics.quarantined.labels(services.DEVICECMD_SOURCE).inc(bad)
+        rt.metrics.quarantined.labels(ingest.DEVICECMD_SOURCE).inc(bad)
         log.warning("device %s: %d command result line(s) quarantined", sn, bad)
     return PlainTextResponse("OK")
 

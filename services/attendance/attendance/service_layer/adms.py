@@ -12,15 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ekinerja_shared.timeutil import utcnow, zone
 
 from ..domain.attlog import handshake_reply
-from .services import (
-    IngestResult,
-    device_zone,
-    ingest_attlog,
-    ingest_operlog,
-    known_device,
-    next_commands,
-    record_command_results,
-)
+from .devices import device_zone, known_device, next_commands
+from .ingest import IngestResult, ingest_attlog, ingest_operlog, record_command_results
 
 log = logging.getLogger(__name__)
 
