@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from attendance.adapters.orm import Employee
+from attendance.runtime import AttendanceRuntime
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
-from ekinerja_shared.service import Runtime
 from tests.support.apps import eventually
 from tests.support.infra import pg_url, reset_database
 
@@ -40,7 +40,7 @@ def tenant(tenant_id: str, tz: str = "Asia/Makassar") -> ev.TenantUpserted:
                              policy_preset="performance60_discipline40")
 
 
-async def roster_copied(rt: Runtime, tenant_id: str, *nips: str) -> None:
+async def roster_copied(rt: AttendanceRuntime, tenant_id: str, *nips: str) -> None:
     """Wait until the service's local copy of the directory has these employees."""
 
     async def known() -> bool:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from ekinerja_shared.errors import DomainError
 
-from .schedule import WorkWindow
+from .schedule import DayKind, WorkWindow
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,6 @@ def bracket_for(brackets: Sequence[Bracket], minutes: int) -> Bracket | None:
 
 # --- the day's verdict ----------------------------------------------------------------------
 
-DayKind = Literal["work", "off", "holiday"]
 Status = Literal["present", "absent", "leave", "holiday", "off", "incomplete"]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from ekinerja_shared.errors import DomainError
@@ -93,6 +94,7 @@ RAMADAN_FIVE_DAY = WeekSchedule("Ramadan 5 hari", {0: _h("08:00", "15:00"),
                                                    4: _h("08:00", "15:30")})
 
 HoursLookup = Callable[[dt.date], "Hours | None"]
+DayKind = Literal["work", "off", "holiday"]
 
 # Punches this long before a night shift's start / after its end still belong to it.
 NIGHT_SHIFT_MARGIN = dt.timedelta(hours=6)
@@ -222,7 +224,7 @@ class Calendar:
             return self.shifts[(nip, day)]
         return self.schedule_for(nip, day).hours_on(day)
 
-    def day_kind(self, nip: str | None, day: dt.date) -> str:
+    def day_kind(self, nip: str | None, day: dt.date) -> DayKind:
         """work / off / holiday."""
         hours = self.hours(nip, day)
         if not self.rostered(nip, day) and day in self.holidays:

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from ekinerja_shared.service import Runtime, RuntimeDep
+from ekinerja_shared.http import PeriodQuery, SessionDep, TenantHrDep, TenantPath, UowDep
 
 from ..domain.rules import RULE_PRESETS
 from ..domain.schedule import month_dates
 from ..service_layer import calendar
 from ..service_layer.context import load_context, tenant_rules
-from .common import Period, Tenant, default_tz
+from .deps import DefaultTzDep
 
 router = APIRouter(prefix="/api/attendance/{tenant_id}", tags=["schedules and calendar"])
 
@@ -37,19 +37,16 @@ class ScheduleOut(BaseModel):
 
 @router.put("/schedules", response_model=ScheduleOut,
             summary="Create or replace a named week (5-day, 6-day, Ramadan...)")
-async def save_schedule(tenant_id: Tenant, body: ScheduleIn,
-                        rt: Runtime = RuntimeDep) -> ScheduleOut:
-    async with rt.sessionmaker() as session, session.begin():
-        row = await calendar.save_schedule(session, tenant_id, body.name,
-                                           {str(k): v for k, v in body.days.items()},
-                                           default_tz=default_tz(rt))
+async def save_schedule(tenant_id: TenantPath, body: ScheduleIn, caller: TenantHrDep,
+                        uow: UowDep, default_tz: DefaultTzDep) -> ScheduleOut:
+    row = await uow.run(calendar.save_schedule, tenant_id, body.name,
+                        {str(k): v for k, v in body.days.items()}, default_tz=default_tz)
     return ScheduleOut(id=row.id, name=row.name, days=row.days)
 
 
 @router.get("/schedules", response_model=list[ScheduleOut])
-async def list_schedules(tenant_id: Tenant, rt: Runtime = RuntimeDep) -> list[ScheduleOut]:
-    async with rt.sessionmaker() as session:
-        rows = await calendar.list_schedules(session, tenant_id)
+async def list_schedules(tenant_id: TenantPath, session: SessionDep) -> list[ScheduleOut]:
+    rows = await calendar.list_schedules(session, tenant_id)
     return [ScheduleOut(id=r.id, name=r.name, days=r.days) for r in rows]
 
 
@@ -77,20 +74,19 @@ class AssignmentOut(BaseModel):
 
 @router.post("/schedule-assignments", status_code=201, response_model=AssignmentOut,
              summary="Put a schedule in force for the tenant, a unit or an employee")
-async def assign(tenant_id: Tenant, body: AssignmentIn, rt: Runtime = RuntimeDep) -> AssignmentOut:
-    async with rt.sessionmaker() as session, session.begin():
-        a = await calendar.assign_schedule(
-            session, tenant_id, body.schedule, body.scope, body.scope_id, body.valid_from,
-            body.valid_to, body.priority, body.created_by, default_tz=default_tz(rt))
+async def assign(tenant_id: TenantPath, body: AssignmentIn, caller: TenantHrDep, uow: UowDep,
+                 default_tz: DefaultTzDep) -> AssignmentOut:
+    a = await uow.run(calendar.assign_schedule, tenant_id, body.schedule, body.scope,
+                      body.scope_id, body.valid_from, body.valid_to, body.priority,
+                      body.created_by, default_tz=default_tz)
     return AssignmentOut(id=a.id, schedule=body.schedule, scope=a.scope, scope_id=a.scope_id,
                          valid_from=a.valid_from, valid_to=a.valid_to, priority=a.priority,
                          created_by=a.created_by)
 
 
 @router.get("/schedule-assignments", response_model=list[AssignmentOut])
-async def list_assignments(tenant_id: Tenant, rt: Runtime = RuntimeDep) -> list[AssignmentOut]:
-    async with rt.sessionmaker() as session:
-        rows = await calendar.list_assignments(session, tenant_id)
+async def list_assignments(tenant_id: TenantPath, session: SessionDep) -> list[AssignmentOut]:
+    rows = await calendar.list_assignments(session, tenant_id)
     return [AssignmentOut(id=a.id, schedule=name, scope=a.scope, scope_id=a.scope_id,
                           valid_from=a.valid_from, valid_to=a.valid_to, priority=a.priority,
                           created_by=a.created_by) for a, name in rows]
@@ -107,27 +103,25 @@ class HolidayOut(HolidayIn):
 
 @router.put("/holidays/{day}", response_model=HolidayOut,
             summary="Declare a national holiday, cuti bersama or local holiday")
-async def set_holiday(tenant_id: Tenant, day: dt.date, body: HolidayIn,
-                      rt: Runtime = RuntimeDep) -> HolidayOut:
-    async with rt.sessionmaker() as session, session.begin():
-        h = await calendar.set_holiday(session, tenant_id, day, body.name, body.kind,
-                                       default_tz=default_tz(rt))
-    return HolidayOut(date=h.date, name=h.name, kind=h.kind)  # type: ignore[arg-type]
+async def set_holiday(tenant_id: TenantPath, day: dt.date, body: HolidayIn,
+                      caller: TenantHrDep, uow: UowDep, default_tz: DefaultTzDep) -> HolidayOut:
+    h = await uow.run(calendar.set_holiday, tenant_id, day, body.name, body.kind,
+                      default_tz=default_tz)
+    return HolidayOut(date=h.date, name=h.name, kind=h.kind)
 
 
 @router.delete("/holidays/{day}", status_code=204)
-async def remove_holiday(tenant_id: Tenant, day: dt.date, rt: Runtime = RuntimeDep) -> None:
-    async with rt.sessionmaker() as session, session.begin():
-        await calendar.remove_holiday(session, tenant_id, day, default_tz=default_tz(rt))
+async def remove_holiday(tenant_id: TenantPath, day: dt.date, caller: TenantHrDep,
+                         uow: UowDep, default_tz: DefaultTzDep) -> None:
+    await uow.run(calendar.remove_holiday, tenant_id, day, default_tz=default_tz)
 
 
 @router.get("/holidays", response_model=list[HolidayOut])
-async def list_holidays(tenant_id: Tenant, year: int | None = Query(default=None, ge=2000,
-                                                                    le=2100),
-                        rt: Runtime = RuntimeDep) -> list[HolidayOut]:
-    async with rt.sessionmaker() as session:
-        rows = await calendar.list_holidays(session, tenant_id, year)
-    return [HolidayOut(date=h.date, name=h.name, kind=h.kind) for h in rows]  # type: ignore[arg-type]
+async def list_holidays(tenant_id: TenantPath, session: SessionDep,
+                        year: Annotated[int | None, Query(ge=2000, le=2100)] = None
+                        ) -> list[HolidayOut]:
+    rows = await calendar.list_holidays(session, tenant_id, year)
+    return [HolidayOut(date=h.date, name=h.name, kind=h.kind) for h in rows]
 
 
 class ShiftsIn(BaseModel):
@@ -145,18 +139,17 @@ class ShiftOut(BaseModel):
 
 @router.put("/shifts", response_model=list[ShiftOut],
             summary="Roster an employee's shifts (24-hour units)")
-async def set_shifts(tenant_id: Tenant, body: ShiftsIn, rt: Runtime = RuntimeDep) -> list[ShiftOut]:
-    async with rt.sessionmaker() as session, session.begin():
-        rows = await calendar.set_shifts(session, tenant_id, body.nip, body.shifts,
-                                         default_tz=default_tz(rt))
+async def set_shifts(tenant_id: TenantPath, body: ShiftsIn, caller: TenantHrDep, uow: UowDep,
+                     default_tz: DefaultTzDep) -> list[ShiftOut]:
+    rows = await uow.run(calendar.set_shifts, tenant_id, body.nip, body.shifts,
+                         default_tz=default_tz)
     return [ShiftOut(nip=r.nip, work_date=r.work_date, hours=r.hours) for r in rows]
 
 
 @router.get("/shifts", response_model=list[ShiftOut])
-async def list_shifts(tenant_id: Tenant, period: Period, nip: str | None = None,
-                      rt: Runtime = RuntimeDep) -> list[ShiftOut]:
-    async with rt.sessionmaker() as session:
-        rows = await calendar.list_shifts(session, tenant_id, nip, period)
+async def list_shifts(tenant_id: TenantPath, period: PeriodQuery, session: SessionDep,
+                      nip: str | None = None) -> list[ShiftOut]:
+    rows = await calendar.list_shifts(session, tenant_id, nip, period)
     return [ShiftOut(nip=r.nip, work_date=r.work_date, hours=r.hours) for r in rows]
 
 
@@ -173,24 +166,22 @@ class RulesOut(BaseModel):
 
 
 @router.get("/rules", response_model=RulesOut, summary="The tenant's discipline rules")
-async def get_rules(tenant_id: Tenant, rt: Runtime = RuntimeDep) -> RulesOut:
-    async with rt.sessionmaker() as session:
-        rules, source = await tenant_rules(session, tenant_id)
+async def get_rules(tenant_id: TenantPath, session: SessionDep) -> RulesOut:
+    rules, source = await tenant_rules(session, tenant_id)
     return RulesOut(source=source, rules=rules.to_dict())
 
 
 @router.put("/rules", response_model=RulesOut,
             summary="Give the tenant a preset's rules or its own brackets and percentages")
-async def put_rules(tenant_id: Tenant, body: RulesIn, rt: Runtime = RuntimeDep) -> RulesOut:
-    async with rt.sessionmaker() as session, session.begin():
-        rules = await calendar.set_rules(session, tenant_id, preset=body.preset,
-                                         rules=body.rules, updated_by=body.updated_by,
-                                         default_tz=default_tz(rt))
+async def put_rules(tenant_id: TenantPath, body: RulesIn, caller: TenantHrDep, uow: UowDep,
+                    default_tz: DefaultTzDep) -> RulesOut:
+    rules = await uow.run(calendar.set_rules, tenant_id, preset=body.preset, rules=body.rules,
+                          updated_by=body.updated_by, default_tz=default_tz)
     return RulesOut(source="custom", rules=rules.to_dict())
 
 
 @router.get("/rule-presets", response_model=list[dict[str, Any]])
-async def rule_presets(tenant_id: Tenant) -> list[dict[str, Any]]:
+async def rule_presets(tenant_id: TenantPath) -> list[dict[str, Any]]:
     return [r.to_dict() for r in RULE_PRESETS.values()]
 
 
@@ -204,12 +195,11 @@ class EffectiveDaysOut(BaseModel):
 
 @router.get("/calendar", response_model=EffectiveDaysOut,
             summary="Working dates of a month (tenant default, or one employee's)")
-async def month_calendar(tenant_id: Tenant, period: Period, nip: str | None = None,
-                         rt: Runtime = RuntimeDep) -> EffectiveDaysOut:
+async def month_calendar(tenant_id: TenantPath, period: PeriodQuery, session: SessionDep,
+                         default_tz: DefaultTzDep, nip: str | None = None) -> EffectiveDaysOut:
     days = month_dates(period)
-    async with rt.sessionmaker() as session:
-        ctx = await load_context(session, tenant_id, default_tz(rt),
-                                 nips=[nip] if nip else [], span=(days[0], days[-1]))
+    ctx = await load_context(session, tenant_id, default_tz, nips=[nip] if nip else [],
+                             span=(days[0], days[-1]))
     dates = ctx.calendar.working_dates(period, nip)
     return EffectiveDaysOut(period=period, nip=nip, effective_days=Decimal(len(dates)),
                             working_dates=dates,
@@ -237,19 +227,18 @@ class ApelOut(BaseModel):
 
 @router.put("/apel", response_model=ApelOut,
             summary="Define the apel/ceremony window, weekdays and designated devices")
-async def put_apel(tenant_id: Tenant, body: ApelIn, rt: Runtime = RuntimeDep) -> ApelOut:
-    async with rt.sessionmaker() as session, session.begin():
-        row = await calendar.set_apel(session, tenant_id, start=body.window_start,
-                                      end=body.window_end, weekdays=body.weekdays,
-                                      devices=body.device_serials, updated_by=body.updated_by,
-                                      default_tz=default_tz(rt))
+async def put_apel(tenant_id: TenantPath, body: ApelIn, caller: TenantHrDep, uow: UowDep,
+                   default_tz: DefaultTzDep) -> ApelOut:
+    row = await uow.run(calendar.set_apel, tenant_id, start=body.window_start,
+                        end=body.window_end, weekdays=body.weekdays,
+                        devices=body.device_serials, updated_by=body.updated_by,
+                        default_tz=default_tz)
     return ApelOut(window_start=row.window_start, window_end=row.window_end,
                    weekdays=row.weekdays, device_serials=row.device_serials)
 
 
 @router.get("/apel", response_model=ApelOut)
-async def get_apel(tenant_id: Tenant, rt: Runtime = RuntimeDep) -> ApelOut:
-    async with rt.sessionmaker() as session:
-        row = await calendar.get_apel(session, tenant_id)
+async def get_apel(tenant_id: TenantPath, session: SessionDep) -> ApelOut:
+    row = await calendar.get_apel(session, tenant_id)
     return ApelOut(window_start=row.window_start, window_end=row.window_end,
                    weekdays=row.weekdays, device_serials=row.device_serials)

@@ -8,15 +8,21 @@ from decimal import Decimal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from ekinerja_shared.service import Runtime, RuntimeDep
+from ekinerja_shared.http import (
+    NipPath,
+    OptionalPeriodQuery,
+    PeriodQuery,
+    SessionDep,
+    TenantHrDep,
+    TenantPath,
+    UowDep,
+)
 
 from ..adapters.orm import Correction, DayRecord, Leave
 from ..domain.leave import LEAVE_KINDS
 from ..service_layer import days
-from ..service_layer.services import run_in_transaction
-from .common import Nip, Period, Tenant, close_after, default_tz
+from .deps import DefaultTzDep, RuntimeDep
 
 router = APIRouter(prefix="/api/attendance/{tenant_id}", tags=["days, leave, corrections"])
 
@@ -33,11 +39,9 @@ class PunchOut(BaseModel):
 
 @router.get("/employees/{nip}/punches", response_model=list[PunchOut],
             summary="Raw punches of an employee in a month (tenant-local times)")
-async def month_punches(tenant_id: Tenant, nip: Nip, period: Period,
-                        rt: Runtime = RuntimeDep) -> list[PunchOut]:
-    async with rt.sessionmaker() as session:
-        ctx, rows = await days.month_punches(session, tenant_id, nip, period,
-                                             default_tz=default_tz(rt))
+async def month_punches(tenant_id: TenantPath, nip: NipPath, period: PeriodQuery,
+                        session: SessionDep, default_tz: DefaultTzDep) -> list[PunchOut]:
+    ctx, rows = await days.month_punches(session, tenant_id, nip, period, default_tz=default_tz)
     return [PunchOut(punched_at=p.punched_at.astimezone(ctx.tz), local_time=p.local_time,
                      device_sn=p.device_sn, pin=p.pin, status_code=p.status_code,
                      verify_type=p.verify_type, received_at=p.received_at) for p in rows]
@@ -78,10 +82,9 @@ class MonthOut(BaseModel):
 
 @router.get("/employees/{nip}/days", response_model=MonthOut,
             summary="Day records (verdicts) of an employee in a month")
-async def month_days(tenant_id: Tenant, nip: Nip, period: Period,
-                     rt: Runtime = RuntimeDep) -> MonthOut:
-    async with rt.sessionmaker() as session:
-        rows = await days.month_days(session, tenant_id, nip, period)
+async def month_days(tenant_id: TenantPath, nip: NipPath, period: PeriodQuery,
+                     session: SessionDep) -> MonthOut:
+    rows = await days.month_days(session, tenant_id, nip, period)
     total = min(sum((Decimal(r.deduction_pct) for r in rows), Decimal(0)), Decimal(100))
     return MonthOut(nip=nip, period=period, days=[DayOut.of(r) for r in rows],
                     total_deduction_pct=total)
@@ -119,13 +122,11 @@ class LeaveOut(BaseModel):
 
 @router.post("/leaves", status_code=201, response_model=LeaveOut,
              summary="Enter leave or a permit; the days it covers are re-evaluated")
-async def add_leave(tenant_id: Tenant, body: LeaveIn, rt: Runtime = RuntimeDep) -> LeaveOut:
-    async def work(session: AsyncSession) -> Leave:
-        return await days.add_leave(session, tenant_id, body.nip, body.kind, body.start_date,
-                                    body.end_date, body.note, body.entered_by,
-                                    default_tz=default_tz(rt))
-
-    return LeaveOut.of(await run_in_transaction(rt.sessionmaker, work))
+async def add_leave(tenant_id: TenantPath, body: LeaveIn, caller: TenantHrDep, uow: UowDep,
+                    default_tz: DefaultTzDep) -> LeaveOut:
+    return LeaveOut.of(await uow.run(days.add_leave, tenant_id, body.nip, body.kind,
+                                     body.start_date, body.end_date, body.note, body.entered_by,
+                                     default_tz=default_tz))
 
 
 class CancelIn(BaseModel):
@@ -133,20 +134,16 @@ class CancelIn(BaseModel):
 
 
 @router.post("/leaves/{leave_id}/cancel", response_model=LeaveOut)
-async def cancel_leave(tenant_id: Tenant, leave_id: int, body: CancelIn,
-                       rt: Runtime = RuntimeDep) -> LeaveOut:
-    async def work(session: AsyncSession) -> Leave:
-        return await days.cancel_leave(session, tenant_id, leave_id, body.cancelled_by,
-                                       default_tz=default_tz(rt))
-
-    return LeaveOut.of(await run_in_transaction(rt.sessionmaker, work))
+async def cancel_leave(tenant_id: TenantPath, leave_id: int, body: CancelIn,
+                       caller: TenantHrDep, uow: UowDep, default_tz: DefaultTzDep) -> LeaveOut:
+    return LeaveOut.of(await uow.run(days.cancel_leave, tenant_id, leave_id, body.cancelled_by,
+                                     default_tz=default_tz))
 
 
 @router.get("/leaves", response_model=list[LeaveOut])
-async def list_leaves(tenant_id: Tenant, nip: str | None = None, period: Period | None = None,
-                      rt: Runtime = RuntimeDep) -> list[LeaveOut]:
-    async with rt.sessionmaker() as session:
-        return [LeaveOut.of(x) for x in await days.list_leaves(session, tenant_id, nip, period)]
+async def list_leaves(tenant_id: TenantPath, session: SessionDep, nip: str | None = None,
+                      period: OptionalPeriodQuery = None) -> list[LeaveOut]:
+    return [LeaveOut.of(x) for x in await days.list_leaves(session, tenant_id, nip, period)]
 
 
 class CorrectionIn(BaseModel):
@@ -180,24 +177,22 @@ class CorrectedDayOut(BaseModel):
 @router.post("/employees/{nip}/days/{work_date}/corrections", status_code=201,
              response_model=CorrectedDayOut,
              summary="Correct a day's arrival/departure (who, when, why); punches stay as sent")
-async def correct_day(tenant_id: Tenant, nip: Nip, work_date: dt.date, body: CorrectionIn,
-                      rt: Runtime = RuntimeDep) -> CorrectedDayOut:
-    async def work(session: AsyncSession) -> tuple[Correction, DayRecord | None]:
-        return await days.correct_day(session, tenant_id, nip, work_date, arrival=body.arrival,
-                                      departure=body.departure, reason=body.reason,
-                                      corrected_by=body.corrected_by, default_tz=default_tz(rt))
-
-    correction, record = await run_in_transaction(rt.sessionmaker, work)
+async def correct_day(tenant_id: TenantPath, nip: NipPath, work_date: dt.date,
+                      body: CorrectionIn, caller: TenantHrDep, uow: UowDep,
+                      default_tz: DefaultTzDep) -> CorrectedDayOut:
+    correction, record = await uow.run(days.correct_day, tenant_id, nip, work_date,
+                                       arrival=body.arrival, departure=body.departure,
+                                       reason=body.reason, corrected_by=body.corrected_by,
+                                       default_tz=default_tz)
     return CorrectedDayOut(correction=CorrectionOut.of(correction),
                            day=DayOut.of(record) if record else None)
 
 
 @router.get("/employees/{nip}/corrections", response_model=list[CorrectionOut],
             summary="The audit trail of an employee's corrections")
-async def list_corrections(tenant_id: Tenant, nip: Nip, work_date: dt.date | None = None,
-                           rt: Runtime = RuntimeDep) -> list[CorrectionOut]:
-    async with rt.sessionmaker() as session:
-        rows = await days.list_corrections(session, tenant_id, nip, work_date)
+async def list_corrections(tenant_id: TenantPath, nip: NipPath, session: SessionDep,
+                           work_date: dt.date | None = None) -> list[CorrectionOut]:
+    rows = await days.list_corrections(session, tenant_id, nip, work_date)
     return [CorrectionOut.of(c) for c in rows]
 
 
@@ -213,10 +208,8 @@ class CloseOut(BaseModel):
 
 @router.post("/days/close", response_model=CloseOut,
              summary="Close a day: the scheduled who did not punch and are not on leave get TK")
-async def close_day(tenant_id: Tenant, body: CloseIn, rt: Runtime = RuntimeDep) -> CloseOut:
-    async def work(session: AsyncSession) -> days.CloseResult:
-        return await days.close_day(session, tenant_id, body.work_date,
-                                    default_tz=default_tz(rt), close_after=close_after(rt))
-
-    r = await run_in_transaction(rt.sessionmaker, work)
+async def close_day(tenant_id: TenantPath, body: CloseIn, caller: TenantHrDep, uow: UowDep,
+                    rt: RuntimeDep) -> CloseOut:
+    r = await uow.run(days.close_day, tenant_id, body.work_date,
+                      default_tz=rt.settings.default_timezone, close_after=rt.close_after)
     return CloseOut(work_date=r.work_date, employees=r.employees, changed=r.changed)

@@ -16,7 +16,7 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.db import upsert
 from ekinerja_shared.errors import DomainError, NotFound
 from ekinerja_shared.outbox import stage
-from ekinerja_shared.timeutil import utcnow
+from ekinerja_shared.timeutil import period_of, utcnow
 
 from ..adapters.orm import (
     ApelSettings,
@@ -106,6 +106,16 @@ async def ensure_months_published(session: AsyncSession, tenant_id: str, periods
     missing = [p for p in periods if p not in done]
     await refresh_months(session, tenant_id, missing, default_tz=default_tz, now=now)
     return missing
+
+
+async def ensure_current_months(session: AsyncSession, tenant_id: str, *, default_tz: str,
+                                now: dt.datetime) -> list[str]:
+    """The tenant's current and next month, published once; returns the months published."""
+    ctx = await load_context(session, tenant_id, default_tz, nips=[], span=None)
+    today = ctx.today(now)
+    nxt = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return await ensure_months_published(session, tenant_id, [period_of(today), period_of(nxt)],
+                                         default_tz=default_tz, now=now)
 
 
 def periods_between(start: dt.date, end: dt.date) -> list[str]:
@@ -337,7 +347,6 @@ async def set_rules(session: AsyncSession, tenant_id: str, *, preset: str | None
                  index_elements=["tenant_id"])
     await _reevaluate_month_so_far(session, tenant_id, default_tz=default_tz, now=now)
     return ruleset
-
 
 
 # --- apel -----------------------------------------------------------------------------------

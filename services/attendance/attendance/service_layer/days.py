@@ -29,13 +29,13 @@ from ..adapters.orm import (
 from ..domain.apel import apel_attended
 from ..domain.leave import LEAVE_KINDS
 from ..domain.rules import DayVerdict, evaluate_day
-from ..domain.schedule import WorkWindow, day_span, month_dates, work_date_of, work_window
+from ..domain.schedule import DayKind, WorkWindow, day_span, month_dates, work_date_of, work_window
 from .context import TenantContext, load_context
 
 # --- evaluation -----------------------------------------------------------------------------
 
 
-def window_for(ctx: TenantContext, nip: str, work_date: dt.date) -> tuple[str, WorkWindow]:
+def window_for(ctx: TenantContext, nip: str, work_date: dt.date) -> tuple[DayKind, WorkWindow]:
     """The kind of day and its window (an off day's window is its calendar day)."""
     hours = ctx.calendar.hours(nip, work_date)
     if hours is not None:
@@ -103,7 +103,7 @@ async def evaluate(session: AsyncSession, ctx: TenantContext, nip: str, work_dat
             Punch.punched_at <= hi))
         apel = apel_attended(ctx.apel, work_date, ctx.tz, [(t, sn) for t, sn in rows.all()], now)
     verdict = evaluate_day(
-        kind=kind, window=window if kind == "work" else None,  # type: ignore[arg-type]
+        kind=kind, window=window if kind == "work" else None,
         punches=punches, rules=ctx.rules, closed=now >= window.punch_to,
         leave_code=leave.kind if leave else None,
         arrival_override=correction.arrival if correction else None,

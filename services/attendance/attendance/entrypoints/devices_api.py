@@ -1,4 +1,5 @@
-"""HTTP API of the attendance service (thin: parse, call the service layer, shape)."""
+"""HTTP API for a tenant's devices: registration and status, the roster sync, the commands
+queued for a device and the users it reports (thin: parse, call the service layer, shape)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from ekinerja_shared.service import Runtime, RuntimeDep
+from ekinerja_shared.http import SessionDep, TenantHrDep, TenantPath, UowDep
 from ekinerja_shared.timeutil import utcnow
 
 from ..adapters.orm import Device, DeviceCommand, DeviceUser
-from ..service_layer import services
-from .common import Tenant
+from ..service_layer import devices
+from .deps import RuntimeDep
 
 router = APIRouter(prefix="/api/attendance/{tenant_id}", tags=["attendance"])
 
@@ -39,29 +40,24 @@ class DeviceOut(BaseModel):
     def of(cls, d: Device, now: dt.datetime, offline_after_s: float) -> "DeviceOut":
         return cls(serial_number=d.serial_number, location=d.location, timezone=d.timezone,
                    registered_at=d.registered_at, last_seen_at=d.last_seen_at,
-                   online=services.is_online(d, now, offline_after_s))
-
-
-def _offline_after(rt: Runtime) -> float:
-    return rt.settings.device_offline_after_s  # type: ignore[attr-defined,no-any-return]
+                   online=devices.is_online(d, now, offline_after_s))
 
 
 @router.post("/devices", status_code=201, response_model=DeviceOut,
              summary="Register a device (or update its location/zone)")
-async def register_device(tenant_id: Tenant, body: DeviceIn,
-                          rt: Runtime = RuntimeDep) -> DeviceOut:
-    async with rt.sessionmaker() as session, session.begin():
-        device = await services.register_device(session, tenant_id, body.serial_number,
-                                                body.location, body.timezone)
-    return DeviceOut.of(device, utcnow(), _offline_after(rt))
+async def register_device(tenant_id: TenantPath, body: DeviceIn, caller: TenantHrDep,
+                          uow: UowDep, rt: RuntimeDep) -> DeviceOut:
+    device = await uow.run(devices.register_device, tenant_id, body.serial_number,
+                           body.location, body.timezone)
+    return DeviceOut.of(device, utcnow(), rt.settings.device_offline_after_s)
 
 
 @router.get("/devices", response_model=list[DeviceOut], summary="Devices with their status")
-async def list_devices(tenant_id: Tenant, rt: Runtime = RuntimeDep) -> list[DeviceOut]:
-    async with rt.sessionmaker() as session:
-        devices = await services.list_devices(session, tenant_id)
+async def list_devices(tenant_id: TenantPath, session: SessionDep,
+                       rt: RuntimeDep) -> list[DeviceOut]:
+    rows = await devices.list_devices(session, tenant_id)
     now = utcnow()
-    return [DeviceOut.of(d, now, _offline_after(rt)) for d in devices]
+    return [DeviceOut.of(d, now, rt.settings.device_offline_after_s) for d in rows]
 
 
 class CommandOut(BaseModel):
@@ -89,29 +85,25 @@ class DeviceUserOut(BaseModel):
 
 @router.post("/devices/{serial}/sync-users", status_code=202, response_model=list[CommandOut],
              summary="Queue the roster's PINs and names for the device (DATA UPDATE USERINFO)")
-async def sync_users(tenant_id: Tenant, serial: Serial,
-                     rt: Runtime = RuntimeDep) -> list[CommandOut]:
-    async with rt.sessionmaker() as session, session.begin():
-        device = await services.get_device(session, tenant_id, serial)
-        commands = await services.queue_roster_sync(session, device)
+async def sync_users(tenant_id: TenantPath, serial: Serial, caller: TenantHrDep,
+                     uow: UowDep) -> list[CommandOut]:
+    commands = await uow.run(devices.sync_device_users, tenant_id, serial)
     return [CommandOut.of(c) for c in commands]
 
 
 @router.get("/devices/{serial}/commands", response_model=list[CommandOut],
             summary="Commands queued for the device and their results")
-async def list_commands(tenant_id: Tenant, serial: Serial,
-                        rt: Runtime = RuntimeDep) -> list[CommandOut]:
-    async with rt.sessionmaker() as session:
-        device = await services.get_device(session, tenant_id, serial)
-        return [CommandOut.of(c) for c in await services.list_commands(session, device)]
+async def list_commands(tenant_id: TenantPath, serial: Serial,
+                        session: SessionDep) -> list[CommandOut]:
+    device = await devices.get_device(session, tenant_id, serial)
+    return [CommandOut.of(c) for c in await devices.list_commands(session, device)]
 
 
 @router.get("/devices/{serial}/users", response_model=list[DeviceUserOut],
             summary="Users enrolled on the device (from its OPERLOG uploads)")
-async def list_device_users(tenant_id: Tenant, serial: Serial,
-                            rt: Runtime = RuntimeDep) -> list[DeviceUserOut]:
-    async with rt.sessionmaker() as session:
-        device = await services.get_device(session, tenant_id, serial)
-        users: list[DeviceUser] = await services.list_device_users(session, device)
+async def list_device_users(tenant_id: TenantPath, serial: Serial,
+                            session: SessionDep) -> list[DeviceUserOut]:
+    device = await devices.get_device(session, tenant_id, serial)
+    users: list[DeviceUser] = await devices.list_device_users(session, device)
     return [DeviceUserOut(pin=u.pin, name=u.name, privilege=u.privilege, card=u.card,
                           updated_at=u.updated_at) for u in users]

@@ -1,0 +1,169 @@
+"""Fingerprint devices: registration, status and zone, and the commands queued for them
+(``DATA UPDATE/DELETE USERINFO``, kept in step with the roster) with the users they report."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ekinerja_shared import events as ev
+from ekinerja_shared.errors import Conflict, DomainError, NotFound
+from ekinerja_shared.timeutil import canonical_zone, utcnow
+
+from ..adapters.orm import Device, DeviceCommand, DeviceUser, Employee, Tenant
+from ..domain.attlog import format_command, userinfo_delete_command, userinfo_update_command
+
+# --- devices --------------------------------------------------------------------------------
+
+
+async def register_device(
+    session: AsyncSession, tenant_id: str, serial: str, location: str, timezone: str | None,
+    *, now: dt.datetime | None = None,
+) -> Device:
+    now = now or utcnow()
+    tz_name: str | None = None
+    if timezone:
+        try:
+            tz_name = canonical_zone(timezone)
+        except ValueError as exc:
+            raise DomainError(f"Zona waktu tidak dikenal: {timezone!r} (WIB, WITA, WIT atau "
+                              "nama IANA).", code="unknown_timezone") from exc
+    device = await session.get(Device, serial, with_for_update=True)
+    if device is not None and device.tenant_id != tenant_id:
+        raise Conflict(f"Mesin dengan nomor seri {serial} sudah terdaftar di instansi lain.",
+                       code="device_taken")
+    if device is None:
+        device = Device(serial_number=serial, tenant_id=tenant_id, location=location,
+                        timezone=tz_name, registered_at=now, updated_at=now,
+                        attlog_stamp=0, operlog_stamp=0)
+        session.add(device)
+    else:
+        device.location = location
+        device.timezone = tz_name
+        device.updated_at = now
+    await session.flush()
+    return device
+
+
+async def list_devices(session: AsyncSession, tenant_id: str) -> list[Device]:
+    rows = await session.scalars(
+        select(Device).where(Device.tenant_id == tenant_id).order_by(Device.serial_number)
+    )
+    return list(rows.all())
+
+
+def is_online(device: Device, now: dt.datetime, offline_after_s: float) -> bool:
+    return (device.last_seen_at is not None
+            and (now - device.last_seen_at).total_seconds() <= offline_after_s)
+
+
+async def known_device(session: AsyncSession, serial: str | None,
+                       now: dt.datetime | None = None) -> Device | None:
+    """The registered device with this serial, its last-seen time refreshed; None if the
+    serial is not registered."""
+    if not serial:
+        return None
+    device = await session.get(Device, serial)
+    if device is not None:
+        device.last_seen_at = now or utcnow()
+    return device
+
+
+async def device_zone(session: AsyncSession, device: Device, default_tz: str) -> str:
+    if device.timezone:
+        return device.timezone
+    tenant = await session.get(Tenant, device.tenant_id)
+    return tenant.timezone if tenant else default_tz
+
+
+async def get_device(session: AsyncSession, tenant_id: str, serial: str) -> Device:
+    device = await session.get(Device, serial)
+    if device is None or device.tenant_id != tenant_id:
+        raise NotFound(f"Mesin dengan nomor seri {serial} tidak terdaftar.",
+                       code="unknown_device")
+    return device
+
+
+# --- device commands and users --------------------------------------------------------------
+
+
+async def queue_command(session: AsyncSession, device: Device, command: str,
+                        now: dt.datetime | None = None) -> DeviceCommand:
+    cmd = DeviceCommand(device_sn=device.serial_number, tenant_id=device.tenant_id,
+                        command=command, status="pending", created_at=now or utcnow())
+    session.add(cmd)
+    await session.flush()
+    return cmd
+
+
+async def queue_roster_sync(session: AsyncSession, device: Device,
+                            now: dt.datetime | None = None) -> list[DeviceCommand]:
+    """Queue ``DATA UPDATE USERINFO`` for every active employee with a device PIN."""
+    rows = await session.scalars(
+        select(Employee).where(Employee.tenant_id == device.tenant_id, Employee.active.is_(True),
+                               Employee.device_pin.is_not(None))
+        .order_by(Employee.device_pin)
+    )
+    return [await queue_command(session, device,
+                                userinfo_update_command(e.device_pin or "", e.name), now)
+            for e in rows.all()]
+
+
+async def sync_device_users(session: AsyncSession, tenant_id: str,
+                            serial: str) -> list[DeviceCommand]:
+    """The tenant's device ``serial`` is sent the roster's PINs and names."""
+    return await queue_roster_sync(session, await get_device(session, tenant_id, serial))
+
+
+async def sync_roster_change(session: AsyncSession, event: ev.EmployeeUpserted,
+                             old: tuple[str | None, str | None, bool], now: dt.datetime) -> None:
+    """Keep the tenant's devices' user lists in step with the roster."""
+    old_pin, old_name, old_active = old
+    new_pin = event.device_pin or None
+    commands: list[str] = []
+    if old_pin and old_active and (old_pin != new_pin or not event.active):
+        commands.append(userinfo_delete_command(old_pin))
+    if new_pin and event.active and (new_pin, event.name, True) != (old_pin, old_name, old_active):
+        commands.append(userinfo_update_command(new_pin, event.name))
+    if not commands:
+        return
+    for device in await list_devices(session, event.tenant_id):
+        for command in commands:
+            await queue_command(session, device, command, now)
+
+
+async def next_commands(session: AsyncSession, device: Device, *, limit: int = 20,
+                        now: dt.datetime | None = None) -> list[str]:
+    """Pending commands for a polling device, marked sent; formatted ``C:<id>:<cmd>``."""
+    rows = (await session.scalars(
+        select(DeviceCommand)
+        .where(DeviceCommand.device_sn == device.serial_number, DeviceCommand.status == "pending")
+        .order_by(DeviceCommand.id).limit(limit)
+    )).all()
+    now = now or utcnow()
+    for cmd in rows:
+        cmd.status = "sent"
+        cmd.sent_at = now
+    return [format_command(c.id, c.command) for c in rows]
+
+
+async def list_commands(session: AsyncSession, device: Device) -> list[DeviceCommand]:
+    rows = await session.scalars(select(DeviceCommand)
+                                 .where(DeviceCommand.device_sn == device.serial_number)
+                                 .order_by(DeviceCommand.id))
+    return list(rows.all())
+
+
+async def list_device_users(session: AsyncSession, device: Device) -> list[DeviceUser]:
+    rows = await session.scalars(select(DeviceUser)
+                                 .where(DeviceUser.device_sn == device.serial_number)
+                                 .order_by(DeviceUser.pin))
+    return list(rows.all())
+
+
+async def device_status_counts(session: AsyncSession, now: dt.datetime,
+                               offline_after_s: float) -> list[tuple[Device, bool]]:
+    devices = (await session.scalars(select(Device))).all()
+    return [(d, is_online(d, now, offline_after_s)) for d in devices]

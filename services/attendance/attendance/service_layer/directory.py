@@ -1,0 +1,137 @@
+"""The local copy of the directory: tenants (their zone) and employees (unit, device PIN,
+active flag), and what a change sets off: punches re-read in the tenant's zone, an
+employee's own month of effective days, punches waiting for their PIN, the devices' user
+lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ekinerja_shared import events as ev
+from ekinerja_shared.db import upsert
+from ekinerja_shared.timeutil import canonical_zone, period_of, utcnow, zone
+
+from ..adapters.orm import Device, EffectiveDays, Employee, Punch, Tenant
+from ..domain.schedule import month_dates, work_date_of
+from .calendar import publish_effective_days
+from .context import load_context
+from .days import reevaluate
+from .devices import sync_roster_change
+from .ingest import retry_unknown_pin_lines
+
+log = logging.getLogger(__name__)
+
+
+async def tenant_ids(session: AsyncSession) -> list[str]:
+    """Every tenant known from the directory."""
+    return list((await session.scalars(select(Tenant.tenant_id))).all())
+
+
+async def apply_directory_event(
+    session: AsyncSession, event: ev.Event, *, default_tz: str, now: dt.datetime | None = None
+) -> None:
+    now = now or utcnow()
+    if isinstance(event, ev.TenantUpserted):
+        try:
+            tz_name = canonical_zone(event.timezone)
+        except ValueError:
+            tz_name = default_tz
+            log.warning("tenant %s: unknown zone %r, using %s", event.tenant_id, event.timezone,
+                        default_tz)
+        existing = await session.get(Tenant, event.tenant_id, populate_existing=True)
+        if existing is not None and existing.updated_at > event.occurred_at:
+            return  # an older state arriving late
+        await upsert(
+            session, Tenant,
+            {"tenant_id": event.tenant_id, "name": event.name, "timezone": tz_name,
+             "policy_preset": event.policy_preset, "updated_at": event.occurred_at},
+            index_elements=["tenant_id"],
+        )
+        if existing is None:
+            ctx = await load_context(session, event.tenant_id, default_tz, nips=[], span=None)
+            await publish_effective_days(session, ctx, period_of(ctx.today(now)))
+        old_tz = existing.timezone if existing else default_tz
+        if existing is not None:
+            await session.refresh(existing)  # the upsert bypassed the identity map
+        if old_tz != tz_name:
+            await _rezone_punches(session, event.tenant_id, old_tz, default_tz=default_tz,
+                                  now=now)
+    elif isinstance(event, ev.EmployeeUpserted):
+        before = await session.get(Employee, (event.tenant_id, event.nip), populate_existing=True)
+        if before is not None and before.updated_at > event.occurred_at:
+            return  # an older state arriving late
+        old = (before.device_pin, before.name, before.active) if before else (None, None, False)
+        tenant = await session.get(Tenant, event.tenant_id, populate_existing=True)
+        seen_on = now.astimezone(zone(tenant.timezone if tenant else default_tz)).date()
+        if event.effective_from is not None:
+            seen_on = min(seen_on, event.effective_from)
+        await upsert(
+            session, Employee,
+            {
+                "tenant_id": event.tenant_id, "nip": event.nip, "name": event.name,
+                "unit_id": event.unit_id, "device_pin": event.device_pin or None,
+                "active": event.active, "updated_at": event.occurred_at,
+                "first_seen_on": seen_on,
+            },
+            index_elements=["tenant_id", "nip"],
+            update=["name", "unit_id", "device_pin", "active", "updated_at"],
+            where=Employee.updated_at <= event.occurred_at,
+        )
+        if before is None or before.unit_id != event.unit_id:
+            await _publish_own_month(session, event, default_tz=default_tz, now=now)
+        if event.device_pin and event.active:
+            await retry_unknown_pin_lines(session, event.tenant_id, event.device_pin,
+                                          default_tz=default_tz, now=now)
+        await sync_roster_change(session, event, old, now)
+
+
+async def _rezone_punches(session: AsyncSession, tenant_id: str, old_tz: str, *,
+                          default_tz: str, now: dt.datetime) -> None:
+    """The tenant's zone became known or changed: punches of its devices that follow the
+    tenant's zone are re-read from their wall-clock time, and their days re-evaluated."""
+    serials = (await session.scalars(select(Device.serial_number).where(
+        Device.tenant_id == tenant_id, Device.timezone.is_(None)))).all()
+    if not serials:
+        return
+    ctx = await load_context(session, tenant_id, default_tz, nips=[], span=None)
+    punches = [p for p in (await session.scalars(select(Punch).where(
+        Punch.tenant_id == tenant_id, Punch.device_sn.in_(serials)))).all()
+        if p.local_time.replace(tzinfo=ctx.tz) != p.punched_at]
+    if not punches:
+        return
+    new_dates = [p.local_time.date() for p in punches]
+    ctx = await load_context(session, tenant_id, default_tz, nips={p.nip for p in punches},
+                             span=(min(new_dates), max(new_dates)))
+    before: dict[str, set[dt.date]] = {}  # the days the punches were counted on
+    after: dict[str, set[dt.date]] = {}  # the days they belong to now
+    for p in punches:
+        old_local = p.punched_at.astimezone(zone(old_tz)).date()
+        before.setdefault(p.nip, set()).update({old_local, old_local - dt.timedelta(days=1)})
+        p.punched_at = p.local_time.replace(tzinfo=ctx.tz)
+        after.setdefault(p.nip, set()).add(work_date_of(p.punched_at, ctx.tz,
+                                                        ctx.hours_of(p.nip)))
+    await session.flush()
+    for nip in sorted(after):
+        await reevaluate(session, tenant_id, [nip], before[nip] - after[nip],
+                         default_tz=default_tz, now=now, existing_only=True)
+        await reevaluate(session, tenant_id, [nip], after[nip], default_tz=default_tz, now=now)
+
+
+async def _publish_own_month(session: AsyncSession, event: ev.EmployeeUpserted, *,
+                             default_tz: str, now: dt.datetime) -> None:
+    """An employee whose unit works another week than the tenant gets their own effective
+    days for the current month."""
+    ctx = await load_context(session, event.tenant_id, default_tz, nips=[event.nip],
+                             span=None)
+    period = period_of(ctx.today(now))
+    dates = month_dates(period)
+    ctx = await load_context(session, event.tenant_id, default_tz, nips=[event.nip],
+                             span=(dates[0], dates[-1]))
+    own = ctx.calendar.working_dates(period, event.nip)
+    had_own = await session.get(EffectiveDays, (event.tenant_id, period, event.nip))
+    if had_own is not None or own != ctx.calendar.working_dates(period):
+        await publish_effective_days(session, ctx, period, event.nip, event.unit_id, now=now)
