@@ -12,6 +12,7 @@ from ekinerja_shared.service import build_runtime, create_service_app
 from ekinerja_shared.topics import DIRECTORY
 
 from .adapters.orm import Outbox, ProcessedEvent, Quarantine
+from .auth.wiring import install as install_auth
 from .domain.roster import RosterInvalid
 from .entrypoints import api, consumers, dashboard, proxy
 from .service_layer.stream import ScoreHub
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                  dashboard.router],
         background=[proxy_client_lifetime],
     )
+
+    install_auth(app, rt, settings)
 
     @app.exception_handler(RosterInvalid)
     async def _roster_invalid(_req: Request, exc: RosterInvalid) -> JSONResponse:
