@@ -1,6 +1,7 @@
 """``python -m gateway`` runs the service; ``python -m gateway migrate`` applies migrations;
 ``python -m gateway load-demo [--url URL] [--dir deploy/demo]`` registers the seed tenants
-and their demo rosters through the running gateway's HTTP API."""
+and their demo rosters through the running gateway's HTTP API (and demo accounts in its
+database); ``create-operator NAME`` and ``rotate-keys``: see gateway.auth.cli."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ def main() -> None:
         from .demo import main as load_demo
 
         sys.exit(load_demo(sys.argv[2:], settings))
+    if sys.argv[1:2] in (["create-operator"], ["rotate-keys"]):
+        from .auth.cli import main as auth_cli
+
+        sys.exit(auth_cli(sys.argv[1:], settings))
     from .app import create_app
 
     serve(create_app(settings), settings)

@@ -10,6 +10,7 @@ from ekinerja_shared.service import create_service_app
 from ekinerja_shared.topics import DIRECTORY
 
 from .adapters.orm import Outbox, ProcessedEvent, Quarantine
+from .auth.wiring import install as install_auth
 from .domain.roster import RosterInvalid
 from .entrypoints import api, consumers, dashboard, proxy
 from .runtime import GatewayRuntime
@@ -31,6 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # at shutdown: the live streams end, then the proxy's connection pool closes
         on_shutdown=[rt.close_streams, rt.proxy.client.aclose],
     )
+
+    install_auth(app, rt, settings)
 
     @app.exception_handler(RosterInvalid)
     async def _roster_invalid(_req: Request, exc: RosterInvalid) -> JSONResponse:

@@ -1,9 +1,12 @@
 """Load the seed tenants and their demo rosters through the gateway's own HTTP API (the
-same validation and outbox path as any admin upload)."""
+same validation and outbox path as any admin upload), then demo sign-in accounts (an HR,
+a supervisor and an employee per regency, with a known password and flagged ``demo``)
+straight into the gateway's database: no HTTP route can set a permanent password."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 import time
@@ -60,10 +63,23 @@ def main(argv: list[str], settings: Settings) -> int:
                         help="folder of roster-<tenant>.csv files")
     parser.add_argument("--wait", default=120.0, type=float,
                         help="seconds to wait for the gateway to be healthy")
+    parser.add_argument("--database-url", default=settings.database_url,
+                        help="the running gateway's database (for the demo accounts)")
+    parser.add_argument("--no-accounts", action="store_true",
+                        help="do not create the demo sign-in accounts")
     args = parser.parse_args(argv)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     for line in load_demo(args.url, args.dir, settings.admin_token, args.wait):
         print(line)
+    if not args.no_accounts:
+        from .auth.cli import DEMO_PASSWORD, ensure_demo_accounts
+
+        db_settings = settings.model_copy(update={"database_url": args.database_url})
+        accounts = asyncio.run(ensure_demo_accounts(db_settings, args.dir,
+                                                    list(SEED_TENANTS)))
+        print(f"demo sign-in (POST {args.url}/api/auth/login), password '{DEMO_PASSWORD}':")
+        for a in accounts:
+            print(f"  {a.tenant_id:<8} {a.role:<10} NIP {a.nip}  {a.name}")
     print(f"gateway: {args.url}")
     return 0
 

@@ -1,0 +1,38 @@
+"""``install``: sign-in wired into the gateway app (routes, CSRF middleware, the 429
+handler); the app keeps everything else."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from ekinerja_shared.service import Runtime
+
+from ..settings import Settings
+from . import admin_routes, routes
+from .keys import KeyRing, SecretBox
+from .oidc import OidcFlow
+from .sessions import AuthService, TooManyAttempts
+from .web import CsrfMiddleware, GatewayAuthenticator
+
+
+def install(app: FastAPI, rt: Runtime, settings: Settings) -> AuthService:
+    box = SecretBox(settings.auth_key_encryption_secret)
+    keys = KeyRing(rt.sessionmaker, settings, box)
+    auth = AuthService(rt.sessionmaker, settings, keys)
+    oidc = OidcFlow(rt.sessionmaker, settings, box, auth)
+    authenticator = GatewayAuthenticator(keys, settings)
+    app.state.auth_authenticator = authenticator
+    rt.extras.update(auth=auth, auth_keys=keys, auth_authenticator=authenticator)
+    app.include_router(routes.build_router(settings, auth, oidc, keys, authenticator))
+    app.include_router(routes.build_well_known(settings, keys))
+    app.include_router(admin_routes.build_router(auth, box, oidc.redirect_uri))
+    app.add_middleware(CsrfMiddleware)
+
+    @app.exception_handler(TooManyAttempts)
+    async def _too_many(_req: Request, exc: TooManyAttempts) -> JSONResponse:
+        return JSONResponse({"detail": exc.message, "code": exc.code},
+                            status_code=exc.status_code,
+                            headers={"Retry-After": str(exc.retry_after_s)})
+
+    return auth
