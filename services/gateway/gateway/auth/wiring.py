@@ -6,8 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ekinerja_shared.service import Runtime
-
+from ..runtime import GatewayRuntime
 from ..settings import Settings
 from . import admin_routes, routes
 from .keys import KeyRing, SecretBox
@@ -16,14 +15,15 @@ from .sessions import AuthService, TooManyAttempts
 from .web import CsrfMiddleware, GatewayAuthenticator
 
 
-def install(app: FastAPI, rt: Runtime, settings: Settings) -> AuthService:
+def install(app: FastAPI, rt: GatewayRuntime, settings: Settings) -> AuthService:
     box = SecretBox(settings.auth_key_encryption_secret)
     keys = KeyRing(rt.sessionmaker, settings, box)
     auth = AuthService(rt.sessionmaker, settings, keys)
     oidc = OidcFlow(rt.sessionmaker, settings, box, auth)
     authenticator = GatewayAuthenticator(keys, settings)
     app.state.auth_authenticator = authenticator
-    rt.extras.update(auth=auth, auth_keys=keys, auth_authenticator=authenticator)
+    # every route of the gateway (CallerDep) verifies the gateway's own tokens
+    rt.authenticator = authenticator
     app.include_router(routes.build_router(settings, auth, oidc, keys, authenticator))
     app.include_router(routes.build_well_known(settings, keys))
     app.include_router(admin_routes.build_router(auth, box, oidc.redirect_uri))
