@@ -16,6 +16,9 @@ class ServiceSettings(BaseSettings):
     service_name: str = "service"
     database_url: str = "sqlite+aiosqlite:///.run/service.db"
     kafka_bootstrap: str = "127.0.0.1:9092"
+    # topics created by ``python -m ekinerja_shared.topics`` (production profile: 3 and 2)
+    kafka_replication_factor: int = 1
+    kafka_min_insync_replicas: int = 1
     consumer_group_prefix: str = "ekinerja"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
