@@ -104,6 +104,11 @@ class TopicCheckError(RuntimeError):
     broker refused to create one; the message lists every problem."""
 
 
+class NotEnoughBrokers(TopicCheckError):
+    """Fewer brokers than the replication factor: a cluster still starting (retried by
+    ``main``) or a replication factor too high for it."""
+
+
 _TOPIC_ALREADY_EXISTS = 36  # a concurrent run created it first: fine
 
 
@@ -126,6 +131,12 @@ async def ensure_topics(
         missing = [t for t in topics if t.name not in existing]
         problems: list[str] = []
         if missing:
+            brokers = len((await admin.describe_cluster())["brokers"])
+            if brokers < replication.factor:
+                raise NotEnoughBrokers(
+                    f"{brokers} broker(s) available, replication factor {replication.factor} "
+                    f"needs {replication.factor}"
+                )
             min_isr = {"min.insync.replicas": str(replication.min_insync)}
             response = await admin.create_topics(
                 [
@@ -235,19 +246,21 @@ def main(argv: list[str] | None = None) -> int:
     for attempt in range(1, args.retries + 1):
         try:
             created = asyncio.run(ensure_topics(args.bootstrap, replication=replication))
+        except NotEnoughBrokers as exc:  # a cluster whose brokers are still starting
+            failure: Exception = exc
         except TopicCheckError as exc:
             log.error("topics: %s", exc)
             return 2
         except Exception as exc:  # broker not up yet
-            log.warning("topics: attempt %d failed: %s", attempt, exc)
-            if attempt == args.retries:
-                return 1
+            failure = exc
+        else:
+            log.info("topics: created %s; all %d present (replication factor %d, "
+                     "min.insync.replicas %d)", created or "none", len(ALL_TOPICS),
+                     replication.factor, replication.min_insync)
+            return 0
+        log.warning("topics: attempt %d failed: %s", attempt, failure)
+        if attempt < args.retries:
             time.sleep(2)
-            continue
-        log.info("topics: created %s; all %d present (replication factor %d, "
-                 "min.insync.replicas %d)", created or "none", len(ALL_TOPICS),
-                 replication.factor, replication.min_insync)
-        return 0
     return 1
 
 
