@@ -1,6 +1,12 @@
 # e-Kinerja: the two commands a newcomer needs are `make up` and `make test`.
 .PHONY: help setup up down status logs test test-unit typecheck bench docs lint
 
+# Kafka profile of `make up`: single (default: one broker) or production (three brokers
+# on this machine, replication factor 3, min.insync.replicas 2): make up KAFKA_PROFILE=production
+# (or EK_KAFKA_PROFILE=production in the environment). `make down` stops what up started.
+KAFKA_PROFILE ?=
+export EK_KAFKA_PROFILE ?= $(KAFKA_PROFILE)
+
 help:
 	@echo "make up      - run the whole system locally (Kafka + 4 services on SQLite), load demo data"
 	@echo "make down    - stop it"
@@ -38,3 +44,9 @@ bench: setup
 
 docs: setup
 	EK_DATABASE_URL=sqlite+aiosqlite:///.run/docs.db .venv/bin/python deploy/export_docs.py docs/api
+
+# The three-node Kafka tests (tests/integration/kafka_cluster): their own cluster on free
+# ports under .run/kafka-cluster-test (three JVMs, ~2 minutes); needs Java and Maven only.
+.PHONY: test-cluster
+test-cluster: setup
+	EK_TEST_KAFKA_CLUSTER=1 .venv/bin/python -m pytest tests/integration/kafka_cluster -q $(PYTEST_ARGS)

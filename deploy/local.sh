@@ -4,12 +4,29 @@
 #   deploy/local.sh down    stop the services and Kafka
 #   deploy/local.sh status  health of every service
 #   deploy/local.sh logs    follow the services' log
+# Kafka profile (EK_KAFKA_PROFILE, or `make up KAFKA_PROFILE=...`):
+#   single      one broker, replication factor 1 (default)
+#   production  three brokers on this machine (kafka.sh with KAFKA_NODES=3), topics with
+#               replication factor 3 and min.insync.replicas 2 (deploy/local.production.env)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN="${EK_RUN_DIR:-$ROOT/.run}"
 PIDFILE="$RUN/honcho.pid"
 LOG="$RUN/services.log"
+PROFILE_FILE="$RUN/kafka.profile"  # the profile of the running system, for down/status
 cd "$ROOT"
+
+# Sets KAFKA_NODES (for kafka.sh) and ENV_FILES (for honcho) of Kafka profile $1.
+use_profile() {
+  case "$1" in
+    single | "") PROFILE=single; export KAFKA_NODES=1; ENV_FILES="deploy/local.env" ;;
+    production) PROFILE=production; export KAFKA_NODES=3
+      ENV_FILES="deploy/local.env,deploy/local.production.env" ;;
+    *) echo "unknown Kafka profile '$1' (single or production)" >&2; exit 2 ;;
+  esac
+}
+use_profile "${EK_KAFKA_PROFILE:-single}"
+RUNNING_PROFILE="$(cat "$PROFILE_FILE" 2>/dev/null || true)"
 
 PORTS=(8000 8001 8002 8003)
 NAMES=(gateway attendance activity scoring)
@@ -19,16 +36,23 @@ healthy() { curl -fsS -m 3 "http://127.0.0.1:$1/health" >/dev/null 2>&1; }
 running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
 up() {
+  if [ -n "$RUNNING_PROFILE" ] && [ "$RUNNING_PROFILE" != "$PROFILE" ]; then
+    echo "[up] the system runs with the $RUNNING_PROFILE Kafka profile; run 'make down' first" >&2
+    exit 1
+  fi
   bash deploy/bootstrap.sh
-  bash deploy/kafka/kafka.sh start
-  .venv/bin/python -m ekinerja_shared.topics --bootstrap 127.0.0.1:9092
   mkdir -p "$RUN/data"
+  echo "$PROFILE" >"$PROFILE_FILE"
+  echo "[up] Kafka profile: $PROFILE"
+  bash deploy/kafka/kafka.sh start
+  # the topics tool reads EK_KAFKA_BOOTSTRAP and the replication settings from the env files
+  .venv/bin/honcho -e "$ENV_FILES" run .venv/bin/python -m ekinerja_shared.topics
   if running; then
     echo "[up] services already running (pid $(cat "$PIDFILE"))"
   else
     echo "[up] starting the services (log: $LOG)"
     # setsid: honcho and its children get their own process group, stopped together
-    setsid .venv/bin/honcho -f Procfile -e deploy/local.env start >"$LOG" 2>&1 < /dev/null &
+    setsid .venv/bin/honcho -f Procfile -e "$ENV_FILES" start >"$LOG" 2>&1 < /dev/null &
     echo $! >"$PIDFILE"
   fi
   local i
@@ -67,7 +91,9 @@ down() {
     kill -KILL -- "-$pid" 2>/dev/null || true
   fi
   rm -f "$PIDFILE"
+  use_profile "${RUNNING_PROFILE:-$PROFILE}"  # the brokers that up started
   bash deploy/kafka/kafka.sh stop
+  rm -f "$PROFILE_FILE"
 }
 
 status() {
@@ -75,6 +101,9 @@ status() {
   for i in "${!PORTS[@]}"; do
     if healthy "${PORTS[$i]}"; then echo "${NAMES[$i]}: healthy"; else echo "${NAMES[$i]}: down"; rc=1; fi
   done
+  use_profile "${RUNNING_PROFILE:-$PROFILE}"
+  echo "kafka ($PROFILE profile):"
+  bash deploy/kafka/kafka.sh status | sed 's/^/  /' || rc=1
   return $rc
 }
 

@@ -16,7 +16,8 @@ from .settings import ServiceSettings
 
 def make_broker(settings: ServiceSettings, metrics: CommonMetrics, **kwargs: Any) -> KafkaBroker:
     return KafkaBroker(
-        settings.kafka_bootstrap,
+        # FastStream would take "a:9092,b:9092" as one host: pass the servers as a list
+        [server.strip() for server in settings.kafka_bootstrap.split(",") if server.strip()],
         client_id=f"ekinerja-{settings.service_name}",
         acks="all",
         enable_idempotence=True,

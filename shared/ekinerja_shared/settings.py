@@ -19,6 +19,9 @@ class ServiceSettings(BaseSettings):
     # owns nothing (PostgreSQL row-level security applies to it). Unset: database_url.
     migration_database_url: str | None = None
     kafka_bootstrap: str = "127.0.0.1:9092"
+    # topics created by ``python -m ekinerja_shared.topics`` (production profile: 3 and 2)
+    kafka_replication_factor: int = 1
+    kafka_min_insync_replicas: int = 1
     consumer_group_prefix: str = "ekinerja"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
