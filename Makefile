@@ -12,6 +12,7 @@ help:
 	@echo "make down    - stop it"
 	@echo "make test    - install what is missing, start Kafka + PostgreSQL, run all tests, stop them"
 	@echo "make typecheck - mypy --strict on shared/ and the four services (also part of make test)"
+	@echo "make test-cluster - the three-broker Kafka failover tests (production profile)"
 	@echo "make bench   - benchmarks, printing JSON"
 	@echo "make docs    - write OpenAPI and AsyncAPI documents to docs/api/"
 
