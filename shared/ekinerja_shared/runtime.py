@@ -14,6 +14,7 @@ registered through the runtime, one way for every service:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Self, TypeVar
@@ -30,10 +31,23 @@ from .kafka import make_broker, subscriber_defaults
 from .metrics import CommonMetrics
 from .outbox import OutboxRelay
 from .settings import ServiceSettings
+from .tokens import JwksAuthenticator, StaticKeysAuthenticator
 from .topics import Topic
 from .uow import UnitOfWork
 
 S = TypeVar("S", bound=ServiceSettings)
+
+
+def authenticator_for(settings: ServiceSettings) -> Authenticator:
+    """Tokens of the gateway, verified against its keys: inline (``EK_AUTH_JWKS``) or
+    fetched from its JWKS (``EK_AUTH_JWKS_URL``). With neither, only the admin-token
+    stand-in (an operator credential) is accepted."""
+    if settings.auth_jwks:
+        return StaticKeysAuthenticator(json.loads(settings.auth_jwks),
+                                       issuer=settings.auth_issuer)
+    if settings.auth_jwks_url:
+        return JwksAuthenticator(settings.auth_jwks_url, issuer=settings.auth_issuer)
+    return AdminTokenAuthenticator(settings.admin_token)
 
 
 @dataclass(kw_only=True)
@@ -52,7 +66,7 @@ class Runtime(Generic[S]):
 
     def __post_init__(self) -> None:
         self.uow = UnitOfWork(self.sessionmaker)
-        self.authenticator = AdminTokenAuthenticator(self.settings.admin_token)
+        self.authenticator = authenticator_for(self.settings)
 
     @classmethod
     def build(

@@ -34,6 +34,11 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = 500
     log_level: str = "INFO"
     admin_token: str | None = None
+    # who is calling: access tokens signed by the gateway, verified against its JWKS (fetched
+    # from auth_jwks_url, or given inline as JSON in auth_jwks for offline use and tests)
+    auth_issuer: str = "ekinerja"
+    auth_jwks_url: str | None = "http://127.0.0.1:8000/.well-known/jwks.json"
+    auth_jwks: str | None = None
     # request body limits (413 above them): any route, and upload routes (rosters, devices)
     http_max_body_bytes: int = 1_048_576
     http_max_upload_bytes: int = 8_388_608
