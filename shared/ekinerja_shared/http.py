@@ -13,7 +13,7 @@ Each service adds its own ``RuntimeDep = Annotated[ItsRuntime, Depends(runtime_o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
@@ -76,9 +76,33 @@ TenantSessionDep = Annotated[AsyncSession, Depends(_tenant_session)]
 """A reading session bound to the path's regency, for a caller of that regency."""
 
 
-async def _tenant_hr(tenant_id: TenantPath, caller: CallerDep) -> Caller:
-    return caller.require(tenant_id, Role.HR)
+def allow(*roles: Role, scope: str | None = None) -> Callable[..., Awaitable[Caller]]:
+    """The authorization decision of a route on ``/{tenant_id}/...``, as a dependency (so
+    it is taken before the body is read): a caller of the path's regency (else 404) with
+    one of ``roles`` or the machine-client ``scope`` (else 403); no roles = any member.
+
+        caller: Annotated[Caller, Depends(allow(Role.HR))]
+    """
+
+    async def decision(tenant_id: TenantPath, caller: CallerDep) -> Caller:
+        return caller.require(tenant_id, *roles, scope=scope)
+
+    return decision
 
 
-TenantHrDep = Annotated[Caller, Depends(_tenant_hr)]
+def allow_self_or(*roles: Role) -> Callable[..., Awaitable[Caller]]:
+    """Own data (the path's ``{nip}`` is the caller's) or one of ``roles`` in the regency.
+    A supervisor's view of the team is decided in the route (it needs the directory)."""
+
+    async def decision(tenant_id: TenantPath, nip: NipPath, caller: CallerDep) -> Caller:
+        return caller.require_self_or(tenant_id, nip, *roles)
+
+    return decision
+
+
+MemberDep = Annotated[Caller, Depends(allow())]
+"""Any signed-in person (or client) of the path's regency."""
+TenantHrDep = Annotated[Caller, Depends(allow(Role.HR))]
 """The regency's HR (BKPSDM) or the platform operator, in the path's regency."""
+ReaderDep = Annotated[Caller, Depends(allow(Role.HR, Role.LEADER))]
+"""Read-only over the regency: HR, leadership/inspectorate, the operator."""
