@@ -12,6 +12,19 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> str:
+    """A text cell a spreadsheet will not run: a value starting like a formula (``=1+1``,
+    ``+``, ``-``, ``@``, tab, CR) gets a leading apostrophe (OWASP's CSV injection advice).
+    Numbers are written as they are."""
+    text = str(value)
+    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
 def tpp_table(rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     """Header and lines: NIP, name, OPD, each component %, final %, TPP base, TPP paid."""
     component_names: list[str] = []
@@ -36,7 +49,7 @@ def to_csv(header: list[str], lines: list[list[Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(header)
-    writer.writerows([[str(v) for v in line] for line in lines])
+    writer.writerows([[csv_safe(v) for v in line] for line in lines])
     return buf.getvalue().encode("utf-8-sig")  # BOM so spreadsheet apps read UTF-8
 
 
@@ -54,6 +67,8 @@ def to_xlsx(header: list[str], lines: list[list[Any]], title: str) -> bytes:
                    for i, v in enumerate(line)])
     for row in ws.iter_rows(min_row=2):
         for i, cell in enumerate(row):
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text: "=1+1" is shown, never computed
             if i in pct_cols:
                 cell.number_format = "0.00"
             elif i >= len(header) - 2:
