@@ -1,9 +1,12 @@
 """End to end: the four services as real processes on the real Kafka and PostgreSQL.
 
-A regency is registered and its roster loaded through the gateway; a fingerprint device
-pushes ADMS ATTLOG lines; a staff member logs an activity and the direct supervisor
-approves it. The employee's running score changes on the gateway's live stream (SSE) and
-on its GET, first from the attendance day, then from the approved minutes.
+The platform operator registers a regency and loads its roster through the gateway; HR
+gives the staff member and the supervisor one-time passwords, which they change at their
+first sign-in. A fingerprint device pushes ADMS ATTLOG lines; the staff member, signed in,
+logs an activity and the direct supervisor, signed in, approves it. The employee's running
+score changes on the gateway's live stream (SSE) and on its GET, first from the attendance
+day, then from the approved minutes. Every call carries a token of the signed-in person;
+the services verify it against the gateway's JWKS.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import pytest
 from ekinerja_shared.timeutil import zone
 from ekinerja_shared.topics import DIRECTORY
 from tests.support.apps import eventually
-from tests.support.processes import GroupLag, running_system
+from tests.support.processes import ADMIN_TOKEN, GroupLag, running_system
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -33,6 +36,26 @@ ROSTER = (
 )
 
 
+OPERATOR = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+async def sign_in(gw: httpx.AsyncClient, tenant_id: str, nip: str) -> dict[str, str]:
+    """A one-time password set by the operator (as HR would), changed at the first
+    sign-in; returns the headers of the signed-in person."""
+    r = await gw.put(f"/api/tenants/{tenant_id}/accounts/{nip}/password", headers=OPERATOR)
+    assert r.status_code == 200, r.text
+    otp = r.json()["one_time_password"]
+    r = await gw.post("/api/auth/login", json={"tenant": tenant_id, "nip": nip,
+                                               "password": otp, "session": "token"})
+    assert r.status_code == 200 and r.json()["status"] == "password_change_required", r.text
+    new_password = f"kata-sandi-baru-{nip[-6:]}-Uji"
+    r = await gw.post("/api/auth/password", json={"current_password": otp,
+                                                  "new_password": new_password},
+                      headers={"Authorization": f"Bearer {r.json()['access_token']}"})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
 def last_mon_to_thu_before(today: dt.date) -> dt.date:
     day = today - dt.timedelta(days=1)
     while day.weekday() > 3:  # Mon-Thu: one schedule (07:30-16:00) for the whole check
@@ -43,14 +66,16 @@ def last_mon_to_thu_before(today: dt.date) -> dt.date:
 class SseCollector:
     """Reads the gateway's score stream in the background."""
 
-    def __init__(self, client: httpx.AsyncClient, url: str) -> None:
-        self._client, self._url = client, url
+    def __init__(self, client: httpx.AsyncClient, url: str,
+                 headers: dict[str, str] | None = None) -> None:
+        self._client, self._url, self._headers = client, url, headers or {}
         self.events: list[dict] = []
         self.connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
-        async with self._client.stream("GET", self._url, timeout=None) as resp:
+        async with self._client.stream("GET", self._url, timeout=None,
+                                       headers=self._headers) as resp:
             assert resp.status_code == 200, resp.status_code
             self.connected.set()
             event_name = None
@@ -80,11 +105,17 @@ async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_i
         r = await gw.put(f"/api/tenants/{tenant_id}", json={
             "name": "Pemerintah Kabupaten Uji", "timezone": "WITA",
             "policy_preset": "performance60_discipline40"})
+        assert r.status_code == 401, "nobody may create a regency"
+        r = await gw.put(f"/api/tenants/{tenant_id}", headers=OPERATOR, json={
+            "name": "Pemerintah Kabupaten Uji", "timezone": "WITA",
+            "policy_preset": "performance60_discipline40"})
         assert r.status_code in (200, 201), r.text
         r = await gw.post(f"/api/tenants/{tenant_id}/roster", content=ROSTER,
-                          headers={"content-type": "text/csv"})
+                          headers={**OPERATOR, "content-type": "text/csv"})
         assert r.status_code == 200, r.text
         assert r.json()["created"] == 2
+        staff = await sign_in(gw, tenant_id, STAFF)
+        head = await sign_in(gw, tenant_id, HEAD)
 
         # every service has its local copy of the directory before devices push
         async with GroupLag(kafka_bootstrap, system.group_prefix) as lag:
@@ -96,10 +127,17 @@ async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_i
         period = f"{day:%Y-%m}"
         score_url = f"/api/tenants/{tenant_id}/scores/{STAFF}"
 
-        async with SseCollector(gw, f"/api/tenants/{tenant_id}/scores/stream") as sse:
+        # a request straight to a service without a token is refused there too
+        async with httpx.AsyncClient(base_url=system.urls["activity"], timeout=15) as direct:
+            r = await direct.get(f"/api/activity/{tenant_id}/entries",
+                                 params={"nip": STAFF, "period": period})
+            assert r.status_code == 401, r.text
+
+        async with SseCollector(gw, f"/api/tenants/{tenant_id}/scores/stream",
+                                headers=head) as sse:
             # 2. a ZKTeco device registered for the tenant pushes ADMS lines via the gateway
             serial = f"CQZ{tenant_id[-8:].upper()}"
-            r = await gw.post(f"/api/attendance/{tenant_id}/devices",
+            r = await gw.post(f"/api/attendance/{tenant_id}/devices", headers=OPERATOR,
                               json={"serial_number": serial, "location": "Kantor Bupati"})
             assert r.status_code in (200, 201), r.text
             r = await gw.get("/iclock/cdata", params={"SN": serial, "options": "all",
@@ -113,7 +151,7 @@ async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_i
                 assert r.status_code == 200 and r.text.startswith("OK"), r.text
 
             async def attendance_scored():
-                resp = await gw.get(score_url, params={"period": period})
+                resp = await gw.get(score_url, params={"period": period}, headers=staff)
                 if resp.status_code != 200:
                     return None
                 body = resp.json()
@@ -127,20 +165,21 @@ async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_i
             assert discipline and all(Decimal(str(c["value_pct"])) < 100 for c in discipline)
 
             # 3. the staff member logs two hours; the direct supervisor approves
-            r = await gw.post(f"/api/activity/{tenant_id}/entries", json={
-                "nip": STAFF, "work_date": str(day), "start": "08:00", "end": "10:00",
+            r = await gw.post(f"/api/activity/{tenant_id}/entries", headers=staff, json={
+                "work_date": str(day), "start": "08:00", "end": "10:00",
                 "description": "Menyusun laporan realisasi anggaran", "submit": True})
             assert r.status_code == 201, r.text
             entry = r.json()
+            assert entry["nip"] == STAFF, "the entry is the signed-in person's own"
             r = await gw.post(f"/api/activity/{tenant_id}/entries/{entry['id']}/approve",
-                              json={"approver_nip": STAFF})
+                              headers=staff, json={})
             assert r.status_code in (403, 422), "self-approval must be refused"
             r = await gw.post(f"/api/activity/{tenant_id}/entries/{entry['id']}/approve",
-                              json={"approver_nip": HEAD})
+                              headers=head, json={})
             assert r.status_code == 200 and r.json()["status"] == "approved", r.text
 
             async def approval_scored():
-                resp = await gw.get(score_url, params={"period": period})
+                resp = await gw.get(score_url, params={"period": period}, headers=staff)
                 body = resp.json()
                 return body if Decimal(str(body["final_pct"])) > Decimal(
                     str(first["final_pct"])) else None
@@ -157,6 +196,7 @@ async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_i
             assert {e["cause_type"] for e in streamed_events} >= {"activity.entry.approved"}
             assert all(e["tenant_id"] == tenant_id for e in sse.events)
 
-        # 4. the gateway's metrics count what went through
-        r = await gw.get("/metrics")
-        assert r.status_code == 200 and "ekinerja_events_consumed_total" in r.text
+        # 4. the services' metrics (internal ports) count what went through
+        async with httpx.AsyncClient(base_url=system.urls["scoring"], timeout=15) as internal:
+            r = await internal.get("/metrics")
+            assert r.status_code == 200 and "ekinerja_events_consumed_total" in r.text

@@ -22,6 +22,8 @@ from aiokafka.structs import OffsetAndMetadata
 from tests.support import infra
 
 SERVICES = ("attendance", "activity", "scoring", "gateway")
+# the gateway's break-glass operator credential in the system under test
+ADMIN_TOKEN = "e2e-operator-token"
 
 
 def free_port() -> int:
@@ -64,13 +66,20 @@ async def running_system(bootstrap: str, log_dir: Path) -> AsyncIterator[System]
         "EK_ACTIVITY_URL": urls["activity"],
         "EK_SCORING_URL": urls["scoring"],
         "EK_GATEWAY_URL": urls["gateway"],
+        # who is calling: every service verifies the gateway's tokens against its JWKS
+        "EK_AUTH_JWKS_URL": f"{urls['gateway']}/.well-known/jwks.json",
+        "EK_AUTH_PUBLIC_URL": urls["gateway"],
+        "EK_ADMIN_TOKEN": ADMIN_TOKEN,
         "PYTHONUNBUFFERED": "1",
     }
     procs: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for svc in SERVICES:
+            # the service connects as its application role (row-level security applies)
+            # and migrates as the tables' owner
             env = {**common, "EK_HTTP_PORT": str(ports[svc]),
-                   "EK_DATABASE_URL": infra.pg_url(svc)}
+                   "EK_DATABASE_URL": infra.pg_app_url(svc),
+                   "EK_MIGRATION_DATABASE_URL": infra.pg_url(svc)}
             log = log_dir / f"{svc}.log"
             system.logs[svc] = log
             procs[svc] = subprocess.Popen(
