@@ -114,7 +114,11 @@ async def test_oidc_sign_in_end_to_end(settings, tenant_id, keycloak_url):
         await seed_regency(client, tenant_id)
         r = await client.get(f"/api/auth/oidc/{tenant_id}/start")
         assert r.status_code == 404 and r.json()["code"] == "oidc_not_configured"
+        methods = (await client.get(f"/api/auth/methods/{tenant_id}")).json()
+        assert methods["sso"] is False and methods["password"] is True
         await configure(client, tenant_id, keycloak_url)
+        methods = (await client.get(f"/api/auth/methods/{tenant_id}")).json()
+        assert methods["sso_start"] == f"/api/auth/oidc/{tenant_id}/start"
 
         r = await sign_in_through_keycloak(client, tenant_id, "siti",
                                            next_path="/?tenant=x&period=2026-11")
