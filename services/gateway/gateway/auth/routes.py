@@ -124,7 +124,7 @@ def build_router(settings: Settings, auth: AuthService, oidc: OidcFlow, keys: Ke
     async def login(body: LoginIn, request: Request, response: Response) -> SessionOut:
         if body.operator and not (body.tenant or body.nip):
             realm, login_name = PLATFORM, body.operator
-        elif body.tenant and body.nip and not body.operator:
+        elif body.tenant and body.nip and not body.operator and body.tenant != PLATFORM:
             realm, login_name = body.tenant, body.nip.strip()
         else:
             raise DomainError("Isi kode instansi dan NIP (atau nama operator).",
