@@ -7,7 +7,6 @@ raised; tokens are signed after the commit (the key ring has its own transaction
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hmac
 import secrets
@@ -16,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ekinerja_shared.errors import DomainError, Forbidden
@@ -29,6 +26,7 @@ from ..settings import Settings
 from . import store
 from .keys import KeyRing
 from .orm import Account, Client
+from .passwords import Passwords
 from .rules import (
     PLATFORM,
     ThrottlePolicy,
@@ -55,33 +53,6 @@ class TooManyAttempts(DomainError):
 
 def bad_credentials() -> Unauthenticated:
     return Unauthenticated("NIP atau kata sandi salah.", code="invalid_credentials")
-
-
-class Passwords:
-    """argon2id hashing (argon2-cffi) off the event loop; an unknown account costs the
-    same time as a wrong password."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._ph = PasswordHasher(time_cost=settings.auth_argon2_time_cost,
-                                  memory_cost=settings.auth_argon2_memory_kib,
-                                  parallelism=settings.auth_argon2_parallelism)
-        self._dummy: str | None = None
-
-    async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._ph.hash, password)
-
-    async def verify(self, hashed: str | None, password: str) -> bool:
-        if hashed is None:
-            if self._dummy is None:
-                self._dummy = await self.hash(secrets.token_urlsafe(16))
-            hashed, password = self._dummy, password + "\0"
-        try:
-            return await asyncio.to_thread(self._ph.verify, hashed, password)
-        except (VerificationError, InvalidHashError):
-            return False
-
-    def needs_rehash(self, hashed: str) -> bool:
-        return self._ph.check_needs_rehash(hashed)
 
 
 @dataclass
