@@ -171,10 +171,13 @@ async def test_a_rotated_key_is_published_before_it_signs(settings, tenant_id):
         assert meta["issuer"] == "ekinerja" and meta["jwks_uri"].endswith("/.well-known/jwks.json")
 
 
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
 def _forge(header: dict, claims: dict, signature: bytes = b"sig") -> str:
-    enc = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()  # noqa: E731
-    return f"{enc(header)}.{enc(claims)}." + base64.urlsafe_b64encode(signature).rstrip(
-        b"=").decode()
+    return f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}." + \
+        _b64(signature)
 
 
 async def test_forged_and_foreign_tokens_are_refused_at_the_gateway(settings, tenant_id):

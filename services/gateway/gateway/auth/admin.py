@@ -20,7 +20,7 @@ from . import store
 from .keys import SecretBox
 from .orm import Account, Client, OidcProvider
 from .rules import PLATFORM, check_grantable, check_scopes, person_roles
-from .sessions import Passwords
+from .passwords import Passwords
 from .store import Source
 
 # no 0/O, 1/l/I: read aloud or copied from paper by HR

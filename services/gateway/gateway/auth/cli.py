@@ -20,7 +20,7 @@ from ekinerja_shared.timeutil import utcnow
 from ..settings import Settings
 from . import admin
 from .keys import KeyRing, SecretBox
-from .sessions import Passwords
+from .passwords import Passwords
 
 DEMO_PASSWORD = "ekinerja-demo"
 _HR_POSITION = re.compile(r"kepegawaian|sumber daya manusia|sdm", re.IGNORECASE)

@@ -79,11 +79,11 @@ class OidcFlow:
     def redirect_uri(self, tenant_id: str) -> str:
         return f"{self._settings.auth_public_url.rstrip('/')}/api/auth/oidc/{tenant_id}/callback"
 
-    def _http(self, provider: OidcProvider | None = None, **kwargs: Any) -> AsyncOAuth2Client:
-        secret = self._box.open(provider.client_secret, provider.secret_encrypted) \
-            if provider else None
+    def _http(self, provider: OidcProvider, **kwargs: Any) -> AsyncOAuth2Client:
+        """authlib's OAuth 2.0 client of the provider (authorization URL, code exchange)."""
+        secret = self._box.open(provider.client_secret, provider.secret_encrypted)
         return AsyncOAuth2Client(
-            client_id=provider.client_id if provider else None, client_secret=secret,
+            client_id=provider.client_id, client_secret=secret,
             token_endpoint_auth_method="client_secret_basic", code_challenge_method="S256",
             timeout=self._settings.auth_oidc_timeout_s, trust_env=False, **kwargs)
 
@@ -96,7 +96,8 @@ class OidcFlow:
 
     async def _get_json(self, url: str) -> dict[str, Any]:
         try:
-            async with self._http() as client:
+            async with httpx.AsyncClient(timeout=self._settings.auth_oidc_timeout_s,
+                                         trust_env=False) as client:
                 r = await client.get(url)
                 r.raise_for_status()
                 data = r.json()

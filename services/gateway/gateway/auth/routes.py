@@ -21,6 +21,7 @@ from ..settings import Settings
 from . import store
 from .keys import KeyRing
 from .oidc import STATE_COOKIE, OidcFlow
+from .orm import OidcProvider
 from .rules import KNOWN_SCOPES, PLATFORM
 from .sessions import AuthService, Issued
 from .web import (
@@ -77,6 +78,13 @@ class MeOut(BaseModel):
     scopes: list[str]
 
 
+class MethodsOut(BaseModel):
+    tenant_id: str
+    password: bool
+    sso: bool
+    sso_start: str | None = Field(description="where the browser starts an SSO sign-in")
+
+
 class TokenOut(BaseModel):
     access_token: str
     token_type: str = "Bearer"
@@ -116,7 +124,7 @@ def build_router(settings: Settings, auth: AuthService, oidc: OidcFlow, keys: Ke
     async def login(body: LoginIn, request: Request, response: Response) -> SessionOut:
         if body.operator and not (body.tenant or body.nip):
             realm, login_name = PLATFORM, body.operator
-        elif body.tenant and body.nip and not body.operator:
+        elif body.tenant and body.nip and not body.operator and body.tenant != PLATFORM:
             realm, login_name = body.tenant, body.nip.strip()
         else:
             raise DomainError("Isi kode instansi dan NIP (atau nama operator).",
@@ -215,6 +223,16 @@ def build_router(settings: Settings, auth: AuthService, oidc: OidcFlow, keys: Ke
         return {"kid": kid, "published": [k["kid"] for k in (await keys.jwks())["keys"]]}
 
     # --- OpenID Connect --------------------------------------------------------------------
+
+    @router.get("/methods/{tenant_id}", response_model=MethodsOut,
+                summary="How people of a regency sign in (for the sign-in page)")
+    async def methods(tenant_id: TenantId) -> MethodsOut:
+        async with auth.sessionmaker() as session:
+            provider = await session.get(OidcProvider, tenant_id)
+        sso = provider is not None and provider.enabled
+        return MethodsOut(tenant_id=tenant_id, password=True, sso=sso,
+                          sso_start=f"/api/auth/oidc/{tenant_id}/start" if sso else None)
+
 
     @router.get("/oidc/{tenant_id}/start", status_code=303,
                 summary="Sign in through the regency's identity provider (redirect)")

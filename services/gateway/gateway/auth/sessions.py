@@ -7,7 +7,6 @@ raised; tokens are signed after the commit (the key ring has its own transaction
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hmac
 import secrets
@@ -16,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ekinerja_shared.errors import DomainError, Forbidden
@@ -29,6 +26,7 @@ from ..settings import Settings
 from . import store
 from .keys import KeyRing
 from .orm import Account, Client
+from .passwords import Passwords
 from .rules import (
     PLATFORM,
     ThrottlePolicy,
@@ -55,33 +53,6 @@ class TooManyAttempts(DomainError):
 
 def bad_credentials() -> Unauthenticated:
     return Unauthenticated("NIP atau kata sandi salah.", code="invalid_credentials")
-
-
-class Passwords:
-    """argon2id hashing (argon2-cffi) off the event loop; an unknown account costs the
-    same time as a wrong password."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._ph = PasswordHasher(time_cost=settings.auth_argon2_time_cost,
-                                  memory_cost=settings.auth_argon2_memory_kib,
-                                  parallelism=settings.auth_argon2_parallelism)
-        self._dummy: str | None = None
-
-    async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._ph.hash, password)
-
-    async def verify(self, hashed: str | None, password: str) -> bool:
-        if hashed is None:
-            if self._dummy is None:
-                self._dummy = await self.hash(secrets.token_urlsafe(16))
-            hashed, password = self._dummy, password + "\0"
-        try:
-            return await asyncio.to_thread(self._ph.verify, hashed, password)
-        except (VerificationError, InvalidHashError):
-            return False
-
-    def needs_rehash(self, hashed: str) -> bool:
-        return self._ph.check_needs_rehash(hashed)
 
 
 @dataclass
@@ -121,6 +92,13 @@ def subject_of(realm: str, login: str) -> str:
 
 def tenant_of(realm: str) -> str | None:
     return None if realm == PLATFORM else realm
+
+
+def _who(realm: str, login: str, now: dt.datetime, source: Source | None,
+         **extra: Any) -> dict[str, Any]:
+    """The audit fields of an event about an account."""
+    return dict(actor=subject_of(realm, login), tenant_id=tenant_of(realm), at=now,
+                target=login, source=source, **extra)
 
 
 def refusal(account: Account | None, emp: Employee | None, realm: str) -> DomainError | None:
@@ -212,8 +190,7 @@ class AuthService:
         error: DomainError | None = None
         async with self.sessionmaker() as session, session.begin():
             account = await store.get_account(session, realm, login, lock=True)
-            common: dict[str, Any] = dict(actor=subject_of(realm, login), tenant_id=tenant_of(realm), at=now,
-                          target=login, source=source)
+            common = _who(realm, login, now, source)
             if not ok or account is None or account.password_hash != hashed:
                 await store.throttle_fail(session, {account_key: self.account_policy,
                                                     ip_key: self.ip_policy}, now)
@@ -252,8 +229,7 @@ class AuthService:
         async with self.sessionmaker() as session:
             account = await store.get_account(session, realm, login)
             hashed = account.password_hash if account else None
-        common: dict[str, Any] = dict(actor=subject_of(realm, login), tenant_id=tenant_of(realm), at=now,
-                      target=login, source=source)
+        common = _who(realm, login, now, source)
         if not await self.passwords.verify(hashed, current):
             async with self.sessionmaker() as session, session.begin():
                 await store.throttle_fail(session, {account_key: self.account_policy,
@@ -293,9 +269,7 @@ class AuthService:
                 error = Unauthenticated("Sesi tidak valid; silakan masuk kembali.",
                                         code="invalid_session")
             else:
-                common: dict[str, Any] = dict(actor=subject_of(row.realm, row.login),
-                              tenant_id=tenant_of(row.realm), at=now, target=row.login,
-                              source=source, family=str(row.family_id))
+                common = _who(row.realm, row.login, now, source, family=str(row.family_id))
                 if row.revoked_at is not None:
                     error = Unauthenticated("Sesi Anda telah diakhiri; silakan masuk kembali.",
                                             code="session_revoked")
@@ -350,8 +324,7 @@ class AuthService:
             # no account is created for a NIP that is not an active employee
             account = await store.account_for(session, tenant_id, nip, now) \
                 if emp is not None and emp.active else None
-            common: dict[str, Any] = dict(actor=person_subject(tenant_id, nip), tenant_id=tenant_id, at=now,
-                          target=nip, source=source, method=method, **detail)
+            common = _who(tenant_id, nip, now, source, method=method, **detail)
             error = refusal(account, emp, tenant_id) if account is not None else Forbidden(
                 "NIP Anda tidak terdaftar sebagai pegawai aktif pada instansi ini.",
                 code="employee_inactive")
@@ -382,8 +355,9 @@ class AuthService:
             client = await session.get(Client, client_id)
             ok = client is not None and client.disabled_at is None and hmac.compare_digest(
                 store.sha256(secret), client.secret_hash)
-            common: dict[str, Any] = dict(actor=f"client:{client_id}", at=now, target=client_id, source=source,
-                          tenant_id=client.tenant_id if client else None)
+            common: dict[str, Any] = dict(
+                actor=f"client:{client_id}", at=now, target=client_id, source=source,
+                tenant_id=client.tenant_id if client else None)
             if not ok:
                 await store.throttle_fail(session, {client_key: self.account_policy,
                                                     ip_key: self.ip_policy}, now)
