@@ -112,7 +112,8 @@ class OidcFlow:
         configured."""
         cached = self._metadata.get(issuer)
         if cached and time.monotonic() - cached.at < METADATA_TTL_S:
-            return cached.value
+            known: dict[str, Any] = cached.value
+            return known
         doc = await self._get_json(f"{issuer}/.well-known/openid-configuration")
         needed = ("authorization_endpoint", "token_endpoint", "jwks_uri")
         if doc.get("issuer") != issuer or not all(isinstance(doc.get(k), str) for k in needed):
@@ -128,7 +129,8 @@ class OidcFlow:
         known = cached and kid is not None and any(
             k.kid == kid for k in cached.value.keys)
         if cached and fresh and (known or time.monotonic() - cached.at < JWKS_REFETCH_S):
-            return cached.value
+            keyset: KeySet = cached.value
+            return keyset
         data = await self._get_json(jwks_uri)
         usable = [k for k in data.get("keys", []) if isinstance(k, dict)
                   and k.get("use", "sig") == "sig" and k.get("kty") in ("RSA", "EC", "OKP")]
