@@ -12,8 +12,9 @@ from ekinerja_shared.service import Runtime, RuntimeDep
 from ekinerja_shared.timeutil import utcnow
 
 from ..adapters.orm import Device, DeviceCommand, DeviceUser
-from ..service_layer import services
-from .common import Tenant
+from ..domain.attlog import MAX_AGE_DAYS, MAX_FUTURE_HOURS, PunchWindow
+from ..service_layer import device_rules, services
+from .common import Tenant, punch_window
 
 router = APIRouter(prefix="/api/attendance/{tenant_id}", tags=["attendance"])
 
@@ -115,3 +116,40 @@ async def list_device_users(tenant_id: Tenant, serial: Serial,
         users: list[DeviceUser] = await services.list_device_users(session, device)
     return [DeviceUserOut(pin=u.pin, name=u.name, privilege=u.privilege, card=u.card,
                           updated_at=u.updated_at) for u in users]
+
+
+class PunchWindowIn(BaseModel):
+    max_future_hours: int = Field(ge=0, le=MAX_FUTURE_HOURS,
+                                  description="how far ahead of the server's clock a punch may be")
+    max_age_days: int = Field(ge=1, le=MAX_AGE_DAYS, description="how old a punch may be")
+    updated_by: str = Field(default="", max_length=64)
+
+
+class PunchWindowOut(BaseModel):
+    max_future_hours: int
+    max_age_days: int
+    source: str  # tenant (set with PUT) or default (the service settings)
+
+    @classmethod
+    def of(cls, window: PunchWindow, source: str) -> "PunchWindowOut":
+        return cls(max_future_hours=int(window.max_future.total_seconds() // 3600),
+                   max_age_days=window.max_age.days, source=source)
+
+
+@router.get("/punch-window", response_model=PunchWindowOut,
+            summary="Plausibility window of punch times (outside it a line is quarantined)")
+async def get_punch_window(tenant_id: Tenant, rt: Runtime = RuntimeDep) -> PunchWindowOut:
+    async with rt.sessionmaker() as session:
+        window, source = await device_rules.punch_window(session, tenant_id, punch_window(rt))
+    return PunchWindowOut.of(window, source)
+
+
+@router.put("/punch-window", response_model=PunchWindowOut,
+            summary="Set the tenant's own plausibility window of punch times")
+async def put_punch_window(tenant_id: Tenant, body: PunchWindowIn,
+                           rt: Runtime = RuntimeDep) -> PunchWindowOut:
+    async with rt.sessionmaker() as session, session.begin():
+        window = await device_rules.set_punch_window(
+            session, tenant_id, max_future_hours=body.max_future_hours,
+            max_age_days=body.max_age_days, updated_by=body.updated_by)
+    return PunchWindowOut.of(window, "tenant")
