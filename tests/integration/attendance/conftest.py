@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from attendance.adapters.orm import Employee
+from attendance.domain.attlog import MAX_AGE_DAYS
 from attendance.runtime import AttendanceRuntime
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
@@ -23,8 +24,11 @@ async def db_url() -> str:
 
 @pytest.fixture
 def settings(db_url: str, kafka_bootstrap: str, group_prefix: str) -> Settings:
+    # the tests' punches carry fixed dates (November 2026): the widest plausibility window
+    # keeps them in it for years
     return Settings(database_url=db_url, kafka_bootstrap=kafka_bootstrap,
-                    consumer_group_prefix=group_prefix, outbox_poll_interval_s=0.2)
+                    consumer_group_prefix=group_prefix, outbox_poll_interval_s=0.2,
+                    punch_max_age_days=MAX_AGE_DAYS)
 
 
 def employee(tenant_id: str, nip: str, pin: str | None, name: str | None = None,

@@ -73,7 +73,7 @@ async def test_device_simulator_end_to_end(
 
         # the device reports its user table (OPERLOG)
         r = await device.upload_users()
-        assert (r.status_code, r.text) == (200, "OK")
+        assert (r.status_code, r.text) == (200, "OK:1")
         users = (await client.get(f"/api/attendance/{tenant_id}/devices/{serial}/users")).json()
         assert [(u["pin"], u["name"]) for u in users] == [("22", "Siti Aminah, S.E.")]
 

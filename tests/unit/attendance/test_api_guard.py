@@ -50,7 +50,7 @@ def _writes(app: FastAPI) -> list[tuple[str, str]]:
 
 async def test_every_write_needs_the_token(app: FastAPI, client: httpx.AsyncClient) -> None:
     writes = _writes(app)
-    assert len(writes) == 13, writes
+    assert len(writes) == 14, writes
     for method, path in writes:
         r = await client.request(method, path, json={})
         assert r.status_code == 403 and r.json()["code"] == "admin_required", (method, path)

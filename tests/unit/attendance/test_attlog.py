@@ -50,7 +50,8 @@ def test_bad_pin_and_status() -> None:
 
 
 def test_handshake_reply_lines() -> None:
-    reply = handshake_reply("ABC123", attlog_stamp=99, operlog_stamp=5, tz_offset_hours=8)
+    reply = handshake_reply("ABC123", attlog_stamp=99, operlog_stamp=5, tz_offset_hours=8,
+                            pushver="2.4.1")
     lines = reply.splitlines()
     assert lines[0] == "GET OPTION FROM: ABC123"
     assert "ATTLOGStamp=99" in lines and "OPERLOGStamp=5" in lines

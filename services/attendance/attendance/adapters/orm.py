@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -44,8 +46,16 @@ class ProcessedEvent(ProcessedEventMixin, Base):
     pass
 
 
+UNKNOWN_PIN_SOURCE = "iclock:attlog:unknown_pin"
+
+
 class Quarantine(QuarantineMixin, Base):
-    pass
+    # a directory event assigning a PIN re-reads the lines quarantined for that PIN
+    __table_args__ = (
+        Index("ix_quarantine_unknown_pin", "tenant_id", text("(context->>'pin')"),
+              postgresql_where=text(f"source = '{UNKNOWN_PIN_SOURCE}'"),
+              sqlite_where=text(f"source = '{UNKNOWN_PIN_SOURCE}'")),
+    )
 
 
 class Tenant(Base):
@@ -87,8 +97,8 @@ class Device(Base):
     registered_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, nullable=True)
-    attlog_stamp: Mapped[int] = mapped_column(Integer, default=0)
-    operlog_stamp: Mapped[int] = mapped_column(Integer, default=0)
+    attlog_stamp: Mapped[int] = mapped_column(BigInteger, default=0)
+    operlog_stamp: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Punch(Base):
@@ -157,13 +167,26 @@ class DeviceCommand(Base):
     device_sn: Mapped[str] = mapped_column(String(64))
     tenant_id: Mapped[str] = mapped_column(String(64))
     command: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # sent, done, failed
+    # sent, done, failed, unanswered (sent 1 + max_resends times, never answered)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, nullable=True)
     completed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, nullable=True)
     return_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # times sent to the device
 
     __table_args__ = (Index("ix_device_commands_device_status", "device_sn", "status", "id"),)
+
+
+class PunchWindowRow(Base):
+    """A tenant's own plausibility window for punch times (else the service default)."""
+
+    __tablename__ = "punch_windows"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    max_future_hours: Mapped[int] = mapped_column(Integer)
+    max_age_days: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
 
 class DeviceUser(Base):

@@ -3,19 +3,40 @@ they expect back. Pure functions, no I/O.
 
 A device sends its local wall-clock time without a zone; turning it into an instant is
 the service layer's job (it knows the device's and the tenant's zone).
+
+Every input is bounded here, before it reaches a column: line length, PIN and workcode
+length, numbers within the range of their column, times within a range where date
+arithmetic is safe (and, relative to the server's clock, within the tenant's plausibility
+window). A line that fails is a ``RejectedLine`` (kept in quarantine with its raw text and
+a reason), never an exception.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 ATTLOG_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 ATTLOG_MIN_FIELDS = 4  # PIN, time, status, verify; workcode and reserved fields optional
-_PIN_RE = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
+MAX_LINE_CHARS = 512  # an ATTLOG row or a command result is far shorter
+MAX_RAW_CHARS = 4096  # what quarantine keeps of an oversized line
+WORKCODE_MAX_CHARS = 32
+USER_NAME_MAX_CHARS = 200
+CARD_MAX_CHARS = 64
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+# outside this range a time is no clock reading at all (and date arithmetic could overflow)
+EARLIEST_TIME = dt.datetime(1970, 1, 1)
+LATEST_TIME = dt.datetime(2100, 1, 1)
+_PIN_RE = re.compile(r"[0-9A-Za-z_-]{1,32}")
+_SERIAL_RE = re.compile(r"[0-9A-Za-z_.-]{1,64}")
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+# tables a device may upload; anything else is counted as "other" (bounded metric labels)
+KNOWN_TABLES = frozenset({"ATTLOG", "OPERLOG", "ATTPHOTO", "BIODATA", "USERPIC", "ERRORLOG"})
 
 
 @dataclass(frozen=True)
@@ -36,17 +57,83 @@ class RejectedLine:
 
     raw: str
     reason: str
-    code: str  # field_count, bad_pin, bad_time, bad_status, unknown_pin
+    # field_count, bad_pin, bad_time, bad_status, bad_bytes, line_too_long, future_time,
+    # old_time, unknown_pin, too_many_lines, bad_command_result, unknown_command
+    code: str
+
+    def storable_raw(self) -> str:
+        """The raw text as quarantine keeps it: a batch's overflow whole (it is bounded by
+        the body limit), a single line cut to ``MAX_RAW_CHARS``."""
+        return storable(self.raw, None if self.code == "too_many_lines" else MAX_RAW_CHARS)
+
+
+def valid_serial(serial: str | None) -> bool:
+    """A serial number as devices are registered with (letters, digits, ``_.-``)."""
+    return serial is not None and _SERIAL_RE.fullmatch(serial) is not None
+
+
+def table_label(table: str) -> str:
+    """The upload's table as a metric label: a known table name, else ``other``."""
+    kind = table.strip().upper()
+    return kind if kind in KNOWN_TABLES else "other"
+
+
+def storable(text: str, limit: int | None = MAX_RAW_CHARS) -> str:
+    """Text PostgreSQL can keep: NUL written as ``\\x00``, at most ``limit`` characters
+    (None: no limit) followed by a ``[+N]`` mark of what was cut."""
+    text = text.replace("\x00", "\\x00")
+    if limit is not None and len(text) > limit:
+        text = f"{text[:limit]}[+{len(text) - limit}]"
+    return text
+
+
+def clean_text(value: str, limit: int) -> str:
+    """A name or card number for a column: control characters and runs of white space
+    become one space, cut to ``limit`` characters."""
+    printable = "".join(c if c.isprintable() else " " for c in value)
+    return " ".join(printable.split())[:limit]
+
+
+def _show(value: str) -> str:
+    """A field quoted in a reason, cut short."""
+    return repr(value[:40])
 
 
 def split_lines(body: str) -> Iterator[str]:
-    """Records of an upload body: CRLF or LF separated, blank lines skipped."""
-    for line in body.splitlines():
+    """Records of an upload body: CRLF, LF or CR separated, blank lines skipped."""
+    for line in _LINE_BREAK_RE.split(body):
         if line.strip():
-            yield line.rstrip("\r\n")
+            yield line
+
+
+def split_batch(body: str, max_lines: int) -> tuple[list[str], list[str]]:
+    """The first ``max_lines`` records of a body, and the ones beyond."""
+    lines = list(split_lines(body))
+    return lines[:max_lines], lines[max_lines:]
+
+
+def too_many_lines(overflow: list[str], max_lines: int) -> RejectedLine:
+    """The records beyond a batch's limit, kept together as one quarantined entry."""
+    return RejectedLine("\n".join(overflow),
+                        f"Melebihi batas {max_lines} baris per kiriman: {len(overflow)} baris "
+                        "disimpan tanpa diproses.", "too_many_lines")
+
+
+def bounded_int(text: str, low: int, high: int) -> int | None:
+    """``text`` as an integer within ``[low, high]``, else None."""
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return value if low <= value <= high else None
 
 
 def parse_attlog_line(line: str) -> AttlogRecord | RejectedLine:
+    if len(line) > MAX_LINE_CHARS:
+        return RejectedLine(line, f"Baris terlalu panjang: {len(line)} karakter, maksimal "
+                                  f"{MAX_LINE_CHARS}.", "line_too_long")
+    if "\x00" in line:
+        return RejectedLine(line, "Baris berisi byte NUL (data rusak).", "bad_bytes")
     fields = [f.strip() for f in line.split("\t")]
     # some firmware ends a record with a tab: trailing empty fields are not fields
     while fields and fields[-1] == "" and len(fields) > ATTLOG_MIN_FIELDS:
@@ -60,27 +147,75 @@ def parse_attlog_line(line: str) -> AttlogRecord | RejectedLine:
         )
     pin, when, status, verify = fields[:4]
     workcode = fields[4] if len(fields) > 4 else ""
-    if not _PIN_RE.match(pin):
-        return RejectedLine(line, f"PIN tidak valid: {pin!r}.", "bad_pin")
+    if _PIN_RE.fullmatch(pin) is None:
+        return RejectedLine(line, f"PIN tidak valid: {_show(pin)}.", "bad_pin")
     try:
         local_time = dt.datetime.strptime(when, ATTLOG_TIME_FORMAT)
     except ValueError:
         return RejectedLine(
-            line, f"Format tanggal/waktu tidak valid: {when!r} (harus YYYY-MM-DD HH:MM:SS).",
-            "bad_time",
+            line, f"Format tanggal/waktu tidak valid: {_show(when)} (harus YYYY-MM-DD "
+                  "HH:MM:SS).", "bad_time",
         )
-    try:
-        status_code = int(status) if status else 0
-        verify_type = int(verify) if verify else 0
-    except ValueError:
+    if not EARLIEST_TIME <= local_time < LATEST_TIME:
+        return RejectedLine(line, f"Tanggal di luar rentang yang mungkin: {when} (jam mesin "
+                                  "rusak?).", "bad_time")
+    status_code = bounded_int(status, INT32_MIN, INT32_MAX) if status else 0
+    verify_type = bounded_int(verify, INT32_MIN, INT32_MAX) if verify else 0
+    if status_code is None or verify_type is None:
         return RejectedLine(
-            line, f"Kode status/verifikasi bukan angka: {status!r}/{verify!r}.", "bad_status"
+            line, f"Kode status/verifikasi bukan angka yang sah: {_show(status)}/"
+                  f"{_show(verify)}.", "bad_status",
         )
-    return AttlogRecord(pin, local_time, status_code, verify_type, workcode, line)
+    return AttlogRecord(pin, local_time, status_code, verify_type,
+                        workcode[:WORKCODE_MAX_CHARS], line)
 
 
 def parse_attlog(body: str) -> list[AttlogRecord | RejectedLine]:
     return [parse_attlog_line(line) for line in split_lines(body)]
+
+
+# --- plausibility of punch times ------------------------------------------------------------
+
+
+MAX_FUTURE_HOURS = 7 * 24  # the widest window a tenant may set
+MAX_AGE_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class PunchWindow:
+    """How far from the server's clock (both read in the device's zone) a punch may lie:
+    ZKTeco's own server refuses punches more than a day ahead; a punch older than
+    ``max_age`` is a clock fault or a long-forgotten backlog, kept for HR to look at."""
+
+    max_future: dt.timedelta = dt.timedelta(days=1)
+    max_age: dt.timedelta = dt.timedelta(days=90)
+
+    @classmethod
+    def of(cls, max_future_hours: int, max_age_days: int) -> PunchWindow:
+        """A window in whole hours and days, clamped to what a tenant may set."""
+        return cls(dt.timedelta(hours=min(max(max_future_hours, 0), MAX_FUTURE_HOURS)),
+                   dt.timedelta(days=min(max(max_age_days, 1), MAX_AGE_DAYS)))
+
+
+def check_window(item: AttlogRecord | RejectedLine, now_local: dt.datetime,
+                 window: PunchWindow) -> AttlogRecord | RejectedLine:
+    """``item`` unchanged, or a rejection when its time is outside the window."""
+    if isinstance(item, RejectedLine):
+        return item
+    if item.local_time > now_local + window.max_future:
+        hours = window.max_future.total_seconds() / 3600
+        return RejectedLine(item.raw, f"Waktu absen {item.local_time:%Y-%m-%d %H:%M:%S} lebih "
+                                      f"dari {hours:g} jam di depan jam server.", "future_time")
+    if item.local_time < now_local - window.max_age:
+        return RejectedLine(item.raw, f"Waktu absen {item.local_time:%Y-%m-%d %H:%M:%S} lebih "
+                                      f"lama dari {window.max_age.days} hari.", "old_time")
+    return item
+
+
+def read_attlog(lines: Iterable[str], now_local: dt.datetime,
+                window: PunchWindow) -> list[AttlogRecord | RejectedLine]:
+    """Parse each line and hold its time against the window."""
+    return [check_window(parse_attlog_line(line), now_local, window) for line in lines]
 
 
 # --- OPERLOG (user records) -----------------------------------------------------------------
@@ -108,42 +243,49 @@ def parse_key_values(text: str) -> dict[str, str]:
 
 
 def parse_operlog_line(line: str) -> UserRecord | RejectedLine | None:
-    """A ``USER`` record, a rejected line, or None for operation-log lines (``OPLOG ...``)
-    that carry nothing the service keeps."""
+    """A ``USER`` record, a rejected line, or None for the lines that carry nothing the
+    service keeps (``OPLOG``, ``FP`` templates ...)."""
     head, _, rest = line.partition(" ")
-    head = head.strip().upper()
-    if head != "USER":
+    if head.strip().upper() != "USER":
         return None
     kv = parse_key_values(rest)
     pin = kv.get("PIN", "")
-    if not _PIN_RE.match(pin):
-        return RejectedLine(line, f"Baris USER tanpa PIN yang valid: {pin!r}.", "bad_pin")
-    try:
-        privilege = int(kv.get("Pri") or 0)
-    except ValueError:
-        privilege = 0
-    return UserRecord(pin, kv.get("Name", ""), privilege, kv.get("Card", ""), line)
+    if _PIN_RE.fullmatch(pin) is None:
+        return RejectedLine(line, f"Baris USER tanpa PIN yang valid: {_show(pin)}.", "bad_pin")
+    # a missing or odd privilege is an ordinary user (0)
+    privilege = bounded_int(kv.get("Pri") or "0", 0, INT32_MAX) or 0
+    return UserRecord(pin, clean_text(kv.get("Name", ""), USER_NAME_MAX_CHARS), privilege,
+                      clean_text(kv.get("Card", ""), CARD_MAX_CHARS), line)
 
 
-# --- replies and commands -------------------------------------------------------------------
+# --- replies --------------------------------------------------------------------------------
 
 
 def handshake_reply(
     serial: str, *, attlog_stamp: int, operlog_stamp: int, tz_offset_hours: float,
-    error_delay: int = 30, delay: int = 10, server_version: str = "2.4.1",
+    pushver: str | None = None, error_delay: int = 30, delay: int = 10,
+    server_version: str = "2.4.1",
 ) -> str:
-    """The options block a device asks for with ``GET /iclock/cdata?options=all``."""
+    """The options block a device asks for with ``GET /iclock/cdata?options=all``. Firmware
+    that names its ``pushver`` reads ``ATTLOGStamp``/``OPERLOGStamp`` and a ``TransFlag`` of
+    table names; older firmware (no ``pushver``) reads ``Stamp``/``OpStamp`` and a bit
+    string."""
     tz = int(tz_offset_hours) if float(tz_offset_hours).is_integer() else tz_offset_hours
+    if pushver:
+        stamps = [f"ATTLOGStamp={attlog_stamp}", f"OPERLOGStamp={operlog_stamp}",
+                  "ATTPHOTOStamp=0"]
+        trans_flag = "TransData AttLog OpLog"
+    else:
+        stamps = [f"Stamp={attlog_stamp}", f"OpStamp={operlog_stamp}", "PhotoStamp=0"]
+        trans_flag = "1111000000"
     lines = [
         f"GET OPTION FROM: {serial}",
-        f"ATTLOGStamp={attlog_stamp}",
-        f"OPERLOGStamp={operlog_stamp}",
-        "ATTPHOTOStamp=0",
+        *stamps,
         f"ErrorDelay={error_delay}",
         f"Delay={delay}",
         "TransTimes=00:00;14:05",
         "TransInterval=1",
-        "TransFlag=TransData AttLog OpLog",
+        f"TransFlag={trans_flag}",
         f"TimeZone={tz}",
         "Realtime=1",
         "Encrypt=0",
@@ -152,14 +294,19 @@ def handshake_reply(
     return "\n".join(lines) + "\n"
 
 
+def upload_reply(accepted: int) -> str:
+    """The protocol's answer to an upload: ``OK:<records processed>``."""
+    return f"OK:{accepted}"
+
+
 def parse_stamp(value: str | None) -> int | None:
+    """A ``Stamp``/``OpStamp`` query value; None when absent or not a stamp."""
     if value is None:
         return None
-    try:
-        stamp = int(value.strip())
-    except ValueError:
-        return None
-    return stamp if stamp >= 0 else None
+    return bounded_int(value.strip(), 0, INT64_MAX)
+
+
+# --- commands -------------------------------------------------------------------------------
 
 
 def format_command(command_id: int, command: str) -> str:
@@ -181,17 +328,54 @@ class CommandResult:
     command_id: int
     return_code: int
     command: str
+    raw: str = field(default="", compare=False)
+
+
+def _command_result(kv: dict[str, str], raw: str) -> CommandResult | RejectedLine:
+    command_id = bounded_int(kv.get("ID", ""), 0, INT64_MAX)
+    return_code = bounded_int(kv.get("RETURN") or "0", INT32_MIN, INT32_MAX)
+    if command_id is None or return_code is None:
+        return RejectedLine(raw, "Hasil perintah tanpa ID/Return yang valid.",
+                            "bad_command_result")
+    return CommandResult(command_id, return_code, kv.get("CMD", ""), raw)
 
 
 def parse_devicecmd(body: str) -> list[CommandResult | RejectedLine]:
-    """``ID=7&Return=0&CMD=DATA`` lines posted to ``/iclock/devicecmd``."""
+    """Results posted to ``/iclock/devicecmd``: ``ID=7&Return=0&CMD=DATA``, one or several
+    per line (a repeated key starts the next one), keys in any case (``id=7&return=0``). A
+    missing ``Return`` counts as 0."""
     out: list[CommandResult | RejectedLine] = []
     for line in split_lines(body):
-        kv: Mapping[str, str] = dict(parse_qsl(line.strip(), keep_blank_values=True))
-        try:
-            out.append(CommandResult(int(kv["ID"]), int(kv.get("Return", "0")), kv.get("CMD", "")))
-        except (KeyError, ValueError):
-            out.append(RejectedLine(line, "Hasil perintah tanpa ID/Return yang valid.",
+        if len(line) > MAX_LINE_CHARS or "\x00" in line:
+            out.append(RejectedLine(line, "Hasil perintah terlalu panjang atau rusak.",
                                     "bad_command_result"))
+            continue
+        groups: list[dict[str, str]] = []
+        for key, value in parse_qsl(line.strip(), keep_blank_values=True):
+            key = key.strip().upper()
+            if not groups or key in groups[-1]:  # a repeated key starts the next result
+                groups.append({})
+            groups[-1][key] = value.strip()
+        if not groups:
+            groups.append({})
+        out.extend(_command_result(g, line) for g in groups)
     return out
 
+
+@dataclass(frozen=True)
+class ResendPolicy:
+    """A command sent but never answered is sent again after ``timeout``, at most
+    ``max_resends`` times; then it is given up (``unanswered``)."""
+
+    timeout: dt.timedelta = dt.timedelta(minutes=5)
+    max_resends: int = 3
+
+
+def command_action(status: str, sent_at: dt.datetime | None, attempts: int,
+                   now: dt.datetime, policy: ResendPolicy) -> str:
+    """What a poll does with a command: ``send`` it (again), ``expire`` it, or ``wait``."""
+    if status == "pending":
+        return "send"
+    if status != "sent" or sent_at is None or now - sent_at < policy.timeout:
+        return "wait"
+    return "send" if attempts <= policy.max_resends else "expire"

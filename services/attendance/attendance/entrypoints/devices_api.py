@@ -1,5 +1,6 @@
 """HTTP API for a tenant's devices: registration and status, the roster sync, the commands
-queued for a device and the users it reports (thin: parse, call the service layer, shape)."""
+queued for a device, the users it reports and the plausibility window of the punch times
+it uploads (thin: parse, call the service layer, shape)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from ekinerja_shared.http import SessionDep, TenantHrDep, TenantPath, UowDep
 from ekinerja_shared.timeutil import utcnow
 
 from ..adapters.orm import Device, DeviceCommand, DeviceUser
-from ..service_layer import devices
+from ..domain.attlog import MAX_AGE_DAYS, MAX_FUTURE_HOURS, PunchWindow
+from ..service_layer import device_rules, devices
 from .deps import RuntimeDep
 
 router = APIRouter(prefix="/api/attendance/{tenant_id}", tags=["attendance"])
@@ -107,3 +109,39 @@ async def list_device_users(tenant_id: TenantPath, serial: Serial,
     users: list[DeviceUser] = await devices.list_device_users(session, device)
     return [DeviceUserOut(pin=u.pin, name=u.name, privilege=u.privilege, card=u.card,
                           updated_at=u.updated_at) for u in users]
+
+
+class PunchWindowIn(BaseModel):
+    max_future_hours: int = Field(ge=0, le=MAX_FUTURE_HOURS,
+                                  description="how far ahead of the server's clock a punch may be")
+    max_age_days: int = Field(ge=1, le=MAX_AGE_DAYS, description="how old a punch may be")
+    updated_by: str = Field(default="", max_length=64)
+
+
+class PunchWindowOut(BaseModel):
+    max_future_hours: int
+    max_age_days: int
+    source: str  # tenant (set with PUT) or default (the service settings)
+
+    @classmethod
+    def of(cls, window: PunchWindow, source: str) -> "PunchWindowOut":
+        return cls(max_future_hours=int(window.max_future.total_seconds() // 3600),
+                   max_age_days=window.max_age.days, source=source)
+
+
+@router.get("/punch-window", response_model=PunchWindowOut,
+            summary="Plausibility window of punch times (outside it a line is quarantined)")
+async def get_punch_window(tenant_id: TenantPath, session: SessionDep,
+                           rt: RuntimeDep) -> PunchWindowOut:
+    window, source = await device_rules.punch_window(session, tenant_id, rt.punch_window)
+    return PunchWindowOut.of(window, source)
+
+
+@router.put("/punch-window", response_model=PunchWindowOut,
+            summary="Set the tenant's own plausibility window of punch times")
+async def put_punch_window(tenant_id: TenantPath, body: PunchWindowIn, caller: TenantHrDep,
+                           uow: UowDep) -> PunchWindowOut:
+    window = await uow.run(device_rules.set_punch_window, tenant_id,
+                           max_future_hours=body.max_future_hours,
+                           max_age_days=body.max_age_days, updated_by=body.updated_by)
+    return PunchWindowOut.of(window, "tenant")

@@ -1,17 +1,19 @@
 """The ZKTeco ADMS push protocol (``/iclock/...``) as devices speak it: plain-text replies,
-``OK`` once an upload is stored. An unknown serial is refused (403) and logged."""
+``OK:<n>`` once an upload is stored (its bad lines set aside in quarantine). An unknown
+serial is refused (403) and logged before the body is read; a body over
+``EK_ICLOCK_MAX_BODY_BYTES`` is refused with 413."""
 
 from __future__ import annotations
 
 import logging
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 
 from ekinerja_shared.http import UowDep
 
-from ..domain.attlog import parse_stamp
+from ..domain.attlog import parse_stamp, table_label, upload_reply
 from ..runtime import AttendanceRuntime
 from ..service_layer import adms, ingest
 from .deps import RuntimeDep
@@ -20,7 +22,8 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/iclock", tags=["device protocol (ZKTeco ADMS)"])
 
-Serial = Query(default="", alias="SN", max_length=64)
+# query values are checked by the handlers (an odd serial is refused, an odd stamp ignored)
+Serial = Query(default="", alias="SN")
 
 
 def _refuse(rt: AttendanceRuntime, request: Request, endpoint: str,
@@ -28,18 +31,40 @@ def _refuse(rt: AttendanceRuntime, request: Request, endpoint: str,
     rt.attendance_metrics.unknown_device_requests.labels(endpoint).inc()
     client = request.client.host if request.client else "?"
     log.warning("refused %s from unregistered device SN=%r (client %s)", endpoint, serial, client)
-    return PlainTextResponse("ERROR: device not registered\n", status_code=403)
+    # the body (if any) is left unread: the connection is not reused
+    return PlainTextResponse("ERROR: device not registered\n", status_code=403,
+                             headers={"Connection": "close"})
 
 
-async def _body(request: Request) -> str:
-    return (await request.body()).decode("utf-8", errors="replace")
+async def _body(request: Request, limit: int) -> str | None:
+    """The body as text (undecodable bytes replaced), or None when it is over ``limit``
+    bytes: refused by its Content-Length, or as soon as the stream passes the limit."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8", errors="replace")
+
+
+def _too_large(sn: str, limit: int) -> Response:
+    log.warning("device %s sent a body over %d bytes: refused", sn, limit)
+    return JSONResponse({"detail": f"Isi kiriman melebihi batas {limit} byte.",
+                         "code": "body_too_large"}, status_code=413,
+                        headers={"Connection": "close"})
 
 
 @router.get("/cdata", response_class=PlainTextResponse,
             summary="Handshake: the device asks for its options")
-async def handshake(request: Request, uow: UowDep, rt: RuntimeDep,
-                    sn: str = Serial) -> PlainTextResponse:
-    reply = await uow.run(adms.handshake, sn, default_tz=rt.settings.default_timezone)
+async def handshake(request: Request, uow: UowDep, rt: RuntimeDep, sn: str = Serial,
+                    pushver: str | None = Query(default=None)) -> PlainTextResponse:
+    reply = await uow.run(adms.handshake, sn, default_tz=rt.settings.default_timezone,
+                          pushver=pushver)
     if reply is None:
         return _refuse(rt, request, "handshake", sn)
     return PlainTextResponse(reply)
@@ -48,16 +73,25 @@ async def handshake(request: Request, uow: UowDep, rt: RuntimeDep,
 @router.post("/cdata", response_class=PlainTextResponse,
              summary="Upload: ATTLOG punches (and other tables)")
 async def upload(request: Request, uow: UowDep, rt: RuntimeDep, sn: str = Serial,
-                 table: str = Query(default="", max_length=32),
-                 stamp: str | None = Query(default=None, alias="Stamp", max_length=32),
-                 ) -> PlainTextResponse:
-    body = await _body(request)
-    kind = table.upper()
-    metrics = rt.attendance_metrics
+                 table: str = Query(default=""),
+                 stamp: str | None = Query(default=None, alias="Stamp"),
+                 op_stamp: str | None = Query(default=None, alias="OpStamp"),
+                 ) -> Response:
+    kind = table_label(table)
+    if not await uow.run(adms.registered, sn):
+        return _refuse(rt, request, f"cdata:{kind}", sn)
+    st = rt.settings
+    body = await _body(request, st.iclock_max_body_bytes)
+    if body is None:
+        return _too_large(sn, st.iclock_max_body_bytes)
+    if kind == "OPERLOG" and op_stamp is not None:
+        stamp = op_stamp  # older firmware names the operation log's stamp OpStamp
     result = await uow.run(adms.upload, sn, table, body, stamp=parse_stamp(stamp),
-                           default_tz=rt.settings.default_timezone)
+                           default_tz=st.default_timezone, window=rt.punch_window,
+                           max_lines=st.iclock_max_lines)
     if result is None:
-        return _refuse(rt, request, f"cdata:{kind or '?'}", sn)
+        return _refuse(rt, request, f"cdata:{kind}", sn)
+    metrics = rt.attendance_metrics
     if kind == "OPERLOG" and result.quarantined:
         n = sum(result.quarantined.values())
         rt.metrics.quarantined.labels(ingest.OPERLOG_SOURCE).inc(n)
@@ -73,14 +107,14 @@ async def upload(request: Request, uow: UowDep, rt: RuntimeDep, sn: str = Serial
         if quarantined:
             log.warning("device %s: %d ATTLOG line(s) quarantined: %s", sn, quarantined,
                         dict(result.quarantined))
-    return PlainTextResponse("OK")
+    return PlainTextResponse(upload_reply(result.accepted))
 
 
 @router.get("/getrequest", response_class=PlainTextResponse,
             summary="Command polling: queued commands as C:<id>:<command> lines, else OK")
 async def getrequest(request: Request, uow: UowDep, rt: RuntimeDep,
                      sn: str = Serial) -> PlainTextResponse:
-    commands = await uow.run(adms.poll_commands, sn)
+    commands = await uow.run(adms.poll_commands, sn, policy=rt.resend_policy)
     if commands is None:
         return _refuse(rt, request, "getrequest", sn)
     return PlainTextResponse("\n".join(commands) + "\n" if commands else "OK")
@@ -89,9 +123,14 @@ async def getrequest(request: Request, uow: UowDep, rt: RuntimeDep,
 @router.post("/devicecmd", response_class=PlainTextResponse,
              summary="Command results: ID=<id>&Return=<code>&CMD=<cmd> lines")
 async def devicecmd(request: Request, uow: UowDep, rt: RuntimeDep,
-                    sn: str = Serial) -> PlainTextResponse:
-    body = await _body(request)
-    bad = await uow.run(adms.command_results, sn, body)
+                    sn: str = Serial) -> Response:
+    if not await uow.run(adms.registered, sn):
+        return _refuse(rt, request, "devicecmd", sn)
+    st = rt.settings
+    body = await _body(request, st.iclock_max_body_bytes)
+    if body is None:
+        return _too_large(sn, st.iclock_max_body_bytes)
+    bad = await uow.run(adms.command_results, sn, body, max_lines=st.iclock_max_lines)
     if bad is None:
         return _refuse(rt, request, "devicecmd", sn)
     if bad:

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
@@ -13,7 +14,16 @@ from ekinerja_shared.errors import Conflict, DomainError, NotFound
 from ekinerja_shared.timeutil import canonical_zone, utcnow
 
 from ..adapters.orm import Device, DeviceCommand, DeviceUser, Employee, Tenant
-from ..domain.attlog import format_command, userinfo_delete_command, userinfo_update_command
+from ..domain.attlog import (
+    ResendPolicy,
+    command_action,
+    format_command,
+    userinfo_delete_command,
+    userinfo_update_command,
+    valid_serial,
+)
+
+log = logging.getLogger(__name__)
 
 # --- devices --------------------------------------------------------------------------------
 
@@ -63,8 +73,8 @@ async def known_device(session: AsyncSession, serial: str | None,
                        now: dt.datetime | None = None) -> Device | None:
     """The registered device with this serial, its last-seen time refreshed; None if the
     serial is not registered."""
-    if not serial:
-        return None
+    if not valid_serial(serial):
+        return None  # never a registered serial (and a NUL would upset PostgreSQL)
     device = await session.get(Device, serial)
     if device is not None:
         device.last_seen_at = now or utcnow()
@@ -134,19 +144,34 @@ async def sync_roster_change(session: AsyncSession, event: ev.EmployeeUpserted,
             await queue_command(session, device, command, now)
 
 
-async def next_commands(session: AsyncSession, device: Device, *, limit: int = 20,
+async def next_commands(session: AsyncSession, device: Device, *,
+                        policy: ResendPolicy = ResendPolicy(), limit: int = 20,
                         now: dt.datetime | None = None) -> list[str]:
-    """Pending commands for a polling device, marked sent; formatted ``C:<id>:<cmd>``."""
+    """Commands for a polling device, formatted ``C:<id>:<cmd>``: the pending ones, and the
+    ones sent without an answer for ``policy.timeout`` (sent again at most
+    ``policy.max_resends`` times, then marked ``unanswered``)."""
+    now = now or utcnow()
     rows = (await session.scalars(
         select(DeviceCommand)
-        .where(DeviceCommand.device_sn == device.serial_number, DeviceCommand.status == "pending")
+        .where(DeviceCommand.device_sn == device.serial_number,
+               or_(DeviceCommand.status == "pending",
+                   and_(DeviceCommand.status == "sent",
+                        DeviceCommand.sent_at <= now - policy.timeout)))
         .order_by(DeviceCommand.id).limit(limit)
     )).all()
-    now = now or utcnow()
+    out: list[str] = []
     for cmd in rows:
-        cmd.status = "sent"
-        cmd.sent_at = now
-    return [format_command(c.id, c.command) for c in rows]
+        action = command_action(cmd.status, cmd.sent_at, cmd.attempts, now, policy)
+        if action == "expire":
+            cmd.status = "unanswered"
+            log.warning("device %s never answered command %d (%d sends)", device.serial_number,
+                        cmd.id, cmd.attempts)
+        elif action == "send":
+            cmd.status = "sent"
+            cmd.sent_at = now
+            cmd.attempts += 1
+            out.append(format_command(cmd.id, cmd.command))
+    return out
 
 
 async def list_commands(session: AsyncSession, device: Device) -> list[DeviceCommand]:

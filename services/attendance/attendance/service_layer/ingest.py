@@ -18,27 +18,42 @@ from ekinerja_shared.db import insert_ignore, upsert
 from ekinerja_shared.outbox import stage
 from ekinerja_shared.timeutil import utcnow, zone
 
-from ..adapters.orm import Device, DeviceCommand, DeviceUser, Employee, Outbox, Punch, Quarantine
+from ..adapters.orm import (
+    UNKNOWN_PIN_SOURCE,
+    Device,
+    DeviceCommand,
+    DeviceUser,
+    Employee,
+    Outbox,
+    Punch,
+    Quarantine,
+)
 from ..domain.attlog import (
     AttlogRecord,
     CommandResult,
+    PunchWindow,
     RejectedLine,
     UserRecord,
-    parse_attlog,
     parse_attlog_line,
     parse_devicecmd,
     parse_operlog_line,
-    split_lines,
+    read_attlog,
+    split_batch,
+    too_many_lines,
 )
 from ..domain.schedule import work_date_of
 from .context import TenantContext, load_context
 from .days import evaluate
+from .device_rules import json_text, lock_pin_assignments, punch_window
 from .devices import device_zone
+
+DEFAULT_MAX_LINES = 5000  # records processed per upload (EK_ICLOCK_MAX_LINES)
 
 ATTLOG_SOURCE = "iclock:attlog"
 OPERLOG_SOURCE = "iclock:operlog"
 DEVICECMD_SOURCE = "iclock:devicecmd"
-UNKNOWN_PIN_SOURCE = "iclock:attlog:unknown_pin"
+# UNKNOWN_PIN_SOURCE ("iclock:attlog:unknown_pin") is named in adapters.orm: an index
+# of the quarantine is restricted to it
 
 
 # --- punches --------------------------------------------------------------------------------
@@ -52,6 +67,11 @@ class IngestResult:
     quarantined: Counter[str] = field(default_factory=Counter)
     days: set[tuple[str, dt.date]] = field(default_factory=set)
 
+    @property
+    def accepted(self) -> int:
+        """The records of the batch not set aside in quarantine (the ``OK:<n>``)."""
+        return self.recorded + self.duplicates + self.ignored
+
 
 async def _pin_map(session: AsyncSession, tenant_id: str, pins: Iterable[str]) -> dict[str, Employee]:
     pins = set(pins)
@@ -61,6 +81,7 @@ async def _pin_map(session: AsyncSession, tenant_id: str, pins: Iterable[str]) -
         select(Employee)
         .where(Employee.tenant_id == tenant_id, Employee.device_pin.in_(pins))
         .order_by(Employee.updated_at)
+        .execution_options(populate_existing=True)  # a re-read sees committed changes
     )
     out: dict[str, Employee] = {}
     for emp in rows.all():  # active wins; among equals the latest state wins
@@ -73,8 +94,15 @@ async def _pin_map(session: AsyncSession, tenant_id: str, pins: Iterable[str]) -
 
 def _quarantine_line(session: AsyncSession, source: str, tenant_id: str, line: RejectedLine,
                      context: dict[str, Any], now: dt.datetime) -> None:
-    session.add(Quarantine(source=source, tenant_id=tenant_id, raw=line.raw, reason=line.reason,
+    session.add(Quarantine(source=source, tenant_id=tenant_id, raw=line.storable_raw(),
+                           reason=line.reason,
                            context={**context, "code": line.code}, received_at=now))
+
+
+def _quarantine(session: AsyncSession, source: str, tenant_id: str, line: RejectedLine,
+                context: dict[str, Any], now: dt.datetime, result: IngestResult) -> None:
+    _quarantine_line(session, source, tenant_id, line, context, now)
+    result.quarantined[line.code] += 1
 
 
 async def _record_punch(
@@ -102,37 +130,47 @@ async def _record_punch(
 
 async def ingest_attlog(
     session: AsyncSession, device: Device, body: str, *, stamp: int | None, default_tz: str,
+    window: PunchWindow = PunchWindow(), max_lines: int = DEFAULT_MAX_LINES,
     now: dt.datetime | None = None,
 ) -> IngestResult:
     """Record the valid lines of an ATTLOG upload once each, quarantine the others, and
-    re-evaluate the days the new punches touch."""
+    re-evaluate the days the new punches touch. ``window``: the plausibility window unless
+    the tenant has its own."""
     now = now or utcnow()
     result = IngestResult()
+    tenant_id = device.tenant_id
     device_tz = await device_zone(session, device, default_tz)
-    parsed = parse_attlog(body)
+    window, _ = await punch_window(session, tenant_id, window)
+    lines, overflow = split_batch(body, max_lines)
+    parsed = read_attlog(lines, now.astimezone(zone(device_tz)).replace(tzinfo=None), window)
     records = [r for r in parsed if isinstance(r, AttlogRecord)]
-    employees = await _pin_map(session, device.tenant_id, (r.pin for r in records))
-    ctx = await load_context(
-        session, device.tenant_id, default_tz, nips=[e.nip for e in employees.values()],
-        span=(min(r.local_time.date() for r in records) - dt.timedelta(days=1),
-              max(r.local_time.date() for r in records) + dt.timedelta(days=1))
-        if records else None)
     base_ctx = {"device_sn": device.serial_number}
     for item in parsed:
         if isinstance(item, RejectedLine):
-            _quarantine_line(session, ATTLOG_SOURCE, device.tenant_id, item, base_ctx, now)
-            result.quarantined[item.code] += 1
-            continue
-        emp = employees.get(item.pin)
+            _quarantine(session, ATTLOG_SOURCE, tenant_id, item, base_ctx, now, result)
+    if overflow:
+        _quarantine(session, ATTLOG_SOURCE, tenant_id, too_many_lines(overflow, max_lines),
+                    base_ctx, now, result)
+    employees = await _pin_map(session, tenant_id, (r.pin for r in records))
+    unknown = {r.pin for r in records if not _active(employees.get(r.pin))}
+    if unknown:
+        # a directory event assigning one of these PINs may have committed since the read:
+        # read them again under the lock that event takes before it re-reads the quarantine
+        await lock_pin_assignments(session, tenant_id, shared=True)
+        employees.update(await _pin_map(session, tenant_id, unknown))
+    ctx = await load_context(
+        session, tenant_id, default_tz,
+        nips=[e.nip for e in employees.values()], span=_date_span(records))
+    for rec in records:
+        emp = employees.get(rec.pin)
         if emp is None or not emp.active:
-            reason = (f"PIN {item.pin} tidak terdaftar pada pegawai mana pun." if emp is None
-                      else f"PIN {item.pin} milik pegawai yang tidak aktif ({emp.nip}).")
-            _quarantine_line(session, UNKNOWN_PIN_SOURCE, device.tenant_id,
-                             RejectedLine(item.raw, reason, "unknown_pin"),
-                             {**base_ctx, "pin": item.pin}, now)
-            result.quarantined["unknown_pin"] += 1
+            reason = (f"PIN {rec.pin} tidak terdaftar pada pegawai mana pun." if emp is None
+                      else f"PIN {rec.pin} milik pegawai yang tidak aktif ({emp.nip}).")
+            _quarantine(session, UNKNOWN_PIN_SOURCE, tenant_id,
+                        RejectedLine(rec.raw, reason, "unknown_pin"),
+                        {**base_ctx, "pin": rec.pin}, now, result)
             continue
-        day = await _record_punch(session, ctx, device.serial_number, device_tz, item, emp, now)
+        day = await _record_punch(session, ctx, device.serial_number, device_tz, rec, emp, now)
         if day is None:
             result.duplicates += 1
         else:
@@ -145,16 +183,31 @@ async def ingest_attlog(
     return result
 
 
+def _active(emp: Employee | None) -> bool:
+    return emp is not None and emp.active
+
+
+def _date_span(records: list[AttlogRecord]) -> tuple[dt.date, dt.date] | None:
+    """The dates of the records with a day of margin (their times are bounded, so the
+    margin cannot overflow)."""
+    if not records:
+        return None
+    dates = [r.local_time.date() for r in records]
+    return min(dates) - dt.timedelta(days=1), max(dates) + dt.timedelta(days=1)
+
+
 async def retry_unknown_pin_lines(session: AsyncSession, tenant_id: str, pin: str, *,
                                   default_tz: str, now: dt.datetime) -> int:
     """Lines quarantined because their PIN was unknown are recorded once an employee with
     that PIN appears (punches pushed before the roster arrived are not lost)."""
-    rows = (await session.scalars(
+    await lock_pin_assignments(session, tenant_id, shared=False)
+    pending = (await session.scalars(
         select(Quarantine).where(Quarantine.source == UNKNOWN_PIN_SOURCE,
-                                 Quarantine.tenant_id == tenant_id)
+                                 Quarantine.tenant_id == tenant_id,
+                                 json_text(Quarantine.context, "pin") == pin)
         .order_by(Quarantine.id)
     )).all()
-    pending = [q for q in rows if q.context.get("pin") == pin and not q.context.get("resolved_at")]
+    pending = [q for q in pending if not q.context.get("resolved_at")]
     if not pending:
         return 0
     employees = await _pin_map(session, tenant_id, [pin])
@@ -162,12 +215,11 @@ async def retry_unknown_pin_lines(session: AsyncSession, tenant_id: str, pin: st
     if emp is None or not emp.active:
         return 0
     lines = [(q, parse_attlog_line(q.raw)) for q in pending]
-    times = [r.local_time.date() for _, r in lines if isinstance(r, AttlogRecord)]
-    if not times:
+    records = [r for _, r in lines if isinstance(r, AttlogRecord)]
+    if not records:
         return 0
     ctx = await load_context(session, tenant_id, default_tz, nips=[emp.nip],
-                             span=(min(times) - dt.timedelta(days=1),
-                                   max(times) + dt.timedelta(days=1)))
+                             span=_date_span(records))
     days: set[tuple[str, dt.date]] = set()
     for q, rec in lines:
         device = await session.get(Device, q.context.get("device_sn"))
@@ -187,22 +239,26 @@ async def retry_unknown_pin_lines(session: AsyncSession, tenant_id: str, pin: st
 
 
 async def ingest_operlog(session: AsyncSession, device: Device, body: str, *,
-                         stamp: int | None, now: dt.datetime | None = None) -> IngestResult:
-    """Keep the users a device reports (``USER PIN=..``); other operation-log lines carry
-    nothing the service uses."""
+                         stamp: int | None, max_lines: int = DEFAULT_MAX_LINES,
+                         now: dt.datetime | None = None) -> IngestResult:
+    """Keep the users a device reports (``USER PIN=..``); other operation-log lines
+    (``OPLOG``, ``FP`` ...) carry nothing the service uses."""
     now = now or utcnow()
     result = IngestResult()
-    for line in split_lines(body):
+    lines, overflow = split_batch(body, max_lines)
+    base_ctx = {"device_sn": device.serial_number}
+    for line in lines:
         item = parse_operlog_line(line)
         if item is None:
             result.ignored += 1  # not a user record: acknowledged, not stored
         elif isinstance(item, RejectedLine):
-            _quarantine_line(session, OPERLOG_SOURCE, device.tenant_id, item,
-                             {"device_sn": device.serial_number}, now)
-            result.quarantined[item.code] += 1
+            _quarantine(session, OPERLOG_SOURCE, device.tenant_id, item, base_ctx, now, result)
         else:
             await _store_device_user(session, device, item, now)
             result.recorded += 1
+    if overflow:
+        _quarantine(session, OPERLOG_SOURCE, device.tenant_id, too_many_lines(overflow, max_lines),
+                    base_ctx, now, result)
     if stamp is not None and stamp > device.operlog_stamp:
         device.operlog_stamp = stamp
     return result
@@ -212,17 +268,20 @@ async def _store_device_user(session: AsyncSession, device: Device, user: UserRe
                              now: dt.datetime) -> None:
     await upsert(session, DeviceUser, {
         "device_sn": device.serial_number, "pin": user.pin, "tenant_id": device.tenant_id,
-        "name": user.name[:200], "privilege": user.privilege, "card": user.card[:64],
-        "updated_at": now,
+        "name": user.name, "privilege": user.privilege, "card": user.card, "updated_at": now,
     }, index_elements=["device_sn", "pin"])
 
 
-async def record_command_results(session: AsyncSession, device: Device, body: str,
+async def record_command_results(session: AsyncSession, device: Device, body: str, *,
+                                 max_lines: int = DEFAULT_MAX_LINES,
                                  now: dt.datetime | None = None) -> tuple[int, int]:
-    """Store what the device reports for its commands; returns (matched, quarantined)."""
+    """Store what the device reports for its commands (a late answer to a command given
+    up as ``unanswered`` still counts); returns (matched, quarantined)."""
     now = now or utcnow()
     matched = bad = 0
-    for item in parse_devicecmd(body):
+    lines, overflow = split_batch(body, max_lines)
+    items = parse_devicecmd("\n".join(lines))
+    for item in [*items, *([too_many_lines(overflow, max_lines)] if overflow else [])]:
         if isinstance(item, CommandResult):
             cmd = await session.get(DeviceCommand, item.command_id)
             if cmd is not None and cmd.device_sn == device.serial_number:
@@ -231,9 +290,8 @@ async def record_command_results(session: AsyncSession, device: Device, body: st
                 cmd.completed_at = now
                 matched += 1
                 continue
-            item = RejectedLine(f"ID={item.command_id}&Return={item.return_code}&CMD={item.command}",
-                                f"Perintah dengan ID {item.command_id} tidak dikenal untuk mesin "
-                                "ini.", "unknown_command")
+            item = RejectedLine(item.raw, f"Perintah dengan ID {item.command_id} tidak dikenal "
+                                          "untuk mesin ini.", "unknown_command")
         _quarantine_line(session, DEVICECMD_SOURCE, device.tenant_id, item,
                          {"device_sn": device.serial_number}, now)
         bad += 1

@@ -1,0 +1,60 @@
+"""Per-tenant rules of the device protocol (the plausibility window of punch times), and
+the lock that orders an upload's unknown-PIN lines against the directory event that
+assigns the PIN."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, literal_column, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import SQLCoreOperations
+
+from ekinerja_shared.db import upsert
+from ekinerja_shared.timeutil import utcnow
+
+from ..adapters.orm import PunchWindowRow
+from ..domain.attlog import PunchWindow
+
+
+async def punch_window(session: AsyncSession, tenant_id: str,
+                       default: PunchWindow) -> tuple[PunchWindow, str]:
+    """The tenant's window and where it comes from (``tenant`` or ``default``)."""
+    row = await session.get(PunchWindowRow, tenant_id)
+    if row is None:
+        return default, "default"
+    return PunchWindow.of(row.max_future_hours, row.max_age_days), "tenant"
+
+
+async def set_punch_window(session: AsyncSession, tenant_id: str, *, max_future_hours: int,
+                           max_age_days: int, updated_by: str,
+                           now: dt.datetime | None = None) -> PunchWindow:
+    await upsert(session, PunchWindowRow, {
+        "tenant_id": tenant_id, "max_future_hours": max_future_hours,
+        "max_age_days": max_age_days, "updated_by": updated_by, "updated_at": now or utcnow(),
+    }, index_elements=["tenant_id"])
+    return PunchWindow.of(max_future_hours, max_age_days)
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "postgresql"
+
+
+async def lock_pin_assignments(session: AsyncSession, tenant_id: str, *, shared: bool) -> None:
+    """Until commit: an upload quarantining unknown-PIN lines holds the tenant's lock
+    shared (uploads do not wait for each other); a directory event assigning a PIN holds
+    it exclusively before it looks for such lines. Whichever commits second therefore sees
+    the other's work: the upload re-reads the PINs after taking the lock, the directory
+    event reads the quarantine after taking it. SQLite serialises writers anyway."""
+    if _dialect(session) != "postgresql":
+        return
+    fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    await session.execute(text(f"SELECT {fn}(hashtextextended(:key, 0))"),
+                          {"key": f"ekinerja-attendance-pins:{tenant_id}"})
+
+
+def json_text(column: SQLCoreOperations[Any], key: str) -> ColumnElement[str]:
+    """``column->>'key'`` with the key written inline, as in the expression index of
+    migration 0005 (PostgreSQL; SQLite 3.38+ reads it too)."""
+    return column.op("->>", return_type=String)(literal_column(f"'{key}'"))
