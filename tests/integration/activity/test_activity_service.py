@@ -14,9 +14,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, text
 
-from activity.adapters.orm import Outbox
+from activity.adapters.orm import Entry, Outbox
 from activity.app import create_app
+from activity.service_layer.deadlines import expire_all_tenants
 from activity.service_layer.decisions import decide
+from activity.service_layer.directory import apply_directory_event
 from activity.service_layer.entries import NewEntry, create_entry
 from activity.settings import Settings
 from ekinerja_shared import events as ev
@@ -400,6 +402,50 @@ async def test_expiry_after_the_deadline(app_client, kafka_bootstrap, tenant_id)
     assert r.json()["status"] == "submitted"
     r = await client.post(f"{base}/admin/expire", headers=hr)
     assert r.json() == {"expired": 0}
+
+
+async def test_regencies_are_isolated_in_postgresql(app_client, tenant_id):
+    """The app's role sees a regency's rows only when bound to it; the expiry job lists
+    the regencies cross-tenant and expires each in its own bound transaction."""
+    app, client = app_client
+    rt = app.state.runtime
+    other = f"{tenant_id}-b"
+    old_day = today().replace(day=1) - dt.timedelta(days=1)
+    old_day = old_day.replace(day=1) - dt.timedelta(days=1)
+    then = dt.datetime.combine(old_day, dt.time(18, 0), zone(TZ))
+
+    async def seed(s, tenant: str) -> uuid.UUID:
+        await apply_directory_event(s, ev.TenantUpserted(
+            tenant_id=tenant, name="Uji", timezone=TZ, policy_preset="cilegon"))
+        for nip, sup in ((KASUBAG, None), (STAFF, KASUBAG)):
+            await apply_directory_event(s, ev.EmployeeUpserted(
+                tenant_id=tenant, nip=nip, name=nip, unit_id="U", supervisor_nip=sup,
+                tpp_base=Decimal("1"), occurred_at=then - dt.timedelta(days=30)))
+        e = await create_entry(s, tenant, STAFF, NewEntry(
+            old_day, dt.time(8, 0), dt.time(9, 0), "Laporan lama"), submit=True,
+            cfg=rt.config, now=then)
+        return e.id
+
+    mine = await rt.uow.in_tenant(tenant_id).run(seed, tenant_id)
+    theirs = await rt.uow.in_tenant(other).run(seed, other)
+
+    async def visible(uow) -> set[uuid.UUID]:
+        async with uow.read() as s:
+            return set((await s.scalars(select(Entry.id).where(
+                Entry.id.in_([mine, theirs])))).all())
+
+    assert await visible(rt.uow) == set()  # a query that forgets its regency sees nothing
+    assert await visible(rt.uow.in_tenant(tenant_id)) == {mine}
+    assert await visible(rt.uow.cross_tenant("test-audit")) == {mine, theirs}
+    r = await client.get(f"/api/activity/{tenant_id}/entries/{theirs}", headers=as_hr(tenant_id))
+    assert r.status_code == 404 and r.json()["code"] == "unknown_entry"
+
+    done = await expire_all_tenants(rt.uow, cfg=rt.config)
+    assert (done.get(tenant_id), done.get(other)) == (1, 1)
+    for tenant, entry_id in ((tenant_id, mine), (other, theirs)):
+        r = await client.get(f"/api/activity/{tenant}/entries/{entry_id}",
+                             headers=as_user(tenant, STAFF))
+        assert r.json()["status"] == "expired", r.text
 
 
 async def test_outbox_rows_are_all_published(app_client, kafka_bootstrap, tenant_id):
