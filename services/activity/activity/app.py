@@ -41,7 +41,8 @@ def expiry_job(rt: ActivityRuntime) -> PeriodicJob:
             log.info("expired pending entries: %s", done)
         return done
 
-    return PeriodicJob("activity-expiry", expire_pending_entries, rt.settings.expiry_interval_s)
+    return PeriodicJob(deadlines.EXPIRY_JOB, expire_pending_entries,
+                       rt.settings.expiry_interval_s)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -83,6 +83,23 @@ def principals_on(acting_nip: str, assignments: Iterable[ActingAssignment],
             if a.acting_nip == acting_nip and a.covers(day)}
 
 
+def decides_for(approver_nip: str, supervisor_nip: str | None,
+                acting: Iterable[ActingAssignment] = (), *,
+                today: dt.date | None = None) -> str | None:
+    """How ``approver_nip`` stands for ``supervisor_nip``: ``direct`` (it is them), the
+    acting kind (Plt/Plh in force today), or None."""
+    if supervisor_nip is None:
+        return None
+    if approver_nip == supervisor_nip:
+        return "direct"
+    if today is not None:
+        for a in acting:
+            if a.acting_nip == approver_nip and a.principal_nip == supervisor_nip \
+                    and a.covers(today):
+                return a.kind.value
+    return None
+
+
 def check_can_decide(employee_nip: str, supervisor_nip: str | None, approver_nip: str,
                      acting: Iterable[ActingAssignment] = (), *,
                      today: dt.date | None = None) -> str:
@@ -93,17 +110,24 @@ def check_can_decide(employee_nip: str, supervisor_nip: str | None, approver_nip
     if supervisor_nip is None:
         raise RuleViolation("Pegawai ini belum memiliki atasan langsung di data kepegawaian.",
                             "no_supervisor")
-    if approver_nip == supervisor_nip:
-        return "direct"
-    if today is not None:
-        for a in acting:
-            if a.acting_nip == approver_nip and a.principal_nip == supervisor_nip \
-                    and a.covers(today):
-                return a.kind.value
+    how = decides_for(approver_nip, supervisor_nip, acting, today=today)
+    if how is not None:
+        return how
     raise RuleViolation(
         "Hanya atasan langsung (atau Plt/Plh-nya) yang dapat memberi keputusan atas aktivitas ini.",
         "not_supervisor",
     )
+
+
+def may_view(viewer_nip: str, employee_nip: str, supervisors: Iterable[str | None],
+             acting: Iterable[ActingAssignment] = (), *, today: dt.date) -> bool:
+    """An employee's activity is seen by themselves and by whoever stands for one of
+    ``supervisors`` today: the supervisor in force, or the Plt/Plh acting for them."""
+    if viewer_nip == employee_nip:
+        return True
+    acting = list(acting)
+    return any(decides_for(viewer_nip, s, acting, today=today) is not None
+               for s in supervisors)
 
 
 def check_verifier(nip: str, verifiers: Iterable[str]) -> None:

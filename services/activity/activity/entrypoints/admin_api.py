@@ -1,6 +1,7 @@
 """Tenant administration: rules, the verifier team, acting officials (Plt/Plh) and the expiry
-run. Reads are open; changes need the regency's HR (``TenantHrDep``; today the
-``EK_ADMIN_TOKEN`` stand-in)."""
+run. Who: the rules are read by anyone of the regency (``StaffDep``), the verifier team and
+the Plt/Plh assignments by HR and leadership (``ReaderDep``); every change needs the
+regency's HR (``TenantHrDep``)."""
 
 from __future__ import annotations
 
@@ -8,54 +9,64 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from ekinerja_shared.http import NipPath, SessionDep, TenantHrDep, TenantPath, UowDep
+from ekinerja_shared.http import (
+    NipPath,
+    ReaderDep,
+    TenantHrDep,
+    TenantPath,
+    TenantSessionDep,
+    TenantUowDep,
+)
 
 from ..domain.model import ActingAssignment
 from ..service_layer import admin, deadlines, tenants
-from .deps import ConfigDep, RuntimeDep
+from .deps import ConfigDep, RuntimeDep, StaffDep
 from .schemas import ActingIn, ActingOut, RulesIn, RulesOut
 
 router = APIRouter(prefix="/api/activity/{tenant_id}", tags=["activity admin"])
 
 
 @router.get("/rules", response_model=RulesOut)
-async def get_rules(tenant_id: TenantPath, session: SessionDep, cfg: ConfigDep) -> RulesOut:
+async def get_rules(tenant_id: TenantPath, caller: StaffDep, session: TenantSessionDep,
+                    cfg: ConfigDep) -> RulesOut:
     return RulesOut.of(await tenants.load_rules(session, tenant_id, cfg))
 
 
 @router.put("/rules", response_model=RulesOut)
-async def put_rules(tenant_id: TenantPath, body: RulesIn, caller: TenantHrDep, uow: UowDep,
+async def put_rules(tenant_id: TenantPath, body: RulesIn, caller: TenantHrDep, uow: TenantUowDep,
                     cfg: ConfigDep) -> RulesOut:
     return RulesOut.of(await uow.run(tenants.set_rules, tenant_id, body.model_dump(), cfg))
 
 
 @router.get("/verifiers", response_model=list[str])
-async def get_verifiers(tenant_id: TenantPath, session: SessionDep) -> list[str]:
+async def get_verifiers(tenant_id: TenantPath, caller: ReaderDep,
+                        session: TenantSessionDep) -> list[str]:
     return await admin.list_verifiers(session, tenant_id)
 
 
 @router.put("/verifiers/{nip}", status_code=204)
 async def put_verifier(tenant_id: TenantPath, nip: NipPath, caller: TenantHrDep,
-                       uow: UowDep) -> Response:
+                       uow: TenantUowDep) -> Response:
     await uow.run(admin.add_verifier, tenant_id, nip)
     return Response(status_code=204)
 
 
 @router.delete("/verifiers/{nip}", status_code=204)
 async def delete_verifier(tenant_id: TenantPath, nip: NipPath, caller: TenantHrDep,
-                          uow: UowDep) -> Response:
+                          uow: TenantUowDep) -> Response:
     await uow.run(admin.remove_verifier, tenant_id, nip)
     return Response(status_code=204)
 
 
 @router.get("/acting", response_model=list[ActingOut])
-async def get_acting(tenant_id: TenantPath, session: SessionDep) -> list[ActingOut]:
+async def get_acting(tenant_id: TenantPath, caller: ReaderDep,
+                     session: TenantSessionDep) -> list[ActingOut]:
     return [ActingOut.of(r) for r in await admin.list_acting(session, tenant_id)]
 
 
 @router.post("/acting", status_code=201, response_model=ActingOut)
 async def post_acting(tenant_id: TenantPath, body: ActingIn, caller: TenantHrDep,
-                      uow: UowDep) -> ActingOut:
+                      uow: TenantUowDep) -> ActingOut:
     row = await uow.run(admin.add_acting, tenant_id, ActingAssignment(
         body.principal_nip, body.acting_nip, body.kind, body.start_date, body.end_date))
     return ActingOut.of(row)
@@ -63,13 +74,13 @@ async def post_acting(tenant_id: TenantPath, body: ActingIn, caller: TenantHrDep
 
 @router.delete("/acting/{acting_id}", status_code=204)
 async def delete_acting(tenant_id: TenantPath, acting_id: uuid.UUID, caller: TenantHrDep,
-                        uow: UowDep) -> Response:
+                        uow: TenantUowDep) -> Response:
     await uow.run(admin.remove_acting, tenant_id, acting_id)
     return Response(status_code=204)
 
 
 @router.post("/admin/expire")
-async def expire(tenant_id: TenantPath, caller: TenantHrDep, uow: UowDep, rt: RuntimeDep,
+async def expire(tenant_id: TenantPath, caller: TenantHrDep, uow: TenantUowDep, rt: RuntimeDep,
                  cfg: ConfigDep) -> dict[str, int]:
     """Expire now what is still pending after the tenant's approval deadline."""
     n = await uow.run(deadlines.expire_pending, tenant_id, cfg=cfg)

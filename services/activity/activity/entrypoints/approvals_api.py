@@ -1,5 +1,9 @@
 """The approver's side: the queue of entries to decide, bulk decisions, and what is pending
-per supervisor."""
+per supervisor.
+
+Who: the queue is the caller's own (HR may read anyone's with ``?approver_nip=``); bulk
+decisions are taken in the caller's name (the domain checks each entry's supervisor or
+Plt/Plh); the pending counts per supervisor are for HR and leadership."""
 
 from __future__ import annotations
 
@@ -7,30 +11,44 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ekinerja_shared.http import OptionalPeriodQuery, SessionDep, TenantPath, UowDep
+from ekinerja_shared.http import (
+    MemberDep,
+    OptionalPeriodQuery,
+    ReaderDep,
+    TenantPath,
+    TenantSessionDep,
+    TenantUowDep,
+)
 
 from ..service_layer import decisions, queries
-from .deps import ConfigDep, RuntimeDep
+from .deps import ConfigDep, PersonDep, RuntimeDep, queue_owner
 from .schemas import BulkIn, BulkItemOut, BulkOut, EntryOut, PendingOut
 
 router = APIRouter(prefix="/api/activity/{tenant_id}", tags=["activity"])
 
 
 @router.get("/approvals/queue", response_model=list[EntryOut])
-async def approval_queue(tenant_id: TenantPath, approver_nip: str, session: SessionDep,
-                         cfg: ConfigDep, period: OptionalPeriodQuery = None,
-                         limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> list[EntryOut]:
-    rows = await queries.approval_queue(session, tenant_id, approver_nip, cfg=cfg,
+async def approval_queue(
+    tenant_id: TenantPath, caller: MemberDep, session: TenantSessionDep, cfg: ConfigDep,
+    approver_nip: Annotated[str | None, Query(
+        min_length=1, max_length=32,
+        description="HR only: another approver's queue (default: the caller's)")] = None,
+    period: OptionalPeriodQuery = None, limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> list[EntryOut]:
+    """Submitted entries the approver may decide today (own subordinates and those of the
+    officials they stand in for)."""
+    approver = queue_owner(caller, tenant_id, approver_nip)
+    rows = await queries.approval_queue(session, tenant_id, approver, cfg=cfg,
                                         period=period, limit=limit)
     return [EntryOut.of(e) for e in rows]
 
 
 @router.post("/approvals/bulk", response_model=BulkOut)
-async def bulk_decisions(tenant_id: TenantPath, body: BulkIn, uow: UowDep, rt: RuntimeDep,
-                         cfg: ConfigDep) -> BulkOut:
+async def bulk_decisions(tenant_id: TenantPath, me: PersonDep, body: BulkIn, uow: TenantUowDep,
+                         rt: RuntimeDep, cfg: ConfigDep) -> BulkOut:
     """Many decisions in one transaction; each refused one is reported with its reason."""
     outcomes = await uow.run(
-        decisions.decide_many, tenant_id, body.approver_nip,
+        decisions.decide_many, tenant_id, me.nip,
         [decisions.Decision(d.entry_id, d.approve, d.reason) for d in body.decisions],
         cfg=cfg)
     results = [
@@ -52,7 +70,7 @@ async def bulk_decisions(tenant_id: TenantPath, body: BulkIn, uow: UowDep, rt: R
 
 
 @router.get("/approvals/pending-counts", response_model=list[PendingOut])
-async def pending_counts(tenant_id: TenantPath, session: SessionDep,
+async def pending_counts(tenant_id: TenantPath, caller: ReaderDep, session: TenantSessionDep,
                          cfg: ConfigDep) -> list[PendingOut]:
     rows = await queries.pending_counts(session, tenant_id, cfg=cfg)
     return [PendingOut(supervisor_nip=r.supervisor_nip, pending=r.pending,

@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ekinerja_shared.timeutil import PERIOD_PATTERN
 
@@ -21,8 +21,16 @@ from ..service_layer.plans import PlanRealisation
 NIP = Annotated[str, Field(min_length=1, max_length=32)]
 
 
-class EntryIn(BaseModel):
-    nip: NIP
+class OwnIn(BaseModel):
+    """A request about the caller's own things or made in the caller's name: the person
+    comes from the token. Unknown fields are refused, so that a client still sending
+    ``nip``, ``approver_nip`` or ``verifier_nip`` learns it instead of acting as someone
+    else than it meant."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class EntryIn(OwnIn):
     work_date: dt.date
     start: dt.time
     end: dt.time
@@ -86,17 +94,11 @@ class TransitionOut(BaseModel):
                    reason=t.reason, at=t.at)
 
 
-class ActorIn(BaseModel):
-    nip: NIP
-
-
-class DecisionIn(BaseModel):
-    approver_nip: NIP
+class DecisionIn(OwnIn):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class RevokeIn(BaseModel):
-    verifier_nip: NIP
+class RevokeIn(OwnIn):
     reason: str = Field(min_length=3, max_length=2000)
 
 
@@ -106,8 +108,7 @@ class BulkItemIn(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class BulkIn(BaseModel):
-    approver_nip: NIP
+class BulkIn(OwnIn):
     decisions: list[BulkItemIn] = Field(min_length=1)
 
 
@@ -167,8 +168,7 @@ class ActingOut(ActingIn):
                    kind=ActingKind(r.kind), start_date=r.start_date, end_date=r.end_date)
 
 
-class PlanIn(BaseModel):
-    nip: NIP
+class PlanIn(OwnIn):
     period: str = Field(pattern=PERIOD_PATTERN)
     kind: PlanKind = PlanKind.SKP
     title: str = Field(min_length=3, max_length=2000)
@@ -197,8 +197,7 @@ class PlanOut(BaseModel):
                    approved_entries=r.approved_entries)
 
 
-class AgendaIn(BaseModel):
-    nip: NIP
+class AgendaIn(OwnIn):
     agenda_date: dt.date
     slot: AgendaSlot
     description: str = Field(min_length=3, max_length=2000)

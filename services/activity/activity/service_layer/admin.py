@@ -30,6 +30,10 @@ async def remove_verifier(session: AsyncSession, tenant_id: str, nip: str) -> No
     await session.delete(row)
 
 
+async def is_verifier(session: AsyncSession, tenant_id: str, nip: str) -> bool:
+    return await session.get(Verifier, (tenant_id, nip)) is not None
+
+
 async def list_verifiers(session: AsyncSession, tenant_id: str) -> list[str]:
     rows = await session.scalars(select(Verifier.nip).where(Verifier.tenant_id == tenant_id)
                                  .order_by(Verifier.nip))

@@ -57,15 +57,20 @@ async def expire_pending(session: AsyncSession, tenant_id: str, *, cfg: Config,
     return count
 
 
+EXPIRY_JOB = "activity-expiry"
+
+
 async def expire_all_tenants(uow: UnitOfWork, *, cfg: Config,
                              now: dt.datetime | None = None) -> dict[str, int]:
-    """One pass of the expiry job: each tenant with pending entries in its own transaction."""
-    async with uow.read() as session:
+    """One pass of the expiry job: the tenants with pending entries are listed across
+    regencies (the job's one cross-tenant read), then each is expired in its own
+    transaction bound to it."""
+    async with uow.cross_tenant(EXPIRY_JOB).read() as session:
         tenants = (await session.scalars(select(Entry.tenant_id).where(
             Entry.status == EntryStatus.SUBMITTED).distinct())).all()
     result: dict[str, int] = {}
     for tenant_id in tenants:
-        n = await uow.run(expire_pending, tenant_id, cfg=cfg, now=now)
+        n = await uow.in_tenant(tenant_id).run(expire_pending, tenant_id, cfg=cfg, now=now)
         if n:
             result[tenant_id] = n
     return result

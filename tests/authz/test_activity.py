@@ -1,0 +1,116 @@
+"""The activity service decides who may call what by itself: every route of its OpenAPI
+document, called as the six personas, gives the outcome of tests/authz/activity.toml; and a
+request sent straight to the service without a valid token is refused (no token, expired,
+signed by another key, ``alg: none`` or HMAC, another regency's, a machine client).
+
+The app runs in-process with its real lifespan (migrations on a SQLite file, the Kafka
+consumers and the outbox relay on the real Kafka). The directory copy makes the matrix's
+supervisor the employee's direct supervisor, with a far-future ``occurred_at`` so that
+whatever other tests publish about the same regency on the shared directory topic does not
+change it."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from joserfc.jwk import ECKey
+
+from activity.app import create_app
+from activity.service_layer.directory import apply_directory_event
+from activity.settings import Settings
+from ekinerja_shared import events as ev
+from ekinerja_shared.identity import Role
+from ekinerja_shared.timeutil import zone
+from tests.authz.matrix import EMPLOYEE, HR, OTHER_TENANT, SUPERVISOR, TENANT, check_matrix
+from tests.support.apps import running_app
+from tests.support.infra import unique
+from tests.support.tokens import (
+    KID,
+    TEST_JWKS_JSON,
+    as_user,
+    bearer,
+    client_token,
+    mint,
+    user_token,
+)
+
+pytestmark = pytest.mark.integration
+
+FAR_FUTURE = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+async def client(tmp_path_factory, kafka_bootstrap):
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('activity-authz') / 'a.db'}"
+    app = create_app(Settings(database_url=url, auth_jwks=TEST_JWKS_JSON,
+                              kafka_bootstrap=kafka_bootstrap, expiry_interval_s=0,
+                              consumer_group_prefix=unique("authz")))
+    async with running_app(app) as client:
+        await app.state.runtime.uow.in_tenant(TENANT).run(seed_directory)
+        yield client
+
+
+async def seed_directory(session) -> None:
+    await apply_directory_event(session, ev.TenantUpserted(
+        tenant_id=TENANT, name="Kabupaten Uji", timezone="Asia/Jakarta",
+        policy_preset="cilegon", occurred_at=FAR_FUTURE))
+    for nip, supervisor in ((SUPERVISOR, None), (EMPLOYEE, SUPERVISOR), (HR, SUPERVISOR)):
+        await apply_directory_event(session, ev.EmployeeUpserted(
+            tenant_id=TENANT, nip=nip, name=f"Pegawai {nip[-4:]}", unit_id="BKPSDM",
+            supervisor_nip=supervisor, tpp_base=Decimal("1000000"),
+            effective_from=dt.date(2000, 1, 1), occurred_at=FAR_FUTURE))
+
+
+async def test_every_route_matches_the_matrix(client) -> None:
+    await check_matrix(client, "activity")
+
+
+def _forged(header: dict[str, object], signature: bytes = b"") -> str:
+    """A valid token's claims under another header (and signature)."""
+    _, claims, _ = user_token(TENANT, EMPLOYEE).split(".")
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return f"{b64(json.dumps(header).encode())}.{claims}.{b64(signature)}"
+
+
+async def test_requests_without_a_valid_token_are_refused(client) -> None:
+    rules = f"/api/activity/{TENANT}/rules"
+    day = dt.datetime.now(zone("WIB")).date() - dt.timedelta(days=1)
+    entry = {"work_date": str(day), "start": "07:00", "end": "07:30",
+             "description": "Tidak boleh tercatat"}
+    other_key = ECKey.generate_key("P-256", parameters={"kid": KID, "alg": "ES256"})
+    stranger = ECKey.generate_key("P-256", parameters={"kid": "unknown-kid", "alg": "ES256"})
+    claims = {"sub": f"{TENANT}:{EMPLOYEE}", "tid": TENANT, "nip": EMPLOYEE,
+              "roles": [Role.EMPLOYEE.value], "kind": "user"}
+    refused = {
+        "no token": ({}, 401, "not_signed_in"),
+        "expired": (bearer(user_token(TENANT, EMPLOYEE, ttl_s=-3600)), 401, "token_expired"),
+        "another key, same kid": (bearer(mint(claims, key=other_key)), 401, "bad_signature"),
+        "an unknown key": (bearer(mint(claims, key=stranger)), 401, "unknown_key"),
+        "alg none": (bearer(_forged({"alg": "none", "kid": KID})), 401, "token_algorithm"),
+        "HMAC": (bearer(_forged({"alg": "HS256", "kid": KID}, b"x" * 32)), 401,
+                 "token_algorithm"),
+        "not a bearer": ({"Authorization": f"Basic {EMPLOYEE}"}, 401, "unsupported_scheme"),
+        "another regency": (as_user(OTHER_TENANT, EMPLOYEE), 404, "tenant_not_found"),
+        "a machine client": (bearer(client_token(TENANT, "sipd", "tpp:read")), 403,
+                             "forbidden"),
+    }
+    for name, (headers, status, code) in refused.items():
+        for method, url, body in (("GET", rules, None),
+                                  ("POST", f"/api/activity/{TENANT}/entries", entry)):
+            r = await client.request(method, url, headers=headers, json=body)
+            assert (r.status_code, r.json().get("code")) == (status, code), (name, method,
+                                                                              r.text)
+    # nothing was written by the refused requests; the employee's own token works
+    mine = as_user(TENANT, EMPLOYEE)
+    r = await client.get(f"/api/activity/{TENANT}/entries", headers=mine,
+                         params={"nip": EMPLOYEE, "period": f"{day:%Y-%m}"})
+    assert r.status_code == 200
+    assert not [e for e in r.json() if e["description"] == "Tidak boleh tercatat"]
+    assert (await client.get(rules, headers=mine)).status_code == 200
