@@ -42,6 +42,13 @@ up() {
   fi
   bash deploy/bootstrap.sh
   mkdir -p "$RUN/data"
+  # the platform operator's break-glass credential of this installation (a random token,
+  # kept in .run/, readable by this user only); load-demo uses it to create the regencies
+  if [ ! -s "$RUN/admin-token" ]; then
+    (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(24))' >"$RUN/admin-token")
+  fi
+  EK_ADMIN_TOKEN="$(cat "$RUN/admin-token")"
+  export EK_ADMIN_TOKEN
   echo "$PROFILE" >"$PROFILE_FILE"
   echo "[up] Kafka profile: $PROFILE"
   bash deploy/kafka/kafka.sh start
@@ -78,6 +85,8 @@ e-Kinerja is up.
   Event docs (AsyncAPI):     http://127.0.0.1:800{0,1,2,3}/asyncapi
   Metrics:                   http://127.0.0.1:800{0,1,2,3}/metrics
   Logs:                      $LOG
+  Operator (break-glass):    Authorization: Bearer \$(cat $RUN/admin-token)
+Sign in as one of the demo accounts above (POST http://127.0.0.1:8000/api/auth/login).
 Stop with: make down
 MSG
 }
