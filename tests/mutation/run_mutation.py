@@ -3,8 +3,11 @@
 For each domain module, one at a time: copy the sources and tests into
 ``.run/mutation/<module>/`` (nothing is mutated in the working tree), generate the mutants
 with cosmic-ray, run the unit tests of the module's service against each mutant (stopping at
-the first failure, with a per-mutant timeout) and print one JSON document: per module the
-mutants killed, survived and declared equivalent, the score and the surviving mutants.
+the first failure, with a per-mutant timeout; the test files that import the module first,
+then the rest; each run in a fork of a warm process, see ``forkrun.py``, or with
+``--subprocess`` in new processes as cosmic-ray does) and print one JSON document: per
+module the mutants killed, survived and declared equivalent, the score and the surviving
+mutants.
 
 Operators (cosmic-ray's core operators, restricted to these families, plus one of ours):
 - comparison: ==, !=, <, <=, >, >= replaced by each other; ``is`` <-> ``is not``;
@@ -23,6 +26,7 @@ Usage: ``.venv/bin/python tests/mutation/run_mutation.py [--module scoring/score
 from __future__ import annotations
 
 import argparse
+import difflib
 import itertools
 import json
 import os
@@ -40,11 +44,12 @@ import cosmic_ray.plugins
 import parso
 import parso.python.tree
 from cosmic_ray.commands import init
-from cosmic_ray.mutating import mutate_and_test
+from cosmic_ray.mutating import mutate_and_test, use_mutation
 from cosmic_ray.operators.operator import Example, Operator
 from cosmic_ray.operators.provider import OperatorProvider
 from cosmic_ray.work_db import use_db
-from cosmic_ray.work_item import MutationSpec, TestOutcome, WorkerOutcome, WorkItem
+from cosmic_ray.work_item import MutationSpec, TestOutcome, WorkerOutcome, WorkItem, WorkResult
+from forkrun import ForkRunner, warm_up
 
 ROOT = Path(__file__).resolve().parents[2]
 EQUIVALENT_FILE = Path(__file__).with_name("equivalent.toml")
@@ -193,8 +198,9 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def prepare(work: Path) -> dict[str, str]:
-    """A private copy of the sources and tests; the environment that imports from it."""
+def prepare(work: Path) -> tuple[dict[str, str], list[str]]:
+    """A private copy of the sources and tests; the environment and import path that
+    import from it."""
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -203,22 +209,21 @@ def prepare(work: Path) -> dict[str, str]:
     for name in ("shared", "services", "tests"):
         shutil.copytree(ROOT / name, work / name, ignore=ignore)
     shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
-    paths = [str(work / "shared"), *(str(work / "services" / s) for s in SERVICES)]
+    paths = [str(work), str(work / "shared"), *(str(work / "services" / s) for s in SERVICES)]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), PYTHONDONTWRITEBYTECODE="1")
     env.pop("PYTEST_ADDOPTS", None)
-    return env
+    return env, paths
 
 
-def pytest_args(files: list[str]) -> list[str]:
-    return [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-            "--hypothesis-profile=mutation", *files]
+PYTEST_OPTIONS = ["-x", "-q", "-p", "no:cacheprovider", "--hypothesis-profile=mutation",
+                  "-W", "ignore::pytest.PytestAssertRewriteWarning"]
 
 
-def baseline(module: Module, work: Path, env: dict[str, str]) -> tuple[str, float]:
-    """Run the service's unit tests once, unmutated (they must pass); returns the test
-    command of the mutants and the time taken. The command runs in two stages: first the
-    test files that import the module (fastest first, in a light process), then, if they
-    all pass, the rest of the service's unit tests."""
+def baseline(module: Module, work: Path, env: dict[str, str]) -> tuple[list[list[str]], float]:
+    """Run the service's unit tests once, unmutated (they must pass); returns the pytest
+    arguments of the two stages each mutant runs and the time the tests took. First the
+    test files that import the module (fastest first), then, if they all pass, the rest
+    of the service's unit tests."""
     probe = subprocess.run(
         [sys.executable, "-c", f"import {module.dotted} as m; print(m.__file__)"],
         cwd=work, env=env, capture_output=True, text=True, check=True)
@@ -227,8 +232,8 @@ def baseline(module: Module, work: Path, env: dict[str, str]) -> tuple[str, floa
     tests = work / "tests" / "unit" / module.service
     started = time.monotonic()
     run = subprocess.run(
-        [*pytest_args([str(tests.relative_to(work))]), "--junitxml=baseline.xml"],
-        cwd=work, env=env, capture_output=True, text=True)
+        [sys.executable, "-m", "pytest", *PYTEST_OPTIONS, str(tests.relative_to(work)),
+         "--junitxml=baseline.xml"], cwd=work, env=env, capture_output=True, text=True)
     took = time.monotonic() - started
     if run.returncode != 0:
         raise SystemExit(f"{module.name}: the unmutated tests fail:\n{run.stdout[-3000:]}")
@@ -240,15 +245,42 @@ def baseline(module: Module, work: Path, env: dict[str, str]) -> tuple[str, floa
                    key=lambda f: seconds.get(f, 0.0))
     first = [f for f in files if module.dotted in (work / f).read_text()]
     rest = [f for f in files if f not in first]
-    stages = [shlex.join(pytest_args(group)) for group in (first, rest) if group]
-    return shlex.join(["sh", "-c", " && ".join(stages)]), took
+    return [[*PYTEST_OPTIONS, *group] for group in (first, rest) if group], took
 
 
-def run_module(module: Module, equivalents: list[dict[str, str]], run_dir: Path) -> dict:
+def test_mutant(item: WorkItem, runner: ForkRunner | None, command: str,
+                timeout: float) -> WorkResult:
+    """Apply the mutant (cosmic-ray), run the tests, put the original back."""
+    if runner is None:  # cosmic-ray's own runner: one subprocess per stage
+        return mutate_and_test(item.mutations, command, timeout)
+    spec = item.mutations[0]
+    operator = cosmic_ray.plugins.get_operator(spec.operator_name)(**spec.operator_args)
+    with use_mutation(spec.module_path, operator, spec.occurrence) as (original, mutated):
+        if mutated is None:
+            return WorkResult(worker_outcome=WorkerOutcome.NO_TEST)
+        passed, output = runner.run()
+    diff = difflib.unified_diff(original.split("\n"), mutated.split("\n"),
+                                f"a/{spec.module_path}", f"b/{spec.module_path}", lineterm="")
+    return WorkResult(output=output, diff="\n".join(diff), worker_outcome=WorkerOutcome.NORMAL,
+                      test_outcome=TestOutcome.SURVIVED if passed else TestOutcome.KILLED)
+
+
+def run_module(module: Module, equivalents: list[dict[str, str]], run_dir: Path,
+               fork: bool) -> dict:
     work = run_dir / module.name.replace("/", "-")
-    env = prepare(work)
-    command, base_seconds = baseline(module, work, env)
+    env, sys_path = prepare(work)
+    stages, base_seconds = baseline(module, work, env)
     timeout = max(60.0, 4 * base_seconds)  # generous: the cores are shared
+    command = shlex.join(["sh", "-c", " && ".join(
+        shlex.join([sys.executable, "-m", "pytest", *stage]) for stage in stages)])
+    runner = None
+    if fork:
+        warm = warm_up(work, env, stages[-1], (str(work),))
+        runner = ForkRunner(work, sys_path, stages, timeout)
+        passed, output = runner.run()
+        if not passed:
+            raise SystemExit(f"{module.name}: the unmutated tests fail in a fork:\n{output}")
+        log(f"{module.name}: {warm} third-party modules preloaded")
     log(f"{module.name}: baseline {base_seconds:.1f}s, timeout {timeout:.0f}s per mutant")
 
     started = time.monotonic()
@@ -264,9 +296,10 @@ def run_module(module: Module, equivalents: list[dict[str, str]], run_dir: Path)
                 i.mutations[0].start_pos, i.mutations[0].operator_name,
                 i.mutations[0].occurrence))
             for n, item in enumerate(items, 1):
-                result = mutate_and_test(item.mutations, command, timeout)
+                result = test_mutant(item, runner, command, timeout)
                 db.set_result(item.job_id, result)
-                log(f"{module.name}: {n}/{len(items)} {result.test_outcome or '-'}")
+                outcome = result.test_outcome.value if result.test_outcome else "-"
+                log(f"{module.name}: {n}/{len(items)} {outcome}")
             outcomes = db.completed_work_items
     finally:
         os.chdir(cwd)
@@ -319,6 +352,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--module", action="append", choices=[m.name for m in MODULES],
                         help="only this module (repeatable); default: every default module")
+    parser.add_argument("--subprocess", action="store_true",
+                        help="run each mutant's tests in new processes (cosmic-ray's runner) "
+                             "instead of forks of a warm process")
     parser.add_argument("--fail-under", type=float, default=FAIL_UNDER,
                         help="exit 1 when a module scores below this percentage")
     args = parser.parse_args(argv)
@@ -329,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
     report: dict = {"tool": "cosmic-ray", "operators": len(operators), "modules": {}}
     for module in chosen:
-        report["modules"][module.name] = run_module(module, equivalents, run_dir)
+        report["modules"][module.name] = run_module(module, equivalents, run_dir,
+                                                 fork=not args.subprocess)
     report["stale_equivalents"] = [
         {k: v for k, v in e.items() if k != "_matched"} for e in equivalents
         if "_matched" not in e and e["module"] in report["modules"]]
