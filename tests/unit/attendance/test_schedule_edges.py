@@ -74,6 +74,7 @@ def test_a_punch_belongs_to_the_night_shift_until_six_hours_after_its_end() -> N
     at = lambda hh, mm: dt.datetime(2026, 11, 24, hh, mm, tzinfo=WITA)  # noqa: E731
     assert work_date_of(at(11, 59), WITA, lookup) == D
     assert work_date_of(at(12, 0), WITA, lookup) == next_day
+    assert work_date_of(at(15, 0), WITA, lookup) == next_day
     assert work_date_of(at(0, 0), WITA, lookup) == D
     # the same instant seen from another zone is the same punch
     assert work_date_of(at(11, 59).astimezone(dt.UTC), WITA, lookup) == D
@@ -90,6 +91,11 @@ def test_equal_priorities_the_later_assignment_wins() -> None:
     higher = ScheduleAssignment(RAMADAN_FIVE_DAY, priority=1)
     assert pick_schedule([higher, first, second], D) is RAMADAN_FIVE_DAY
     assert pick_schedule([first], D + dt.timedelta(days=1), SIX_DAY) is SIX_DAY
+    # no priority given ties with an explicit 0
+    assert ScheduleAssignment(SIX_DAY).priority == 0
+    unset, zero = ScheduleAssignment(SIX_DAY), ScheduleAssignment(FIVE_DAY, priority=0)
+    assert pick_schedule([unset, zero], D) is FIVE_DAY
+    assert pick_schedule([zero, unset], D) is SIX_DAY
     assert pick_schedule([], D) is FIVE_DAY
 
 
@@ -108,6 +114,12 @@ def test_months() -> None:
     assert len(month_dates("2024-02")) == 29 and len(month_dates("2026-02")) == 28
     assert month_dates("2026-11")[-1] == dt.date(2026, 11, 30)
     assert month_dates("2026-01")[0] == dt.date(2026, 1, 1)
+
+
+def test_ramadan_week() -> None:
+    assert RAMADAN_FIVE_DAY.as_dict() == {"mon": "08:00-15:00", "tue": "08:00-15:00",
+                                          "wed": "08:00-15:00", "thu": "08:00-15:00",
+                                          "fri": "08:00-15:30", "sat": None, "sun": None}
 
 
 def test_schedule_dict_form() -> None:
@@ -144,6 +156,14 @@ def test_a_scope_whose_assignments_do_not_apply_falls_through() -> None:
     odd = Calendar(assignments=[ScopedAssignment("unit", "E1", ScheduleAssignment(SIX_DAY))],
                    units={"E1": "u"})
     assert odd.schedule_for("E1", D) is FIVE_DAY
+    # ... nor one to an employee named like a unit to the unit's members
+    odd = Calendar(assignments=[ScopedAssignment("employee", "u", ScheduleAssignment(SIX_DAY))],
+                   units={"E1": "u"})
+    assert odd.schedule_for("E1", D) is FIVE_DAY
+    # another employee's own week is not one's own
+    other = Calendar(assignments=[ScopedAssignment("employee", "E0",
+                                                   ScheduleAssignment(SIX_DAY))])
+    assert other.schedule_for("E1", D) is FIVE_DAY and other.schedule_for("E0", D) is SIX_DAY
 
 
 def test_rosters_are_per_employee() -> None:
