@@ -179,9 +179,9 @@ def diff_lines(diff: str) -> tuple[str, str]:
     for line in diff.splitlines():
         if line.startswith(("---", "+++")):
             continue
-        if line.startswith("-"):
+        if line.startswith("-") and line[1:].strip():
             before.append(line[1:].strip())
-        elif line.startswith("+"):
+        elif line.startswith("+") and line[1:].strip():
             after.append(line[1:].strip())
     return "\n".join(before), "\n".join(after)
 
@@ -220,10 +220,10 @@ PYTEST_OPTIONS = ["-x", "-q", "-p", "no:cacheprovider", "--hypothesis-profile=mu
 
 
 def baseline(module: Module, work: Path, env: dict[str, str]) -> tuple[list[list[str]], float]:
-    """Run the service's unit tests once, unmutated (they must pass); returns the pytest
-    arguments of the two stages each mutant runs and the time the tests took. First the
-    test files that import the module (fastest first), then, if they all pass, the rest
-    of the service's unit tests."""
+    """Run the service's unit tests once, unmutated (they must pass); returns the test
+    files of the two stages each mutant runs and the time the tests took. First the test
+    files that import the module (fastest first), then, if they all pass, the rest of the
+    service's unit tests."""
     probe = subprocess.run(
         [sys.executable, "-c", f"import {module.dotted} as m; print(m.__file__)"],
         cwd=work, env=env, capture_output=True, text=True, check=True)
@@ -245,7 +245,7 @@ def baseline(module: Module, work: Path, env: dict[str, str]) -> tuple[list[list
                    key=lambda f: seconds.get(f, 0.0))
     first = [f for f in files if module.dotted in (work / f).read_text()]
     rest = [f for f in files if f not in first]
-    return [[*PYTEST_OPTIONS, *group] for group in (first, rest) if group], took
+    return [group for group in (first, rest) if group], took
 
 
 def test_mutant(item: WorkItem, runner: ForkRunner | None, command: str,
@@ -269,13 +269,14 @@ def run_module(module: Module, equivalents: list[dict[str, str]], run_dir: Path,
                fork: bool) -> dict:
     work = run_dir / module.name.replace("/", "-")
     env, sys_path = prepare(work)
-    stages, base_seconds = baseline(module, work, env)
+    groups, base_seconds = baseline(module, work, env)
+    stages = [[*PYTEST_OPTIONS, *group] for group in groups]
     timeout = max(60.0, 4 * base_seconds)  # generous: the cores are shared
     command = shlex.join(["sh", "-c", " && ".join(
         shlex.join([sys.executable, "-m", "pytest", *stage]) for stage in stages)])
     runner = None
     if fork:
-        warm = warm_up(work, env, stages[-1], (str(work),))
+        warm = warm_up(work, env, [*PYTEST_OPTIONS, *itertools.chain(*groups)], (str(work),))
         runner = ForkRunner(work, sys_path, stages, timeout)
         passed, output = runner.run()
         if not passed:
