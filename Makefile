@@ -1,5 +1,5 @@
 # e-Kinerja: the two commands a newcomer needs are `make up` and `make test`.
-.PHONY: help setup up down status logs test test-unit typecheck bench docs lint
+.PHONY: help setup up down status logs test test-unit typecheck bench docs lint mutation
 
 # Kafka profile of `make up`: single (default: one broker) or production (three brokers
 # on this machine, replication factor 3, min.insync.replicas 2): make up KAFKA_PROFILE=production
@@ -14,6 +14,7 @@ help:
 	@echo "make typecheck - mypy --strict on shared/ and the four services (also part of make test)"
 	@echo "make test-cluster - the three-broker Kafka failover tests (production profile)"
 	@echo "make bench   - benchmarks, printing JSON"
+	@echo "make mutation - mutation score of every domain module, printing JSON (slow)"
 	@echo "make docs    - write OpenAPI and AsyncAPI documents to docs/api/"
 
 setup:
@@ -42,6 +43,9 @@ test-unit: setup
 
 bench: setup
 	bash deploy/bench.sh
+
+mutation: setup
+	bash deploy/mutation.sh $(MUTATION_ARGS)
 
 docs: setup
 	EK_DATABASE_URL=sqlite+aiosqlite:///.run/docs.db .venv/bin/python deploy/export_docs.py docs/api

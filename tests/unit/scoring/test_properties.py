@@ -1,14 +1,17 @@
 """Property: however the facts arrive (any order, duplicated, split into any batches, with
 stale revisions, the policy changed at any point), the running scores equal those of the
-same facts applied in one canonical batch, and the batch recomputation check finds no
-difference."""
+same facts applied in one canonical batch, the batch recomputation check finds no
+difference, and both equal the scores an independent oracle (``oracle.py``, the
+regulation's formula in exact fractions) computes from the raw facts."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import uuid
+from collections import defaultdict
 from decimal import Decimal as D
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -24,9 +27,11 @@ from scoring.adapters.orm import ScoreRow
 from scoring.domain.policy import PRESETS, policy_from_dict
 from scoring.service_layer import admin, check, services
 
+from . import oracle
+
 NIPS = ("A1", "A2", "B1")
 BASE = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-UNIT_POLICY = policy_from_dict({
+UNIT_SPEC = {
     "name": "unit_collective",
     "components": [
         {"name": "performance", "weight": "60", "parts": [{"source": "performance",
@@ -36,8 +41,10 @@ UNIT_POLICY = policy_from_dict({
         {"name": "collective", "weight": "15", "parts": [{"source": "unit_performance",
                                                           "weight": "100"}]},
     ],
-})
+}
+UNIT_POLICY = policy_from_dict(UNIT_SPEC)
 POLICIES = [*PRESETS.values(), UNIT_POLICY]
+SPECS = {**oracle.PRESET_SPECS, "unit_collective": UNIT_SPEC}
 
 
 @st.composite
@@ -85,6 +92,84 @@ def histories(draw: st.DrawFn) -> dict:
     policy_at = draw(st.integers(0, len(cuts)))
     return {"facts": facts, "arrival": arrival, "cuts": cuts, "policy": policy,
             "policy_at": policy_at}
+
+
+def _expected(h: dict) -> dict:
+    """The oracle's scores of the drawn facts: the newest revision/version of each fact
+    (directory: the latest ``occurred_at``), one score per employee-month a fact names."""
+    facts = h["facts"]
+    tenants = [e for e in facts if isinstance(e, ev.TenantUpserted)]
+    preset_name = (max(tenants, key=lambda e: e.occurred_at).policy_preset if tenants
+                   else oracle.DEFAULT_PRESET)
+    employees: dict[str, ev.EmployeeUpserted] = {}
+    newest: dict[tuple, tuple[int, ev.Event]] = {}
+    for e in facts:
+        if isinstance(e, ev.EmployeeUpserted):
+            if e.nip not in employees or employees[e.nip].occurred_at < e.occurred_at:
+                employees[e.nip] = e
+            continue
+        if isinstance(e, ev.AttendanceDayEvaluated):
+            key, version = ("day", e.nip, e.work_date), e.revision
+        elif isinstance(e, ev.EffectiveDaysPublished):
+            key, version = ("calendar", e.period, e.nip or ""), e.revision
+        elif isinstance(e, ev.ActivityEntryApproved | ev.ActivityEntryRejected
+                        | ev.ActivityEntryRevoked):
+            key, version = ("entry", e.entry_id), e.version
+        else:
+            continue
+        if key not in newest or newest[key][0] < version:
+            newest[key] = (version, e)
+
+    months: dict[tuple[str, str], oracle.Month] = {}
+
+    def month(nip: str, period: str) -> oracle.Month:
+        return months.setdefault((nip, period), oracle.Month(period))
+
+    calendars: dict[tuple[str, str], D] = {}
+    for key, (_version, e) in newest.items():
+        if key[0] == "day":
+            m = month(e.nip, f"{e.work_date:%Y-%m}")
+            m.deductions.append(Fraction(e.deduction_pct))
+            if e.apel_attended is not None:
+                m.apel.append(e.apel_attended)
+        elif key[0] == "entry":
+            m = month(e.nip, f"{e.work_date:%Y-%m}")
+            if isinstance(e, ev.ActivityEntryApproved):
+                m.approved_minutes += e.minutes
+        else:
+            calendars[(e.period, e.nip or "")] = e.effective_days
+            if e.nip:
+                month(e.nip, e.period)
+    for (nip, period), m in months.items():
+        days = calendars.get((period, nip), calendars.get((period, "")))
+        m.effective_days = Fraction(days) if days is not None else None
+
+    def spec(period: str) -> dict:
+        if h["policy"] and period >= h["policy"][0]:
+            return SPECS[h["policy"][1].name]
+        return SPECS[preset_name]
+
+    def unit(nip: str) -> str:
+        return employees[nip].unit_id if nip in employees else ""
+
+    members: dict[tuple[str, str], list[Fraction]] = defaultdict(list)
+    for (nip, period), m in months.items():
+        members[(unit(nip), period)].append(
+            oracle.expected_score(spec(period), m).performance_pct)
+    out = {}
+    for (nip, period), m in months.items():
+        m.unit_performance = oracle.unit_average(members[(unit(nip), period)])
+        e = employees.get(nip)
+        base = e.tpp_base if e else D(0)
+        s = oracle.expected_score(spec(period), m, base, e.employment_type if e else "PNS")
+        out[(nip, period)] = (s.final_pct, s.tpp_amount, Fraction(base), s.components)
+    return out
+
+
+def _fractions(scores: dict) -> dict:
+    return {key: (Fraction(final), Fraction(tpp), Fraction(base),
+                  tuple((name, Fraction(D(value))) for name, value in components))
+            for key, (final, tpp, base, components) in scores.items()}
 
 
 def _retenant(events: list[ev.Event], tenant_id: str) -> list[ev.Event]:
@@ -141,6 +226,7 @@ async def _run(url: str, h: dict) -> None:
         await _settle_units(sm)
 
         assert await _scores(sm, running) == await _scores(sm, canonical)
+        assert _fractions(await _scores(sm, canonical)) == _expected(h)
         async with sm() as session:
             for tenant_id in (running, canonical):
                 assert await check.check(session, tenant_id) == []

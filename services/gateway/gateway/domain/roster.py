@@ -132,17 +132,19 @@ def normalise_nip(raw: str) -> str:
 
 def parse_roster(text: str) -> tuple[list[RosterRow], list[RowError]]:
     """Rows of a roster CSV and the errors of the rows that cannot be read."""
-    lines = text.splitlines()
-    first = next((ln for ln in lines if ln.strip()), "")
-    if not first:
+    lines = text.splitlines(keepends=True)
+    # blank lines before the header are skipped (line numbers still count them)
+    skipped = next((i for i, ln in enumerate(lines) if ln.strip()), len(lines))
+    if skipped == len(lines):
         return [], [RowError(1, None, None, "Berkas kosong: baris judul kolom wajib ada.")]
-    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(first), skipinitialspace=True)
+    reader = csv.DictReader(io.StringIO("".join(lines[skipped:])),
+                            delimiter=_delimiter(lines[skipped]), skipinitialspace=True)
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         return [], [
-            RowError(1, None, None,
+            RowError(skipped + 1, None, None,
                      "Baris judul kolom tidak lengkap: kolom "
                      + ", ".join(missing) + " wajib ada. Kolom yang dikenal: "
                      + ",".join(COLUMNS) + ".")
@@ -150,7 +152,7 @@ def parse_roster(text: str) -> tuple[list[RosterRow], list[RowError]]:
     rows: list[RosterRow] = []
     errors: list[RowError] = []
     for record in reader:
-        line = reader.line_num
+        line = skipped + reader.line_num
         values = {k: (v or "").strip() if isinstance(v, str) else "" for k, v in record.items()
                   if k is not None}
         if not any(values.values()):
@@ -164,7 +166,8 @@ def parse_roster(text: str) -> tuple[list[RosterRow], list[RowError]]:
         if row is not None:
             rows.append(row)
     if not rows and not errors:
-        errors.append(RowError(2, None, None, "Daftar pegawai tidak berisi satu pun baris data."))
+        errors.append(RowError(skipped + 2, None, None,
+                               "Daftar pegawai tidak berisi satu pun baris data."))
     return rows, errors
 
 

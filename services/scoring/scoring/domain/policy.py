@@ -32,6 +32,8 @@ SOURCES: dict[str, str] = {
 }
 
 HUNDRED = Decimal("100")
+# percent of the computed TPP paid by employment type unless a policy says otherwise
+DEFAULT_TPP_ADJUSTMENTS: dict[str, Decimal] = {"CPNS": Decimal("80")}
 
 
 class InvalidPolicy(DomainError):
@@ -57,7 +59,8 @@ class Policy:
     components: tuple[ComponentSpec, ...]
     minutes_per_day: int = 300
     # percent of the computed TPP paid, by employment type (missing type -> 100)
-    tpp_adjustments: dict[str, Decimal] = field(default_factory=lambda: {"CPNS": Decimal("80")})
+    tpp_adjustments: dict[str, Decimal] = field(
+        default_factory=lambda: dict(DEFAULT_TPP_ADJUSTMENTS))
 
     def adjustment_pct(self, employment_type: str) -> Decimal:
         return self.tpp_adjustments.get(employment_type, HUNDRED)
@@ -134,9 +137,10 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
             )
             for c in data["components"]
         )
-        adjustments = {
-            str(k): _dec(v, f"penyesuaian {k}")
-            for k, v in (data.get("tpp_adjustments") or {}).items()
+        # not stated: the defaults (CPNS 80 %); an explicit {} means no adjustment at all
+        stated = data.get("tpp_adjustments")
+        adjustments = dict(DEFAULT_TPP_ADJUSTMENTS) if stated is None else {
+            str(k): _dec(v, f"penyesuaian {k}") for k, v in stated.items()
         }
         policy = Policy(
             name=str(data.get("name") or "custom"),
@@ -144,7 +148,7 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
             minutes_per_day=int(data.get("minutes_per_day", 300)),
             tpp_adjustments=adjustments,
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise InvalidPolicy(f"Format kebijakan tidak valid: {exc}.") from exc
     return validate(policy)
 

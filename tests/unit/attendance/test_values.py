@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from tests.unit.domain_values import mutable_dataclasses
+
+
+def test_domain_values_are_immutable() -> None:
+    # the tenant's calendar is built up by the service layer; everything else is a value
+    assert mutable_dataclasses("attendance.domain.rules", "attendance.domain.schedule",
+                               "attendance.domain.apel") == {"attendance.domain.schedule.Calendar"}
