@@ -74,7 +74,8 @@ async def _store_employee(session: AsyncSession, e: ev.EmployeeUpserted) -> bool
     n = await upsert(
         session, Employee,
         {"tenant_id": e.tenant_id, "nip": e.nip, "name": e.name, "unit_id": e.unit_id,
-         "unit_name": e.unit_name, "tpp_base": e.tpp_base,
+         "unit_name": e.unit_name, "supervisor_nip": e.supervisor_nip or None,
+         "tpp_base": e.tpp_base,
          "employment_type": e.employment_type, "active": e.active,
          "updated_at": e.occurred_at},
         index_elements=["tenant_id", "nip"], where=Employee.updated_at <= e.occurred_at,
