@@ -157,19 +157,31 @@ async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: A
 # --- unit refresher -------------------------------------------------------------------
 
 
+REFRESHER_JOB = "unit-refresher"
+
+
 async def refresh_units(uow: UnitOfWork, *, limit: int = 50,
                         default_preset: str = DEFAULT_PRESET, publish: bool = True) -> int:
     """Refresh up to ``limit`` dirty unit-months: their average and their members' scores
-    (the collective component). The marks are claimed in a transaction of their own, so
-    the refresh never holds a mark while it waits for a score row a consumer holds (no
-    deadlock); a failed refresh puts its marks back. Returns how many were refreshed."""
-    units = await uow.run(_claim_dirty_units, limit)
+    (the collective component). The marks of every regency are claimed in a cross-regency
+    transaction of their own (the job ``unit-refresher``: the only thing it does across
+    regencies), so the refresh never holds a mark while it waits for a score row a consumer
+    holds (no deadlock); each regency's units are then refreshed in a transaction bound to
+    that regency (row-level security, and its advisory lock). A failed refresh puts back the
+    marks it had not refreshed yet. Returns how many were refreshed."""
+    units = await uow.cross_tenant(REFRESHER_JOB).run(_claim_dirty_units, limit)
     if not units:
         return 0
+    pending = list(units)
     try:
-        await uow.run(_refresh_claimed, units, default_preset=default_preset, publish=publish)
+        for tenant_id in sorted({t for t, _u, _p in units}):
+            mine = [k for k in pending if k[0] == tenant_id]
+            await uow.in_tenant(tenant_id).run(_refresh_claimed, mine,
+                                                default_preset=default_preset,
+                                                publish=publish)
+            pending = [k for k in pending if k[0] != tenant_id]
     except Exception:
-        await uow.run(mark_dirty, set(units))
+        await uow.cross_tenant(REFRESHER_JOB).run(mark_dirty, set(pending))
         raise
     return len(units)
 
@@ -186,6 +198,7 @@ async def _claim_dirty_units(session: AsyncSession, limit: int) -> list[Key]:
 
 async def _refresh_claimed(session: AsyncSession, units: list[Key], *, default_preset: str,
                            publish: bool) -> None:
+    """The claimed unit-months of one regency (the transaction is bound to it)."""
     await repo.lock_tenants(session, (tenant_id for tenant_id, _u, _p in units))
     for tenant_id, unit_id, period in units:
         await _refresh_unit(session, tenant_id, unit_id, period,
