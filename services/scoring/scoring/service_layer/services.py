@@ -11,7 +11,7 @@ publish nothing new.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -259,9 +259,16 @@ async def get_score(session: AsyncSession, tenant_id: str, nip: str, period: str
 
 
 async def list_scores(session: AsyncSession, tenant_id: str, period: str,
-                      unit_id: str | None = None) -> list[ScoreRow]:
+                      unit_id: str | None = None,
+                      nips: Collection[str] | None = None) -> list[ScoreRow]:
+    """The month's scores (of one unit); ``nips`` limits them to those employees (the
+    caller's own and their team), None = the whole regency."""
     query = select(ScoreRow).where(ScoreRow.tenant_id == tenant_id, ScoreRow.period == period,
                                    ScoreRow.version > 0)
     if unit_id:
         query = query.where(ScoreRow.unit_id == unit_id)
+    if nips is not None:
+        if not nips:
+            return []
+        query = query.where(ScoreRow.nip.in_(sorted(nips)))
     return list((await session.scalars(query.order_by(ScoreRow.nip))).all())
