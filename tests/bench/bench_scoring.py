@@ -68,8 +68,10 @@ async def main() -> dict:
         url = f"sqlite+aiosqlite:///{tmp.name}/bench.db"
     await upgrade_async("scoring", url)
     engine = make_engine(url)
-    uow = UnitOfWork(make_sessionmaker(engine))
     tenant = f"bench-{uuid.uuid4().hex[:8]}"
+    # bound to the regency like the consumers (row-level security applies on PostgreSQL,
+    # to the owner too: the policies are forced)
+    uow = UnitOfWork(make_sessionmaker(engine)).in_tenant(tenant)
     events = make_events(tenant, N)
     batches = [events[i:i + BATCH] for i in range(0, len(events), BATCH)]
     per_batch: list[float] = []

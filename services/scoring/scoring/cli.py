@@ -2,13 +2,17 @@
 
 ``python -m scoring check [--tenant T]``
     Recompute every open employee-month in batch from the stored facts and compare with the
-    running scores; prints the differences as JSON, exits 1 if there are any.
+    running scores; prints the differences as JSON, exits 1 if there are any. With
+    ``--tenant`` it reads bound to that regency; without, as the named cross-regency job
+    ``scoring-check``.
 
 ``python -m scoring rebuild --target-url URL [--source-url URL]``
     Rebuild all scores into a fresh database by replaying the Kafka topics from the start
     (progress bar); HR inputs that are not events (policy versions, compliance entries) are
     copied from the source database. Ends by comparing the rebuilt scores with the
-    source's running scores.
+    source's running scores. Both databases are read and written as the named
+    cross-regency job ``scoring-rebuild`` (the topics mix every regency); the target URL
+    must be its owner's (the rebuild creates the schema).
 
     A closed month is frozen as it stood when it was last closed: the periods topic is read
     first; facts of a closed month that occurred after its last close are applied after
@@ -53,10 +57,16 @@ log = logging.getLogger(__name__)
 # --- check ----------------------------------------------------------------------------
 
 
+CHECK_JOB = "scoring-check"
+REBUILD_JOB = "scoring-rebuild"
+
+
 async def run_check(settings: Settings, tenant_id: str | None) -> list[dict[str, Any]]:
     engine = make_engine(settings.database_url)
+    uow = UnitOfWork(make_sessionmaker(engine))
+    bound = uow.in_tenant(tenant_id) if tenant_id else uow.cross_tenant(CHECK_JOB)
     try:
-        async with UnitOfWork(make_sessionmaker(engine)).read() as session:
+        async with bound.read() as session:
             diffs = await check.check(session, tenant_id, settings.default_policy_preset)
     finally:
         await engine.dispose()
@@ -151,9 +161,10 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
     """Rebuild into ``target_url`` (all tenants, or only ``tenants``); see the module doc."""
     await upgrade_async("scoring", target_url)
     engine = make_engine(target_url)
-    uow = UnitOfWork(make_sessionmaker(engine))
+    uow = UnitOfWork(make_sessionmaker(engine)).cross_tenant(REBUILD_JOB)
     source_engine = make_engine(source_url) if source_url else None
-    source = UnitOfWork(make_sessionmaker(source_engine)) if source_engine else None
+    source = (UnitOfWork(make_sessionmaker(source_engine)).cross_tenant(REBUILD_JOB)
+              if source_engine else None)
     stats: dict[str, Any] = {"applied": 0, "quarantined": 0, "ignored": 0}
     try:
         async with uow.read() as session:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 import uuid
 from decimal import Decimal as D
 
@@ -13,21 +14,25 @@ import pytest
 from sqlalchemy import select
 
 from ekinerja_shared import events as ev
+from ekinerja_shared.consumer import is_transient
 from ekinerja_shared.db import make_engine, make_sessionmaker
 from ekinerja_shared.migrations import upgrade_async
+from ekinerja_shared.tenancy import bind_tenant
+from ekinerja_shared.uow import UnitOfWork
+from scoring.adapters import repository as repo
 from scoring.adapters.orm import ScoreRow
 from scoring.service_layer import services
-from tests.support.infra import pg_url, reset_database
+from tests.support.infra import pg_app_url, pg_url, reset_database
 
 pytestmark = pytest.mark.integration
 
 
 async def test_directory_change_and_fact_committed_together_both_count(tenant_id):
-    url = pg_url("scoring")
-    await reset_database(url)
-    await upgrade_async("scoring", url)
-    engine = make_engine(url)
+    await reset_database(pg_url("scoring"))
+    await upgrade_async("scoring", pg_url("scoring"))
+    engine = make_engine(pg_app_url("scoring"))  # as the service: row-level security applies
     sm = make_sessionmaker(engine)
+    uow = UnitOfWork(sm).in_tenant(tenant_id)
     nip = "198801012015031001"
     approval = ev.ActivityEntryApproved(tenant_id=tenant_id, entry_id=uuid.uuid4(), nip=nip,
                                         work_date=dt.date(2026, 10, 5), minutes=660, version=2)
@@ -36,13 +41,13 @@ async def test_directory_change_and_fact_committed_together_both_count(tenant_id
     try:
         async with sm() as fact_tx:
             await fact_tx.begin()
+            await bind_tenant(fact_tx, tenant_id)
             # the approval's consumer has stored the fact and computed the score (with no
             # TPP base yet) but not committed ...
             await services.apply_events(fact_tx, [approval])
 
             async def directory_consumer() -> None:
-                async with sm() as session, session.begin():
-                    await services.apply_events(session, [employee])
+                await uow.run(services.apply_events, [employee])
 
             # ... when the directory's consumer applies the employee
             other = asyncio.create_task(directory_consumer())
@@ -50,12 +55,49 @@ async def test_directory_change_and_fact_committed_together_both_count(tenant_id
             await fact_tx.commit()
         await asyncio.wait_for(other, 30)
 
-        async with sm() as session:
+        async with uow.read() as session:
             row = await session.scalar(select(ScoreRow).where(
                 ScoreRow.tenant_id == tenant_id, ScoreRow.nip == nip,
                 ScoreRow.period == "2026-10"))
         # 660 of 22 x 300 minutes = 10% -> 60 x 10% + 40 x 100% = 46% of Rp5,000,000
         assert row is not None and row.final_pct == D("46.00")
         assert row.tpp_amount == D("2300000")
+    finally:
+        await engine.dispose()
+
+
+async def test_regency_locks_are_awaited_in_ascending_order_only(tenant_id):
+    """The shared consumer applies a batch regency by regency in one transaction, in the
+    batch's order. A regency lock below one already held is only tried: if another
+    transaction holds it, this one gives up at once (a transient fault for the consumer,
+    which applies the batch again) instead of waiting into a deadlock."""
+    a, b = f"{tenant_id}-a", f"{tenant_id}-b"
+    await reset_database(pg_url("scoring"))
+    await upgrade_async("scoring", pg_url("scoring"))
+    engine = make_engine(pg_app_url("scoring"))
+    sm = make_sessionmaker(engine)
+    try:
+        async with sm() as other, other.begin():
+            await repo.lock_tenants(other, [a])  # another consumer holds a
+            async with sm() as mine, mine.begin():
+                await repo.lock_tenants(mine, [b])
+                started = time.monotonic()
+                with pytest.raises(repo.TenantLockBusy):
+                    await repo.lock_tenants(mine, [a])
+                assert time.monotonic() - started < 0.5  # not PostgreSQL's deadlock timeout
+        assert is_transient(repo.TenantLockBusy("x"))
+
+        async with sm() as other, other.begin():
+            await repo.lock_tenants(other, [b])  # another consumer holds b
+
+            async def ascending() -> None:
+                async with sm() as session, session.begin():
+                    await repo.lock_tenants(session, [a])
+                    await repo.lock_tenants(session, [b])  # above a: awaited
+
+            waiting = asyncio.create_task(ascending())
+            await asyncio.sleep(0.5)
+            assert not waiting.done()
+        await asyncio.wait_for(waiting, 10)  # b released: the waiting one went through
     finally:
         await engine.dispose()

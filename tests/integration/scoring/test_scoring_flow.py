@@ -18,7 +18,8 @@ from scoring.adapters.orm import Outbox, Quarantine
 from scoring.app import create_app
 from scoring.settings import Settings
 from tests.support.apps import EventProbe, eventually, publish, publish_raw, running_app
-from tests.support.infra import pg_url, reset_database
+from tests.support.infra import pg_app_url, pg_url, reset_database
+from tests.support.tokens import TEST_JWKS_JSON, as_hr, as_user
 
 pytestmark = pytest.mark.integration
 
@@ -30,9 +31,12 @@ WAIT = 240
 
 @pytest.fixture
 async def app(kafka_bootstrap, group_prefix):
-    url = pg_url("scoring")
-    await reset_database(url)
-    return create_app(Settings(database_url=url, kafka_bootstrap=kafka_bootstrap,
+    await reset_database(pg_url("scoring"))
+    # the service connects as the application role (row-level security applies to it) and
+    # migrates as the owner
+    return create_app(Settings(database_url=pg_app_url("scoring"),
+                               migration_database_url=pg_url("scoring"),
+                               auth_jwks=TEST_JWKS_JSON, kafka_bootstrap=kafka_bootstrap,
                                consumer_group_prefix=group_prefix, outbox_poll_interval_s=0.2))
 
 
@@ -95,18 +99,20 @@ async def test_facts_to_score_event_and_api(app, kafka_bootstrap, tenant_id) -> 
                                     "directory.employee.upserted",
                                     "attendance.effective_days.published"}
 
+        own = as_user(tenant_id, NIP)  # the employee reads their own score
         resp = await client.get(f"/api/scoring/{tenant_id}/scores/{NIP}",
-                                params={"period": "2026-11"})
+                                params={"period": "2026-11"}, headers=own)
         assert resp.status_code == 200, resp.text
         body = resp.json()
         assert D(body["final_pct"]) == D("69.60") and D(body["tpp_amount"]) == D("3340800")
         version = body["version"]
 
         listing = await client.get(f"/api/scoring/{tenant_id}/scores",
-                                   params={"period": "2026-11", "unit_id": "bappeda"})
+                                   params={"period": "2026-11", "unit_id": "bappeda"},
+                                   headers=as_hr(tenant_id))
         assert [s["nip"] for s in listing.json()] == [NIP]
         none = await client.get(f"/api/scoring/{tenant_id}/scores/{NIP}",
-                                params={"period": "2026-10"})
+                                params={"period": "2026-10"}, headers=own)
         assert none.status_code == 404 and "belum ada" in none.json()["detail"]
 
         # duplicates (same events again) then garbage, then a new revision of the day on the
@@ -126,14 +132,15 @@ async def test_facts_to_score_event_and_api(app, kafka_bootstrap, tenant_id) -> 
         assert after.cause_event_id == fixed.event_id
 
         resp = await client.get(f"/api/scoring/{tenant_id}/scores/{NIP}",
-                                params={"period": "2026-11"})
+                                params={"period": "2026-11"}, headers=own)
         assert resp.json()["version"] == version + 1
         assert resp.json()["approved_minutes"] == 3000
 
         rt = app.state.runtime
 
         async def quarantined() -> list[Quarantine]:
-            async with rt.sessionmaker() as session:
+            # an undecodable record has no regency: only a cross-regency read sees it
+            async with rt.uow.cross_tenant("test-audit").read() as session:
                 rows = await session.scalars(
                     select(Quarantine).where(Quarantine.raw == garbage))
                 return list(rows.all())
@@ -173,32 +180,37 @@ async def test_close_month_export_late_fact_reopen_and_rebuild(
         await published(app, scores, tenant_id, is_score("100.00", "4500000", "197001"))
         await published(app, scores, tenant_id, is_score("68.00", "3060000", "197002"))
         base = f"/api/scoring/{tenant_id}"
-        ranks = (await client.get(f"{base}/rankings/employees",
+        hr = as_hr(tenant_id)
+        ranks = (await client.get(f"{base}/rankings/employees", headers=hr,
                                   params={"period": "2026-10", "unit_id": "dishub"})).json()
         assert [(r["rank"], r["nip"]) for r in ranks] == [(1, "197001"), (2, "197002")]
-        early = await client.get(f"{base}/exports/tpp", params={"period": "2026-10"})
+        early = await client.get(f"{base}/exports/tpp", params={"period": "2026-10"},
+                                 headers=hr)
         assert early.status_code == 409 and "belum ditutup" in early.json()["detail"]
 
-        closed = await client.post(f"{base}/periods/2026-10/close", json={"actor": "bkpsdm"})
+        closed = await client.post(f"{base}/periods/2026-10/close", headers=hr)
         assert closed.status_code == 200, closed.text
-        await periods.wait_for(lambda e: isinstance(e, ev.PeriodClosed)
-                               and e.period == "2026-10", timeout=WAIT)
+        close_event = await periods.wait_for(lambda e: isinstance(e, ev.PeriodClosed)
+                                             and e.period == "2026-10", timeout=WAIT)
+        assert isinstance(close_event, ev.PeriodClosed)
+        assert close_event.closed_by == "199001172015031002"  # the token's HR
 
         # a late approval for the closed month: recorded, shown, not applied
         late = approvals("197002", range(12, 13))
         await publish(kafka_bootstrap, *late)
 
         async def late_recorded() -> dict | None:
-            state = (await client.get(f"{base}/periods/2026-10")).json()
+            state = (await client.get(f"{base}/periods/2026-10", headers=hr)).json()
             return state if state["late_facts"] else None
 
         state = await eventually(late_recorded, timeout=WAIT)
         assert state["closed"] is True
         assert state["late_facts"][0]["event_id"] == str(late[0].event_id)
-        frozen = (await client.get(f"{base}/scores/197002", params={"period": "2026-10"})).json()
+        frozen = (await client.get(f"{base}/scores/197002", params={"period": "2026-10"},
+                                   headers=hr)).json()
         assert D(frozen["final_pct"]) == D("68.00") and frozen["closed"] is True
 
-        csv_resp = await client.get(f"{base}/exports/tpp",
+        csv_resp = await client.get(f"{base}/exports/tpp", headers=hr,
                                     params={"period": "2026-10", "unit_id": "dishub"})
         assert csv_resp.status_code == 200
         lines = csv_resp.content.decode("utf-8-sig").splitlines()
@@ -206,12 +218,12 @@ async def test_close_month_export_late_fact_reopen_and_rebuild(
             "197001,Pegawai 197001,Dinas Perhubungan,100.00,100.00,100.00,4500000,4500000",
             "197002,Pegawai 197002,Dinas Perhubungan,50.00,95.00,68.00,4500000,3060000",
         ]
-        xlsx = await client.get(f"{base}/exports/tpp",
+        xlsx = await client.get(f"{base}/exports/tpp", headers=hr,
                                 params={"period": "2026-10", "format": "xlsx"})
         assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
-        reopened = await client.post(f"{base}/periods/2026-10/reopen",
-                                     json={"actor": "kepala.bkpsdm", "reason": "koreksi"})
+        reopened = await client.post(f"{base}/periods/2026-10/reopen", headers=hr,
+                                     json={"reason": "koreksi"})
         assert reopened.status_code == 200, reopened.text
         # the late 300 minutes apply: 3,600 / 6,600 = 54.5454.. -> 54.55
         # final = 60 x 54.55 / 100 + 38 = 32.73 + 38 = 70.73 -> TPP 3,182,850
@@ -227,7 +239,7 @@ async def test_close_month_export_late_fact_reopen_and_rebuild(
         assert stats["applied"] >= 37 and stats["closed_periods"] == 0
 
         # closed again, and one more approval comes after the close: frozen at 70.73
-        closed = await client.post(f"{base}/periods/2026-10/close", json={"actor": "bkpsdm"})
+        closed = await client.post(f"{base}/periods/2026-10/close", headers=hr)
         assert closed.status_code == 200, closed.text
 
         async def closed_twice() -> bool:
@@ -239,12 +251,13 @@ async def test_close_month_export_late_fact_reopen_and_rebuild(
         await publish(kafka_bootstrap, *second_late)
 
         async def second_late_recorded() -> dict | None:
-            st = (await client.get(f"{base}/periods/2026-10")).json()
+            st = (await client.get(f"{base}/periods/2026-10", headers=hr)).json()
             ids = {f["event_id"] for f in st["late_facts"]}
             return st if st["closed"] and str(second_late[0].event_id) in ids else None
 
         await eventually(second_late_recorded, timeout=WAIT)
-        frozen = (await client.get(f"{base}/scores/197002", params={"period": "2026-10"})).json()
+        frozen = (await client.get(f"{base}/scores/197002", params={"period": "2026-10"},
+                                   headers=hr)).json()
         assert D(frozen["final_pct"]) == D("70.73")
 
         # a rebuild freezes the month as it stood at its last close: the first late fact
@@ -275,13 +288,14 @@ async def test_unit_collective_component_settles_on_postgres(app, kafka_bootstra
 
     async with running_app(app) as client:
         base = f"/api/scoring/{tenant_id}"
-        r = await client.put(f"{base}/policies/2026-01", json={"policy": policy})
+        hr = as_hr(tenant_id)
+        r = await client.put(f"{base}/policies/2026-01", json={"policy": policy}, headers=hr)
         assert r.status_code == 200, r.text
         await publish(kafka_bootstrap, *staff, calendar, *approvals("N1", range(1, 21)),
                       *approvals("N2", range(1, 11)))
 
         async def settled() -> list | None:
-            resp = await client.get(f"{base}/scores", params={"period": "2026-10"})
+            resp = await client.get(f"{base}/scores", params={"period": "2026-10"}, headers=hr)
             rows = {s["nip"]: s for s in resp.json()}
             # N1 100, N2 50 -> unit average 75: N1 70 + 22.5 = 92.50, N2 35 + 22.5 = 57.50.
             # Before the directory arrives both sit in the unknown unit with the same average
@@ -295,6 +309,6 @@ async def test_unit_collective_component_settles_on_postgres(app, kafka_bootstra
         rows = await eventually(settled, timeout=WAIT)
         assert {r["nip"]: D(r["tpp_amount"]) for r in rows} == {
             "N1": D("1850000"), "N2": D("1150000")}
-        async with app.state.runtime.sessionmaker() as session:
+        async with app.state.runtime.uow.in_tenant(tenant_id).read() as session:
             from scoring.service_layer import check
             assert await check.check(session, tenant_id) == []

@@ -61,12 +61,15 @@ class Employee(Base):
     name: Mapped[str] = mapped_column(String(200))
     unit_id: Mapped[str] = mapped_column(String(64))
     unit_name: Mapped[str] = mapped_column(String(200), default="")
+    # the direct supervisor (latest directory state): decides who may read this score
+    supervisor_nip: Mapped[str | None] = mapped_column(String(32), nullable=True)
     tpp_base: Mapped[Decimal] = mapped_column(Money)
     employment_type: Mapped[str] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
-    __table_args__ = (Index("ix_employees_unit", "tenant_id", "unit_id"),)
+    __table_args__ = (Index("ix_employees_unit", "tenant_id", "unit_id"),
+                      Index("ix_employees_supervisor", "tenant_id", "supervisor_nip"))
 
 
 class AttendanceDay(Base):

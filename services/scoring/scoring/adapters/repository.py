@@ -152,6 +152,18 @@ async def get_employee(session: AsyncSession, tenant_id: str, nip: str) -> Emplo
     )
 
 
+async def direct_reports(session: AsyncSession, tenant_id: str, supervisor_nip: str,
+                         nip: str | None = None) -> set[str]:
+    """The NIPs of the active employees whose direct supervisor is ``supervisor_nip`` in
+    the directory copy (only ``nip`` among them, when given)."""
+    query = select(Employee.nip).where(
+        Employee.tenant_id == tenant_id, Employee.supervisor_nip == supervisor_nip,
+        Employee.active.is_(True))
+    if nip is not None:
+        query = query.where(Employee.nip == nip)
+    return set((await session.scalars(query)).all())
+
+
 async def closed_periods(session: AsyncSession, tenant_id: str) -> set[str]:
     rows = await session.scalars(
         select(Period.period).where(Period.tenant_id == tenant_id, Period.closed.is_(True))
@@ -170,21 +182,45 @@ async def employees(session: AsyncSession, tenant_id: str,
     return out
 
 
+class TenantLockBusy(TimeoutError):
+    """A regency's lock that this transaction would take out of order is held by another
+    one. Waiting could deadlock, so the transaction gives up; the consumer treats it as a
+    transient fault (a timeout): it backs off and applies the batch again."""
+
+
+_HELD_LOCKS = "scoring.tenant_locks"
+
+
 async def lock_tenants(session: AsyncSession, tenant_ids: Iterable[str]) -> None:
     """Serialise, per tenant, the transactions that decide which scores to recompute
     (consumers of the different fact topics, the unit refresher, HR and month close).
     Without it a directory change and a fact of another topic committed at the same time
     could each miss the other (the fact's score computed with the old directory, the
     directory change not yet seeing the fact's new score row). Transaction-scoped PostgreSQL
-    advisory locks, taken in sorted order so that they cannot deadlock; SQLite already
-    serialises writers."""
+    advisory locks; SQLite already serialises writers.
+
+    A transaction only ever waits for a lock above every lock it holds (ascending order),
+    so waits cannot form a cycle. The shared consumer applies a batch regency by regency in
+    one transaction, in the batch's order: a regency that comes after a higher one is only
+    tried (``pg_try_advisory_xact_lock``); if another transaction holds it,
+    ``TenantLockBusy`` ends this one and the batch is consumed again."""
     if dialect_name(session) != "postgresql":
         return
-    for tenant_id in sorted(set(tenant_ids)):
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"ekinerja-scoring:{tenant_id}"},
-        )
+    transaction = session.sync_session.get_transaction()
+    owner, held = session.info.get(_HELD_LOCKS, (None, set()))
+    if owner is not transaction:
+        held = set()
+        session.info[_HELD_LOCKS] = (transaction, held)
+    for tenant_id in sorted(set(tenant_ids) - held):
+        key = {"key": f"ekinerja-scoring:{tenant_id}"}
+        if held and tenant_id < max(held):
+            if not await session.scalar(
+                    text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"), key):
+                raise TenantLockBusy(f"scoring lock of {tenant_id} busy (taken out of order)")
+        else:
+            await session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), key)
+        held.add(tenant_id)
 
 
 async def lock_scores(session: AsyncSession, tenant_id: str, period: str,

@@ -1,4 +1,16 @@
-"""HTTP API of the scoring service (thin: parse, call the service layer, shape)."""
+"""HTTP API of the scoring service (thin: parse, call the service layer, shape).
+
+Every route takes one authorization decision as a dependency (refined in the route where
+it needs the directory copy, ``service_layer.access``) and works bound to the path's
+regency (row-level security). Who may call what (the operator may call everything):
+
+- one employee's score: the employee, their direct supervisor, HR, leader;
+- the month's scores: HR and leader see the regency; others their own and their team's;
+- policies, the policy in force, presets: any member of the regency;
+- policy, compliance, month close and reopen: HR (recorded as the token's person);
+- month state (history, late facts), rankings: HR and leader;
+- TPP export: HR, leader, or a machine client with ``tpp:read``.
+"""
 
 from __future__ import annotations
 
@@ -13,20 +25,23 @@ from pydantic import BaseModel, Field
 
 from ekinerja_shared.errors import DomainError
 from ekinerja_shared.http import (
+    MemberDep,
+    NipPath,
     PeriodPath,
     PeriodQuery,
-    SessionDep,
+    ReaderDep,
     TenantHrDep,
     TenantPath,
-    UowDep,
+    TenantSessionDep,
+    TenantUowDep,
 )
 
 from ..adapters import repository as repo
 from ..adapters.export import to_csv, to_xlsx, tpp_table
 from ..adapters.orm import ScoreRow
 from ..domain.policy import PRESETS, policy_from_dict, preset
-from ..service_layer import admin, reports, services
-from .deps import RuntimeDep
+from ..service_layer import access, admin, reports, services
+from .deps import RuntimeDep, ScoreReaderDep, TppExportDep, acting
 
 router = APIRouter(prefix="/api/scoring/{tenant_id}", tags=["scoring"])
 
@@ -74,18 +89,22 @@ class ScoreOut(BaseModel):
         )
 
 
-@router.get("/scores/{nip}", response_model=ScoreOut, summary="Running score of one employee")
-async def get_score(tenant_id: TenantPath, nip: str, period: PeriodQuery,
-                    session: SessionDep) -> ScoreOut:
+@router.get("/scores/{nip}", response_model=ScoreOut,
+            summary="Running score of one employee (own, a direct report's, or HR/leader)")
+async def get_score(tenant_id: TenantPath, nip: NipPath, period: PeriodQuery,
+                    caller: ScoreReaderDep, session: TenantSessionDep) -> ScoreOut:
+    await access.require_sees_employee(session, caller, tenant_id, nip)
     row = await services.get_score(session, tenant_id, nip, period)
     closed = period in await repo.closed_periods(session, tenant_id)
     return ScoreOut.of(row, closed)
 
 
-@router.get("/scores", response_model=list[ScoreOut], summary="Running scores of a month")
-async def list_scores(tenant_id: TenantPath, period: PeriodQuery, session: SessionDep,
-                      unit_id: str | None = None) -> list[ScoreOut]:
-    rows = await services.list_scores(session, tenant_id, period, unit_id)
+@router.get("/scores", response_model=list[ScoreOut],
+            summary="Running scores of a month: the regency (HR, leader), else own and team")
+async def list_scores(tenant_id: TenantPath, period: PeriodQuery, caller: MemberDep,
+                      session: TenantSessionDep, unit_id: str | None = None) -> list[ScoreOut]:
+    nips = await access.visible_nips(session, caller, tenant_id)
+    rows = await services.list_scores(session, tenant_id, period, unit_id, nips)
     closed = period in await repo.closed_periods(session, tenant_id)
     return [ScoreOut.of(r, closed) for r in rows]
 
@@ -97,7 +116,6 @@ class PolicyIn(BaseModel):
     preset: str | None = Field(default=None, description="A preset name, or give `policy`")
     policy: dict[str, Any] | None = Field(default=None,
                                           description="A full policy (components...)")
-    actor: str = Field(default="", max_length=64)
 
 
 class PolicyVersionOut(BaseModel):
@@ -113,7 +131,8 @@ class PolicySetOut(PolicyVersionOut):
 
 @router.get("/policies", response_model=list[PolicyVersionOut],
             summary="The tenant's policy versions by the month they take effect")
-async def list_policies(tenant_id: TenantPath, session: SessionDep) -> list[PolicyVersionOut]:
+async def list_policies(tenant_id: TenantPath, caller: MemberDep,
+                        session: TenantSessionDep) -> list[PolicyVersionOut]:
     rows = await admin.list_policies(session, tenant_id)
     return [PolicyVersionOut(effective_period=r.effective_period, policy=r.spec,
                              set_by=r.set_by, set_at=r.set_at) for r in rows]
@@ -121,8 +140,8 @@ async def list_policies(tenant_id: TenantPath, session: SessionDep) -> list[Poli
 
 @router.get("/policy", response_model=PolicyVersionOut,
             summary="The policy in force for a month")
-async def policy_in_force(tenant_id: TenantPath, period: PeriodQuery, session: SessionDep,
-                          rt: RuntimeDep) -> PolicyVersionOut:
+async def policy_in_force(tenant_id: TenantPath, period: PeriodQuery, caller: MemberDep,
+                          session: TenantSessionDep, rt: RuntimeDep) -> PolicyVersionOut:
     policy = await repo.policy_for(session, tenant_id, period, rt.default_preset)
     return PolicyVersionOut(effective_period=None, policy=policy.to_dict())
 
@@ -130,19 +149,20 @@ async def policy_in_force(tenant_id: TenantPath, period: PeriodQuery, session: S
 @router.put("/policies/{effective_period}", response_model=PolicySetOut,
             summary="Set the policy from a month on; recomputes the open months it governs")
 async def set_policy(tenant_id: TenantPath, effective_period: PeriodPath, body: PolicyIn,
-                     caller: TenantHrDep, uow: UowDep, rt: RuntimeDep) -> PolicySetOut:
+                     caller: TenantHrDep, uow: TenantUowDep, rt: RuntimeDep) -> PolicySetOut:
     if (body.preset is None) == (body.policy is None):
         raise DomainError("Isi salah satu: nama preset atau kebijakan lengkap.",
                           code="invalid_policy")
     policy = preset(body.preset) if body.preset else policy_from_dict(body.policy or {})
+    actor = acting(caller)
     rows = await uow.run(admin.set_policy, tenant_id, effective_period, policy,
-                         actor=body.actor, default_preset=rt.default_preset)
+                         actor=actor, default_preset=rt.default_preset)
     return PolicySetOut(effective_period=effective_period, policy=policy.to_dict(),
-                        set_by=body.actor, recomputed=len(rows))
+                        set_by=actor, recomputed=len(rows))
 
 
 @router.get("/presets", summary="Policy presets available")
-async def presets(tenant_id: TenantPath) -> dict[str, dict[str, Any]]:
+async def presets(tenant_id: TenantPath, caller: MemberDep) -> dict[str, dict[str, Any]]:
     return {name: p.to_dict() for name, p in PRESETS.items()}
 
 
@@ -152,52 +172,45 @@ async def presets(tenant_id: TenantPath) -> dict[str, dict[str, Any]]:
 class ComplianceIn(BaseModel):
     value_pct: Decimal = Field(ge=0, le=100, max_digits=6, decimal_places=2)
     note: str = Field(default="", max_length=2000)
-    actor: str = Field(default="", max_length=64)
 
 
 @router.put("/compliance/{nip}", response_model=ScoreOut,
             summary="Enter the compliance % of an employee's month (LHKPN/LHKASN, duties)")
-async def set_compliance(tenant_id: TenantPath, nip: str, period: PeriodQuery,
-                         body: ComplianceIn, caller: TenantHrDep, uow: UowDep,
+async def set_compliance(tenant_id: TenantPath, nip: NipPath, period: PeriodQuery,
+                         body: ComplianceIn, caller: TenantHrDep, uow: TenantUowDep,
                          rt: RuntimeDep) -> ScoreOut:
     row = await uow.run(admin.set_compliance, tenant_id, nip, period, body.value_pct,
-                        note=body.note, actor=body.actor, default_preset=rt.default_preset)
+                        note=body.note, actor=acting(caller), default_preset=rt.default_preset)
     return ScoreOut.of(row)
 
 
 # --- month close ----------------------------------------------------------------------
 
 
-class CloseIn(BaseModel):
-    actor: str = Field(default="", max_length=64)
-
-
 class ReopenIn(BaseModel):
-    actor: str = Field(min_length=1, max_length=64)
     reason: str = Field(min_length=1, max_length=2000)
 
 
 @router.get("/periods/{period}", summary="Close state, history and late facts of a month")
-async def period_state(tenant_id: TenantPath, period: PeriodPath,
-                       session: SessionDep) -> dict[str, object]:
+async def period_state(tenant_id: TenantPath, period: PeriodPath, caller: ReaderDep,
+                       session: TenantSessionDep) -> dict[str, object]:
     return await admin.period_state(session, tenant_id, period)
 
 
 @router.post("/periods/{period}/close",
              summary="Close a month: its scores freeze and PeriodClosed is published")
-async def close_period(tenant_id: TenantPath, period: PeriodPath, body: CloseIn,
-                       caller: TenantHrDep, uow: UowDep,
-                       session: SessionDep) -> dict[str, object]:
-    await uow.run(admin.close_period, tenant_id, period, actor=body.actor)
+async def close_period(tenant_id: TenantPath, period: PeriodPath, caller: TenantHrDep,
+                       uow: TenantUowDep, session: TenantSessionDep) -> dict[str, object]:
+    await uow.run(admin.close_period, tenant_id, period, actor=acting(caller))
     return await admin.period_state(session, tenant_id, period)
 
 
 @router.post("/periods/{period}/reopen",
              summary="Reopen a closed month (recorded); late facts then apply")
 async def reopen_period(tenant_id: TenantPath, period: PeriodPath, body: ReopenIn,
-                        caller: TenantHrDep, uow: UowDep, session: SessionDep,
+                        caller: TenantHrDep, uow: TenantUowDep, session: TenantSessionDep,
                         rt: RuntimeDep) -> dict[str, object]:
-    await uow.run(admin.reopen_period, tenant_id, period, actor=body.actor,
+    await uow.run(admin.reopen_period, tenant_id, period, actor=acting(caller),
                   reason=body.reason, default_preset=rt.default_preset)
     return await admin.period_state(session, tenant_id, period)
 
@@ -207,8 +220,8 @@ async def reopen_period(tenant_id: TenantPath, period: PeriodPath, body: ReopenI
 
 @router.get("/exports/tpp", summary="The closed month's TPP table (per OPD) as CSV or XLSX",
             response_class=Response)
-async def export_tpp(tenant_id: TenantPath, period: PeriodQuery, session: SessionDep,
-                     unit_id: str | None = None,
+async def export_tpp(tenant_id: TenantPath, period: PeriodQuery, caller: TppExportDep,
+                     session: TenantSessionDep, unit_id: str | None = None,
                      format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv") -> Response:
     rows = await reports.tpp_rows(session, tenant_id, period, unit_id)
     header, lines = tpp_table(rows)
@@ -241,8 +254,8 @@ class EmployeeRankOut(BaseModel):
 
 @router.get("/rankings/units", response_model=list[UnitRankOut],
             summary="OPDs ranked by their employees' average final %")
-async def unit_ranking(tenant_id: TenantPath, period: PeriodQuery,
-                       session: SessionDep) -> list[UnitRankOut]:
+async def unit_ranking(tenant_id: TenantPath, period: PeriodQuery, caller: ReaderDep,
+                       session: TenantSessionDep) -> list[UnitRankOut]:
     ranked = await reports.unit_ranking(session, tenant_id, period)
     return [UnitRankOut(rank=rank, **s.__dict__) for rank, s in ranked]
 
@@ -250,7 +263,8 @@ async def unit_ranking(tenant_id: TenantPath, period: PeriodQuery,
 @router.get("/rankings/employees", response_model=list[EmployeeRankOut],
             summary="Employees of a unit ranked by final %")
 async def employee_ranking(tenant_id: TenantPath, period: PeriodQuery, unit_id: str,
-                           session: SessionDep) -> list[EmployeeRankOut]:
+                           caller: ReaderDep,
+                           session: TenantSessionDep) -> list[EmployeeRankOut]:
     ranked = await reports.employee_ranking(session, tenant_id, period, unit_id)
     return [EmployeeRankOut(rank=rank, nip=r["nip"], name=r["name"],
                             final_pct=Decimal(r["final_pct"]).quantize(Decimal("0.01")),

@@ -1,4 +1,5 @@
-"""Typed dependencies of scoring's routes."""
+"""Typed dependencies of scoring's routes: the runtime and the authorization decisions
+particular to scoring (the shared ones are ``MemberDep``, ``TenantHrDep``, ``ReaderDep``)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,28 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from ekinerja_shared.http import runtime_of
+from ekinerja_shared.http import allow, allow_self_or, runtime_of
+from ekinerja_shared.identity import Caller, Role
 
 from ..runtime import ScoringRuntime
 
 RuntimeDep = Annotated[ScoringRuntime, Depends(runtime_of)]
+
+TPP_READ_SCOPE = "tpp:read"
+"""The grant of a machine client (payroll) that may download the TPP export."""
+
+ScoreReaderDep = Annotated[Caller, Depends(allow_self_or(Role.SUPERVISOR, Role.HR,
+                                                         Role.LEADER))]
+"""One employee's score: the employee, a supervisor (refined in the route: only their
+direct reports), HR, leader, operator."""
+TppExportDep = Annotated[Caller, Depends(allow(Role.HR, Role.LEADER, scope=TPP_READ_SCOPE))]
+"""The TPP export: HR, leader, operator, or a machine client of the regency with
+``tpp:read``."""
+
+ACTOR_MAX = 64  # the width of the columns that record who acted
+
+
+def acting(caller: Caller) -> str:
+    """Who is recorded as having acted (policy, compliance, month close/reopen): the
+    person's NIP, else the token's subject (the platform operator, a client)."""
+    return (caller.nip or caller.subject)[:ACTOR_MAX]

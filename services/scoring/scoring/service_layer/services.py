@@ -11,7 +11,7 @@ publish nothing new.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -74,7 +74,8 @@ async def _store_employee(session: AsyncSession, e: ev.EmployeeUpserted) -> bool
     n = await upsert(
         session, Employee,
         {"tenant_id": e.tenant_id, "nip": e.nip, "name": e.name, "unit_id": e.unit_id,
-         "unit_name": e.unit_name, "tpp_base": e.tpp_base,
+         "unit_name": e.unit_name, "supervisor_nip": e.supervisor_nip or None,
+         "tpp_base": e.tpp_base,
          "employment_type": e.employment_type, "active": e.active,
          "updated_at": e.occurred_at},
         index_elements=["tenant_id", "nip"], where=Employee.updated_at <= e.occurred_at,
@@ -156,19 +157,31 @@ async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: A
 # --- unit refresher -------------------------------------------------------------------
 
 
+REFRESHER_JOB = "unit-refresher"
+
+
 async def refresh_units(uow: UnitOfWork, *, limit: int = 50,
                         default_preset: str = DEFAULT_PRESET, publish: bool = True) -> int:
     """Refresh up to ``limit`` dirty unit-months: their average and their members' scores
-    (the collective component). The marks are claimed in a transaction of their own, so
-    the refresh never holds a mark while it waits for a score row a consumer holds (no
-    deadlock); a failed refresh puts its marks back. Returns how many were refreshed."""
-    units = await uow.run(_claim_dirty_units, limit)
+    (the collective component). The marks of every regency are claimed in a cross-regency
+    transaction of their own (the job ``unit-refresher``: the only thing it does across
+    regencies), so the refresh never holds a mark while it waits for a score row a consumer
+    holds (no deadlock); each regency's units are then refreshed in a transaction bound to
+    that regency (row-level security, and its advisory lock). A failed refresh puts back the
+    marks it had not refreshed yet. Returns how many were refreshed."""
+    units = await uow.cross_tenant(REFRESHER_JOB).run(_claim_dirty_units, limit)
     if not units:
         return 0
+    pending = list(units)
     try:
-        await uow.run(_refresh_claimed, units, default_preset=default_preset, publish=publish)
+        for tenant_id in sorted({t for t, _u, _p in units}):
+            mine = [k for k in pending if k[0] == tenant_id]
+            await uow.in_tenant(tenant_id).run(_refresh_claimed, mine,
+                                                default_preset=default_preset,
+                                                publish=publish)
+            pending = [k for k in pending if k[0] != tenant_id]
     except Exception:
-        await uow.run(mark_dirty, set(units))
+        await uow.cross_tenant(REFRESHER_JOB).run(mark_dirty, set(pending))
         raise
     return len(units)
 
@@ -185,6 +198,7 @@ async def _claim_dirty_units(session: AsyncSession, limit: int) -> list[Key]:
 
 async def _refresh_claimed(session: AsyncSession, units: list[Key], *, default_preset: str,
                            publish: bool) -> None:
+    """The claimed unit-months of one regency (the transaction is bound to it)."""
     await repo.lock_tenants(session, (tenant_id for tenant_id, _u, _p in units))
     for tenant_id, unit_id, period in units:
         await _refresh_unit(session, tenant_id, unit_id, period,
@@ -245,9 +259,16 @@ async def get_score(session: AsyncSession, tenant_id: str, nip: str, period: str
 
 
 async def list_scores(session: AsyncSession, tenant_id: str, period: str,
-                      unit_id: str | None = None) -> list[ScoreRow]:
+                      unit_id: str | None = None,
+                      nips: Collection[str] | None = None) -> list[ScoreRow]:
+    """The month's scores (of one unit); ``nips`` limits them to those employees (the
+    caller's own and their team), None = the whole regency."""
     query = select(ScoreRow).where(ScoreRow.tenant_id == tenant_id, ScoreRow.period == period,
                                    ScoreRow.version > 0)
     if unit_id:
         query = query.where(ScoreRow.unit_id == unit_id)
+    if nips is not None:
+        if not nips:
+            return []
+        query = query.where(ScoreRow.nip.in_(sorted(nips)))
     return list((await session.scalars(query.order_by(ScoreRow.nip))).all())
