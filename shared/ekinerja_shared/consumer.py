@@ -76,11 +76,13 @@ ApplyBatch = Callable[[AsyncSession, list[Event]], Awaitable[None]]
 
 def by_tenant(events: list[Event]) -> list[tuple[str, list[Event]]]:
     """The events grouped by regency, each group in the order of the batch (one key's
-    events belong to one regency, so per-key order is kept)."""
+    events belong to one regency, so per-key order is kept), the regencies in one sorted
+    order so that consumers taking per-regency locks always take them in the same order
+    (no deadlock between two consumers' batches)."""
     groups: dict[str, list[Event]] = {}
     for event in events:
         groups.setdefault(event.tenant_id, []).append(event)
-    return list(groups.items())
+    return sorted(groups.items())
 
 
 def in_order(apply_one: Apply) -> ApplyBatch:
