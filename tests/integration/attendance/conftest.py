@@ -11,7 +11,11 @@ from attendance.runtime import AttendanceRuntime
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
 from tests.support.apps import eventually
-from tests.support.infra import pg_url, reset_database
+from tests.support.infra import pg_app_url, pg_url, reset_database
+from tests.support.tokens import TEST_JWKS_JSON
+
+
+DIRECTORY_WAIT_S = 240.0
 
 
 @pytest.fixture(scope="session")
@@ -25,8 +29,10 @@ async def db_url() -> str:
 @pytest.fixture
 def settings(db_url: str, kafka_bootstrap: str, group_prefix: str) -> Settings:
     # the tests' punches carry fixed dates (November 2026): the widest plausibility window
-    # keeps them in it for years
-    return Settings(database_url=db_url, kafka_bootstrap=kafka_bootstrap,
+    # keeps them in it for years. The app connects as the application role (row-level
+    # security applies) and migrates as the owner; callers carry tokens of the test run.
+    return Settings(database_url=pg_app_url("attendance"), migration_database_url=db_url,
+                    auth_jwks=TEST_JWKS_JSON, kafka_bootstrap=kafka_bootstrap,
                     consumer_group_prefix=group_prefix, outbox_poll_interval_s=0.2,
                     punch_max_age_days=MAX_AGE_DAYS)
 
@@ -48,7 +54,9 @@ async def roster_copied(rt: AttendanceRuntime, tenant_id: str, *nips: str) -> No
     """Wait until the service's local copy of the directory has these employees."""
 
     async def known() -> bool:
-        async with rt.sessionmaker() as s:
+        async with rt.uow.in_tenant(tenant_id).read() as s:
             return all([await s.get(Employee, (tenant_id, n)) for n in nips])
 
-    await eventually(known)
+    # a new consumer group first reads the shared directory topic's backlog of other
+    # tests' regencies: on a loaded shared Kafka that takes a while
+    await eventually(known, timeout=DIRECTORY_WAIT_S)

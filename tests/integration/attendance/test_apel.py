@@ -14,6 +14,7 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.topics import ATTENDANCE_DAYS
 from tests.support.apps import EventProbe, publish, running_app
 from tests.support.infra import unique
+from tests.support.tokens import as_hr
 
 from .conftest import employee, roster_copied, tenant
 from .simulator import ZKDeviceSimulator
@@ -34,15 +35,16 @@ async def test_apel_on_designated_device(settings: Settings, kafka_bootstrap: st
     field_sn, lobby_sn = unique("APEL").upper(), unique("LOBI").upper()
     async with running_app(app) as client, EventProbe(
             kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days:
+        client.headers.update(as_hr(tenant_id))
         await roster_copied(rt, tenant_id, X, Y)
         for sn in (field_sn, lobby_sn):
             r = await client.post(f"{api}/devices", json={"serial_number": sn})
             assert r.status_code == 201
-        r = await client.put(f"{api}/rules", json={"preset": "ttu", "updated_by": "bkpsdm"})
+        r = await client.put(f"{api}/rules", json={"preset": "ttu"})
         assert r.status_code == 200
         r = await client.put(f"{api}/apel", json={
             "window_start": "07:00", "window_end": "07:30", "weekdays": [0],
-            "device_serials": [field_sn], "updated_by": "bkpsdm"})
+            "device_serials": [field_sn]})
         assert r.status_code == 200, r.text
         assert (await client.get(f"{api}/apel")).json()["device_serials"] == [field_sn]
 
@@ -62,6 +64,5 @@ async def test_apel_on_designated_device(settings: Settings, kafka_bootstrap: st
         assert (x.apel_attended, x.deduction_pct) == (True, Decimal(0))  # type: ignore[attr-defined]
         assert (y.apel_attended, y.deduction_pct) == (False, Decimal(4))  # type: ignore[attr-defined]
         r = await client.put(f"{api}/apel", json={
-            "window_start": "07:30", "window_end": "07:00", "weekdays": [0],
-            "updated_by": "bkpsdm"})
+            "window_start": "07:30", "window_end": "07:00", "weekdays": [0]})
         assert r.status_code == 422 and r.json()["code"] == "bad_apel"

@@ -17,6 +17,7 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAYS
 from tests.support.apps import EventProbe, publish, running_app
 from tests.support.infra import unique
+from tests.support.tokens import as_hr, as_user
 
 from .conftest import employee, roster_copied, tenant
 from .simulator import ZKDeviceSimulator
@@ -53,6 +54,7 @@ async def test_calendar_leave_close_corrections_rules(
         EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days,
         EventProbe(kafka_bootstrap, ATTENDANCE_CALENDAR.name, tenant_id) as cal,
     ):
+        client.headers.update(as_hr(tenant_id, "bkpsdm-1"))  # HR acts, in their own name
         await roster_copied(rt, tenant_id, A, B, C)
         first = await cal.wait_for(lambda e: isinstance(e, ev.EffectiveDaysPublished)
                                    and e.nip is None)
@@ -81,16 +83,14 @@ async def test_calendar_leave_close_corrections_rules(
         # leave entered afterwards excuses the day
         r = await client.post(f"{api}/leaves", json={
             "nip": A, "kind": "CT", "start_date": "2026-11-17", "end_date": "2026-11-18",
-            "note": "urusan keluarga", "entered_by": "bkpsdm-1"})
+            "note": "urusan keluarga"})
         assert r.status_code == 201, r.text
         await days.wait_for(day_of(A, dt.date(2026, 11, 17), status="leave", absence_code="CT"))
         r = await client.post(f"{api}/leaves", json={
-            "nip": A, "kind": "CS", "start_date": "2026-11-18", "end_date": "2026-11-18",
-            "entered_by": "bkpsdm-1"})
+            "nip": A, "kind": "CS", "start_date": "2026-11-18", "end_date": "2026-11-18"})
         assert r.status_code == 409 and r.json()["code"] == "leave_overlap"
         r = await client.post(f"{api}/leaves", json={
-            "nip": A, "kind": "XX", "start_date": "2026-11-19", "end_date": "2026-11-19",
-            "entered_by": "bkpsdm-1"})
+            "nip": A, "kind": "XX", "start_date": "2026-11-19", "end_date": "2026-11-19"})
         assert r.status_code == 422 and r.json()["code"] == "unknown_leave_kind"
 
         # B works nights in the hospital: 22:00-06:00, then a day off
@@ -128,37 +128,35 @@ async def test_calendar_leave_close_corrections_rules(
 
         # HR corrects the arrival (the device queue was jammed): revision 3, punches intact
         r = await client.post(f"{api}/employees/{C}/days/2026-11-18/corrections", json={
-            "arrival": "2026-11-18T07:28:00", "reason": "Antrean mesin presensi macet",
-            "corrected_by": "bkpsdm-2"})
+            "arrival": "2026-11-18T07:28:00", "reason": "Antrean mesin presensi macet"},
+            headers=as_hr(tenant_id, "bkpsdm-2"))
         assert r.status_code == 201, r.text
         assert r.json()["day"]["revision"] == late.revision + 1  # type: ignore[attr-defined]
         fixed = await days.wait_for(day_of(C, dt.date(2026, 11, 18), tl_code=None,
                                            status="present"))
         assert fixed.deduction_pct == Decimal(0)  # type: ignore[attr-defined]
         r = await client.post(f"{api}/employees/{C}/days/2026-11-18/corrections",
-                              json={"arrival": "2026-11-18T07:28:00", "reason": "",
-                                    "corrected_by": "x"})
+                              json={"arrival": "2026-11-18T07:28:00", "reason": ""})
         assert r.status_code == 422
         trail = (await client.get(f"{api}/employees/{C}/corrections")).json()
         assert [(t["corrected_by"], t["reason"]) for t in trail] == [
             ("bkpsdm-2", "Antrean mesin presensi macet")]
-        async with rt.sessionmaker() as s:
+        async with rt.uow.in_tenant(tenant_id).read() as s:
             assert await s.scalar(select(func.count()).select_from(Punch).where(
                 Punch.tenant_id == tenant_id, Punch.nip == C)) == 2
 
         # the regency adopts its own rules (TTU-style): judged days are re-evaluated
-        r = await client.put(f"{api}/rules", json={"preset": "ttu", "updated_by": "bkpsdm-1"})
+        r = await client.put(f"{api}/rules", json={"preset": "ttu"})
         assert r.status_code == 200 and r.json()["rules"]["tk_pct"] == "12"
         if period == "2026-11":
             await days.wait_for(day_of(C, dt.date(2026, 11, 18), status="present",
                                        revision=fixed.revision))  # type: ignore[attr-defined]
             await days.wait_for(day_of(B, dt.date(2026, 11, 18), deduction_pct=Decimal(1)))
-        r = await client.put(f"{api}/rules", json={"rules": {"tl": [], "psw": []},
-                                                   "updated_by": "x"})
+        r = await client.put(f"{api}/rules", json={"rules": {"tl": [], "psw": []}})
         assert r.status_code == 422 and r.json()["code"] == "bad_rules"
 
         # the month as the employee and HR see it
-        month = (await client.get(f"{api}/employees/{C}/days",
+        month = (await client.get(f"{api}/employees/{C}/days", headers=as_user(tenant_id, C),
                                   params={"period": "2026-11"})).json()
         [d18] = [d for d in month["days"] if d["work_date"] == "2026-11-18"]
         assert d18["revision"] == fixed.revision and d18["tl_code"] is None  # type: ignore[attr-defined]

@@ -22,6 +22,7 @@ from attendance.settings import Settings
 from ekinerja_shared.timeutil import zone
 from tests.support.apps import publish, running_app
 from tests.support.infra import unique
+from tests.support.tokens import as_hr
 
 from .conftest import employee, roster_copied, tenant
 
@@ -42,13 +43,13 @@ def row(pin: str, when: dt.datetime | str, status: str = "0", tail: str = "1\t0\
 
 
 async def punches_of(rt: Runtime, tenant_id: str) -> list[Punch]:
-    async with rt.sessionmaker() as s:
+    async with rt.uow.in_tenant(tenant_id).read() as s:
         return list((await s.scalars(select(Punch).where(Punch.tenant_id == tenant_id)
                                      .order_by(Punch.local_time))).all())
 
 
 async def quarantined(rt: Runtime, tenant_id: str) -> list[Quarantine]:
-    async with rt.sessionmaker() as s:
+    async with rt.uow.in_tenant(tenant_id).read() as s:
         return list((await s.scalars(select(Quarantine).where(Quarantine.tenant_id == tenant_id)
                                      .order_by(Quarantine.id))).all())
 
@@ -67,6 +68,7 @@ async def one_device(settings: Settings, kafka_bootstrap: str, tenant_id: str,
     rt = app.state.runtime
     serial = unique("ZK").upper()
     async with running_app(app) as client:
+        client.headers.update(as_hr(tenant_id))
         await roster_copied(rt, tenant_id, *(nip for nip, _ in pins))
         r = await client.post(f"/api/attendance/{tenant_id}/devices",
                               json={"serial_number": serial, "location": "Lobi"})
@@ -139,8 +141,7 @@ async def test_the_tenants_own_window(settings: Settings, kafka_bootstrap: str,
         url = f"/api/attendance/{tenant_id}/punch-window"
         r = await client.get(url)
         assert r.json() == {"max_future_hours": 24, "max_age_days": 3660, "source": "default"}
-        r = await client.put(url, json={"max_future_hours": 2, "max_age_days": 30,
-                                        "updated_by": "admin.bkpsdm"})
+        r = await client.put(url, json={"max_future_hours": 2, "max_age_days": 30})
         assert r.json() == {"max_future_hours": 2, "max_age_days": 30, "source": "tenant"}
         assert (await client.get(url)).json()["source"] == "tenant"
         r = await client.put(url, json={"max_future_hours": 500, "max_age_days": 0})
@@ -175,7 +176,7 @@ async def test_old_and_new_firmware_dialects(settings: Settings, kafka_bootstrap
                                                        "OpStamp": "41"},
                               content=operlog.encode("utf-8"))
         assert (r.status_code, r.text) == (200, "OK:4")
-        async with rt.sessionmaker() as s:
+        async with rt.uow.in_tenant(tenant_id).read() as s:
             users = (await s.scalars(select(DeviceUser).where(DeviceUser.device_sn == serial)
                                      .order_by(DeviceUser.pin))).all()
         assert [(u.pin, u.name, u.privilege, u.card) for u in users] == [
@@ -256,7 +257,7 @@ async def test_commands_are_resent_until_answered(settings: Settings, kafka_boot
         assert await poll() == first[1:]  # resent once
         await asyncio.sleep(0.6)
         assert await poll() == []  # given up
-        async with rt.sessionmaker() as s:
+        async with rt.uow.in_tenant(tenant_id).read() as s:
             cmds = (await s.scalars(select(DeviceCommand).where(DeviceCommand.device_sn == serial)
                                     .order_by(DeviceCommand.id))).all()
         assert [(c.status, c.attempts) for c in cmds] == [("done", 1), ("unanswered", 2)]
@@ -271,6 +272,6 @@ async def test_commands_are_resent_until_answered(settings: Settings, kafka_boot
                                                                       ("failed", -1002)]
         codes = [q.context["code"] for q in await quarantined(rt, tenant_id)]
         assert codes == ["unknown_command", "bad_command_result"]
-        async with rt.sessionmaker() as s:
+        async with rt.uow.in_tenant(tenant_id).read() as s:
             device = await s.get(Device, serial)
         assert device is not None and device.last_seen_at is not None

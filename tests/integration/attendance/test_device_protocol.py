@@ -17,6 +17,7 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.topics import ATTENDANCE_DAYS, ATTENDANCE_PUNCHES
 from tests.support.apps import EventProbe, eventually, publish, running_app
 from tests.support.infra import unique
+from tests.support.tokens import as_hr
 
 from .conftest import employee, roster_copied, tenant
 from .simulator import ZKDeviceSimulator
@@ -40,6 +41,7 @@ async def test_device_simulator_end_to_end(
         EventProbe(kafka_bootstrap, ATTENDANCE_PUNCHES.name, tenant_id) as punches,
         EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days,
     ):
+        client.headers.update(as_hr(tenant_id))
         await roster_copied(rt, tenant_id, NIP_A, NIP_B)
         # a WITA regency with one device whose clock runs on WIB
         for sn, tz in ((serial, "WIB"), (silent, None)):
@@ -97,7 +99,7 @@ async def test_device_simulator_end_to_end(
         await punches.wait_for(lambda e: isinstance(e, ev.PunchRecorded)
                                and e.local_time.date() == dt.date(2026, 11, 18))
         assert len([e for e in punches.events if isinstance(e, ev.PunchRecorded)]) == 3
-        async with rt.sessionmaker() as s:
+        async with rt.uow.in_tenant(tenant_id).read() as s:
             assert await s.scalar(select(func.count()).select_from(Punch)
                                   .where(Punch.tenant_id == tenant_id)) == 3
 
@@ -109,7 +111,7 @@ async def test_device_simulator_end_to_end(
         r = await client.post("/iclock/devicecmd", params={"SN": serial},
                               content="ID=987654&Return=0&CMD=DATA\n")
         assert r.text == "OK"
-        async with rt.sessionmaker() as s:
+        async with rt.uow.in_tenant(tenant_id).read() as s:
             q = (await s.scalars(select(Quarantine).where(
                 Quarantine.tenant_id == tenant_id, Quarantine.source == "iclock:devicecmd"))).all()
         assert [x.context["code"] for x in q] == ["unknown_command"]

@@ -17,8 +17,9 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAYS, ATTENDANCE_PUNCHES
 from tests.support.apps import EventProbe, eventually, publish, running_app
 from tests.support.infra import unique
+from tests.support.tokens import as_hr
 
-from .conftest import employee, tenant
+from .conftest import DIRECTORY_WAIT_S, employee, tenant
 
 pytestmark = pytest.mark.integration
 
@@ -32,19 +33,21 @@ async def test_push_attlog_to_day_evaluation(
     serial = unique("SN").upper()
     await publish(kafka_bootstrap, tenant(tenant_id), employee(tenant_id, nip, "11"))
     app = create_app(settings)
-    sm = app.state.runtime.sessionmaker
+    uow = app.state.runtime.uow.in_tenant(tenant_id)  # the app's role: bound to the regency
     async with (
         running_app(app) as client,
         EventProbe(kafka_bootstrap, ATTENDANCE_PUNCHES.name, tenant_id) as punches,
         EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days,
         EventProbe(kafka_bootstrap, ATTENDANCE_CALENDAR.name, tenant_id) as calendar,
     ):
+        client.headers.update(as_hr(tenant_id))
+
         async def directory_copied() -> bool:
-            async with sm() as s:
+            async with uow.read() as s:
                 return (await s.get(Tenant, tenant_id) is not None
                         and await s.get(Employee, (tenant_id, nip)) is not None)
 
-        await eventually(directory_copied)
+        await eventually(directory_copied, timeout=DIRECTORY_WAIT_S)
         cal = await calendar.wait_for(lambda e: isinstance(e, ev.EffectiveDaysPublished))
         assert cal.nip is None and cal.revision == 1 and cal.effective_days >= 18  # type: ignore[attr-defined]
 
@@ -52,7 +55,8 @@ async def test_push_attlog_to_day_evaluation(
         r = await client.post(f"/api/attendance/{tenant_id}/devices",
                               json={"serial_number": serial, "location": "Lobi", "timezone": None})
         assert r.status_code == 201, r.text
-        r = await client.post(f"/api/attendance/{unique('other')}/devices",
+        other = unique("other")
+        r = await client.post(f"/api/attendance/{other}/devices", headers=as_hr(other),
                               json={"serial_number": serial, "location": "x"})
         assert r.status_code == 409 and r.json()["code"] == "device_taken"
 
@@ -107,7 +111,7 @@ async def test_push_attlog_to_day_evaluation(
             dt.time(7, 45, 10), dt.time(16, 10), dt.time(16, 20)]
         assert all(e.nip == nip and e.device_sn == serial for e in recorded)
 
-        async with sm() as s:
+        async with uow.read() as s:
             n_punches = await s.scalar(select(func.count()).select_from(Punch)
                                        .where(Punch.tenant_id == tenant_id))
             bad = (await s.scalars(select(Quarantine).where(Quarantine.tenant_id == tenant_id)

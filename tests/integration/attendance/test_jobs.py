@@ -14,10 +14,12 @@ from attendance.app import create_app
 from attendance.jobs import close_due_days, publish_new_months
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
+from ekinerja_shared.tenancy import bind_tenant
 from ekinerja_shared.timeutil import utcnow
 from ekinerja_shared.topics import ATTENDANCE_DAYS
 from tests.support.apps import EventProbe, publish, running_app
 from tests.support.infra import unique
+from tests.support.tokens import as_hr
 
 from .conftest import employee, roster_copied, tenant
 
@@ -36,9 +38,11 @@ async def test_close_job_and_month_publication(settings: Settings, kafka_bootstr
     serial = unique("ZK").upper()
     async with running_app(app) as client, EventProbe(
             kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days:
+        client.headers.update(as_hr(tenant_id))
         await roster_copied(rt, tenant_id, NIP)
         await close_due_days(rt)
-        async with rt.sessionmaker() as s:  # no device yet: nobody could punch, no TK
+        # no device yet: nobody could punch, no TK
+        async with rt.uow.in_tenant(tenant_id).read() as s:
             assert not (await s.scalars(select(DayClosure).where(
                 DayClosure.tenant_id == tenant_id))).all()
 
@@ -49,11 +53,12 @@ async def test_close_job_and_month_publication(settings: Settings, kafka_bootstr
         r = await client.get("/iclock/cdata.aspx", params={"SN": serial, "options": "all"})
         assert r.status_code == 200 and "TimeZone=9" in r.text.splitlines()
         async with rt.sessionmaker() as s, s.begin():  # the device was installed 4 days ago
+            await bind_tenant(s, tenant_id)
             await s.execute(update(Device).where(Device.serial_number == serial)
                             .values(registered_at=utcnow() - dt.timedelta(days=4)))
         await close_due_days(rt)
         await close_due_days(rt)  # nothing is closed twice
-        async with rt.sessionmaker() as s:
+        async with rt.uow.in_tenant(tenant_id).read() as s:
             closed = sorted((await s.scalars(select(DayClosure.work_date).where(
                 DayClosure.tenant_id == tenant_id))).all())
             records = {r.work_date: r for r in (await s.scalars(select(DayRecord).where(
@@ -73,11 +78,12 @@ async def test_close_job_and_month_publication(settings: Settings, kafka_bootstr
 
         # current and next month are published once
         async with rt.sessionmaker() as s, s.begin():
+            await bind_tenant(s, tenant_id)
             await s.execute(EffectiveDays.__table__.delete().where(
                 EffectiveDays.tenant_id == tenant_id))
         await publish_new_months(rt)
         await publish_new_months(rt)
-        async with rt.sessionmaker() as s:
+        async with rt.uow.in_tenant(tenant_id).read() as s:
             rows = (await s.scalars(select(EffectiveDays).where(
                 EffectiveDays.tenant_id == tenant_id, EffectiveDays.nip == ""))).all()
         assert len(rows) == 2 and all(r.revision == 1 for r in rows)

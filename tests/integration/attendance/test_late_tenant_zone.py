@@ -14,6 +14,7 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.topics import ATTENDANCE_DAYS
 from tests.support.apps import EventProbe, publish, running_app
 from tests.support.infra import unique
+from tests.support.tokens import as_hr
 
 from .conftest import employee, roster_copied, tenant
 from .simulator import ZKDeviceSimulator
@@ -33,6 +34,7 @@ async def test_zone_learnt_after_the_punches(settings: Settings, kafka_bootstrap
     serial = unique("ZK").upper()
     async with running_app(app) as client, EventProbe(
             kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days:
+        client.headers.update(as_hr(tenant_id))
         await roster_copied(rt, tenant_id, NIP)
         r = await client.post(f"/api/attendance/{tenant_id}/devices",
                               json={"serial_number": serial})

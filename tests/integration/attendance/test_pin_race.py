@@ -19,9 +19,11 @@ from attendance.domain.attlog import PunchWindow
 from attendance.runtime import AttendanceRuntime as Runtime
 from attendance.service_layer import devices, directory, ingest
 from attendance.settings import Settings
+from ekinerja_shared.tenancy import bind_tenant
 from ekinerja_shared.timeutil import utcnow
 from tests.support.apps import running_app
 from tests.support.infra import unique
+from tests.support.tokens import as_hr
 
 from .conftest import employee
 
@@ -47,13 +49,14 @@ async def upload(rt: Runtime, session: AsyncSession, serial: str, pin: str,
 async def assign_pin(rt: Runtime, tenant_id: str, pin: str, default_tz: str) -> None:
     """The directory event assigning ``pin``, applied in its own transaction."""
     async with rt.sessionmaker() as session, session.begin():
+        await bind_tenant(session, tenant_id)  # as the consumer does for the event's regency
         await directory.apply_directory_event(session, employee(tenant_id, NIP, pin),
                                               default_tz=default_tz)
 
 
 async def outcome(rt: Runtime, tenant_id: str) -> tuple[list[str], list[str]]:
     """(NIPs of the punches, unresolved unknown-PIN quarantine entries)."""
-    async with rt.sessionmaker() as s:
+    async with rt.uow.in_tenant(tenant_id).read() as s:
         punches = (await s.scalars(select(Punch.nip).where(Punch.tenant_id == tenant_id))).all()
         pending = [q.raw for q in (await s.scalars(select(Quarantine).where(
             Quarantine.tenant_id == tenant_id,
@@ -68,6 +71,7 @@ async def service_with_device(settings: Settings, tenant_id: str) -> AsyncIterat
     """The service running (its migrations applied) with one registered device."""
     app = create_app(settings)
     async with running_app(app) as client:
+        client.headers.update(as_hr(tenant_id))
         serial = unique("ZK").upper()
         r = await client.post(f"/api/attendance/{tenant_id}/devices",
                               json={"serial_number": serial, "timezone": "WITA"})
@@ -94,6 +98,7 @@ async def test_pin_assigned_between_the_uploads_lookup_and_its_quarantine(
 
         monkeypatch.setattr(ingest, "_pin_map", pin_map_then_directory)
         async with rt.sessionmaker() as session, session.begin():
+            await bind_tenant(session, tenant_id)  # as /iclock does for the device's regency
             result = await upload(rt, session, serial, "55", tz)
         assert (result.recorded, dict(result.quarantined)) == (1, {})
         assert await outcome(rt, tenant_id) == ([NIP], [])
@@ -107,6 +112,7 @@ async def test_directory_event_waits_for_the_upload_quarantining_its_pin(
     async with service_with_device(settings, tenant_id) as (rt, serial):
         async with rt.sessionmaker() as session:
             await session.begin()
+            await bind_tenant(session, tenant_id)
             result = await upload(rt, session, serial, "56", tz)
             assert dict(result.quarantined) == {"unknown_pin": 1}
             # the directory event starts before the upload commits

@@ -14,6 +14,7 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAYS
 from tests.support.apps import EventProbe, publish, running_app
 from tests.support.infra import unique
+from tests.support.tokens import as_hr
 
 from .conftest import employee, roster_copied, tenant
 from .simulator import ZKDeviceSimulator
@@ -43,6 +44,7 @@ async def test_unit_week_ramadan_and_holidays(settings: Settings, kafka_bootstra
         EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days,
         EventProbe(kafka_bootstrap, ATTENDANCE_CALENDAR.name, tenant_id) as cal,
     ):
+        client.headers.update(as_hr(tenant_id))
         await roster_copied(rt, tenant_id, P, Q)
         r = await client.put(f"{api}/schedules", json={"name": "6 hari", "days": SIX_DAYS})
         assert r.status_code == 200, r.text
@@ -50,7 +52,7 @@ async def test_unit_week_ramadan_and_holidays(settings: Settings, kafka_bootstra
         assert r.status_code == 422 and r.json()["code"] == "bad_hours"
         r = await client.post(f"{api}/schedule-assignments", json={
             "schedule": "6 hari", "scope": "unit", "scope_id": "puskesmas",
-            "valid_from": "2026-11-01", "created_by": "bkpsdm"})
+            "valid_from": "2026-11-01"})
         assert r.status_code == 201, r.text
         own = await cal.wait_for(lambda e: isinstance(e, ev.EffectiveDaysPublished)
                                  and e.nip == P and e.period == "2026-11")
@@ -63,7 +65,7 @@ async def test_unit_week_ramadan_and_holidays(settings: Settings, kafka_bootstra
         assert r.status_code == 200
         r = await client.post(f"{api}/schedule-assignments", json={
             "schedule": "Ramadan", "valid_from": "2026-11-09", "valid_to": "2026-11-13",
-            "priority": 10, "created_by": "bkpsdm"})
+            "priority": 10})
         assert r.status_code == 201, r.text
         listed = (await client.get(f"{api}/schedule-assignments")).json()
         assert [a["schedule"] for a in listed] == ["6 hari", "Ramadan"]

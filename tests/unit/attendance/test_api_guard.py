@@ -1,6 +1,8 @@
 """Who may call what, on a migrated SQLite database (no broker needed for these routes):
-with EK_ADMIN_TOKEN set, every write of the attendance API is HR's and needs the token;
-reads and the device protocol stay open."""
+every write of the attendance API is HR's (a signed-in employee is refused, a caller without
+a token is not signed in); reads need a person of the regency; the device protocol carries
+no token (a device is identified by its registered serial). The full matrix of every route
+and persona is tests/authz/attendance.toml."""
 
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ from fastapi import FastAPI
 from attendance.app import create_app
 from attendance.settings import Settings
 from ekinerja_shared.migrations import upgrade_async
+from tests.support.tokens import TEST_JWKS_JSON, as_hr, as_user
 
 T = "t-guard"
-ADMIN = {"Authorization": "Bearer rahasia"}
+ADMIN = as_hr(T)
 PATH_VALUES = {"tenant_id": T, "serial": "CQZ0001", "nip": "198507082010012011",
                "leave_id": "1", "work_date": "2026-11-02", "day": "2026-11-02"}
 
@@ -26,7 +29,7 @@ PATH_VALUES = {"tenant_id": T, "serial": "CQZ0001", "nip": "198507082010012011",
 async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'guard.db'}"
     await upgrade_async("attendance", url)
-    app = create_app(Settings(database_url=url, admin_token="rahasia"))
+    app = create_app(Settings(database_url=url, auth_jwks=TEST_JWKS_JSON))
     yield app
     await app.state.runtime.engine.dispose()
 
@@ -48,32 +51,33 @@ def _writes(app: FastAPI) -> list[tuple[str, str]]:
     return out
 
 
-async def test_every_write_needs_the_token(app: FastAPI, client: httpx.AsyncClient) -> None:
+async def test_every_write_needs_hr(app: FastAPI, client: httpx.AsyncClient) -> None:
     writes = _writes(app)
     assert len(writes) == 14, writes
     for method, path in writes:
         r = await client.request(method, path, json={})
-        assert r.status_code == 403 and r.json()["code"] == "admin_required", (method, path)
+        assert r.status_code == 401 and r.json()["code"] == "not_signed_in", (method, path)
         r = await client.request(method, path, json={}, headers={"Authorization": "Bearer no"})
-        assert r.status_code == 403, (method, path)
+        assert r.status_code == 401, (method, path)
+        r = await client.request(method, path, json={}, headers=as_user(T, "199001012020011001"))
+        assert r.status_code == 403 and r.json()["code"] == "forbidden", (method, path)
 
 
-async def test_hr_writes_with_the_token_reads_and_devices_open(client: httpx.AsyncClient) -> None:
+async def test_hr_writes_reads_and_devices_open(client: httpx.AsyncClient) -> None:
     base = f"/api/attendance/{T}"
     r = await client.post(f"{base}/devices", json={"serial_number": "CQZ0001",
                                                    "timezone": "WITA"}, headers=ADMIN)
     assert r.status_code == 201, r.text
     r = await client.post(f"{base}/devices/CQZ0001/sync-users", headers=ADMIN)
     assert r.status_code == 202 and r.json() == []
-    r = await client.put(f"{base}/rules", json={"preset": "nope", "updated_by": "bkpsdm"},
-                         headers=ADMIN)
+    r = await client.put(f"{base}/rules", json={"preset": "nope"}, headers=ADMIN)
     assert r.status_code == 404 and r.json()["code"] == "unknown_preset"
 
-    r = await client.get(f"{base}/devices")
+    r = await client.get(f"{base}/devices", headers=ADMIN)
     assert r.status_code == 200
     assert [(d["serial_number"], d["timezone"], d["online"]) for d in r.json()] == [
         ("CQZ0001", "Asia/Makassar", False)]
-    r = await client.get(f"{base}/rules")
+    r = await client.get(f"{base}/rules", headers=as_user(T, "199001012020011001"))
     assert r.status_code == 200 and r.json()["source"] == "preset:kemenkeu"
 
     r = await client.get("/iclock/cdata", params={"SN": "CQZ0001", "options": "all"})
@@ -82,5 +86,5 @@ async def test_hr_writes_with_the_token_reads_and_devices_open(client: httpx.Asy
     assert r.status_code == 200 and r.text == "OK"
     r = await client.get("/iclock/cdata", params={"SN": "UNKNOWN"})
     assert r.status_code == 403 and r.text.startswith("ERROR: device not registered")
-    r = await client.get(f"{base}/devices")
+    r = await client.get(f"{base}/devices", headers=ADMIN)
     assert r.json()[0]["online"] is True  # the handshake was seen

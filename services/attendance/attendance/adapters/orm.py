@@ -78,12 +78,15 @@ class Employee(Base):
     name: Mapped[str] = mapped_column(String(200))
     unit_id: Mapped[str] = mapped_column(String(64))
     device_pin: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # the direct supervisor (who may read this employee's days and month)
+    supervisor_nip: Mapped[str | None] = mapped_column(String(32), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
     # days before this (tenant-local) date are never closed as TK for this employee
     first_seen_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
-    __table_args__ = (Index("ix_employees_pin", "tenant_id", "device_pin"),)
+    __table_args__ = (Index("ix_employees_pin", "tenant_id", "device_pin"),
+                      Index("ix_employees_supervisor", "tenant_id", "supervisor_nip"))
 
 
 class Device(Base):

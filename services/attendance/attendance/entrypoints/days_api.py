@@ -1,5 +1,10 @@
 """HTTP API for an employee's days: punches and day records of a month, leave and permits,
-HR corrections (with their audit trail), and closing a day."""
+HR corrections (with their audit trail), and closing a day.
+
+Who: an employee's punches, days and corrections are read by the employee, their direct
+supervisor (the directory copy), HR and leadership (``EmployeeViewerDep``); the leave list
+is filtered to what the caller may see (``ListingDep``); leave, corrections and closing a
+day are HR's (``TenantHrDep``), recorded in the caller's name."""
 
 from __future__ import annotations
 
@@ -13,16 +18,23 @@ from ekinerja_shared.http import (
     NipPath,
     OptionalPeriodQuery,
     PeriodQuery,
-    SessionDep,
     TenantHrDep,
     TenantPath,
-    UowDep,
+    TenantSessionDep,
+    TenantUowDep,
 )
 
 from ..adapters.orm import Correction, DayRecord, Leave
 from ..domain.leave import LEAVE_KINDS
 from ..service_layer import days
-from .deps import DefaultTzDep, RuntimeDep
+from .deps import (
+    ActingIn,
+    DefaultTzDep,
+    EmployeeViewerDep,
+    ListingDep,
+    RuntimeDep,
+    acting,
+)
 
 router = APIRouter(prefix="/api/attendance/{tenant_id}", tags=["days, leave, corrections"])
 
@@ -40,7 +52,8 @@ class PunchOut(BaseModel):
 @router.get("/employees/{nip}/punches", response_model=list[PunchOut],
             summary="Raw punches of an employee in a month (tenant-local times)")
 async def month_punches(tenant_id: TenantPath, nip: NipPath, period: PeriodQuery,
-                        session: SessionDep, default_tz: DefaultTzDep) -> list[PunchOut]:
+                        caller: EmployeeViewerDep, session: TenantSessionDep,
+                        default_tz: DefaultTzDep) -> list[PunchOut]:
     ctx, rows = await days.month_punches(session, tenant_id, nip, period, default_tz=default_tz)
     return [PunchOut(punched_at=p.punched_at.astimezone(ctx.tz), local_time=p.local_time,
                      device_sn=p.device_sn, pin=p.pin, status_code=p.status_code,
@@ -83,20 +96,19 @@ class MonthOut(BaseModel):
 @router.get("/employees/{nip}/days", response_model=MonthOut,
             summary="Day records (verdicts) of an employee in a month")
 async def month_days(tenant_id: TenantPath, nip: NipPath, period: PeriodQuery,
-                     session: SessionDep) -> MonthOut:
+                     caller: EmployeeViewerDep, session: TenantSessionDep) -> MonthOut:
     rows = await days.month_days(session, tenant_id, nip, period)
     total = min(sum((Decimal(r.deduction_pct) for r in rows), Decimal(0)), Decimal(100))
     return MonthOut(nip=nip, period=period, days=[DayOut.of(r) for r in rows],
                     total_deduction_pct=total)
 
 
-class LeaveIn(BaseModel):
+class LeaveIn(ActingIn):
     nip: str = Field(min_length=1, max_length=32)
     kind: str = Field(description=", ".join(f"{k} = {v}" for k, v in LEAVE_KINDS.items()))
     start_date: dt.date
     end_date: dt.date
     note: str = Field(default="", max_length=2000)
-    entered_by: str = Field(min_length=1, max_length=64)
 
 
 class LeaveOut(BaseModel):
@@ -122,35 +134,33 @@ class LeaveOut(BaseModel):
 
 @router.post("/leaves", status_code=201, response_model=LeaveOut,
              summary="Enter leave or a permit; the days it covers are re-evaluated")
-async def add_leave(tenant_id: TenantPath, body: LeaveIn, caller: TenantHrDep, uow: UowDep,
+async def add_leave(tenant_id: TenantPath, body: LeaveIn, caller: TenantHrDep, uow: TenantUowDep,
                     default_tz: DefaultTzDep) -> LeaveOut:
     return LeaveOut.of(await uow.run(days.add_leave, tenant_id, body.nip, body.kind,
-                                     body.start_date, body.end_date, body.note, body.entered_by,
+                                     body.start_date, body.end_date, body.note, acting(caller),
                                      default_tz=default_tz))
 
 
-class CancelIn(BaseModel):
-    cancelled_by: str = Field(min_length=1, max_length=64)
-
-
 @router.post("/leaves/{leave_id}/cancel", response_model=LeaveOut)
-async def cancel_leave(tenant_id: TenantPath, leave_id: int, body: CancelIn,
-                       caller: TenantHrDep, uow: UowDep, default_tz: DefaultTzDep) -> LeaveOut:
-    return LeaveOut.of(await uow.run(days.cancel_leave, tenant_id, leave_id, body.cancelled_by,
+async def cancel_leave(tenant_id: TenantPath, leave_id: int, caller: TenantHrDep,
+                       uow: TenantUowDep, default_tz: DefaultTzDep) -> LeaveOut:
+    """Cancel leave in the caller's name (the row is kept)."""
+    return LeaveOut.of(await uow.run(days.cancel_leave, tenant_id, leave_id, acting(caller),
                                      default_tz=default_tz))
 
 
 @router.get("/leaves", response_model=list[LeaveOut])
-async def list_leaves(tenant_id: TenantPath, session: SessionDep, nip: str | None = None,
+async def list_leaves(tenant_id: TenantPath, listing: ListingDep, session: TenantSessionDep,
                       period: OptionalPeriodQuery = None) -> list[LeaveOut]:
-    return [LeaveOut.of(x) for x in await days.list_leaves(session, tenant_id, nip, period)]
+    """One employee's leave (``?nip=``) or the leave of those the caller may see."""
+    rows = await days.list_leaves(session, tenant_id, listing.nip, period, listing.among)
+    return [LeaveOut.of(x) for x in rows]
 
 
-class CorrectionIn(BaseModel):
+class CorrectionIn(ActingIn):
     arrival: dt.datetime | None = Field(default=None, description="naive = tenant local time")
     departure: dt.datetime | None = None
     reason: str = Field(min_length=1, max_length=2000)
-    corrected_by: str = Field(min_length=1, max_length=64)
 
 
 class CorrectionOut(BaseModel):
@@ -178,11 +188,11 @@ class CorrectedDayOut(BaseModel):
              response_model=CorrectedDayOut,
              summary="Correct a day's arrival/departure (who, when, why); punches stay as sent")
 async def correct_day(tenant_id: TenantPath, nip: NipPath, work_date: dt.date,
-                      body: CorrectionIn, caller: TenantHrDep, uow: UowDep,
+                      body: CorrectionIn, caller: TenantHrDep, uow: TenantUowDep,
                       default_tz: DefaultTzDep) -> CorrectedDayOut:
     correction, record = await uow.run(days.correct_day, tenant_id, nip, work_date,
                                        arrival=body.arrival, departure=body.departure,
-                                       reason=body.reason, corrected_by=body.corrected_by,
+                                       reason=body.reason, corrected_by=acting(caller),
                                        default_tz=default_tz)
     return CorrectedDayOut(correction=CorrectionOut.of(correction),
                            day=DayOut.of(record) if record else None)
@@ -190,7 +200,8 @@ async def correct_day(tenant_id: TenantPath, nip: NipPath, work_date: dt.date,
 
 @router.get("/employees/{nip}/corrections", response_model=list[CorrectionOut],
             summary="The audit trail of an employee's corrections")
-async def list_corrections(tenant_id: TenantPath, nip: NipPath, session: SessionDep,
+async def list_corrections(tenant_id: TenantPath, nip: NipPath, caller: EmployeeViewerDep,
+                           session: TenantSessionDep,
                            work_date: dt.date | None = None) -> list[CorrectionOut]:
     rows = await days.list_corrections(session, tenant_id, nip, work_date)
     return [CorrectionOut.of(c) for c in rows]
@@ -208,7 +219,7 @@ class CloseOut(BaseModel):
 
 @router.post("/days/close", response_model=CloseOut,
              summary="Close a day: the scheduled who did not punch and are not on leave get TK")
-async def close_day(tenant_id: TenantPath, body: CloseIn, caller: TenantHrDep, uow: UowDep,
+async def close_day(tenant_id: TenantPath, body: CloseIn, caller: TenantHrDep, uow: TenantUowDep,
                     rt: RuntimeDep) -> CloseOut:
     r = await uow.run(days.close_day, tenant_id, body.work_date,
                       default_tz=rt.settings.default_timezone, close_after=rt.close_after)

@@ -1,6 +1,10 @@
 """HTTP API for a tenant's devices: registration and status, the roster sync, the commands
 queued for a device, the users it reports and the plausibility window of the punch times
-it uploads (thin: parse, call the service layer, shape)."""
+it uploads (thin: parse, call the service layer, shape).
+
+Who: the regency's HR (and the operator) only, reads included: devices, their serials,
+commands and enrolled PINs are administrative data (``TenantHrDep``). A serial registered to
+one regency cannot be registered by another (409 ``device_taken``, without naming it)."""
 
 from __future__ import annotations
 
@@ -10,13 +14,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from ekinerja_shared.http import SessionDep, TenantHrDep, TenantPath, UowDep
+from ekinerja_shared.http import TenantHrDep, TenantPath, TenantSessionDep, TenantUowDep
 from ekinerja_shared.timeutil import utcnow
 
 from ..adapters.orm import Device, DeviceCommand, DeviceUser
 from ..domain.attlog import MAX_AGE_DAYS, MAX_FUTURE_HOURS, PunchWindow
 from ..service_layer import device_rules, devices
-from .deps import RuntimeDep
+from .deps import ActingIn, RuntimeDep, acting
 
 router = APIRouter(prefix="/api/attendance/{tenant_id}", tags=["attendance"])
 
@@ -48,14 +52,14 @@ class DeviceOut(BaseModel):
 @router.post("/devices", status_code=201, response_model=DeviceOut,
              summary="Register a device (or update its location/zone)")
 async def register_device(tenant_id: TenantPath, body: DeviceIn, caller: TenantHrDep,
-                          uow: UowDep, rt: RuntimeDep) -> DeviceOut:
+                          uow: TenantUowDep, rt: RuntimeDep) -> DeviceOut:
     device = await uow.run(devices.register_device, tenant_id, body.serial_number,
                            body.location, body.timezone)
     return DeviceOut.of(device, utcnow(), rt.settings.device_offline_after_s)
 
 
 @router.get("/devices", response_model=list[DeviceOut], summary="Devices with their status")
-async def list_devices(tenant_id: TenantPath, session: SessionDep,
+async def list_devices(tenant_id: TenantPath, caller: TenantHrDep, session: TenantSessionDep,
                        rt: RuntimeDep) -> list[DeviceOut]:
     rows = await devices.list_devices(session, tenant_id)
     now = utcnow()
@@ -88,34 +92,33 @@ class DeviceUserOut(BaseModel):
 @router.post("/devices/{serial}/sync-users", status_code=202, response_model=list[CommandOut],
              summary="Queue the roster's PINs and names for the device (DATA UPDATE USERINFO)")
 async def sync_users(tenant_id: TenantPath, serial: Serial, caller: TenantHrDep,
-                     uow: UowDep) -> list[CommandOut]:
+                     uow: TenantUowDep) -> list[CommandOut]:
     commands = await uow.run(devices.sync_device_users, tenant_id, serial)
     return [CommandOut.of(c) for c in commands]
 
 
 @router.get("/devices/{serial}/commands", response_model=list[CommandOut],
             summary="Commands queued for the device and their results")
-async def list_commands(tenant_id: TenantPath, serial: Serial,
-                        session: SessionDep) -> list[CommandOut]:
+async def list_commands(tenant_id: TenantPath, serial: Serial, caller: TenantHrDep,
+                        session: TenantSessionDep) -> list[CommandOut]:
     device = await devices.get_device(session, tenant_id, serial)
     return [CommandOut.of(c) for c in await devices.list_commands(session, device)]
 
 
 @router.get("/devices/{serial}/users", response_model=list[DeviceUserOut],
             summary="Users enrolled on the device (from its OPERLOG uploads)")
-async def list_device_users(tenant_id: TenantPath, serial: Serial,
-                            session: SessionDep) -> list[DeviceUserOut]:
+async def list_device_users(tenant_id: TenantPath, serial: Serial, caller: TenantHrDep,
+                            session: TenantSessionDep) -> list[DeviceUserOut]:
     device = await devices.get_device(session, tenant_id, serial)
     users: list[DeviceUser] = await devices.list_device_users(session, device)
     return [DeviceUserOut(pin=u.pin, name=u.name, privilege=u.privilege, card=u.card,
                           updated_at=u.updated_at) for u in users]
 
 
-class PunchWindowIn(BaseModel):
+class PunchWindowIn(ActingIn):
     max_future_hours: int = Field(ge=0, le=MAX_FUTURE_HOURS,
                                   description="how far ahead of the server's clock a punch may be")
     max_age_days: int = Field(ge=1, le=MAX_AGE_DAYS, description="how old a punch may be")
-    updated_by: str = Field(default="", max_length=64)
 
 
 class PunchWindowOut(BaseModel):
@@ -131,8 +134,8 @@ class PunchWindowOut(BaseModel):
 
 @router.get("/punch-window", response_model=PunchWindowOut,
             summary="Plausibility window of punch times (outside it a line is quarantined)")
-async def get_punch_window(tenant_id: TenantPath, session: SessionDep,
-                           rt: RuntimeDep) -> PunchWindowOut:
+async def get_punch_window(tenant_id: TenantPath, caller: TenantHrDep,
+                           session: TenantSessionDep, rt: RuntimeDep) -> PunchWindowOut:
     window, source = await device_rules.punch_window(session, tenant_id, rt.punch_window)
     return PunchWindowOut.of(window, source)
 
@@ -140,8 +143,8 @@ async def get_punch_window(tenant_id: TenantPath, session: SessionDep,
 @router.put("/punch-window", response_model=PunchWindowOut,
             summary="Set the tenant's own plausibility window of punch times")
 async def put_punch_window(tenant_id: TenantPath, body: PunchWindowIn, caller: TenantHrDep,
-                           uow: UowDep) -> PunchWindowOut:
+                           uow: TenantUowDep) -> PunchWindowOut:
     window = await uow.run(device_rules.set_punch_window, tenant_id,
                            max_future_hours=body.max_future_hours,
-                           max_age_days=body.max_age_days, updated_by=body.updated_by)
+                           max_age_days=body.max_age_days, updated_by=acting(caller))
     return PunchWindowOut.of(window, "tenant")

@@ -1,21 +1,27 @@
 """The ZKTeco ADMS push protocol (``/iclock/...``) as devices speak it: plain-text replies,
 ``OK:<n>`` once an upload is stored (its bad lines set aside in quarantine). An unknown
 serial is refused (403) and logged before the body is read; a body over
-``EK_ICLOCK_MAX_BODY_BYTES`` is refused with 413."""
+``EK_ICLOCK_MAX_BODY_BYTES`` is refused with 413.
+
+Devices carry no token: a device is identified by its registered serial. Finding the
+regency of a serial is the protocol's one cross-tenant read (``iclock-device-lookup``); the
+rest of the request runs bound to that regency."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 
-from ekinerja_shared.http import UowDep
+from ekinerja_shared.uow import UnitOfWork
 
 from ..domain.attlog import parse_stamp, table_label, upload_reply
 from ..runtime import AttendanceRuntime
-from ..service_layer import adms, ingest
+from ..service_layer import adms, devices, ingest
 from .deps import RuntimeDep
 
 log = logging.getLogger(__name__)
@@ -24,6 +30,25 @@ router = APIRouter(prefix="/iclock", tags=["device protocol (ZKTeco ADMS)"])
 
 # query values are checked by the handlers (an odd serial is refused, an odd stamp ignored)
 Serial = Query(default="", alias="SN")
+DEVICE_LOOKUP = "iclock-device-lookup"
+
+
+@dataclass(frozen=True)
+class DeviceCall:
+    """The serial a device sent, and the unit of work bound to its regency (None: the
+    serial is not registered)."""
+
+    sn: str
+    uow: UnitOfWork | None
+
+
+async def _device_call(rt: RuntimeDep, sn: str = Serial) -> DeviceCall:
+    async with rt.uow.cross_tenant(DEVICE_LOOKUP).read() as session:
+        tenant_id = await devices.device_tenant(session, sn)
+    return DeviceCall(sn, None if tenant_id is None else rt.uow.in_tenant(tenant_id))
+
+
+DeviceDep = Annotated[DeviceCall, Depends(_device_call)]
 
 
 def _refuse(rt: AttendanceRuntime, request: Request, endpoint: str,
@@ -60,11 +85,12 @@ def _too_large(sn: str, limit: int) -> Response:
 
 
 @router.get("/cdata", response_class=PlainTextResponse,
-            summary="Handshake: the device asks for its options")
-async def handshake(request: Request, uow: UowDep, rt: RuntimeDep, sn: str = Serial,
+             summary="Handshake: the device asks for its options")
+async def handshake(request: Request, device: DeviceDep, rt: RuntimeDep,
                     pushver: str | None = Query(default=None)) -> PlainTextResponse:
-    reply = await uow.run(adms.handshake, sn, default_tz=rt.settings.default_timezone,
-                          pushver=pushver)
+    sn = device.sn
+    reply = None if device.uow is None else await device.uow.run(
+        adms.handshake, sn, default_tz=rt.settings.default_timezone, pushver=pushver)
     if reply is None:
         return _refuse(rt, request, "handshake", sn)
     return PlainTextResponse(reply)
@@ -72,13 +98,13 @@ async def handshake(request: Request, uow: UowDep, rt: RuntimeDep, sn: str = Ser
 
 @router.post("/cdata", response_class=PlainTextResponse,
              summary="Upload: ATTLOG punches (and other tables)")
-async def upload(request: Request, uow: UowDep, rt: RuntimeDep, sn: str = Serial,
+async def upload(request: Request, device: DeviceDep, rt: RuntimeDep,
                  table: str = Query(default=""),
                  stamp: str | None = Query(default=None, alias="Stamp"),
                  op_stamp: str | None = Query(default=None, alias="OpStamp"),
                  ) -> Response:
-    kind = table_label(table)
-    if not await uow.run(adms.registered, sn):
+    kind, sn, uow = table_label(table), device.sn, device.uow
+    if uow is None or not await uow.run(adms.registered, sn):
         return _refuse(rt, request, f"cdata:{kind}", sn)
     st = rt.settings
     body = await _body(request, st.iclock_max_body_bytes)
@@ -112,19 +138,19 @@ async def upload(request: Request, uow: UowDep, rt: RuntimeDep, sn: str = Serial
 
 @router.get("/getrequest", response_class=PlainTextResponse,
             summary="Command polling: queued commands as C:<id>:<command> lines, else OK")
-async def getrequest(request: Request, uow: UowDep, rt: RuntimeDep,
-                     sn: str = Serial) -> PlainTextResponse:
-    commands = await uow.run(adms.poll_commands, sn, policy=rt.resend_policy)
+async def getrequest(request: Request, device: DeviceDep, rt: RuntimeDep) -> PlainTextResponse:
+    commands = None if device.uow is None else await device.uow.run(
+        adms.poll_commands, device.sn, policy=rt.resend_policy)
     if commands is None:
-        return _refuse(rt, request, "getrequest", sn)
+        return _refuse(rt, request, "getrequest", device.sn)
     return PlainTextResponse("\n".join(commands) + "\n" if commands else "OK")
 
 
 @router.post("/devicecmd", response_class=PlainTextResponse,
              summary="Command results: ID=<id>&Return=<code>&CMD=<cmd> lines")
-async def devicecmd(request: Request, uow: UowDep, rt: RuntimeDep,
-                    sn: str = Serial) -> Response:
-    if not await uow.run(adms.registered, sn):
+async def devicecmd(request: Request, device: DeviceDep, rt: RuntimeDep) -> Response:
+    sn, uow = device.sn, device.uow
+    if uow is None or not await uow.run(adms.registered, sn):
         return _refuse(rt, request, "devicecmd", sn)
     st = rt.settings
     body = await _body(request, st.iclock_max_body_bytes)

@@ -5,7 +5,7 @@ re-evaluates the days already judged and republishes the months it touches."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -299,13 +299,17 @@ async def set_shifts(session: AsyncSession, tenant_id: str, nip: str,
 
 
 async def list_shifts(session: AsyncSession, tenant_id: str, nip: str | None,
-                      period: str) -> list[ShiftRoster]:
+                      period: str, among: Collection[str] | None = None) -> list[ShiftRoster]:
+    """The month's shifts of one employee (``nip``) or of all, only among ``among``
+    (None = the regency)."""
     days = month_dates(period)
     q = select(ShiftRoster).where(ShiftRoster.tenant_id == tenant_id,
                                   ShiftRoster.work_date >= days[0],
                                   ShiftRoster.work_date <= days[-1])
     if nip:
         q = q.where(ShiftRoster.nip == nip)
+    if among is not None:
+        q = q.where(ShiftRoster.nip.in_(sorted(among)))
     return list((await session.scalars(q.order_by(ShiftRoster.nip, ShiftRoster.work_date))).all())
 
 

@@ -4,7 +4,7 @@ and permits, HR corrections, and the listings of an employee's month."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -300,10 +300,14 @@ async def _reevaluate_range(session: AsyncSession, tenant_id: str, nip: str, sta
 
 
 async def list_leaves(session: AsyncSession, tenant_id: str, nip: str | None,
-                      period: str | None) -> list[Leave]:
+                      period: str | None, among: Collection[str] | None = None) -> list[Leave]:
+    """Leave of one employee (``nip``) or of all, only among ``among`` (None = the
+    regency)."""
     q = select(Leave).where(Leave.tenant_id == tenant_id)
     if nip:
         q = q.where(Leave.nip == nip)
+    if among is not None:
+        q = q.where(Leave.nip.in_(sorted(among)))
     if period:
         days = month_dates(period)
         q = q.where(Leave.start_date <= days[-1], Leave.end_date >= days[0])

@@ -10,6 +10,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
+from ekinerja_shared.db import insert_ignore
 from ekinerja_shared.errors import Conflict, DomainError, NotFound
 from ekinerja_shared.timeutil import canonical_zone, utcnow
 
@@ -40,19 +41,24 @@ async def register_device(
         except ValueError as exc:
             raise DomainError(f"Zona waktu tidak dikenal: {timezone!r} (WIB, WITA, WIT atau "
                               "nama IANA).", code="unknown_timezone") from exc
+    # a serial is registered to one regency only. Another regency's row is invisible here
+    # under row-level security: the insert that finds its key taken tells (the answer does
+    # not say which regency has it).
     device = await session.get(Device, serial, with_for_update=True)
-    if device is not None and device.tenant_id != tenant_id:
+    if device is None:
+        await insert_ignore(session, Device, {
+            "serial_number": serial, "tenant_id": tenant_id, "location": location,
+            "timezone": tz_name, "registered_at": now, "updated_at": now,
+            "attlog_stamp": 0, "operlog_stamp": 0,
+        })
+        device = await session.get(Device, serial, with_for_update=True,
+                                   populate_existing=True)
+    if device is None or device.tenant_id != tenant_id:
         raise Conflict(f"Mesin dengan nomor seri {serial} sudah terdaftar di instansi lain.",
                        code="device_taken")
-    if device is None:
-        device = Device(serial_number=serial, tenant_id=tenant_id, location=location,
-                        timezone=tz_name, registered_at=now, updated_at=now,
-                        attlog_stamp=0, operlog_stamp=0)
-        session.add(device)
-    else:
-        device.location = location
-        device.timezone = tz_name
-        device.updated_at = now
+    device.location = location
+    device.timezone = tz_name
+    device.updated_at = now
     await session.flush()
     return device
 
@@ -188,7 +194,22 @@ async def list_device_users(session: AsyncSession, device: Device) -> list[Devic
     return list(rows.all())
 
 
-async def device_status_counts(session: AsyncSession, now: dt.datetime,
+async def device_tenant(session: AsyncSession, serial: str | None) -> str | None:
+    """The regency a serial is registered to (None: not registered). The device protocol's
+    one cross-regency read: the rest of a device's request is bound to that regency."""
+    if not valid_serial(serial):
+        return None
+    tenant_id: str | None = await session.scalar(
+        select(Device.tenant_id).where(Device.serial_number == serial))
+    return tenant_id
+
+
+async def device_tenant_ids(session: AsyncSession) -> list[str]:
+    """The regencies with registered devices (the status job's cross-tenant listing)."""
+    return list((await session.scalars(select(Device.tenant_id).distinct())).all())
+
+
+async def device_status_counts(session: AsyncSession, tenant_id: str, now: dt.datetime,
                                offline_after_s: float) -> list[tuple[Device, bool]]:
-    devices = (await session.scalars(select(Device))).all()
+    devices = await list_devices(session, tenant_id)
     return [(d, is_online(d, now, offline_after_s)) for d in devices]

@@ -1,7 +1,7 @@
 """The local copy of the directory: tenants (their zone) and employees (unit, device PIN,
-active flag), and what a change sets off: punches re-read in the tenant's zone, an
-employee's own month of effective days, punches waiting for their PIN, the devices' user
-lists."""
+direct supervisor, active flag), and what a change sets off: punches re-read in the
+tenant's zone, an employee's own month of effective days, punches waiting for their PIN,
+the devices' user lists."""
 
 from __future__ import annotations
 
@@ -27,8 +27,21 @@ log = logging.getLogger(__name__)
 
 
 async def tenant_ids(session: AsyncSession) -> list[str]:
-    """Every tenant known from the directory."""
+    """Every tenant known from the directory (a periodic job's cross-tenant listing)."""
     return list((await session.scalars(select(Tenant.tenant_id))).all())
+
+
+async def team_of(session: AsyncSession, tenant_id: str, supervisor_nip: str) -> set[str]:
+    """The NIPs whose direct supervisor is ``supervisor_nip`` (the directory copy)."""
+    return set((await session.scalars(select(Employee.nip).where(
+        Employee.tenant_id == tenant_id, Employee.supervisor_nip == supervisor_nip))).all())
+
+
+async def supervises(session: AsyncSession, tenant_id: str, supervisor_nip: str,
+                     nip: str) -> bool:
+    """``nip`` reports directly to ``supervisor_nip`` (the directory copy)."""
+    emp = await session.get(Employee, (tenant_id, nip))
+    return emp is not None and emp.supervisor_nip == supervisor_nip
 
 
 async def apply_directory_event(
@@ -74,11 +87,12 @@ async def apply_directory_event(
             {
                 "tenant_id": event.tenant_id, "nip": event.nip, "name": event.name,
                 "unit_id": event.unit_id, "device_pin": event.device_pin or None,
+                "supervisor_nip": event.supervisor_nip or None,
                 "active": event.active, "updated_at": event.occurred_at,
                 "first_seen_on": seen_on,
             },
             index_elements=["tenant_id", "nip"],
-            update=["name", "unit_id", "device_pin", "active", "updated_at"],
+            update=["name", "unit_id", "device_pin", "supervisor_nip", "active", "updated_at"],
             where=Employee.updated_at <= event.occurred_at,
         )
         if before is None or before.unit_id != event.unit_id:
