@@ -12,6 +12,7 @@ from ekinerja_shared.topics import ALL_TOPICS
 @pytest.mark.parametrize("service", ["gateway", "attendance", "activity", "scoring"])
 def test_openapi_and_asyncapi_documents(service, tmp_path, monkeypatch):
     monkeypatch.setenv("EK_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/{service}.db")
+    monkeypatch.setenv("EK_HTTP_EXPOSE_DOCS", "true")  # the gateway's are internal by default
     app = importlib.import_module(f"{service}.app").create_app()
     client = TestClient(app)  # no lifespan: nothing is started
     openapi = client.get("/openapi.json")

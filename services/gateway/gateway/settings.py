@@ -15,10 +15,21 @@ class Settings(ServiceSettings):
     # live score stream: events buffered per client before a slow client is dropped
     stream_queue_size: int = 256
     stream_heartbeat_s: float = 15.0
+    # a live stream ends after this long (the browser reconnects at once): its caller's
+    # rights and team are checked again, and a stream does not outlive the access token
+    # that opened it (EK_AUTH_ACCESS_TTL_S, 600 s by default)
+    stream_max_s: float = 600.0
     # largest roster CSV accepted, bytes
     roster_max_bytes: int = 5_000_000
+    # operational pages are internal: /docs, /redoc, /openapi.json, /asyncapi(.json)
+    # (EK_HTTP_EXPOSE_DOCS) and /metrics (EK_HTTP_EXPOSE_METRICS) answer 404 unless enabled
+    http_expose_docs: bool = False
+    http_expose_metrics: bool = False
 
     # --- sign-in (EK_AUTH_*; services/gateway/README.md "Sign-in") ---
+    # the gateway verifies its own tokens (its key ring); EK_AUTH_JWKS_URL is not used here.
+    # EK_AUTH_JWKS (inline JSON), when set, adds keys whose tokens the gateway accepts too
+    # (tests, tools); leave it unset in production
     # the `iss` of access tokens; services check it (same value there)
     auth_issuer: str = "ekinerja"
     # the gateway's address as browsers and identity providers reach it (OIDC redirect URI)

@@ -12,6 +12,7 @@ import uvicorn
 from gateway.settings import Settings
 from tests.support import infra
 from tests.support.apps import eventually
+from tests.support.tokens import TEST_JWKS_JSON
 
 
 @pytest.fixture(scope="session")
@@ -23,9 +24,12 @@ async def gateway_db() -> str:
 
 @pytest.fixture
 def settings(gateway_db: str, kafka_bootstrap: str, group_prefix: str) -> Settings:
-    return Settings(database_url=gateway_db, kafka_bootstrap=kafka_bootstrap,
-                    consumer_group_prefix=group_prefix, stream_heartbeat_s=1,
-                    admin_token=None)
+    """The gateway connects as its application role (row-level security applies) and
+    migrates as the owner; it accepts the tests' tokens (tests/support/tokens.py) besides
+    its own."""
+    return Settings(database_url=infra.pg_app_url("gateway"), migration_database_url=gateway_db,
+                    kafka_bootstrap=kafka_bootstrap, consumer_group_prefix=group_prefix,
+                    stream_heartbeat_s=1, admin_token=None, auth_jwks=TEST_JWKS_JSON)
 
 
 @contextlib.asynccontextmanager

@@ -16,6 +16,7 @@ from ekinerja_shared.topics import DIRECTORY
 from gateway.adapters.orm import Outbox
 from gateway.app import create_app
 from tests.support.apps import EventProbe, running_app
+from tests.support.tokens import as_hr, as_operator
 
 pytestmark = pytest.mark.integration
 
@@ -24,6 +25,7 @@ HEADER = "nip,name,unit_id,unit_name,position,supervisor_nip,tpp_base,employment
 HEAD = "197204121998031005"
 STAFF = "199001172015031002"
 TENANT = {"name": "Pemerintah Kota Uji", "timezone": "WIB", "policy_preset": "cilegon"}
+OPERATOR = as_operator()
 
 
 async def outbox_count(url: str, tenant_id: str, event_type: str) -> int:
@@ -48,10 +50,12 @@ async def test_tenant_and_roster_are_published_once(settings, kafka_bootstrap, t
     nips = [line.split(",")[0] for line in roster.splitlines()[1:]]
     async with EventProbe(kafka_bootstrap, DIRECTORY.name, tenant_id) as probe, \
             running_app(create_app(settings)) as client:
-        r = await client.put(f"/api/tenants/{tenant_id}", json=TENANT)
+        client.headers.update(as_hr(tenant_id))
+        r = await client.put(f"/api/tenants/{tenant_id}", json=TENANT, headers=OPERATOR)
         assert r.status_code == 201, r.text
         assert r.json()["timezone"] == "Asia/Jakarta"
-        assert (await client.put(f"/api/tenants/{tenant_id}", json=TENANT)).status_code == 200
+        r = await client.put(f"/api/tenants/{tenant_id}", json=TENANT, headers=OPERATOR)
+        assert r.status_code == 200
 
         r = await client.post(f"/api/tenants/{tenant_id}/roster", content=roster,
                               headers={"content-type": "text/csv"})
@@ -94,7 +98,9 @@ async def test_tenant_and_roster_are_published_once(settings, kafka_bootstrap, t
 
 async def test_invalid_roster_applies_nothing(settings, tenant_id):
     async with running_app(create_app(settings)) as client:
-        assert (await client.put(f"/api/tenants/{tenant_id}", json=TENANT)).status_code == 201
+        client.headers.update(as_hr(tenant_id))
+        r = await client.put(f"/api/tenants/{tenant_id}", json=TENANT, headers=OPERATOR)
+        assert r.status_code == 201
         bad = "\n".join([
             HEADER,
             f"{HEAD},Kepala Dinas,dinas,Dinas,Kepala,,12500000,PNS,1",
@@ -121,10 +127,12 @@ async def test_multipart_upload_deactivation_and_lookups(settings, kafka_bootstr
     ])
     async with EventProbe(kafka_bootstrap, DIRECTORY.name, tenant_id) as probe, \
             running_app(create_app(settings)) as client:
+        client.headers.update(as_hr(tenant_id))
         r = await client.post(f"/api/tenants/{tenant_id}/roster", content=roster,
                               headers={"content-type": "text/csv"})
         assert r.status_code == 404 and "belum terdaftar" in r.json()["detail"]
-        await client.put(f"/api/tenants/{tenant_id}", json={**TENANT, "timezone": "WITA"})
+        await client.put(f"/api/tenants/{tenant_id}", json={**TENANT, "timezone": "WITA"},
+                         headers=OPERATOR)
         r = await client.post(f"/api/tenants/{tenant_id}/roster",
                               files={"file": ("pegawai.csv", roster.encode(), "text/csv")})
         assert r.status_code == 200 and r.json()["created"] == 2, r.text
@@ -153,9 +161,12 @@ async def test_multipart_upload_deactivation_and_lookups(settings, kafka_bootstr
 
 async def test_tenant_input_is_checked(settings, tenant_id):
     async with running_app(create_app(settings)) as client:
-        r = await client.put(f"/api/tenants/{tenant_id}", json={**TENANT, "timezone": "GMT+7x"})
+        client.headers.update(as_hr(tenant_id))
+        r = await client.put(f"/api/tenants/{tenant_id}", json={**TENANT, "timezone": "GMT+7x"},
+                             headers=OPERATOR)
         assert r.status_code == 422 and r.json()["code"] == "unknown_timezone"
-        r = await client.put(f"/api/tenants/{tenant_id}", json={**TENANT, "policy_preset": "x"})
+        r = await client.put(f"/api/tenants/{tenant_id}", json={**TENANT, "policy_preset": "x"},
+                             headers=OPERATOR)
         assert r.status_code == 422 and "Preset kebijakan" in r.json()["detail"]
         r = await client.get(f"/api/tenants/{tenant_id}")
         assert r.status_code == 404
@@ -165,7 +176,8 @@ async def test_a_tenant_created_by_concurrent_requests_is_created_once(settings,
     """The requests that lose the race on the new key are run again by the unit of work and
     find the tenant there: one creation, one event, no error."""
     async with running_app(create_app(settings)) as client:
-        answers = await asyncio.gather(*(client.put(f"/api/tenants/{tenant_id}", json=TENANT)
+        answers = await asyncio.gather(*(client.put(f"/api/tenants/{tenant_id}", json=TENANT,
+                                                    headers=OPERATOR)
                                          for _ in range(4)))
         assert sorted(r.status_code for r in answers) == [200, 200, 200, 201], \
             [r.text for r in answers]
@@ -174,15 +186,22 @@ async def test_a_tenant_created_by_concurrent_requests_is_created_once(settings,
 
 
 async def test_admin_endpoints_need_the_token_when_set(settings, tenant_id):
+    """EK_ADMIN_TOKEN stays the break-glass operator credential at the gateway; without
+    credentials a caller is refused, and reading needs a member of the regency."""
     guarded = settings.model_copy(update={"admin_token": "rahasia"})
     async with running_app(create_app(guarded)) as client:
         r = await client.put(f"/api/tenants/{tenant_id}", json=TENANT)
-        assert r.status_code == 403 and r.json()["code"] == "admin_required"
+        assert r.status_code == 401 and r.json()["code"] == "not_signed_in"
+        r = await client.put(f"/api/tenants/{tenant_id}", json=TENANT,
+                             headers={"Authorization": "Bearer salah"})
+        assert r.status_code == 401 and r.json()["code"] == "invalid_token"
         r = await client.put(f"/api/tenants/{tenant_id}", json=TENANT,
                              headers={"Authorization": "Bearer rahasia"})
         assert r.status_code == 201
-        # reading stays open
-        assert (await client.get(f"/api/tenants/{tenant_id}")).status_code == 200
+        # reading needs a signed-in member of the regency
+        assert (await client.get(f"/api/tenants/{tenant_id}")).status_code == 401
+        r = await client.get(f"/api/tenants/{tenant_id}", headers=as_hr(tenant_id))
+        assert r.status_code == 200
 
 
 async def test_dashboard_and_operations(settings):
@@ -192,5 +211,15 @@ async def test_dashboard_and_operations(settings):
         assert "/scores?period=" in r.text  # the month's table is loaded, then kept live
         r = await client.get("/health")
         assert r.status_code == 200 and r.json()["database"] == "ok" and r.json()["kafka"] == "ok"
+        # internal by default at the public edge
+        for page in ("/metrics", "/docs", "/redoc", "/openapi.json", "/asyncapi",
+                     "/asyncapi.json"):
+            r = await client.get(page)
+            assert r.status_code == 404 and r.json()["code"] == "not_found", page
+    exposed = settings.model_copy(update={"http_expose_metrics": True, "http_expose_docs": True})
+    async with running_app(create_app(exposed)) as client:
         r = await client.get("/metrics")
         assert "ekinerja_gateway_stream_clients" in r.text
+        assert (await client.get("/openapi.json")).json()["info"]["title"] == "e-Kinerja gateway"
+        assert (await client.get("/docs")).status_code == 200
+        assert (await client.get("/asyncapi.json")).status_code == 200

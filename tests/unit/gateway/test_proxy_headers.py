@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import httpx
 
-from gateway.entrypoints.proxy import forwardable
+from gateway.entrypoints.proxy import forwardable, upstream_path
 
 
 def test_hop_by_hop_and_connection_named_headers_are_not_forwarded():
@@ -16,3 +16,17 @@ def test_hop_by_hop_and_connection_named_headers_are_not_forwarded():
 def test_response_headers_keep_repeated_values():
     headers = httpx.Headers([("set-cookie", "a=1"), ("set-cookie", "b=2"), ("keep-alive", "5")])
     assert forwardable(headers) == [("set-cookie", "a=1"), ("set-cookie", "b=2")]
+
+
+def test_paths_are_forwarded_as_sent_and_dot_segments_are_refused():
+    assert upstream_path("/api/attendance/t1/devices", b"/api/attendance/t1/devices") == \
+        "/api/attendance/t1/devices"
+    # percent-encoding as the client sent it (an encoded slash or '?' stays encoded)
+    assert upstream_path("/api/activity/t1/a/b?c", b"/api/activity/t1/a%2Fb%3Fc") == \
+        "/api/activity/t1/a%2Fb%3Fc"
+    assert upstream_path("/iclock/cdata x", None) == "/iclock/cdata%20x"
+    # '..' or '.' (raw or encoded: the decoded path has them) would leave the prefix at the
+    # backend (httpx resolves dot segments): /metrics, /docs, /openapi.json
+    for path in ("/iclock/../metrics", "/api/attendance/../../openapi.json",
+                 "/api/scoring/./x", "/api/attendance/t1/.."):
+        assert upstream_path(path, path.replace(".", "%2e").encode()) is None

@@ -28,7 +28,7 @@ def register(rt: GatewayRuntime) -> None:
         except (ValidationError, ValueError):
             return  # the durable consumer quarantines it
         if isinstance(event, ev.ScoreUpdated):
-            rt.hub.publish(event.tenant_id, ev.dump_event(event))
+            rt.hub.publish(event.tenant_id, event.nip, ev.dump_event(event))
 
     rt.subscribe_fanout(SCORES, "scores-live", fan_out,
                         description="Fans score updates out to this instance's live streams")

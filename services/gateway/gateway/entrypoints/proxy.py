@@ -1,12 +1,21 @@
 """Reverse proxy to the backend services: the request (method, path, query, headers, body)
 is streamed to the backend and the answer streamed back. A backend that cannot be reached
-gives 502 with the reason in Bahasa Indonesia (504 when it does not answer in time)."""
+gives 502 with the reason in Bahasa Indonesia (504 when it does not answer in time).
+
+The gateway decides nothing for the backends: the caller's credentials (``Authorization``
+and the access cookie) reach them unchanged and each service verifies the token and
+decides itself (``/iclock/*`` carries none: attendance knows a device by its registered
+serial number). Only paths under ``/api/<service>/`` and ``/iclock/`` are forwarded, as
+the client sent them; a path with a ``.`` or ``..`` segment (raw or percent-encoded) is a
+404, so that the backends' other routes (``/metrics``, ``/docs``, ``/openapi.json``,
+``/asyncapi``) cannot be reached through the gateway."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import httpx
 from fastapi import APIRouter, Request
@@ -41,14 +50,25 @@ def forwardable(
             and k.lower() not in drop]
 
 
+def upstream_path(path: str, raw_path: bytes | None) -> str | None:
+    """The path to forward, percent-encoded as the client sent it; None when a segment of
+    the decoded ``path`` is ``.`` or ``..`` (the backend would resolve it elsewhere)."""
+    if any(segment in (".", "..") for segment in path.split("/")):
+        return None
+    return raw_path.decode("latin-1") if raw_path else quote(path)
+
+
 @dataclass
 class Proxy:
     client: httpx.AsyncClient
     metrics: Counter
 
     async def forward(self, request: Request, backend: str, base_url: str) -> Response:
-        url = httpx.URL(base_url.rstrip("/") + request.url.path,
-                        query=request.url.query.encode())
+        path = upstream_path(request.scope["path"], request.scope.get("raw_path"))
+        if path is None:
+            return JSONResponse({"detail": "Alamat tidak ditemukan.", "code": "not_found"},
+                                status_code=404)
+        url = httpx.URL(base_url.rstrip("/") + path, query=request.url.query.encode())
         headers = forwardable(list(request.headers.items()), drop=frozenset({"host"}))
         client_host = request.client.host if request.client else ""
         prior = request.headers.get("x-forwarded-for")

@@ -12,10 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ekinerja_shared import events as ev
 from ekinerja_shared.db import upsert
 from ekinerja_shared.errors import NotFound
+from ekinerja_shared.identity import Caller
 from ekinerja_shared.outbox import stage
 from ekinerja_shared.timeutil import utcnow
 
 from ..adapters.orm import Employee, Outbox, Score, Tenant
+from ..domain.access import (
+    EVERYONE,
+    Audience,
+    person_of,
+    require_own_or_team,
+    sees_whole_regency,
+    team_audience,
+)
 from ..domain.roster import DATA_FIELDS, KnownEmployee, RosterRow, check_roster, plan
 from ..domain.tenant import TenantSpec
 
@@ -57,8 +66,12 @@ async def get_tenant(session: AsyncSession, tenant_id: str, *, lock: bool = Fals
     return tenant
 
 
-async def list_tenants(session: AsyncSession) -> list[Tenant]:
-    return list((await session.scalars(select(Tenant).order_by(Tenant.tenant_id))).all())
+async def list_tenants(session: AsyncSession, only: str | None = None) -> list[Tenant]:
+    """Every tenant (the session's regency binding permitting), or only ``only``."""
+    query = select(Tenant).order_by(Tenant.tenant_id)
+    if only is not None:
+        query = query.where(Tenant.tenant_id == only)
+    return list((await session.scalars(query)).all())
 
 
 # --- employees ---------------------------------------------------------------------------
@@ -129,11 +142,14 @@ async def get_employee(session: AsyncSession, tenant_id: str, nip: str) -> Emplo
 
 
 async def list_employees(
-    session: AsyncSession, tenant_id: str, unit_id: str | None = None
+    session: AsyncSession, tenant_id: str, unit_id: str | None = None,
+    audience: Audience = EVERYONE,
 ) -> list[Employee]:
     query = select(Employee).where(Employee.tenant_id == tenant_id)
     if unit_id:
         query = query.where(Employee.unit_id == unit_id)
+    if audience.nips is not None:
+        query = query.where(Employee.nip.in_(sorted(audience.nips)))
     return list((await session.scalars(query.order_by(Employee.unit_id, Employee.nip))).all())
 
 
@@ -148,6 +164,32 @@ async def deactivate_employee(session: AsyncSession, tenant_id: str, nip: str) -
         await session.flush()
         stage(session, Outbox, employee_event(emp, now))
     return emp
+
+
+# --- who sees what (gateway.domain.access) ---------------------------------------------
+
+
+async def audience_of(session: AsyncSession, tenant_id: str, caller: Caller,
+                      scope: str) -> Audience:
+    """The employees whose rows ``caller`` may list: the whole regency for its readers,
+    else the caller and their direct reports in the directory."""
+    if sees_whole_regency(caller, scope):
+        return EVERYONE
+    nip = person_of(caller)
+    reports = await session.scalars(select(Employee.nip).where(
+        Employee.tenant_id == tenant_id, Employee.supervisor_nip == nip))
+    return team_audience(nip, set(reports))
+
+
+async def check_visible(session: AsyncSession, tenant_id: str, caller: Caller, nip: str,
+                        scope: str) -> None:
+    """403 unless ``caller`` may see the rows of ``nip``: a regency reader, the employee
+    themselves, or their supervisor in the directory (an unknown NIP is a 403 too, so
+    that a colleague cannot probe who is registered)."""
+    if sees_whole_regency(caller, scope) or caller.nip == nip:
+        return
+    emp = await session.get(Employee, (tenant_id, nip))
+    require_own_or_team(caller, nip, emp.supervisor_nip if emp else None)
 
 
 # --- scores read model -----------------------------------------------------------------
@@ -175,9 +217,11 @@ async def apply_score_event(session: AsyncSession, event: ev.Event) -> None:
 
 
 async def list_scores(
-    session: AsyncSession, tenant_id: str, period: str, unit_id: str | None = None
+    session: AsyncSession, tenant_id: str, period: str, unit_id: str | None = None,
+    audience: Audience = EVERYONE,
 ) -> list[tuple[Score, Employee | None]]:
-    """The tenant's scores of a month (optionally one unit), highest final score first."""
+    """The tenant's scores of a month (optionally one unit; only ``audience``'s rows),
+    highest final score first."""
     await get_tenant(session, tenant_id)
     query = (
         select(Score, Employee)
@@ -187,6 +231,8 @@ async def list_scores(
     )
     if unit_id:
         query = query.where(Employee.unit_id == unit_id)
+    if audience.nips is not None:
+        query = query.where(Score.nip.in_(sorted(audience.nips)))
     return [(score, emp) for score, emp in (await session.execute(query)).all()]
 
 

@@ -1,6 +1,9 @@
 """Fan-out of live score updates to the clients of this gateway instance.
 
-Each client gets a bounded queue. A client that does not keep up (its queue is full) is
+Each client sees only the updates it may see: its subscription carries its audience (the
+whole regency for HR, leadership and the operator; else the caller and their direct
+reports), checked per subscriber when an update is published. Each client gets a bounded
+queue. A client that does not keep up (its queue is full) is
 dropped: its queue is emptied and closed, so memory stays bounded and the other clients are
 not held back; the browser's EventSource reconnects by itself.
 """
@@ -13,6 +16,8 @@ from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from ..domain.access import EVERYONE, Audience
+
 _CLOSED = None
 
 
@@ -20,12 +25,21 @@ _CLOSED = None
 class Subscription:
     tenant_id: str
     queue: asyncio.Queue[bytes | None]
+    audience: Audience = EVERYONE
     dropped: bool = False
 
-    async def messages(self) -> AsyncIterator[bytes]:
-        """Payloads until the hub closes this subscription."""
+    async def messages(self, max_s: float | None = None) -> AsyncIterator[bytes]:
+        """Payloads until the hub closes this subscription, or ``max_s`` seconds passed."""
+        loop = asyncio.get_running_loop()
+        end = None if max_s is None else loop.time() + max_s
         while True:
-            item = await self.queue.get()
+            if end is None:
+                item = await self.queue.get()
+            else:
+                try:
+                    item = await asyncio.wait_for(self.queue.get(), end - loop.time())
+                except TimeoutError:
+                    return
             if item is _CLOSED:
                 return
             yield item
@@ -47,8 +61,8 @@ class ScoreHub:
                                "Live-stream clients dropped because they did not keep up",
                                registry=self.registry)
 
-    def subscribe(self, tenant_id: str) -> Subscription:
-        sub = Subscription(tenant_id, asyncio.Queue(maxsize=self.queue_size + 1))
+    def subscribe(self, tenant_id: str, audience: Audience = EVERYONE) -> Subscription:
+        sub = Subscription(tenant_id, asyncio.Queue(maxsize=self.queue_size + 1), audience)
         self._subs.setdefault(tenant_id, set()).add(sub)
         self.clients.inc()
         return sub
@@ -66,10 +80,13 @@ class ScoreHub:
             return len(self._subs.get(tenant_id, ()))
         return sum(len(s) for s in self._subs.values())
 
-    def publish(self, tenant_id: str, payload: bytes) -> int:
-        """Queue ``payload`` to every client of the tenant; returns how many got it."""
+    def publish(self, tenant_id: str, nip: str, payload: bytes) -> int:
+        """Queue ``payload`` (an update of ``nip``'s score) to every client of the tenant
+        whose audience includes ``nip``; returns how many got it."""
         delivered = 0
         for sub in list(self._subs.get(tenant_id, ())):
+            if not sub.audience.allows(nip):
+                continue
             # one slot is kept for the close marker
             if sub.queue.qsize() >= self.queue_size:
                 self._drop(sub)

@@ -1,0 +1,100 @@
+"""Request and response shapes of the gateway's own HTTP API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ..adapters.orm import Employee, Score, Tenant
+
+
+class TenantIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = Field(min_length=1, max_length=64, description="WIB, WITA, WIT or IANA")
+    policy_preset: str = Field(min_length=1, max_length=64)
+
+
+class TenantOut(BaseModel):
+    tenant_id: str
+    name: str
+    timezone: str
+    policy_preset: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, t: Tenant) -> "TenantOut":
+        return cls(tenant_id=t.tenant_id, name=t.name, timezone=t.timezone,
+                   policy_preset=t.policy_preset, created_at=t.created_at,
+                   updated_at=t.updated_at)
+
+
+class EmployeeOut(BaseModel):
+    tenant_id: str
+    nip: str
+    name: str
+    unit_id: str
+    unit_name: str
+    position: str
+    supervisor_nip: str | None
+    tpp_base: Decimal
+    employment_type: str
+    device_pin: str | None = Field(description="fingerprint PIN; shown to HR and the "
+                                               "operator only (null for anyone else)")
+    active: bool
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, e: Employee, *, with_pin: bool) -> "EmployeeOut":
+        return cls(tenant_id=e.tenant_id, nip=e.nip, name=e.name, unit_id=e.unit_id,
+                   unit_name=e.unit_name, position=e.position, supervisor_nip=e.supervisor_nip,
+                   tpp_base=e.tpp_base, employment_type=e.employment_type,
+                   device_pin=e.device_pin if with_pin else None, active=e.active,
+                   updated_at=e.updated_at)
+
+
+class RosterOut(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+
+
+class ScoreOut(BaseModel):
+    tenant_id: str
+    nip: str
+    name: str | None
+    period: str
+    final_pct: Decimal
+    components: list[dict[str, Any]]
+    tpp_base: Decimal
+    tpp_amount: Decimal
+    version: int
+    cause_type: str | None = Field(description="event type of the fact that changed the score")
+    cause_event_id: uuid.UUID | None
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, score: Score, emp: Employee | None) -> "ScoreOut":
+        return cls(tenant_id=score.tenant_id, nip=score.nip, name=emp.name if emp else None,
+                   period=score.period, final_pct=score.final_pct, components=score.components,
+                   tpp_base=score.tpp_base, tpp_amount=score.tpp_amount, version=score.version,
+                   cause_type=score.cause_type, cause_event_id=score.cause_event_id,
+                   updated_at=score.updated_at)
+
+
+ROSTER_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {"type": "object", "required": ["file"],
+                           "properties": {"file": {"type": "string", "format": "binary"}}}
+            },
+        },
+    }
+}

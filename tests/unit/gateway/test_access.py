@@ -1,0 +1,81 @@
+"""Who sees what at the gateway (gateway.domain.access): pure rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from ekinerja_shared.errors import Forbidden
+from ekinerja_shared.identity import Caller, Role
+from gateway.domain.access import (
+    DIRECTORY_READ,
+    EVERYONE,
+    SCORES_READ,
+    person_of,
+    require_own_or_team,
+    sees_device_pins,
+    sees_whole_regency,
+    team_audience,
+)
+
+BOSS, STAFF, OTHER = "198507082010012011", "199001172015031002", "199205302019032009"
+
+
+def person(nip: str, *roles: Role) -> Caller:
+    return Caller(subject=f"kota:{nip}", tenant_id="kota", nip=nip,
+                  roles=frozenset(roles or (Role.EMPLOYEE,)))
+
+
+def client(*scopes: str) -> Caller:
+    return Caller(subject="client:kota.simpeg", tenant_id="kota", nip=None,
+                  scopes=frozenset(scopes), kind="client")
+
+
+OPERATOR = Caller(subject="operator:ops", tenant_id=None, nip=None,
+                  roles=frozenset({Role.OPERATOR}))
+
+
+def test_the_whole_regency_is_for_hr_leadership_the_operator_and_scoped_clients():
+    assert sees_whole_regency(person(STAFF, Role.EMPLOYEE, Role.HR), SCORES_READ)
+    assert sees_whole_regency(person(STAFF, Role.LEADER), SCORES_READ)
+    assert sees_whole_regency(OPERATOR, DIRECTORY_READ)
+    assert sees_whole_regency(client(SCORES_READ), SCORES_READ)
+    assert not sees_whole_regency(client(SCORES_READ), DIRECTORY_READ)
+    assert not sees_whole_regency(person(BOSS, Role.EMPLOYEE, Role.SUPERVISOR), SCORES_READ)
+    assert not sees_whole_regency(person(STAFF, Role.VERIFIER), SCORES_READ)
+    # a person never gets regency-wide reading through a scope claim
+    scoped_person = Caller(subject=f"kota:{STAFF}", tenant_id="kota", nip=STAFF,
+                           roles=frozenset({Role.EMPLOYEE}), scopes=frozenset({SCORES_READ}))
+    assert not sees_whole_regency(scoped_person, SCORES_READ)
+
+
+def test_device_pins_are_for_hr_and_the_operator_only():
+    assert sees_device_pins(person(STAFF, Role.HR)) and sees_device_pins(OPERATOR)
+    for caller in (person(STAFF), person(BOSS, Role.SUPERVISOR), person(STAFF, Role.LEADER),
+                   client(DIRECTORY_READ, "directory.write")):
+        assert not sees_device_pins(caller)
+
+
+def test_team_audience_is_the_person_and_their_direct_reports():
+    team = team_audience(BOSS, {STAFF})
+    assert team.allows(BOSS) and team.allows(STAFF) and not team.allows(OTHER)
+    alone = team_audience(STAFF, set())
+    assert alone.allows(STAFF) and not alone.allows(BOSS)
+    assert EVERYONE.allows(OTHER)
+
+
+def test_own_or_team_rows():
+    require_own_or_team(person(STAFF), STAFF, BOSS)             # own
+    require_own_or_team(person(BOSS, Role.SUPERVISOR), STAFF, BOSS)  # a direct report
+    for caller, nip, supervisor in ((person(STAFF), BOSS, None),      # one's supervisor
+                                    (person(OTHER), STAFF, BOSS),     # a colleague
+                                    (person(BOSS), OTHER, None),      # unknown NIP
+                                    (client(SCORES_READ), STAFF, None)):
+        with pytest.raises(Forbidden) as refused:
+            require_own_or_team(caller, nip, supervisor)
+        assert refused.value.code == "own_data_only"
+
+
+def test_a_client_without_the_scope_is_no_person():
+    assert person_of(person(STAFF)) == STAFF
+    with pytest.raises(Forbidden):
+        person_of(client("directory.write"))
