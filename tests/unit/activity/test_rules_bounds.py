@@ -61,8 +61,16 @@ def test_the_direct_supervisor_still_decides_and_the_kind_is_reported() -> None:
 
 def test_a_one_day_assignment_is_valid() -> None:
     check_acting_assignment(ActingAssignment("A", "B", ActingKind.PLH, IN_FORCE, IN_FORCE))
+    check_acting_assignment(ActingAssignment("B", "A", ActingKind.PLT, IN_FORCE, IN_FORCE))
     assert principals_on("B", [ActingAssignment("A", "B", ActingKind.PLH, IN_FORCE, IN_FORCE)],
                          IN_FORCE) == {"A"}
+
+
+def test_the_date_is_named_and_the_rest_may_be() -> None:
+    assert check_can_decide(employee_nip="STAFF", supervisor_nip="KASUBAG", approver_nip="PLH",
+                            acting=[PLH], today=IN_FORCE) == "plh"
+    with pytest.raises(TypeError):
+        check_can_decide("STAFF", "KASUBAG", "PLH", [PLH], IN_FORCE)  # type: ignore[misc]
 
 
 # --- a tenant's rule values --------------------------------------------------------------
