@@ -16,7 +16,7 @@ from activity.domain.model import (
     check_can_decide,
     principals_on,
 )
-from activity.domain.plans import check_agenda_link, realisation_pct
+from activity.domain.plans import check_agenda_link, check_plan_link, realisation_pct
 from activity.domain.rules import (
     EntryContext,
     TenantRules,
@@ -157,3 +157,10 @@ def test_agenda_link_needs_the_same_employee_and_date() -> None:
         "agenda_mismatch")
     assert code_of(check_agenda_link, "B", day, "A", day - dt.timedelta(days=1)) == (
         "agenda_mismatch")
+    assert code_of(check_agenda_link, "A", day, "B", day) == "agenda_mismatch"
+
+
+def test_plan_link_needs_the_same_employee_and_month() -> None:
+    check_plan_link("B", "2026-03", "B", dt.date(2026, 3, 31))
+    assert code_of(check_plan_link, "B", "2026-04", "B", dt.date(2026, 3, 5)) == "plan_mismatch"
+    assert code_of(check_plan_link, "A", "2026-03", "B", dt.date(2026, 3, 5)) == "plan_mismatch"
