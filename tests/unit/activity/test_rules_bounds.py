@@ -16,7 +16,7 @@ from activity.domain.model import (
     check_can_decide,
     principals_on,
 )
-from activity.domain.plans import check_agenda_link, realisation_pct
+from activity.domain.plans import check_agenda_link, check_plan_link, realisation_pct
 from activity.domain.rules import (
     EntryContext,
     TenantRules,
@@ -61,8 +61,16 @@ def test_the_direct_supervisor_still_decides_and_the_kind_is_reported() -> None:
 
 def test_a_one_day_assignment_is_valid() -> None:
     check_acting_assignment(ActingAssignment("A", "B", ActingKind.PLH, IN_FORCE, IN_FORCE))
+    check_acting_assignment(ActingAssignment("B", "A", ActingKind.PLT, IN_FORCE, IN_FORCE))
     assert principals_on("B", [ActingAssignment("A", "B", ActingKind.PLH, IN_FORCE, IN_FORCE)],
                          IN_FORCE) == {"A"}
+
+
+def test_the_date_is_named_and_the_rest_may_be() -> None:
+    assert check_can_decide(employee_nip="STAFF", supervisor_nip="KASUBAG", approver_nip="PLH",
+                            acting=[PLH], today=IN_FORCE) == "plh"
+    with pytest.raises(TypeError):
+        check_can_decide("STAFF", "KASUBAG", "PLH", [PLH], IN_FORCE)  # type: ignore[misc]
 
 
 # --- a tenant's rule values --------------------------------------------------------------
@@ -149,3 +157,10 @@ def test_agenda_link_needs_the_same_employee_and_date() -> None:
         "agenda_mismatch")
     assert code_of(check_agenda_link, "B", day, "A", day - dt.timedelta(days=1)) == (
         "agenda_mismatch")
+    assert code_of(check_agenda_link, "A", day, "B", day) == "agenda_mismatch"
+
+
+def test_plan_link_needs_the_same_employee_and_month() -> None:
+    check_plan_link("B", "2026-03", "B", dt.date(2026, 3, 31))
+    assert code_of(check_plan_link, "B", "2026-04", "B", dt.date(2026, 3, 5)) == "plan_mismatch"
+    assert code_of(check_plan_link, "A", "2026-03", "B", dt.date(2026, 3, 5)) == "plan_mismatch"
