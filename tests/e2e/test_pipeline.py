@@ -1,6 +1,6 @@
 """End to end: the four services as real processes on the real Kafka and PostgreSQL.
 
-The platform operator registers a regency and loads its roster through the gateway; HR
+The platform operator registers a regency and loads its roster through the gateway, and
 gives the staff member and the supervisor one-time passwords, which they change at their
 first sign-in. A fingerprint device pushes ADMS ATTLOG lines; the staff member, signed in,
 logs an activity and the direct supervisor, signed in, approves it. The employee's running
@@ -39,9 +39,14 @@ ROSTER = (
 OPERATOR = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-async def sign_in(gw: httpx.AsyncClient, tenant_id: str, nip: str) -> dict[str, str]:
+async def sign_in(gw: httpx.AsyncClient, tenant_id: str, nip: str,
+                  roles: tuple[str, ...] = ()) -> dict[str, str]:
     """A one-time password set by the operator (as HR would), changed at the first
     sign-in; returns the headers of the signed-in person."""
+    if roles:
+        r = await gw.put(f"/api/tenants/{tenant_id}/accounts/{nip}/roles",
+                         json={"roles": list(roles)}, headers=OPERATOR)
+        assert r.status_code == 200, r.text
     r = await gw.put(f"/api/tenants/{tenant_id}/accounts/{nip}/password", headers=OPERATOR)
     assert r.status_code == 200, r.text
     otp = r.json()["one_time_password"]
@@ -115,7 +120,8 @@ async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_i
         assert r.status_code == 200, r.text
         assert r.json()["created"] == 2
         staff = await sign_in(gw, tenant_id, STAFF)
-        head = await sign_in(gw, tenant_id, HEAD)
+        # the head of the office is also the regency's HR officer in this small roster
+        head = await sign_in(gw, tenant_id, HEAD, roles=("hr",))
 
         # every service has its local copy of the directory before devices push
         async with GroupLag(kafka_bootstrap, system.group_prefix) as lag:
@@ -137,7 +143,7 @@ async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_i
                                 headers=head) as sse:
             # 2. a ZKTeco device registered for the tenant pushes ADMS lines via the gateway
             serial = f"CQZ{tenant_id[-8:].upper()}"
-            r = await gw.post(f"/api/attendance/{tenant_id}/devices", headers=OPERATOR,
+            r = await gw.post(f"/api/attendance/{tenant_id}/devices", headers=head,
                               json={"serial_number": serial, "location": "Kantor Bupati"})
             assert r.status_code in (200, 201), r.text
             r = await gw.get("/iclock/cdata", params={"SN": serial, "options": "all",
