@@ -110,17 +110,20 @@ class Authenticator(Protocol):
 
 
 class AdminTokenAuthenticator:
-    """The stand-in before identity is configured: ``EK_ADMIN_TOKEN`` as a Bearer token makes
-    the platform operator. Without an admin token every caller is the operator (the open
-    local default); with one, a request without it is refused (403 ``admin_required``).
-    Only routes that ask for the caller consult it."""
+    """Used only when a service is given no way to verify the gateway's tokens (neither
+    ``EK_AUTH_JWKS_URL`` nor ``EK_AUTH_JWKS``): ``EK_ADMIN_TOKEN`` as a Bearer token makes
+    the platform operator, and nothing else is accepted. Without an admin token nobody is
+    let in: a service never falls open."""
 
     def __init__(self, admin_token: str | None) -> None:
         self._token = admin_token
 
     async def authenticate(self, authorization: str | None,
                            cookies: dict[str, str]) -> Caller:
-        if not self._token or authorization == f"Bearer {self._token}":
+        if self._token and authorization == f"Bearer {self._token}":
             return Caller(subject="admin-token", tenant_id=None, nip=None,
                           roles=frozenset({Role.OPERATOR}), kind="client")
-        raise Forbidden("Akses admin ditolak: token tidak valid.", code="admin_required")
+        if authorization:
+            raise Unauthenticated("Token akses tidak valid; silakan masuk kembali.",
+                                  code="invalid_token")
+        return ANONYMOUS

@@ -238,15 +238,17 @@ def test_caller_decisions() -> None:
         client.require("cilegon", Role.HR, scope="scores:read")
 
 
-async def test_admin_token_stand_in() -> None:
-    open_auth = AdminTokenAuthenticator(None)
-    assert (await open_auth.authenticate(None, {})).is_operator
+async def test_without_token_verification_a_service_never_falls_open() -> None:
+    unconfigured = AdminTokenAuthenticator(None)
+    assert await unconfigured.authenticate(None, {}) is ANONYMOUS
+    with pytest.raises(Unauthenticated):
+        await unconfigured.authenticate("Bearer anything", {})
     guarded = AdminTokenAuthenticator("rahasia")
     assert (await guarded.authenticate("Bearer rahasia", {})).is_operator
-    for header in (None, "Bearer salah"):
-        with pytest.raises(Forbidden) as info:
-            await guarded.authenticate(header, {})
-        assert info.value.code == "admin_required"
+    assert await guarded.authenticate(None, {}) is ANONYMOUS
+    with pytest.raises(Unauthenticated) as info:
+        await guarded.authenticate("Bearer salah", {})
+    assert info.value.code == "invalid_token"
 
 
 # --- subscribers ---------------------------------------------------------------------------
