@@ -30,6 +30,9 @@ bash deploy/postgres/pg.sh create-dbs "$SUFFIX"
 bash deploy/kafka/kafka.sh reset
 bash deploy/kafka/kafka.sh start
 bash deploy/keycloak/keycloak.sh start  # the OIDC provider of the sign-in tests
+bash deploy/browser/chromium.sh ensure 2>/dev/null  # the real browser of the page tests
+EK_TEST_CHROMIUM="$(bash deploy/browser/chromium.sh path)"
+export EK_TEST_CHROMIUM
 
 export EK_TEST_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
 EK_TEST_KEYCLOAK_URL="$(bash deploy/keycloak/keycloak.sh url)"
