@@ -30,7 +30,7 @@ bash deploy/postgres/pg.sh create-dbs "$SUFFIX"
 bash deploy/kafka/kafka.sh reset
 bash deploy/kafka/kafka.sh start
 bash deploy/keycloak/keycloak.sh start  # the OIDC provider of the sign-in tests
-bash deploy/browser/chromium.sh ensure 2>/dev/null  # the real browser of the page tests
+bash deploy/browser/chromium.sh ensure  # the real browser of the page tests
 EK_TEST_CHROMIUM="$(bash deploy/browser/chromium.sh path)"
 export EK_TEST_CHROMIUM
 
