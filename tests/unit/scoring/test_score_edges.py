@@ -61,7 +61,8 @@ def test_source_edges() -> None:
     assert performance_pct(6000, D(6000)) == 100
     assert attendance_pct(D("100")) == 0 and attendance_pct(D("100.5")) == 0
     assert attendance_pct(D("99.5")) == D("0.5")
-    assert apel_pct(0, 0) == 100
+    assert apel_pct(0, 0) == 100 and apel_pct(-1, 0) == 100  # nothing recorded: none missed
+    assert apel_pct(1, 0) == 0 and apel_pct(1, 1) == 100
     assert apel_pct(3, 2) == D(200) / 3  # not only whole divisions
     assert apel_pct(3, 3) == 100 and apel_pct(4, 1) == 25
 
