@@ -104,6 +104,7 @@ def test_unit_summary() -> None:
     s = summarise_unit("u1", [D("80"), D("90.01"), D("70")], [D("50"), D("60"), D("70.005")],
                        [D("100"), D("200.5"), D("0")])
     assert s == UnitSummary("u1", 3, D("80.00"), D("60.00"), D("300.5"))
-    assert summarise_unit("u2", [D("33.335")], [D("1")], [D("5")]).avg_final_pct == D("33.34")
+    one = summarise_unit("u2", [D("33.335")], [D("1.5")], [D("5")])
+    assert (one.avg_final_pct, one.avg_performance_pct) == (D("33.34"), D("1.50"))
     empty = summarise_unit("u3", [], [], [])
     assert empty == UnitSummary("u3", 0, D(0), D(0), D(0))
