@@ -324,7 +324,6 @@ def summarise(module: Module, outcomes, equivalents: list[dict[str, str]],
         if entry is not None:
             equivalent += 1
             matched.append({**mutant, "reason": entry["reason"]})
-            entry["_matched"] = "yes"
         elif result.test_outcome == TestOutcome.KILLED:
             killed += 1
             timeouts += result.output == "timeout"
@@ -368,9 +367,20 @@ def main(argv: list[str] | None = None) -> int:
     for module in chosen:
         report["modules"][module.name] = run_module(module, equivalents, run_dir,
                                                  fork=not args.subprocess)
+    modules = report["modules"]
+    scored = sum(r["killed"] + r["survived"] for r in modules.values())
+    report["total"] = {
+        "mutants": sum(r["mutants"] for r in modules.values()),
+        "killed": sum(r["killed"] for r in modules.values()),
+        "survived": sum(r["survived"] for r in modules.values()),
+        "equivalent": sum(r["equivalent"] for r in modules.values()),
+        "score_pct": round(100 * sum(r["killed"] for r in modules.values()) / scored, 1)
+        if scored else 100.0,
+    }
+    # listed as equivalent but no longer generated: the code changed, the entry is stale
     report["stale_equivalents"] = [
-        {k: v for k, v in e.items() if k != "_matched"} for e in equivalents
-        if "_matched" not in e and e["module"] in report["modules"]]
+        e for e in equivalents if e["module"] in modules and not any(
+            is_equivalent(e, e["module"], m) for m in modules[e["module"]]["equivalents"])]
     text = json.dumps(report, indent=2, ensure_ascii=False)
     (run_dir / "report.json").write_text(text)
     print(text)

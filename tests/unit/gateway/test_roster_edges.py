@@ -14,11 +14,13 @@ from gateway.domain.roster import (
     REQUIRED_COLUMNS,
     KnownEmployee,
     RosterInvalid,
+    RosterRow,
     RowError,
     _delimiter,
     as_known,
     check_roster,
     classify,
+    decode_upload,
     find_cycles,
     normalise_nip,
     parse_roster,
@@ -65,7 +67,23 @@ def test_blank_lines_and_header_case_are_tolerated() -> None:
     assert [e.line for e in errs] == [3] and "tidak berisi" in errs[0].message
     _rows, errs = parse_roster("\n\nnip,name\n")
     assert [e.line for e in errs] == [3] and "tidak lengkap" in errs[0].message
-    assert "kosong" in parse_roster(" \n\t\n")[1][0].message
+    empty = parse_roster(" \n\t\n")[1]
+    assert [e.line for e in empty] == [1] and "kosong" in empty[0].message
+
+
+def test_a_quoted_field_after_a_space_keeps_its_separator() -> None:
+    rows = check_roster(csv_of(f'{HEAD}, "Kepala, S.E.", dinas,,,, 100,PNS,1'), {})
+    assert (rows[0].name, rows[0].unit_id, rows[0].tpp_base) == ("Kepala, S.E.", "dinas", 100)
+
+
+def test_row_defaults_and_undecodable_uploads() -> None:
+    row = check_roster(VALID, {})[0]
+    fields = {name: getattr(row, name) for name in DATA_FIELDS}
+    assert RosterRow(**fields).line == 0  # not from a file
+    assert KnownEmployee(**fields).active is True
+    with pytest.raises(RosterInvalid) as info:
+        decode_upload(b"\xff\xfe")
+    assert [(e.line, e.nip, e.field) for e in info.value.errors] == [(0, None, None)]
 
 
 def test_header_error_names_the_missing_columns() -> None:
@@ -122,6 +140,15 @@ def test_a_known_holder_not_in_the_file_is_named_but_not_reported() -> None:
     assert HEAD in errs[0].message
 
 
+def test_errors_of_one_line_are_sorted_by_column() -> None:
+    errs = errors_of(csv_of(
+        f"{HEAD},Kepala,dinas,,,,100,PNS,1",
+        f"{KABAG},Kabag,umum,,,{OTHER},100,PNS,1",  # unknown supervisor, PIN of line 2
+    ))
+    assert [(e["baris"], e["kolom"]) for e in errs] == [
+        (2, "device_pin"), (3, "device_pin"), (3, "supervisor_nip")]
+
+
 def test_errors_are_sorted_by_line_then_column() -> None:
     errs = errors_of(csv_of(
         f"{HEAD},Kepala,dinas,,,{STAFF},100,PNS,1",
@@ -131,6 +158,15 @@ def test_errors_are_sorted_by_line_then_column() -> None:
     assert [(e["baris"], e["kolom"]) for e in errs] == [
         (2, "device_pin"), (2, "supervisor_nip"), (3, "device_pin"), (3, "supervisor_nip"),
         (4, "nip")]
+
+
+def test_a_cycle_is_named_from_its_first_member_back_to_it() -> None:
+    errs = errors_of(csv_of(
+        f"{HEAD},Kepala,dinas,,,{KABAG},100,PNS,1",
+        f"{KABAG},Kabag,umum,,,{HEAD},100,PNS,2",
+    ))
+    assert [e["pesan"] for e in errs] == [
+        f"Hubungan atasan membentuk lingkaran: {HEAD} -> {KABAG} -> {HEAD}."] * 2
 
 
 def test_cycles() -> None:
@@ -168,6 +204,13 @@ def test_reload_classification() -> None:
     moved = KnownEmployee(**{**as_known(row).__dict__, "unit_id": "lain"})
     assert classify(row, moved) == "updated"
     assert plan([], {}) == {"created": [], "updated": [], "unchanged": []}
+
+
+def test_a_row_with_too_many_fields_names_its_nip() -> None:
+    _rows, errs = parse_roster(csv_of(f"{HEAD},Kepala,dinas,,,,100,PNS,1,lebih"))
+    assert [(e.line, e.nip, e.field) for e in errs] == [(2, HEAD, None)]
+    _rows, errs = parse_roster(csv_of(",Kepala,dinas,,,,100,PNS,1,lebih"))
+    assert [(e.line, e.nip) for e in errs] == [(2, None)]
 
 
 def test_invalid_roster_message_counts_the_errors() -> None:

@@ -61,7 +61,8 @@ def test_source_edges() -> None:
     assert performance_pct(6000, D(6000)) == 100
     assert attendance_pct(D("100")) == 0 and attendance_pct(D("100.5")) == 0
     assert attendance_pct(D("99.5")) == D("0.5")
-    assert apel_pct(0, 0) == 100
+    assert apel_pct(0, 0) == 100 and apel_pct(-1, 0) == 100  # nothing recorded: none missed
+    assert apel_pct(1, 0) == 0 and apel_pct(1, 1) == 100
     assert apel_pct(3, 2) == D(200) / 3  # not only whole divisions
     assert apel_pct(3, 3) == 100 and apel_pct(4, 1) == 25
 
@@ -103,6 +104,7 @@ def test_unit_summary() -> None:
     s = summarise_unit("u1", [D("80"), D("90.01"), D("70")], [D("50"), D("60"), D("70.005")],
                        [D("100"), D("200.5"), D("0")])
     assert s == UnitSummary("u1", 3, D("80.00"), D("60.00"), D("300.5"))
-    assert summarise_unit("u2", [D("33.335")], [D("1")], [D("5")]).avg_final_pct == D("33.34")
+    one = summarise_unit("u2", [D("33.335")], [D("1.5")], [D("5")])
+    assert (one.avg_final_pct, one.avg_performance_pct) == (D("33.34"), D("1.50"))
     empty = summarise_unit("u3", [], [], [])
     assert empty == UnitSummary("u3", 0, D(0), D(0), D(0))
