@@ -48,7 +48,7 @@ from ekinerja_shared.uow import UnitOfWork
 
 from .adapters.orm import Compliance, Period, PeriodAudit, PolicyVersion, Quarantine, ScoreRow
 from .entrypoints.consumers import FACT_TOPICS
-from .service_layer import check, services
+from .service_layer import check, month_end, services
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -213,12 +213,12 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
             await _apply(uow, earlier, preset)
             await _settle_units(uow, preset)
             await uow.run(_write_periods, {k: e for k, e in final_states.items()
-                                           if closed_at.get(k) == cut})
+                                           if closed_at.get(k) == cut}, preset)
         await _apply(uow, directory, preset)
         await _apply(uow, late, preset)  # months now closed: recorded as late facts
         await _settle_units(uow, preset)
         await uow.run(_write_periods, {k: e for k, e in final_states.items()
-                                       if k not in closed_at})
+                                       if k not in closed_at}, preset)
         stats["closed_periods"] = len(closed_at)
         if source is not None:
             stats["differences"] = await _compare(source, uow, tenants)
@@ -284,17 +284,20 @@ async def _read_periods(settings: Settings, progress: bool,
     return state
 
 
-async def _write_periods(session: AsyncSession,
-                         states: dict[tuple[str, str], PeriodEvent]) -> int:
-    """Record months in their last state (closed or reopened); returns how many closed."""
+async def _write_periods(session: AsyncSession, states: dict[tuple[str, str], PeriodEvent],
+                         preset: str) -> int:
+    """Record months in their last state (closed or reopened); returns how many closed. A
+    closed month is frozen as the close froze it (``month_end.freeze``: the roster)."""
     closed = 0
     for (tenant_id, period), e in sorted(states.items()):
         is_closed = isinstance(e, ev.PeriodClosed)
         actor = e.closed_by if isinstance(e, ev.PeriodClosed) else e.reopened_by
+        policy = (await month_end.freeze(session, tenant_id, period, default_preset=preset,
+                                         publish=False) if is_closed else None)
         await upsert(session, Period,
                      {"tenant_id": tenant_id, "period": period, "closed": is_closed,
                       "changed_by": actor, "reason": getattr(e, "reason", ""),
-                      "changed_at": e.occurred_at},
+                      "changed_at": e.occurred_at, "policy": policy},
                      index_elements=["tenant_id", "period"])
         await insert_ignore(session, PeriodAudit, {
             "tenant_id": tenant_id, "period": period,

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from ekinerja_shared import events as ev
 from ekinerja_shared.errors import Conflict, DomainError
 from ekinerja_shared.uow import UnitOfWork
-from scoring.adapters.orm import Outbox
+from scoring.adapters import repository as repo
+from scoring.adapters.orm import Outbox, ScoreRow
 from scoring.domain.policy import policy_from_dict, preset
 from scoring.service_layer import admin, check, services
 
@@ -107,7 +108,8 @@ async def test_close_freezes_records_late_facts_and_reopen_applies_them(sessionm
     async with sm() as session:
         state = await admin.period_state(session, T, "2026-10")
     assert state["closed"] is True
-    assert [f["nip"] for f in state["late_facts"]] == ["N1"]
+    # each of the two late entries is listed (a batch's facts are not merged)
+    assert [f["nip"] for f in state["late_facts"]] == ["N1", "N1"]
     assert state["late_facts"][0]["applied_at"] is None
     async with sm() as session, session.begin():
         with pytest.raises(Conflict):
@@ -154,3 +156,81 @@ async def test_unit_collective_component_is_refreshed_per_unit(sessionmaker) -> 
     assert (await get(sm, "N2")).final_pct == D("81.25")
     async with sm() as session:
         assert await check.check(session, T) == []
+
+
+async def test_a_policy_cannot_change_a_closed_month(sessionmaker) -> None:
+    """October closed under 60/40: a version from October (or from September, which would
+    govern October too) is refused; one from November is taken, and October still shows
+    the policy its frozen scores used."""
+    sm = sessionmaker
+    await apply(sm, emp("N1", "u1"), cal(), *work("N1", 3000))
+    async with sm() as session, session.begin():
+        await admin.close_period(session, T, "2026-10", actor="bkpsdm")
+    for month in ("2026-10", "2026-09"):
+        with pytest.raises(Conflict, match="sudah ditutup") as refused:
+            async with sm() as session, session.begin():
+                await admin.set_policy(session, T, month, preset("cilegon"))
+        assert refused.value.code == "period_closed" and "2026-10" in refused.value.message
+    async with sm() as session, session.begin():
+        await admin.set_policy(session, T, "2026-11", preset("cilegon"))
+    async with sm() as session:
+        assert [p.effective_period for p in await admin.list_policies(session, T)] == [
+            "2026-11"]
+        october = await repo.policy_for(session, T, "2026-10", "performance60_discipline40")
+        november = await repo.policy_for(session, T, "2026-11", "performance60_discipline40")
+        state = await admin.period_state(session, T, "2026-10")
+    assert (october.name, november.name) == ("performance60_discipline40", "cilegon")
+    assert state["policy"] == october.to_dict()
+    assert (await get(sm, "N1")).final_pct == D("70.00")
+    # a directory preset change does not alter the closed month either
+    await apply(sm, ev.TenantUpserted(tenant_id=T, name="Uji", timezone="WIB",
+                                      policy_preset="cilegon"))
+    async with sm() as session:
+        assert (await repo.policy_for(session, T, "2026-10", "x")).name == (
+            "performance60_discipline40")
+    # reopened, October may be given a policy again
+    async with sm() as session, session.begin():
+        await admin.reopen_period(session, T, "2026-10", actor="kepala", reason="koreksi")
+    async with sm() as session, session.begin():
+        await admin.set_policy(session, T, "2026-10", preset("cilegon"))
+
+
+async def test_late_facts_say_what_they_change(sessionmaker) -> None:
+    sm = sessionmaker
+    await apply(sm, emp("N1", "u1"), cal(), *work("N1", 300))
+    async with sm() as session, session.begin():
+        await admin.close_period(session, T, "2026-10", actor="bkpsdm")
+    day = ev.AttendanceDayEvaluated(tenant_id=T, nip="N1", work_date=dt.date(2026, 10, 7),
+                                    revision=2, late_minutes=40, tl_code="TL2",
+                                    deduction_pct=D("1"))
+    await apply(sm, day, *work("N1", 120, day=8))
+    async with sm() as session:
+        late = (await admin.period_state(session, T, "2026-10"))["late_facts"]
+    assert [(f["work_date"], f["change"]) for f in late] == [
+        (dt.date(2026, 10, 7), "Presensi 2026-10-07: hadir (TL2), potongan 1 % (revisi 2)"),
+        (dt.date(2026, 10, 8), "Aktivitas 2026-10-08 disetujui: 120 menit"),
+    ]
+
+
+async def test_compliance_is_refused_for_unknown_employees_and_unused_components(
+        sessionmaker) -> None:
+    sm = sessionmaker
+    await apply(sm, emp("N1", "u1"), cal(), *work("N1", 300))
+    with pytest.raises(DomainError) as unused:
+        async with sm() as session, session.begin():
+            await admin.set_compliance(session, T, "N1", "2026-10", D("80"))
+    assert unused.value.code == "compliance_not_used"
+    async with sm() as session, session.begin():
+        await admin.set_policy(session, T, "2026-01",
+                               preset("performance60_attendance30_compliance10"))
+    # not entered yet: counted 0 and flagged
+    assert "compliance_not_entered" in (await get(sm, "N1")).flags
+    with pytest.raises(DomainError) as unknown:
+        async with sm() as session, session.begin():
+            await admin.set_compliance(session, T, "N404", "2026-10", D("80"))
+    assert (unknown.value.status_code, unknown.value.code) == (404, "employee_not_found")
+    async with sm() as session:
+        assert (await session.scalars(select(ScoreRow.nip))).all() == ["N1"]
+    async with sm() as session, session.begin():
+        row = await admin.set_compliance(session, T, "N1", "2026-10", D("80"))
+    assert "compliance_not_entered" not in row.flags

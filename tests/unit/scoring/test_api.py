@@ -3,6 +3,7 @@ with tokens of the test run as the gateway signs them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -101,11 +102,41 @@ async def test_scores_periods_and_exports_errors(client: httpx.AsyncClient) -> N
     r = await client.put(f"{base}/compliance/1990", params={"period": "2026-02"},
                          json={"value_pct": "180"}, headers=ADMIN)
     assert r.status_code == 422
+    # a NIP the directory does not know: refused, no made-up score
     r = await client.put(f"{base}/compliance/1990", params={"period": "2026-02"},
                          json={"value_pct": "80"}, headers=ADMIN)
-    assert r.status_code == 200
-    # an unknown tenant/employee under the default 60/40: attendance 100 -> 40.00
-    assert r.json()["final_pct"] == "40.00"
+    assert (r.status_code, r.json()["code"]) == (404, "employee_not_found")
+    assert "tidak terdaftar" in r.json()["detail"]
+    assert (await client.get(f"{base}/scores/1990", params={"period": "2026-02"},
+                             headers=ADMIN)).status_code == 404
+
+
+async def test_compliance_needs_a_known_employee_and_a_policy_that_uses_it(
+        app: FastAPI, client: httpx.AsyncClient) -> None:
+    base = f"/api/scoring/{T}"
+    staff = ev.EmployeeUpserted(tenant_id=T, nip="1990", name="Lia", unit_id="u1",
+                                tpp_base=1000000)
+    await app.state.runtime.uow.in_tenant(T).run(services.apply_events, [staff])
+    # the default 60/40 has no compliance component: refused, nothing stored
+    r = await client.put(f"{base}/compliance/1990", params={"period": "2026-02"},
+                         json={"value_pct": "80"}, headers=ADMIN)
+    assert (r.status_code, r.json()["code"]) == (422, "compliance_not_used")
+    assert "tidak memiliki komponen kepatuhan" in r.json()["detail"]
+    r = await client.put(f"{base}/policies/2026-02",
+                         json={"preset": "performance60_attendance30_compliance10"},
+                         headers=ADMIN)
+    assert r.status_code == 200, r.text
+    # before HR enters it, the month's figures say compliance is missing
+    r = await client.get(f"{base}/scores/1990", params={"period": "2026-03"}, headers=ADMIN)
+    assert r.status_code == 404  # no fact yet: no running score
+    r = await client.put(f"{base}/compliance/1990", params={"period": "2026-02"},
+                         json={"value_pct": "80"}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    # no activity, no attendance data (100 x 30) + compliance 80 x 10 = 38.00
+    assert r.json()["final_pct"] == "38.00"
+    codes = [f["code"] for f in r.json()["flags"]]
+    assert "compliance_not_entered" not in codes
+    assert {"no_attendance_data", "no_approved_activity"} <= set(codes)
 
 
 SUPERVISOR = "198507082010012011"
@@ -114,17 +145,16 @@ STAFF, OTHER, STRANGER = "199205302019032009", "199301012020121001", "1994010120
 
 async def seed_team(app: FastAPI, client: httpx.AsyncClient) -> None:
     """Two direct reports of SUPERVISOR and one employee of another team, each with a
-    score of 2026-10 (compliance entered by HR makes the score row)."""
+    score of 2026-10 (an attendance day makes the score row)."""
     rt = app.state.runtime
     directory = [ev.EmployeeUpserted(tenant_id=T, nip=nip, name=nip, unit_id="u1",
                                      supervisor_nip=boss, tpp_base=1000000)
                  for nip, boss in ((STAFF, SUPERVISOR), (OTHER, SUPERVISOR),
                                    (STRANGER, "198003152005011003"), (SUPERVISOR, None))]
-    await rt.uow.in_tenant(T).run(services.apply_events, directory)
-    for nip in (STAFF, OTHER, STRANGER, SUPERVISOR):
-        r = await client.put(f"/api/scoring/{T}/compliance/{nip}", params={"period": "2026-10"},
-                             json={"value_pct": "50"}, headers=ADMIN)
-        assert r.status_code == 200, r.text
+    days = [ev.AttendanceDayEvaluated(tenant_id=T, nip=nip, work_date=dt.date(2026, 10, 1),
+                                      revision=1)
+            for nip in (STAFF, OTHER, STRANGER, SUPERVISOR)]
+    await rt.uow.in_tenant(T).run(services.apply_events, [*directory, *days])
 
 
 async def test_scores_are_read_by_the_employee_their_supervisor_hr_and_leader(

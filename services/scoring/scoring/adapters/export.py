@@ -1,4 +1,5 @@
-"""The closed month's TPP table for payroll, as CSV or XLSX (openpyxl)."""
+"""The closed month's payroll table as CSV or XLSX (openpyxl). The table itself (lines,
+subtotals, totals) is built by ``domain.payroll``; this module only writes it."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
+from ..domain.payroll import PayrollTable
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -18,64 +22,82 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def csv_safe(value: Any) -> str:
     """A text cell a spreadsheet will not run: a value starting like a formula (``=1+1``,
     ``+``, ``-``, ``@``, tab, CR) gets a leading apostrophe (OWASP's CSV injection advice).
-    Numbers are written as they are."""
+    Numbers are written as they are; None is an empty cell."""
+    if value is None:
+        return ""
     text = str(value)
     if isinstance(value, str) and text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
 
 
-def tpp_table(rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
-    """Header and lines: NIP, name, OPD, each component %, final %, TPP base, TPP paid."""
-    component_names: list[str] = []
-    for r in rows:
-        for c in r["components"]:
-            if c["name"] not in component_names:
-                component_names.append(c["name"])
-    header = ["NIP", "Nama", "Unit (OPD)", *[f"{n} (%)" for n in component_names],
-              "Nilai akhir (%)", "TPP dasar (Rp)", "TPP dibayar (Rp)"]
-    lines = []
-    for r in rows:
-        values = {c["name"]: Decimal(c["value_pct"]) for c in r["components"]}
-        lines.append([r["nip"], r["name"], r["unit"],
-                      *[values.get(n, "") for n in component_names],
-                      Decimal(r["final_pct"]).quantize(Decimal("0.01")),
-                      Decimal(r["tpp_base"]).quantize(Decimal("1")),
-                      Decimal(r["tpp_amount"]).quantize(Decimal("1"))])
-    return header, lines
-
-
-def to_csv(header: list[str], lines: list[list[Any]]) -> bytes:
+def to_csv(table: PayrollTable) -> bytes:
+    """The header and every line (an OPD's subtotal and the grand total are lines with an
+    empty NIP), no title block: one table a program can read."""
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows([[csv_safe(v) for v in line] for line in lines])
+    writer.writerow(table.header)
+    writer.writerows([[csv_safe(v) for v in line.cells()] for line in table.lines])
     return buf.getvalue().encode("utf-8-sig")  # BOM so spreadsheet apps read UTF-8
 
 
-def to_xlsx(header: list[str], lines: list[list[Any]], title: str) -> bytes:
+PCT_FORMAT, MONEY_FORMAT = "0.00", "#,##0"
+NARROW, WIDE = {"No": 5, "NIP": 21, "Nama": 32, "Status kepegawaian": 11,
+                "Unit kerja (OPD)": 30, "Keterangan": 60}, 16
+
+
+def _kinds(table: PayrollTable) -> list[str]:
+    """The number format of each column: pct, money, or text."""
+    width = len(table.components)
+    return (["int", "text", "text", "text", "text"] + ["pct"] * width
+            + ["pct", "money", "money", "pct", "money", "text"])
+
+
+def _cell(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return int(value) if kind == "money" else float(value)
+    return value
+
+
+def to_xlsx(table: PayrollTable, title: str, title_lines: Sequence[str]) -> bytes:
+    """A sheet for print and signature: the title block (regency, month, closed at/by,
+    generated at), the header (frozen, repeated on every printed page), the lines with
+    each OPD's subtotal and the grand total in bold, column widths, A4 landscape fitted
+    to the page width. Text stays text (``=1+1`` is shown, never computed)."""
     wb = Workbook()
-    ws = wb.active
+    ws: Worksheet = wb.active
     ws.title = title[:31]
-    ws.append(header)
-    for cell in ws[1]:
+    for i, text in enumerate(title_lines):
+        ws.append([text])
+        ws.cell(row=i + 1, column=1).font = Font(bold=True, size=13 if i == 0 else 11)
+    ws.append([])
+    header_row = len(title_lines) + 2
+    ws.append(table.header)
+    for cell in ws[header_row]:
         cell.font = Font(bold=True)
-    pct_cols = range(3, len(header) - 2)
-    for line in lines:
-        ws.append([int(v) if i >= len(header) - 2 else
-                   (float(v) if i in pct_cols and v != "" else v)
-                   for i, v in enumerate(line)])
-    for row in ws.iter_rows(min_row=2):
-        for i, cell in enumerate(row):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    kinds = _kinds(table)
+    for line in table.lines:
+        ws.append([_cell(v, k) for v, k in zip(line.cells(), kinds, strict=True)])
+        row = ws[ws.max_row]
+        for cell, kind in zip(row, kinds, strict=True):
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # text stays text: "=1+1" is shown, never computed
-            if i in pct_cols:
-                cell.number_format = "0.00"
-            elif i >= len(header) - 2:
-                cell.number_format = "#,##0"
-            elif i == 0:
-                cell.number_format = "@"
-    ws.freeze_panes = "A2"
+            cell.number_format = {"pct": PCT_FORMAT, "money": MONEY_FORMAT,
+                                  "int": "0"}.get(kind, "@")
+            if line.kind != "employee":
+                cell.font = Font(bold=True)
+    for i, name in enumerate(table.header, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = NARROW.get(name, WIDE)
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -154,6 +154,9 @@ class Period(Base):
     changed_by: Mapped[str] = mapped_column(String(64), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     changed_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    # the policy the month's scores were computed under, kept at the close (None: open,
+    # or closed before migration 0005)
+    policy: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class PeriodAudit(Base):
@@ -180,6 +183,9 @@ class LateFact(Base):
     nip: Mapped[str] = mapped_column(String(32))
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     event_type: Mapped[str] = mapped_column(String(64))
+    # what the fact changes: the day it is about and a line for staff (status, code, minutes)
+    work_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    change: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
     applied_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, nullable=True)
 
@@ -198,6 +204,11 @@ class ScoreRow(Base):
     policy_name: Mapped[str] = mapped_column(String(64), default="")
     components: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # what the month's figures rest on that HR should know (codes of domain/flags.py)
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # the employment type and the percent of the computed TPP paid for it (CPNS 80)
+    employment_type: Mapped[str] = mapped_column(String(8), default="")
+    tpp_adjustment_pct: Mapped[Decimal] = mapped_column(Pct, default=100)
     approved_minutes: Mapped[int] = mapped_column(Integer, default=0)
     performance_pct: Mapped[Decimal] = mapped_column(Pct, default=0)
     effective_minutes: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=0)

@@ -54,6 +54,7 @@ async def month_facts_many(session: AsyncSession, tenant_id: str, period: str,
                 func.sum(AttendanceDay.deduction_pct),
                 func.count(AttendanceDay.apel_attended),
                 func.sum(case((AttendanceDay.apel_attended.is_(True), 1), else_=0)),
+                func.count(AttendanceDay.work_date),
             ).where(
                 AttendanceDay.tenant_id == tenant_id, AttendanceDay.period == period,
                 AttendanceDay.nip.in_(chunk),
@@ -74,7 +75,7 @@ async def month_facts_many(session: AsyncSession, tenant_id: str, period: str,
         )).all())
     result = {}
     for nip in nips:
-        deductions, recorded, attended = days.get(nip, (0, 0, 0))
+        deductions, recorded, attended, day_count = days.get(nip, (0, 0, 0, 0))
         effective = eff.get(nip, eff.get(""))
         value = compliance.get(nip)
         result[nip] = MonthFacts(
@@ -84,6 +85,7 @@ async def month_facts_many(session: AsyncSession, tenant_id: str, period: str,
             deduction_sum=Decimal(str(deductions or 0)).quantize(MILLI),
             apel_recorded=int(recorded or 0),
             apel_attended=int(attended or 0),
+            attendance_days=int(day_count or 0),
             compliance_pct=Decimal(value) if value is not None else None,
         )
     return result
@@ -130,8 +132,13 @@ async def unit_members(session: AsyncSession, tenant_id: str, unit_id: str,
 
 async def policy_for(session: AsyncSession, tenant_id: str, period: str,
                      default_preset: str) -> Policy:
-    """The policy in force for a month: the latest version effective at or before it, else
-    the tenant's preset from the directory, else the service default."""
+    """The policy in force for a month: for a closed month the one kept with its close (its
+    scores were computed under it); else the latest version effective at or before it,
+    else the tenant's preset from the directory, else the service default."""
+    kept = await session.scalar(select(Period.policy).where(
+        Period.tenant_id == tenant_id, Period.period == period, Period.closed.is_(True)))
+    if kept is not None:
+        return policy_from_dict(kept)
     spec = await session.scalar(
         select(PolicyVersion.spec)
         .where(PolicyVersion.tenant_id == tenant_id, PolicyVersion.effective_period <= period)
@@ -233,7 +240,7 @@ async def lock_scores(session: AsyncSession, tenant_id: str, period: str,
     for chunk in _chunks(nips, CHUNK):
         await insert_ignore(session, ScoreRow, [
             {"tenant_id": tenant_id, "nip": nip, "period": period, "version": 0,
-             "components": [], "sources": {}} for nip in chunk])
+             "components": [], "sources": {}, "flags": []} for nip in chunk])
         query = (
             select(ScoreRow)
             .where(ScoreRow.tenant_id == tenant_id, ScoreRow.period == period,

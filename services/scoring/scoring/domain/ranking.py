@@ -32,13 +32,14 @@ class UnitSummary:
     avg_final_pct: Decimal
     avg_performance_pct: Decimal
     tpp_total: Decimal
+    unit_name: str = ""
 
 
 def summarise_unit(unit_id: str, finals: Sequence[Decimal], performances: Sequence[Decimal],
-                   tpps: Sequence[Decimal]) -> UnitSummary:
+                   tpps: Sequence[Decimal], unit_name: str = "") -> UnitSummary:
     n = len(finals)
     return UnitSummary(
-        unit_id=unit_id, members=n,
+        unit_id=unit_id, unit_name=unit_name, members=n,
         avg_final_pct=pct(sum(finals, Decimal(0)) / n) if n else Decimal(0),
         avg_performance_pct=pct(sum(performances, Decimal(0)) / n) if n else Decimal(0),
         tpp_total=sum(tpps, Decimal(0)),

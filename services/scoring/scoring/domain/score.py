@@ -57,6 +57,7 @@ class MonthFacts:
     approved_minutes: int = 0
     effective_days: Decimal | None = None  # None: no calendar published -> Mon-Fri count
     deduction_sum: Decimal = ZERO
+    attendance_days: int = 0  # days with an attendance verdict (0: no punch, no TK)
     apel_recorded: int = 0  # days with an apel verdict
     apel_attended: int = 0
     compliance_pct: Decimal | None = None  # None: nothing entered by HR -> 0

@@ -8,7 +8,7 @@ regency (row-level security). Who may call what (the operator may call everythin
 - the month's scores: HR and leader see the regency; others their own and their team's;
 - policies, the policy in force, presets: any member of the regency;
 - policy, compliance, month close and reopen: HR (recorded as the token's person);
-- month state (history, late facts), rankings: HR and leader;
+- month state (history, late facts), the pre-close check, rankings: HR and leader;
 - TPP export: HR, leader, or a machine client with ``tpp:read``.
 """
 
@@ -37,10 +37,11 @@ from ekinerja_shared.http import (
 )
 
 from ..adapters import repository as repo
-from ..adapters.export import to_csv, to_xlsx, tpp_table
+from ..adapters.export import to_csv, to_xlsx
 from ..adapters.orm import ScoreRow
+from ..domain.flags import FLAG_TEXT
 from ..domain.policy import PRESETS, policy_from_dict, preset
-from ..service_layer import access, admin, reports, services
+from ..service_layer import access, admin, month_end, reports, services
 from .deps import RuntimeDep, ScoreReaderDep, TppExportDep, acting
 
 router = APIRouter(prefix="/api/scoring/{tenant_id}", tags=["scoring"])
@@ -50,6 +51,11 @@ class ComponentOut(BaseModel):
     name: str
     weight: Decimal
     value_pct: Decimal
+
+
+class FlagOut(BaseModel):
+    code: str
+    detail: str
 
 
 class ScoreOut(BaseModel):
@@ -64,7 +70,12 @@ class ScoreOut(BaseModel):
     effective_minutes: Decimal
     final_pct: Decimal
     tpp_base: Decimal
+    employment_type: str
+    tpp_adjustment_pct: Decimal = Field(description="Percent of the computed TPP paid "
+                                                    "for the employment type (CPNS 80)")
     tpp_amount: Decimal
+    flags: list[FlagOut] = Field(description="What the figures rest on that HR should "
+                                             "know (a default applied, an input missing)")
     version: int
     cause_event_id: uuid.UUID | None
     cause_type: str | None
@@ -83,7 +94,10 @@ class ScoreOut(BaseModel):
             effective_minutes=Decimal(r.effective_minutes).quantize(Decimal("0.01")),
             final_pct=Decimal(r.final_pct).quantize(Decimal("0.01")),
             tpp_base=Decimal(r.tpp_base).quantize(Decimal("1")),
+            employment_type=r.employment_type,
+            tpp_adjustment_pct=Decimal(r.tpp_adjustment_pct).quantize(Decimal("0.01")),
             tpp_amount=Decimal(r.tpp_amount).quantize(Decimal("1")),
+            flags=[FlagOut(code=f, detail=FLAG_TEXT.get(f, f)) for f in r.flags or []],
             version=r.version, cause_event_id=r.cause_event_id, cause_type=r.cause_type,
             updated_at=r.updated_at, closed=closed,
         )
@@ -197,12 +211,31 @@ async def period_state(tenant_id: TenantPath, period: PeriodPath, caller: Reader
     return await admin.period_state(session, tenant_id, period)
 
 
+@router.get("/periods/{period}/check",
+            summary="What is still open in a month before it is closed")
+async def period_check(tenant_id: TenantPath, period: PeriodPath, caller: ReaderDep,
+                       session: TenantSessionDep, rt: RuntimeDep) -> dict[str, object]:
+    items = await month_end.month_check(session, tenant_id, period, rt.default_preset)
+    closed = period in await repo.closed_periods(session, tenant_id)
+    return {"tenant_id": tenant_id, "period": period, "closed": closed,
+            "open_items": month_end.items_out(items), "not_known": NOT_KNOWN}
+
+
+NOT_KNOWN = ("Aktivitas yang belum diputuskan atasan dan hari yang belum ditutup tidak "
+             "diketahui layanan penilaian: periksa di layanan aktivitas dan presensi.")
+
+
 @router.post("/periods/{period}/close",
-             summary="Close a month: its scores freeze and PeriodClosed is published")
+             summary="Close a month: every roster member gets a frozen score, PeriodClosed "
+                     "is published; the answer lists what was still open")
 async def close_period(tenant_id: TenantPath, period: PeriodPath, caller: TenantHrDep,
-                       uow: TenantUowDep, session: TenantSessionDep) -> dict[str, object]:
-    await uow.run(admin.close_period, tenant_id, period, actor=acting(caller))
-    return await admin.period_state(session, tenant_id, period)
+                       uow: TenantUowDep, session: TenantSessionDep,
+                       rt: RuntimeDep) -> dict[str, object]:
+    await uow.run(admin.close_period, tenant_id, period, actor=acting(caller),
+                  default_preset=rt.default_preset)
+    items = await month_end.month_check(session, tenant_id, period, rt.default_preset)
+    return {**await admin.period_state(session, tenant_id, period),
+            "open_items": month_end.items_out(items), "not_known": NOT_KNOWN}
 
 
 @router.post("/periods/{period}/reopen",
@@ -223,22 +256,22 @@ async def reopen_period(tenant_id: TenantPath, period: PeriodPath, body: ReopenI
 async def export_tpp(tenant_id: TenantPath, period: PeriodQuery, caller: TppExportDep,
                      session: TenantSessionDep, unit_id: str | None = None,
                      format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv") -> Response:
-    rows = await reports.tpp_rows(session, tenant_id, period, unit_id)
-    header, lines = tpp_table(rows)
+    table, title = await reports.payroll(session, tenant_id, period, unit_id)
     name = f"tpp-{tenant_id}-{period}{'-' + unit_id if unit_id else ''}"
     if format == "xlsx":
         return Response(
-            to_xlsx(header, lines, title=f"TPP {period}"),
+            to_xlsx(table, f"TPP {period}", title),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-    return Response(to_csv(header, lines), media_type="text/csv; charset=utf-8",
+    return Response(to_csv(table), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
 class UnitRankOut(BaseModel):
     rank: int
     unit_id: str
-    members: int
+    unit_name: str
+    members: int = Field(description="Every employee of the OPD's roster in the month")
     avg_final_pct: Decimal
     avg_performance_pct: Decimal
     tpp_total: Decimal
@@ -248,6 +281,8 @@ class EmployeeRankOut(BaseModel):
     rank: int
     nip: str
     name: str
+    unit_id: str
+    unit_name: str
     final_pct: Decimal
     tpp_amount: Decimal
 
@@ -255,18 +290,20 @@ class EmployeeRankOut(BaseModel):
 @router.get("/rankings/units", response_model=list[UnitRankOut],
             summary="OPDs ranked by their employees' average final %")
 async def unit_ranking(tenant_id: TenantPath, period: PeriodQuery, caller: ReaderDep,
-                       session: TenantSessionDep) -> list[UnitRankOut]:
-    ranked = await reports.unit_ranking(session, tenant_id, period)
+                       session: TenantSessionDep, rt: RuntimeDep) -> list[UnitRankOut]:
+    ranked = await reports.unit_ranking(session, tenant_id, period, rt.default_preset)
     return [UnitRankOut(rank=rank, **s.__dict__) for rank, s in ranked]
 
 
 @router.get("/rankings/employees", response_model=list[EmployeeRankOut],
-            summary="Employees of a unit ranked by final %")
-async def employee_ranking(tenant_id: TenantPath, period: PeriodQuery, unit_id: str,
-                           caller: ReaderDep,
-                           session: TenantSessionDep) -> list[EmployeeRankOut]:
-    ranked = await reports.employee_ranking(session, tenant_id, period, unit_id)
-    return [EmployeeRankOut(rank=rank, nip=r["nip"], name=r["name"],
+            summary="Employees of an OPD (`unit_id`) or of the whole regency ranked by final %")
+async def employee_ranking(tenant_id: TenantPath, period: PeriodQuery, caller: ReaderDep,
+                           session: TenantSessionDep, rt: RuntimeDep,
+                           unit_id: str | None = None) -> list[EmployeeRankOut]:
+    ranked = await reports.employee_ranking(session, tenant_id, period, unit_id or None,
+                                            rt.default_preset)
+    return [EmployeeRankOut(rank=rank, nip=r["nip"], name=r["name"], unit_id=r["unit_id"],
+                            unit_name=r["unit"],
                             final_pct=Decimal(r["final_pct"]).quantize(Decimal("0.01")),
                             tpp_amount=Decimal(r["tpp_amount"]).quantize(Decimal("1")))
             for rank, r in ranked]

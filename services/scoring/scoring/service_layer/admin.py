@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.db import upsert
-from ekinerja_shared.errors import Conflict, DomainError
+from ekinerja_shared.errors import Conflict, DomainError, NotFound
 from ekinerja_shared.outbox import stage
 from ekinerja_shared.timeutil import utcnow, zone
 
@@ -28,7 +28,9 @@ from ..adapters.orm import (
     Tenant,
 )
 from ..domain.policy import DEFAULT_PRESET, Policy
+from ..domain.month_end import governed_closed_months
 from ..domain.score import period_bounds
+from . import month_end
 from .recompute import Key, mark_dirty, recompute_many
 
 DEFAULT_ZONE = "Asia/Jakarta"
@@ -55,8 +57,19 @@ async def set_policy(
     actor: str = "", default_preset: str = DEFAULT_PRESET,
 ) -> list[ScoreRow]:
     """Store the policy in force from ``effective_period`` on and recompute the open
-    months it governs. Closed months keep the policy they were scored under."""
+    months it governs. A version that would govern a closed month is refused (409
+    ``period_closed``: reopen it first), so closed months keep the policy they were scored
+    under; the months after the last version inherit it."""
     await repo.lock_tenants(session, [tenant_id])
+    versions = (await session.scalars(select(PolicyVersion.effective_period).where(
+        PolicyVersion.tenant_id == tenant_id))).all()
+    closed = governed_closed_months(effective_period, versions,
+                                    await repo.closed_periods(session, tenant_id))
+    if closed:
+        raise Conflict(
+            f"Kebijakan mulai {effective_period} akan berlaku untuk periode yang sudah ditutup "
+            f"({', '.join(closed)}); buka kembali periode itu terlebih dahulu, atau tetapkan "
+            "kebijakan mulai bulan setelahnya.", code="period_closed")
     await upsert(
         session, PolicyVersion,
         {"tenant_id": tenant_id, "effective_period": effective_period,
@@ -83,10 +96,20 @@ async def set_compliance(
     session: AsyncSession, tenant_id: str, nip: str, period: str, value_pct: Decimal, *,
     note: str = "", actor: str = "", default_preset: str = DEFAULT_PRESET,
 ) -> ScoreRow:
+    """Enter the compliance % of an employee's month: only for an employee of the directory
+    and a month whose policy has a compliance component."""
     await repo.lock_tenants(session, [tenant_id])
     if await _is_closed(session, tenant_id, period):
         raise Conflict(f"Periode {period} sudah ditutup; buka kembali untuk mengubah nilai.",
                        code="period_closed")
+    if await repo.get_employee(session, tenant_id, nip) is None:
+        raise NotFound(f"Pegawai dengan NIP {nip} tidak terdaftar di direktori; nilai "
+                       "kepatuhan tidak disimpan.", code="employee_not_found")
+    policy = await repo.policy_for(session, tenant_id, period, default_preset)
+    if "compliance" not in policy.sources():
+        raise DomainError(
+            f"Kebijakan periode {period} ({policy.name}) tidak memiliki komponen kepatuhan; "
+            "nilai kepatuhan tidak dipakai dan tidak disimpan.", code="compliance_not_used")
     await upsert(
         session, Compliance,
         {"tenant_id": tenant_id, "nip": nip, "period": period, "value_pct": value_pct,
@@ -110,8 +133,10 @@ async def _tenant_today(session: AsyncSession, tenant_id: str) -> dt.date:
 
 
 async def close_period(session: AsyncSession, tenant_id: str, period: str, *,
-                       actor: str = "") -> ev.PeriodClosed:
-    """Freeze the month's scores: later facts for it are recorded as late, not applied."""
+                       actor: str = "", default_preset: str = DEFAULT_PRESET) -> ev.PeriodClosed:
+    """Freeze the month's scores: every roster member gets one (``month_end.freeze``), the
+    policy in force is kept with the close, what was still open is recorded in the
+    history; later facts for the month are recorded as late, not applied."""
     await repo.lock_tenants(session, [tenant_id])
     _first, next_first = period_bounds(period)
     if await _tenant_today(session, tenant_id) < next_first:
@@ -119,15 +144,18 @@ async def close_period(session: AsyncSession, tenant_id: str, period: str, *,
                           code="period_not_ended")
     if await _is_closed(session, tenant_id, period):
         raise Conflict(f"Periode {period} sudah ditutup.", code="period_closed")
+    items = await month_end.month_check(session, tenant_id, period, default_preset)
+    policy = await month_end.freeze(session, tenant_id, period, default_preset=default_preset)
+    note = "; ".join(i.detail for i in items)
     now = utcnow()
     await upsert(
         session, Period,
         {"tenant_id": tenant_id, "period": period, "closed": True, "changed_by": actor,
-         "reason": "", "changed_at": now},
+         "reason": note, "changed_at": now, "policy": policy},
         index_elements=["tenant_id", "period"],
     )
     session.add(PeriodAudit(tenant_id=tenant_id, period=period, action="close", actor=actor,
-                            reason="", at=now))
+                            reason=note, at=now))
     event = ev.PeriodClosed(tenant_id=tenant_id, period=period, closed_by=actor,
                             occurred_at=now)
     stage(session, Outbox, event)
@@ -181,7 +209,10 @@ async def period_state(session: AsyncSession, tenant_id: str, period: str) -> di
         "tenant_id": tenant_id, "period": period, "closed": bool(row and row.closed),
         "history": [{"action": a.action, "actor": a.actor, "reason": a.reason, "at": a.at}
                     for a in audit],
+        # the policy kept with the last close (the one the frozen scores used)
+        "policy": row.policy if row and row.closed else None,
         "late_facts": [{"nip": f.nip, "event_id": f.event_id, "event_type": f.event_type,
+                        "work_date": f.work_date, "change": f.change,
                         "received_at": f.received_at, "applied_at": f.applied_at}
                        for f in late],
     }

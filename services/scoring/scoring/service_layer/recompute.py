@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -19,6 +20,8 @@ from ekinerja_shared.timeutil import utcnow
 
 from ..adapters import repository as repo
 from ..adapters.orm import DirtyUnit, Employee, LateFact, Outbox, ScoreRow
+from ..domain.flags import DirectoryState, month_flags
+from ..domain.month_end import late_change
 from ..domain.policy import DEFAULT_PRESET, Policy
 from ..domain.score import EmployeeTerms, MonthFacts, Score, compute_score
 
@@ -30,12 +33,13 @@ class Affected:
     """Employee-months to recompute, each with the last event that changed it."""
 
     keys: dict[Key, ev.Event] = field(default_factory=dict)
-    # facts that changed a closed month: recorded as late, not applied
-    late: list[tuple[Key, ev.Event]] = field(default_factory=list)
+    # every fact that changed each employee-month (a closed month lists each as late)
+    facts: dict[Key, list[ev.Event]] = field(default_factory=dict)
 
     def add(self, key: Key, cause: ev.Event) -> None:
         self.keys.pop(key, None)
         self.keys[key] = cause
+        self.facts.setdefault(key, []).append(cause)
 
 
 def _components_json(score: Score) -> list[dict[str, str]]:
@@ -74,29 +78,61 @@ async def recompute_many(
     done: list[ScoreRow] = []
     for (tenant_id, period), nips in sorted(groups.items()):
         rows = await repo.lock_scores(session, tenant_id, period, nips)
-        employees = await repo.employees(session, tenant_id, nips)
-        policy = await repo.policy_for(session, tenant_id, period, default_preset)
-        facts_of = await repo.month_facts_many(session, tenant_id, period, nips)
-        uses_unit = "unit_performance" in policy.sources()
-        averages = (
-            await repo.unit_averages(session, tenant_id, period,
-                                     [e.unit_id for e in employees.values()] + [""])
-            if uses_unit else {}
-        )
+        computed = await compute_month(session, tenant_id, period, nips, default_preset)
         for nip in sorted(nips):
-            employee = employees.get(nip)
-            unit_id = employee.unit_id if employee is not None else ""
-            facts = facts_of[nip]
-            if uses_unit:
-                facts = replace(facts, unit_performance_pct=averages.get(unit_id))
-            row = _apply_score(
-                rows[nip], policy, facts, employee, causes[(tenant_id, nip, period)], publish,
-                session)
-            if uses_unit and dirty is not None and row.dirty_units:
+            c = computed[nip]
+            row = _apply_score(rows[nip], c, causes[(tenant_id, nip, period)], publish, session)
+            if c.uses_unit and dirty is not None and row.dirty_units:
                 dirty.update((tenant_id, u, period) for u in row.dirty_units)
             done.append(row.row)
     await session.flush()
     return done
+
+
+@dataclass(frozen=True)
+class Computed:
+    """One employee-month computed from the stored facts (not yet written)."""
+
+    score: Score
+    facts: MonthFacts
+    terms: EmployeeTerms
+    unit_id: str
+    policy: Policy
+    flags: list[str]
+    uses_unit: bool
+
+
+async def compute_month(session: AsyncSession, tenant_id: str, period: str,
+                        nips: Sequence[str], default_preset: str) -> dict[str, Computed]:
+    """Scores and flags of employees of one tenant-month from the stored facts, with
+    grouped queries (used under the row locks by ``recompute_many``, and read-only for the
+    roster members a month has no score for yet)."""
+    employees = await repo.employees(session, tenant_id, nips)
+    policy = await repo.policy_for(session, tenant_id, period, default_preset)
+    facts_of = await repo.month_facts_many(session, tenant_id, period, nips)
+    uses_unit = "unit_performance" in policy.sources()
+    averages = (
+        await repo.unit_averages(session, tenant_id, period,
+                                 [e.unit_id for e in employees.values()] + [""])
+        if uses_unit else {}
+    )
+    out: dict[str, Computed] = {}
+    for nip in nips:
+        employee = employees.get(nip)
+        unit_id = employee.unit_id if employee is not None else ""
+        facts = facts_of[nip]
+        if uses_unit:
+            facts = replace(facts, unit_performance_pct=averages.get(unit_id))
+        terms = (
+            EmployeeTerms(Decimal(employee.tpp_base), employee.employment_type)
+            if employee is not None else EmployeeTerms()
+        )
+        flags = month_flags(policy, facts, DirectoryState(
+            known=employee is not None, active=employee is None or employee.active,
+            tpp_base=terms.tpp_base))
+        out[nip] = Computed(compute_score(policy, facts, terms), facts, terms, unit_id,
+                            policy, flags, uses_unit)
+    return out
 
 
 @dataclass
@@ -105,14 +141,10 @@ class _Applied:
     dirty_units: tuple[str, ...]
 
 
-def _apply_score(row: ScoreRow, policy: Policy, facts: MonthFacts, employee: Employee | None,
-                 cause: ev.Event | None, publish: bool, session: AsyncSession) -> _Applied:
-    terms = (
-        EmployeeTerms(Decimal(employee.tpp_base), employee.employment_type)
-        if employee is not None else EmployeeTerms()
-    )
-    unit_id = employee.unit_id if employee is not None else ""
-    score = compute_score(policy, facts, terms)
+def _apply_score(row: ScoreRow, c: Computed, cause: ev.Event | None, publish: bool,
+                 session: AsyncSession) -> _Applied:
+    score, facts, terms, unit_id, flags = c.score, c.facts, c.terms, c.unit_id, c.flags
+    adjustment = c.policy.adjustment_pct(terms.employment_type)
     components = _components_json(score)
     sources = {k: str(v) for k, v in score.sources.items()}
     performance = score.sources["performance"]
@@ -132,14 +164,20 @@ def _apply_score(row: ScoreRow, policy: Policy, facts: MonthFacts, employee: Emp
         and Decimal(row.performance_pct) == performance
         and Decimal(row.effective_minutes) == score.effective_minutes
         and row.sources == sources
+        and row.flags == flags
+        and row.employment_type == terms.employment_type
+        and Decimal(row.tpp_adjustment_pct) == adjustment
     )
     if unchanged:
         return _Applied(row, dirty)
     row.version += 1
     row.unit_id = unit_id
-    row.policy_name = policy.name
+    row.policy_name = c.policy.name
     row.components = components
     row.sources = sources
+    row.flags = flags
+    row.employment_type = terms.employment_type
+    row.tpp_adjustment_pct = adjustment
     row.approved_minutes = facts.approved_minutes
     row.performance_pct = performance
     row.effective_minutes = score.effective_minutes
@@ -179,9 +217,12 @@ async def recompute_all(
         if tenant_id not in closed:
             closed[tenant_id] = await repo.closed_periods(session, tenant_id)
         if period in closed[tenant_id]:
-            session.add(LateFact(tenant_id=tenant_id, period=period, nip=nip,
-                                 event_id=cause.event_id, event_type=cause.event_type,
-                                 received_at=utcnow()))
+            for fact in affected.facts.get(key, [cause]):
+                work_date, change = late_change(fact)
+                session.add(LateFact(tenant_id=tenant_id, period=period, nip=nip,
+                                     event_id=fact.event_id, event_type=fact.event_type,
+                                     work_date=work_date, change=change,
+                                     received_at=utcnow()))
         else:
             todo[key] = cause
     done = await recompute_many(session, todo, default_preset=default_preset,

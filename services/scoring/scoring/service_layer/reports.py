@@ -1,7 +1,10 @@
-"""Read models: the closed month's TPP table per OPD and the rankings."""
+"""Read models: the closed month's payroll table and the rankings. Both list the month's
+roster (``month_end``): every scored employee, and, while the month is open, the active
+employees without a fact yet, computed from what is known."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -10,10 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.errors import Conflict
+from ekinerja_shared.timeutil import utcnow, zone
 
 from ..adapters import repository as repo
-from ..adapters.orm import Employee, ScoreRow
+from ..adapters.orm import Employee, Period, ScoreRow, Tenant
+from ..domain.payroll import PayrollTable, build, month_name
 from ..domain.ranking import UnitSummary, competition_rank, summarise_unit
+from .month_end import unscored_rows
 
 
 async def _scores_with_names(session: AsyncSession, tenant_id: str, period: str,
@@ -30,38 +36,81 @@ async def _scores_with_names(session: AsyncSession, tenant_id: str, period: str,
         query = query.where(ScoreRow.unit_id == unit_id)
     return [
         {"nip": r.nip, "name": name or "", "unit": unit_name or r.unit_id,
-         "unit_id": r.unit_id, "components": r.components, "final_pct": r.final_pct,
+         "unit_id": r.unit_id, "employment_type": r.employment_type,
+         "components": r.components, "final_pct": r.final_pct,
          "performance_pct": r.performance_pct, "tpp_base": r.tpp_base,
-         "tpp_amount": r.tpp_amount}
+         "tpp_adjustment_pct": r.tpp_adjustment_pct, "tpp_amount": r.tpp_amount,
+         "flags": list(r.flags or [])}
         for r, name, unit_name in (await session.execute(query)).all()
     ]
 
 
+async def roster_rows(session: AsyncSession, tenant_id: str, period: str,
+                      unit_id: str | None, default_preset: str) -> list[dict[str, Any]]:
+    """The month's roster with its figures: the frozen scores of a closed month (its
+    close gave every roster member one), else the running scores and the active
+    employees without a fact, computed from what is known."""
+    rows = await _scores_with_names(session, tenant_id, period, unit_id)
+    if period not in await repo.closed_periods(session, tenant_id):
+        rows += [r for r in await unscored_rows(session, tenant_id, period, default_preset)
+                 if not unit_id or r["unit_id"] == unit_id]
+    return rows
+
+
 async def tpp_rows(session: AsyncSession, tenant_id: str, period: str,
                    unit_id: str | None = None) -> list[dict[str, Any]]:
-    """The payroll table of a closed month (optionally one OPD)."""
+    """The payroll rows of a closed month (optionally one OPD)."""
     if period not in await repo.closed_periods(session, tenant_id):
         raise Conflict(f"Periode {period} belum ditutup; TPP belum final untuk dibayarkan.",
                        code="period_open")
     return await _scores_with_names(session, tenant_id, period, unit_id)
 
 
-async def unit_ranking(session: AsyncSession, tenant_id: str,
-                       period: str) -> list[tuple[int, UnitSummary]]:
-    """OPDs of a tenant ranked by their employees' average final %."""
+def _local(at: dt.datetime, tz: str) -> str:
+    try:
+        return f"{at.astimezone(zone(tz)):%d-%m-%Y %H:%M} {tz}"
+    except ValueError:
+        return f"{at:%d-%m-%Y %H:%M} UTC"
+
+
+async def payroll(session: AsyncSession, tenant_id: str, period: str,
+                  unit_id: str | None = None) -> tuple[PayrollTable, list[str]]:
+    """The closed month's payroll table and its title block (regency, month and OPD,
+    closed at/by, generated at; times in the regency's zone)."""
+    table = build(await tpp_rows(session, tenant_id, period, unit_id))
+    tenant = await session.get(Tenant, tenant_id)
+    tz = tenant.timezone if tenant else "Asia/Jakarta"
+    closed = await session.get(Period, (tenant_id, period))
+    units = sorted({line.unit for line in table.lines if line.kind == "employee"})
+    title = [
+        f"Daftar Pembayaran TPP - {tenant.name if tenant else tenant_id}",
+        f"Periode: {month_name(period)}"
+        + (f" - Unit kerja: {', '.join(units) or unit_id}" if unit_id else ""),
+        f"Ditutup: {_local(closed.changed_at, tz)} oleh {closed.changed_by}"
+        if closed else "Ditutup: -",
+        f"Dibuat: {_local(utcnow(), tz)}",
+    ]
+    return table, title
+
+
+async def unit_ranking(session: AsyncSession, tenant_id: str, period: str,
+                       default_preset: str) -> list[tuple[int, UnitSummary]]:
+    """OPDs of a tenant ranked by the average final % of every roster member."""
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in await _scores_with_names(session, tenant_id, period, None):
+    for row in await roster_rows(session, tenant_id, period, None, default_preset):
         groups[row["unit_id"]].append(row)
     summaries = [
         summarise_unit(unit, [Decimal(r["final_pct"]) for r in rows],
                        [Decimal(r["performance_pct"]) for r in rows],
-                       [Decimal(r["tpp_amount"]) for r in rows])
+                       [Decimal(r["tpp_amount"]) for r in rows], unit_name=rows[0]["unit"])
         for unit, rows in groups.items()
     ]
     return competition_rank(summaries, lambda s: s.avg_final_pct, lambda s: s.unit_id)
 
 
 async def employee_ranking(session: AsyncSession, tenant_id: str, period: str,
-                           unit_id: str) -> list[tuple[int, dict[str, Any]]]:
-    rows = await _scores_with_names(session, tenant_id, period, unit_id)
+                           unit_id: str | None,
+                           default_preset: str) -> list[tuple[int, dict[str, Any]]]:
+    """The roster of one OPD, or of the whole regency (``unit_id`` None), by final %."""
+    rows = await roster_rows(session, tenant_id, period, unit_id, default_preset)
     return competition_rank(rows, lambda r: Decimal(r["final_pct"]), lambda r: r["nip"])
