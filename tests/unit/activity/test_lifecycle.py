@@ -442,6 +442,16 @@ async def test_rules_default_and_override(sm, org):
     assert (await run(sm, load_rules, org, CFG)).approval_deadline_day == 5
 
 
+async def test_a_partial_rules_update_keeps_what_it_does_not_mention(sm, org):
+    await run(sm, set_rules, org, {"edit_window_days": 3, "daily_cap_minutes": 400}, CFG)
+    r = await run(sm, set_rules, org, {"approval_deadline_day": 5}, CFG)
+    assert r == TenantRules(edit_window_days=3, daily_cap_minutes=400, approval_deadline_day=5)
+    assert await run(sm, load_rules, org, CFG) == r
+    # a value equal to the default is kept as given (no way back by leaving it out)
+    r = await run(sm, set_rules, org, {"edit_window_days": 7}, CFG)
+    assert r == TenantRules(edit_window_days=7, daily_cap_minutes=400, approval_deadline_day=5)
+
+
 # --- plans and agenda --------------------------------------------------------------------------
 
 

@@ -79,6 +79,16 @@ async def test_hr_writes_reads_and_devices_open(client: httpx.AsyncClient) -> No
         ("CQZ0001", "Asia/Makassar", False)]
     r = await client.get(f"{base}/rules", headers=as_user(T, "199001012020011001"))
     assert r.status_code == 200 and r.json()["source"] == "preset:kemenkeu"
+    # own rules: only the fields given change, the others keep their value
+    r = await client.put(f"{base}/rules", json={"rules": {"late_tolerance_minutes": 5}},
+                         headers=ADMIN)
+    assert r.status_code == 200, r.text
+    first = r.json()["rules"]
+    r = await client.put(f"{base}/rules", json={"rules": {"tk_pct": "4"}}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    rules = r.json()["rules"]
+    assert (rules["tk_pct"], rules["late_tolerance_minutes"]) == ("4", 5)
+    assert rules["tl"] == first["tl"] and rules["psw"] == first["psw"]
 
     r = await client.get("/iclock/cdata", params={"SN": "CQZ0001", "options": "all"})
     assert r.status_code == 200 and "TimeZone=8" in r.text.splitlines()

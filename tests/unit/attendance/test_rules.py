@@ -167,3 +167,12 @@ def test_bracket_lookup_and_rule_validation() -> None:
                   KEMENKEU.psw, missing_arrival_code="TL2")
     with pytest.raises(DomainError):
         validate_rules(gap)
+
+
+def test_rule_changes_keep_the_fields_left_out() -> None:
+    changed = KEMENKEU.with_changes({"late_tolerance_minutes": 5}, name="t-custom")
+    again = changed.with_changes({"tk_pct": "4"}, name="t-custom")
+    assert (again.tl, again.psw, again.late_tolerance_minutes) == (KEMENKEU.tl, KEMENKEU.psw, 5)
+    assert again.tk_pct == Decimal("4") and again.name == "t-custom"
+    with pytest.raises(DomainError):
+        KEMENKEU.with_changes({"tl": []}, name="t-custom")

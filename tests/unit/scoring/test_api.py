@@ -73,6 +73,21 @@ async def test_policy_admin_api(client: httpx.AsyncClient) -> None:
                              headers=member)).json()["policy"]["name"] == "cilegon"
     policies = (await client.get(f"{base}/policies", headers=member)).json()
     assert [(p["effective_period"], p["set_by"]) for p in policies] == [("2026-11", HR_NIP)]
+    # a partial policy changes only what it gives: the components of cilegon are kept
+    r = await client.put(f"{base}/policies/2027-03", json={"policy": {
+        "minutes_per_day": 270, "tpp_adjustments": {"CPNS": "80", "PPPK": "90"}}},
+        headers=ADMIN)
+    assert r.status_code == 200, r.text
+    changed = r.json()["policy"]
+    assert (changed["name"], changed["minutes_per_day"]) == ("cilegon", 270)
+    assert [c["weight"] for c in changed["components"]] == ["52.5", "30", "17.5"]
+    assert changed["tpp_adjustments"] == {"CPNS": "80", "PPPK": "90"}
+    r = await client.put(f"{base}/policies/2027-04", json={"policy": {"components": [
+        {"name": "kinerja", "weight": "100", "parts": [{"source": "performance"}]}]}},
+        headers=ADMIN)
+    assert r.status_code == 200, r.text
+    assert (r.json()["policy"]["name"], r.json()["policy"]["minutes_per_day"]) == (
+        "custom", 270)
 
 
 async def test_scores_periods_and_exports_errors(client: httpx.AsyncClient) -> None:

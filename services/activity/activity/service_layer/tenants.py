@@ -54,8 +54,11 @@ async def load_rules(session: AsyncSession, tenant_id: str, cfg: Config) -> Tena
 
 async def set_rules(session: AsyncSession, tenant_id: str, overrides: dict[str, Any],
                     cfg: Config) -> TenantRules:
-    """Replace the tenant's overrides (keys left out fall back to the defaults)."""
-    clean = {k: v for k, v in overrides.items() if v is not None}
+    """Change the tenant's rules: the fields given replace the current ones, the fields left
+    out (or null) keep their current value (PATCH semantics; PUT a value to change it)."""
+    row = await session.get(TenantRuleRow, tenant_id)
+    clean = {**(row.overrides if row else {}),
+             **{k: v for k, v in overrides.items() if v is not None}}
     merged = cfg.default_rules.with_overrides(clean).validate()
     await upsert(session, TenantRuleRow,
                  {"tenant_id": tenant_id, "overrides": clean, "updated_at": utcnow()},

@@ -73,6 +73,11 @@ class RuleSet:
                 "late_tolerance_minutes": self.late_tolerance_minutes,
                 "missed_apel_pct": str(self.missed_apel_pct)}
 
+    def with_changes(self, changes: Mapping[str, Any], name: str) -> "RuleSet":
+        """These rules with the fields ``changes`` gives replaced (a list of brackets is
+        replaced whole), the others kept (PATCH semantics), validated."""
+        return RuleSet.from_dict({**self.to_dict(), **changes, "name": name})
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "RuleSet":
         def br(items: Sequence[Mapping[str, Any]]) -> tuple[Bracket, ...]:

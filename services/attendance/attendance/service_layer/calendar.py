@@ -31,7 +31,7 @@ from ..adapters.orm import (
 )
 from ..domain.rules import RULE_PRESETS, RuleSet
 from ..domain.schedule import SCOPES, WeekSchedule, month_dates, parse_hours
-from .context import TenantContext, load_context
+from .context import TenantContext, load_context, tenant_rules
 from .days import active_nips, reevaluate
 
 MAX_MONTHS = 24  # a change republishes at most this many months
@@ -330,8 +330,10 @@ async def _reevaluate_month_so_far(session: AsyncSession, tenant_id: str, *, def
 async def set_rules(session: AsyncSession, tenant_id: str, *, preset: str | None,
                     rules: Mapping[str, Any] | None, updated_by: str, default_tz: str,
                     now: dt.datetime | None = None) -> RuleSet:
-    """Give the tenant a preset's rules or its own; the current month's judged days are
-    re-evaluated under them (closed months are the scoring service's business)."""
+    """Give the tenant a preset's rules (all of them) or change its own: the fields ``rules``
+    gives replace the current ones, those it leaves out are kept (PATCH semantics). The
+    current month's judged days are re-evaluated under them (closed months are the
+    scoring service's business)."""
     now = now or utcnow()
     if (preset is None) == (rules is None):
         raise DomainError("Isi salah satu: preset atau rules.", code="bad_rules")
@@ -342,7 +344,8 @@ async def set_rules(session: AsyncSession, tenant_id: str, *, preset: str | None
         ruleset = RULE_PRESETS[preset]
     else:
         try:
-            ruleset = RuleSet.from_dict({"name": f"{tenant_id}-custom", **(rules or {})})
+            current, _source = await tenant_rules(session, tenant_id)
+            ruleset = current.with_changes(rules or {}, name=f"{tenant_id}-custom")
         except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
             raise DomainError(f"Aturan tidak lengkap atau tidak valid: {exc}.",
                               code="bad_rules") from exc

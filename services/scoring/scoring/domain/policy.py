@@ -68,6 +68,13 @@ class Policy:
     def sources(self) -> set[str]:
         return {p.source for c in self.components for p in c.parts}
 
+    def with_changes(self, changes: dict[str, Any]) -> "Policy":
+        """This policy with the top-level fields ``changes`` gives replaced (components as
+        a whole list), the others kept: PATCH semantics. New components without a new name
+        are named ``custom``."""
+        name = changes.get("name") or ("custom" if "components" in changes else self.name)
+        return policy_from_dict({**self.to_dict(), **changes, "name": name})
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,

@@ -40,7 +40,7 @@ from ..adapters import repository as repo
 from ..adapters.export import to_csv, to_xlsx
 from ..adapters.orm import ScoreRow
 from ..domain.flags import FLAG_TEXT
-from ..domain.policy import PRESETS, policy_from_dict, preset
+from ..domain.policy import PRESETS, preset
 from ..service_layer import access, admin, month_end, reports, services
 from .deps import RuntimeDep, ScoreReaderDep, TppExportDep, acting
 
@@ -128,8 +128,10 @@ async def list_scores(tenant_id: TenantPath, period: PeriodQuery, caller: Member
 
 class PolicyIn(BaseModel):
     preset: str | None = Field(default=None, description="A preset name, or give `policy`")
-    policy: dict[str, Any] | None = Field(default=None,
-                                          description="A full policy (components...)")
+    policy: dict[str, Any] | None = Field(
+        default=None, description="Changes to the policy in force for the month: the "
+        "fields given (name, components as a whole list, minutes_per_day, tpp_adjustments) "
+        "replace the current ones, the others are kept")
 
 
 class PolicyVersionOut(BaseModel):
@@ -161,16 +163,22 @@ async def policy_in_force(tenant_id: TenantPath, period: PeriodQuery, caller: Me
 
 
 @router.put("/policies/{effective_period}", response_model=PolicySetOut,
-            summary="Set the policy from a month on; recomputes the open months it governs")
+            summary="Set the policy from a month on (a preset, or changes to the policy in "
+                    "force); recomputes the open months it governs; 409 for a closed month")
 async def set_policy(tenant_id: TenantPath, effective_period: PeriodPath, body: PolicyIn,
                      caller: TenantHrDep, uow: TenantUowDep, rt: RuntimeDep) -> PolicySetOut:
     if (body.preset is None) == (body.policy is None):
-        raise DomainError("Isi salah satu: nama preset atau kebijakan lengkap.",
+        raise DomainError("Isi salah satu: nama preset atau perubahan kebijakan.",
                           code="invalid_policy")
-    policy = preset(body.preset) if body.preset else policy_from_dict(body.policy or {})
     actor = acting(caller)
-    rows = await uow.run(admin.set_policy, tenant_id, effective_period, policy,
-                         actor=actor, default_preset=rt.default_preset)
+    if body.preset:
+        policy = preset(body.preset)
+        rows = await uow.run(admin.set_policy, tenant_id, effective_period, policy,
+                             actor=actor, default_preset=rt.default_preset)
+    else:
+        policy, rows = await uow.run(admin.change_policy, tenant_id, effective_period,
+                                     body.policy or {}, actor=actor,
+                                     default_preset=rt.default_preset)
     return PolicySetOut(effective_period=effective_period, policy=policy.to_dict(),
                         set_by=actor, recomputed=len(rows))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,6 +80,18 @@ async def set_policy(
     keys = [k for k in await repo.open_score_keys(session, tenant_id)
             if k[2] >= effective_period]
     return await _recompute_keys(session, keys, None, default_preset)
+
+
+async def change_policy(
+    session: AsyncSession, tenant_id: str, effective_period: str, changes: dict[str, Any], *,
+    actor: str = "", default_preset: str = DEFAULT_PRESET,
+) -> tuple[Policy, list[ScoreRow]]:
+    """A new version from ``effective_period`` on: the policy in force for that month with
+    the fields ``changes`` gives replaced, the others kept (see ``set_policy``)."""
+    current = await repo.policy_for(session, tenant_id, effective_period, default_preset)
+    policy = current.with_changes(changes)
+    return policy, await set_policy(session, tenant_id, effective_period, policy,
+                                    actor=actor, default_preset=default_preset)
 
 
 async def list_policies(session: AsyncSession, tenant_id: str) -> list[PolicyVersion]:
