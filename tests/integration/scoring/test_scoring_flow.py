@@ -218,9 +218,14 @@ async def test_close_month_export_late_fact_reopen_and_rebuild(
                                     params={"period": "2026-10", "unit_id": "dishub"})
         assert csv_resp.status_code == 200
         lines = csv_resp.content.decode("utf-8-sig").splitlines()
+        # no, NIP, name, status, OPD, components, final, base, by score, factor, paid, note
         assert lines[1:] == [
-            "197001,Pegawai 197001,Dinas Perhubungan,100.00,100.00,100.00,4500000,4500000",
-            "197002,Pegawai 197002,Dinas Perhubungan,50.00,95.00,68.00,4500000,3060000",
+            "1,197001,Pegawai 197001,PNS,Dinas Perhubungan,100.00,100.00,100.00,4500000,"
+            "4500000,100.00,4500000,tidak ada data presensi bulan ini: kehadiran dihitung 100 %",
+            "2,197002,Pegawai 197002,PNS,Dinas Perhubungan,50.00,95.00,68.00,4500000,"
+            "3060000,100.00,3060000,",
+            ",,Subtotal Dinas Perhubungan (2 pegawai),,,,,,9000000,7560000,,7560000,",
+            ",,Jumlah seluruhnya (2 pegawai),,,,,,9000000,7560000,,7560000,",
         ]
         xlsx = await client.get(f"{base}/exports/tpp", headers=hr,
                                 params={"period": "2026-10", "format": "xlsx"})
