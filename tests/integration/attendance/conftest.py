@@ -8,8 +8,10 @@ import pytest
 from attendance.adapters.orm import Employee
 from attendance.domain.attlog import MAX_AGE_DAYS
 from attendance.runtime import AttendanceRuntime
+from attendance.service_layer import directory
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
+from ekinerja_shared.tenancy import bind_tenant
 from tests.support.apps import eventually
 from tests.support.infra import pg_app_url, pg_url, reset_database
 from tests.support.tokens import TEST_JWKS_JSON
@@ -60,3 +62,14 @@ async def roster_copied(rt: AttendanceRuntime, tenant_id: str, *nips: str) -> No
     # a new consumer group first reads the shared directory topic's backlog of other
     # tests' regencies: on a loaded shared Kafka that takes a while
     await eventually(known, timeout=DIRECTORY_WAIT_S)
+
+
+async def apply_directory(rt: AttendanceRuntime, *events: ev.Event) -> None:
+    """Apply directory events to the service's local copy directly, in one transaction
+    bound to each event's regency (as the consumer does): for tests about devices, which
+    need not wait for a new consumer group to read the shared directory topic."""
+    default_tz = rt.settings.default_timezone
+    async with rt.sessionmaker() as session, session.begin():
+        for event in events:
+            await bind_tenant(session, event.tenant_id)
+            await directory.apply_directory_event(session, event, default_tz=default_tz)
