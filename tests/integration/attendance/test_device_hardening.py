@@ -266,8 +266,8 @@ async def test_commands_are_resent_until_answered(settings: Settings, tenant_id:
         assert (r.status_code, r.text) == (200, "OK")
         listed = (await client.get(f"/api/attendance/{tenant_id}/devices/{serial}/commands")
                   ).json()
-        assert [(c["status"], c["return_code"]) for c in listed] == [("done", 0),
-                                                                      ("failed", -1002)]
+        assert [(c["status"], c["return_code"], c["attempts"]) for c in listed] == [
+            ("done", 0, 1), ("failed", -1002, 2)]
         codes = [q.context["code"] for q in await quarantined(rt, tenant_id)]
         assert codes == ["unknown_command", "bad_command_result"]
         async with rt.uow.in_tenant(tenant_id).read() as s:

@@ -74,11 +74,13 @@ class CommandOut(BaseModel):
     sent_at: dt.datetime | None
     completed_at: dt.datetime | None
     return_code: int | None
+    attempts: int  # times sent to the device
 
     @classmethod
     def of(cls, c: DeviceCommand) -> "CommandOut":
         return cls(id=c.id, command=c.command, status=c.status, created_at=c.created_at,
-                   sent_at=c.sent_at, completed_at=c.completed_at, return_code=c.return_code)
+                   sent_at=c.sent_at, completed_at=c.completed_at, return_code=c.return_code,
+                   attempts=c.attempts or 0)
 
 
 class DeviceUserOut(BaseModel):
