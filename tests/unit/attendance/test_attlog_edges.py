@@ -119,6 +119,11 @@ def test_pin_length_and_alphabet() -> None:
     assert rejected(f"{'x' * 45}!\t{T}\t0\t1").reason == f"PIN tidak valid: {'x' * 40!r}."
 
 
+def test_empty_verify_before_a_workcode() -> None:
+    rec = record(f"11\t{T}\t0\t\tw")
+    assert (rec.verify_type, rec.workcode) == (0, "w")
+
+
 def test_workcode_is_cut_to_its_column() -> None:
     assert record(f"11\t{T}\t0\t1\t{'w' * 32}").workcode == "w" * 32
     assert record(f"11\t{T}\t0\t1\t{'w' * 33}").workcode == "w" * 32
@@ -172,6 +177,7 @@ def test_storable() -> None:
     assert storable("abcdef", 4) == "abcd[+2]"
     assert storable("abcd", 4) == "abcd"
     assert storable("x" * 5000, None) == "x" * 5000
+    assert storable("x" * 9, 4) == "xxxx[+5]"
 
 
 def test_storable_raw_keeps_an_overflow_whole_and_cuts_a_line() -> None:
@@ -179,6 +185,9 @@ def test_storable_raw_keeps_an_overflow_whole_and_cuts_a_line() -> None:
     assert RejectedLine(long_line, "", "line_too_long").storable_raw() == "z" * 4096 + "[+904]"
     assert RejectedLine(long_line, "", "too_many_lines").storable_raw() == long_line
     assert RejectedLine("a\x00", "", "too_many_lines").storable_raw() == "a\\x00"
+    # every other code is cut, whatever its spelling sorts like
+    for code in ("unknown_pin", "bad_time", "".join(["too_many", "_lines_"])):
+        assert RejectedLine(long_line, "", code).storable_raw() == "z" * 4096 + "[+904]"
 
 
 def test_split_lines_crlf_lf_cr_and_blank_lines() -> None:
@@ -392,6 +401,9 @@ def test_command_result_defaults_and_bounds() -> None:
         [bad] = parse_devicecmd(line)
         assert bad == RejectedLine(line, "Hasil perintah tanpa ID/Return yang valid.",
                                    "bad_command_result"), line
+    # a second result with an empty ID is a bad result, not dropped
+    assert parse_devicecmd("ID=7&ID=") == [CommandResult(7, 0, ""), RejectedLine(
+        "ID=7&ID=", "Hasil perintah tanpa ID/Return yang valid.", "bad_command_result")]
 
 
 def test_command_result_line_limits() -> None:

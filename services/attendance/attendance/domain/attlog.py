@@ -134,10 +134,8 @@ def parse_attlog_line(line: str) -> AttlogRecord | RejectedLine:
                                   f"{MAX_LINE_CHARS}.", "line_too_long")
     if "\x00" in line:
         return RejectedLine(line, "Baris berisi byte NUL (data rusak).", "bad_bytes")
+    # a trailing tab (8-field rows) only adds empty reserved fields
     fields = [f.strip() for f in line.split("\t")]
-    # some firmware ends a record with a tab: trailing empty fields are not fields
-    while fields and fields[-1] == "" and len(fields) > ATTLOG_MIN_FIELDS:
-        fields.pop()
     if len(fields) < ATTLOG_MIN_FIELDS:
         return RejectedLine(
             line,
