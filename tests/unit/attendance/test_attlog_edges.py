@@ -282,8 +282,8 @@ def test_key_values() -> None:
 
 
 @pytest.mark.parametrize(("pri", "expected"), [
-    ("", 0), ("0", 0), ("14", 14), ("2147483647", 2147483647), ("2147483648", 0), ("-1", 0),
-    ("x", 0),
+    ("", 0), ("0", 0), ("1", 1), ("14", 14), ("2147483647", 2147483647), ("2147483648", 0),
+    ("-1", 0), ("-2147483648", 0), ("x", 0),
 ])
 def test_user_privilege(pri: str, expected: int) -> None:
     rec = parse_operlog_line(f"USER PIN=11\tName=Budi\tPri={pri}")
@@ -306,6 +306,9 @@ def test_user_name_and_card_are_cleaned_and_cut() -> None:
 
 def test_operlog_other_lines_and_bad_pins() -> None:
     assert parse_operlog_line("OPLOG 4\t0\t2025-08-27 10:00:00\t0\t0\t0\t0") is None
+    # other records naming a PIN, whichever side of USER they sort on
+    assert parse_operlog_line("USERPIC PIN=11\tFileName=11.jpg\tSize=4\tContent=AAAA") is None
+    assert parse_operlog_line("BIOPHOTO PIN=11\tFileName=11.jpg") is None
     assert parse_operlog_line("FP PIN=11\tFID=0\tSize=4\tValid=1\tTMP=AAAA\x00\xff") is None
     assert parse_operlog_line("USER Name=x") == RejectedLine(
         "USER Name=x", "Baris USER tanpa PIN yang valid: ''.", "bad_pin")
@@ -331,6 +334,12 @@ def test_handshake_old_firmware_exact() -> None:
     assert handshake_reply("SN1", attlog_stamp=12, operlog_stamp=3, tz_offset_hours=7.0) == expected
     assert handshake_reply("SN1", attlog_stamp=12, operlog_stamp=3, tz_offset_hours=7,
                            pushver="") == expected
+
+
+def test_handshake_stamps_are_named() -> None:
+    # two stamps side by side: passing them by position is refused, not swapped
+    with pytest.raises(TypeError):
+        handshake_reply("S", 1, 2, 8)  # type: ignore[misc]
 
 
 def test_handshake_zone_and_options() -> None:

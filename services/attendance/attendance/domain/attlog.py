@@ -143,8 +143,8 @@ def parse_attlog_line(line: str) -> AttlogRecord | RejectedLine:
             "(PIN, waktu, status, verifikasi).",
             "field_count",
         )
-    pin, when, status, verify = fields[:4]
-    workcode = fields[4] if len(fields) > 4 else ""
+    pin, when, status, verify, *rest = fields
+    workcode = rest[0] if rest else ""  # then reserved fields
     if _PIN_RE.fullmatch(pin) is None:
         return RejectedLine(line, f"PIN tidak valid: {_show(pin)}.", "bad_pin")
     try:
@@ -250,8 +250,9 @@ def parse_operlog_line(line: str) -> UserRecord | RejectedLine | None:
     pin = kv.get("PIN", "")
     if _PIN_RE.fullmatch(pin) is None:
         return RejectedLine(line, f"Baris USER tanpa PIN yang valid: {_show(pin)}.", "bad_pin")
-    # a missing or odd privilege is an ordinary user (0)
-    privilege = bounded_int(kv.get("Pri") or "0", 0, INT32_MAX) or 0
+    # a missing, negative or odd privilege is an ordinary user (0)
+    value = bounded_int(kv.get("Pri") or "0", INT32_MIN, INT32_MAX)
+    privilege = max(value, 0) if value is not None else 0
     return UserRecord(pin, clean_text(kv.get("Name", ""), USER_NAME_MAX_CHARS), privilege,
                       clean_text(kv.get("Card", ""), CARD_MAX_CHARS), line)
 
