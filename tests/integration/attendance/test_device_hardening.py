@@ -259,6 +259,10 @@ async def test_commands_are_resent_until_answered(settings: Settings, tenant_id:
             cmds = (await s.scalars(select(DeviceCommand).where(DeviceCommand.device_sn == serial)
                                     .order_by(DeviceCommand.id))).all()
         assert [(c.status, c.attempts) for c in cmds] == [("done", 1), ("unanswered", 2)]
+        listed = (await client.get(f"/api/attendance/{tenant_id}/devices/{serial}/commands")
+                  ).json()
+        assert listed[0]["problem"] is None
+        assert "tidak menjawab setelah perintah dikirim 2 kali" in listed[1]["problem"]
         # a late answer still counts; several results in one POST, one of them unknown
         r = await client.post("/iclock/devicecmd", params={"SN": serial},
                               content=f"ID={ids[1]}&Return=-1002&CMD=DATA&ID=999999999&Return=0"
@@ -268,6 +272,7 @@ async def test_commands_are_resent_until_answered(settings: Settings, tenant_id:
                   ).json()
         assert [(c["status"], c["return_code"], c["attempts"]) for c in listed] == [
             ("done", 0, 1), ("failed", -1002, 2)]
+        assert listed[1]["problem"] == "Mesin menolak perintah (kode -1002)."
         codes = [q.context["code"] for q in await quarantined(rt, tenant_id)]
         assert codes == ["unknown_command", "bad_command_result"]
         async with rt.uow.in_tenant(tenant_id).read() as s:

@@ -450,3 +450,14 @@ def test_values_are_frozen(value: object) -> None:
     field = dataclasses.fields(value)[0].name  # type: ignore[arg-type]
     with pytest.raises(dataclasses.FrozenInstanceError):
         setattr(value, field, None)
+
+
+def test_command_problem_names_why_a_command_did_not_take_effect() -> None:
+    from attendance.domain.attlog import command_problem
+
+    assert command_problem("unanswered", 4, None) == (
+        "Mesin tidak menjawab setelah perintah dikirim 4 kali; periksa koneksi mesin lalu "
+        "sinkronkan ulang.")
+    assert command_problem("failed", 1, -1002) == "Mesin menolak perintah (kode -1002)."
+    for status in ("pending", "sent", "done"):
+        assert command_problem(status, 1, 0) is None

@@ -378,3 +378,13 @@ def command_action(status: str, sent_at: dt.datetime | None, attempts: int,
     if status != "sent" or sent_at is None or now - sent_at < policy.timeout:
         return "wait"
     return "send" if attempts <= policy.max_resends else "expire"
+
+
+def command_problem(status: str, attempts: int, return_code: int | None) -> str | None:
+    """Why a device command did not take effect, for HR (None: it did, or may still)."""
+    if status == "unanswered":
+        return (f"Mesin tidak menjawab setelah perintah dikirim {attempts} kali; periksa "
+                "koneksi mesin lalu sinkronkan ulang.")
+    if status == "failed":
+        return f"Mesin menolak perintah (kode {return_code})."
+    return None
