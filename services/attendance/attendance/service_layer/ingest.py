@@ -205,7 +205,8 @@ async def retry_unknown_pin_lines(session: AsyncSession, tenant_id: str, pin: st
         select(Quarantine).where(*unknown_pin_lines(tenant_id, pin))
         .order_by(Quarantine.id)
     )).all()
-    pending = [q for q in pending if not q.context.get("resolved_at")]
+    # not yet recorded, nor discarded by HR through the quarantine API
+    pending = [q for q in pending if not q.context.get("resolved_at") and q.status == "open"]
     if not pending:
         return 0
     employees = await _pin_map(session, tenant_id, [pin])
@@ -228,6 +229,8 @@ async def retry_unknown_pin_lines(session: AsyncSession, tenant_id: str, pin: st
         if day:
             days.add(day)
         q.context = {**q.context, "resolved_at": now.isoformat(), "nip": emp.nip}
+        q.status, q.resolved_at, q.resolved_by = "replayed", now, "directory"
+        q.resolution = f"PIN {pin} diberikan kepada NIP {emp.nip}; presensi dicatat."
     for nip, work_date in sorted(days):
         await evaluate(session, ctx, nip, work_date, now=now)
     return len(pending)
