@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 from decimal import Decimal
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from attendance.adapters.orm import Employee
 from attendance.domain.attlog import MAX_AGE_DAYS
@@ -17,7 +13,7 @@ from attendance.settings import Settings
 from ekinerja_shared import events as ev
 from ekinerja_shared.tenancy import bind_tenant
 from ekinerja_shared.topics import DIRECTORY
-from tests.support.apps import eventually
+from tests.support.apps import eventually, skip_history
 from tests.support.infra import pg_app_url, pg_url, reset_database
 from tests.support.tokens import TEST_JWKS_JSON
 
@@ -31,27 +27,6 @@ async def db_url() -> str:
     url = pg_url("attendance")
     await reset_database(url)
     return url
-
-
-async def skip_history(bootstrap: str, group_id: str, topic: str) -> None:
-    """Commit the topic's end offsets for a consumer group that has not started yet: it
-    then reads only what is published from now on, not the shared topic's history (every
-    run's events; thousands of them, minutes of replay on a loaded machine)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id,
-                                enable_auto_commit=False)
-    await consumer.start()
-    try:
-        described = await admin.describe_topics([topic])
-        parts = [TopicPartition(topic, p) for p in range(len(described[0]["partitions"]))]
-        consumer.assign(parts)
-        await consumer.commit(await consumer.end_offsets(parts))
-    finally:
-        await admin.close()
-        # aiokafka's coordinator may raise CancelledError from its own routine on stop
-        with contextlib.suppress(asyncio.CancelledError):
-            await consumer.stop()
 
 
 @pytest.fixture
