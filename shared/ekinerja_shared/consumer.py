@@ -16,7 +16,11 @@ event to the service's state. Here:
   (exponentially, up to ``max_backoff_s``) before the records are consumed again, so a
   database restart delays events but never quarantines a valid one. Any other failure of
   one record counts; after ``max_attempts`` it is quarantined so that one bad record cannot
-  block a partition.
+  block a partition. The attempts are kept in the ``consumer_attempts`` table (per consumer
+  and ``event_id``), so a restart does not reset them;
+- ``replay`` applies a quarantined event again after a fix, in the caller's transaction
+  (the quarantine API, ``ekinerja_shared.quarantine``): through the same inbox, so an event
+  applied in the meantime is not applied twice.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import Any
 
 from faststream.kafka import KafkaMessage
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -118,6 +122,7 @@ class EventConsumer:
         *,
         max_attempts: int = 5,
         max_backoff_s: float = 30.0,
+        attempts_model: type[Any] | None = None,
     ) -> None:
         self.name = name
         self._sessionmaker = sessionmaker
@@ -127,7 +132,13 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._max_backoff_s = max_backoff_s
         self._backoff_s = 0.0
-        self._failures: dict[tuple[str, int, int], int] = {}
+        # failed attempts per event: persisted when the service has the table, else (unit
+        # tests of this class) in memory
+        self._attempts = attempts_model
+        self._failures: dict[Any, int] = {}
+        # what ``replay`` applies (set by ``Runtime.subscribe_batch``)
+        self.apply_batch: ApplyBatch | None = None
+        self.accept: tuple[type[Event], ...] = ()
 
     async def _back_off(self, exc: BaseException) -> None:
         """Wait before the records are consumed again after a transient fault."""
@@ -138,12 +149,15 @@ class EventConsumer:
         await asyncio.sleep(self._backoff_s)
 
     async def quarantine(
-        self, raw: bytes | str, reason: str, context: dict[str, Any], tenant_id: str | None = None
+        self, raw: bytes | str, reason: str, context: dict[str, Any], tenant_id: str | None = None,
+        event_id: Any = None,
     ) -> None:
         source = f"kafka:{context.get('topic', '?')}"
         text, exact = storable_raw(raw)
         async with self._sessionmaker() as session, session.begin():
             await bind_cross_tenant(session, "quarantine")  # the tenant may be unknown
+            if event_id is not None:
+                await self._forget_attempts(session, [event_id])
             session.add(
                 self._quarantine(
                     source=source,
@@ -177,7 +191,6 @@ class EventConsumer:
         event = decoded
         if not isinstance(event, accept):
             return self._count(event.event_type, "ignored")
-        key = _record_key(context)
         try:
             async with self._sessionmaker() as session, session.begin():
                 fresh = await insert_ignore(
@@ -188,14 +201,14 @@ class EventConsumer:
                     return self._count(event.event_type, "duplicate")
                 await bind_tenant(session, event.tenant_id)
                 await apply(session, event)
+                await self._forget_attempts(session, [event.event_id])
         except PoisonEvent as exc:
-            await self.quarantine(msg.body, str(exc), context, event.tenant_id)
+            await self.quarantine(msg.body, str(exc), context, event.tenant_id, event.event_id)
             return self._count(event.event_type, "quarantined")
         except Exception as exc:
-            if await self._gave_up(exc, msg.body, context, event.tenant_id):
+            if await self._gave_up(exc, msg.body, context, event):
                 return self._count(event.event_type, "quarantined")
             raise
-        self._failures.pop(key, None)
         self._backoff_s = 0.0
         self._metrics.event_lag.labels(self.name).observe(
             max(0.0, (utcnow() - event.occurred_at).total_seconds())
@@ -275,6 +288,7 @@ class EventConsumer:
                     for tenant_id, group in by_tenant(fresh):
                         await bind_tenant(session, tenant_id)
                         await apply_batch(session, group)
+                    await self._forget_attempts(session, [e.event_id for e in fresh])
                 outcome["applied"] += len(fresh)
         except Exception as exc:
             if is_transient(exc):
@@ -311,18 +325,18 @@ class EventConsumer:
                     return "duplicate"
                 await bind_tenant(session, event.tenant_id)
                 await apply_batch(session, [event])
+                await self._forget_attempts(session, [event.event_id])
         except PoisonEvent as exc:
-            await self.quarantine(body, str(exc), ctx, event.tenant_id)
+            await self.quarantine(body, str(exc), ctx, event.tenant_id, event.event_id)
             return "quarantined"
         except Exception as exc:
-            if await self._gave_up(exc, body, ctx, event.tenant_id):
+            if await self._gave_up(exc, body, ctx, event):
                 return "quarantined"
             raise  # the whole batch is consumed again; what was applied is a duplicate then
-        self._failures.pop(_record_key(ctx), None)
         return "applied"
 
     async def _gave_up(
-        self, exc: Exception, body: bytes, ctx: dict[str, Any], tenant_id: str | None
+        self, exc: Exception, body: bytes, ctx: dict[str, Any], event: Event
     ) -> bool:
         """Count a failed attempt at one record; after ``max_attempts`` it is quarantined
         (True) so that it cannot hold back its partition. A transient fault does not count:
@@ -330,15 +344,66 @@ class EventConsumer:
         if is_transient(exc):
             await self._back_off(exc)
             return False
-        key = _record_key(ctx)
-        attempts = self._failures.get(key, 0) + 1
+        try:
+            attempts = await self._count_attempt(event, exc)
+        except Exception as counting:  # noqa: BLE001 - the record is consumed again anyway
+            log.warning("%s: could not count the attempt on %s: %r", self.name,
+                        event.event_id, counting)
+            return False
         if attempts >= self._max_attempts:
-            self._failures.pop(key, None)
-            await self.quarantine(body, f"failed {attempts} times: {exc!r}", ctx, tenant_id)
+            await self.quarantine(body, f"failed {attempts} times: {exc!r}", ctx,
+                                  event.tenant_id, event.event_id)
+            self._failures.pop(event.event_id, None)
             return True
-        self._failures[key] = attempts
-        log.warning("%s: attempt %d on %s failed: %r", self.name, attempts, key, exc)
+        log.warning("%s: attempt %d on %s (%s) failed: %r", self.name, attempts,
+                    event.event_id, _record_key(ctx), exc)
         return False
+
+    async def _count_attempt(self, event: Event, exc: Exception) -> int:
+        """One more failed attempt at ``event``, in a transaction of its own (the failed
+        one was rolled back); returns the count so far."""
+        if self._attempts is None:
+            self._failures[event.event_id] = self._failures.get(event.event_id, 0) + 1
+            return self._failures[event.event_id]
+        model = self._attempts
+        async with self._sessionmaker() as session, session.begin():
+            row = await session.get(model, (self.name, event.event_id), with_for_update=True)
+            if row is None:
+                row = model(consumer=self.name, event_id=event.event_id, attempts=0)
+                session.add(row)
+            row.attempts += 1
+            row.last_error = storable_text(repr(exc))[:2000]
+            row.updated_at = utcnow()
+            return int(row.attempts)
+
+    async def _forget_attempts(self, session: AsyncSession, event_ids: list[Any]) -> None:
+        """The attempts of events that were applied (or quarantined): in their transaction."""
+        if self._attempts is None:
+            for event_id in event_ids:
+                self._failures.pop(event_id, None)
+            return
+        model = self._attempts
+        await session.execute(delete(model).where(model.consumer == self.name,
+                                                  model.event_id.in_(event_ids)))
+
+    def decode(self, body: bytes) -> Event | str:
+        """The event a payload holds, or why it holds none."""
+        return self._decode(body)
+
+    async def replay(self, session: AsyncSession, event: Event) -> bool:
+        """Apply a quarantined ``event`` again (after a fix), in the caller's transaction and
+        through the inbox: False when this consumer has applied it meanwhile (nothing is
+        applied twice). ``PoisonEvent`` or any other failure propagates."""
+        if self.apply_batch is None:
+            raise RuntimeError(f"{self.name}: nothing to replay with")
+        fresh = await insert_ignore(session, self._inbox, {
+            "consumer": self.name, "event_id": event.event_id, "processed_at": utcnow()})
+        if not fresh:
+            return False
+        await bind_tenant(session, event.tenant_id)
+        await self.apply_batch(session, [event])
+        await self._forget_attempts(session, [event.event_id])
+        return True
 
     def _count(self, event_type: str, outcome: str) -> str:
         self._metrics.events_consumed.labels(self.name, event_type, outcome).inc()

@@ -134,7 +134,9 @@ class ProcessedEventMixin:
 
 
 class QuarantineMixin:
-    """Input that could not be applied, kept with its raw payload and the reason."""
+    """Input that could not be applied, kept with its raw payload and the reason. An entry
+    is ``open`` until it is ``replayed`` (applied after a fix) or ``discarded`` (with the
+    reason in ``resolution``); it is never deleted."""
 
     __tablename__ = "quarantine"
 
@@ -145,6 +147,23 @@ class QuarantineMixin:
     reason: Mapped[str] = mapped_column(Text)
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     received_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ConsumerAttemptMixin:
+    """Failed attempts of a consumer at one event, kept across restarts: after
+    ``EK_CONSUMER_MAX_ATTEMPTS`` the event is quarantined (transient faults never count)."""
+
+    __tablename__ = "consumer_attempts"
+
+    consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
 
 # --- portable upserts --------------------------------------------------------------------

@@ -43,6 +43,16 @@ class CommonMetrics:
         self.quarantined = Counter(
             "ekinerja_quarantined_total", "Inputs kept in quarantine", ["source"], registry=r
         )
+        self.quarantine_replayed = Counter(
+            "ekinerja_quarantine_replayed_total",
+            "Quarantined inputs applied again through the quarantine API (after a fix)",
+            ["source"], registry=r,
+        )
+        self.quarantine_discarded = Counter(
+            "ekinerja_quarantine_discarded_total",
+            "Quarantined inputs discarded (kept, with a reason) through the quarantine API",
+            ["source"], registry=r,
+        )
         self.event_lag = Histogram(
             "ekinerja_event_lag_seconds",
             "Time from an event's occurred_at to its handling",

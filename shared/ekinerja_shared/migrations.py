@@ -64,3 +64,39 @@ def run_env(target_metadata: MetaData) -> None:
         await engine.dispose()
 
     asyncio.run(run_async())
+
+
+# --- the shared tables' later columns (each service's migration calls these) ------------
+
+
+def add_quarantine_resolution() -> None:
+    """Quarantine entries resolved through the quarantine API (status, who, when, why) and
+    the consumers' persisted attempts (``db.QuarantineMixin``, ``db.ConsumerAttemptMixin``)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    from .db import AwareDateTime
+
+    with op.batch_alter_table("quarantine") as batch_op:
+        batch_op.add_column(sa.Column("status", sa.String(16), nullable=False,
+                                      server_default="open"))
+        batch_op.add_column(sa.Column("resolved_at", AwareDateTime(), nullable=True))
+        batch_op.add_column(sa.Column("resolved_by", sa.String(128), nullable=True))
+        batch_op.add_column(sa.Column("resolution", sa.Text(), nullable=True))
+    op.create_table(
+        "consumer_attempts",
+        sa.Column("consumer", sa.String(64), primary_key=True),
+        sa.Column("event_id", sa.Uuid(), primary_key=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("updated_at", AwareDateTime(), nullable=False),
+    )
+
+
+def drop_quarantine_resolution() -> None:
+    from alembic import op
+
+    op.drop_table("consumer_attempts")
+    with op.batch_alter_table("quarantine") as batch_op:
+        for column in ("resolution", "resolved_by", "resolved_at", "status"):
+            batch_op.drop_column(column)

@@ -60,9 +60,12 @@ class Runtime(Generic[S]):
     inbox_model: type[Any]
     quarantine_model: type[Any]
     outbox_model: type[Any] | None = None
+    attempts_model: type[Any] | None = None
     relay: OutboxRelay | None = None
     uow: UnitOfWork = field(init=False)
     authenticator: Authenticator = field(init=False)
+    # the durable subscribers by consumer name (what the quarantine API replays with)
+    consumers: dict[str, EventConsumer] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.uow = UnitOfWork(self.sessionmaker)
@@ -76,6 +79,7 @@ class Runtime(Generic[S]):
         inbox_model: type[Any],
         quarantine_model: type[Any],
         outbox_model: type[Any] | None = None,
+        attempts_model: type[Any] | None = None,
     ) -> Self:
         metrics = CommonMetrics()
         engine = make_engine(settings.database_url)
@@ -93,12 +97,12 @@ class Runtime(Generic[S]):
         )
         return cls(settings=settings, engine=engine, sessionmaker=sessionmaker, metrics=metrics,
                    broker=broker, inbox_model=inbox_model, quarantine_model=quarantine_model,
-                   outbox_model=outbox_model, relay=relay)
+                   outbox_model=outbox_model, attempts_model=attempts_model, relay=relay)
 
     def consumer(self, name: str) -> EventConsumer:
         return EventConsumer(
             name, self.sessionmaker, self.inbox_model, self.quarantine_model, self.metrics,
-            max_attempts=self.settings.consumer_max_attempts,
+            max_attempts=self.settings.consumer_max_attempts, attempts_model=self.attempts_model,
         )
 
     def subscribe_batch(self, topic: Topic, purpose: str, apply: ApplyBatch,
@@ -107,6 +111,8 @@ class Runtime(Generic[S]):
         ``<service>-<purpose>``."""
         service = self.settings.service_name
         consumer = self.consumer(f"{service}-{purpose}")
+        consumer.apply_batch, consumer.accept = apply, accept
+        self.consumers[consumer.name] = consumer
 
         async def on_batch(msg: KafkaMessage) -> None:
             await consumer.handle_records(msg, apply, accept)

@@ -23,6 +23,7 @@ from .errors import DomainError
 from .jobs import JobRunner, PeriodicJob
 from .limits import BodyLimitMiddleware
 from .migrations import upgrade_async
+from .quarantine import quarantine_router
 from .runtime import Runtime
 from .settings import ServiceSettings
 
@@ -57,13 +58,16 @@ def create_service_app(
     jobs: Sequence[PeriodicJob] = (),
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     upload_prefixes: Sequence[str] = (),
+    api_prefix: str | None = None,
 ) -> FastAPI:
     """The service's FastAPI app. Its lifespan applies migrations, starts the broker (the
     subscribers), the outbox relay and the periodic ``jobs``; at shutdown it stops them in
     reverse order and runs the ``on_shutdown`` hooks before the engine is disposed.
 
     Request bodies are limited to ``EK_HTTP_MAX_BODY_BYTES``; paths under
-    ``upload_prefixes`` (roster uploads, device pushes) to ``EK_HTTP_MAX_UPLOAD_BYTES``."""
+    ``upload_prefixes`` (roster uploads, device pushes) to ``EK_HTTP_MAX_UPLOAD_BYTES``.
+    The shared quarantine API (``ekinerja_shared.quarantine``) is mounted under
+    ``api_prefix`` (default ``/api/<service>/{tenant_id}``)."""
     settings = runtime.settings
 
     @contextlib.asynccontextmanager
@@ -158,6 +162,8 @@ def create_service_app(
     app.include_router(ops)
     for router in routers:
         app.include_router(router)
+    app.include_router(quarantine_router(
+        api_prefix or f"/api/{settings.service_name}/{{tenant_id}}"))
     return app
 
 

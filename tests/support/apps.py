@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from asgi_lifespan import LifespanManager
 
 from ekinerja_shared.events import Event, dump_event, parse_event
@@ -57,6 +58,27 @@ async def publish_raw(bootstrap: str, topic: str, payload: bytes, key: bytes) ->
         await producer.send_and_wait(topic, payload, key=key)
     finally:
         await producer.stop()
+
+
+async def skip_history(bootstrap: str, group_id: str, topic: str) -> None:
+    """Commit the topic's end offsets for a consumer group that has not started yet: it
+    then reads only what is published from now on, not the shared topic's history (every
+    run's events; thousands of them, minutes of replay on a loaded machine)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id,
+                                enable_auto_commit=False)
+    await consumer.start()
+    try:
+        described = await admin.describe_topics([topic])
+        parts = [TopicPartition(topic, p) for p in range(len(described[0]["partitions"]))]
+        consumer.assign(parts)
+        await consumer.commit(await consumer.end_offsets(parts))
+    finally:
+        await admin.close()
+        # aiokafka's coordinator may raise CancelledError from its own routine on stop
+        with contextlib.suppress(asyncio.CancelledError):
+            await consumer.stop()
 
 
 class EventProbe:

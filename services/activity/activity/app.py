@@ -11,7 +11,7 @@ from ekinerja_shared.jobs import PeriodicJob
 from ekinerja_shared.service import create_service_app
 from ekinerja_shared.topics import ACTIVITY_ENTRIES
 
-from .adapters.orm import Outbox, ProcessedEvent, Quarantine
+from .adapters.orm import ConsumerAttempt, Outbox, ProcessedEvent, Quarantine
 from .entrypoints import (
     admin_api,
     approvals_api,
@@ -48,7 +48,7 @@ def expiry_job(rt: ActivityRuntime) -> PeriodicJob:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     rt = ActivityRuntime.build(settings, inbox_model=ProcessedEvent,
-                               quarantine_model=Quarantine, outbox_model=Outbox)
+                               quarantine_model=Quarantine, outbox_model=Outbox, attempts_model=ConsumerAttempt)
     consumers.register(rt)
     # declared for the AsyncAPI document; the outbox relay does the publishing
     rt.declare_published(ACTIVITY_ENTRIES, *PUBLISHED)

@@ -8,7 +8,7 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.service import create_service_app
 from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAYS, ATTENDANCE_PUNCHES
 
-from .adapters.orm import Outbox, ProcessedEvent, Quarantine
+from .adapters.orm import ConsumerAttempt, Outbox, ProcessedEvent, Quarantine
 from .entrypoints import calendar_api, consumers, days_api, devices_api, iclock
 from .jobs import periodic_jobs
 from .runtime import AttendanceRuntime
@@ -18,7 +18,7 @@ from .settings import Settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     rt = AttendanceRuntime.build(settings, inbox_model=ProcessedEvent,
-                                 quarantine_model=Quarantine, outbox_model=Outbox)
+                                 quarantine_model=Quarantine, outbox_model=Outbox, attempts_model=ConsumerAttempt)
     consumers.register(rt)
     # declared for the AsyncAPI document; the outbox relay does the publishing
     rt.declare_published(ATTENDANCE_PUNCHES, ev.PunchRecorded)

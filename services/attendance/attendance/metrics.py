@@ -27,6 +27,11 @@ class AttendanceMetrics:
             "Device protocol requests refused because the serial is not registered",
             ["endpoint"], registry=r,
         )
+        self.oversized_uploads = Counter(
+            "ekinerja_attendance_oversized_uploads_total",
+            "Device protocol bodies refused (413) for exceeding EK_ICLOCK_MAX_BODY_BYTES",
+            ["endpoint"], registry=r,
+        )
         self.devices_online = Gauge(
             "ekinerja_attendance_devices_online", "Registered devices seen recently", registry=r,
         )

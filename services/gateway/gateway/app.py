@@ -10,7 +10,7 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.service import create_service_app
 from ekinerja_shared.topics import DIRECTORY
 
-from .adapters.orm import Outbox, ProcessedEvent, Quarantine
+from .adapters.orm import ConsumerAttempt, Outbox, ProcessedEvent, Quarantine
 from .auth.wiring import install as install_auth
 from .domain.roster import RosterInvalid
 from .entrypoints import consumers, dashboard, directory_api, proxy, scores_api
@@ -26,7 +26,7 @@ METRICS_PAGES = frozenset({"/metrics"})
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     rt = GatewayRuntime.build(settings, inbox_model=ProcessedEvent, quarantine_model=Quarantine,
-                              outbox_model=Outbox)
+                              outbox_model=Outbox, attempts_model=ConsumerAttempt)
     consumers.register(rt)
     rt.declare_published(DIRECTORY, ev.TenantUpserted, ev.EmployeeUpserted)
 
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                  proxy.build_router(settings, rt.proxy), dashboard.router],
         # at shutdown: the live streams end, then the proxy's connection pool closes
         on_shutdown=[rt.close_streams, rt.proxy.client.aclose],
+        api_prefix="/api/tenants/{tenant_id}",  # the quarantine API, beside the directory's
     )
 
     # sign-in: its sessions cross regencies (named "sign-in"); every route of the gateway

@@ -9,7 +9,7 @@ from ekinerja_shared.jobs import PeriodicJob
 from ekinerja_shared.service import create_service_app
 from ekinerja_shared.topics import PERIODS, SCORES
 
-from .adapters.orm import Outbox, ProcessedEvent, Quarantine
+from .adapters.orm import ConsumerAttempt, Outbox, ProcessedEvent, Quarantine
 from .entrypoints import api, consumers
 from .runtime import ScoringRuntime
 from .service_layer import services
@@ -19,7 +19,7 @@ from .settings import Settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     rt = ScoringRuntime.build(settings, inbox_model=ProcessedEvent, quarantine_model=Quarantine,
-                              outbox_model=Outbox)
+                              outbox_model=Outbox, attempts_model=ConsumerAttempt)
     consumers.register(rt)
     rt.declare_published(SCORES, ev.ScoreUpdated)
     rt.declare_published(PERIODS, ev.PeriodClosed, ev.PeriodReopened)

@@ -8,14 +8,17 @@ import pytest
 from attendance.adapters.orm import Employee
 from attendance.domain.attlog import MAX_AGE_DAYS
 from attendance.runtime import AttendanceRuntime
+from attendance.service_layer import directory
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
-from tests.support.apps import eventually
+from ekinerja_shared.tenancy import bind_tenant
+from ekinerja_shared.topics import DIRECTORY
+from tests.support.apps import eventually, skip_history
 from tests.support.infra import pg_app_url, pg_url, reset_database
 from tests.support.tokens import TEST_JWKS_JSON
 
 
-DIRECTORY_WAIT_S = 240.0
+DIRECTORY_WAIT_S = 90.0
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +30,8 @@ async def db_url() -> str:
 
 
 @pytest.fixture
-def settings(db_url: str, kafka_bootstrap: str, group_prefix: str) -> Settings:
+async def settings(db_url: str, kafka_bootstrap: str, group_prefix: str) -> Settings:
+    await skip_history(kafka_bootstrap, f"{group_prefix}-attendance-directory", DIRECTORY.name)
     # the tests' punches carry fixed dates (November 2026): the widest plausibility window
     # keeps them in it for years. The app connects as the application role (row-level
     # security applies) and migrates as the owner; callers carry tokens of the test run.
@@ -57,6 +61,17 @@ async def roster_copied(rt: AttendanceRuntime, tenant_id: str, *nips: str) -> No
         async with rt.uow.in_tenant(tenant_id).read() as s:
             return all([await s.get(Employee, (tenant_id, n)) for n in nips])
 
-    # a new consumer group first reads the shared directory topic's backlog of other
-    # tests' regencies: on a loaded shared Kafka that takes a while
+    # the group starts at the topic's end (skip_history): only the group's join and a
+    # loaded shared broker stand between the event and its copy
     await eventually(known, timeout=DIRECTORY_WAIT_S)
+
+
+async def apply_directory(rt: AttendanceRuntime, *events: ev.Event) -> None:
+    """Apply directory events to the service's local copy directly, in one transaction
+    bound to each event's regency (as the consumer does): for tests about devices, which
+    need not wait for a new consumer group to read the shared directory topic."""
+    default_tz = rt.settings.default_timezone
+    async with rt.sessionmaker() as session, session.begin():
+        for event in events:
+            await bind_tenant(session, event.tenant_id)
+            await directory.apply_directory_event(session, event, default_tz=default_tz)

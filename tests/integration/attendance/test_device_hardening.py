@@ -20,11 +20,11 @@ from attendance.app import create_app
 from attendance.runtime import AttendanceRuntime as Runtime
 from attendance.settings import Settings
 from ekinerja_shared.timeutil import zone
-from tests.support.apps import publish, running_app
+from tests.support.apps import running_app
 from tests.support.infra import unique
 from tests.support.tokens import as_hr
 
-from .conftest import employee, roster_copied, tenant
+from .conftest import apply_directory, employee, tenant
 
 pytestmark = pytest.mark.integration
 
@@ -58,18 +58,17 @@ Running = tuple[httpx.AsyncClient, Runtime, str]
 
 
 @contextlib.asynccontextmanager
-async def one_device(settings: Settings, kafka_bootstrap: str, tenant_id: str,
+async def one_device(settings: Settings, tenant_id: str,
                      *pins: tuple[str, str]) -> AsyncIterator[Running]:
     """The service running for a WITA tenant with these (NIP, PIN) employees and one
     registered device."""
-    await publish(kafka_bootstrap, tenant(tenant_id, "WITA"),
-                  *(employee(tenant_id, nip, pin) for nip, pin in pins))
     app = create_app(settings)
     rt = app.state.runtime
     serial = unique("ZK").upper()
     async with running_app(app) as client:
         client.headers.update(as_hr(tenant_id))
-        await roster_copied(rt, tenant_id, *(nip for nip, _ in pins))
+        await apply_directory(rt, tenant(tenant_id, "WITA"),
+                              *(employee(tenant_id, nip, pin) for nip, pin in pins))
         r = await client.post(f"/api/attendance/{tenant_id}/devices",
                               json={"serial_number": serial, "location": "Lobi"})
         assert r.status_code == 201, r.text
@@ -77,11 +76,11 @@ async def one_device(settings: Settings, kafka_bootstrap: str, tenant_id: str,
 
 
 async def test_bad_lines_are_set_aside_and_the_batch_is_recorded(
-    settings: Settings, kafka_bootstrap: str, tenant_id: str
+    settings: Settings, tenant_id: str
 ) -> None:
     now = local_now()
     yesterday = (now - dt.timedelta(days=1)).replace(hour=7, minute=31, second=0)
-    async with one_device(settings, kafka_bootstrap, tenant_id, (NIP, "11")) as running:
+    async with one_device(settings, tenant_id, (NIP, "11")) as running:
         client, rt, serial = running
         good = [
             row("11", yesterday),  # 10 fields
@@ -133,10 +132,9 @@ async def test_bad_lines_are_set_aside_and_the_batch_is_recorded(
             assert f'ekinerja_attendance_attlog_quarantined_total{{reason="{code}"}}' in metrics
 
 
-async def test_the_tenants_own_window(settings: Settings, kafka_bootstrap: str,
-                                      tenant_id: str) -> None:
+async def test_the_tenants_own_window(settings: Settings, tenant_id: str) -> None:
     now = local_now()
-    async with one_device(settings, kafka_bootstrap, tenant_id, (NIP, "11")) as running:
+    async with one_device(settings, tenant_id, (NIP, "11")) as running:
         client, rt, serial = running
         url = f"/api/attendance/{tenant_id}/punch-window"
         r = await client.get(url)
@@ -157,9 +155,8 @@ async def test_the_tenants_own_window(settings: Settings, kafka_bootstrap: str,
         assert "lebih lama dari 30 hari" in (await quarantined(rt, tenant_id))[0].reason
 
 
-async def test_old_and_new_firmware_dialects(settings: Settings, kafka_bootstrap: str,
-                                             tenant_id: str) -> None:
-    async with one_device(settings, kafka_bootstrap, tenant_id, (NIP, "11")) as running:
+async def test_old_and_new_firmware_dialects(settings: Settings, tenant_id: str) -> None:
+    async with one_device(settings, tenant_id, (NIP, "11")) as running:
         client, rt, serial = running
         # old firmware: no pushver; OPERLOG mixes OPLOG, USER and FP lines, stamped OpStamp
         r = await client.get("/iclock/cdata", params={"SN": serial, "options": "all"})
@@ -194,11 +191,10 @@ async def test_old_and_new_firmware_dialects(settings: Settings, kafka_bootstrap
         assert (r.status_code, r.text) == (200, "OK:3")
 
 
-async def test_limits_and_bounded_labels(settings: Settings, kafka_bootstrap: str,
-                                         tenant_id: str) -> None:
+async def test_limits_and_bounded_labels(settings: Settings, tenant_id: str) -> None:
     base = local_now().replace(hour=7, minute=0, second=0) - dt.timedelta(days=1)
     small = settings.model_copy(update={"iclock_max_body_bytes": 2048, "iclock_max_lines": 3})
-    async with one_device(small, kafka_bootstrap, tenant_id, (NIP, "11")) as running:
+    async with one_device(small, tenant_id, (NIP, "11")) as running:
         client, rt, serial = running
         lines = [row("11", base + dt.timedelta(minutes=m)) for m in range(5)]
         r = await client.post("/iclock/cdata", params={"SN": serial, "table": "ATTLOG"},
@@ -229,13 +225,15 @@ async def test_limits_and_bounded_labels(settings: Settings, kafka_bootstrap: st
         assert r.status_code == 403
         metrics = (await client.get("/metrics")).text
         assert 'endpoint="cdata:other"' in metrics and "xxxx" not in metrics
+        assert ('ekinerja_attendance_oversized_uploads_total{endpoint="cdata:ATTLOG"} 2.0'
+                in metrics)
+        assert 'ekinerja_attendance_oversized_uploads_total{endpoint="devicecmd"} 1.0' in metrics
 
 
-async def test_commands_are_resent_until_answered(settings: Settings, kafka_bootstrap: str,
-                                                  tenant_id: str) -> None:
+async def test_commands_are_resent_until_answered(settings: Settings, tenant_id: str) -> None:
     quick = settings.model_copy(update={"command_result_timeout_s": 0.5,
                                         "command_max_resends": 1})
-    async with one_device(quick, kafka_bootstrap, tenant_id, (NIP, "11"), (NIP_B, "12")) as (
+    async with one_device(quick, tenant_id, (NIP, "11"), (NIP_B, "12")) as (
             client, rt, serial):
         r = await client.post(f"/api/attendance/{tenant_id}/devices/{serial}/sync-users")
         ids = [c["id"] for c in r.json()]
@@ -261,6 +259,10 @@ async def test_commands_are_resent_until_answered(settings: Settings, kafka_boot
             cmds = (await s.scalars(select(DeviceCommand).where(DeviceCommand.device_sn == serial)
                                     .order_by(DeviceCommand.id))).all()
         assert [(c.status, c.attempts) for c in cmds] == [("done", 1), ("unanswered", 2)]
+        listed = (await client.get(f"/api/attendance/{tenant_id}/devices/{serial}/commands")
+                  ).json()
+        assert listed[0]["problem"] is None
+        assert "tidak menjawab setelah perintah dikirim 2 kali" in listed[1]["problem"]
         # a late answer still counts; several results in one POST, one of them unknown
         r = await client.post("/iclock/devicecmd", params={"SN": serial},
                               content=f"ID={ids[1]}&Return=-1002&CMD=DATA&ID=999999999&Return=0"
@@ -268,8 +270,9 @@ async def test_commands_are_resent_until_answered(settings: Settings, kafka_boot
         assert (r.status_code, r.text) == (200, "OK")
         listed = (await client.get(f"/api/attendance/{tenant_id}/devices/{serial}/commands")
                   ).json()
-        assert [(c["status"], c["return_code"]) for c in listed] == [("done", 0),
-                                                                      ("failed", -1002)]
+        assert [(c["status"], c["return_code"], c["attempts"]) for c in listed] == [
+            ("done", 0, 1), ("failed", -1002, 2)]
+        assert listed[1]["problem"] == "Mesin menolak perintah (kode -1002)."
         codes = [q.context["code"] for q in await quarantined(rt, tenant_id)]
         assert codes == ["unknown_command", "bad_command_result"]
         async with rt.uow.in_tenant(tenant_id).read() as s:

@@ -17,7 +17,7 @@ from attendance.adapters.orm import UNKNOWN_PIN_SOURCE, Employee, Punch, Quarant
 from attendance.app import create_app
 from attendance.domain.attlog import PunchWindow
 from attendance.runtime import AttendanceRuntime as Runtime
-from attendance.service_layer import devices, directory, ingest
+from attendance.service_layer import devices, ingest
 from attendance.settings import Settings
 from ekinerja_shared.tenancy import bind_tenant
 from ekinerja_shared.timeutil import utcnow
@@ -25,7 +25,7 @@ from tests.support.apps import running_app
 from tests.support.infra import unique
 from tests.support.tokens import as_hr
 
-from .conftest import employee
+from .conftest import apply_directory, employee
 
 pytestmark = pytest.mark.integration
 
@@ -46,12 +46,9 @@ async def upload(rt: Runtime, session: AsyncSession, serial: str, pin: str,
                                         default_tz=default_tz, window=WINDOW)
 
 
-async def assign_pin(rt: Runtime, tenant_id: str, pin: str, default_tz: str) -> None:
+async def assign_pin(rt: Runtime, tenant_id: str, pin: str) -> None:
     """The directory event assigning ``pin``, applied in its own transaction."""
-    async with rt.sessionmaker() as session, session.begin():
-        await bind_tenant(session, tenant_id)  # as the consumer does for the event's regency
-        await directory.apply_directory_event(session, employee(tenant_id, NIP, pin),
-                                              default_tz=default_tz)
+    await apply_directory(rt, employee(tenant_id, NIP, pin))
 
 
 async def outcome(rt: Runtime, tenant_id: str) -> tuple[list[str], list[str]]:
@@ -93,7 +90,7 @@ async def test_pin_assigned_between_the_uploads_lookup_and_its_quarantine(
             found = await real_pin_map(session, tenant, pins)  # type: ignore[arg-type]
             calls += 1
             if calls == 1:  # the upload has read "unknown"; the directory commits now
-                await assign_pin(rt, tenant_id, "55", tz)
+                await assign_pin(rt, tenant_id, "55")
             return found
 
         monkeypatch.setattr(ingest, "_pin_map", pin_map_then_directory)
@@ -116,7 +113,7 @@ async def test_directory_event_waits_for_the_upload_quarantining_its_pin(
             result = await upload(rt, session, serial, "56", tz)
             assert dict(result.quarantined) == {"unknown_pin": 1}
             # the directory event starts before the upload commits
-            directory = asyncio.create_task(assign_pin(rt, tenant_id, "56", tz))
+            directory = asyncio.create_task(assign_pin(rt, tenant_id, "56"))
             await asyncio.sleep(0.5)
             assert not directory.done()  # it waits for the upload's lock ...
             await session.commit()

@@ -1,7 +1,7 @@
 """Regency isolation of the scoring database on the real PostgreSQL: every table with a
 ``tenant_id`` is under row-level security, the service's role sees only the regency its
 transaction is bound to, and the unit refresher, the one periodic job that crosses
-regencies, claims every regency's marks and refreshes each regency bound to it, behind
+regencies, reads every regency's marks and refreshes each regency bound to it, behind
 that regency's advisory lock."""
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ async def test_the_unit_refresher_crosses_regencies_one_regency_at_a_time(uow,
     assert await services.refresh_units(uow) == 0
 
 
-async def test_a_failed_refresh_puts_back_the_marks_it_had_not_refreshed(
+async def test_a_failed_refresh_leaves_the_marks_it_had_not_refreshed(
         uow, tenant_id, monkeypatch) -> None:
     a, b = f"{tenant_id}-a", f"{tenant_id}-b"
     for t in (a, b):
@@ -155,6 +155,39 @@ async def test_a_failed_refresh_puts_back_the_marks_it_had_not_refreshed(
         await services.refresh_units(uow)
     async with uow.cross_tenant("test-audit").read() as session:
         left = set((await session.scalars(select(DirtyUnit.tenant_id))).all())
-    assert left == {b}  # a's refresh committed; b's mark is back for the next pass
+    assert left == {b}  # a's refresh committed, its mark with it; b's stays
     monkeypatch.undo()
     assert await services.refresh_units(uow) == 1
+
+
+async def marks(uow: UnitOfWork) -> set[str]:
+    async with uow.cross_tenant("test-audit").read() as session:
+        return set((await session.scalars(select(DirtyUnit.tenant_id))).all())
+
+
+async def test_marks_outlive_a_refresher_killed_before_its_refresh_commits(
+        uow, tenant_id, monkeypatch) -> None:
+    """The process dies after the marks were read and before the refresh committed (here:
+    the task is cancelled inside the refresh, which no ``except Exception`` sees): the marks
+    are still there, and the next pass refreshes the collective component."""
+    a = f"{tenant_id}-a"
+    await uow.in_tenant(a).run(admin.set_policy, a, "2026-01", UNIT_POLICY)
+    await uow.in_tenant(a).run(services.apply_events, facts(a, {"N1": 3000, "N2": 600}))
+    stale = await finals(uow, a)
+    real = services._refresh_unit
+
+    async def killed(*args: object, **kwargs: object) -> None:
+        raise asyncio.CancelledError  # a SIGKILL/shutdown in the middle of the refresh
+
+    monkeypatch.setattr(services, "_refresh_unit", killed)
+    with pytest.raises(asyncio.CancelledError):
+        await services.refresh_units(uow)
+    assert await marks(uow) == {a}
+    assert await finals(uow, a) == stale  # nothing of the refresh committed
+    monkeypatch.setattr(services, "_refresh_unit", real)
+    assert await services.refresh_units(uow) == 1
+    assert await marks(uow) == set()  # deleted by the refresh that consumed them
+    refreshed = await finals(uow, a)
+    assert refreshed != stale
+    assert await services.refresh_units(uow) == 0
+    assert await finals(uow, a) == refreshed

@@ -119,6 +119,11 @@ def test_pin_length_and_alphabet() -> None:
     assert rejected(f"{'x' * 45}!\t{T}\t0\t1").reason == f"PIN tidak valid: {'x' * 40!r}."
 
 
+def test_empty_verify_before_a_workcode() -> None:
+    rec = record(f"11\t{T}\t0\t\tw")
+    assert (rec.verify_type, rec.workcode) == (0, "w")
+
+
 def test_workcode_is_cut_to_its_column() -> None:
     assert record(f"11\t{T}\t0\t1\t{'w' * 32}").workcode == "w" * 32
     assert record(f"11\t{T}\t0\t1\t{'w' * 33}").workcode == "w" * 32
@@ -172,6 +177,7 @@ def test_storable() -> None:
     assert storable("abcdef", 4) == "abcd[+2]"
     assert storable("abcd", 4) == "abcd"
     assert storable("x" * 5000, None) == "x" * 5000
+    assert storable("x" * 9, 4) == "xxxx[+5]"
 
 
 def test_storable_raw_keeps_an_overflow_whole_and_cuts_a_line() -> None:
@@ -179,6 +185,9 @@ def test_storable_raw_keeps_an_overflow_whole_and_cuts_a_line() -> None:
     assert RejectedLine(long_line, "", "line_too_long").storable_raw() == "z" * 4096 + "[+904]"
     assert RejectedLine(long_line, "", "too_many_lines").storable_raw() == long_line
     assert RejectedLine("a\x00", "", "too_many_lines").storable_raw() == "a\\x00"
+    # every other code is cut, whatever its spelling sorts like
+    for code in ("unknown_pin", "bad_time", "".join(["too_many", "_lines_"])):
+        assert RejectedLine(long_line, "", code).storable_raw() == "z" * 4096 + "[+904]"
 
 
 def test_split_lines_crlf_lf_cr_and_blank_lines() -> None:
@@ -273,8 +282,8 @@ def test_key_values() -> None:
 
 
 @pytest.mark.parametrize(("pri", "expected"), [
-    ("", 0), ("0", 0), ("14", 14), ("2147483647", 2147483647), ("2147483648", 0), ("-1", 0),
-    ("x", 0),
+    ("", 0), ("0", 0), ("1", 1), ("14", 14), ("2147483647", 2147483647), ("2147483648", 0),
+    ("-1", 0), ("-2147483648", 0), ("x", 0),
 ])
 def test_user_privilege(pri: str, expected: int) -> None:
     rec = parse_operlog_line(f"USER PIN=11\tName=Budi\tPri={pri}")
@@ -297,6 +306,9 @@ def test_user_name_and_card_are_cleaned_and_cut() -> None:
 
 def test_operlog_other_lines_and_bad_pins() -> None:
     assert parse_operlog_line("OPLOG 4\t0\t2025-08-27 10:00:00\t0\t0\t0\t0") is None
+    # other records naming a PIN, whichever side of USER they sort on
+    assert parse_operlog_line("USERPIC PIN=11\tFileName=11.jpg\tSize=4\tContent=AAAA") is None
+    assert parse_operlog_line("BIOPHOTO PIN=11\tFileName=11.jpg") is None
     assert parse_operlog_line("FP PIN=11\tFID=0\tSize=4\tValid=1\tTMP=AAAA\x00\xff") is None
     assert parse_operlog_line("USER Name=x") == RejectedLine(
         "USER Name=x", "Baris USER tanpa PIN yang valid: ''.", "bad_pin")
@@ -322,6 +334,12 @@ def test_handshake_old_firmware_exact() -> None:
     assert handshake_reply("SN1", attlog_stamp=12, operlog_stamp=3, tz_offset_hours=7.0) == expected
     assert handshake_reply("SN1", attlog_stamp=12, operlog_stamp=3, tz_offset_hours=7,
                            pushver="") == expected
+
+
+def test_handshake_stamps_are_named() -> None:
+    # two stamps side by side: passing them by position is refused, not swapped
+    with pytest.raises(TypeError):
+        handshake_reply("S", 1, 2, 8)  # type: ignore[misc]
 
 
 def test_handshake_zone_and_options() -> None:
@@ -392,6 +410,9 @@ def test_command_result_defaults_and_bounds() -> None:
         [bad] = parse_devicecmd(line)
         assert bad == RejectedLine(line, "Hasil perintah tanpa ID/Return yang valid.",
                                    "bad_command_result"), line
+    # a second result with an empty ID is a bad result, not dropped
+    assert parse_devicecmd("ID=7&ID=") == [CommandResult(7, 0, ""), RejectedLine(
+        "ID=7&ID=", "Hasil perintah tanpa ID/Return yang valid.", "bad_command_result")]
 
 
 def test_command_result_line_limits() -> None:
@@ -429,3 +450,14 @@ def test_values_are_frozen(value: object) -> None:
     field = dataclasses.fields(value)[0].name  # type: ignore[arg-type]
     with pytest.raises(dataclasses.FrozenInstanceError):
         setattr(value, field, None)
+
+
+def test_command_problem_names_why_a_command_did_not_take_effect() -> None:
+    from attendance.domain.attlog import command_problem
+
+    assert command_problem("unanswered", 4, None) == (
+        "Mesin tidak menjawab setelah perintah dikirim 4 kali; periksa koneksi mesin lalu "
+        "sinkronkan ulang.")
+    assert command_problem("failed", 1, -1002) == "Mesin menolak perintah (kode -1002)."
+    for status in ("pending", "sent", "done"):
+        assert command_problem(status, 1, 0) is None

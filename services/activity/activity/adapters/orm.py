@@ -26,6 +26,7 @@ from ekinerja_shared.db import (
     AwareDateTime,
     BigIntPK,
     OutboxMixin,
+    ConsumerAttemptMixin,
     ProcessedEventMixin,
     QuarantineMixin,
 )
@@ -41,6 +42,10 @@ class Outbox(OutboxMixin, Base):
 
 
 class ProcessedEvent(ProcessedEventMixin, Base):
+    pass
+
+
+class ConsumerAttempt(ConsumerAttemptMixin, Base):
     pass
 
 

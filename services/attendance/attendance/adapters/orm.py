@@ -28,6 +28,7 @@ from ekinerja_shared.db import (
     AwareDateTime,
     BigIntPK,
     OutboxMixin,
+    ConsumerAttemptMixin,
     ProcessedEventMixin,
     QuarantineMixin,
 )
@@ -47,6 +48,10 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 
 UNKNOWN_PIN_SOURCE = "iclock:attlog:unknown_pin"
+
+
+class ConsumerAttempt(ConsumerAttemptMixin, Base):
+    pass
 
 
 class Quarantine(QuarantineMixin, Base):

@@ -134,10 +134,8 @@ def parse_attlog_line(line: str) -> AttlogRecord | RejectedLine:
                                   f"{MAX_LINE_CHARS}.", "line_too_long")
     if "\x00" in line:
         return RejectedLine(line, "Baris berisi byte NUL (data rusak).", "bad_bytes")
+    # a trailing tab (8-field rows) only adds empty reserved fields
     fields = [f.strip() for f in line.split("\t")]
-    # some firmware ends a record with a tab: trailing empty fields are not fields
-    while fields and fields[-1] == "" and len(fields) > ATTLOG_MIN_FIELDS:
-        fields.pop()
     if len(fields) < ATTLOG_MIN_FIELDS:
         return RejectedLine(
             line,
@@ -145,8 +143,8 @@ def parse_attlog_line(line: str) -> AttlogRecord | RejectedLine:
             "(PIN, waktu, status, verifikasi).",
             "field_count",
         )
-    pin, when, status, verify = fields[:4]
-    workcode = fields[4] if len(fields) > 4 else ""
+    pin, when, status, verify, *rest = fields
+    workcode = rest[0] if rest else ""  # then reserved fields
     if _PIN_RE.fullmatch(pin) is None:
         return RejectedLine(line, f"PIN tidak valid: {_show(pin)}.", "bad_pin")
     try:
@@ -252,8 +250,9 @@ def parse_operlog_line(line: str) -> UserRecord | RejectedLine | None:
     pin = kv.get("PIN", "")
     if _PIN_RE.fullmatch(pin) is None:
         return RejectedLine(line, f"Baris USER tanpa PIN yang valid: {_show(pin)}.", "bad_pin")
-    # a missing or odd privilege is an ordinary user (0)
-    privilege = bounded_int(kv.get("Pri") or "0", 0, INT32_MAX) or 0
+    # a missing, negative or odd privilege is an ordinary user (0)
+    value = bounded_int(kv.get("Pri") or "0", INT32_MIN, INT32_MAX)
+    privilege = max(value, 0) if value is not None else 0
     return UserRecord(pin, clean_text(kv.get("Name", ""), USER_NAME_MAX_CHARS), privilege,
                       clean_text(kv.get("Card", ""), CARD_MAX_CHARS), line)
 
@@ -379,3 +378,13 @@ def command_action(status: str, sent_at: dt.datetime | None, attempts: int,
     if status != "sent" or sent_at is None or now - sent_at < policy.timeout:
         return "wait"
     return "send" if attempts <= policy.max_resends else "expire"
+
+
+def command_problem(status: str, attempts: int, return_code: int | None) -> str | None:
+    """Why a device command did not take effect, for HR (None: it did, or may still)."""
+    if status == "unanswered":
+        return (f"Mesin tidak menjawab setelah perintah dikirim {attempts} kali; periksa "
+                "koneksi mesin lalu sinkronkan ulang.")
+    if status == "failed":
+        return f"Mesin menolak perintah (kode {return_code})."
+    return None

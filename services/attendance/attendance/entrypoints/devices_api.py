@@ -18,7 +18,7 @@ from ekinerja_shared.http import TenantHrDep, TenantPath, TenantSessionDep, Tena
 from ekinerja_shared.timeutil import utcnow
 
 from ..adapters.orm import Device, DeviceCommand, DeviceUser
-from ..domain.attlog import MAX_AGE_DAYS, MAX_FUTURE_HOURS, PunchWindow
+from ..domain.attlog import MAX_AGE_DAYS, MAX_FUTURE_HOURS, PunchWindow, command_problem
 from ..service_layer import device_rules, devices
 from .deps import ActingIn, RuntimeDep, acting
 
@@ -74,11 +74,16 @@ class CommandOut(BaseModel):
     sent_at: dt.datetime | None
     completed_at: dt.datetime | None
     return_code: int | None
+    attempts: int  # times sent to the device
+    problem: str | None  # why it failed or went unanswered (Bahasa Indonesia)
 
     @classmethod
     def of(cls, c: DeviceCommand) -> "CommandOut":
+        attempts = c.attempts or 0
         return cls(id=c.id, command=c.command, status=c.status, created_at=c.created_at,
-                   sent_at=c.sent_at, completed_at=c.completed_at, return_code=c.return_code)
+                   sent_at=c.sent_at, completed_at=c.completed_at, return_code=c.return_code,
+                   attempts=attempts, problem=command_problem(c.status, attempts,
+                                                              c.return_code))
 
 
 class DeviceUserOut(BaseModel):

@@ -77,8 +77,9 @@ async def _body(request: Request, limit: int) -> str | None:
     return b"".join(chunks).decode("utf-8", errors="replace")
 
 
-def _too_large(sn: str, limit: int) -> Response:
-    log.warning("device %s sent a body over %d bytes: refused", sn, limit)
+def _too_large(rt: AttendanceRuntime, endpoint: str, sn: str, limit: int) -> Response:
+    rt.attendance_metrics.oversized_uploads.labels(endpoint).inc()
+    log.warning("device %s sent a body over %d bytes to %s: refused", sn, limit, endpoint)
     return JSONResponse({"detail": f"Isi kiriman melebihi batas {limit} byte.",
                          "code": "body_too_large"}, status_code=413,
                         headers={"Connection": "close"})
@@ -109,7 +110,7 @@ async def upload(request: Request, device: DeviceDep, rt: RuntimeDep,
     st = rt.settings
     body = await _body(request, st.iclock_max_body_bytes)
     if body is None:
-        return _too_large(sn, st.iclock_max_body_bytes)
+        return _too_large(rt, f"cdata:{kind}", sn, st.iclock_max_body_bytes)
     if kind == "OPERLOG" and op_stamp is not None:
         stamp = op_stamp  # older firmware names the operation log's stamp OpStamp
     result = await uow.run(adms.upload, sn, table, body, stamp=parse_stamp(stamp),
@@ -155,7 +156,7 @@ async def devicecmd(request: Request, device: DeviceDep, rt: RuntimeDep) -> Resp
     st = rt.settings
     body = await _body(request, st.iclock_max_body_bytes)
     if body is None:
-        return _too_large(sn, st.iclock_max_body_bytes)
+        return _too_large(rt, "devicecmd", sn, st.iclock_max_body_bytes)
     bad = await uow.run(adms.command_results, sn, body, max_lines=st.iclock_max_lines)
     if bad is None:
         return _refuse(rt, request, "devicecmd", sn)

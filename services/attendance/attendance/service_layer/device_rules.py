@@ -5,16 +5,14 @@ assigns the PIN."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import ColumnElement, String, literal_column, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import SQLCoreOperations
 
 from ekinerja_shared.db import upsert
 from ekinerja_shared.timeutil import utcnow
 
-from ..adapters.orm import PunchWindowRow
+from ..adapters.orm import UNKNOWN_PIN_SOURCE, PunchWindowRow, Quarantine
 from ..domain.attlog import PunchWindow
 
 
@@ -54,7 +52,10 @@ async def lock_pin_assignments(session: AsyncSession, tenant_id: str, *, shared:
                           {"key": f"ekinerja-attendance-pins:{tenant_id}"})
 
 
-def json_text(column: SQLCoreOperations[Any], key: str) -> ColumnElement[str]:
-    """``column->>'key'`` with the key written inline, as in the expression index of
-    migration 0005 (PostgreSQL; SQLite 3.38+ reads it too)."""
-    return column.op("->>", return_type=String)(literal_column(f"'{key}'"))
+def unknown_pin_lines(tenant_id: str, pin: str) -> list[ColumnElement[bool]]:
+    """Conditions on ``quarantine`` for the lines of ``pin`` set aside as unknown, written as
+    the partial expression index of migration 0005 is: the source and the JSON key inline,
+    since a bound source would keep a prepared statement's generic plan off that index."""
+    return [Quarantine.source == literal_column(f"'{UNKNOWN_PIN_SOURCE}'"),
+            Quarantine.tenant_id == tenant_id,
+            Quarantine.context.op("->>", return_type=String)(literal_column("'pin'")) == pin]

@@ -44,7 +44,7 @@ from ..domain.attlog import (
 from ..domain.schedule import work_date_of
 from .context import TenantContext, load_context
 from .days import evaluate
-from .device_rules import json_text, lock_pin_assignments, punch_window
+from .device_rules import lock_pin_assignments, punch_window, unknown_pin_lines
 from .devices import device_zone
 
 DEFAULT_MAX_LINES = 5000  # records processed per upload (EK_ICLOCK_MAX_LINES)
@@ -202,12 +202,11 @@ async def retry_unknown_pin_lines(session: AsyncSession, tenant_id: str, pin: st
     that PIN appears (punches pushed before the roster arrived are not lost)."""
     await lock_pin_assignments(session, tenant_id, shared=False)
     pending = (await session.scalars(
-        select(Quarantine).where(Quarantine.source == UNKNOWN_PIN_SOURCE,
-                                 Quarantine.tenant_id == tenant_id,
-                                 json_text(Quarantine.context, "pin") == pin)
+        select(Quarantine).where(*unknown_pin_lines(tenant_id, pin))
         .order_by(Quarantine.id)
     )).all()
-    pending = [q for q in pending if not q.context.get("resolved_at")]
+    # not yet recorded, nor discarded by HR through the quarantine API
+    pending = [q for q in pending if not q.context.get("resolved_at") and q.status == "open"]
     if not pending:
         return 0
     employees = await _pin_map(session, tenant_id, [pin])
@@ -230,6 +229,8 @@ async def retry_unknown_pin_lines(session: AsyncSession, tenant_id: str, pin: st
         if day:
             days.add(day)
         q.context = {**q.context, "resolved_at": now.isoformat(), "nip": emp.nip}
+        q.status, q.resolved_at, q.resolved_by = "replayed", now, "directory"
+        q.resolution = f"PIN {pin} diberikan kepada NIP {emp.nip}; presensi dicatat."
     for nip, work_date in sorted(days):
         await evaluate(session, ctx, nip, work_date, now=now)
     return len(pending)

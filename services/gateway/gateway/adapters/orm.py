@@ -10,7 +10,13 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, Numeric, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from ekinerja_shared.db import AwareDateTime, OutboxMixin, ProcessedEventMixin, QuarantineMixin
+from ekinerja_shared.db import (
+    AwareDateTime,
+    ConsumerAttemptMixin,
+    OutboxMixin,
+    ProcessedEventMixin,
+    QuarantineMixin,
+)
 from ekinerja_shared.timeutil import utcnow
 
 
@@ -23,6 +29,10 @@ class Outbox(OutboxMixin, Base):
 
 
 class ProcessedEvent(ProcessedEventMixin, Base):
+    pass
+
+
+class ConsumerAttempt(ConsumerAttemptMixin, Base):
     pass
 
 

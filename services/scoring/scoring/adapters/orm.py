@@ -16,6 +16,7 @@ from ekinerja_shared.db import (
     AwareDateTime,
     BigIntPK,
     OutboxMixin,
+    ConsumerAttemptMixin,
     ProcessedEventMixin,
     QuarantineMixin,
 )
@@ -34,6 +35,10 @@ class Outbox(OutboxMixin, Base):
 
 
 class ProcessedEvent(ProcessedEventMixin, Base):
+    pass
+
+
+class ConsumerAttempt(ConsumerAttemptMixin, Base):
     pass
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
@@ -37,7 +37,7 @@ from ..adapters.orm import (
 )
 from ..domain.policy import DEFAULT_PRESET, PRESETS
 from ..domain.score import unit_average
-from .recompute import Affected, Key, mark_dirty, recompute_all, recompute_many
+from .recompute import Affected, Key, recompute_all, recompute_many
 
 _ENTRY_STATUS = {
     ev.ActivityEntryApproved: "approved",
@@ -163,46 +163,39 @@ REFRESHER_JOB = "unit-refresher"
 async def refresh_units(uow: UnitOfWork, *, limit: int = 50,
                         default_preset: str = DEFAULT_PRESET, publish: bool = True) -> int:
     """Refresh up to ``limit`` dirty unit-months: their average and their members' scores
-    (the collective component). The marks of every regency are claimed in a cross-regency
+    (the collective component). The marks of every regency are read in a cross-regency
     transaction of their own (the job ``unit-refresher``: the only thing it does across
-    regencies), so the refresh never holds a mark while it waits for a score row a consumer
-    holds (no deadlock); each regency's units are then refreshed in a transaction bound to
-    that regency (row-level security, and its advisory lock). A failed refresh puts back the
-    marks it had not refreshed yet. Returns how many were refreshed."""
-    units = await uow.cross_tenant(REFRESHER_JOB).run(_claim_dirty_units, limit)
-    if not units:
-        return 0
-    pending = list(units)
-    try:
-        for tenant_id in sorted({t for t, _u, _p in units}):
-            mine = [k for k in pending if k[0] == tenant_id]
-            await uow.in_tenant(tenant_id).run(_refresh_claimed, mine,
-                                                default_preset=default_preset,
-                                                publish=publish)
-            pending = [k for k in pending if k[0] != tenant_id]
-    except Exception:
-        await uow.cross_tenant(REFRESHER_JOB).run(mark_dirty, set(pending))
-        raise
+    regencies); each regency's units are then refreshed in a transaction bound to that
+    regency (row-level security, and its advisory lock), which deletes their marks when it
+    commits. A mark is therefore gone only with its refresh: a refresh that fails, or a
+    process that dies between the two transactions, leaves it for the next pass (refreshing
+    a unit twice is harmless). Under the regency's lock no fact of that regency commits
+    meanwhile, so a mark set again by a later fact is never lost. Returns how many were
+    refreshed."""
+    units = await uow.cross_tenant(REFRESHER_JOB).run(_dirty_units, limit)
+    for tenant_id in sorted({t for t, _u, _p in units}):
+        await uow.in_tenant(tenant_id).run(_refresh_marked,
+                                            [k for k in units if k[0] == tenant_id],
+                                            default_preset=default_preset, publish=publish)
     return len(units)
 
 
-async def _claim_dirty_units(session: AsyncSession, limit: int) -> list[Key]:
+async def _dirty_units(session: AsyncSession, limit: int) -> list[Key]:
+    """The oldest marks (read only: a mark is deleted by the refresh that consumes it)."""
     query = select(DirtyUnit).order_by(DirtyUnit.marked_at).limit(limit)
-    if repo.dialect_name(session) == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    claimed = list((await session.scalars(query)).all())
-    for unit in claimed:
-        await session.delete(unit)
-    return sorted((u.tenant_id, u.unit_id, u.period) for u in claimed)
+    return sorted((u.tenant_id, u.unit_id, u.period) for u in (await session.scalars(query)))
 
 
-async def _refresh_claimed(session: AsyncSession, units: list[Key], *, default_preset: str,
-                           publish: bool) -> None:
-    """The claimed unit-months of one regency (the transaction is bound to it)."""
+async def _refresh_marked(session: AsyncSession, units: list[Key], *, default_preset: str,
+                          publish: bool) -> None:
+    """The marked unit-months of one regency (the transaction is bound to it), then their
+    marks, in the same transaction."""
     await repo.lock_tenants(session, (tenant_id for tenant_id, _u, _p in units))
     for tenant_id, unit_id, period in units:
         await _refresh_unit(session, tenant_id, unit_id, period,
                             default_preset=default_preset, publish=publish)
+    await session.execute(delete(DirtyUnit).where(
+        tuple_(DirtyUnit.tenant_id, DirtyUnit.unit_id, DirtyUnit.period).in_(units)))
 
 
 async def _refresh_unit(session: AsyncSession, tenant_id: str, unit_id: str, period: str, *,
