@@ -23,7 +23,7 @@ def main(out: str = "docs/api") -> None:
         spec = AsyncAPI(rt.broker, title=f"{app.title} events", version="0.1.0",
                         schema_version="3.0.0")
         (folder / f"{svc}.asyncapi.json").write_text(
-            json.dumps(spec.to_specification().to_jsonable(), indent=2) + "\n")
+            json.dumps(spec.to_specification().to_jsonable(), indent=2, sort_keys=True) + "\n")
         print(f"{svc}: {folder}/{svc}.openapi.json, {folder}/{svc}.asyncapi.json")
 
 

@@ -12,11 +12,12 @@ fields); a breaking change gets a new ``schema_version`` and a new topic version
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from .timeutil import PERIOD_PATTERN
 
@@ -230,6 +231,44 @@ class PeriodReopened(Event):
     reason: str = ""
 
 
+# --- audit (every service; kept by the gateway) ---------------------------------------------
+
+
+AUDIT_DETAIL_MAX_BYTES = 4096
+
+
+class AuditRecorded(Event):
+    """Someone acted on a regency's data: a decision, an HR change, an export, the platform
+    operator's access. Staged in the same transaction as the change it records (a read in
+    its own); the gateway keeps it append-only. ``actor`` is the token's subject (never a
+    request body field), ``actor_nip`` the person's NIP (None for machine clients and the
+    operator). ``source_ip`` is the peer the service saw; ``forwarded_for`` the
+    ``X-Forwarded-For`` chain as sent (the gateway adds the browser's address)."""
+
+    topic_group: ClassVar[str] = "audit"
+    event_type: Literal["audit.recorded"] = "audit.recorded"
+    service: Annotated[str, Field(min_length=1, max_length=32)]
+    action: Annotated[str, Field(min_length=1, max_length=40,
+                                 description="<service>.<thing>.<verb>, e.g. "
+                                             "activity.entry.approve")]
+    actor: Annotated[str, Field(min_length=1, max_length=200)]
+    actor_nip: str | None = Field(default=None, max_length=32)
+    actor_kind: Literal["user", "client", "anonymous"] = "user"
+    actor_roles: list[str] = Field(default_factory=list, max_length=10)
+    target: str | None = Field(default=None, max_length=200)
+    detail: dict[str, Any] = Field(default_factory=dict)
+    source_ip: str | None = Field(default=None, max_length=64)
+    forwarded_for: str | None = Field(default=None, max_length=200)
+    user_agent: str | None = Field(default=None, max_length=300)
+
+    @field_validator("detail")
+    @classmethod
+    def _small(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(json.dumps(value, default=str)) > AUDIT_DETAIL_MAX_BYTES:
+            raise ValueError(f"audit detail larger than {AUDIT_DETAIL_MAX_BYTES} bytes")
+        return value
+
+
 _ALL = (
     TenantUpserted,
     EmployeeUpserted,
@@ -244,6 +283,7 @@ _ALL = (
     PeriodReopened,
     ActivityEntrySubmitted,
     ActivityEntryExpired,
+    AuditRecorded,
 )
 
 AnyEvent = Annotated[
@@ -261,6 +301,7 @@ AnyEvent = Annotated[
         PeriodReopened,
         ActivityEntrySubmitted,
         ActivityEntryExpired,
+        AuditRecorded,
     ],
     Field(discriminator="event_type"),
 ]

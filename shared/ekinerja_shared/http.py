@@ -6,7 +6,12 @@ dependencies (``Annotated``, after full-stack-fastapi-template):
 - ``CallerDep``: the signed-in caller, from the request's credentials (never from the
   body); every route decides with ``caller.require(tenant_id, *roles)``;
 - ``TenantUowDep`` / ``TenantSessionDep``: the same, bound to the path's regency
-  (PostgreSQL row-level security), after checking that the caller belongs to it.
+  (PostgreSQL row-level security), after checking that the caller belongs to it;
+- ``audited("action", target="path_param")``: a ``TenantUowDep`` whose use case is recorded
+  in the audit trail, in its transaction; ``AuditorDep`` records a read (an export).
+
+Every request of the platform operator into a regency (a ``{tenant_id}`` path) is recorded
+as ``operator.access`` when the caller is resolved (``ekinerja_shared.audit``).
 
 Each service adds its own ``RuntimeDep = Annotated[ItsRuntime, Depends(runtime_of)]``.
 """
@@ -19,6 +24,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .audit import Auditor, Describe, Source
 from .identity import Caller, Role
 from .timeutil import PERIOD_PATTERN
 from .uow import UnitOfWork
@@ -47,9 +53,33 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def source_of(request: Request) -> Source:
+    return Source(ip=request.client.host if request.client else None,
+                  forwarded_for=request.headers.get("x-forwarded-for"),
+                  user_agent=request.headers.get("user-agent"))
+
+
+def auditor_of(request: Request, caller: Caller) -> Auditor:
+    """The audit trail of this request in this service (the caller from the token)."""
+    rt = runtime_of(request)
+    if rt.outbox_model is None:
+        raise RuntimeError(f"{rt.settings.service_name} has no outbox to audit into")
+    return Auditor(service=rt.settings.service_name, caller=caller, source=source_of(request),
+                   outbox_model=rt.outbox_model, uow=rt.uow,
+                   base_detail={"method": request.method, "path": request.url.path[:300]})
+
+
+def _path_tenant(request: Request) -> str | None:
+    tenant_id = request.path_params.get("tenant_id")
+    return tenant_id if isinstance(tenant_id, str) and 0 < len(tenant_id) <= 64 else None
+
+
 async def current_caller(request: Request) -> Caller:
     caller: Caller = await runtime_of(request).authenticator.authenticate(
         request.headers.get("authorization"), dict(request.cookies))
+    tenant_id = _path_tenant(request)
+    if caller.is_operator and tenant_id is not None:  # cross-regency access is recorded
+        await auditor_of(request, caller).record(tenant_id, "operator.access")
     return caller
 
 
@@ -74,6 +104,35 @@ TenantUowDep = Annotated[UnitOfWork, Depends(_tenant_uow)]
 regency (or the operator); the route still decides which roles may act."""
 TenantSessionDep = Annotated[AsyncSession, Depends(_tenant_session)]
 """A reading session bound to the path's regency, for a caller of that regency."""
+
+
+def audited(action: str, *, target: str | None = None,
+            describe: Describe | None = None) -> Callable[..., Awaitable[UnitOfWork]]:
+    """A ``TenantUowDep`` whose ``run`` also stages an audit record of ``action`` in the use
+    case's transaction, with the caller, the source, the path parameter named by ``target``
+    as the record's target, and what ``describe(result)`` adds:
+
+        ApproveUow = Annotated[UnitOfWork, Depends(audited("activity.entry.approve",
+                                                           target="entry_id"))]
+    """
+
+    async def dependency(request: Request, tenant_id: TenantPath, caller: CallerDep,
+                         uow: TenantUowDep) -> UnitOfWork:
+        value = request.path_params.get(target) if target else None
+        hook = auditor_of(request, caller).on_success(
+            tenant_id, action, target=str(value) if value is not None else None,
+            describe=describe)
+        return uow.audited(hook)
+
+    return dependency
+
+
+async def _auditor(request: Request, caller: CallerDep) -> Auditor:
+    return auditor_of(request, caller)
+
+
+AuditorDep = Annotated[Auditor, Depends(_auditor)]
+"""The request's audit trail, to record a read (``await auditor.record(t, action, ...)``)."""
 
 
 def allow(*roles: Role, scope: str | None = None) -> Callable[..., Awaitable[Caller]]:

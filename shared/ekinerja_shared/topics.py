@@ -54,6 +54,11 @@ ATTENDANCE_CALENDAR = Topic(
 )
 SCORES = Topic("ekinerja.scoring.scores.v1", 6, "Running monthly scores (scoring)")
 PERIODS = Topic("ekinerja.scoring.periods.v1", 3, "Month close and reopen (scoring)", _FOREVER)
+AUDIT = Topic(
+    "ekinerja.audit.v1", 3,
+    "Decisions, HR changes, exports and operator access (every service; kept by the gateway)",
+    _FOREVER,
+)
 
 ALL_TOPICS: tuple[Topic, ...] = (
     DIRECTORY,
@@ -63,6 +68,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     ACTIVITY_ENTRIES,
     SCORES,
     PERIODS,
+    AUDIT,
 )
 
 _BY_GROUP = {
@@ -73,6 +79,7 @@ _BY_GROUP = {
     "activity.entries": ACTIVITY_ENTRIES,
     "scoring.scores": SCORES,
     "scoring.periods": PERIODS,
+    "audit": AUDIT,
 }
 
 

@@ -27,7 +27,7 @@ import contextlib
 import copy
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -75,6 +75,7 @@ class UnitOfWork:
         self._on_refusal = on_refusal
         self.tenant_id: str | None = None
         self.cross_tenant_job: str | None = None
+        self._after: Callable[[AsyncSession, Any], None] | None = None
 
     def in_tenant(self, tenant_id: str) -> "UnitOfWork":
         """This unit of work, bound to one regency."""
@@ -86,6 +87,14 @@ class UnitOfWork:
         """This unit of work, for a named job that must see every regency."""
         bound = copy.copy(self)
         bound.tenant_id, bound.cross_tenant_job = None, job
+        return bound
+
+    def audited(self, after: Callable[[AsyncSession, Any], None]) -> "UnitOfWork":
+        """This unit of work, running ``after(session, result)`` once the use case returned,
+        in its transaction (``ekinerja_shared.audit`` stages the audit record there: it
+        commits, or rolls back, with the change)."""
+        bound = copy.copy(self)
+        bound._after = after
         return bound
 
     async def _bind(self, session: AsyncSession) -> None:
@@ -106,7 +115,10 @@ class UnitOfWork:
             try:
                 async with self.sessionmaker() as session, session.begin():
                     await self._bind(session)
-                    return await fn(session, *args, **kwargs)
+                    result = await fn(session, *args, **kwargs)
+                    if self._after is not None:
+                        self._after(session, result)
+                    return result
             except StaleDataError as exc:
                 raise self._refused(Conflict(self._conflict_message,
                                              code=self._conflict_code)) from exc

@@ -6,7 +6,12 @@ from fastapi import FastAPI
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.service import create_service_app
-from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAYS, ATTENDANCE_PUNCHES
+from ekinerja_shared.topics import (
+    ATTENDANCE_CALENDAR,
+    ATTENDANCE_DAYS,
+    ATTENDANCE_PUNCHES,
+    AUDIT,
+)
 
 from .adapters.orm import ConsumerAttempt, Outbox, ProcessedEvent, Quarantine
 from .entrypoints import calendar_api, consumers, days_api, devices_api, iclock
@@ -24,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     rt.declare_published(ATTENDANCE_PUNCHES, ev.PunchRecorded)
     rt.declare_published(ATTENDANCE_DAYS, ev.AttendanceDayEvaluated)
     rt.declare_published(ATTENDANCE_CALENDAR, ev.EffectiveDaysPublished)
+    rt.declare_published(AUDIT, ev.AuditRecorded)
     return create_service_app(
         rt, package="attendance", title="e-Kinerja attendance service",
         description="Fingerprint devices (ZKTeco ADMS push), schedules, leave and the daily "

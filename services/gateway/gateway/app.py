@@ -8,12 +8,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.service import create_service_app
-from ekinerja_shared.topics import DIRECTORY
+from ekinerja_shared.topics import AUDIT, DIRECTORY
 
 from .adapters.orm import ConsumerAttempt, Outbox, ProcessedEvent, Quarantine
 from .auth.wiring import install as install_auth
 from .domain.roster import RosterInvalid
-from .entrypoints import consumers, dashboard, directory_api, proxy, scores_api
+from .entrypoints import audit_api, consumers, dashboard, directory_api, proxy, scores_api
 from .entrypoints.callers import WithExtraKeys
 from .runtime import GatewayRuntime
 from .settings import Settings
@@ -29,12 +29,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               outbox_model=Outbox, attempts_model=ConsumerAttempt)
     consumers.register(rt)
     rt.declare_published(DIRECTORY, ev.TenantUpserted, ev.EmployeeUpserted)
+    rt.declare_published(AUDIT, ev.AuditRecorded)
 
     app = create_service_app(
         rt, package="gateway", title="e-Kinerja gateway",
         description="Tenant and employee directory, monthly scores, live score stream, and "
                     "the entry point to the attendance, activity and scoring services.",
-        routers=[directory_api.router, scores_api.router,
+        routers=[directory_api.router, scores_api.router, audit_api.router,
                  proxy.build_router(settings, rt.proxy), dashboard.router],
         # at shutdown: the live streams end, then the proxy's connection pool closes
         on_shutdown=[rt.close_streams, rt.proxy.client.aclose],

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from ekinerja_shared import events as ev
 from ekinerja_shared.jobs import PeriodicJob
 from ekinerja_shared.service import create_service_app
-from ekinerja_shared.topics import PERIODS, SCORES
+from ekinerja_shared.topics import AUDIT, PERIODS, SCORES
 
 from .adapters.orm import ConsumerAttempt, Outbox, ProcessedEvent, Quarantine
 from .entrypoints import api, consumers
@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     consumers.register(rt)
     rt.declare_published(SCORES, ev.ScoreUpdated)
     rt.declare_published(PERIODS, ev.PeriodClosed, ev.PeriodReopened)
+    rt.declare_published(AUDIT, ev.AuditRecorded)
 
     async def refresh_units() -> int:
         """Coalesced refresh of unit averages (collective component) and their members."""

@@ -22,11 +22,14 @@ from activity.service_layer.directory import apply_directory_event
 from activity.service_layer.entries import NewEntry, create_entry
 from activity.settings import Settings
 from ekinerja_shared import events as ev
+from ekinerja_shared.audit import Auditor, Source
 from ekinerja_shared.errors import Conflict
+from ekinerja_shared.identity import Caller, Role
 from ekinerja_shared.tenancy import bind_tenant
 from ekinerja_shared.timeutil import zone
-from ekinerja_shared.topics import ACTIVITY_ENTRIES
+from ekinerja_shared.topics import ACTIVITY_ENTRIES, AUDIT
 from tests.support.apps import EventProbe, eventually, publish, running_app
+from tests.support.audit import audit_record, written_together
 from tests.support.infra import pg_app_url, pg_url, reset_database
 from tests.support.tokens import TEST_JWKS_JSON, as_hr, as_user
 
@@ -446,6 +449,70 @@ async def test_regencies_are_isolated_in_postgresql(app_client, tenant_id):
         r = await client.get(f"/api/activity/{tenant}/entries/{entry_id}",
                              headers=as_user(tenant, STAFF))
         assert r.json()["status"] == "expired", r.text
+
+
+async def test_decisions_are_audited_in_their_transaction_as_the_token_says(
+        app_client, kafka_bootstrap, tenant_id):
+    """A decision's audit record names the token's person (bodies have no actor field), comes from
+    the same transaction as the decision, and a refused or rolled-back decision leaves none."""
+    app, client = app_client
+    rt = app.state.runtime
+    await seed_directory(client, kafka_bootstrap, tenant_id)
+    day = today() - dt.timedelta(days=1)
+    ids = []
+    for start, end in (("07:00", "08:00"), ("08:00", "09:00")):
+        r = await client.post(f"/api/activity/{tenant_id}/entries",
+                              json=entry_json(day, start, end), headers=as_user(tenant_id, STAFF))
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    boss = {**as_user(tenant_id, KASUBAG, Role.EMPLOYEE, Role.SUPERVISOR),
+            "X-Forwarded-For": "203.0.113.9", "User-Agent": "uji-audit"}
+    async with EventProbe(kafka_bootstrap, AUDIT.name, tenant_id) as probe:
+        r = await client.post(f"/api/activity/{tenant_id}/entries/{ids[0]}/approve", json={},
+                              headers=as_user(tenant_id, STAFF))
+        assert r.json()["code"] == "self_approval"  # refused: nothing recorded
+        r = await client.post(f"/api/activity/{tenant_id}/entries/{ids[0]}/approve",
+                              json={"approver_nip": KABAG}, headers=boss)
+        assert r.status_code == 422  # nobody acts in another's name
+        # the relay held back, so that the rows stay as the decision's transaction wrote them
+        await rt.relay.stop()
+        r = await client.post(f"/api/activity/{tenant_id}/entries/{ids[0]}/approve", json={},
+                              headers=boss)
+        assert r.status_code == 200 and r.json()["decided_by"] == KASUBAG, r.text
+        async with rt.uow.in_tenant(tenant_id).read() as session:
+            event_id = await session.scalar(select(Outbox.event_id).where(
+                Outbox.event_type == "audit.recorded", Outbox.payload.contains(ids[0])))
+            assert await written_together(session, event_id, "entries", "id = :id",
+                                          {"id": uuid.UUID(ids[0])})
+        rt.relay.start()
+        record = await audit_record(probe, "activity.entry.approve", ids[0])
+        assert record.event_id == event_id
+        assert (record.actor, record.actor_nip, record.actor_roles, record.service) == (
+            f"{tenant_id}:{KASUBAG}", KASUBAG, ["employee", "supervisor"], "activity")
+        assert (record.forwarded_for, record.user_agent) == ("203.0.113.9", "uji-audit")
+        assert record.source_ip and record.detail["status"] == "approved"
+        assert record.detail["path"].endswith(f"/entries/{ids[0]}/approve")
+        assert [e.target for e in probe.events
+                if isinstance(e, ev.AuditRecorded)] == [ids[0]]
+
+    # the same decision whose transaction fails after the record was staged: both roll back
+    caller = Caller(subject=f"{tenant_id}:{KASUBAG}", tenant_id=tenant_id, nip=KASUBAG,
+                    roles=frozenset({Role.SUPERVISOR}))
+    hook = Auditor(service="activity", caller=caller, source=Source(), outbox_model=Outbox,
+                   uow=rt.uow).on_success(tenant_id, "activity.entry.approve", target=ids[1])
+
+    def then_fail(session, result):
+        hook(session, result)
+        raise RuntimeError("the transaction fails after staging")
+
+    with pytest.raises(RuntimeError):
+        await rt.uow.in_tenant(tenant_id).audited(then_fail).run(
+            decide, tenant_id, uuid.UUID(ids[1]), KASUBAG, approve=True, cfg=rt.config)
+    async with rt.uow.in_tenant(tenant_id).read() as session:
+        assert (await session.get(Entry, uuid.UUID(ids[1]))).status == "submitted"
+        staged = await session.scalar(select(func.count()).select_from(Outbox).where(
+            Outbox.event_type == "audit.recorded", Outbox.payload.contains(ids[1])))
+        assert staged == 0
 
 
 async def test_outbox_rows_are_all_published(app_client, kafka_bootstrap, tenant_id):

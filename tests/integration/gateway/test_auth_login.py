@@ -214,8 +214,8 @@ async def test_audit_log_is_append_only(settings, tenant_id):
                 async with engine.begin() as conn:
                     await conn.execute(text(statement), {"t": tenant_id})
         async with engine.connect() as conn:
-            count = await conn.scalar(text("SELECT count(*) FROM auth_audit WHERE tenant_id = :t"),
-                                      {"t": tenant_id})
+            count = await conn.scalar(text("SELECT count(*) FROM auth_audit WHERE tenant_id = :t"
+                                           " AND action = 'password_reset'"), {"t": tenant_id})
         assert count == 1
     finally:
         await engine.dispose()

@@ -6,8 +6,9 @@ regency's HR (``TenantHrDep``)."""
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
 from ekinerja_shared.http import (
     NipPath,
@@ -15,8 +16,9 @@ from ekinerja_shared.http import (
     TenantHrDep,
     TenantPath,
     TenantSessionDep,
-    TenantUowDep,
+    audited,
 )
+from ekinerja_shared.uow import UnitOfWork
 
 from ..domain.model import ActingAssignment
 from ..service_layer import admin, deadlines, tenants
@@ -24,6 +26,22 @@ from .deps import ConfigDep, RuntimeDep, StaffDep
 from .schemas import ActingIn, ActingOut, RulesIn, RulesOut
 
 router = APIRouter(prefix="/api/activity/{tenant_id}", tags=["activity admin"])
+
+# every change is recorded in the audit trail, in its own transaction
+RulesUow = Annotated[UnitOfWork, Depends(audited(
+    "activity.rules.put", describe=lambda r: RulesOut.of(r).model_dump(mode="json")))]
+VerifierPutUow = Annotated[UnitOfWork, Depends(audited("activity.verifier.add", target="nip"))]
+VerifierDeleteUow = Annotated[UnitOfWork, Depends(audited("activity.verifier.remove",
+                                                          target="nip"))]
+ActingPostUow = Annotated[UnitOfWork, Depends(audited(
+    "activity.acting.add",
+    describe=lambda r: {"target": str(r.id), "principal_nip": r.principal_nip,
+                        "acting_nip": r.acting_nip, "kind": r.kind,
+                        "start_date": r.start_date, "end_date": r.end_date}))]
+ActingDeleteUow = Annotated[UnitOfWork, Depends(audited("activity.acting.remove",
+                                                        target="acting_id"))]
+ExpireUow = Annotated[UnitOfWork, Depends(audited("activity.entry.expire_now",
+                                                  describe=lambda n: {"expired": n}))]
 
 
 @router.get("/rules", response_model=RulesOut)
@@ -33,7 +51,7 @@ async def get_rules(tenant_id: TenantPath, caller: StaffDep, session: TenantSess
 
 
 @router.put("/rules", response_model=RulesOut)
-async def put_rules(tenant_id: TenantPath, body: RulesIn, caller: TenantHrDep, uow: TenantUowDep,
+async def put_rules(tenant_id: TenantPath, body: RulesIn, caller: TenantHrDep, uow: RulesUow,
                     cfg: ConfigDep) -> RulesOut:
     return RulesOut.of(await uow.run(tenants.set_rules, tenant_id, body.model_dump(), cfg))
 
@@ -46,14 +64,14 @@ async def get_verifiers(tenant_id: TenantPath, caller: ReaderDep,
 
 @router.put("/verifiers/{nip}", status_code=204)
 async def put_verifier(tenant_id: TenantPath, nip: NipPath, caller: TenantHrDep,
-                       uow: TenantUowDep) -> Response:
+                       uow: VerifierPutUow) -> Response:
     await uow.run(admin.add_verifier, tenant_id, nip)
     return Response(status_code=204)
 
 
 @router.delete("/verifiers/{nip}", status_code=204)
 async def delete_verifier(tenant_id: TenantPath, nip: NipPath, caller: TenantHrDep,
-                          uow: TenantUowDep) -> Response:
+                          uow: VerifierDeleteUow) -> Response:
     await uow.run(admin.remove_verifier, tenant_id, nip)
     return Response(status_code=204)
 
@@ -66,7 +84,7 @@ async def get_acting(tenant_id: TenantPath, caller: ReaderDep,
 
 @router.post("/acting", status_code=201, response_model=ActingOut)
 async def post_acting(tenant_id: TenantPath, body: ActingIn, caller: TenantHrDep,
-                      uow: TenantUowDep) -> ActingOut:
+                      uow: ActingPostUow) -> ActingOut:
     row = await uow.run(admin.add_acting, tenant_id, ActingAssignment(
         body.principal_nip, body.acting_nip, body.kind, body.start_date, body.end_date))
     return ActingOut.of(row)
@@ -74,13 +92,13 @@ async def post_acting(tenant_id: TenantPath, body: ActingIn, caller: TenantHrDep
 
 @router.delete("/acting/{acting_id}", status_code=204)
 async def delete_acting(tenant_id: TenantPath, acting_id: uuid.UUID, caller: TenantHrDep,
-                        uow: TenantUowDep) -> Response:
+                        uow: ActingDeleteUow) -> Response:
     await uow.run(admin.remove_acting, tenant_id, acting_id)
     return Response(status_code=204)
 
 
 @router.post("/admin/expire")
-async def expire(tenant_id: TenantPath, caller: TenantHrDep, uow: TenantUowDep, rt: RuntimeDep,
+async def expire(tenant_id: TenantPath, caller: TenantHrDep, uow: ExpireUow, rt: RuntimeDep,
                  cfg: ConfigDep) -> dict[str, int]:
     """Expire now what is still pending after the tenant's approval deadline."""
     n = await uow.run(deadlines.expire_pending, tenant_id, cfg=cfg)

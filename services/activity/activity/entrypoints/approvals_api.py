@@ -7,9 +7,10 @@ Plt/Plh); the pending counts per supervisor are for HR and leadership."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from ekinerja_shared.http import (
     MemberDep,
@@ -17,14 +18,27 @@ from ekinerja_shared.http import (
     ReaderDep,
     TenantPath,
     TenantSessionDep,
-    TenantUowDep,
+    audited,
 )
+from ekinerja_shared.uow import UnitOfWork
 
 from ..service_layer import decisions, queries
 from .deps import ConfigDep, PersonDep, RuntimeDep, queue_owner
 from .schemas import BulkIn, BulkItemOut, BulkOut, EntryOut, PendingOut
 
 router = APIRouter(prefix="/api/activity/{tenant_id}", tags=["activity"])
+
+
+def bulk_decided(outcomes: Sequence[decisions.Outcome]) -> dict[str, Any]:
+    """What the audit trail keeps of a bulk decision: the entries decided, the refusals."""
+    done = [o.entry for o in outcomes if o.entry is not None]
+    return {"approved": [str(e.id) for e in done if e.status == "approved"][:60],
+            "rejected": [str(e.id) for e in done if e.status == "rejected"][:60],
+            "refused": sum(o.entry is None for o in outcomes)}
+
+
+BulkUow = Annotated[UnitOfWork, Depends(audited("activity.entry.bulk_decide",
+                                                describe=bulk_decided))]
 
 
 @router.get("/approvals/queue", response_model=list[EntryOut])
@@ -44,7 +58,7 @@ async def approval_queue(
 
 
 @router.post("/approvals/bulk", response_model=BulkOut)
-async def bulk_decisions(tenant_id: TenantPath, me: PersonDep, body: BulkIn, uow: TenantUowDep,
+async def bulk_decisions(tenant_id: TenantPath, me: PersonDep, body: BulkIn, uow: BulkUow,
                          rt: RuntimeDep, cfg: ConfigDep) -> BulkOut:
     """Many decisions in one transaction; each refused one is reported with its reason."""
     outcomes = await uow.run(

@@ -10,10 +10,18 @@ verifiers (``require_entry_view``)."""
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from ekinerja_shared.http import MemberDep, PeriodQuery, TenantPath, TenantSessionDep, TenantUowDep
+from ekinerja_shared.http import (
+    MemberDep,
+    PeriodQuery,
+    TenantPath,
+    TenantSessionDep,
+    TenantUowDep,
+    audited,
+)
 from ekinerja_shared.uow import UnitOfWork
 
 from ..adapters.orm import Entry
@@ -31,6 +39,21 @@ from .deps import (
 from .schemas import DecisionIn, EntryEditIn, EntryIn, EntryOut, RevokeIn, TransitionOut
 
 router = APIRouter(prefix="/api/activity/{tenant_id}", tags=["activity"])
+
+
+def decided(entry: Entry) -> dict[str, Any]:
+    """What the audit trail keeps of a decided entry."""
+    return {"nip": entry.nip, "work_date": entry.work_date.isoformat(),
+            "minutes": entry.minutes, "status": entry.status, "reason": entry.reason}
+
+
+# decisions are recorded in the audit trail, in their own transaction
+ApproveUow = Annotated[UnitOfWork, Depends(audited("activity.entry.approve", target="entry_id",
+                                                   describe=decided))]
+RejectUow = Annotated[UnitOfWork, Depends(audited("activity.entry.reject", target="entry_id",
+                                                  describe=decided))]
+RevokeUow = Annotated[UnitOfWork, Depends(audited("activity.entry.revoke", target="entry_id",
+                                                  describe=decided))]
 
 
 def counted(rt: ActivityRuntime, entry: Entry) -> EntryOut:
@@ -98,7 +121,7 @@ async def _decide(uow: UnitOfWork, rt: ActivityRuntime, cfg: Config, tenant_id: 
 
 @router.post("/entries/{entry_id}/approve", response_model=EntryOut)
 async def approve(tenant_id: TenantPath, entry_id: uuid.UUID, me: PersonDep,
-                  uow: TenantUowDep, rt: RuntimeDep, cfg: ConfigDep,
+                  uow: ApproveUow, rt: RuntimeDep, cfg: ConfigDep,
                   body: DecisionIn | None = None) -> EntryOut:
     """The caller approves as the entry's direct supervisor or their Plt/Plh."""
     return await _decide(uow, rt, cfg, tenant_id, entry_id, me.nip, body, approve=True)
@@ -106,14 +129,14 @@ async def approve(tenant_id: TenantPath, entry_id: uuid.UUID, me: PersonDep,
 
 @router.post("/entries/{entry_id}/reject", response_model=EntryOut)
 async def reject(tenant_id: TenantPath, entry_id: uuid.UUID, me: PersonDep, body: DecisionIn,
-                 uow: TenantUowDep, rt: RuntimeDep, cfg: ConfigDep) -> EntryOut:
+                 uow: RejectUow, rt: RuntimeDep, cfg: ConfigDep) -> EntryOut:
     """The caller rejects as the entry's direct supervisor or their Plt/Plh (``reason``)."""
     return await _decide(uow, rt, cfg, tenant_id, entry_id, me.nip, body, approve=False)
 
 
 @router.post("/entries/{entry_id}/revoke", response_model=EntryOut)
 async def revoke(tenant_id: TenantPath, entry_id: uuid.UUID, me: PersonDep, body: RevokeIn,
-                 uow: TenantUowDep, rt: RuntimeDep, cfg: ConfigDep) -> EntryOut:
+                 uow: RevokeUow, rt: RuntimeDep, cfg: ConfigDep) -> EntryOut:
     """The caller, a verifier of the regency, takes back an approved entry."""
     entry = await uow.run(decisions.revoke, tenant_id, entry_id, me.nip, body.reason, cfg=cfg)
     return counted(rt, entry)

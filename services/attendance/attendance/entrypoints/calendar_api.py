@@ -23,7 +23,6 @@ from ekinerja_shared.http import (
     TenantHrDep,
     TenantPath,
     TenantSessionDep,
-    TenantUowDep,
 )
 from ekinerja_shared.identity import Role
 
@@ -31,6 +30,15 @@ from ..domain.rules import RULE_PRESETS
 from ..domain.schedule import month_dates
 from ..service_layer import calendar
 from ..service_layer.context import load_context, tenant_rules
+from .audited import (
+    ApelUow,
+    AssignmentUow,
+    HolidayRemoveUow,
+    HolidaySetUow,
+    RulesUow,
+    ScheduleUow,
+    ShiftsUow,
+)
 from .deps import ActingIn, DefaultTzDep, ListingDep, StaffDep, acting, require_team_view
 
 router = APIRouter(prefix="/api/attendance/{tenant_id}", tags=["schedules and calendar"])
@@ -53,7 +61,7 @@ class ScheduleOut(BaseModel):
 @router.put("/schedules", response_model=ScheduleOut,
             summary="Create or replace a named week (5-day, 6-day, Ramadan...)")
 async def save_schedule(tenant_id: TenantPath, body: ScheduleIn, caller: TenantHrDep,
-                        uow: TenantUowDep, default_tz: DefaultTzDep) -> ScheduleOut:
+                        uow: ScheduleUow, default_tz: DefaultTzDep) -> ScheduleOut:
     row = await uow.run(calendar.save_schedule, tenant_id, body.name,
                         {str(k): v for k, v in body.days.items()}, default_tz=default_tz)
     return ScheduleOut(id=row.id, name=row.name, days=row.days)
@@ -89,7 +97,7 @@ class AssignmentOut(BaseModel):
 
 @router.post("/schedule-assignments", status_code=201, response_model=AssignmentOut,
              summary="Put a schedule in force for the tenant, a unit or an employee")
-async def assign(tenant_id: TenantPath, body: AssignmentIn, caller: TenantHrDep, uow: TenantUowDep,
+async def assign(tenant_id: TenantPath, body: AssignmentIn, caller: TenantHrDep, uow: AssignmentUow,
                  default_tz: DefaultTzDep) -> AssignmentOut:
     a = await uow.run(calendar.assign_schedule, tenant_id, body.schedule, body.scope,
                       body.scope_id, body.valid_from, body.valid_to, body.priority,
@@ -120,7 +128,7 @@ class HolidayOut(HolidayIn):
 @router.put("/holidays/{day}", response_model=HolidayOut,
             summary="Declare a national holiday, cuti bersama or local holiday")
 async def set_holiday(tenant_id: TenantPath, day: dt.date, body: HolidayIn,
-                      caller: TenantHrDep, uow: TenantUowDep,
+                      caller: TenantHrDep, uow: HolidaySetUow,
                       default_tz: DefaultTzDep) -> HolidayOut:
     h = await uow.run(calendar.set_holiday, tenant_id, day, body.name, body.kind,
                       default_tz=default_tz)
@@ -129,7 +137,7 @@ async def set_holiday(tenant_id: TenantPath, day: dt.date, body: HolidayIn,
 
 @router.delete("/holidays/{day}", status_code=204)
 async def remove_holiday(tenant_id: TenantPath, day: dt.date, caller: TenantHrDep,
-                         uow: TenantUowDep, default_tz: DefaultTzDep) -> None:
+                         uow: HolidayRemoveUow, default_tz: DefaultTzDep) -> None:
     await uow.run(calendar.remove_holiday, tenant_id, day, default_tz=default_tz)
 
 
@@ -156,7 +164,7 @@ class ShiftOut(BaseModel):
 
 @router.put("/shifts", response_model=list[ShiftOut],
             summary="Roster an employee's shifts (24-hour units)")
-async def set_shifts(tenant_id: TenantPath, body: ShiftsIn, caller: TenantHrDep, uow: TenantUowDep,
+async def set_shifts(tenant_id: TenantPath, body: ShiftsIn, caller: TenantHrDep, uow: ShiftsUow,
                      default_tz: DefaultTzDep) -> list[ShiftOut]:
     rows = await uow.run(calendar.set_shifts, tenant_id, body.nip, body.shifts,
                          default_tz=default_tz)
@@ -190,7 +198,7 @@ async def get_rules(tenant_id: TenantPath, caller: StaffDep, session: TenantSess
 
 @router.put("/rules", response_model=RulesOut,
             summary="Give the tenant a preset's rules or its own brackets and percentages")
-async def put_rules(tenant_id: TenantPath, body: RulesIn, caller: TenantHrDep, uow: TenantUowDep,
+async def put_rules(tenant_id: TenantPath, body: RulesIn, caller: TenantHrDep, uow: RulesUow,
                     default_tz: DefaultTzDep) -> RulesOut:
     rules = await uow.run(calendar.set_rules, tenant_id, preset=body.preset, rules=body.rules,
                           updated_by=acting(caller), default_tz=default_tz)
@@ -247,7 +255,7 @@ class ApelOut(BaseModel):
 
 @router.put("/apel", response_model=ApelOut,
             summary="Define the apel/ceremony window, weekdays and designated devices")
-async def put_apel(tenant_id: TenantPath, body: ApelIn, caller: TenantHrDep, uow: TenantUowDep,
+async def put_apel(tenant_id: TenantPath, body: ApelIn, caller: TenantHrDep, uow: ApelUow,
                    default_tz: DefaultTzDep) -> ApelOut:
     row = await uow.run(calendar.set_apel, tenant_id, start=body.window_start,
                         end=body.window_end, weekdays=body.weekdays,

@@ -21,12 +21,12 @@ from ekinerja_shared.http import (
     TenantHrDep,
     TenantPath,
     TenantSessionDep,
-    TenantUowDep,
 )
 
 from ..adapters.orm import Correction, DayRecord, Leave
 from ..domain.leave import LEAVE_KINDS
 from ..service_layer import days
+from .audited import CloseDayUow, CorrectionUow, LeaveAddUow, LeaveCancelUow
 from .deps import (
     ActingIn,
     DefaultTzDep,
@@ -134,7 +134,7 @@ class LeaveOut(BaseModel):
 
 @router.post("/leaves", status_code=201, response_model=LeaveOut,
              summary="Enter leave or a permit; the days it covers are re-evaluated")
-async def add_leave(tenant_id: TenantPath, body: LeaveIn, caller: TenantHrDep, uow: TenantUowDep,
+async def add_leave(tenant_id: TenantPath, body: LeaveIn, caller: TenantHrDep, uow: LeaveAddUow,
                     default_tz: DefaultTzDep) -> LeaveOut:
     return LeaveOut.of(await uow.run(days.add_leave, tenant_id, body.nip, body.kind,
                                      body.start_date, body.end_date, body.note, acting(caller),
@@ -143,7 +143,7 @@ async def add_leave(tenant_id: TenantPath, body: LeaveIn, caller: TenantHrDep, u
 
 @router.post("/leaves/{leave_id}/cancel", response_model=LeaveOut)
 async def cancel_leave(tenant_id: TenantPath, leave_id: int, caller: TenantHrDep,
-                       uow: TenantUowDep, default_tz: DefaultTzDep) -> LeaveOut:
+                       uow: LeaveCancelUow, default_tz: DefaultTzDep) -> LeaveOut:
     """Cancel leave in the caller's name (the row is kept)."""
     return LeaveOut.of(await uow.run(days.cancel_leave, tenant_id, leave_id, acting(caller),
                                      default_tz=default_tz))
@@ -188,7 +188,7 @@ class CorrectedDayOut(BaseModel):
              response_model=CorrectedDayOut,
              summary="Correct a day's arrival/departure (who, when, why); punches stay as sent")
 async def correct_day(tenant_id: TenantPath, nip: NipPath, work_date: dt.date,
-                      body: CorrectionIn, caller: TenantHrDep, uow: TenantUowDep,
+                      body: CorrectionIn, caller: TenantHrDep, uow: CorrectionUow,
                       default_tz: DefaultTzDep) -> CorrectedDayOut:
     correction, record = await uow.run(days.correct_day, tenant_id, nip, work_date,
                                        arrival=body.arrival, departure=body.departure,
@@ -219,7 +219,7 @@ class CloseOut(BaseModel):
 
 @router.post("/days/close", response_model=CloseOut,
              summary="Close a day: the scheduled who did not punch and are not on leave get TK")
-async def close_day(tenant_id: TenantPath, body: CloseIn, caller: TenantHrDep, uow: TenantUowDep,
+async def close_day(tenant_id: TenantPath, body: CloseIn, caller: TenantHrDep, uow: CloseDayUow,
                     rt: RuntimeDep) -> CloseOut:
     r = await uow.run(days.close_day, tenant_id, body.work_date,
                       default_tz=rt.settings.default_timezone, close_after=rt.close_after)

@@ -14,12 +14,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from ekinerja_shared.http import TenantHrDep, TenantPath, TenantSessionDep, TenantUowDep
+from ekinerja_shared.http import TenantHrDep, TenantPath, TenantSessionDep
 from ekinerja_shared.timeutil import utcnow
 
 from ..adapters.orm import Device, DeviceCommand, DeviceUser
 from ..domain.attlog import MAX_AGE_DAYS, MAX_FUTURE_HOURS, PunchWindow, command_problem
 from ..service_layer import device_rules, devices
+from .audited import DeviceUow, PunchWindowUow, SyncUsersUow
 from .deps import ActingIn, RuntimeDep, acting
 
 router = APIRouter(prefix="/api/attendance/{tenant_id}", tags=["attendance"])
@@ -52,7 +53,7 @@ class DeviceOut(BaseModel):
 @router.post("/devices", status_code=201, response_model=DeviceOut,
              summary="Register a device (or update its location/zone)")
 async def register_device(tenant_id: TenantPath, body: DeviceIn, caller: TenantHrDep,
-                          uow: TenantUowDep, rt: RuntimeDep) -> DeviceOut:
+                          uow: DeviceUow, rt: RuntimeDep) -> DeviceOut:
     device = await uow.run(devices.register_device, tenant_id, body.serial_number,
                            body.location, body.timezone)
     return DeviceOut.of(device, utcnow(), rt.settings.device_offline_after_s)
@@ -97,7 +98,7 @@ class DeviceUserOut(BaseModel):
 @router.post("/devices/{serial}/sync-users", status_code=202, response_model=list[CommandOut],
              summary="Queue the roster's PINs and names for the device (DATA UPDATE USERINFO)")
 async def sync_users(tenant_id: TenantPath, serial: Serial, caller: TenantHrDep,
-                     uow: TenantUowDep) -> list[CommandOut]:
+                     uow: SyncUsersUow) -> list[CommandOut]:
     commands = await uow.run(devices.sync_device_users, tenant_id, serial)
     return [CommandOut.of(c) for c in commands]
 
@@ -148,7 +149,7 @@ async def get_punch_window(tenant_id: TenantPath, caller: TenantHrDep,
 @router.put("/punch-window", response_model=PunchWindowOut,
             summary="Set the tenant's own plausibility window of punch times")
 async def put_punch_window(tenant_id: TenantPath, body: PunchWindowIn, caller: TenantHrDep,
-                           uow: TenantUowDep) -> PunchWindowOut:
+                           uow: PunchWindowUow) -> PunchWindowOut:
     window = await uow.run(device_rules.set_punch_window, tenant_id,
                            max_future_hours=body.max_future_hours,
                            max_age_days=body.max_age_days, updated_by=acting(caller))

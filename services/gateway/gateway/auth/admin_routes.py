@@ -1,21 +1,21 @@
 """Account administration routes under ``/api/tenants/{t}``: HR of the regency (accounts,
-one-time passwords, disabling, granted roles, the audit) and the platform operator (OIDC
-provider, machine clients)."""
+one-time passwords, disabling, granted roles) and the platform operator (OIDC provider,
+machine clients). The audit trail is read at ``gateway.entrypoints.audit_api``."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from ekinerja_shared.errors import NotFound
 from ekinerja_shared.identity import Caller, Role
 
-from . import admin, store
+from . import admin
 from .keys import SecretBox
-from .orm import AuditEntry, Client, OidcProvider
+from .orm import Client, OidcProvider
 from .admin import AccountView
 from .sessions import AuthService
 from .web import current_caller, source_of
@@ -77,24 +77,6 @@ class ClientOut(BaseModel):
         return cls(client_id=c.client_id, tenant_id=c.tenant_id, name=c.name,
                    scopes=list(c.scopes), created_by=c.created_by, created_at=c.created_at,
                    disabled=c.disabled_at is not None, client_secret=secret)
-
-
-class AuditOut(BaseModel):
-    id: int
-    at: dt.datetime
-    tenant_id: str | None
-    actor: str
-    action: str
-    target: str | None
-    source_ip: str | None
-    user_agent: str | None
-    detail: dict[str, Any]
-
-    @classmethod
-    def of(cls, e: AuditEntry) -> "AuditOut":
-        return cls(id=e.id, at=e.at, tenant_id=e.tenant_id, actor=e.actor, action=e.action,
-                   target=e.target, source_ip=e.source_ip, user_agent=e.user_agent,
-                   detail=e.detail or {})
 
 
 def build_router(auth: AuthService, box: SecretBox, redirect_uri: Any) -> APIRouter:
@@ -167,23 +149,6 @@ def build_router(auth: AuthService, box: SecretBox, redirect_uri: Any) -> APIRou
             await admin.set_roles(session, caller, tenant_id, nip, body.roles, auth.clock(),
                                   source_of(request))
         return await view(tenant_id, nip)
-
-    @router.get("/audit", response_model=list[AuditOut],
-                summary="Sign-in audit of the regency, newest first (HR)")
-    async def audit(tenant_id: TenantId, request: Request, caller: Caller = CallerDep,
-                    limit: int = Query(default=100, ge=1, le=1000),
-                    before: int | None = Query(default=None, ge=1,
-                                               description="entries with a smaller id"),
-                    action: str | None = Query(default=None, max_length=40)) -> list[AuditOut]:
-        caller.require(tenant_id, Role.HR)
-        if caller.is_operator:  # the operator's look into a regency is itself recorded
-            async with sm() as session, session.begin():
-                store.audit(session, "audit_read", actor=caller.subject, tenant_id=tenant_id,
-                            at=auth.clock(), source=source_of(request))
-        async with sm() as session:
-            rows = await store.audit_entries(session, tenant_id, limit=limit, before_id=before,
-                                             action=action)
-        return [AuditOut.of(e) for e in rows]
 
     # --- operator: identity provider, machine clients --------------------------------------
 

@@ -130,7 +130,10 @@ class ThrottleCounter(Base):
 
 class AuditEntry(Base):
     """Append-only (the database refuses UPDATE and DELETE): who did what, when, from
-    where. ``tenant_id`` is the regency concerned (None for platform events)."""
+    where. ``tenant_id`` is the regency concerned (None for platform events). The
+    gateway's sign-in events are written here directly (``service`` None); the other
+    services' records arrive as ``AuditRecorded`` events (migration 0005:
+    ``event_id``, unique, and the fields the contract adds)."""
 
     __tablename__ = "auth_audit"
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -142,5 +145,11 @@ class AuditEntry(Base):
     source_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     user_agent: Mapped[str | None] = mapped_column(String(300), nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    service: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    actor_nip: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    actor_roles: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    forwarded_for: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
-    __table_args__ = (Index("ix_auth_audit_tenant", "tenant_id", "id"),)
+    __table_args__ = (Index("ix_auth_audit_tenant", "tenant_id", "id"),
+                      Index("ux_auth_audit_event", "event_id", unique=True))

@@ -49,17 +49,6 @@ def audit(session: AsyncSession, action: str, *, actor: str, tenant_id: str | No
     ))
 
 
-async def audit_entries(session: AsyncSession, tenant_id: str, *, limit: int,
-                        before_id: int | None = None,
-                        action: str | None = None) -> list[AuditEntry]:
-    query = select(AuditEntry).where(AuditEntry.tenant_id == tenant_id)
-    if before_id is not None:
-        query = query.where(AuditEntry.id < before_id)
-    if action:
-        query = query.where(AuditEntry.action == action)
-    return list((await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit))).all())
-
-
 # --- throttle counters -----------------------------------------------------------------------
 
 

@@ -2,6 +2,8 @@
 
 - ``gateway-scores``: durable group, from the earliest offset, idempotent; keeps the scores
   read model.
+- ``gateway-audit``: durable group, idempotent; keeps every service's audit records in the
+  append-only audit table.
 - live stream (``scores-live``): no consumer group, from the latest offset, so that every
   gateway instance sees every score update and fans it out to its own SSE clients.
 """
@@ -12,15 +14,17 @@ from pydantic import ValidationError
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.consumer import in_order
-from ekinerja_shared.topics import SCORES
+from ekinerja_shared.topics import AUDIT, SCORES
 
 from ..runtime import GatewayRuntime
-from ..service_layer import services
+from ..service_layer import audit, services
 
 
 def register(rt: GatewayRuntime) -> None:
     rt.subscribe_batch(SCORES, "scores", in_order(services.apply_score_event),
                        (ev.ScoreUpdated,), description="Keeps the read model of monthly scores")
+    rt.subscribe_batch(AUDIT, "audit", audit.keep_audit_records, (ev.AuditRecorded,),
+                       description="Keeps every service's audit records (append-only)")
 
     async def fan_out(body: bytes) -> None:
         try:

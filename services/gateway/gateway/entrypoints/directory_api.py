@@ -4,6 +4,8 @@ README ("Who may call what") and gateway.domain.access."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.datastructures import UploadFile
 
@@ -15,18 +17,29 @@ from ekinerja_shared.http import (
     TenantHrDep,
     TenantPath,
     TenantSessionDep,
-    TenantUowDep,
+    audited,
 )
+from ekinerja_shared.uow import UnitOfWork
 
 from ..domain.access import DIRECTORY_READ, sees_device_pins
 from ..domain.roster import decode_upload
 from ..domain.tenant import check_tenant
 from ..service_layer import services
-from .deps import OperatorDep, RosterWriterDep, RuntimeDep, audit_operator
+from .deps import OperatorDep, RosterWriterDep, RuntimeDep
 from .schemas import ROSTER_BODY, EmployeeOut, RosterOut, TenantIn, TenantOut
 
-router = APIRouter(prefix="/api/tenants", tags=["directory"],
-                   dependencies=[Depends(audit_operator)])
+router = APIRouter(prefix="/api/tenants", tags=["directory"])
+
+# changes recorded in the audit trail, in their own transaction
+TenantPutUow = Annotated[UnitOfWork, Depends(audited(
+    "directory.tenant.put", describe=lambda r: {"created": r[1], "name": r[0].name,
+                                                "timezone": r[0].timezone,
+                                                "policy_preset": r[0].policy_preset}))]
+RosterUow = Annotated[UnitOfWork, Depends(audited(
+    "directory.roster.upload",
+    describe=lambda r: {"created": r.created, "updated": r.updated, "unchanged": r.unchanged}))]
+DeactivateUow = Annotated[UnitOfWork, Depends(audited("directory.employee.deactivate",
+                                                      target="nip"))]
 
 
 @router.get("", response_model=list[TenantOut],
@@ -44,7 +57,7 @@ async def list_tenants(caller: CallerDep, rt: RuntimeDep) -> list[TenantOut]:
             responses={201: {"model": TenantOut, "description": "Tenant created"}},
             summary="Create or change a regency (platform operator)")
 async def put_tenant(tenant_id: TenantPath, body: TenantIn, response: Response,
-                     caller: OperatorDep, uow: TenantUowDep) -> TenantOut:
+                     caller: OperatorDep, uow: TenantPutUow) -> TenantOut:
     spec = check_tenant(tenant_id, body.name, body.timezone, body.policy_preset)
     # created concurrently by another request: the unit of work runs it again, as an update
     tenant, created = await uow.run(services.upsert_tenant, spec)
@@ -61,7 +74,7 @@ async def get_tenant(tenant_id: TenantPath, caller: MemberDep,
 @router.post("/{tenant_id}/roster", response_model=RosterOut, openapi_extra=ROSTER_BODY,
              summary="Load a roster CSV (all rows valid or nothing applied)")
 async def post_roster(tenant_id: TenantPath, request: Request, caller: RosterWriterDep,
-                      uow: TenantUowDep, rt: RuntimeDep) -> RosterOut:
+                      uow: RosterUow, rt: RuntimeDep) -> RosterOut:
     text = decode_upload(await _read_upload(request, rt.settings.roster_max_bytes))
     result = await uow.run(services.load_roster, tenant_id, text)
     return RosterOut(created=result.created, updated=result.updated,
@@ -91,7 +104,7 @@ async def get_employee(tenant_id: TenantPath, nip: NipPath, caller: MemberDep,
 @router.delete("/{tenant_id}/employees/{nip}", response_model=EmployeeOut,
                summary="Mark an employee inactive (HR)")
 async def delete_employee(tenant_id: TenantPath, nip: NipPath, caller: TenantHrDep,
-                          uow: TenantUowDep) -> EmployeeOut:
+                          uow: DeactivateUow) -> EmployeeOut:
     return EmployeeOut.of(await uow.run(services.deactivate_employee, tenant_id, nip),
                           with_pin=sees_device_pins(caller))
 

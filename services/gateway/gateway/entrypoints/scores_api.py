@@ -19,11 +19,10 @@ from ekinerja_shared.http import (
 
 from ..domain.access import SCORES_READ
 from ..service_layer import services
-from .deps import RuntimeDep, audit_operator
+from .deps import RuntimeDep
 from .schemas import ScoreOut
 
-router = APIRouter(prefix="/api/tenants", tags=["scores"],
-                   dependencies=[Depends(audit_operator)])
+router = APIRouter(prefix="/api/tenants", tags=["scores"])
 
 
 # declared before /scores/{nip} so that "stream" is not taken for a NIP

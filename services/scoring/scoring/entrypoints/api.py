@@ -19,12 +19,14 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from ekinerja_shared.audit import fields
 from ekinerja_shared.errors import DomainError
 from ekinerja_shared.http import (
+    AuditorDep,
     MemberDep,
     NipPath,
     PeriodPath,
@@ -33,8 +35,9 @@ from ekinerja_shared.http import (
     TenantHrDep,
     TenantPath,
     TenantSessionDep,
-    TenantUowDep,
+    audited,
 )
+from ekinerja_shared.uow import UnitOfWork
 
 from ..adapters import repository as repo
 from ..adapters.export import to_csv, to_xlsx
@@ -45,6 +48,21 @@ from ..service_layer import access, admin, month_end, reports, services
 from .deps import RuntimeDep, ScoreReaderDep, TppExportDep, acting
 
 router = APIRouter(prefix="/api/scoring/{tenant_id}", tags=["scoring"])
+
+
+def _recomputed(rows: list[ScoreRow]) -> dict[str, Any]:
+    return {"recomputed": len(rows)}
+
+
+# HR changes recorded in the audit trail, in their own transaction (the export: a read)
+PolicyUow = Annotated[UnitOfWork, Depends(audited(
+    "scoring.policy.set", target="effective_period", describe=_recomputed))]
+ComplianceUow = Annotated[UnitOfWork, Depends(audited(
+    "scoring.compliance.set", target="nip",
+    describe=fields("period", "final_pct", "tpp_amount")))]
+CloseUow = Annotated[UnitOfWork, Depends(audited("scoring.period.close", target="period"))]
+ReopenUow = Annotated[UnitOfWork, Depends(audited("scoring.period.reopen", target="period",
+                                                  describe=_recomputed))]
 
 
 class ComponentOut(BaseModel):
@@ -166,7 +184,7 @@ async def policy_in_force(tenant_id: TenantPath, period: PeriodQuery, caller: Me
             summary="Set the policy from a month on (a preset, or changes to the policy in "
                     "force); recomputes the open months it governs; 409 for a closed month")
 async def set_policy(tenant_id: TenantPath, effective_period: PeriodPath, body: PolicyIn,
-                     caller: TenantHrDep, uow: TenantUowDep, rt: RuntimeDep) -> PolicySetOut:
+                     caller: TenantHrDep, uow: PolicyUow, rt: RuntimeDep) -> PolicySetOut:
     if (body.preset is None) == (body.policy is None):
         raise DomainError("Isi salah satu: nama preset atau perubahan kebijakan.",
                           code="invalid_policy")
@@ -199,7 +217,7 @@ class ComplianceIn(BaseModel):
 @router.put("/compliance/{nip}", response_model=ScoreOut,
             summary="Enter the compliance % of an employee's month (LHKPN/LHKASN, duties)")
 async def set_compliance(tenant_id: TenantPath, nip: NipPath, period: PeriodQuery,
-                         body: ComplianceIn, caller: TenantHrDep, uow: TenantUowDep,
+                         body: ComplianceIn, caller: TenantHrDep, uow: ComplianceUow,
                          rt: RuntimeDep) -> ScoreOut:
     row = await uow.run(admin.set_compliance, tenant_id, nip, period, body.value_pct,
                         note=body.note, actor=acting(caller), default_preset=rt.default_preset)
@@ -237,7 +255,7 @@ NOT_KNOWN = ("Aktivitas yang belum diputuskan atasan dan hari yang belum ditutup
              summary="Close a month: every roster member gets a frozen score, PeriodClosed "
                      "is published; the answer lists what was still open")
 async def close_period(tenant_id: TenantPath, period: PeriodPath, caller: TenantHrDep,
-                       uow: TenantUowDep, session: TenantSessionDep,
+                       uow: CloseUow, session: TenantSessionDep,
                        rt: RuntimeDep) -> dict[str, object]:
     await uow.run(admin.close_period, tenant_id, period, actor=acting(caller),
                   default_preset=rt.default_preset)
@@ -249,7 +267,7 @@ async def close_period(tenant_id: TenantPath, period: PeriodPath, caller: Tenant
 @router.post("/periods/{period}/reopen",
              summary="Reopen a closed month (recorded); late facts then apply")
 async def reopen_period(tenant_id: TenantPath, period: PeriodPath, body: ReopenIn,
-                        caller: TenantHrDep, uow: TenantUowDep, session: TenantSessionDep,
+                        caller: TenantHrDep, uow: ReopenUow, session: TenantSessionDep,
                         rt: RuntimeDep) -> dict[str, object]:
     await uow.run(admin.reopen_period, tenant_id, period, actor=acting(caller),
                   reason=body.reason, default_preset=rt.default_preset)
@@ -262,9 +280,12 @@ async def reopen_period(tenant_id: TenantPath, period: PeriodPath, body: ReopenI
 @router.get("/exports/tpp", summary="The closed month's TPP table (per OPD) as CSV or XLSX",
             response_class=Response)
 async def export_tpp(tenant_id: TenantPath, period: PeriodQuery, caller: TppExportDep,
-                     session: TenantSessionDep, unit_id: str | None = None,
+                     session: TenantSessionDep, auditor: AuditorDep, unit_id: str | None = None,
                      format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv") -> Response:
     table, title = await reports.payroll(session, tenant_id, period, unit_id)
+    await auditor.record(tenant_id, "scoring.tpp.export", target=period,
+                         detail={"format": format, "unit_id": unit_id,
+                                 "employees": table.employees})
     name = f"tpp-{tenant_id}-{period}{'-' + unit_id if unit_id else ''}"
     if format == "xlsx":
         return Response(
