@@ -40,11 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         on_shutdown=[rt.close_streams, rt.proxy.client.aclose],
     )
 
-    # sign-in: its sessions cross regencies (named "sign-in"); every route of the gateway
-    # verifies the gateway's own tokens with its authenticator
-    sign_in = rt.sign_in_view()
-    install_auth(app, sign_in, settings)
-    rt.authenticator = sign_in.authenticator
+    # sign-in (its transactions cross regencies, named "sign-in"); every route of the
+    # gateway verifies the gateway's own tokens with its authenticator
+    install_auth(app, rt, settings)
     if settings.auth_jwks:
         rt.authenticator = app.state.auth_authenticator = WithExtraKeys(
             app.state.auth_authenticator, settings.auth_jwks, settings)

@@ -27,7 +27,7 @@ from ekinerja_shared.runtime import Runtime
 from ekinerja_shared.settings import ServiceSettings
 from ekinerja_shared.timeutil import utcnow
 from ekinerja_shared.topics import PERIODS
-from ekinerja_shared.uow import UnitOfWork
+from ekinerja_shared.uow import Refused, UnitOfWork
 from tests.support.plumbing_models import Base as PlumbingBase
 from tests.support.plumbing_models import ClosedPeriod, Inbox, Outbox, Quarantine
 
@@ -133,6 +133,22 @@ async def test_rule_refusals_are_reported_and_roll_back(sessionmaker) -> None:
     assert refusals == ["overlap"]
     async with uow.read() as session:
         assert await session.get(Counter, "never") is None
+
+
+async def test_a_returned_refusal_commits_then_raises(sessionmaker) -> None:
+    """A failed sign-in's audit row is kept although the request is refused."""
+    refusals: list[str] = []
+    uow = UnitOfWork(sessionmaker, on_refusal=lambda e: refusals.append(e.code))
+
+    async def record_then_refuse(session: AsyncSession, name: str) -> Refused | str:
+        session.add(Counter(name=name, value=1))
+        return Refused(Forbidden("Tidak boleh.", code="bad_password"))
+
+    with pytest.raises(Forbidden) as info:
+        await uow.run(record_then_refuse, "kept")
+    assert info.value.code == "bad_password" and refusals == ["bad_password"]
+    async with uow.read() as session:
+        assert (await session.get(Counter, "kept")).value == 1
 
 
 async def test_other_errors_propagate_unretried(sessionmaker) -> None:
