@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Integer, String, select
@@ -343,3 +344,26 @@ async def test_transient_faults_back_off_and_never_quarantine(tmp_path: Path) ->
         "ekinerja_consumer_backoffs_total", {"consumer": "svc-periods"})
     assert backoffs == 5
     await rt.engine.dispose()
+
+
+def test_one_entry_point_runs_a_command_or_refuses_an_unknown_one() -> None:
+    """``python -m <service> <command>``: the command gets the arguments from its name on
+    and the settings; its status is the exit status; an unknown one is a usage error."""
+    from ekinerja_shared.main import run
+
+    settings = ServiceSettings(service_name="svc")
+    seen: list[tuple[list[str], ServiceSettings]] = []
+
+    def check(argv: list[str], s: ServiceSettings) -> int:
+        seen.append((argv, s))
+        return 3
+
+    def never(_s: ServiceSettings) -> Any:
+        raise AssertionError("the app is not built for a command")
+
+    with pytest.raises(SystemExit) as done:
+        run("svc", settings, never, commands={"check": check}, argv=["check", "--tenant", "t"])
+    assert done.value.code == 3 and seen == [(["check", "--tenant", "t"], settings)]
+    with pytest.raises(SystemExit) as done:
+        run("svc", settings, never, commands={"check": check}, argv=["chek"])
+    assert "usage: python -m svc [migrate | check]" in str(done.value.code)
