@@ -31,13 +31,14 @@ from faststream.kafka import KafkaMessage
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from .db import insert_ignore
 from .events import Event, parse_event
 from .metrics import CommonMetrics
-from .tenancy import bind_cross_tenant, bind_tenant
+from .tenancy import bind_tenant
 from .timeutil import utcnow
+from .uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class EventConsumer:
     def __init__(
         self,
         name: str,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        uow: UnitOfWork,
         inbox_model: type[Any],
         quarantine_model: type[Any],
         metrics: CommonMetrics,
@@ -120,7 +121,7 @@ class EventConsumer:
         max_backoff_s: float = 30.0,
     ) -> None:
         self.name = name
-        self._sessionmaker = sessionmaker
+        self._uow = uow  # unbound: each event's transaction is bound to its regency
         self._inbox = inbox_model
         self._quarantine = quarantine_model
         self._metrics = metrics
@@ -142,8 +143,8 @@ class EventConsumer:
     ) -> None:
         source = f"kafka:{context.get('topic', '?')}"
         text, exact = storable_raw(raw)
-        async with self._sessionmaker() as session, session.begin():
-            await bind_cross_tenant(session, "quarantine")  # the tenant may be unknown
+        # the tenant may be unknown
+        async with self._uow.cross_tenant("quarantine").transaction() as session:
             session.add(
                 self._quarantine(
                     source=source,
@@ -179,7 +180,7 @@ class EventConsumer:
             return self._count(event.event_type, "ignored")
         key = _record_key(context)
         try:
-            async with self._sessionmaker() as session, session.begin():
+            async with self._uow.transaction() as session:
                 fresh = await insert_ignore(
                     session, self._inbox, {"consumer": self.name, "event_id": event.event_id,
                                            "processed_at": utcnow()}
@@ -251,7 +252,7 @@ class EventConsumer:
         if not events:
             return outcome
         try:
-            async with self._sessionmaker() as session, session.begin():
+            async with self._uow.transaction() as session:
                 done = set(
                     (
                         await session.scalars(
@@ -302,7 +303,7 @@ class EventConsumer:
         self, event: Event, body: bytes, ctx: dict[str, Any], apply_batch: ApplyBatch
     ) -> str:
         try:
-            async with self._sessionmaker() as session, session.begin():
+            async with self._uow.transaction() as session:
                 fresh = await insert_ignore(
                     session, self._inbox,
                     {"consumer": self.name, "event_id": event.event_id, "processed_at": utcnow()},

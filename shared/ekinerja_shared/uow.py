@@ -16,7 +16,9 @@ change and its outbox events commit together. Decided here, once:
   the use case *returns* ``Refused(error)``; the transaction commits, then ``error`` is
   raised (and reported) as above.
 
-Reads use ``uow.read()``, a session without an explicit transaction.
+Reads use ``uow.read()``, a session without an explicit transaction. The plumbing under the
+use cases (the consumer's inbox batches, the outbox relay), which decides retries and errors
+itself, takes ``uow.transaction()``: one bound transaction, nothing retried or mapped.
 
 Regency isolation (``tenancy``): ``uow.in_tenant(t)`` is the same unit of work bound to one
 regency (each transaction sets ``app.tenant_id``, so PostgreSQL's row-level security shows
@@ -118,8 +120,7 @@ class UnitOfWork:
         ``Refused`` result is committed, then its error raised."""
         for attempt in range(1, self._attempts + 1):
             try:
-                async with self.sessionmaker() as session, session.begin():
-                    await self._bind(session)
+                async with self.transaction() as session:
                     result = await fn(session, *args, **kwargs)
                 if isinstance(result, Refused):
                     raise result.error
@@ -140,6 +141,14 @@ class UnitOfWork:
                          exc.__class__.__name__)
                 await asyncio.sleep(0.01 * attempt)
         raise AssertionError("unreachable")
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One transaction, bound like this unit of work, committed when the block ends
+        (rolled back when it raises); nothing retried, no error mapped."""
+        async with self.sessionmaker() as session, session.begin():
+            await self._bind(session)
+            yield session
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
