@@ -5,6 +5,7 @@ provider, machine clients)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -143,21 +144,19 @@ def build_router(auth: AuthService, box: SecretBox, redirect_uri: Any) -> APIRou
                                  tenant_id, nip, auth.clock(), source_of(request))
         return OneTimePasswordOut(nip=nip, one_time_password=password)
 
-    @router.post("/accounts/{nip}/disable", response_model=AccountView,
-                 summary="Disable an account (HR): its sessions end")
-    async def disable(tenant_id: TenantPath, nip: NipPath, request: Request,
-                      caller: TenantHrDep, uow: TenantUowDep) -> AccountView:
-        await uow.run(admin.set_disabled, caller, tenant_id, nip, True, auth.clock(),
-                      source_of(request))
-        return await view(uow, tenant_id, nip)
+    def switch(disabled: bool) -> Callable[..., Awaitable[AccountView]]:
+        async def set_disabled(tenant_id: TenantPath, nip: NipPath, request: Request,
+                               caller: TenantHrDep, uow: TenantUowDep) -> AccountView:
+            await uow.run(admin.set_disabled, caller, tenant_id, nip, disabled, auth.clock(),
+                          source_of(request))
+            return await view(uow, tenant_id, nip)
 
-    @router.post("/accounts/{nip}/enable", response_model=AccountView,
-                 summary="Enable an account again (HR)")
-    async def enable(tenant_id: TenantPath, nip: NipPath, request: Request,
-                     caller: TenantHrDep, uow: TenantUowDep) -> AccountView:
-        await uow.run(admin.set_disabled, caller, tenant_id, nip, False, auth.clock(),
-                      source_of(request))
-        return await view(uow, tenant_id, nip)
+        return set_disabled
+
+    router.post("/accounts/{nip}/disable", response_model=AccountView, name="disable",
+                summary="Disable an account (HR): its sessions end")(switch(True))
+    router.post("/accounts/{nip}/enable", response_model=AccountView, name="enable",
+                summary="Enable an account again (HR)")(switch(False))
 
     @router.put("/accounts/{nip}/roles", response_model=AccountView,
                 summary="Granted roles (HR): hr, leader, verifier")
