@@ -34,25 +34,15 @@ from .passwords import Passwords
 from .rules import (
     PLATFORM,
     ThrottlePolicy,
+    TooManyAttempts,
     access_claims,
     check_new_password,
     check_scopes,
     person_roles,
-    person_subject,
-    throttled_message,
+    subject_of,
+    tenant_of,
 )
 from .store import Source
-
-
-class TooManyAttempts(DomainError):
-    """429 with ``Retry-After``."""
-
-    status_code = 429
-    code = "too_many_attempts"
-
-    def __init__(self, retry_after_s: int) -> None:
-        super().__init__(throttled_message(retry_after_s))
-        self.retry_after_s = retry_after_s
 
 
 def bad_credentials() -> Unauthenticated:
@@ -88,14 +78,6 @@ def realm_login(caller: Caller) -> tuple[str, str]:
         return caller.tenant_id, caller.nip
     raise Forbidden("Hanya akun pegawai atau operator yang dapat melakukan ini.",
                     code="not_a_person")
-
-
-def subject_of(realm: str, login: str) -> str:
-    return f"operator:{login}" if realm == PLATFORM else person_subject(realm, login)
-
-
-def tenant_of(realm: str) -> str | None:
-    return None if realm == PLATFORM else realm
 
 
 def _who(realm: str, login: str, now: dt.datetime, source: Source | None,

@@ -11,7 +11,8 @@ from ..settings import Settings
 from . import admin_routes, routes
 from .keys import KeyRing, SecretBox
 from .oidc import OidcFlow
-from .sessions import AuthService, TooManyAttempts
+from .rules import TooManyAttempts
+from .sessions import AuthService
 from .web import CsrfMiddleware, GatewayAuthenticator
 
 
