@@ -35,13 +35,14 @@ from faststream.kafka import KafkaMessage
 from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from .db import insert_ignore
 from .events import Event, parse_event
 from .metrics import CommonMetrics
-from .tenancy import bind_cross_tenant, bind_tenant
+from .tenancy import bind_tenant
 from .timeutil import utcnow
+from .uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class EventConsumer:
     def __init__(
         self,
         name: str,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        uow: UnitOfWork,
         inbox_model: type[Any],
         quarantine_model: type[Any],
         metrics: CommonMetrics,
@@ -125,7 +126,7 @@ class EventConsumer:
         attempts_model: type[Any] | None = None,
     ) -> None:
         self.name = name
-        self._sessionmaker = sessionmaker
+        self._uow = uow  # unbound: each event's transaction is bound to its regency
         self._inbox = inbox_model
         self._quarantine = quarantine_model
         self._metrics = metrics
@@ -154,8 +155,8 @@ class EventConsumer:
     ) -> None:
         source = f"kafka:{context.get('topic', '?')}"
         text, exact = storable_raw(raw)
-        async with self._sessionmaker() as session, session.begin():
-            await bind_cross_tenant(session, "quarantine")  # the tenant may be unknown
+        # the tenant may be unknown
+        async with self._uow.cross_tenant("quarantine").transaction() as session:
             if event_id is not None:
                 await self._forget_attempts(session, [event_id])
             session.add(
@@ -192,7 +193,7 @@ class EventConsumer:
         if not isinstance(event, accept):
             return self._count(event.event_type, "ignored")
         try:
-            async with self._sessionmaker() as session, session.begin():
+            async with self._uow.transaction() as session:
                 fresh = await insert_ignore(
                     session, self._inbox, {"consumer": self.name, "event_id": event.event_id,
                                            "processed_at": utcnow()}
@@ -264,7 +265,7 @@ class EventConsumer:
         if not events:
             return outcome
         try:
-            async with self._sessionmaker() as session, session.begin():
+            async with self._uow.transaction() as session:
                 done = set(
                     (
                         await session.scalars(
@@ -316,7 +317,7 @@ class EventConsumer:
         self, event: Event, body: bytes, ctx: dict[str, Any], apply_batch: ApplyBatch
     ) -> str:
         try:
-            async with self._sessionmaker() as session, session.begin():
+            async with self._uow.transaction() as session:
                 fresh = await insert_ignore(
                     session, self._inbox,
                     {"consumer": self.name, "event_id": event.event_id, "processed_at": utcnow()},
@@ -366,7 +367,7 @@ class EventConsumer:
             self._failures[event.event_id] = self._failures.get(event.event_id, 0) + 1
             return self._failures[event.event_id]
         model = self._attempts
-        async with self._sessionmaker() as session, session.begin():
+        async with self._uow.transaction() as session:
             row = await session.get(model, (self.name, event.event_id), with_for_update=True)
             if row is None:
                 row = model(consumer=self.name, event_id=event.event_id, attempts=0)

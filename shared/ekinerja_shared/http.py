@@ -149,6 +149,17 @@ def allow(*roles: Role, scope: str | None = None) -> Callable[..., Awaitable[Cal
     return decision
 
 
+def signed_in(*roles: Role) -> Callable[..., Awaitable[Caller]]:
+    """The decision of a route without a regency in its path (the caller, sign-in, the
+    platform's own routes), as a dependency: signed in (else 401) and, when ``roles`` are
+    given, one of them (else 403)."""
+
+    async def decision(caller: CallerDep) -> Caller:
+        return caller.require(None, *roles)
+
+    return decision
+
+
 def allow_self_or(*roles: Role) -> Callable[..., Awaitable[Caller]]:
     """Own data (the path's ``{nip}`` is the caller's) or one of ``roles`` in the regency.
     A supervisor's view of the team is decided in the route (it needs the directory)."""
@@ -159,6 +170,8 @@ def allow_self_or(*roles: Role) -> Callable[..., Awaitable[Caller]]:
     return decision
 
 
+SignedInDep = Annotated[Caller, Depends(signed_in())]
+"""Any signed-in person or client (a route without a regency in its path)."""
 MemberDep = Annotated[Caller, Depends(allow())]
 """Any signed-in person (or client) of the path's regency."""
 TenantHrDep = Annotated[Caller, Depends(allow(Role.HR))]

@@ -18,12 +18,13 @@ from aiokafka.errors import (
 from faststream.kafka import KafkaBroker
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from .events import Event, dump_event
 from .metrics import CommonMetrics
 from .timeutil import utcnow
 from .topics import topic_for
+from .uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def is_transient_publish_error(exc: BaseException) -> bool:
 class OutboxRelay:
     def __init__(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        uow: UnitOfWork,
         model: type[Any],
         broker: KafkaBroker,
         metrics: CommonMetrics,
@@ -66,7 +67,7 @@ class OutboxRelay:
         poll_interval_s: float = 0.5,
         max_attempts: int = 5,
     ) -> None:
-        self._sessionmaker = sessionmaker
+        self._uow = uow  # the outbox table has no regency: unbound
         self._model = model
         self._broker = broker
         self._metrics = metrics
@@ -75,7 +76,7 @@ class OutboxRelay:
         self._max_attempts = max_attempts
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        session_cls = sessionmaker.kw.get("sync_session_class")
+        session_cls = uow.sessionmaker.kw.get("sync_session_class")
         if session_cls is not None:
             sa_event.listen(session_cls, "after_commit", self._after_commit)
 
@@ -189,7 +190,7 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """One pass: publish up to ``batch_size`` unpublished rows; returns how many."""
         model = self._model
-        async with self._sessionmaker() as session, session.begin():
+        async with self._uow.transaction() as session:
             query = (
                 select(model.id, model.topic, model.key, model.payload, model.event_type,
                        model.event_id)
@@ -213,7 +214,7 @@ class OutboxRelay:
         if len(rows) < self._batch and len(published) == len(rows):
             self._metrics.outbox_pending.set(0)  # this pass took every committed row
         else:
-            async with self._sessionmaker() as session:
+            async with self._uow.read() as session:
                 pending = await session.scalar(
                     select(func.count()).select_from(model).where(model.published_at.is_(None))
                 )

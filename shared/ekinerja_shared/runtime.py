@@ -87,7 +87,7 @@ class Runtime(Generic[S]):
         broker = make_broker(settings, metrics)
         relay = (
             OutboxRelay(
-                sessionmaker, outbox_model, broker, metrics,
+                UnitOfWork(sessionmaker), outbox_model, broker, metrics,
                 batch_size=settings.outbox_batch_size,
                 poll_interval_s=settings.outbox_poll_interval_s,
                 max_attempts=settings.outbox_max_attempts,
@@ -101,7 +101,7 @@ class Runtime(Generic[S]):
 
     def consumer(self, name: str) -> EventConsumer:
         return EventConsumer(
-            name, self.sessionmaker, self.inbox_model, self.quarantine_model, self.metrics,
+            name, self.uow, self.inbox_model, self.quarantine_model, self.metrics,
             max_attempts=self.settings.consumer_max_attempts, attempts_model=self.attempts_model,
         )
 

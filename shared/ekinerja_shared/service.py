@@ -1,6 +1,12 @@
 """Composition of a service process: one FastAPI app (HTTP API, /health, /metrics,
 /asyncapi) whose lifespan applies migrations, starts the FastStream Kafka broker (its
-subscribers) and the outbox relay, and stops them in reverse order."""
+subscribers) and the outbox relay, and stops them in reverse order.
+
+The operational pages are internal: the documentation (``/docs``, ``/redoc``,
+``/openapi.json``, ``/asyncapi``, ``/asyncapi.json``) answers 404 unless
+``EK_HTTP_EXPOSE_DOCS``, and ``/metrics`` unless ``EK_HTTP_EXPOSE_METRICS`` (on by default
+for the services behind the gateway, whose port is never published and which Prometheus
+scrapes; off at the gateway, the public edge). ``/health`` always answers."""
 
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from faststream.specification import AsyncAPI, get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .errors import DomainError
 from .jobs import JobRunner, PeriodicJob
@@ -31,7 +38,33 @@ log = logging.getLogger(__name__)
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
+DOC_PAGES = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json",
+                       "/asyncapi", "/asyncapi.json"})
+METRICS_PAGES = frozenset({"/metrics"})
+
 __all__ = ["create_service_app", "serve"]
+
+
+class HiddenPages:
+    """Answers 404 for ``paths`` before routing (pure ASGI middleware)."""
+
+    def __init__(self, app: ASGIApp, paths: frozenset[str]) -> None:
+        self.app = app
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].rstrip("/") in self.paths:
+            response = JSONResponse({"detail": "Halaman tidak ditemukan.", "code": "not_found"},
+                                    status_code=404)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def hidden_pages(settings: ServiceSettings) -> frozenset[str]:
+    """The operational pages this service does not expose."""
+    return (frozenset() if settings.http_expose_docs else DOC_PAGES) | (
+        frozenset() if settings.http_expose_metrics else METRICS_PAGES)
 
 
 async def _start_broker(broker: KafkaBroker, attempts: int = 30) -> None:
@@ -97,6 +130,8 @@ def create_service_app(
     app.add_middleware(
         BodyLimitMiddleware, default_limit=settings.http_max_body_bytes,
         prefix_limits=[(prefix, settings.http_max_upload_bytes) for prefix in upload_prefixes])
+    if hidden := hidden_pages(settings):
+        app.add_middleware(HiddenPages, paths=hidden)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_req: Request, exc: StarletteHTTPException) -> JSONResponse:

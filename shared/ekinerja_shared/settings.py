@@ -42,6 +42,12 @@ class ServiceSettings(BaseSettings):
     # request body limits (413 above them): any route, and upload routes (rosters, devices)
     http_max_body_bytes: int = 1_048_576
     http_max_upload_bytes: int = 8_388_608
+    # operational pages (ekinerja_shared.service): /docs, /redoc, /openapi.json,
+    # /asyncapi(.json) and /metrics answer 404 unless exposed. The documentation is internal
+    # everywhere; /metrics is exposed by the services behind the gateway (their port is not
+    # published; Prometheus scrapes it) and hidden at the gateway (Settings there)
+    http_expose_docs: bool = False
+    http_expose_metrics: bool = True
 
     @property
     def migration_url(self) -> str:

@@ -10,9 +10,15 @@ change and its outbox events commit together. Decided here, once:
 - a concurrent change of a versioned row (``StaleDataError``, optimistic locking) or a
   conflict that is still there after the last attempt: ``Conflict`` (HTTP 409) with a
   message for staff;
-- a ``DomainError`` (a rule refused) is reported to ``on_refusal`` (metrics) and re-raised.
+- a ``DomainError`` (a rule refused) is reported to ``on_refusal`` (metrics) and re-raised;
+  nothing of the transaction is kept;
+- a refusal whose record must be kept (a failed sign-in's audit row and throttle counter):
+  the use case *returns* ``Refused(error)``; the transaction commits, then ``error`` is
+  raised (and reported) as above.
 
-Reads use ``uow.read()``, a session without an explicit transaction.
+Reads use ``uow.read()``, a session without an explicit transaction. The plumbing under the
+use cases (the consumer's inbox batches, the outbox relay), which decides retries and errors
+itself, takes ``uow.transaction()``: one bound transaction, nothing retried or mapped.
 
 Regency isolation (``tenancy``): ``uow.in_tenant(t)`` is the same unit of work bound to one
 regency (each transaction sets ``app.tenant_id``, so PostgreSQL's row-level security shows
@@ -27,6 +33,7 @@ import contextlib
 import copy
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -56,6 +63,14 @@ def _retryable(exc: BaseException) -> bool:
         code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
         return code in _RETRYABLE_SQLSTATES
     return False
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Returned by a use case to have its transaction committed and then be refused with
+    ``error``: what it recorded (an audit row, a throttle counter) is kept."""
+
+    error: DomainError
 
 
 class UnitOfWork:
@@ -105,20 +120,22 @@ class UnitOfWork:
 
     async def run(
         self,
-        fn: Callable[Concatenate[AsyncSession, P], Awaitable[T]],
+        fn: Callable[Concatenate[AsyncSession, P], Awaitable[T | Refused]],
         /,
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
-        """``fn(session, *args, **kwargs)`` in one transaction, committed on return."""
+        """``fn(session, *args, **kwargs)`` in one transaction, committed on return; a
+        ``Refused`` result is committed, then its error raised."""
         for attempt in range(1, self._attempts + 1):
             try:
-                async with self.sessionmaker() as session, session.begin():
-                    await self._bind(session)
+                async with self.transaction() as session:
                     result = await fn(session, *args, **kwargs)
-                    if self._after is not None:
+                    if self._after is not None and not isinstance(result, Refused):
                         self._after(session, result)
-                    return result
+                if isinstance(result, Refused):
+                    raise result.error
+                return result
             except StaleDataError as exc:
                 raise self._refused(Conflict(self._conflict_message,
                                              code=self._conflict_code)) from exc
@@ -135,6 +152,14 @@ class UnitOfWork:
                          exc.__class__.__name__)
                 await asyncio.sleep(0.01 * attempt)
         raise AssertionError("unreachable")
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One transaction, bound like this unit of work, committed when the block ends
+        (rolled back when it raises); nothing retried, no error mapped."""
+        async with self.sessionmaker() as session, session.begin():
+            await self._bind(session)
+            yield session
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -35,7 +35,8 @@ FAR_FUTURE = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 @pytest.fixture(scope="module")
 async def client(tmp_path_factory, kafka_bootstrap):
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('activity-authz') / 'a.db'}"
-    app = create_app(Settings(database_url=url, auth_jwks=TEST_JWKS_JSON,
+    # /openapi.json is internal by default
+    app = create_app(Settings(database_url=url, auth_jwks=TEST_JWKS_JSON, http_expose_docs=True,
                               kafka_bootstrap=kafka_bootstrap, expiry_interval_s=0,
                               consumer_group_prefix=unique("authz")))
     async with running_app(app) as client:

@@ -39,7 +39,8 @@ API = f"/api/attendance/{TENANT}"
 @pytest.fixture(scope="module")
 async def client(tmp_path_factory, kafka_bootstrap):
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('attendance-authz') / 'a.db'}"
-    app = create_app(Settings(database_url=url, auth_jwks=TEST_JWKS_JSON,
+    # /openapi.json is internal by default
+    app = create_app(Settings(database_url=url, auth_jwks=TEST_JWKS_JSON, http_expose_docs=True,
                               kafka_bootstrap=kafka_bootstrap, housekeeping_interval_s=0,
                               consumer_group_prefix=unique("authz")))
     async with running_app(app) as client:

@@ -64,8 +64,7 @@ async def client(tmp_path_factory, kafka_bootstrap):
                               stream_max_s=0.2, admin_token=None, auth_cookie_secure=False,
                               consumer_group_prefix=unique("authz")))
     async with running_app(app) as client:
-        # the first signing key, as in any running deployment (a rotation before any key
-        # is active fails in gateway.auth.keys: reported to the sign-in package's owner)
+        # the first signing key, as in any running deployment
         assert (await client.get("/.well-known/jwks.json")).status_code == 200
         for tenant in (TENANT, OTHER_TENANT):
             r = await client.put(f"/api/tenants/{tenant}", json=REGENCY, headers=as_operator())

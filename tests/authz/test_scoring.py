@@ -53,7 +53,8 @@ async def client(tmp_path_factory: pytest.TempPathFactory,
                               consumer_group_prefix=infra.unique("authz"),
                               # the new group reads the shared topics' history into SQLite:
                               # short transactions keep the routes and the shutdown quick
-                              consumer_batch_size=100, auth_jwks=TEST_JWKS_JSON))
+                              consumer_batch_size=100, auth_jwks=TEST_JWKS_JSON,
+                              http_expose_docs=True))  # /openapi.json is internal by default
     async with running_app(app) as c:
         staff = ev.EmployeeUpserted(tenant_id=TENANT, nip=EMPLOYEE, name="Lia Amalia",
                                     unit_id="aptika", supervisor_nip=SUPERVISOR,

@@ -25,3 +25,27 @@ def test_openapi_and_asyncapi_documents(service, tmp_path, monkeypatch):
     addresses = {c.get("address") for c in doc["channels"].values()}
     assert addresses & {t.name for t in ALL_TOPICS}, addresses
     assert client.get("/asyncapi").status_code == 200
+
+
+@pytest.mark.parametrize("service", ["gateway", "attendance", "activity", "scoring"])
+def test_operational_pages_are_internal_by_default_the_same_way(service, tmp_path,
+                                                                monkeypatch):
+    """The documentation is a 404 unless EK_HTTP_EXPOSE_DOCS; /metrics is a 404 at the
+    gateway (the public edge) unless EK_HTTP_EXPOSE_METRICS, and served by the services
+    behind it (their port is not published; Prometheus scrapes it)."""
+    monkeypatch.setenv("EK_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/{service}.db")
+    monkeypatch.delenv("EK_HTTP_EXPOSE_DOCS", raising=False)
+    monkeypatch.delenv("EK_HTTP_EXPOSE_METRICS", raising=False)
+    create_app = importlib.import_module(f"{service}.app").create_app
+    client = TestClient(create_app())
+    for page in ("/docs", "/redoc", "/openapi.json", "/asyncapi", "/asyncapi.json/"):
+        r = client.get(page)
+        assert r.status_code == 404 and r.json()["code"] == "not_found", page
+    assert client.get("/metrics").status_code == (404 if service == "gateway" else 200)
+    monkeypatch.setenv("EK_HTTP_EXPOSE_METRICS", "false")
+    assert TestClient(create_app()).get("/metrics").status_code == 404
+    monkeypatch.setenv("EK_HTTP_EXPOSE_DOCS", "true")
+    monkeypatch.setenv("EK_HTTP_EXPOSE_METRICS", "true")
+    exposed = TestClient(create_app())
+    assert exposed.get("/docs").status_code == 200
+    assert exposed.get("/metrics").status_code == 200

@@ -1,25 +1,16 @@
-"""``python -m activity`` runs the service; ``python -m activity migrate`` applies migrations."""
+"""``python -m activity`` runs the service; ``python -m activity migrate`` applies migrations
+(``ekinerja_shared.main``)."""
 
 from __future__ import annotations
 
-import sys
+from ekinerja_shared.main import run
 
-from ekinerja_shared.logs import configure_logging
-from ekinerja_shared.migrations import upgrade
-from ekinerja_shared.service import serve
-
+from .app import create_app
 from .settings import Settings
 
 
 def main() -> None:
-    settings = Settings()
-    configure_logging(settings.log_level, settings.service_name)
-    if sys.argv[1:2] == ["migrate"]:
-        upgrade("activity", settings.migration_url)
-        return
-    from .app import create_app
-
-    serve(create_app(settings), settings)
+    run("activity", Settings(), create_app)
 
 
 if __name__ == "__main__":

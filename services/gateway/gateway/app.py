@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.service import create_service_app
@@ -17,10 +16,6 @@ from .entrypoints import audit_api, consumers, dashboard, directory_api, proxy, 
 from .entrypoints.callers import WithExtraKeys
 from .runtime import GatewayRuntime
 from .settings import Settings
-
-DOC_PAGES = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json",
-                       "/asyncapi", "/asyncapi.json"})
-METRICS_PAGES = frozenset({"/metrics"})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,15 +37,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_prefix="/api/tenants/{tenant_id}",  # the quarantine API, beside the directory's
     )
 
-    # sign-in: its sessions cross regencies (named "sign-in"); every route of the gateway
-    # verifies the gateway's own tokens with its authenticator
-    sign_in = rt.sign_in_view()
-    install_auth(app, sign_in, settings)
-    rt.authenticator = sign_in.authenticator
+    # sign-in (its transactions cross regencies, named "sign-in"); every route of the
+    # gateway verifies the gateway's own tokens with its authenticator
+    install_auth(app, rt, settings)
     if settings.auth_jwks:
         rt.authenticator = app.state.auth_authenticator = WithExtraKeys(
             app.state.auth_authenticator, settings.auth_jwks, settings)
-    hide_internal_pages(app, settings)
 
     @app.exception_handler(RosterInvalid)
     async def _roster_invalid(_req: Request, exc: RosterInvalid) -> JSONResponse:
@@ -61,28 +53,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     return app
-
-
-class HiddenPages:
-    """Answers 404 for ``paths`` before routing (pure ASGI middleware)."""
-
-    def __init__(self, app: ASGIApp, paths: frozenset[str]) -> None:
-        self.app = app
-        self.paths = paths
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].rstrip("/") in self.paths:
-            response = JSONResponse({"detail": "Halaman tidak ditemukan.", "code": "not_found"},
-                                    status_code=404)
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
-def hide_internal_pages(app: FastAPI, settings: Settings) -> None:
-    """The operational pages answer 404 unless enabled (``EK_HTTP_EXPOSE_DOCS``,
-    ``EK_HTTP_EXPOSE_METRICS``): the gateway is the public edge. ``/health`` stays."""
-    hidden = (DOC_PAGES if not settings.http_expose_docs else frozenset()) | (
-        METRICS_PAGES if not settings.http_expose_metrics else frozenset())
-    if hidden:
-        app.add_middleware(HiddenPages, paths=hidden)

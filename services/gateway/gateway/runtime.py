@@ -3,12 +3,10 @@ reverse proxy (its connection pool and metrics)."""
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 from ekinerja_shared.runtime import Runtime
 
-from .adapters.db import cross_tenant_sessionmaker
 from .entrypoints.proxy import Proxy, make_proxy
 from .service_layer.stream import ScoreHub
 from .settings import Settings
@@ -28,11 +26,3 @@ class GatewayRuntime(Runtime[Settings]):
     async def close_streams(self) -> None:
         """Ends this instance's live streams (at shutdown)."""
         self.hub.close_all()
-
-    def sign_in_view(self) -> "GatewayRuntime":
-        """This runtime as the sign-in package (gateway.auth) gets it: the same, except
-        that its sessions see every regency (the named cross-tenant use ``sign-in``): it
-        looks accounts, clients and sign-in states up before any regency is known."""
-        view = copy.copy(self)
-        view.sessionmaker = cross_tenant_sessionmaker(self.engine, "sign-in")
-        return view

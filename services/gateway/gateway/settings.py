@@ -21,9 +21,8 @@ class Settings(ServiceSettings):
     stream_max_s: float = 600.0
     # largest roster CSV accepted, bytes
     roster_max_bytes: int = 5_000_000
-    # operational pages are internal: /docs, /redoc, /openapi.json, /asyncapi(.json)
-    # (EK_HTTP_EXPOSE_DOCS) and /metrics (EK_HTTP_EXPOSE_METRICS) answer 404 unless enabled
-    http_expose_docs: bool = False
+    # the public edge: /metrics too answers 404 unless EK_HTTP_EXPOSE_METRICS (the
+    # documentation pages: EK_HTTP_EXPOSE_DOCS, off everywhere by default)
     http_expose_metrics: bool = False
 
     # --- sign-in (EK_AUTH_*; services/gateway/README.md "Sign-in") ---

@@ -32,7 +32,8 @@ async def test_push_attlog_to_day_evaluation(
     nip = "198001012005011001"
     serial = unique("SN").upper()
     await publish(kafka_bootstrap, tenant(tenant_id), employee(tenant_id, nip, "11"))
-    app = create_app(settings)
+    # the AsyncAPI document is read at the end (internal by default)
+    app = create_app(settings.model_copy(update={"http_expose_docs": True}))
     uow = app.state.runtime.uow.in_tenant(tenant_id)  # the app's role: bound to the regency
     async with (
         running_app(app) as client,

@@ -181,6 +181,24 @@ async def test_a_rotated_key_is_published_before_it_signs(settings, tenant_id):
         assert meta["issuer"] == "ekinerja" and meta["jwks_uri"].endswith("/.well-known/jwks.json")
 
 
+async def test_the_first_rotation_creates_a_key_that_signs_at_once(settings, tmp_path):
+    """Before any key exists (a fresh database), the operator's rotation creates the first
+    key, signing at once (nothing else could sign while it waits to be published)."""
+    fresh = auth_settings(settings, database_url=f"sqlite+aiosqlite:///{tmp_path / 'g.db'}",
+                          migration_database_url=None, auth_key_publish_ahead_s=60)
+    async with running_auth_app(create_app(fresh)) as client:
+        r = await client.post("/api/auth/keys/rotate", headers=ADMIN)
+        assert r.status_code == 200, r.text
+        kid = r.json()["kid"]
+        assert r.json()["published"] == [kid]
+        await seed_regency(client, "kota-uji")
+        token = (await signed_in(client, "kota-uji", LIA))["access_token"]
+        assert unverified_header(token)["kid"] == kid
+        # a later rotation is published ahead: the first key still signs meanwhile
+        r = await client.post("/api/auth/keys/rotate", headers=ADMIN)
+        assert r.json()["kid"] != kid and set(r.json()["published"]) == {kid, r.json()["kid"]}
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 

@@ -133,7 +133,7 @@ async def test_attempts_survive_a_restart_of_the_consumer(
             raise RuntimeError("a bug in this version")
 
         def consumer() -> EventConsumer:
-            return EventConsumer("scoring-restart-test", rt.sessionmaker, ProcessedEvent,
+            return EventConsumer("scoring-restart-test", rt.uow, ProcessedEvent,
                                  Quarantine, rt.metrics, max_attempts=3,
                                  attempts_model=ConsumerAttempt)
 

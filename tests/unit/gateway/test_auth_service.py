@@ -16,6 +16,7 @@ from ekinerja_shared.identity import Unauthenticated
 from ekinerja_shared.migrations import upgrade_async
 from ekinerja_shared.presets import SEED_TENANTS
 from ekinerja_shared.tokens import StaticKeysAuthenticator, unverified_header
+from ekinerja_shared.uow import UnitOfWork
 from gateway.auth import admin
 from gateway.auth.cli import DEMO_PASSWORD, ensure_demo_accounts, pick_demo_accounts
 from gateway.auth.keys import KeyRing, SecretBox
@@ -66,7 +67,7 @@ async def test_demo_accounts_sign_in_with_the_known_password(db):
     again = await ensure_demo_accounts(settings, DEMO_DIR, ["kediri"])  # idempotent
     assert again == made
 
-    auth = AuthService(sm, settings, KeyRing(sm, settings, SecretBox(None)))
+    auth = AuthService(UnitOfWork(sm), settings, KeyRing(UnitOfWork(sm), settings, SecretBox(None)))
     hr = next(a for a in made if a.role == "hr")
     issued = await auth.login("kediri", hr.nip, DEMO_PASSWORD, Source(ip="127.0.0.1"))
     assert not issued.restricted and issued.refresh_token
@@ -83,7 +84,7 @@ async def test_demo_accounts_sign_in_with_the_known_password(db):
 async def test_operator_account_signs_in_platform_wide(db):
     url, sm = db
     settings = settings_for(url)
-    auth = AuthService(sm, settings, KeyRing(sm, settings, SecretBox(None)))
+    auth = AuthService(UnitOfWork(sm), settings, KeyRing(UnitOfWork(sm), settings, SecretBox(None)))
     async with sm() as s, s.begin():
         otp = await admin.create_operator(s, auth.passwords, "ops-1", T0, actor="cli")
     first = await auth.login(PLATFORM, "ops-1", otp, Source())
@@ -108,7 +109,7 @@ async def test_first_use_creates_a_key_and_an_old_key_is_rotated_on_the_way(db):
     settings = settings_for(url, auth_key_rotation_days=30, auth_key_publish_ahead_s=60,
                             auth_access_ttl_s=600, auth_client_token_ttl_s=300,
                             auth_leeway_s=30)
-    ring = KeyRing(sm, settings, SecretBox(None), clock=clock)
+    ring = KeyRing(UnitOfWork(sm), settings, SecretBox(None), clock=clock)
     first = unverified_header(await ring.sign({"a": 1}))["kid"]
     assert [k["kid"] for k in (await ring.jwks())["keys"]] == [first]
 
@@ -135,19 +136,19 @@ async def test_private_keys_are_stored_encrypted_when_a_secret_is_set(db, tmp_pa
     sm = make_sessionmaker(engine)
     try:
         settings = settings_for(url)
-        ring = KeyRing(sm, settings, SecretBox("rahasia-kunci-panjang"))
+        ring = KeyRing(UnitOfWork(sm), settings, SecretBox("rahasia-kunci-panjang"))
         token = await ring.sign({"x": 1})
         async with sm() as s:
             row = (await s.scalars(select(SigningKey))).one()
         assert row.encrypted and row.private_jwk.count(".") == 4  # a compact JWE
         assert '"d"' not in row.private_jwk and "d" not in row.public_jwk
         # another instance with the same secret signs with the same key
-        other = KeyRing(sm, settings, SecretBox("rahasia-kunci-panjang"))
+        other = KeyRing(UnitOfWork(sm), settings, SecretBox("rahasia-kunci-panjang"))
         assert unverified_header(await other.sign({"x": 2}))["kid"] == \
             unverified_header(token)["kid"]
         # without the secret the key cannot be used: a clear error, not a silent new key
         with pytest.raises(RuntimeError, match="EK_AUTH_KEY_ENCRYPTION_SECRET"):
-            await KeyRing(sm, settings, SecretBox(None)).sign({"x": 3})
+            await KeyRing(UnitOfWork(sm), settings, SecretBox(None)).sign({"x": 3})
         box = SecretBox("rahasia-kunci-panjang")
         sealed, encrypted = box.seal(json.dumps({"s": "klien"}))
         assert encrypted and "klien" not in sealed

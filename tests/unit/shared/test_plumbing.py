@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Integer, String, select
@@ -27,7 +28,7 @@ from ekinerja_shared.runtime import Runtime
 from ekinerja_shared.settings import ServiceSettings
 from ekinerja_shared.timeutil import utcnow
 from ekinerja_shared.topics import PERIODS
-from ekinerja_shared.uow import UnitOfWork
+from ekinerja_shared.uow import Refused, UnitOfWork
 from tests.support.plumbing_models import Base as PlumbingBase
 from tests.support.plumbing_models import ClosedPeriod, Inbox, Outbox, Quarantine
 
@@ -133,6 +134,22 @@ async def test_rule_refusals_are_reported_and_roll_back(sessionmaker) -> None:
     assert refusals == ["overlap"]
     async with uow.read() as session:
         assert await session.get(Counter, "never") is None
+
+
+async def test_a_returned_refusal_commits_then_raises(sessionmaker) -> None:
+    """A failed sign-in's audit row is kept although the request is refused."""
+    refusals: list[str] = []
+    uow = UnitOfWork(sessionmaker, on_refusal=lambda e: refusals.append(e.code))
+
+    async def record_then_refuse(session: AsyncSession, name: str) -> Refused | str:
+        session.add(Counter(name=name, value=1))
+        return Refused(Forbidden("Tidak boleh.", code="bad_password"))
+
+    with pytest.raises(Forbidden) as info:
+        await uow.run(record_then_refuse, "kept")
+    assert info.value.code == "bad_password" and refusals == ["bad_password"]
+    async with uow.read() as session:
+        assert (await session.get(Counter, "kept")).value == 1
 
 
 async def test_other_errors_propagate_unretried(sessionmaker) -> None:
@@ -327,3 +344,26 @@ async def test_transient_faults_back_off_and_never_quarantine(tmp_path: Path) ->
         "ekinerja_consumer_backoffs_total", {"consumer": "svc-periods"})
     assert backoffs == 5
     await rt.engine.dispose()
+
+
+def test_one_entry_point_runs_a_command_or_refuses_an_unknown_one() -> None:
+    """``python -m <service> <command>``: the command gets the arguments from its name on
+    and the settings; its status is the exit status; an unknown one is a usage error."""
+    from ekinerja_shared.main import run
+
+    settings = ServiceSettings(service_name="svc")
+    seen: list[tuple[list[str], ServiceSettings]] = []
+
+    def check(argv: list[str], s: ServiceSettings) -> int:
+        seen.append((argv, s))
+        return 3
+
+    def never(_s: ServiceSettings) -> Any:
+        raise AssertionError("the app is not built for a command")
+
+    with pytest.raises(SystemExit) as done:
+        run("svc", settings, never, commands={"check": check}, argv=["check", "--tenant", "t"])
+    assert done.value.code == 3 and seen == [(["check", "--tenant", "t"], settings)]
+    with pytest.raises(SystemExit) as done:
+        run("svc", settings, never, commands={"check": check}, argv=["chek"])
+    assert "usage: python -m svc [migrate | check]" in str(done.value.code)

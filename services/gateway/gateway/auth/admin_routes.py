@@ -5,24 +5,32 @@ machine clients). The audit trail is read at ``gateway.entrypoints.audit_api``."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from ekinerja_shared.errors import NotFound
+from ekinerja_shared.http import (
+    NipPath,
+    TenantHrDep,
+    TenantPath,
+    TenantSessionDep,
+    TenantUowDep,
+    allow_self_or,
+)
 from ekinerja_shared.identity import Caller, Role
+from ekinerja_shared.uow import UnitOfWork
+
+from ..entrypoints.deps import OperatorDep
 
 from . import admin
 from .keys import SecretBox
 from .orm import Client, OidcProvider
 from .admin import AccountView
 from .sessions import AuthService
-from .web import current_caller, source_of
-
-TenantId = Annotated[str, Path(min_length=1, max_length=64)]
-NipPath = Annotated[str, Path(min_length=1, max_length=32)]
-CallerDep = Depends(current_caller)
+from .web import source_of
 
 
 class OneTimePasswordOut(BaseModel):
@@ -79,9 +87,13 @@ class ClientOut(BaseModel):
                    disabled=c.disabled_at is not None, client_secret=secret)
 
 
+SelfOrHrDep = Annotated[Caller, Depends(allow_self_or(Role.HR))]
+
+
 def build_router(auth: AuthService, box: SecretBox, redirect_uri: Any) -> APIRouter:
+    """The decisions are dependencies (taken before a body is read); the use cases run in
+    the unit of work bound to the path's regency."""
     router = APIRouter(prefix="/api/tenants/{tenant_id}", tags=["accounts"])
-    sm = auth.sessionmaker
 
     def oidc_out(p: OidcProvider) -> OidcOut:
         return OidcOut(tenant_id=p.tenant_id, issuer=p.issuer, client_id=p.client_id,
@@ -89,74 +101,59 @@ def build_router(auth: AuthService, box: SecretBox, redirect_uri: Any) -> APIRou
                        redirect_uri=redirect_uri(p.tenant_id), updated_by=p.updated_by,
                        updated_at=p.updated_at)
 
-    async def view(tenant_id: str, nip: str) -> AccountView:
-        async with sm() as session:
+    async def view(uow: UnitOfWork, tenant_id: str, nip: str) -> AccountView:
+        async with uow.read() as session:
             return await admin.account_view(session, tenant_id, nip)
 
     # --- HR: accounts ------------------------------------------------------------------------
 
     @router.get("/accounts", response_model=list[AccountView], summary="Accounts (HR)")
-    async def list_accounts(tenant_id: TenantId,
-                            caller: Caller = CallerDep) -> list[AccountView]:
-        caller.require(tenant_id, Role.HR)
-        async with sm() as session:
-            return await admin.account_views(session, tenant_id)
+    async def list_accounts(tenant_id: TenantPath, _: TenantHrDep,
+                            session: TenantSessionDep) -> list[AccountView]:
+        return await admin.account_views(session, tenant_id)
 
     @router.get("/accounts/{nip}", response_model=AccountView,
                 summary="An account (HR, or the person)")
-    async def get_account(tenant_id: TenantId, nip: NipPath,
-                          caller: Caller = CallerDep) -> AccountView:
-        caller.require_self_or(tenant_id, nip, Role.HR)
-        return await view(tenant_id, nip)
+    async def get_account(tenant_id: TenantPath, nip: NipPath, _: SelfOrHrDep,
+                          session: TenantSessionDep) -> AccountView:
+        return await admin.account_view(session, tenant_id, nip)
 
     @router.put("/accounts/{nip}/password", response_model=OneTimePasswordOut,
                 summary="Set or reset a one-time password (HR); sessions of the account end")
-    async def set_password(tenant_id: TenantId, nip: NipPath, request: Request,
-                           caller: Caller = CallerDep) -> OneTimePasswordOut:
-        caller.require(tenant_id, Role.HR)
-        async with sm() as session, session.begin():
-            password = await admin.set_one_time_password(
-                session, auth.passwords, caller, tenant_id, nip, auth.clock(),
-                source_of(request))
+    async def set_password(tenant_id: TenantPath, nip: NipPath, request: Request,
+                           caller: TenantHrDep, uow: TenantUowDep) -> OneTimePasswordOut:
+        password = await uow.run(admin.set_one_time_password, auth.passwords, caller,
+                                 tenant_id, nip, auth.clock(), source_of(request))
         return OneTimePasswordOut(nip=nip, one_time_password=password)
 
-    async def _disable(tenant_id: str, nip: str, request: Request, caller: Caller,
-                       disabled: bool) -> AccountView:
-        caller.require(tenant_id, Role.HR)
-        async with sm() as session, session.begin():
-            await admin.set_disabled(session, caller, tenant_id, nip, disabled, auth.clock(),
-                                     source_of(request))
-        return await view(tenant_id, nip)
+    def switch(disabled: bool) -> Callable[..., Awaitable[AccountView]]:
+        async def set_disabled(tenant_id: TenantPath, nip: NipPath, request: Request,
+                               caller: TenantHrDep, uow: TenantUowDep) -> AccountView:
+            await uow.run(admin.set_disabled, caller, tenant_id, nip, disabled, auth.clock(),
+                          source_of(request))
+            return await view(uow, tenant_id, nip)
 
-    @router.post("/accounts/{nip}/disable", response_model=AccountView,
-                 summary="Disable an account (HR): its sessions end")
-    async def disable(tenant_id: TenantId, nip: NipPath, request: Request,
-                      caller: Caller = CallerDep) -> AccountView:
-        return await _disable(tenant_id, nip, request, caller, True)
+        return set_disabled
 
-    @router.post("/accounts/{nip}/enable", response_model=AccountView,
-                 summary="Enable an account again (HR)")
-    async def enable(tenant_id: TenantId, nip: NipPath, request: Request,
-                     caller: Caller = CallerDep) -> AccountView:
-        return await _disable(tenant_id, nip, request, caller, False)
+    router.post("/accounts/{nip}/disable", response_model=AccountView, name="disable",
+                summary="Disable an account (HR): its sessions end")(switch(True))
+    router.post("/accounts/{nip}/enable", response_model=AccountView, name="enable",
+                summary="Enable an account again (HR)")(switch(False))
 
     @router.put("/accounts/{nip}/roles", response_model=AccountView,
                 summary="Granted roles (HR): hr, leader, verifier")
-    async def put_roles(tenant_id: TenantId, nip: NipPath, body: RolesIn, request: Request,
-                        caller: Caller = CallerDep) -> AccountView:
-        caller.require(tenant_id, Role.HR)
-        async with sm() as session, session.begin():
-            await admin.set_roles(session, caller, tenant_id, nip, body.roles, auth.clock(),
-                                  source_of(request))
-        return await view(tenant_id, nip)
+    async def put_roles(tenant_id: TenantPath, nip: NipPath, caller: TenantHrDep,
+                        body: RolesIn, request: Request, uow: TenantUowDep) -> AccountView:
+        await uow.run(admin.set_roles, caller, tenant_id, nip, body.roles, auth.clock(),
+                      source_of(request))
+        return await view(uow, tenant_id, nip)
 
     # --- operator: identity provider, machine clients --------------------------------------
 
     @router.get("/oidc", response_model=OidcOut, summary="The regency's OIDC provider")
-    async def get_oidc(tenant_id: TenantId, caller: Caller = CallerDep) -> OidcOut:
-        caller.require(tenant_id, Role.HR)
-        async with sm() as session:
-            provider = await session.get(OidcProvider, tenant_id)
+    async def get_oidc(tenant_id: TenantPath, _: TenantHrDep,
+                       session: TenantSessionDep) -> OidcOut:
+        provider = await session.get(OidcProvider, tenant_id)
         if provider is None:
             raise NotFound("Instansi ini belum mengatur masuk melalui SSO.",
                            code="oidc_not_configured")
@@ -164,40 +161,29 @@ def build_router(auth: AuthService, box: SecretBox, redirect_uri: Any) -> APIRou
 
     @router.put("/oidc", response_model=OidcOut,
                 summary="Configure the regency's OIDC provider (operator)")
-    async def put_oidc(tenant_id: TenantId, body: OidcIn, request: Request,
-                       caller: Caller = CallerDep) -> OidcOut:
-        caller.require(tenant_id, Role.OPERATOR)
-        async with sm() as session, session.begin():
-            provider = await admin.put_oidc_provider(session, box, caller, tenant_id,
-                                                     body.model_dump(), auth.clock(),
-                                                     source_of(request))
-        return oidc_out(provider)
+    async def put_oidc(tenant_id: TenantPath, caller: OperatorDep, body: OidcIn,
+                       request: Request, uow: TenantUowDep) -> OidcOut:
+        return oidc_out(await uow.run(admin.put_oidc_provider, box, caller, tenant_id,
+                                      body.model_dump(), auth.clock(), source_of(request)))
 
     @router.post("/clients", response_model=ClientOut, status_code=201,
                  summary="Create a machine client (operator); the secret is shown once")
-    async def create_client(tenant_id: TenantId, body: ClientIn, request: Request,
-                            caller: Caller = CallerDep) -> ClientOut:
-        caller.require(tenant_id, Role.OPERATOR)
-        async with sm() as session, session.begin():
-            client, secret = await admin.create_client(session, caller, tenant_id, body.name,
-                                                       body.scopes, auth.clock(),
-                                                       source_of(request))
+    async def create_client(tenant_id: TenantPath, caller: OperatorDep, body: ClientIn,
+                            request: Request, uow: TenantUowDep) -> ClientOut:
+        client, secret = await uow.run(admin.create_client, caller, tenant_id, body.name,
+                                       body.scopes, auth.clock(), source_of(request))
         return ClientOut.of(client, secret)
 
     @router.get("/clients", response_model=list[ClientOut], summary="Machine clients (HR)")
-    async def list_clients(tenant_id: TenantId, caller: Caller = CallerDep) -> list[ClientOut]:
-        caller.require(tenant_id, Role.HR)
-        async with sm() as session:
-            return [ClientOut.of(c) for c in await admin.list_clients(session, tenant_id)]
+    async def list_clients(tenant_id: TenantPath, _: TenantHrDep,
+                           session: TenantSessionDep) -> list[ClientOut]:
+        return [ClientOut.of(c) for c in await admin.list_clients(session, tenant_id)]
 
     @router.post("/clients/{client_id}/disable", response_model=ClientOut,
                  summary="Disable a machine client (operator)")
-    async def disable_client(tenant_id: TenantId, client_id: str, request: Request,
-                             caller: Caller = CallerDep) -> ClientOut:
-        caller.require(tenant_id, Role.OPERATOR)
-        async with sm() as session, session.begin():
-            client = await admin.disable_client(session, caller, tenant_id, client_id,
-                                                auth.clock(), source_of(request))
-        return ClientOut.of(client)
+    async def disable_client(tenant_id: TenantPath, client_id: str, request: Request,
+                             caller: OperatorDep, uow: TenantUowDep) -> ClientOut:
+        return ClientOut.of(await uow.run(admin.disable_client, caller, tenant_id, client_id,
+                                          auth.clock(), source_of(request)))
 
     return router

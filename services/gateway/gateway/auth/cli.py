@@ -11,11 +11,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ekinerja_shared.db import make_engine, make_sessionmaker
 from ekinerja_shared.migrations import upgrade_async
 from ekinerja_shared.timeutil import utcnow
+from ekinerja_shared.uow import UnitOfWork
 
 from ..settings import Settings
 from . import admin
@@ -52,27 +53,25 @@ def pick_demo_accounts(tenant_id: str, roster_csv: str) -> list[DemoAccount]:
     return [DemoAccount(tenant_id, role, r["nip"], r["name"]) for role, r in picked]
 
 
-async def _with_db(
-        settings: Settings) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
+async def _with_db(settings: Settings) -> tuple[AsyncEngine, UnitOfWork]:
     await upgrade_async("gateway", settings.database_url)
     engine = make_engine(settings.database_url)
-    return engine, make_sessionmaker(engine)
+    return engine, UnitOfWork(make_sessionmaker(engine))
 
 
 async def create_operator(settings: Settings, name: str) -> str:
-    engine, sm = await _with_db(settings)
+    engine, uow = await _with_db(settings)
     try:
-        async with sm() as session, session.begin():
-            return await admin.create_operator(session, Passwords(settings), name, utcnow(),
-                                               actor="cli")
+        return await uow.run(admin.create_operator, Passwords(settings), name, utcnow(),
+                             actor="cli")
     finally:
         await engine.dispose()
 
 
 async def rotate_keys(settings: Settings) -> str:
-    engine, sm = await _with_db(settings)
+    engine, uow = await _with_db(settings)
     try:
-        return await KeyRing(sm, settings,
+        return await KeyRing(uow, settings,
                              SecretBox(settings.auth_key_encryption_secret)).rotate()
     finally:
         await engine.dispose()
@@ -81,7 +80,7 @@ async def rotate_keys(settings: Settings) -> str:
 async def ensure_demo_accounts(settings: Settings, roster_dir: Path,
                                tenants: list[str]) -> list[DemoAccount]:
     """Demo accounts (known password, flagged demo) for the seed regencies' rosters."""
-    engine, sm = await _with_db(settings)
+    engine, uow = await _with_db(settings)
     passwords = Passwords(settings)
     made: list[DemoAccount] = []
     try:
@@ -90,10 +89,9 @@ async def ensure_demo_accounts(settings: Settings, roster_dir: Path,
             if not roster.exists():
                 continue
             for account in pick_demo_accounts(tenant_id, roster.read_text()):
-                async with sm() as session, session.begin():
-                    await admin.ensure_demo_account(
-                        session, passwords, tenant_id, account.nip, DEMO_PASSWORD,
-                        ["hr"] if account.role == "hr" else [], utcnow())
+                await uow.in_tenant(tenant_id).run(
+                    admin.ensure_demo_account, passwords, tenant_id, account.nip,
+                    DEMO_PASSWORD, ["hr"] if account.role == "hr" else [], utcnow())
                 made.append(account)
     finally:
         await engine.dispose()

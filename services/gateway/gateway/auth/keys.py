@@ -17,10 +17,11 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc import jwe, jwt
 from joserfc.jwk import ECKey, OctKey
 from sqlalchemy import or_, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.tokens import ALGORITHM
 from ekinerja_shared.timeutil import utcnow
+from ekinerja_shared.uow import UnitOfWork
 
 from ..settings import Settings
 from .orm import SigningKey
@@ -69,9 +70,9 @@ class KeyRing:
     tokens out there. The first use creates a key when there is none, and a key older than
     EK_AUTH_KEY_ROTATION_DAYS is rotated on the way."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings,
-                 box: SecretBox, clock: Callable[[], dt.datetime] = utcnow) -> None:
-        self._sessionmaker = sessionmaker
+    def __init__(self, uow: UnitOfWork, settings: Settings, box: SecretBox,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self._uow = uow
         self._settings = settings
         self._box = box
         self._clock = clock
@@ -105,20 +106,28 @@ class KeyRing:
 
     async def rotate(self, *, immediately: bool = False) -> str:
         """A new key, published now and signing after EK_AUTH_KEY_PUBLISH_AHEAD_S (at once
-        with ``immediately``); the keys signing so far retire then. Returns the new kid."""
-        now = self._clock()
-        ahead = 0 if immediately else self._settings.auth_key_publish_ahead_s
-        activates = now + dt.timedelta(seconds=ahead)
-        async with self._sessionmaker() as session, session.begin():
-            await self._serialise(session)
-            key = self._make_key(now, activates)
-            for old in await session.scalars(select(SigningKey).where(
-                    or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > activates))):
-                old.retired_at = activates
-            session.add(key)
+        with ``immediately``, or when no key signs yet: the first key); the keys signing so
+        far retire then. Returns the new kid."""
+        kid, activates = await self._uow.run(self._rotate, self._clock(), immediately)
         self._checked_at = None
-        log.info("signing key %s created (signs from %s)", key.kid, activates.isoformat())
-        return key.kid
+        log.info("signing key %s created (signs from %s)", kid, activates.isoformat())
+        return kid
+
+    async def _rotate(self, session: AsyncSession, now: dt.datetime,
+                      immediately: bool) -> tuple[str, dt.datetime]:
+        await self._serialise(session)
+        signing = await session.scalar(select(SigningKey.kid).where(
+            SigningKey.activates_at <= now,
+            or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > now)).limit(1))
+        ahead = 0 if immediately or signing is None else \
+            self._settings.auth_key_publish_ahead_s
+        activates = now + dt.timedelta(seconds=ahead)
+        key = self._make_key(now, activates)
+        for old in await session.scalars(select(SigningKey).where(
+                or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > activates))):
+            old.retired_at = activates
+        session.add(key)
+        return key.kid, activates
 
     async def _ensure(self, session: AsyncSession, now: dt.datetime) -> None:
         """Inside a locked transaction: a first key, or a rotation when the active one is
@@ -146,25 +155,31 @@ class KeyRing:
             if self._current is not None and self._checked_at is not None and (
                     now - self._checked_at).total_seconds() < RECHECK_S:
                 return self._current
-            async with self._sessionmaker() as session, session.begin():
-                await self._serialise(session)
-                await self._ensure(session, now)
-                await session.flush()
-                row = await session.scalar(
-                    select(SigningKey)
-                    .where(SigningKey.activates_at <= now,
-                           or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > now))
-                    .order_by(SigningKey.activates_at.desc()).limit(1))
-                if row is None:  # only keys published ahead: the previous one still signs
-                    row = await session.scalar(
-                        select(SigningKey).where(SigningKey.activates_at <= now)
-                        .order_by(SigningKey.activates_at.desc()).limit(1))
-                assert row is not None
-                if self._current is None or self._current[0] != row.kid:
-                    private = json.loads(self._box.open(row.private_jwk, row.encrypted))
-                    self._current = (row.kid, ECKey.import_key(private))
+            kid, private_jwk, encrypted = await self._uow.run(self._signing_row, now)
+            if self._current is None or self._current[0] != kid:
+                private = json.loads(self._box.open(private_jwk, encrypted))
+                self._current = (kid, ECKey.import_key(private))
             self._checked_at = now
             return self._current
+
+    async def _signing_row(self, session: AsyncSession,
+                           now: dt.datetime) -> tuple[str, str, bool]:
+        """The key that signs now (kid, stored private JWK, encrypted), created or rotated
+        on the way when needed."""
+        await self._serialise(session)
+        await self._ensure(session, now)
+        await session.flush()
+        row = await session.scalar(
+            select(SigningKey)
+            .where(SigningKey.activates_at <= now,
+                   or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > now))
+            .order_by(SigningKey.activates_at.desc()).limit(1))
+        if row is None:  # only keys published ahead: the previous one still signs
+            row = await session.scalar(
+                select(SigningKey).where(SigningKey.activates_at <= now)
+                .order_by(SigningKey.activates_at.desc()).limit(1))
+        assert row is not None
+        return row.kid, row.private_jwk, row.encrypted
 
     async def sign(self, claims: dict[str, Any]) -> str:
         kid, key = await self._signing_key()
@@ -178,7 +193,7 @@ class KeyRing:
         not have expired yet."""
         await self._signing_key()  # a first key exists
         cutoff = self._clock() - self.grace
-        async with self._sessionmaker() as session:
+        async with self._uow.read() as session:
             rows = await session.scalars(
                 select(SigningKey)
                 .where(or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > cutoff))

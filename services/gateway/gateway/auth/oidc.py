@@ -19,12 +19,13 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.errors import DomainError, Forbidden, NotFound
 from ekinerja_shared.identity import Unauthenticated
 from ekinerja_shared.timeutil import utcnow
 from ekinerja_shared.tokens import unverified_header
+from ekinerja_shared.uow import UnitOfWork
 
 from ..settings import Settings
 from . import store
@@ -65,10 +66,9 @@ class _Cached:
 
 
 class OidcFlow:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings,
-                 box: SecretBox, auth: AuthService,
+    def __init__(self, uow: UnitOfWork, settings: Settings, box: SecretBox, auth: AuthService,
                  clock: Callable[[], dt.datetime] = utcnow) -> None:
-        self._sessionmaker = sessionmaker
+        self._uow = uow
         self._settings = settings
         self._box = box
         self._auth = auth
@@ -87,8 +87,9 @@ class OidcFlow:
             token_endpoint_auth_method="client_secret_basic", code_challenge_method="S256",
             timeout=self._settings.auth_oidc_timeout_s, trust_env=False, **kwargs)
 
-    async def _provider(self, session: AsyncSession, tenant_id: str) -> OidcProvider:
-        provider = await session.get(OidcProvider, tenant_id)
+    async def _provider(self, tenant_id: str) -> OidcProvider:
+        async with self._uow.read() as session:
+            provider = await session.get(OidcProvider, tenant_id)
         if provider is None or not provider.enabled:
             raise NotFound("Instansi ini belum mengatur masuk melalui SSO.",
                            code="oidc_not_configured")
@@ -147,8 +148,7 @@ class OidcFlow:
         """(authorization URL, state): the browser goes to the provider with a PKCE
         challenge, ``state`` and ``nonce``; the verifier and nonce stay here."""
         now = self._clock()
-        async with self._sessionmaker() as session:
-            provider = await self._provider(session, tenant_id)
+        provider = await self._provider(tenant_id)
         meta = await self.metadata(provider.issuer)
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         verifier = secrets.token_urlsafe(64)[:96]
@@ -157,20 +157,33 @@ class OidcFlow:
             url, _ = client.create_authorization_url(
                 meta["authorization_endpoint"], state=state, code_verifier=verifier,
                 nonce=nonce)
-        async with self._sessionmaker() as session, session.begin():
-            await session.execute(delete(OidcLogin).where(OidcLogin.expires_at < now))
-            session.add(OidcLogin(
-                state_hash=store.sha256(state), tenant_id=tenant_id, code_verifier=verifier,
-                nonce=nonce, next_path=safe_next(next_path),
-                expires_at=now + dt.timedelta(seconds=self._settings.auth_oidc_login_ttl_s)))
+        await self._uow.run(self._remember, OidcLogin(
+            state_hash=store.sha256(state), tenant_id=tenant_id, code_verifier=verifier,
+            nonce=nonce, next_path=safe_next(next_path),
+            expires_at=now + dt.timedelta(seconds=self._settings.auth_oidc_login_ttl_s)), now)
         return url, state
+
+    @staticmethod
+    async def _remember(session: AsyncSession, pending: OidcLogin, now: dt.datetime) -> None:
+        """Use case: a started sign-in is kept (and the expired ones forgotten)."""
+        await session.execute(delete(OidcLogin).where(OidcLogin.expires_at < now))
+        session.add(pending)
+
+    @staticmethod
+    async def _take(session: AsyncSession, state: str) -> OidcLogin | None:
+        """Use case: the started sign-in of ``state``, used once whatever happens next."""
+        pending = await session.get(OidcLogin, store.sha256(state), with_for_update=True) \
+            if state else None
+        if pending is not None:
+            await session.delete(pending)
+        return pending
 
     async def _fail(self, tenant_id: str, reason: str, source: Source,
                     refusal: DomainError, **detail: Any) -> DomainError:
-        async with self._sessionmaker() as session, session.begin():
-            store.audit(session, "oidc_failed", actor=detail.pop("actor", "sso"),
-                        tenant_id=tenant_id, at=self._clock(), source=source, reason=reason,
-                        **detail)
+        """The failure audited (committed); returns ``refusal`` for the caller to raise."""
+        actor = detail.pop("actor", "sso")
+        await self._uow.run(store.record, "oidc_failed", actor=actor, tenant_id=tenant_id,
+                            at=self._clock(), source=source, reason=reason, **detail)
         return refusal
 
     async def callback(self, tenant_id: str, params: dict[str, str],
@@ -179,11 +192,7 @@ class OidcFlow:
         started the sign-in), exchange the code, verify the ID token, sign in the NIP."""
         now = self._clock()
         state = params.get("state") or ""
-        async with self._sessionmaker() as session, session.begin():
-            pending = await session.get(OidcLogin, store.sha256(state), with_for_update=True) \
-                if state else None
-            if pending is not None:
-                await session.delete(pending)  # one use, whatever happens next
+        pending = await self._uow.run(self._take, state)
         if pending is None or pending.tenant_id != tenant_id or pending.expires_at <= now:
             raise await self._fail(tenant_id, "unknown_state", source, _state_error())
         if not state_cookie or not secrets.compare_digest(state_cookie, state):
@@ -197,8 +206,7 @@ class OidcFlow:
         code = params.get("code")
         if not code:
             raise await self._fail(tenant_id, "missing_code", source, _state_error())
-        async with self._sessionmaker() as session:
-            provider = await self._provider(session, tenant_id)
+        provider = await self._provider(tenant_id)
         meta = await self.metadata(provider.issuer)
         try:
             async with self._http(provider, redirect_uri=self.redirect_uri(tenant_id)) as client:

@@ -9,11 +9,19 @@ import binascii
 from typing import Annotated, Literal
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from ekinerja_shared.errors import DomainError
+from ekinerja_shared.http import (
+    SessionDep,
+    SignedInDep,
+    TenantPath,
+    UowDep,
+    current_caller,
+    signed_in,
+)
 from ekinerja_shared.identity import Caller, Role, Unauthenticated
 from ekinerja_shared.tokens import ALGORITHM, REFRESH_COOKIE
 
@@ -24,15 +32,8 @@ from .oidc import STATE_COOKIE, OidcFlow
 from .orm import OidcProvider
 from .rules import KNOWN_SCOPES, PLATFORM
 from .sessions import AuthService, Issued
-from .web import (
-    GatewayAuthenticator,
-    clear_session_cookies,
-    current_caller,
-    set_session_cookies,
-    source_of,
-)
+from .web import clear_session_cookies, set_session_cookies, signed_in_any, source_of
 
-TenantId = Annotated[str, Path(min_length=1, max_length=64)]
 SessionMode = Literal["cookie", "token"]
 
 
@@ -115,8 +116,8 @@ def _basic(authorization: str | None) -> tuple[str, str] | None:
     return (unquote(user), unquote(secret)) if sep else None
 
 
-def build_router(settings: Settings, auth: AuthService, oidc: OidcFlow, keys: KeyRing,
-                 authenticator: GatewayAuthenticator) -> APIRouter:
+def build_router(settings: Settings, auth: AuthService, oidc: OidcFlow,
+                 keys: KeyRing) -> APIRouter:
     router = APIRouter(prefix="/api/auth", tags=["sign-in"])
 
     @router.post("/login", response_model=SessionOut,
@@ -134,15 +135,13 @@ def build_router(settings: Settings, auth: AuthService, oidc: OidcFlow, keys: Ke
 
     @router.post("/password", response_model=SessionOut,
                  summary="Change one's own password (required after a one-time password)")
-    async def change_password(body: PasswordIn, request: Request,
+    async def change_password(caller: Annotated[Caller, Depends(signed_in_any)],
+                              body: PasswordIn, request: Request,
                               response: Response) -> SessionOut:
-        authorization = request.headers.get("authorization")
-        caller, _restricted = await authenticator.authenticate_any(authorization,
-                                                                   request.cookies)
-        caller.require()
         issued = await auth.change_password(caller, body.current_password, body.new_password,
                                             source_of(request))
-        return _answer(issued, response, settings, "token" if authorization else "cookie")
+        mode: SessionMode = "token" if request.headers.get("authorization") else "cookie"
+        return _answer(issued, response, settings, mode)
 
     @router.post("/refresh", response_model=SessionOut,
                  summary="New access token; the refresh token is rotated (reuse ends the "
@@ -162,7 +161,7 @@ def build_router(settings: Settings, auth: AuthService, oidc: OidcFlow, keys: Ke
             request.cookies.get(REFRESH_COOKIE)
         try:
             caller: Caller | None = await current_caller(request)
-        except DomainError:
+        except DomainError:  # a bad or expired token still signs out
             caller = None
         await auth.logout(raw, caller, source_of(request))
         response = Response(status_code=204)
@@ -170,11 +169,10 @@ def build_router(settings: Settings, auth: AuthService, oidc: OidcFlow, keys: Ke
         return response
 
     @router.get("/me", response_model=MeOut, summary="The signed-in caller")
-    async def me(caller: Caller = Depends(current_caller)) -> MeOut:
-        caller.require()
+    async def me(caller: SignedInDep, uow: UowDep) -> MeOut:
         name = None
         if caller.tenant_id and caller.nip:
-            async with auth.sessionmaker() as session:
+            async with uow.in_tenant(caller.tenant_id).read() as session:
                 emp = await store.employee(session, caller.tenant_id, caller.nip)
                 name = emp.name if emp else None
         return MeOut(subject=caller.subject, kind=caller.kind, tenant_id=caller.tenant_id,
@@ -213,22 +211,19 @@ def build_router(settings: Settings, auth: AuthService, oidc: OidcFlow, keys: Ke
         return JSONResponse(body.model_dump(), headers={"Cache-Control": "no-store"})
 
     @router.post("/keys/rotate", summary="Rotate the signing key (operator)")
-    async def rotate(caller: Caller = Depends(current_caller),
+    async def rotate(caller: Annotated[Caller, Depends(signed_in(Role.OPERATOR))],
                      immediately: bool = Query(default=False)) -> dict[str, object]:
-        caller.require(None, Role.OPERATOR)
         kid = await keys.rotate(immediately=immediately)
-        async with auth.sessionmaker() as session, session.begin():
-            store.audit(session, "keys_rotated", actor=caller.subject, tenant_id=None,
-                        at=auth.clock(), target=kid, immediately=immediately)
+        await auth.uow.run(store.record, "keys_rotated", actor=caller.subject, tenant_id=None,
+                           at=auth.clock(), target=kid, immediately=immediately)
         return {"kid": kid, "published": [k["kid"] for k in (await keys.jwks())["keys"]]}
 
     # --- OpenID Connect --------------------------------------------------------------------
 
     @router.get("/methods/{tenant_id}", response_model=MethodsOut,
                 summary="How people of a regency sign in (for the sign-in page)")
-    async def methods(tenant_id: TenantId) -> MethodsOut:
-        async with auth.sessionmaker() as session:
-            provider = await session.get(OidcProvider, tenant_id)
+    async def methods(tenant_id: TenantPath, session: SessionDep) -> MethodsOut:
+        provider = await session.get(OidcProvider, tenant_id)
         sso = provider is not None and provider.enabled
         return MethodsOut(tenant_id=tenant_id, password=True, sso=sso,
                           sso_start=f"/api/auth/oidc/{tenant_id}/start" if sso else None)
@@ -236,7 +231,7 @@ def build_router(settings: Settings, auth: AuthService, oidc: OidcFlow, keys: Ke
 
     @router.get("/oidc/{tenant_id}/start", status_code=303,
                 summary="Sign in through the regency's identity provider (redirect)")
-    async def oidc_start(tenant_id: TenantId,
+    async def oidc_start(tenant_id: TenantPath,
                          next: str | None = Query(default=None, max_length=500)) -> Response:
         url, state = await oidc.start(tenant_id, next)
         response = RedirectResponse(url, status_code=303)
@@ -247,7 +242,7 @@ def build_router(settings: Settings, auth: AuthService, oidc: OidcFlow, keys: Ke
 
     @router.get("/oidc/{tenant_id}/callback", status_code=303,
                 summary="Where the identity provider sends the browser back")
-    async def oidc_callback(tenant_id: TenantId, request: Request) -> Response:
+    async def oidc_callback(tenant_id: TenantPath, request: Request) -> Response:
         params = {k: v for k, v in request.query_params.items()}
         issued, next_path = await oidc.callback(tenant_id, params,
                                                 request.cookies.get(STATE_COOKIE),

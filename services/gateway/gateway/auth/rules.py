@@ -110,6 +110,17 @@ def throttled_message(seconds: int) -> str:
             f"{minutes} menit.")
 
 
+class TooManyAttempts(DomainError):
+    """429 with ``Retry-After``."""
+
+    status_code = 429
+    code = "too_many_attempts"
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(throttled_message(retry_after_s))
+        self.retry_after_s = retry_after_s
+
+
 # --- roles -------------------------------------------------------------------------------
 
 # roles that HR (or the operator) grants per account; the others follow from the directory
@@ -177,6 +188,15 @@ def check_scopes(requested: Iterable[str], allowed: Iterable[str] | None = None)
 
 def person_subject(tenant_id: str, nip: str) -> str:
     return f"{tenant_id}:{nip}"
+
+
+def subject_of(realm: str, login: str) -> str:
+    """The token subject of an account (``realm`` is a regency, or ``PLATFORM``)."""
+    return f"operator:{login}" if realm == PLATFORM else person_subject(realm, login)
+
+
+def tenant_of(realm: str) -> str | None:
+    return None if realm == PLATFORM else realm
 
 
 def access_claims(*, issuer: str, subject: str, kind: str, tenant_id: str | None,

@@ -49,6 +49,11 @@ def audit(session: AsyncSession, action: str, *, actor: str, tenant_id: str | No
     ))
 
 
+async def record(session: AsyncSession, /, action: str, **fields: Any) -> None:
+    """An audit entry as a use case of its own (``uow.run(store.record, action, ...)``)."""
+    audit(session, action, **fields)
+
+
 # --- throttle counters -----------------------------------------------------------------------
 
 

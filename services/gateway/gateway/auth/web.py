@@ -76,10 +76,13 @@ def source_of(request: Request) -> Source:
                   user_agent=request.headers.get("user-agent"))
 
 
-async def current_caller(request: Request) -> Caller:
-    """FastAPI dependency: the caller of this request at the gateway."""
+async def signed_in_any(request: Request) -> Caller:
+    """FastAPI dependency of the password change: the signed-in caller, also with the
+    restricted token of a one-time password (401 without credentials)."""
     auth: GatewayAuthenticator = request.app.state.auth_authenticator
-    return await auth.authenticate(request.headers.get("authorization"), request.cookies)
+    caller, _restricted = await auth.authenticate_any(request.headers.get("authorization"),
+                                                      request.cookies)
+    return caller.require()
 
 
 # --- cookies ---------------------------------------------------------------------------------

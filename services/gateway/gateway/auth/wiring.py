@@ -11,20 +11,24 @@ from ..settings import Settings
 from . import admin_routes, routes
 from .keys import KeyRing, SecretBox
 from .oidc import OidcFlow
-from .sessions import AuthService, TooManyAttempts
+from .rules import TooManyAttempts
+from .sessions import AuthService
 from .web import CsrfMiddleware, GatewayAuthenticator
 
 
 def install(app: FastAPI, rt: GatewayRuntime, settings: Settings) -> AuthService:
     box = SecretBox(settings.auth_key_encryption_secret)
-    keys = KeyRing(rt.sessionmaker, settings, box)
-    auth = AuthService(rt.sessionmaker, settings, keys)
-    oidc = OidcFlow(rt.sessionmaker, settings, box, auth)
+    # its transactions cross regencies (named "sign-in"): it finds accounts by login,
+    # machine clients by id, OIDC states by hash, and the directory facts of a sign-in
+    uow = rt.uow.cross_tenant("sign-in")
+    keys = KeyRing(uow, settings, box)
+    auth = AuthService(uow, settings, keys)
+    oidc = OidcFlow(uow, settings, box, auth)
     authenticator = GatewayAuthenticator(keys, settings)
     app.state.auth_authenticator = authenticator
     # every route of the gateway (CallerDep) verifies the gateway's own tokens
     rt.authenticator = authenticator
-    app.include_router(routes.build_router(settings, auth, oidc, keys, authenticator))
+    app.include_router(routes.build_router(settings, auth, oidc, keys))
     app.include_router(routes.build_well_known(settings, keys))
     app.include_router(admin_routes.build_router(auth, box, oidc.redirect_uri))
     app.add_middleware(CsrfMiddleware)

@@ -11,9 +11,9 @@ from starlette.datastructures import UploadFile
 
 from ekinerja_shared.errors import DomainError
 from ekinerja_shared.http import (
-    CallerDep,
     MemberDep,
     NipPath,
+    SignedInDep,
     TenantHrDep,
     TenantPath,
     TenantSessionDep,
@@ -44,8 +44,7 @@ DeactivateUow = Annotated[UnitOfWork, Depends(audited("directory.employee.deacti
 
 @router.get("", response_model=list[TenantOut],
             summary="Regencies: all of them for the operator, the caller's own otherwise")
-async def list_tenants(caller: CallerDep, rt: RuntimeDep) -> list[TenantOut]:
-    caller.require()
+async def list_tenants(caller: SignedInDep, rt: RuntimeDep) -> list[TenantOut]:
     own = None if caller.is_operator else caller.tenant_id
     # the operator's list is the one read that crosses regencies (named, audited)
     uow = rt.uow.cross_tenant("operator-tenant-list") if own is None else rt.uow.in_tenant(own)

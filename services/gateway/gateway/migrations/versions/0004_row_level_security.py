@@ -3,8 +3,8 @@
 The directory (tenants, employees), the scores read model and the quarantine: a row is
 visible and writable only in a transaction bound to its regency, or in a named
 cross-regency one (ekinerja_shared.tenancy). Not covered: outbox and processed_events (no
-regency), and the sign-in tables of 0003 (the sign-in package's sessions are
-cross-regency, see gateway.runtime.GatewayRuntime.sign_in_view).
+regency), and the sign-in tables of 0003 (the sign-in package's transactions are
+cross-regency, see gateway.auth.wiring).
 
 Revision ID: 0004
 Revises: 0003
