@@ -133,7 +133,9 @@ async def test_faults_lose_and_duplicate_nothing(profile: str, tmp_path: Path) -
     run_dir, port = _env()
     nodes = 3 if profile == "cluster" else 1
     kafka = LocalCluster(run_dir, [port + 100 * i for i in range(nodes)],
-                         [port + 1 + 100 * i for i in range(nodes)], nodes=nodes)
+                         [port + 1 + 100 * i for i in range(nodes)], nodes=nodes,
+                         # a node rejoining under load on two busy cores may take minutes
+                         start_timeout_s=300)
     kafka.sh("reset")
     timings: dict[str, float] = {}
     try:

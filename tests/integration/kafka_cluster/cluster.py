@@ -36,6 +36,7 @@ class LocalCluster:
     controller_ports: list[int]
     heap: str = "-Xms128m -Xmx512m"
     nodes: int = NODES  # 1: the single broker of the default profile
+    start_timeout_s: int = 120
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -53,7 +54,7 @@ class LocalCluster:
             "KAFKA_PORTS": ",".join(map(str, self.ports)),
             "KAFKA_CONTROLLER_PORTS": ",".join(map(str, self.controller_ports)),
             "KAFKA_HEAP_OPTS": self.heap,
-            "KAFKA_START_TIMEOUT": "120",
+            "KAFKA_START_TIMEOUT": str(self.start_timeout_s),
             "KAFKA_STOP_TIMEOUT": "15",
         }
 

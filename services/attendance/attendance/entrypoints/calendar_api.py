@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from ekinerja_shared.http import (
+    DayPath,
     PeriodQuery,
     ReaderDep,
     TenantHrDep,
@@ -119,7 +120,7 @@ class HolidayOut(HolidayIn):
 
 @router.put("/holidays/{day}", response_model=HolidayOut,
             summary="Declare a national holiday, cuti bersama or local holiday")
-async def set_holiday(tenant_id: TenantPath, day: dt.date, body: HolidayIn,
+async def set_holiday(tenant_id: TenantPath, day: DayPath, body: HolidayIn,
                       caller: TenantHrDep, uow: TenantUowDep,
                       default_tz: DefaultTzDep) -> HolidayOut:
     h = await uow.run(calendar.set_holiday, tenant_id, day, body.name, body.kind,
@@ -128,7 +129,7 @@ async def set_holiday(tenant_id: TenantPath, day: dt.date, body: HolidayIn,
 
 
 @router.delete("/holidays/{day}", status_code=204)
-async def remove_holiday(tenant_id: TenantPath, day: dt.date, caller: TenantHrDep,
+async def remove_holiday(tenant_id: TenantPath, day: DayPath, caller: TenantHrDep,
                          uow: TenantUowDep, default_tz: DefaultTzDep) -> None:
     await uow.run(calendar.remove_holiday, tenant_id, day, default_tz=default_tz)
 
