@@ -13,6 +13,7 @@ help:
 	@echo "make test    - install what is missing, start Kafka + PostgreSQL, run all tests, stop them"
 	@echo "make typecheck - mypy --strict on shared/ and the four services (also part of make test)"
 	@echo "make test-cluster - the three-broker Kafka failover tests (production profile)"
+	@echo "make test-faults - services, Kafka and PostgreSQL killed/restarted under load (own instances)"
 	@echo "make bench   - benchmarks, printing JSON"
 	@echo "make mutation - mutation score of every domain module, printing JSON (slow)"
 	@echo "make docs    - write OpenAPI and AsyncAPI documents to docs/api/"
@@ -55,3 +56,12 @@ docs: setup
 .PHONY: test-cluster
 test-cluster: setup
 	EK_TEST_KAFKA_CLUSTER=1 .venv/bin/python -m pytest tests/integration/kafka_cluster -q $(PYTEST_ARGS)
+
+# The fault suite (tests/faults): under a load of punches and approvals each service is
+# SIGKILLed and restarted, the broker and PostgreSQL are restarted, and one broker of three
+# is killed; nothing may be lost or counted twice. It restarts PostgreSQL and Kafka, so it
+# runs on throw-away instances of its own (deploy/test-faults.sh: PostgreSQL cluster
+# "faults" on port 5433, Kafka on 49092/49192/49292), never on those of `make test`.
+.PHONY: test-faults
+test-faults: setup
+	bash deploy/test-faults.sh -q $(PYTEST_ARGS)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PostgreSQL 15 from Debian packages for local development and tests.
 #
-# Usage: deploy/postgres/pg.sh {ensure|create-dbs [suffix]|drop-dbs suffix|stop|status|url service [suffix]}
+# Usage: deploy/postgres/pg.sh {ensure|create-dbs [suffix]|drop-dbs suffix|stop|restart|status|url service [suffix]}
 #
 #   ensure               install postgresql-15 if missing (apt-get), make sure the
 #                        cluster 15/main exists, start it on $PGPORT if it is down
@@ -17,6 +17,8 @@
 #   drop-dbs suffix      drop the databases ek_<service><suffix> (WITH FORCE);
 #                        the suffix is required (pass "" to drop the plain ones)
 #   stop                 stop the cluster, but only if `ensure` started it
+#   restart              restart the cluster (fast: open sessions are ended), only
+#                        if `ensure` started it (fault tests)
 #   status               print running/stopped; exit 0 when running, 1 when not
 #   url service [suffix] print the SQLAlchemy URL of that service's database, e.g.
 #                        postgresql+asyncpg://ek_attendance:ek_attendance@127.0.0.1:5432/ek_attendance_test
@@ -288,6 +290,13 @@ cmd_stop() {
   log "stopped"
 }
 
+cmd_restart() {
+  [[ -f "$MARKER" ]] || die "cluster $PG_MAJOR/$PG_CLUSTER was not started by this script; not restarting it"
+  log "restarting cluster $PG_MAJOR/$PG_CLUSTER"
+  as_root pg_ctlcluster "$PG_MAJOR" "$PG_CLUSTER" restart -m fast >&2 || die "pg_ctlcluster restart failed"
+  wait_ready
+}
+
 cmd_status() {
   local info
   info="$(cluster_info)"
@@ -333,6 +342,7 @@ main() {
     create-dbs) cmd_create_dbs "$@" ;;
     drop-dbs) cmd_drop_dbs "$@" ;;
     stop) cmd_stop ;;
+    restart) cmd_restart ;;
     status) cmd_status ;;
     url) cmd_url "$@" ;;
     app-url) cmd_app_url "$@" ;;

@@ -21,12 +21,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
+import datetime as dt
+
 from fastapi import Depends, Path, Query, Request
+from pydantic import AfterValidator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .audit import Auditor, Describe, Source
 from .identity import Caller, Role
-from .timeutil import PERIOD_PATTERN
+from .timeutil import PERIOD_PATTERN, platform_day
 from .uow import UnitOfWork
 
 
@@ -36,6 +39,8 @@ PeriodQuery = Annotated[str, Query(pattern=PERIOD_PATTERN, description="YYYY-MM"
 OptionalPeriodQuery = Annotated[str | None, Query(pattern=PERIOD_PATTERN,
                                                   description="YYYY-MM")]
 PeriodPath = Annotated[str, Path(pattern=PERIOD_PATTERN, description="YYYY-MM")]
+DayPath = Annotated[dt.date, Path(description="YYYY-MM-DD, 1970-2099"),
+                    AfterValidator(platform_day)]
 
 
 def runtime_of(request: Request) -> Any:

@@ -23,6 +23,7 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI, get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -37,6 +38,11 @@ from .settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+# PostgreSQL's data exceptions (SQLSTATE class 22: a NUL character, a number or a text
+# beyond its column, an impossible date) come from the values a request carried
+_DATA_EXCEPTION_CLASS = "22"
+UNSTORABLE_VALUE = ("Data yang dikirim memuat nilai yang tidak dapat disimpan (karakter NUL, "
+                    "angka atau teks di luar batas).")
 
 DOC_PAGES = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json",
                        "/asyncapi", "/asyncapi.json"})
@@ -142,6 +148,14 @@ def create_service_app(
     @app.exception_handler(DomainError)
     async def _domain_error(_req: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.status_code)
+
+    @app.exception_handler(DBAPIError)
+    async def _data_error(_req: Request, exc: DBAPIError) -> JSONResponse:
+        state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if not str(state or "").startswith(_DATA_EXCEPTION_CLASS):
+            raise exc
+        return JSONResponse({"detail": UNSTORABLE_VALUE, "code": "unstorable_value"},
+                            status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_req: Request, exc: RequestValidationError) -> JSONResponse:

@@ -44,3 +44,11 @@ def period_of(day: dt.date) -> str:
 # A month ("period") the platform can hold: 1970-01 to 2099-12. Wider years (0000-01,
 # 9999-12) cannot be a payroll month and would overflow date arithmetic.
 PERIOD_PATTERN = r"^(19[7-9][0-9]|20[0-9][0-9])-(0[1-9]|1[0-2])$"
+FIRST_DAY, LAST_DAY = dt.date(1970, 1, 1), dt.date(2099, 12, 31)
+
+
+def platform_day(day: dt.date) -> dt.date:
+    """A day of a month the platform can hold (a pydantic validator: 422 outside)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError("Tanggal di luar rentang yang didukung (1970-01-01 s.d. 2099-12-31).")
+    return day

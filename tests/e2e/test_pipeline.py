@@ -23,7 +23,7 @@ import pytest
 from ekinerja_shared.timeutil import zone
 from ekinerja_shared.topics import DIRECTORY
 from tests.support.apps import eventually
-from tests.support.processes import ADMIN_TOKEN, GroupLag, running_system
+from tests.support.processes import GroupLag, register_regency, running_system, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -34,31 +34,6 @@ ROSTER = (
     f"{HEAD},Hj. Siti Aminah,umum,Bagian Umum,Kepala Bagian Umum,,6000000,PNS,1\n"
     f"{STAFF},Budi Santoso,umum,Bagian Umum,Pelaksana,{HEAD},4500000,PNS,11\n"
 )
-
-
-OPERATOR = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-
-
-async def sign_in(gw: httpx.AsyncClient, tenant_id: str, nip: str,
-                  roles: tuple[str, ...] = ()) -> dict[str, str]:
-    """A one-time password set by the operator (as HR would), changed at the first
-    sign-in; returns the headers of the signed-in person."""
-    if roles:
-        r = await gw.put(f"/api/tenants/{tenant_id}/accounts/{nip}/roles",
-                         json={"roles": list(roles)}, headers=OPERATOR)
-        assert r.status_code == 200, r.text
-    r = await gw.put(f"/api/tenants/{tenant_id}/accounts/{nip}/password", headers=OPERATOR)
-    assert r.status_code == 200, r.text
-    otp = r.json()["one_time_password"]
-    r = await gw.post("/api/auth/login", json={"tenant": tenant_id, "nip": nip,
-                                               "password": otp, "session": "token"})
-    assert r.status_code == 200 and r.json()["status"] == "password_change_required", r.text
-    new_password = f"kata-sandi-baru-{nip[-6:]}-Uji"
-    r = await gw.post("/api/auth/password", json={"current_password": otp,
-                                                  "new_password": new_password},
-                      headers={"Authorization": f"Bearer {r.json()['access_token']}"})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def last_mon_to_thu_before(today: dt.date) -> dt.date:
@@ -111,14 +86,7 @@ async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_i
             "name": "Pemerintah Kabupaten Uji", "timezone": "WITA",
             "policy_preset": "performance60_discipline40"})
         assert r.status_code == 401, "nobody may create a regency"
-        r = await gw.put(f"/api/tenants/{tenant_id}", headers=OPERATOR, json={
-            "name": "Pemerintah Kabupaten Uji", "timezone": "WITA",
-            "policy_preset": "performance60_discipline40"})
-        assert r.status_code in (200, 201), r.text
-        r = await gw.post(f"/api/tenants/{tenant_id}/roster", content=ROSTER,
-                          headers={**OPERATOR, "content-type": "text/csv"})
-        assert r.status_code == 200, r.text
-        assert r.json()["created"] == 2
+        assert (await register_regency(gw, tenant_id, ROSTER))["created"] == 2
         staff = await sign_in(gw, tenant_id, STAFF)
         # the head of the office is also the regency's HR officer in this small roster
         head = await sign_in(gw, tenant_id, HEAD, roles=("hr",))

@@ -119,3 +119,29 @@ class EventProbe:
             return next((e for e in self.events if predicate(e)), None)
 
         return await eventually(check, timeout)
+
+
+async def start_groups_at_end(bootstrap: str, groups: dict[str, str]) -> None:
+    """Commit the current end of each topic for each (not yet running) consumer group
+    (``{group: topic}``): an app started afterwards reads only what is published from now
+    on, not the backlog of every earlier test on a shared broker."""
+    from aiokafka import TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = {d["topic"]: len(d["partitions"])
+                     for d in await admin.describe_topics(sorted(set(groups.values())))}
+    finally:
+        await admin.close()
+    for group, topic in groups.items():
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group,
+                                    enable_auto_commit=False)
+        await consumer.start()
+        try:
+            parts = [TopicPartition(topic, p) for p in range(described[topic])]
+            consumer.assign(parts)
+            await consumer.commit(dict(await consumer.end_offsets(parts)))
+        finally:
+            await consumer.stop()

@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from aiokafka import TopicPartition
@@ -24,6 +25,7 @@ from tests.support import infra
 SERVICES = ("attendance", "activity", "scoring", "gateway")
 # the gateway's break-glass operator credential in the system under test
 ADMIN_TOKEN = "e2e-operator-token"
+OPERATOR = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 def free_port() -> int:
@@ -38,6 +40,8 @@ class System:
     group_prefix: str
     bootstrap: str
     logs: dict[str, Path] = field(default_factory=dict)
+    envs: dict[str, dict[str, str]] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
     def gateway(self) -> str:
@@ -47,9 +51,50 @@ class System:
         text = self.logs[service].read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
 
+    def spawn(self, service: str) -> None:
+        """Start ``python -m <service>`` (its log appended to, across restarts)."""
+        self.procs[service] = subprocess.Popen(
+            [sys.executable, "-m", service], env=self.envs[service],
+            stdout=self.logs[service].open("ab"), stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill(self, service: str) -> None:
+        """SIGKILL the service's process (no shutdown: a crash)."""
+        proc = self.procs[service]
+        proc.kill()
+        proc.wait()
+
+    async def healthy(self, service: str, timeout: float = 120) -> None:
+        async with httpx.AsyncClient(timeout=5) as client:
+            deadline = time.monotonic() + timeout
+            while True:
+                if self.procs[service].poll() is not None:
+                    raise AssertionError(f"{service} exited:\n{self.log_tail(service)}")
+                try:
+                    if (await client.get(f"{self.urls[service]}/health")).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{service} not healthy:\n{self.log_tail(service)}")
+                await asyncio.sleep(0.5)
+
+    def stop_all(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
 
 @contextlib.asynccontextmanager
-async def running_system(bootstrap: str, log_dir: Path) -> AsyncIterator[System]:
+async def running_system(bootstrap: str, log_dir: Path,
+                         extra_env: dict[str, str] | None = None) -> AsyncIterator[System]:
     ports = {svc: free_port() for svc in SERVICES}
     urls = {svc: f"http://127.0.0.1:{p}" for svc, p in ports.items()}
     prefix = infra.unique("e2e")
@@ -71,46 +116,59 @@ async def running_system(bootstrap: str, log_dir: Path) -> AsyncIterator[System]
         "EK_AUTH_PUBLIC_URL": urls["gateway"],
         "EK_ADMIN_TOKEN": ADMIN_TOKEN,
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
-    procs: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for svc in SERVICES:
             # the service connects as its application role (row-level security applies)
             # and migrates as the tables' owner
-            env = {**common, "EK_HTTP_PORT": str(ports[svc]),
-                   "EK_DATABASE_URL": infra.pg_app_url(svc),
-                   "EK_MIGRATION_DATABASE_URL": infra.pg_url(svc)}
-            log = log_dir / f"{svc}.log"
-            system.logs[svc] = log
-            procs[svc] = subprocess.Popen(
-                [sys.executable, "-m", svc], env=env, stdout=log.open("wb"),
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )
-        async with httpx.AsyncClient(timeout=5) as client:
-            for svc in SERVICES:
-                deadline = time.monotonic() + 120
-                while True:
-                    if procs[svc].poll() is not None:
-                        raise AssertionError(f"{svc} exited:\n{system.log_tail(svc)}")
-                    try:
-                        if (await client.get(f"{urls[svc]}/health")).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    if time.monotonic() > deadline:
-                        raise AssertionError(f"{svc} not healthy:\n{system.log_tail(svc)}")
-                    await asyncio.sleep(0.5)
+            system.envs[svc] = {**common, "EK_HTTP_PORT": str(ports[svc]),
+                                "EK_DATABASE_URL": infra.pg_app_url(svc),
+                                "EK_MIGRATION_DATABASE_URL": infra.pg_url(svc)}
+            system.logs[svc] = log_dir / f"{svc}.log"
+            system.spawn(svc)
+        for svc in SERVICES:
+            await system.healthy(svc)
         yield system
     finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for svc, proc in procs.items():
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        system.stop_all()
+
+
+async def register_regency(gw: httpx.AsyncClient, tenant_id: str, roster: str
+                           ) -> dict[str, Any]:
+    """The platform operator registers a regency (WITA) and loads its roster (the
+    roster upload's answer)."""
+    r = await gw.put(f"/api/tenants/{tenant_id}", headers=OPERATOR, json={
+        "name": "Pemerintah Kabupaten Uji", "timezone": "WITA",
+        "policy_preset": "performance60_discipline40"})
+    assert r.status_code in (200, 201), r.text
+    r = await gw.post(f"/api/tenants/{tenant_id}/roster", content=roster,
+                      headers={**OPERATOR, "content-type": "text/csv"})
+    assert r.status_code == 200, r.text
+    result: dict[str, Any] = r.json()
+    return result
+
+
+async def sign_in(gw: httpx.AsyncClient, tenant_id: str, nip: str,
+                  roles: tuple[str, ...] = (), new_password: str | None = None
+                  ) -> dict[str, str]:
+    """A one-time password set by the operator (as HR would), changed at the first
+    sign-in; returns the headers of the signed-in person."""
+    if roles:
+        r = await gw.put(f"/api/tenants/{tenant_id}/accounts/{nip}/roles",
+                         json={"roles": list(roles)}, headers=OPERATOR)
+        assert r.status_code == 200, r.text
+    r = await gw.put(f"/api/tenants/{tenant_id}/accounts/{nip}/password", headers=OPERATOR)
+    assert r.status_code == 200, r.text
+    otp = r.json()["one_time_password"]
+    r = await gw.post("/api/auth/login", json={"tenant": tenant_id, "nip": nip,
+                                               "password": otp, "session": "token"})
+    assert r.status_code == 200 and r.json()["status"] == "password_change_required", r.text
+    r = await gw.post("/api/auth/password", json={
+        "current_password": otp, "new_password": new_password or f"kata-sandi-baru-{nip[-6:]}-Uji"},
+        headers={"Authorization": f"Bearer {r.json()['access_token']}"})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 class GroupLag:
@@ -156,3 +214,19 @@ class GroupLag:
                 if ends[tp] > 0 and (tp not in mine or mine[tp].offset < ends[tp]):
                     return False
         return relevant > 0
+
+    async def lags(self) -> dict[str, int]:
+        """Every consumer group of this run: records behind the end of the topics it has
+        committed on (0 = caught up)."""
+        lags: dict[str, int] = {}
+        for group in [g[0] for g in await self._admin.list_consumer_groups()
+                      if g[0].startswith(f"{self._prefix}-")]:
+            committed = await self._admin.list_consumer_group_offsets(group)
+            topics = sorted({tp.topic for tp in committed})
+            parts = [TopicPartition(t, p["partition"])
+                     for d in await self._admin.describe_topics(topics) for t in [d["topic"]]
+                     for p in d["partitions"]]
+            ends = await self._offsets.end_offsets(parts)
+            lags[group] = sum(ends[tp] - (committed[tp].offset if tp in committed else 0)
+                              for tp in parts)
+        return lags

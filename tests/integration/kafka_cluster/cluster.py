@@ -35,6 +35,8 @@ class LocalCluster:
     ports: list[int]
     controller_ports: list[int]
     heap: str = "-Xms128m -Xmx512m"
+    nodes: int = NODES  # 1: the single broker of the default profile
+    start_timeout_s: int = 120
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -48,11 +50,11 @@ class LocalCluster:
         return {
             **os.environ,
             "EK_RUN_DIR": str(self.run_dir),
-            "KAFKA_NODES": str(NODES),
+            "KAFKA_NODES": str(self.nodes),
             "KAFKA_PORTS": ",".join(map(str, self.ports)),
             "KAFKA_CONTROLLER_PORTS": ",".join(map(str, self.controller_ports)),
             "KAFKA_HEAP_OPTS": self.heap,
-            "KAFKA_START_TIMEOUT": "120",
+            "KAFKA_START_TIMEOUT": str(self.start_timeout_s),
             "KAFKA_STOP_TIMEOUT": "15",
         }
 
@@ -77,8 +79,9 @@ class LocalCluster:
     def pids(self) -> list[int]:
         """Pids in the nodes' pid files whose process is still this cluster's broker."""
         found = []
-        for n in range(1, NODES + 1):
-            node = self.run_dir / "kafka" / "cluster" / f"node{n}"
+        for n in range(1, self.nodes + 1):
+            node = (self.run_dir / "kafka" / "cluster" / f"node{n}" if self.nodes > 1
+                    else self.run_dir / "kafka")
             try:
                 pid = int((node / "kafka.pid").read_text().strip())
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")

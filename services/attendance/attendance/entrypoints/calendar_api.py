@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from ekinerja_shared.http import (
+    DayPath,
     PeriodQuery,
     ReaderDep,
     TenantHrDep,
@@ -127,7 +128,7 @@ class HolidayOut(HolidayIn):
 
 @router.put("/holidays/{day}", response_model=HolidayOut,
             summary="Declare a national holiday, cuti bersama or local holiday")
-async def set_holiday(tenant_id: TenantPath, day: dt.date, body: HolidayIn,
+async def set_holiday(tenant_id: TenantPath, day: DayPath, body: HolidayIn,
                       caller: TenantHrDep, uow: HolidaySetUow,
                       default_tz: DefaultTzDep) -> HolidayOut:
     h = await uow.run(calendar.set_holiday, tenant_id, day, body.name, body.kind,
@@ -136,7 +137,7 @@ async def set_holiday(tenant_id: TenantPath, day: dt.date, body: HolidayIn,
 
 
 @router.delete("/holidays/{day}", status_code=204)
-async def remove_holiday(tenant_id: TenantPath, day: dt.date, caller: TenantHrDep,
+async def remove_holiday(tenant_id: TenantPath, day: DayPath, caller: TenantHrDep,
                          uow: HolidayRemoveUow, default_tz: DefaultTzDep) -> None:
     await uow.run(calendar.remove_holiday, tenant_id, day, default_tz=default_tz)
 
