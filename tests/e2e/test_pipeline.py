@@ -34,6 +34,8 @@ ROSTER = (
     f"{HEAD},Hj. Siti Aminah,umum,Bagian Umum,Kepala Bagian Umum,,6000000,PNS,1\n"
     f"{STAFF},Budi Santoso,umum,Bagian Umum,Pelaksana,{HEAD},4500000,PNS,11\n"
 )
+REGENCY = {"name": "Pemerintah Kabupaten Uji", "timezone": "WITA",
+           "policy_preset": "performance60_discipline40"}
 
 
 OPERATOR = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -107,13 +109,9 @@ async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_i
         base_url=system.gateway, timeout=15
     ) as gw:
         # 1. the regency and its roster, owned by the gateway
-        r = await gw.put(f"/api/tenants/{tenant_id}", json={
-            "name": "Pemerintah Kabupaten Uji", "timezone": "WITA",
-            "policy_preset": "performance60_discipline40"})
+        r = await gw.put(f"/api/tenants/{tenant_id}", json=REGENCY)
         assert r.status_code == 401, "nobody may create a regency"
-        r = await gw.put(f"/api/tenants/{tenant_id}", headers=OPERATOR, json={
-            "name": "Pemerintah Kabupaten Uji", "timezone": "WITA",
-            "policy_preset": "performance60_discipline40"})
+        r = await gw.put(f"/api/tenants/{tenant_id}", headers=OPERATOR, json=REGENCY)
         assert r.status_code in (200, 201), r.text
         r = await gw.post(f"/api/tenants/{tenant_id}/roster", content=ROSTER,
                           headers={**OPERATOR, "content-type": "text/csv"})
