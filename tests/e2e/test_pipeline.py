@@ -21,9 +21,8 @@ import httpx
 import pytest
 
 from ekinerja_shared.timeutil import zone
-from ekinerja_shared.topics import DIRECTORY
 from tests.support.apps import eventually
-from tests.support.processes import ADMIN_TOKEN, GroupLag, running_system
+from tests.support.processes import ADMIN_TOKEN, directory_everywhere, running_system
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -122,9 +121,7 @@ async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_i
         head = await sign_in(gw, tenant_id, HEAD, roles=("hr",))
 
         # every service has its local copy of the directory before devices push
-        async with GroupLag(kafka_bootstrap, system.group_prefix) as lag:
-            for svc in ("attendance", "activity", "scoring"):
-                await eventually(lambda svc=svc: lag.caught_up(svc, DIRECTORY.name), timeout=60)
+        await directory_everywhere(system)
 
         today = dt.datetime.now(zone("WITA")).date()
         day = last_mon_to_thu_before(today)

@@ -19,6 +19,7 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 
+from ekinerja_shared.topics import DIRECTORY
 from tests.support import infra
 
 SERVICES = ("attendance", "activity", "scoring", "gateway")
@@ -156,3 +157,14 @@ class GroupLag:
                 if ends[tp] > 0 and (tp not in mine or mine[tp].offset < ends[tp]):
                     return False
         return relevant > 0
+
+
+async def directory_everywhere(system: System) -> None:
+    """Waits until attendance, activity and scoring have their local copy of the directory
+    (their consumer groups have read the directory topic to its end)."""
+    from tests.support.apps import eventually
+
+    async with GroupLag(system.bootstrap, system.group_prefix) as lag:
+        for svc in ("attendance", "activity", "scoring"):
+            await eventually(lambda svc=svc: lag.caught_up(svc, DIRECTORY.name),
+                             timeout=60)

@@ -18,12 +18,10 @@ import openpyxl
 import pytest
 
 from ekinerja_shared.timeutil import zone
-from ekinerja_shared.topics import DIRECTORY
 from gateway.web.formats import period_label, shift_period
-from tests.support.apps import eventually
 from tests.e2e.test_pipeline import HEAD, OPERATOR, REGENCY, ROSTER, STAFF
 from tests.e2e.test_pipeline import last_mon_to_thu_before as work_day
-from tests.support.processes import GroupLag, running_system
+from tests.support.processes import directory_everywhere, running_system
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -66,6 +64,18 @@ async def permanent_password(gw: httpx.AsyncClient, tenant: str, nip: str,
     assert r.status_code == 200, r.text
 
 
+async def shoot(page, name: str) -> None:
+    """With EK_SCREENSHOTS_DIR set (`make screenshots`), the page at 1280 px and 390 px."""
+    target = os.environ.get("EK_SCREENSHOTS_DIR")
+    if not target:
+        return
+    size = page.viewport_size
+    for width, height in ((1280, 900), (390, 844)):
+        await page.set_viewport_size({"width": width, "height": height})
+        await page.screenshot(path=f"{target}/{name}-{width}.png", full_page=True)
+    await page.set_viewport_size(size)
+
+
 async def sign_in(page, base: str, tenant: str, nip: str, password: str) -> None:
     await page.goto(f"{base}/app/masuk")
     await page.get_by_label("Kode instansi").fill(tenant)
@@ -91,9 +101,7 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
         staff_otp = await one_time_password(gw, tenant_id, STAFF)
         await permanent_password(gw, tenant_id, HEAD)
         await permanent_password(gw, tenant_id, HR, roles=("hr",))
-        async with GroupLag(kafka_bootstrap, system.group_prefix) as lag:
-            for svc in ("attendance", "activity", "scoring"):
-                await eventually(lambda svc=svc: lag.caught_up(svc, DIRECTORY.name), timeout=60)
+        await directory_everywhere(system)
 
         today = dt.datetime.now(zone("WITA")).date()
         day = work_day(today)
@@ -108,6 +116,8 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
                 head = await (await browser.new_context()).new_page()
                 hr = await (await browser.new_context(accept_downloads=True)).new_page()
 
+                await staff.goto(f"{base}/app/masuk")
+                await shoot(staff, "masuk")
                 # the employee: first sign-in with a one-time password, then a new password
                 await sign_in(staff, base, tenant_id, STAFF, staff_otp)
                 await expect(staff).to_have_url(f"{base}/app/kata-sandi")
@@ -130,9 +140,11 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
                 await staff.get_by_label("Selesai").fill("11:30")
                 await staff.get_by_role("button", name="Simpan dan kirim").click()
                 await expect(staff.locator("[role=status]")).to_contain_text("Aktivitas dicatat")
+                await shoot(staff, "hari-ini")
                 await staff.goto(f"{base}/app/aktivitas?period={period}")
                 await expect(staff.locator(".entry").first).to_contain_text(
                     "Menunggu persetujuan")
+                await shoot(staff, "aktivitas")
 
                 # ... and keeps "Nilai saya" open (live)
                 await staff.goto(f"{base}/app/nilai?period={period}")
@@ -155,6 +167,7 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
                 await head.get_by_label("Pilih semua yang tampil").check()
                 await expect(head.locator("[data-selected-count]")).to_have_text(
                     "1 dari 1 dipilih")
+                await shoot(head, "persetujuan")
                 await head.get_by_role("button", name="Setujui yang dipilih").click()
                 await expect(head.locator("[role=status]")).to_contain_text("Keputusan disimpan")
                 await expect(head.locator("li.entry")).to_have_count(0)
@@ -164,11 +177,13 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
                     "3 jam 30 menit", timeout=60_000)
                 await expect(staff.locator("[data-final]")).to_contain_text(" %")
                 await expect(staff.locator("[data-tpp]")).to_contain_text("Rp ")
+                await shoot(staff, "nilai")
                 assert await staff.evaluate("window.__notReloaded") is True
                 # ... and HR's dashboard too
                 await expect(hr.locator("#live")).not_to_have_attribute(
                     "data-version", before or "0", timeout=60_000)
                 await expect(hr.locator("[data-count]")).not_to_have_text("0")
+                await shoot(hr, "pimpinan")
                 assert await hr.evaluate("window.__notReloaded") is True
 
                 # HR uploads a roster with an error and sees the row's message
@@ -181,12 +196,14 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
                 await expect(row).to_contain_text("5")  # line 5 of the file
                 await expect(row).to_contain_text("12345")
                 await expect(row).to_contain_text("NIP")
+                await shoot(hr, "roster")
 
                 # HR closes last month and downloads its TPP XLSX
                 last = shift_period(f"{today:%Y-%m}", -1)
                 await hr.goto(f"{base}/app/sdm/bulan?period={last}")
                 await hr.get_by_role("button", name=f"Tutup {period_label(last)}").click()
                 await expect(hr.locator("[role=status]")).to_contain_text("Bulan ditutup")
+                await shoot(hr, "bulan")
                 async with hr.expect_download() as info:
                     await hr.get_by_role("link", name="Unduh TPP (XLSX)").click()
                 download = await info.value
@@ -194,5 +211,10 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
                 book = openpyxl.load_workbook(io.BytesIO((await download.path()).read_bytes()))
                 header = [c.value for c in next(book.active.iter_rows(max_row=1))]
                 assert any("NIP" in str(v).upper() for v in header), header
+                await head.goto(f"{base}/app/tim?period={period}")
+                await expect(head.locator("#live")).to_contain_text("Budi Santoso")
+                await shoot(head, "tim")
+                await hr.goto(f"{base}/app/sdm/perangkat")
+                await shoot(hr, "perangkat")
             finally:
                 await browser.close()
