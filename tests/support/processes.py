@@ -159,7 +159,7 @@ class GroupLag:
         return relevant > 0
 
 
-async def directory_everywhere(system: System) -> None:
+async def directory_everywhere(system: System, timeout: float = 60) -> None:
     """Waits until attendance, activity and scoring have their local copy of the directory
     (their consumer groups have read the directory topic to its end)."""
     from tests.support.apps import eventually
@@ -167,4 +167,4 @@ async def directory_everywhere(system: System) -> None:
     async with GroupLag(system.bootstrap, system.group_prefix) as lag:
         for svc in ("attendance", "activity", "scoring"):
             await eventually(lambda svc=svc: lag.caught_up(svc, DIRECTORY.name),
-                             timeout=60)
+                             timeout=timeout)

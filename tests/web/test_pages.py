@@ -101,7 +101,9 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
         staff_otp = await one_time_password(gw, tenant_id, STAFF)
         await permanent_password(gw, tenant_id, HEAD)
         await permanent_password(gw, tenant_id, HR, roles=("hr",))
-        await directory_everywhere(system)
+        # every service has its copy of the directory (a new consumer group reads the topic
+        # from its start: on a long-lived shared broker that takes minutes)
+        await directory_everywhere(system, timeout=300)
 
         today = dt.datetime.now(zone("WITA")).date()
         day = work_day(today)

@@ -5,6 +5,7 @@ route class that turns a refusal into a page for browsers (401: to the sign-in p
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -116,8 +117,10 @@ async def page_of(caller: Caller, backend: Backend) -> Page:
         raise Forbidden("Halaman ini untuk pegawai instansi; operator platform memakai API.",
                         code="forbidden")
     t = caller.tenant_id
-    tenant = await backend.get(GATEWAY, f"/api/tenants/{t}")
-    me = await backend.get_or_none(GATEWAY, f"/api/tenants/{t}/employees/{caller.nip}") or {}
+    tenant, me = await asyncio.gather(
+        backend.get(GATEWAY, f"/api/tenants/{t}"),
+        backend.get_or_none(GATEWAY, f"/api/tenants/{t}/employees/{caller.nip}"))
+    me = me or {}
     return Page(caller=caller, backend=backend, tenant_id=t, tenant_name=tenant["name"],
                 tz=zone(tenant["timezone"]), nip=caller.nip, name=me.get("name", caller.nip),
                 position=me.get("position", ""), unit_id=me.get("unit_id", ""),

@@ -4,6 +4,7 @@ regency has them; the activity and scoring services decide on their own data."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Annotated, Any
 
@@ -49,10 +50,10 @@ def entry_body(form: dict[str, str]) -> dict[str, Any]:
 async def _today(request: Request, page: Page, *, form: dict[str, str] | None = None,
                  error: str | None = None, status_code: int = 200) -> Response:
     b, t, today = page.backend, page.tenant_id, page.today()
-    entries = await b.get("activity", f"/api/activity/{t}/entries", nip=page.nip,
-                          period=f"{today:%Y-%m}")
-    agenda = await b.get("activity", f"/api/activity/{t}/agenda", nip=page.nip,
-                         date_from=today.isoformat(), date_to=today.isoformat())
+    entries, agenda = await asyncio.gather(
+        b.get("activity", f"/api/activity/{t}/entries", nip=page.nip, period=f"{today:%Y-%m}"),
+        b.get("activity", f"/api/activity/{t}/agenda", nip=page.nip,
+              date_from=today.isoformat(), date_to=today.isoformat()))
     items = [i for day in agenda for i in day["items"]]
     defaults = {"work_date": today.isoformat(), "start": "", "end": "", "description": "",
                 "output_quantity": "", "output_unit": "", "agenda_item_id": ""}
@@ -83,11 +84,12 @@ async def log_activity(request: Request, page: PageDep) -> Response:
 
 async def _month(request: Request, page: Page, period: str, *, error: str | None = None,
                  failed_id: str | None = None, status_code: int = 200) -> Response:
-    entries = await page.backend.get("activity", f"/api/activity/{page.tenant_id}/entries",
-                                     nip=page.nip, period=period)
-    days = await page.backend.get_or_none(
-        "attendance", f"/api/attendance/{page.tenant_id}/employees/{page.nip}/days",
-        period=period)
+    entries, days = await asyncio.gather(
+        page.backend.get("activity", f"/api/activity/{page.tenant_id}/entries",
+                         nip=page.nip, period=period),
+        page.backend.get_or_none(
+            "attendance", f"/api/attendance/{page.tenant_id}/employees/{page.nip}/days",
+            period=period))
     return render(request, "aktivitas.html", status_code=status_code,
                   **page.context(request, period=period, month=views.month_entries(entries),
                                  days=views.attendance_days(days, page.tz),

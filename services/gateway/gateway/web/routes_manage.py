@@ -4,6 +4,7 @@ it is for (403 otherwise); the services decide again on every call they get."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -32,9 +33,9 @@ async def names_of(page: Page) -> dict[str, str]:
 async def _queue(request: Request, page: Page, *, error: str | None = None,
                  results: list[dict[str, Any]] | None = None, status_code: int = 200) -> Response:
     q = request.query_params
-    entries = await page.backend.get("activity",
-                                     f"/api/activity/{page.tenant_id}/approvals/queue")
-    names = await names_of(page)
+    entries, names = await asyncio.gather(
+        page.backend.get("activity", f"/api/activity/{page.tenant_id}/approvals/queue"),
+        names_of(page))
     queue = views.queue_view(entries, names, q.get("nip") or None, q.get("tanggal") or None)
     return render(request, "persetujuan.html", status_code=status_code,
                   **page.context(request, queue=queue, nip=q.get("nip", ""),
@@ -80,9 +81,9 @@ async def decide(request: Request, page: PageDep) -> Response:
 async def team_page(request: Request, page: PageDep, period: str | None = None) -> Response:
     require_role(page, "supervisor", "hr", "leader")
     month = page.period(period)
-    scores = await page.backend.get("scoring", f"/api/scoring/{page.tenant_id}/scores",
-                                    period=month)
-    names = await names_of(page)
+    scores, names = await asyncio.gather(
+        page.backend.get("scoring", f"/api/scoring/{page.tenant_id}/scores", period=month),
+        names_of(page))
     team = views.team_view(scores, names, page.nip)
     return render(request, "tim.html", **page.context(
         request, period=month, team=team, prev=formats.shift_period(month, -1),
@@ -192,9 +193,9 @@ async def devices_page(request: Request, page: PageDep) -> Response:
 async def dashboard_page(request: Request, page: PageDep, period: str | None = None) -> Response:
     require_role(page, "leader", "hr")
     month = page.period(period)
-    scores = await page.backend.get("scoring", f"/api/scoring/{page.tenant_id}/scores",
-                                    period=month)
-    rows = await page.backend.get(GATEWAY, f"/api/tenants/{page.tenant_id}/employees")
+    scores, rows = await asyncio.gather(
+        page.backend.get("scoring", f"/api/scoring/{page.tenant_id}/scores", period=month),
+        page.backend.get(GATEWAY, f"/api/tenants/{page.tenant_id}/employees"))
     names = {e["nip"]: e["name"] for e in rows}
     units = {e["unit_id"]: e["unit_name"] for e in rows}
     return render(request, "pimpinan.html", **page.context(
