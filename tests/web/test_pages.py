@@ -103,7 +103,7 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
         await permanent_password(gw, tenant_id, HR, roles=("hr",))
         # every service has its copy of the directory (a new consumer group reads the topic
         # from its start: on a long-lived shared broker that takes minutes)
-        await directory_everywhere(system, timeout=300)
+        await directory_everywhere(system, timeout=600)
 
         today = dt.datetime.now(zone("WITA")).date()
         day = work_day(today)
@@ -113,10 +113,12 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
             try:
-                staff = await (await browser.new_context(viewport={"width": 390,
-                                                                   "height": 844})).new_page()
-                head = await (await browser.new_context()).new_page()
-                hr = await (await browser.new_context(accept_downloads=True)).new_page()
+                # an Indonesian browser; the employee on a phone
+                staff = await (await browser.new_context(
+                    locale="id-ID", viewport={"width": 390, "height": 844})).new_page()
+                head = await (await browser.new_context(locale="id-ID")).new_page()
+                hr = await (await browser.new_context(locale="id-ID",
+                                                      accept_downloads=True)).new_page()
 
                 await staff.goto(f"{base}/app/masuk")
                 await shoot(staff, "masuk")
