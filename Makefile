@@ -1,5 +1,5 @@
 # e-Kinerja: the two commands a newcomer needs are `make up` and `make test`.
-.PHONY: help setup up down status logs test test-unit typecheck bench docs lint mutation
+.PHONY: help setup up down status logs test test-unit typecheck bench docs lint mutation screenshots
 
 # Kafka profile of `make up`: single (default: one broker) or production (three brokers
 # on this machine, replication factor 3, min.insync.replicas 2): make up KAFKA_PROFILE=production
@@ -17,6 +17,7 @@ help:
 	@echo "make bench   - benchmarks, printing JSON"
 	@echo "make mutation - mutation score of every domain module, printing JSON (slow)"
 	@echo "make docs    - write OpenAPI and AsyncAPI documents to docs/api/"
+	@echo "make screenshots - the browser test, saving every main page at 1280 and 390 px to docs/screenshots/"
 
 setup:
 	bash deploy/bootstrap.sh
@@ -47,6 +48,11 @@ bench: setup
 
 mutation: setup
 	bash deploy/mutation.sh $(MUTATION_ARGS)
+
+# the browser test (tests/web) on the same set-up as `make test`, saving each main page
+screenshots: setup
+	mkdir -p docs/screenshots
+	EK_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots bash deploy/test.sh tests/web -q
 
 docs: setup
 	EK_DATABASE_URL=sqlite+aiosqlite:///.run/docs.db .venv/bin/python deploy/export_docs.py docs/api

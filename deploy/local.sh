@@ -80,13 +80,13 @@ up() {
   cat <<MSG
 
 e-Kinerja is up.
-  Gateway (dashboard, API):  http://127.0.0.1:8000/
+  Gateway (web app, API):   http://127.0.0.1:8000/
   API docs (OpenAPI):        http://127.0.0.1:8000/docs
   Event docs (AsyncAPI):     http://127.0.0.1:800{0,1,2,3}/asyncapi
   Metrics:                   http://127.0.0.1:800{0,1,2,3}/metrics
   Logs:                      $LOG
   Operator (break-glass):    Authorization: Bearer \$(cat $RUN/admin-token)
-Sign in as one of the demo accounts above (POST http://127.0.0.1:8000/api/auth/login).
+Sign in as one of the demo accounts above at http://127.0.0.1:8000/ (API: POST /api/auth/login).
 Stop with: make down
 MSG
 }

@@ -154,7 +154,11 @@ async def check_matrix(client: httpx.AsyncClient, service: str) -> None:
                                      headers=persona_headers(persona),
                                      json={} if has_body else None)
             got = outcome(r)
-            if r.status_code >= 500:
+            # a page of the gateway's web application that let the caller through then
+            # calls the services, which do not run in the matrix test: 502 with this code
+            passed_to_backend = (r.status_code == 502 and path.startswith("/app")
+                                 and r.json().get("code") == "backend_unavailable")
+            if r.status_code >= 500 and not passed_to_backend:
                 problems.append(f"{method} {path} as {persona}: {r.status_code} {r.text[:200]}")
             elif got != row.expected[persona]:
                 problems.append(f"{method} {path} as {persona}: expected "

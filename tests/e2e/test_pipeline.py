@@ -21,9 +21,9 @@ import httpx
 import pytest
 
 from ekinerja_shared.timeutil import zone
-from ekinerja_shared.topics import DIRECTORY
 from tests.support.apps import eventually
-from tests.support.processes import GroupLag, register_regency, running_system, sign_in
+from tests.support.processes import (OPERATOR, directory_everywhere, register_regency,
+                                     running_system, sign_in)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -34,6 +34,8 @@ ROSTER = (
     f"{HEAD},Hj. Siti Aminah,umum,Bagian Umum,Kepala Bagian Umum,,6000000,PNS,1\n"
     f"{STAFF},Budi Santoso,umum,Bagian Umum,Pelaksana,{HEAD},4500000,PNS,11\n"
 )
+REGENCY = {"name": "Pemerintah Kabupaten Uji", "timezone": "WITA",
+           "policy_preset": "performance60_discipline40"}
 
 
 def last_mon_to_thu_before(today: dt.date) -> dt.date:
@@ -82,9 +84,7 @@ async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_i
         base_url=system.gateway, timeout=15
     ) as gw:
         # 1. the regency and its roster, owned by the gateway
-        r = await gw.put(f"/api/tenants/{tenant_id}", json={
-            "name": "Pemerintah Kabupaten Uji", "timezone": "WITA",
-            "policy_preset": "performance60_discipline40"})
+        r = await gw.put(f"/api/tenants/{tenant_id}", json=REGENCY)
         assert r.status_code == 401, "nobody may create a regency"
         assert (await register_regency(gw, tenant_id, ROSTER))["created"] == 2
         staff = await sign_in(gw, tenant_id, STAFF)
@@ -92,9 +92,7 @@ async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_i
         head = await sign_in(gw, tenant_id, HEAD, roles=("hr",))
 
         # every service has its local copy of the directory before devices push
-        async with GroupLag(kafka_bootstrap, system.group_prefix) as lag:
-            for svc in ("attendance", "activity", "scoring"):
-                await eventually(lambda svc=svc: lag.caught_up(svc, DIRECTORY.name), timeout=60)
+        await directory_everywhere(system)
 
         today = dt.datetime.now(zone("WITA")).date()
         day = last_mon_to_thu_before(today)

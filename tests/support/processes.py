@@ -20,6 +20,7 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 
+from ekinerja_shared.topics import DIRECTORY
 from tests.support import infra
 
 SERVICES = ("attendance", "activity", "scoring", "gateway")
@@ -230,3 +231,13 @@ class GroupLag:
             lags[group] = sum(ends[tp] - (committed[tp].offset if tp in committed else 0)
                               for tp in parts)
         return lags
+
+async def directory_everywhere(system: System, timeout: float = 60) -> None:
+    """Waits until attendance, activity and scoring have their local copy of the directory
+    (their consumer groups have read the directory topic to its end)."""
+    from tests.support.apps import eventually
+
+    async with GroupLag(system.bootstrap, system.group_prefix) as lag:
+        for svc in ("attendance", "activity", "scoring"):
+            await eventually(lambda svc=svc: lag.caught_up(svc, DIRECTORY.name),
+                             timeout=timeout)

@@ -12,10 +12,11 @@ from ekinerja_shared.topics import AUDIT, DIRECTORY
 from .adapters.orm import ConsumerAttempt, Outbox, ProcessedEvent, Quarantine
 from .auth.wiring import install as install_auth
 from .domain.roster import RosterInvalid
-from .entrypoints import audit_api, consumers, dashboard, directory_api, proxy, scores_api
+from .entrypoints import audit_api, consumers, directory_api, proxy, scores_api
 from .entrypoints.callers import WithExtraKeys
 from .runtime import GatewayRuntime
 from .settings import Settings
+from .web import install as install_web
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Tenant and employee directory, monthly scores, live score stream, and "
                     "the entry point to the attendance, activity and scoring services.",
         routers=[directory_api.router, scores_api.router, audit_api.router,
-                 proxy.build_router(settings, rt.proxy), dashboard.router],
+                 proxy.build_router(settings, rt.proxy)],
         # at shutdown: the live streams end, then the proxy's connection pool closes
         on_shutdown=[rt.close_streams, rt.proxy.client.aclose],
         api_prefix="/api/tenants/{tenant_id}",  # the quarantine API, beside the directory's
@@ -43,6 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.auth_jwks:
         rt.authenticator = app.state.auth_authenticator = WithExtraKeys(
             app.state.auth_authenticator, settings.auth_jwks, settings)
+    # the pages (after sign-in: their form CSRF bridge runs before its check)
+    install_web(app, settings)
 
     @app.exception_handler(RosterInvalid)
     async def _roster_invalid(_req: Request, exc: RosterInvalid) -> JSONResponse:

@@ -206,9 +206,16 @@ async def test_admin_endpoints_need_the_token_when_set(settings, tenant_id):
 
 async def test_dashboard_and_operations(settings):
     async with running_app(create_app(settings)) as client:
+        # the web application: a browser not signed in is sent to the sign-in page
         r = await client.get("/")
-        assert r.status_code == 200 and "EventSource" in r.text and "Instansi" in r.text
-        assert "/scores?period=" in r.text  # the month's table is loaded, then kept live
+        assert r.status_code == 303 and r.headers["location"] == "/app"
+        r = await client.get("/app", headers={"accept": "text/html"})
+        assert r.status_code == 303 and r.headers["location"] == "/app/masuk?next=%2Fapp"
+        assert (await client.get("/app")).json()["code"] == "not_signed_in"  # API clients
+        r = await client.get("/app/masuk")
+        assert r.status_code == 200 and "Kode instansi" in r.text and 'lang="id"' in r.text
+        assert "script-src 'self'" in r.headers["content-security-policy"]
+        assert "EventSource" in (await client.get("/app/static/app.js")).text
         r = await client.get("/health")
         assert r.status_code == 200 and r.json()["database"] == "ok" and r.json()["kafka"] == "ok"
         # internal by default at the public edge

@@ -1,0 +1,25 @@
+"""The web application of e-Kinerja: server-rendered pages (Jinja2, Bahasa Indonesia) for
+employees, supervisors, the regency's HR and its leadership, served by the gateway at
+``/app/...``. The pages read and change data only through the services' APIs with the
+signed-in person's token (``backend``); view models are plain functions (``views``,
+``formats``); a small first-party script adds live updates and select-many."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from ..settings import Settings
+from . import routes_employee, routes_manage, routes_session
+from .csrf import FormCsrfBridge
+
+STATIC = "/app/static"
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Routes and static files; the form CSRF bridge is added last, so that it runs before
+    the sign-in package's CSRF check (call after ``gateway.auth.wiring.install``)."""
+    for module in (routes_session, routes_employee, routes_manage):
+        app.include_router(module.router)
+    app.mount(STATIC, StaticFiles(packages=[("gateway.web", "static")]), name="static")
+    app.add_middleware(FormCsrfBridge, max_bytes=settings.http_max_upload_bytes)

@@ -1,0 +1,164 @@
+"""Benchmark of the web application's pages: the server time of each main page for a
+regency of 2,000 employees (20 OPDs of 100; every employee scored for the month), with the
+four services running as real processes on the real Kafka and PostgreSQL. Each page is
+asked ROUNDS times in a row (after one warm-up) as the person it is for; p50/p95/max in ms.
+Target: p95 under 300 ms on the 2-core machine. Prints one JSON object. Run by
+`make bench`."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import httpx  # noqa: E402
+
+from ekinerja_shared import events as ev  # noqa: E402
+from tests.support.apps import eventually, publish  # noqa: E402
+from tests.support.auth import login, one_time_password  # noqa: E402
+from tests.support.processes import ADMIN_TOKEN, running_system  # noqa: E402
+
+EMPLOYEES = int(os.environ.get("EK_BENCH_PAGES_EMPLOYEES", "2000"))
+ROUNDS = int(os.environ.get("EK_BENCH_PAGES_ROUNDS", "30"))
+UNITS = 20
+PERIOD = "2026-10"
+PASSWORD = "kata-sandi-Bench-2026"
+OPERATOR = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+HEADER = "nip,name,unit_id,unit_name,position,supervisor_nip,tpp_base,employment_type,device_pin"
+
+
+def nip_of(i: int) -> str:
+    return f"19800101{i:010d}"
+
+
+def roster() -> str:
+    """20 OPDs of EMPLOYEES/20; the first of each heads it and supervises the others."""
+    lines = [HEADER]
+    size = EMPLOYEES // UNITS
+    for i in range(EMPLOYEES):
+        unit, head = i // size, (i // size) * size
+        boss = "" if i == head else nip_of(head)
+        lines.append(f"{nip_of(i)},Pegawai {i:04d},opd{unit:02d},OPD Nomor {unit:02d},"
+                     f"{'Kepala' if i == head else 'Pelaksana'},{boss},{4_000_000 + i * 100},"
+                     f"PNS,{i + 1}")
+    return "\n".join(lines) + "\n"
+
+
+def facts(tenant: str) -> list[ev.Event]:
+    """The month's facts: its effective days, one evaluated day and one approved entry per
+    employee (a score for each)."""
+    out: list[ev.Event] = [ev.EffectiveDaysPublished(tenant_id=tenant, period=PERIOD,
+                                                     effective_days=Decimal(22), revision=1)]
+    for i in range(EMPLOYEES):
+        day = dt.date(2026, 10, 1 + i % 28)
+        out.append(ev.AttendanceDayEvaluated(tenant_id=tenant, nip=nip_of(i), work_date=day,
+                                             revision=1,
+                                             deduction_pct=Decimal(["0", "0.5", "1"][i % 3]),
+                                             apel_attended=True))
+        out.append(ev.ActivityEntryApproved(tenant_id=tenant, entry_id=uuid.uuid4(),
+                                            nip=nip_of(i), work_date=day,
+                                            minutes=60 + (i * 37) % 400, version=2))
+    return out
+
+
+async def account(gw: httpx.AsyncClient, tenant: str, nip: str,
+                  roles: tuple[str, ...] = ()) -> None:
+    """``nip`` can sign in with PASSWORD (a one-time password by the operator, changed)."""
+    if roles:
+        r = await gw.put(f"/api/tenants/{tenant}/accounts/{nip}/roles",
+                         json={"roles": list(roles)}, headers=OPERATOR)
+        r.raise_for_status()
+    otp = await one_time_password(gw, tenant, nip, headers=OPERATOR)
+    token = (await login(gw, tenant, nip, otp)).json()["access_token"]
+    r = await gw.post("/api/auth/password", json={"current_password": otp,
+                                                  "new_password": PASSWORD},
+                      headers={"Authorization": f"Bearer {token}"})
+    r.raise_for_status()
+
+
+async def person(gw: httpx.AsyncClient, tenant: str, nip: str) -> dict[str, str]:
+    """A fresh access token of ``nip`` (it lives 10 minutes)."""
+    r = await login(gw, tenant, nip, PASSWORD)
+    r.raise_for_status()
+    return {"Authorization": f"Bearer {r.json()['access_token']}", "Accept": "text/html"}
+
+
+async def timed(gw: httpx.AsyncClient, path: str, headers: dict[str, str]) -> dict[str, float]:
+    r = await gw.get(path, headers=headers)  # warm-up
+    assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    samples = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        r = await gw.get(path, headers=headers)
+        samples.append((time.perf_counter() - start) * 1000)
+        assert r.status_code == 200, (path, r.status_code)
+    samples.sort()
+    return {"p50_ms": round(statistics.median(samples), 1),
+            "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 1),
+            "max_ms": round(samples[-1], 1), "bytes": len(r.content)}
+
+
+async def main() -> dict[str, object]:
+    bootstrap = os.environ["EK_BENCH_KAFKA_BOOTSTRAP"]
+    for svc in ("attendance", "activity", "scoring", "gateway"):  # the processes' databases
+        owner = os.environ[f"EK_BENCH_PG_{svc.upper()}_URL"]
+        os.environ[f"EK_TEST_PG_{svc.upper()}_URL"] = owner
+        os.environ[f"EK_TEST_PG_{svc.upper()}_APP_URL"] = os.environ.get(
+            f"EK_BENCH_PG_{svc.upper()}_APP_URL", owner)
+    tenant = f"bench{uuid.uuid4().hex[:6]}"
+    with tempfile.TemporaryDirectory() as logs:
+        async with running_system(bootstrap, Path(logs)) as system, httpx.AsyncClient(
+                base_url=system.gateway, timeout=60) as gw:
+            r = await gw.put(f"/api/tenants/{tenant}", headers=OPERATOR, json={
+                "name": "Kabupaten Bench", "timezone": "WIB", "policy_preset": "cilegon"})
+            r.raise_for_status()
+            r = await gw.post(f"/api/tenants/{tenant}/roster", content=roster(),
+                              headers={**OPERATOR, "content-type": "text/csv"})
+            r.raise_for_status()
+            await account(gw, tenant, nip_of(1), roles=("hr",))
+            await account(gw, tenant, nip_of(0))
+            await account(gw, tenant, nip_of(2))
+            # scoring applies the facts once its copy of the directory has the employees
+            await publish(bootstrap, *facts(tenant))
+
+            async def all_scored() -> bool:
+                r = await gw.get(f"/api/scoring/{tenant}/scores", params={"period": PERIOD},
+                                 headers=await person(gw, tenant, nip_of(1)))
+                return r.status_code == 200 and len(r.json()) >= EMPLOYEES
+
+            await eventually(all_scored, timeout=900, interval=5)
+            hr, head, staff = [await person(gw, tenant, nip_of(i)) for i in (1, 0, 2)]
+            q = f"?period={PERIOD}"
+            pages = {
+                # the floor on this machine now: one JSON read of the gateway's own API
+                "baseline: GET /api/tenants/{t} (JSON)": (f"/api/tenants/{tenant}", hr),
+                "hari-ini (employee)": ("/app/hari-ini", staff),
+                "aktivitas (employee)": (f"/app/aktivitas{q}", staff),
+                "nilai (employee)": (f"/app/nilai{q}", staff),
+                "persetujuan (supervisor)": ("/app/persetujuan", head),
+                "tim (supervisor, 99 reports)": (f"/app/tim{q}", head),
+                "pimpinan (HR, 2000 employees)": (f"/app/pimpinan{q}", hr),
+                "sdm/bulan (HR)": (f"/app/sdm/bulan{q}", hr),
+                "sdm/perangkat (HR)": ("/app/sdm/perangkat", hr),
+                "sdm/roster (HR)": ("/app/sdm/roster", hr),
+            }
+            results = {name: await timed(gw, path, headers)
+                       for name, (path, headers) in pages.items()}
+    worst = max(v["p95_ms"] for k, v in results.items() if not k.startswith("baseline"))
+    return {"web_pages": {"employees": EMPLOYEES, "rounds": ROUNDS, "pages": results,
+                          "worst_p95_ms": worst, "target_p95_ms": 300,
+                          "within_target": worst < 300}}
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main())))
