@@ -58,7 +58,8 @@ def _pg(service: str) -> dict[str, str]:
 
 def _common(service: str, bootstrap: str) -> dict[str, Any]:
     return {**_pg(service), "kafka_bootstrap": bootstrap, "consumer_group_prefix": PREFIX,
-            "auth_jwks": tokens.TEST_JWKS_JSON, "outbox_poll_interval_s": 0.2}
+            "auth_jwks": tokens.TEST_JWKS_JSON, "outbox_poll_interval_s": 0.2,
+            "http_expose_docs": True}  # the schema is read from /openapi.json
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -160,7 +161,7 @@ def gateway_schema(kafka_bootstrap: str) -> Any:
     from gateway.settings import Settings
 
     app = create_app(Settings(**_common("gateway", kafka_bootstrap), admin_token=None,
-                              http_expose_docs=True, http_expose_metrics=True,
+                              http_expose_metrics=True,
                               stream_heartbeat_s=1))
     schema = _load(app, "gateway", kafka_bootstrap)
     operator = tokens.as_operator()
@@ -200,6 +201,9 @@ def no_server_error(case: Any, headers: Callable[[], dict[str, str]]) -> None:
             return
     else:
         response = aimed(case).call(headers=headers(), timeout=10)
+    if (case.operation.path.startswith("/app") and response.status_code == 502
+            and "backend_unavailable" in response.text):
+        return  # a page's services do not run beside this in-process gateway: a clean 502
     assert response.status_code < 500, (
         f"{case.method} {case.formatted_path} -> {response.status_code} "
         f"({time.monotonic() - started:.1f}s)\n{response.text[:2000]}\n"

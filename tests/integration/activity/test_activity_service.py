@@ -306,7 +306,11 @@ async def test_admin_acting_revoke_plans_and_agenda_over_http(app_client, kafka_
     r = await client.post(f"{base}/entries", json=entry_json(day, "08:00", "09:30"),
                           headers=staff)
     assert r.json()["code"] == "daily_cap_exceeded", r.text
-    await client.put(f"{base}/rules", json={}, headers=hr)
+    r = await client.put(f"{base}/rules", json={}, headers=hr)  # nothing given: nothing changes
+    assert r.status_code == 200 and r.json()["daily_cap_minutes"] == 60
+    r = await client.put(f"{base}/rules", json={"daily_cap_minutes": 450}, headers=hr)
+    assert r.json() == {"edit_window_days": 7, "daily_cap_minutes": 450,
+                        "approval_deadline_day": 10}
 
     # plan, agenda, an entry realising both
     r = await client.post(f"{base}/plans", json={

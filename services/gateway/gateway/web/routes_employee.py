@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -104,7 +105,7 @@ async def month_page(request: Request, page: PageDep, period: str | None = None)
 
 
 @router.post("/app/aktivitas/{entry_id}", summary="Page: edit and resubmit an entry (form)")
-async def resubmit(request: Request, entry_id: str, page: PageDep) -> Response:
+async def resubmit(request: Request, entry_id: uuid.UUID, page: PageDep) -> Response:
     form = await form_of(request)
     body = entry_body(form)
     if form.get("version", "").isdigit():
@@ -115,7 +116,7 @@ async def resubmit(request: Request, entry_id: str, page: PageDep) -> Response:
                                 f"/api/activity/{page.tenant_id}/entries/{entry_id}", json=body)
     except BackendRefused as exc:
         return await _month(request, page, page.period(period), error=exc.message,
-                            failed_id=entry_id, status_code=exc.status_code)
+                            failed_id=str(entry_id), status_code=exc.status_code)
     return RedirectResponse(f"/app/aktivitas?period={page.period(period)}&ok=dikirim",
                             status_code=303)
 
