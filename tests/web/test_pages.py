@@ -213,8 +213,11 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
                 download = await info.value
                 assert download.suggested_filename == f"tpp-{tenant_id}-{last}.xlsx"
                 book = openpyxl.load_workbook(io.BytesIO((await download.path()).read_bytes()))
-                header = [c.value for c in next(book.active.iter_rows(max_row=1))]
-                assert any("NIP" in str(v).upper() for v in header), header
+                rows = [r for r in book.active.iter_rows(values_only=True)]
+                assert str(rows[0][0]).startswith("Daftar Pembayaran TPP"), rows[0]
+                header = next(r for r in rows if "NIP" in (str(v).upper() for v in r))
+                employees = [r[header.index("NIP")] for r in rows[rows.index(header) + 1:]]
+                assert {STAFF, HEAD} <= {str(v) for v in employees}, employees
                 await head.goto(f"{base}/app/tim?period={period}")
                 await expect(head.locator("#live")).to_contain_text("Budi Santoso")
                 await shoot(head, "tim")
