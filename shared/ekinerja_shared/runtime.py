@@ -66,6 +66,8 @@ class Runtime(Generic[S]):
     authenticator: Authenticator = field(init=False)
     # the durable subscribers by consumer name (what the quarantine API replays with)
     consumers: dict[str, EventConsumer] = field(init=False, default_factory=dict)
+    # the durable consumer groups and the topic each reads (group id -> topic name)
+    durable_groups: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.uow = UnitOfWork(self.sessionmaker)
@@ -113,13 +115,15 @@ class Runtime(Generic[S]):
         consumer = self.consumer(f"{service}-{purpose}")
         consumer.apply_batch, consumer.accept = apply, accept
         self.consumers[consumer.name] = consumer
+        options = subscriber_defaults(self.settings, purpose, batch=True)
+        self.durable_groups[options["group_id"]] = topic.name
 
         async def on_batch(msg: KafkaMessage) -> None:
             await consumer.handle_records(msg, apply, accept)
 
         on_batch.__name__ = f"on_{purpose.replace('-', '_')}"
         self.broker.subscriber(
-            topic.name, **subscriber_defaults(self.settings, purpose, batch=True),
+            topic.name, **options,
             title=f"{service}/{purpose}", description=description,
         )(on_batch)
         return consumer

@@ -87,6 +87,22 @@ async def _start_broker(broker: KafkaBroker, attempts: int = 30) -> None:
             await asyncio.sleep(2)
 
 
+# each step of the shutdown gets this long (an orchestrator's grace period is 30 s): a step
+# cut short loses nothing, what it was doing (an unsent outbox row, an uncommitted batch)
+# is still in the database or on the topic for the next start
+SHUTDOWN_STEP_S = 6.0
+
+
+async def _step(name: str, work: Awaitable[Any], timeout_s: float) -> None:
+    """One step of the shutdown, bounded; a slow or failing step is logged, never raised."""
+    try:
+        await asyncio.wait_for(work, timeout_s)
+    except TimeoutError:
+        log.warning("shutdown: %s did not stop within %g s; cut short", name, timeout_s)
+    except Exception:  # noqa: BLE001 - the next steps still run
+        log.warning("shutdown: %s failed", name, exc_info=True)
+
+
 def create_service_app(
     runtime: Runtime[Any],
     *,
@@ -122,13 +138,12 @@ def create_service_app(
         try:
             yield
         finally:
-            await runner.stop()
+            await _step("jobs", runner.stop(), SHUTDOWN_STEP_S)
             for hook in on_shutdown:
-                with contextlib.suppress(Exception):
-                    await hook()
+                await _step("shutdown hook", hook(), SHUTDOWN_STEP_S)
             if runtime.relay:
-                await runtime.relay.stop()
-            await runtime.broker.stop()
+                await _step("outbox relay", runtime.relay.stop(), SHUTDOWN_STEP_S)
+            await _step("kafka broker", runtime.broker.stop(), SHUTDOWN_STEP_S)
             await runtime.engine.dispose()
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)

@@ -25,7 +25,7 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.identity import Role
 from tests.authz.matrix import EMPLOYEE, HR, SUPERVISOR, TENANT, check_matrix
 from tests.authz.refusals import bad_credentials
-from tests.support.apps import running_app
+from tests.support.apps import from_now_on, running_app
 from tests.support.infra import unique
 from tests.support.tokens import TEST_JWKS_JSON, as_hr, as_operator, as_user
 
@@ -43,6 +43,7 @@ async def client(tmp_path_factory, kafka_bootstrap):
     app = create_app(Settings(database_url=url, auth_jwks=TEST_JWKS_JSON, http_expose_docs=True,
                               kafka_bootstrap=kafka_bootstrap, housekeeping_interval_s=0,
                               consumer_group_prefix=unique("authz")))
+    await from_now_on(app)  # the shared topics' history is not this module's
     async with running_app(app) as client:
         await app.state.runtime.uow.in_tenant(TENANT).run(seed_directory)
         yield client

@@ -28,7 +28,7 @@ from tests.authz.matrix import (
     TENANT,
     check_matrix,
 )
-from tests.support.apps import running_app
+from tests.support.apps import from_now_on, running_app
 from tests.support.infra import unique
 from tests.support.tokens import (
     KID,
@@ -63,6 +63,7 @@ async def client(tmp_path_factory, kafka_bootstrap):
                               kafka_bootstrap=kafka_bootstrap, http_expose_docs=True,
                               stream_max_s=0.2, admin_token=None, auth_cookie_secure=False,
                               consumer_group_prefix=unique("authz")))
+    await from_now_on(app)  # the shared topics' history is not this module's
     async with running_app(app) as client:
         # the first signing key, as in any running deployment
         assert (await client.get("/.well-known/jwks.json")).status_code == 200

@@ -26,7 +26,7 @@ from scoring.service_layer import services
 from scoring.settings import Settings
 from tests.authz.matrix import EMPLOYEE, OTHER_TENANT, SUPERVISOR, TENANT, check_matrix
 from tests.support import infra
-from tests.support.apps import running_app
+from tests.support.apps import from_now_on, running_app
 from tests.support.tokens import (
     KID,
     TEST_JWKS,
@@ -51,10 +51,9 @@ async def client(tmp_path_factory: pytest.TempPathFactory,
     app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{db}",
                               kafka_bootstrap=kafka_bootstrap,
                               consumer_group_prefix=infra.unique("authz"),
-                              # the new group reads the shared topics' history into SQLite:
-                              # short transactions keep the routes and the shutdown quick
-                              consumer_batch_size=100, auth_jwks=TEST_JWKS_JSON,
+                              auth_jwks=TEST_JWKS_JSON,
                               http_expose_docs=True))  # /openapi.json is internal by default
+    await from_now_on(app)  # the shared topics' history is not this module's
     async with running_app(app) as c:
         staff = ev.EmployeeUpserted(tenant_id=TENANT, nip=EMPLOYEE, name="Lia Amalia",
                                     unit_id="aptika", supervisor_nip=SUPERVISOR,

@@ -60,6 +60,15 @@ async def publish_raw(bootstrap: str, topic: str, payload: bytes, key: bytes) ->
         await producer.stop()
 
 
+async def from_now_on(app: Any) -> None:
+    """Let every durable consumer group of a service app that has not started yet read only
+    what is published from now on (see ``skip_history``): an app of a test that seeds its
+    own state then starts and stops in seconds, whatever the shared topics hold."""
+    runtime = app.state.runtime
+    for group_id, topic in runtime.durable_groups.items():
+        await skip_history(runtime.settings.kafka_bootstrap, group_id, topic)
+
+
 async def skip_history(bootstrap: str, group_id: str, topic: str) -> None:
     """Commit the topic's end offsets for a consumer group that has not started yet: it
     then reads only what is published from now on, not the shared topic's history (every

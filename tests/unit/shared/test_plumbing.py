@@ -294,6 +294,7 @@ async def test_subscribe_batch_names_group_and_inbox_after_service_and_purpose(
                              closed_by="hr")
     groups = [sub.group_id for sub in rt.broker.subscribers]
     assert groups == ["ekinerja-svc-periods"]
+    assert rt.durable_groups == {"ekinerja-svc-periods": PERIODS.name}
     body = ev.dump_event(closed)
     ctx = [{"topic": PERIODS.name, "partition": 0, "offset": i} for i in range(2)]
     outcome = await consumer.handle_batch([], in_order(apply), (ev.PeriodClosed,),
@@ -367,3 +368,30 @@ def test_one_entry_point_runs_a_command_or_refuses_an_unknown_one() -> None:
     with pytest.raises(SystemExit) as done:
         run("svc", settings, never, commands={"check": check}, argv=["chek"])
     assert "usage: python -m svc [migrate | check]" in str(done.value.code)
+
+
+async def test_a_shutdown_step_that_hangs_is_cut_short_and_the_next_steps_run(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from ekinerja_shared.service import _step
+
+    ran: list[str] = []
+
+    async def hangs() -> None:
+        await asyncio.sleep(3600)
+
+    async def fails() -> None:
+        raise RuntimeError("broker gone")
+
+    async def works() -> None:
+        ran.append("engine")
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await _step("outbox relay", hangs(), 0.2)
+    await _step("kafka broker", fails(), 0.2)
+    await _step("engine", works(), 0.2)
+    assert loop.time() - started < 2
+    assert ran == ["engine"]
+    messages = [r.getMessage() for r in caplog.records]
+    assert "shutdown: outbox relay did not stop within 0.2 s; cut short" in messages
+    assert "shutdown: kafka broker failed" in messages
