@@ -87,10 +87,11 @@ async def _start_broker(broker: KafkaBroker, attempts: int = 30) -> None:
             await asyncio.sleep(2)
 
 
-# each step of the shutdown gets this long (an orchestrator's grace period is 30 s): a step
-# cut short loses nothing, what it was doing (an unsent outbox row, an uncommitted batch)
-# is still in the database or on the topic for the next start
-SHUTDOWN_STEP_S = 6.0
+# how long each step of the shutdown gets (an orchestrator's grace period is 30 s): a job or
+# the outbox relay cut short loses nothing (an unsent outbox row stays in the database for
+# the next start); the broker gets the rest, for its consumers leave their groups cleanly
+SHUTDOWN_STEP_S = 5.0
+SHUTDOWN_BROKER_S = 15.0
 
 
 async def _step(name: str, work: Awaitable[Any], timeout_s: float) -> None:
@@ -143,7 +144,7 @@ def create_service_app(
                 await _step("shutdown hook", hook(), SHUTDOWN_STEP_S)
             if runtime.relay:
                 await _step("outbox relay", runtime.relay.stop(), SHUTDOWN_STEP_S)
-            await _step("kafka broker", runtime.broker.stop(), SHUTDOWN_STEP_S)
+            await _step("kafka broker", runtime.broker.stop(), SHUTDOWN_BROKER_S)
             await runtime.engine.dispose()
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)

@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 @contextlib.asynccontextmanager
 async def running_app(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(app, startup_timeout=90, shutdown_timeout=30):
+    async with LifespanManager(app, startup_timeout=90, shutdown_timeout=60):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client

@@ -6,11 +6,13 @@ integration and e2e tests are skipped, except under CI=true where a missing piec
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 SERVICES = ("attendance", "activity", "scoring", "gateway")
@@ -42,10 +44,21 @@ def pg_app_url(service: str) -> str:
 async def reset_database(url: str) -> None:
     """Empty the service's test database (drop and recreate the public schema)."""
     engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
+    try:
+        for attempt in range(1, 6):
+            try:
+                async with engine.begin() as conn:
+                    await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                    await conn.execute(text("CREATE SCHEMA public"))
+                return
+            except DBAPIError as exc:
+                # a previous test's app still finishing its last transaction on these
+                # tables: the drop, chosen as the deadlock victim, is simply tried again
+                if "deadlock detected" not in str(exc) or attempt == 5:
+                    raise
+                await asyncio.sleep(attempt)
+    finally:
+        await engine.dispose()
 
 
 def unique(prefix: str) -> str:

@@ -28,7 +28,12 @@ TEST_JWKS: dict[str, Any] = {"keys": [_KEY.as_dict(private=False)]}
 TEST_JWKS_JSON = json.dumps(TEST_JWKS)
 
 
-def mint(claims: dict[str, Any], *, ttl_s: int = 600, key: ECKey = _KEY,
+# a test module mints its headers when it is imported, at collection: they must outlive the
+# whole suite (up to the CI's 90 minutes on a busy machine), not the gateway's 10 minutes
+TEST_TOKEN_TTL_S = 4 * 3600
+
+
+def mint(claims: dict[str, Any], *, ttl_s: int = TEST_TOKEN_TTL_S, key: ECKey = _KEY,
          header: dict[str, Any] | None = None) -> str:
     now = int(time.time())
     body = {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + ttl_s,
@@ -37,7 +42,7 @@ def mint(claims: dict[str, Any], *, ttl_s: int = 600, key: ECKey = _KEY,
     return jwt.encode(hdr, body, key)
 
 
-def user_token(tenant_id: str, nip: str, *roles: Role, ttl_s: int = 600) -> str:
+def user_token(tenant_id: str, nip: str, *roles: Role, ttl_s: int = TEST_TOKEN_TTL_S) -> str:
     wanted: Iterable[Role] = roles or (Role.EMPLOYEE,)
     return mint({"sub": f"{tenant_id}:{nip}", "tid": tenant_id, "nip": nip,
                  "roles": sorted({r.value for r in wanted}), "kind": "user"}, ttl_s=ttl_s)
