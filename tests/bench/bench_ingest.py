@@ -11,12 +11,14 @@ produce (acks=all, idempotent) and consume+parse figures of the same run on the 
 (topic ``ekinerja.bench.raw``, created when missing), with the ratios.
 
     .venv/bin/python tests/bench/bench_ingest.py [--employees 500] [--devices 5] [--days 4]
-        [--profile .run/ingest.prof]
+        [--profile .run/ingest-profile.json]
 
-``--profile`` runs the service under cProfile and writes its profile there (summarised
-with ``python -m pstats``). Needs EK_BENCH_PG_ATTENDANCE_URL (the tables' owner; the
-service connects as EK_BENCH_PG_ATTENDANCE_APP_URL when set) and EK_BENCH_KAFKA_BOOTSTRAP.
-The database's public schema is emptied first. Run by `make bench`."""
+``--profile`` runs the service under tests/bench/sampler.py (a sampling profiler: py-spy
+is not installed) and writes the top frames of the load there as JSON.
+
+Needs EK_BENCH_PG_ATTENDANCE_URL (the tables' owner; the service connects as
+EK_BENCH_PG_ATTENDANCE_APP_URL when set) and EK_BENCH_KAFKA_BOOTSTRAP. The database's
+public schema is emptied first. Run by `make bench`."""
 
 from __future__ import annotations
 
@@ -209,8 +211,8 @@ def start_service(url: str, app_url: str, bootstrap: str, port: int, log: Path,
            "EK_CONSUMER_GROUP_PREFIX": prefix,
            "EK_HOUSEKEEPING_INTERVAL_S": "0", "EK_OUTBOX_POLL_INTERVAL_S": "0.2",
            "EK_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, *(["-m", "cProfile", "-o", profile] if profile else []),
-           "-m", "attendance"]
+    sampler = [str(Path(__file__).with_name("sampler.py")), profile] if profile else []
+    cmd = [sys.executable, *sampler, "-m", "attendance"]
     return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log.open("wb"),
                             stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -269,6 +271,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     try:
         await healthy(base, proc, log_path)
         await probe.start()
+        if args.profile:
+            proc.send_signal(signal.SIGUSR1)  # the sampler counts the load only
         latencies: list[float] = []
         limits = httpx.Limits(max_connections=args.devices + 2)
         async with httpx.AsyncClient(timeout=300, limits=limits) as client:
@@ -289,7 +293,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(0.05)
         events_s = probe.last_at - t0 if probe.count >= (revisions or 0) else None
     finally:
-        proc.send_signal(signal.SIGINT)  # a clean shutdown; cProfile writes its profile
+        proc.send_signal(signal.SIGINT)  # a clean shutdown; the sampler writes its profile
         try:
             await probe.stop()
         finally:
@@ -318,12 +322,14 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--employees", type=int, default=int(os.environ.get("EK_BENCH_INGEST_EMPLOYEES", 2000)))
-    p.add_argument("--devices", type=int, default=int(os.environ.get("EK_BENCH_INGEST_DEVICES", 20)))
-    p.add_argument("--days", type=int, default=int(os.environ.get("EK_BENCH_INGEST_DAYS", 10)))
+    env = os.environ.get
+    p.add_argument("--employees", type=int, default=int(env("EK_BENCH_INGEST_EMPLOYEES", 2000)))
+    p.add_argument("--devices", type=int, default=int(env("EK_BENCH_INGEST_DEVICES", 20)))
+    p.add_argument("--days", type=int, default=int(env("EK_BENCH_INGEST_DAYS", 10)))
     p.add_argument("--raw-messages", type=int, default=40_000)
     p.add_argument("--event-timeout", type=float, default=600.0)
-    p.add_argument("--profile", default=None, help="run the service under cProfile, to this file")
+    p.add_argument("--profile", default=None,
+                   help="sample the service's stacks during the load, to this JSON file")
     return p.parse_args()
 
 
