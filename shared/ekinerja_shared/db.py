@@ -190,6 +190,19 @@ async def insert_ignore(
                            .on_conflict_do_nothing())
 
 
+async def insert_ignore_returning(
+    session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]], returning: Sequence[Any]
+) -> list[tuple[Any, ...]]:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING <returning>`` of many rows in one
+    statement (Core, batched by SQLAlchemy's insertmanyvalues): the rows actually inserted,
+    in no particular order."""
+    if not rows:
+        return []
+    stmt = _insert_for(session, model.__table__).on_conflict_do_nothing().returning(*returning)
+    result = await session.execute(stmt, list(rows))
+    return [tuple(r) for r in result.all()]
+
+
 async def upsert(
     session: AsyncSession,
     model: Any,

@@ -6,14 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ekinerja_shared import events as ev
 from ekinerja_shared.errors import Conflict, DomainError, NotFound
-from ekinerja_shared.outbox import stage
 from ekinerja_shared.timeutil import utcnow
 
 from ..adapters.orm import (
@@ -23,120 +20,21 @@ from ..adapters.orm import (
     Device,
     Employee,
     Leave,
-    Outbox,
     Punch,
 )
-from ..domain.apel import apel_attended
 from ..domain.leave import LEAVE_KINDS
-from ..domain.rules import DayVerdict, evaluate_day
-from ..domain.schedule import DayKind, WorkWindow, day_span, month_dates, work_date_of, work_window
+from ..domain.schedule import day_span, month_dates
 from .context import TenantContext, load_context
+from .evaluation import evaluate_many, window_for
 
 # --- evaluation -----------------------------------------------------------------------------
 
 
-def window_for(ctx: TenantContext, nip: str, work_date: dt.date) -> tuple[DayKind, WorkWindow]:
-    """The kind of day and its window (an off day's window is its calendar day)."""
-    hours = ctx.calendar.hours(nip, work_date)
-    if hours is not None:
-        window = work_window(work_date, hours, ctx.tz)
-    else:
-        lo, hi = day_span(work_date, ctx.tz)
-        window = WorkWindow(work_date, lo, hi, lo, hi)
-    return ctx.calendar.day_kind(nip, work_date), window
-
-
-async def day_punches(session: AsyncSession, ctx: TenantContext, nip: str,
-                      window: WorkWindow) -> list[dt.datetime]:
-    rows = await session.scalars(
-        select(Punch.punched_at).where(
-            Punch.tenant_id == ctx.tenant_id, Punch.nip == nip,
-            Punch.punched_at >= window.punch_from, Punch.punched_at < window.punch_to,
-        )
-    )
-    lookup = ctx.hours_of(nip)
-    return sorted({p for p in rows.all() if work_date_of(p, ctx.tz, lookup) == window.work_date})
-
-
-async def leave_on(session: AsyncSession, tenant_id: str, nip: str,
-                   day: dt.date) -> Leave | None:
-    return (await session.scalars(
-        select(Leave).where(Leave.tenant_id == tenant_id, Leave.nip == nip,
-                            Leave.cancelled_at.is_(None), Leave.start_date <= day,
-                            Leave.end_date >= day)
-        .order_by(Leave.id.desc()).limit(1)
-    )).first()
-
-
-async def latest_correction(session: AsyncSession, tenant_id: str, nip: str,
-                            day: dt.date) -> Correction | None:
-    return (await session.scalars(
-        select(Correction).where(Correction.tenant_id == tenant_id, Correction.nip == nip,
-                                 Correction.work_date == day)
-        .order_by(Correction.id.desc()).limit(1)
-    )).first()
-
-
-def _same(record: DayRecord, v: DayVerdict) -> bool:
-    return (record.is_working_day == v.is_working_day and record.status == v.status
-            and record.arrival == v.arrival and record.departure == v.departure
-            and record.late_minutes == v.late_minutes and record.early_minutes == v.early_minutes
-            and record.tl_code == v.tl_code and record.psw_code == v.psw_code
-            and record.absence_code == v.absence_code and record.apel_attended == v.apel_attended
-            and Decimal(record.deduction_pct) == v.deduction_pct)
-
-
 async def evaluate(session: AsyncSession, ctx: TenantContext, nip: str, work_date: dt.date, *,
                    now: dt.datetime) -> DayRecord | None:
-    """(Re)evaluate one employee's day. A changed verdict becomes a new revision of the day
-    record and an ``AttendanceDayEvaluated`` event in the same transaction; an unchanged
-    one changes nothing. Returns the record when a new revision was written."""
-    kind, window = window_for(ctx, nip, work_date)
-    punches = await day_punches(session, ctx, nip, window)
-    leave = await leave_on(session, ctx.tenant_id, nip, work_date)
-    correction = await latest_correction(session, ctx.tenant_id, nip, work_date)
-    apel = None
-    if kind == "work" and leave is None and ctx.apel is not None and ctx.apel.applies(work_date):
-        lo, hi = ctx.apel.window(work_date, ctx.tz)
-        rows = await session.execute(select(Punch.punched_at, Punch.device_sn).where(
-            Punch.tenant_id == ctx.tenant_id, Punch.nip == nip, Punch.punched_at >= lo,
-            Punch.punched_at <= hi))
-        apel = apel_attended(ctx.apel, work_date, ctx.tz, [(t, sn) for t, sn in rows.all()], now)
-    verdict = evaluate_day(
-        kind=kind, window=window if kind == "work" else None,
-        punches=punches, rules=ctx.rules, closed=now >= window.punch_to,
-        leave_code=leave.kind if leave else None,
-        arrival_override=correction.arrival if correction else None,
-        departure_override=correction.departure if correction else None,
-        apel_attended=apel,
-    )
-    record = await session.get(DayRecord, (ctx.tenant_id, nip, work_date), with_for_update=True)
-    if record is not None and _same(record, verdict):
-        return None
-    revision = record.revision + 1 if record else 1
-    values = dict(
-        is_working_day=verdict.is_working_day, status=verdict.status, arrival=verdict.arrival,
-        departure=verdict.departure, late_minutes=verdict.late_minutes,
-        early_minutes=verdict.early_minutes, tl_code=verdict.tl_code, psw_code=verdict.psw_code,
-        absence_code=verdict.absence_code, apel_attended=verdict.apel_attended,
-        deduction_pct=verdict.deduction_pct, revision=revision, evaluated_at=now,
-    )
-    if record is None:
-        record = DayRecord(tenant_id=ctx.tenant_id, nip=nip, work_date=work_date, **values)
-        session.add(record)
-    else:
-        for k, v in values.items():
-            setattr(record, k, v)
-    await session.flush()
-    stage(session, Outbox, ev.AttendanceDayEvaluated(
-        tenant_id=ctx.tenant_id, nip=nip, work_date=work_date, revision=revision,
-        is_working_day=verdict.is_working_day, status=verdict.status, arrival=verdict.arrival,
-        departure=verdict.departure, late_minutes=verdict.late_minutes,
-        early_minutes=verdict.early_minutes, tl_code=verdict.tl_code, psw_code=verdict.psw_code,
-        absence_code=verdict.absence_code, apel_attended=verdict.apel_attended,
-        deduction_pct=verdict.deduction_pct, occurred_at=now,
-    ))
-    return record
+    """(Re)evaluate one employee's day (``evaluation.evaluate_many``); returns the new
+    revision, or None when the verdict did not change."""
+    return (await evaluate_many(session, ctx, [(nip, work_date)], now=now)).get((nip, work_date))
 
 
 async def reevaluate(session: AsyncSession, tenant_id: str, nips: Iterable[str] | None,
@@ -160,14 +58,9 @@ async def reevaluate(session: AsyncSession, tenant_id: str, nips: Iterable[str] 
                 DayRecord.tenant_id == tenant_id, DayRecord.work_date >= dates[0],
                 DayRecord.work_date <= dates[-1]))
         existing = {(n, d) for n, d in rows.all()}
-    changed = 0
-    for nip in nips:
-        for day in dates:
-            if existing is not None and (nip, day) not in existing:
-                continue
-            if await evaluate(session, ctx, nip, day, now=now):
-                changed += 1
-    return changed
+    keys = [(nip, day) for nip in nips for day in dates
+            if existing is None or (nip, day) in existing]
+    return len(await evaluate_many(session, ctx, keys, now=now))
 
 
 async def active_nips(session: AsyncSession, tenant_id: str,

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
-from ekinerja_shared.db import insert_ignore, upsert
-from ekinerja_shared.outbox import stage
+from ekinerja_shared.db import insert_ignore_returning, upsert
+from ekinerja_shared.outbox import stage_many
 from ekinerja_shared.timeutil import utcnow, zone
 
 from ..adapters.orm import (
@@ -43,7 +43,7 @@ from ..domain.attlog import (
 )
 from ..domain.schedule import work_date_of
 from .context import TenantContext, load_context
-from .days import evaluate
+from .evaluation import evaluate_many
 from .device_rules import lock_pin_assignments, punch_window, unknown_pin_lines
 from .devices import device_zone
 
@@ -105,27 +105,45 @@ def _quarantine(session: AsyncSession, source: str, tenant_id: str, line: Reject
     result.quarantined[line.code] += 1
 
 
-async def _record_punch(
-    session: AsyncSession, ctx: TenantContext, device_sn: str, device_tz: str,
-    rec: AttlogRecord, emp: Employee, now: dt.datetime,
-) -> tuple[str, dt.date] | None:
-    """Insert the punch once; returns the (nip, work_date) to re-evaluate, or None for a
-    duplicate."""
-    punched_at = rec.local_time.replace(tzinfo=zone(device_tz))
-    inserted = await insert_ignore(session, Punch, {
-        "tenant_id": ctx.tenant_id, "device_sn": device_sn, "pin": rec.pin, "nip": emp.nip,
-        "local_time": rec.local_time, "punched_at": punched_at,
-        "status_code": rec.status_code, "verify_type": rec.verify_type,
-        "workcode": rec.workcode[:32], "raw": rec.raw, "received_at": now,
-    })
-    if not inserted:
-        return None
-    stage(session, Outbox, ev.PunchRecorded(
-        tenant_id=ctx.tenant_id, nip=emp.nip, device_sn=device_sn, pin=rec.pin,
-        punched_at=punched_at, local_time=rec.local_time, status_code=rec.status_code,
-        verify_type=rec.verify_type, occurred_at=now,
-    ))
-    return emp.nip, work_date_of(punched_at, ctx.tz, ctx.hours_of(emp.nip))
+@dataclass(frozen=True)
+class PunchIn:
+    """A valid line of a device, its employee known."""
+
+    device_sn: str
+    device_tz: str
+    rec: AttlogRecord
+    emp: Employee
+
+
+async def _record_punches(session: AsyncSession, ctx: TenantContext, items: list[PunchIn],
+                          now: dt.datetime) -> tuple[int, set[tuple[str, dt.date]]]:
+    """Insert the punches once each with one statement, and stage a ``PunchRecorded`` per
+    new one (in the lines' order); returns how many were new and the (nip, work_date) they
+    touch. A line seen before (in this batch or earlier) is a duplicate."""
+    rows: dict[tuple[str, str, dt.datetime], tuple[PunchIn, dt.datetime]] = {}
+    for it in items:
+        key = (it.device_sn, it.rec.pin, it.rec.local_time)
+        if key not in rows:
+            rows[key] = (it, it.rec.local_time.replace(tzinfo=zone(it.device_tz)))
+    inserted = set(await insert_ignore_returning(session, Punch, [{
+        "tenant_id": ctx.tenant_id, "device_sn": it.device_sn, "pin": it.rec.pin,
+        "nip": it.emp.nip, "local_time": it.rec.local_time, "punched_at": at,
+        "status_code": it.rec.status_code, "verify_type": it.rec.verify_type,
+        "workcode": it.rec.workcode[:32], "raw": it.rec.raw, "received_at": now,
+    } for it, at in rows.values()], (Punch.device_sn, Punch.pin, Punch.local_time)))
+    events: list[ev.Event] = []
+    days: set[tuple[str, dt.date]] = set()
+    for key, (it, at) in rows.items():
+        if key not in inserted:
+            continue
+        events.append(ev.PunchRecorded(
+            tenant_id=ctx.tenant_id, nip=it.emp.nip, device_sn=it.device_sn, pin=it.rec.pin,
+            punched_at=at, local_time=it.rec.local_time, status_code=it.rec.status_code,
+            verify_type=it.rec.verify_type, occurred_at=now,
+        ))
+        days.add((it.emp.nip, work_date_of(at, ctx.tz, ctx.hours_of(it.emp.nip))))
+    await stage_many(session, Outbox, events)
+    return len(events), days
 
 
 async def ingest_attlog(
@@ -161,6 +179,7 @@ async def ingest_attlog(
     ctx = await load_context(
         session, tenant_id, default_tz,
         nips=[e.nip for e in employees.values()], span=_date_span(records))
+    items: list[PunchIn] = []
     for rec in records:
         emp = employees.get(rec.pin)
         if emp is None or not emp.active:
@@ -170,16 +189,12 @@ async def ingest_attlog(
                         RejectedLine(rec.raw, reason, "unknown_pin"),
                         {**base_ctx, "pin": rec.pin}, now, result)
             continue
-        day = await _record_punch(session, ctx, device.serial_number, device_tz, rec, emp, now)
-        if day is None:
-            result.duplicates += 1
-        else:
-            result.recorded += 1
-            result.days.add(day)
+        items.append(PunchIn(device.serial_number, device_tz, rec, emp))
+    result.recorded, result.days = await _record_punches(session, ctx, items, now)
+    result.duplicates = len(items) - result.recorded
     if stamp is not None and stamp > device.attlog_stamp:
         device.attlog_stamp = stamp
-    for nip, work_date in sorted(result.days):
-        await evaluate(session, ctx, nip, work_date, now=now)
+    await evaluate_many(session, ctx, result.days, now=now)
     return result
 
 
@@ -219,20 +234,18 @@ async def retry_unknown_pin_lines(session: AsyncSession, tenant_id: str, pin: st
         return 0
     ctx = await load_context(session, tenant_id, default_tz, nips=[emp.nip],
                              span=_date_span(records))
-    days: set[tuple[str, dt.date]] = set()
+    items: list[PunchIn] = []
     for q, rec in lines:
         device = await session.get(Device, q.context.get("device_sn"))
         if not isinstance(rec, AttlogRecord) or device is None or device.tenant_id != tenant_id:
             continue
         device_tz = await device_zone(session, device, default_tz)
-        day = await _record_punch(session, ctx, device.serial_number, device_tz, rec, emp, now)
-        if day:
-            days.add(day)
+        items.append(PunchIn(device.serial_number, device_tz, rec, emp))
         q.context = {**q.context, "resolved_at": now.isoformat(), "nip": emp.nip}
         q.status, q.resolved_at, q.resolved_by = "replayed", now, "directory"
         q.resolution = f"PIN {pin} diberikan kepada NIP {emp.nip}; presensi dicatat."
-    for nip, work_date in sorted(days):
-        await evaluate(session, ctx, nip, work_date, now=now)
+    _, days = await _record_punches(session, ctx, items, now)
+    await evaluate_many(session, ctx, days, now=now)
     return len(pending)
 
 

@@ -1,0 +1,164 @@
+"""Evaluating employee-days, many at once: the facts of all of them are read with one query
+per kind (punches, leave, corrections, the day records in force), the verdicts come from
+the pure rules (``domain.rules.evaluate_day``), and the changed ones are written in bulk as
+new revisions with their ``AttendanceDayEvaluated`` events, in the caller's transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ekinerja_shared import events as ev
+from ekinerja_shared.outbox import stage_many
+
+from ..adapters.orm import Correction, DayRecord, Leave, Outbox, Punch
+from ..domain.apel import apel_attended
+from ..domain.rules import DayVerdict, evaluate_day
+from ..domain.schedule import DayKind, WorkWindow, day_span, work_date_of, work_window
+from .context import TenantContext
+
+DayKey = tuple[str, dt.date]  # (nip, work_date)
+
+# the verdict's fields, as the day record stores them
+VERDICT_FIELDS = ("is_working_day", "status", "arrival", "departure", "late_minutes",
+                  "early_minutes", "tl_code", "psw_code", "absence_code", "apel_attended",
+                  "deduction_pct")
+DAY_RECORDS = cast(Table, DayRecord.__table__)  # Core statements: no ORM unit of work
+CHUNK = 2000  # employee-days evaluated per round of queries
+
+
+def window_for(ctx: TenantContext, nip: str, work_date: dt.date) -> tuple[DayKind, WorkWindow]:
+    """The kind of day and its window (an off day's window is its calendar day)."""
+    hours = ctx.calendar.hours(nip, work_date)
+    if hours is not None:
+        window = work_window(work_date, hours, ctx.tz)
+    else:
+        lo, hi = day_span(work_date, ctx.tz)
+        window = WorkWindow(work_date, lo, hi, lo, hi)
+    return ctx.calendar.day_kind(nip, work_date), window
+
+
+def _same(stored: Any, v: DayVerdict) -> bool:
+    return all(getattr(stored, f) == getattr(v, f) for f in VERDICT_FIELDS[:-1]) and (
+        Decimal(stored.deduction_pct) == v.deduction_pct)
+
+
+async def _punches(session: AsyncSession, ctx: TenantContext, nips: list[str],
+                   lo: dt.datetime, hi: dt.datetime) -> dict[str, list[tuple[dt.datetime, str]]]:
+    """Every punch (instant, device) of ``nips`` in [lo, hi], by NIP."""
+    rows = await session.execute(select(Punch.nip, Punch.punched_at, Punch.device_sn).where(
+        Punch.tenant_id == ctx.tenant_id, Punch.nip.in_(nips), Punch.punched_at >= lo,
+        Punch.punched_at <= hi))
+    out: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
+    for nip, at, sn in rows.all():
+        out[nip].append((at, sn))
+    return out
+
+
+async def _leave(session: AsyncSession, ctx: TenantContext, nips: list[str], first: dt.date,
+                 last: dt.date) -> dict[str, list[Leave]]:
+    """Leave in force between the dates, by NIP, the latest entered first."""
+    rows = await session.scalars(select(Leave).where(
+        Leave.tenant_id == ctx.tenant_id, Leave.nip.in_(nips), Leave.cancelled_at.is_(None),
+        Leave.start_date <= last, Leave.end_date >= first).order_by(Leave.id.desc()))
+    out: dict[str, list[Leave]] = defaultdict(list)
+    for leave in rows.all():
+        out[leave.nip].append(leave)
+    return out
+
+
+async def _corrections(session: AsyncSession, ctx: TenantContext,
+                       keys: list[DayKey]) -> dict[DayKey, Correction]:
+    """The latest correction of each employee-day."""
+    rows = await session.scalars(select(Correction).where(
+        Correction.tenant_id == ctx.tenant_id,
+        tuple_(Correction.nip, Correction.work_date).in_(keys)).order_by(Correction.id))
+    return {(c.nip, c.work_date): c for c in rows.all()}  # the highest id wins
+
+
+async def _records(session: AsyncSession, ctx: TenantContext,
+                   keys: list[DayKey]) -> dict[DayKey, Any]:
+    """The day records in force, locked until commit."""
+    table = DAY_RECORDS
+    rows = await session.execute(select(table).where(
+        table.c.tenant_id == ctx.tenant_id,
+        tuple_(table.c.nip, table.c.work_date).in_(keys)).with_for_update())
+    return {(r.nip, r.work_date): r for r in rows.all()}
+
+
+async def evaluate_many(session: AsyncSession, ctx: TenantContext, keys: Iterable[DayKey], *,
+                        now: dt.datetime) -> dict[DayKey, DayRecord]:
+    """(Re)evaluate employee-days. A changed verdict becomes a new revision of the day
+    record and an ``AttendanceDayEvaluated`` event in the same transaction; an unchanged
+    one changes nothing. Returns the new revisions (detached records), by day."""
+    ordered = sorted(set(keys), key=lambda k: (k[1], k[0]))
+    out: dict[DayKey, DayRecord] = {}
+    for i in range(0, len(ordered), CHUNK):
+        out.update(await _evaluate_chunk(session, ctx, ordered[i:i + CHUNK], now))
+    return out
+
+
+async def _evaluate_chunk(session: AsyncSession, ctx: TenantContext, keys: list[DayKey],
+                          now: dt.datetime) -> dict[DayKey, DayRecord]:
+    if not keys:
+        return {}
+    windows = {k: window_for(ctx, *k) for k in keys}
+    apel_windows = {k: ctx.apel.window(k[1], ctx.tz) for k in keys
+                    if ctx.apel is not None and ctx.apel.applies(k[1])}
+    lo = min([w.punch_from for _, w in windows.values()] + [a for a, _ in apel_windows.values()])
+    hi = max([w.punch_to for _, w in windows.values()] + [b for _, b in apel_windows.values()])
+    nips = sorted({nip for nip, _ in keys})
+    punches = await _punches(session, ctx, nips, lo, hi)
+    leave = await _leave(session, ctx, nips, keys[0][1], keys[-1][1])
+    corrections = await _corrections(session, ctx, keys)
+    records = await _records(session, ctx, keys)
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    events: list[ev.Event] = []
+    out: dict[DayKey, DayRecord] = {}
+    for key in keys:
+        nip, day = key
+        kind, window = windows[key]
+        mine = punches.get(nip, [])
+        lookup = ctx.hours_of(nip)
+        day_punches = sorted({t for t, _ in mine
+                              if window.punch_from <= t < window.punch_to
+                              and work_date_of(t, ctx.tz, lookup) == day})
+        on_leave = next((lv for lv in leave.get(nip, []) if lv.start_date <= day <= lv.end_date),
+                        None)
+        correction = corrections.get(key)
+        apel = None
+        if kind == "work" and on_leave is None and key in apel_windows:
+            apel = apel_attended(ctx.apel, day, ctx.tz, mine, now)
+        verdict = evaluate_day(
+            kind=kind, window=window if kind == "work" else None,
+            punches=day_punches, rules=ctx.rules, closed=now >= window.punch_to,
+            leave_code=on_leave.kind if on_leave else None,
+            arrival_override=correction.arrival if correction else None,
+            departure_override=correction.departure if correction else None,
+            apel_attended=apel,
+        )
+        record = records.get(key)
+        if record is not None and _same(record, verdict):
+            continue
+        revision = record.revision + 1 if record is not None else 1
+        values = {f: getattr(verdict, f) for f in VERDICT_FIELDS}
+        row = {"tenant_id": ctx.tenant_id, "nip": nip, "work_date": day, **values,
+               "revision": revision, "evaluated_at": now}
+        (changed if record is not None else new).append(row)
+        out[key] = DayRecord(**row)
+        events.append(ev.AttendanceDayEvaluated(
+            tenant_id=ctx.tenant_id, nip=nip, work_date=day, revision=revision,
+            occurred_at=now, **values))
+    if new:  # a concurrent insert of the same day fails the transaction: the unit of work retries
+        await session.execute(insert(DAY_RECORDS), new)
+    if changed:  # locked above
+        await session.execute(update(DayRecord), changed)
+    await stage_many(session, Outbox, events)
+    return out

@@ -1,0 +1,340 @@
+"""Benchmark of the device-to-event path of attendance on the real PostgreSQL and Kafka: the
+service runs as its own process (``python -m attendance``), one regency of N employees
+(default 2,000) and D devices (default 20) that push ATTLOG batches of 200 lines through
+``POST /iclock/cdata`` concurrently, each device one upload after the other, as real
+devices do. Every employee punches in and out on each of the last working days (default
+10: 40,000 lines), so each upload touches arrivals or departures of many employee-days.
+
+Prints one JSON object: punches/s accepted, the upload latency (p50/p95/max), the time
+from the first upload until the last day-evaluation event is on Kafka, and raw aiokafka
+produce (acks=all, idempotent) and consume+parse figures of the same run on the same broker
+(topic ``ekinerja.bench.raw``, created when missing), with the ratios.
+
+    .venv/bin/python tests/bench/bench_ingest.py [--employees 500] [--devices 5] [--days 4]
+        [--profile .run/ingest-profile.json]
+
+``--profile`` runs the service under tests/bench/sampler.py (a sampling profiler: py-spy
+is not installed) and writes the top frames of the load there as JSON.
+
+Needs EK_BENCH_PG_ATTENDANCE_URL (the tables' owner; the service connects as
+EK_BENCH_PG_ATTENDANCE_APP_URL when set) and EK_BENCH_KAFKA_BOOTSTRAP. The database's
+public schema is emptied first. Run by `make bench`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # noqa: E402
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # noqa: E402
+from aiokafka.errors import TopicAlreadyExistsError  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
+
+from attendance.adapters.orm import DayRecord, Employee  # noqa: E402
+from attendance.service_layer.devices import register_device  # noqa: E402
+from attendance.service_layer.directory import apply_directory_event  # noqa: E402
+from ekinerja_shared import events as ev  # noqa: E402
+from ekinerja_shared.db import make_engine, make_sessionmaker  # noqa: E402
+from ekinerja_shared.migrations import upgrade_async  # noqa: E402
+from ekinerja_shared.timeutil import utcnow, zone  # noqa: E402
+from ekinerja_shared.topics import ATTENDANCE_DAYS, DIRECTORY  # noqa: E402
+from ekinerja_shared.uow import UnitOfWork  # noqa: E402
+from tests.support.apps import skip_history  # noqa: E402
+from tests.support.infra import reset_database  # noqa: E402
+from tests.support.processes import free_port  # noqa: E402
+from tests.support.tokens import TEST_JWKS_JSON  # noqa: E402
+
+BATCH = 200
+RAW_TOPIC = "ekinerja.bench.raw"
+TZ = "Asia/Makassar"  # WITA
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def work_days(n: int, today: dt.date) -> list[dt.date]:
+    """The last ``n`` Monday-Thursdays before today (same 07:30-16:00 hours)."""
+    out, day = [], today
+    while len(out) < n:
+        day -= dt.timedelta(days=1)
+        if day.isoweekday() <= 4:
+            out.append(day)
+    return sorted(out)
+
+
+def device_batches(n_emp: int, n_dev: int, days: list[dt.date]) -> list[list[str]]:
+    """Per device, its upload bodies: its employees' arrivals, then their departures, day
+    after day (the order a device records them in), cut into 200-line batches."""
+    out: list[list[str]] = []
+    for d in range(n_dev):
+        pins = [str(1000 + i) for i in range(d, n_emp, n_dev)]
+        lines: list[str] = []
+        for day in days:
+            for k, pin in enumerate(pins):  # 07:05 .. 07:59: some late (TL)
+                t = dt.datetime.combine(day, dt.time(7, 5 + k % 55, k % 60))
+                lines.append(f"{pin}\t{t:%Y-%m-%d %H:%M:%S}\t0\t1\t0\t0\t0\t0\t0\t0")
+            for k, pin in enumerate(pins):  # 15:40 .. 16:34: some early (PSW)
+                t = dt.datetime.combine(day, dt.time(15, 40, k % 60)) + dt.timedelta(minutes=k % 55)
+                lines.append(f"{pin}\t{t:%Y-%m-%d %H:%M:%S}\t1\t1\t0\t0\t0\t0\t0\t0")
+        out.append(["\r\n".join(lines[i:i + BATCH]) + "\r\n" for i in range(0, len(lines), BATCH)])
+    return out
+
+
+async def seed(url: str, tenant: str, n_emp: int, serials: list[str]) -> None:
+    engine = make_engine(url)
+    uow = UnitOfWork(make_sessionmaker(engine)).in_tenant(tenant)
+    now = utcnow()
+
+    async def directory(s: Any) -> None:
+        await apply_directory_event(s, ev.TenantUpserted(
+            tenant_id=tenant, name="Kab. Bench", timezone=TZ,
+            policy_preset="performance60_discipline40"), default_tz=TZ)
+        await s.execute(insert(Employee), [
+            {"tenant_id": tenant, "nip": f"19{i:016d}", "name": f"Pegawai {i}",
+             "unit_id": f"u{i % 40}", "device_pin": str(1000 + i), "supervisor_nip": None,
+             "active": True, "updated_at": now, "first_seen_on": dt.date(2000, 1, 1)}
+            for i in range(n_emp)])
+        for sn in serials:
+            await register_device(s, tenant, sn, "Kantor", None)
+
+    await uow.run(directory)
+    await engine.dispose()
+
+
+class DayProbe:
+    """Counts the tenant's day events on Kafka from the topic's end at start, and when the
+    last one arrived."""
+
+    def __init__(self, bootstrap: str, tenant: str) -> None:
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                                          enable_auto_commit=False)
+        self._tenant = f"{tenant}:".encode()
+        self.count = 0
+        self.last_at = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        parts = [TopicPartition(ATTENDANCE_DAYS.name, p) for p in range(ATTENDANCE_DAYS.partitions)]
+        self._consumer.assign(parts)
+        await self._consumer.seek_to_end(*parts)
+        for p in parts:  # resolve the end now, before any upload
+            await self._consumer.position(p)
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        async for record in self._consumer:
+            if record.key is not None and record.key.startswith(self._tenant):
+                self.count += 1
+                self.last_at = time.perf_counter()
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        with contextlib.suppress(asyncio.CancelledError):  # aiokafka's own routine
+            await self._consumer.stop()
+
+
+async def raw_kafka(bootstrap: str, n: int) -> dict[str, float]:
+    """aiokafka alone on the same broker: ``n`` event-sized messages produced (acks=all,
+    idempotent) and consumed back and parsed."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(RAW_TOPIC, 6, 1)])
+    except TopicAlreadyExistsError:
+        pass
+    finally:
+        await admin.close()
+    now = utcnow()
+    body = [ev.dump_event(ev.PunchRecorded(
+        tenant_id="bench-raw", nip=f"19{i:016d}", device_sn="RAW", pin=str(i),
+        punched_at=now, local_time=now.replace(tzinfo=None), status_code=0, verify_type=1))
+        for i in range(n)]
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
+                                linger_ms=5)
+    await producer.start()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                                enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = [TopicPartition(RAW_TOPIC, p) for p in range(6)]
+        consumer.assign(parts)
+        start = await consumer.end_offsets(parts)
+        t0 = time.perf_counter()
+        futures = [await producer.send(RAW_TOPIC, b, key=str(i % 2000).encode())
+                   for i, b in enumerate(body)]
+        await asyncio.gather(*futures)
+        produce_s = time.perf_counter() - t0
+        for p in parts:
+            consumer.seek(p, start[p])
+        got = 0
+        t0 = time.perf_counter()
+        while got < n:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=5000)
+            for records in batches.values():
+                for r in records:
+                    ev.parse_event(r.value)
+                    got += 1
+        consume_s = time.perf_counter() - t0
+    finally:
+        await producer.stop()
+        await consumer.stop()
+    return {"messages": n, "produce_msgs_per_s": round(n / produce_s),
+            "consume_parse_msgs_per_s": round(n / consume_s)}
+
+
+def start_service(url: str, app_url: str, bootstrap: str, port: int, log: Path,
+                  profile: str | None, prefix: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "EK_DATABASE_URL": app_url, "EK_MIGRATION_DATABASE_URL": url,
+           "EK_KAFKA_BOOTSTRAP": bootstrap, "EK_HTTP_HOST": "127.0.0.1",
+           "EK_HTTP_PORT": str(port), "EK_AUTH_JWKS": TEST_JWKS_JSON,
+           "EK_CONSUMER_GROUP_PREFIX": prefix,
+           "EK_HOUSEKEEPING_INTERVAL_S": "0", "EK_OUTBOX_POLL_INTERVAL_S": "0.2",
+           "EK_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+    sampler = [str(Path(__file__).with_name("sampler.py")), profile] if profile else []
+    cmd = [sys.executable, *sampler, "-m", "attendance"]
+    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log.open("wb"),
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+async def healthy(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    async with httpx.AsyncClient(timeout=5) as client:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise SystemExit(f"attendance exited:\n{log.read_text()[-3000:]}")
+            try:
+                if (await client.get(f"{base}/health")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.3)
+    raise SystemExit(f"attendance not healthy:\n{log.read_text()[-3000:]}")
+
+
+async def push(client: httpx.AsyncClient, base: str, sn: str, bodies: list[str],
+               latencies: list[float]) -> int:
+    accepted = 0
+    for body in bodies:
+        t0 = time.perf_counter()
+        r = await client.post(f"{base}/iclock/cdata", params={"SN": sn, "table": "ATTLOG",
+                                                              "Stamp": "1"}, content=body)
+        latencies.append(time.perf_counter() - t0)
+        assert r.status_code == 200 and r.text.startswith("OK:"), (r.status_code, r.text[:200])
+        accepted += int(r.text.strip()[3:])
+    return accepted
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    url = os.environ["EK_BENCH_PG_ATTENDANCE_URL"]
+    app_url = os.environ.get("EK_BENCH_PG_ATTENDANCE_APP_URL", url)
+    bootstrap = os.environ["EK_BENCH_KAFKA_BOOTSTRAP"]
+    await reset_database(url)
+    await upgrade_async("attendance", url)
+    tenant = f"bench-{uuid.uuid4().hex[:8]}"
+    serials = [f"BENCH{uuid.uuid4().hex[:6].upper()}{d:03d}" for d in range(args.devices)]
+    await seed(url, tenant, args.employees, serials)
+    days = work_days(args.days, dt.datetime.now(zone(TZ)).date())
+    bodies = device_batches(args.employees, args.devices, days)
+    lines = sum(b.count("\n") for dev in bodies for b in dev)
+
+    raw = await raw_kafka(bootstrap, args.raw_messages)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = ROOT / ".run" / "bench-ingest.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    prefix = f"bench-{uuid.uuid4().hex[:6]}"
+    # the directory group starts at the topic's end: not the shared topic's history
+    await skip_history(bootstrap, f"{prefix}-attendance-directory", DIRECTORY.name)
+    proc = start_service(url, app_url, bootstrap, port, log_path, args.profile, prefix)
+    probe = DayProbe(bootstrap, tenant)
+    try:
+        await healthy(base, proc, log_path)
+        await probe.start()
+        if args.profile:
+            proc.send_signal(signal.SIGUSR1)  # the sampler counts the load only
+        latencies: list[float] = []
+        limits = httpx.Limits(max_connections=args.devices + 2)
+        async with httpx.AsyncClient(timeout=300, limits=limits) as client:
+            t0 = time.perf_counter()
+            accepted = sum(await asyncio.gather(*[
+                push(client, base, sn, b, latencies) for sn, b in zip(serials, bodies)]))
+            upload_s = time.perf_counter() - t0
+        engine = make_engine(url)
+        uow = UnitOfWork(make_sessionmaker(engine)).in_tenant(tenant)
+        async with uow.read() as s:
+            revisions = await s.scalar(select(func.coalesce(func.sum(DayRecord.revision), 0))
+                                       .where(DayRecord.tenant_id == tenant))
+            day_records = await s.scalar(select(func.count()).select_from(DayRecord)
+                                         .where(DayRecord.tenant_id == tenant))
+        await engine.dispose()
+        deadline = time.monotonic() + args.event_timeout
+        while probe.count < (revisions or 0) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        events_s = probe.last_at - t0 if probe.count >= (revisions or 0) else None
+    finally:
+        proc.send_signal(signal.SIGINT)  # a clean shutdown; the sampler writes its profile
+        try:
+            await probe.stop()
+        finally:
+            await asyncio.to_thread(proc.wait, 120)
+    punches_per_s = accepted / upload_s
+    device_to_event = lines / events_s if events_s else None
+    return {"attendance_ingest": {
+        "employees": args.employees, "devices": args.devices, "days": len(days),
+        "lines": lines, "batch_lines": BATCH, "uploads": len(latencies), "accepted": accepted,
+        "upload_wall_s": round(upload_s, 3),
+        "punches_per_s_accepted": round(punches_per_s, 1),
+        "upload_latency_s": {"p50": round(statistics.median(latencies), 3),
+                             "p95": round(percentile(latencies, 0.95), 3),
+                             "max": round(max(latencies), 3)},
+        "day_records": day_records, "day_events": probe.count,
+        "until_last_day_event_on_kafka_s": round(events_s, 3) if events_s else None,
+        "device_to_event_punches_per_s": round(device_to_event, 1) if device_to_event else None,
+        "raw_kafka": raw,
+        "ratio_accepted_to_raw_produce": round(punches_per_s / raw["produce_msgs_per_s"], 4),
+        "ratio_device_to_event_to_raw_produce": (
+            round(device_to_event / raw["produce_msgs_per_s"], 4) if device_to_event else None),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "profiled": bool(args.profile),
+    }}
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    env = os.environ.get
+    p.add_argument("--employees", type=int, default=int(env("EK_BENCH_INGEST_EMPLOYEES", 2000)))
+    p.add_argument("--devices", type=int, default=int(env("EK_BENCH_INGEST_DEVICES", 20)))
+    p.add_argument("--days", type=int, default=int(env("EK_BENCH_INGEST_DAYS", 10)))
+    p.add_argument("--raw-messages", type=int, default=40_000)
+    p.add_argument("--event-timeout", type=float, default=600.0)
+    p.add_argument("--profile", default=None,
+                   help="sample the service's stacks during the load, to this JSON file")
+    return p.parse_args()
+
+
+if __name__ == "__main__":
+    import logging
+
+    logging.disable(logging.WARNING)
+    print(json.dumps(asyncio.run(main(parse_args()))))
