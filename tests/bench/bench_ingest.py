@@ -13,8 +13,9 @@ produce (acks=all, idempotent) and consume+parse figures of the same run on the 
     .venv/bin/python tests/bench/bench_ingest.py [--employees 500] [--devices 5] [--days 4]
         [--profile .run/ingest-profile.json]
 
-``--profile`` runs the service under tests/bench/sampler.py (a sampling profiler: py-spy
-is not installed) and writes the top frames of the load there as JSON.
+``--profile`` records the service process with py-spy during the load (tests/bench/pyspy.py)
+and writes the top frames (self and inclusive shares of the busy samples) there as JSON,
+the raw collapsed stacks beside it (``.txt``).
 
 Needs EK_BENCH_PG_ATTENDANCE_URL (the tables' owner; the service connects as
 EK_BENCH_PG_ATTENDANCE_APP_URL when set) and EK_BENCH_KAFKA_BOOTSTRAP. The database's
@@ -55,6 +56,7 @@ from ekinerja_shared.migrations import upgrade_async  # noqa: E402
 from ekinerja_shared.timeutil import utcnow, zone  # noqa: E402
 from ekinerja_shared.topics import ATTENDANCE_DAYS, DIRECTORY  # noqa: E402
 from ekinerja_shared.uow import UnitOfWork  # noqa: E402
+from tests.bench import pyspy  # noqa: E402
 from tests.support.apps import skip_history  # noqa: E402
 from tests.support.infra import reset_database  # noqa: E402
 from tests.support.processes import free_port  # noqa: E402
@@ -204,15 +206,14 @@ async def raw_kafka(bootstrap: str, n: int) -> dict[str, float]:
 
 
 def start_service(url: str, app_url: str, bootstrap: str, port: int, log: Path,
-                  profile: str | None, prefix: str) -> subprocess.Popen[bytes]:
+                  prefix: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "EK_DATABASE_URL": app_url, "EK_MIGRATION_DATABASE_URL": url,
            "EK_KAFKA_BOOTSTRAP": bootstrap, "EK_HTTP_HOST": "127.0.0.1",
            "EK_HTTP_PORT": str(port), "EK_AUTH_JWKS": TEST_JWKS_JSON,
            "EK_CONSUMER_GROUP_PREFIX": prefix,
            "EK_HOUSEKEEPING_INTERVAL_S": "0", "EK_OUTBOX_POLL_INTERVAL_S": "0.2",
            "EK_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
-    sampler = [str(Path(__file__).with_name("sampler.py")), profile] if profile else []
-    cmd = [sys.executable, *sampler, "-m", "attendance"]
+    cmd = [sys.executable, "-m", "attendance"]
     return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log.open("wb"),
                             stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -266,13 +267,15 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     prefix = f"bench-{uuid.uuid4().hex[:6]}"
     # the directory group starts at the topic's end: not the shared topic's history
     await skip_history(bootstrap, f"{prefix}-attendance-directory", DIRECTORY.name)
-    proc = start_service(url, app_url, bootstrap, port, log_path, args.profile, prefix)
+    proc = start_service(url, app_url, bootstrap, port, log_path, prefix)
+    raw_profile = Path(args.profile).with_suffix(".txt") if args.profile else None
+    recorder = None
     probe = DayProbe(bootstrap, tenant)
     try:
         await healthy(base, proc, log_path)
         await probe.start()
-        if args.profile:
-            proc.send_signal(signal.SIGUSR1)  # the sampler counts the load only
+        if raw_profile:  # the load only: py-spy attaches now
+            recorder = pyspy.record(proc.pid, raw_profile)
         latencies: list[float] = []
         limits = httpx.Limits(max_connections=args.devices + 2)
         async with httpx.AsyncClient(timeout=300, limits=limits) as client:
@@ -293,7 +296,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(0.05)
         events_s = probe.last_at - t0 if probe.count >= (revisions or 0) else None
     finally:
-        proc.send_signal(signal.SIGINT)  # a clean shutdown; the sampler writes its profile
+        if recorder and raw_profile:
+            Path(args.profile).write_text(json.dumps(pyspy.stop(recorder, raw_profile),
+                                                     indent=1))
+        proc.send_signal(signal.SIGINT)  # a clean shutdown
         try:
             await probe.stop()
         finally:
