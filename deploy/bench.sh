@@ -5,8 +5,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export EK_RUN_DIR="$ROOT/.run/bench"
-export KAFKA_PORT="${EK_BENCH_KAFKA_PORT:-29092}"
-export KAFKA_CONTROLLER_PORT="${EK_BENCH_KAFKA_CONTROLLER_PORT:-29093}"
+# its own ports (make test's broker is on 19092): a bench and a test run can share a machine
+export KAFKA_PORT="${EK_BENCH_KAFKA_PORT:-19192}"
+export KAFKA_CONTROLLER_PORT="${EK_BENCH_KAFKA_CONTROLLER_PORT:-19193}"
 
 cleanup() {
   local rc=$?
@@ -28,6 +29,8 @@ export EK_BENCH_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
 for svc in attendance activity scoring gateway; do
   var="EK_BENCH_PG_${svc^^}_URL"
   export "$var"="$(bash deploy/postgres/pg.sh url "$svc" _bench)"
+  # the services connect as the application role (row-level security applies, as in production)
+  export "EK_BENCH_PG_${svc^^}_APP_URL"="$(bash deploy/postgres/pg.sh app-url "$svc" _bench)"
 done
 .venv/bin/python -m ekinerja_shared.topics --bootstrap "$EK_BENCH_KAFKA_BOOTSTRAP" >&2
 
