@@ -34,8 +34,8 @@ def _day(text: str) -> dt.date | None:
 # --- schedules ----------------------------------------------------------------------------
 
 
-async def _schedules(request: Request, page: Page, *, forms: dict[str, dict[str, str]] | None = None,
-                     errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+async def _schedules(request: Request, page: Page, *,
+                     forms: dict[str, dict[str, str]] | None = None, errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     base = f"/api/attendance/{page.tenant_id}"
     schedules, assignments, people = await asyncio.gather(
         page.backend.get("attendance", f"{base}/schedules"),

@@ -6,6 +6,7 @@ was typed."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -81,6 +82,14 @@ async def leave_cancel(request: Request, leave_id: int, page: PageDep) -> Respon
                         done=f"/app/sdm/cuti?period={period}&ok=cuti_batal", refused=refused)
 
 
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
 # --- corrections --------------------------------------------------------------------------
 
 
@@ -103,7 +112,8 @@ async def _corrections(request: Request, page: Page, nip: str, *,
 @router.get("/app/sdm/koreksi", summary="Page: attendance corrections of an employee (HR)")
 async def corrections_page(request: Request, page: PageDep, nip: str | None = None) -> Response:
     hr_only(page)
-    return await _corrections(request, page, (nip or "").strip())
+    nip = (nip or "").strip()
+    return await _corrections(request, page, nip if nip.isdigit() else "")
 
 
 @router.post("/app/sdm/koreksi", summary="Page: correct a day's arrival/departure (HR, form)")
@@ -111,7 +121,7 @@ async def correction_add(request: Request, page: PageDep) -> Response:
     hr_only(page)
     form = await form_of(request)
     nip, day = form.get("nip", ""), form.get("work_date", "")
-    if not nip.isdigit() or len(day) != 10:
+    if not nip.isdigit() or not _is_date(day):
         return await _corrections(request, page, nip if nip.isdigit() else "", form=form,
                                   status_code=422,
                                   error="Isi NIP pegawai (angka) dan tanggal yang dikoreksi.")
