@@ -37,7 +37,12 @@ HR_PAGES = ("/app/sdm", "/app/sdm/jadwal", "/app/sdm/libur", "/app/sdm/cuti",
 
 async def fits(page, width: int = 360) -> None:
     """The page does not scroll sideways at phone width (wide tables scroll in their card)."""
-    assert await page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+    wide = await page.evaluate(
+        """w => [...document.querySelectorAll('main *')]
+               .filter(e => e.getBoundingClientRect().right > w + 1)
+               .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + e.outerHTML.slice(0, 80))""",
+        width)
+    assert await page.evaluate("document.documentElement.scrollWidth") <= width, (page.url, wide)
 
 
 async def test_hr_administers_the_regency_in_a_browser(kafka_bootstrap, tenant_id, tmp_path,

@@ -88,6 +88,8 @@ def test_rules_form_sends_only_what_changed():
         "late_tolerance_minutes": 5}
     with pytest.raises(views_hr.FormError, match="angka tidak negatif"):
         views_hr.rules_changes(RULES, {**unchanged, "tk_pct": "empat"})
+    with pytest.raises(views_hr.FormError, match="bilangan bulat"):
+        views_hr.rules_changes(RULES, {**unchanged, "late_tolerance_minutes": "2,5"})
 
 
 def test_policy_form_sends_only_what_changed():

@@ -158,6 +158,8 @@ def rules_changes(rules: Json, form: Mapping[str, str]) -> dict[str, Any]:
         if form[name] == "" and current is None:
             continue
         value = _number(form, name, label)
+        if kind == "int" and value != value.to_integral_value():
+            raise FormError(f"{label}: isi dengan bilangan bulat.")
         if current is None or value != Decimal(str(current)):
             changes[name] = int(value) if kind == "int" else str(value)
     for key in ("tl", "psw"):
