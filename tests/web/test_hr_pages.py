@@ -4,7 +4,9 @@ PostgreSQL, on a phone-sized screen (360 px): HR finds the pages from the menu, 
 holiday (typed with the keyboard) and sees it listed, enters leave (a refused one first:
 the service's reason in Bahasa Indonesia shown at the form, what was typed kept), changes
 one attendance rule and the policy's weights (only those are sent), discards a device line
-set aside in quarantine; an employee is refused every HR page."""
+set aside in quarantine, corrects a day of the closed last month (a refused correction
+first) and finds it among that month's late facts; an employee is refused every HR
+page."""
 
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ import httpx
 import pytest
 
 from ekinerja_shared.timeutil import zone
-from gateway.web.formats import date_long
+from gateway.web.formats import date_long, shift_period
 from tests.e2e.test_pipeline import STAFF
 from tests.e2e.test_pipeline import last_mon_to_thu_before as work_day
+from tests.support.apps import eventually
 from tests.support.processes import directory_everywhere, running_system
 from tests.web.test_pages import (
     CHROMIUM_ARGS,
@@ -45,6 +48,12 @@ async def fits(page, width: int = 360) -> None:
     assert await page.evaluate("document.documentElement.scrollWidth") <= width, (page.url, wide)
 
 
+async def late_listed(page, url: str) -> bool:
+    """The month page, loaded again, lists a late fact."""
+    await page.goto(url)
+    return await page.locator("table.late tbody tr").count() > 0
+
+
 async def test_hr_administers_the_regency_in_a_browser(kafka_bootstrap, tenant_id, tmp_path,
                                                       monkeypatch):
     from playwright.async_api import async_playwright, expect
@@ -57,10 +66,11 @@ async def test_hr_administers_the_regency_in_a_browser(kafka_bootstrap, tenant_i
         await seed_office(gw, tenant_id)
         await permanent_password(gw, tenant_id, STAFF)
         await permanent_password(gw, tenant_id, HR, roles=("hr",))
+        await directory_everywhere(system, timeout=600)
+        # HR's own token for the API calls of the set-up (it lives 10 minutes)
         r = await gw.post("/api/auth/login", json={"tenant": tenant_id, "nip": HR,
                                                    "password": PASSWORD, "session": "token"})
         hr_api = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        await directory_everywhere(system, timeout=600)
 
         today = dt.datetime.now(zone("WITA")).date()
         day = work_day(today)
@@ -178,10 +188,41 @@ async def test_hr_administers_the_regency_in_a_browser(kafka_bootstrap, tenant_i
                 await expect(hr.locator("[role=status]")).to_contain_text("Data dibuang")
                 await expect(hr.locator("li.entry", has_text="Presensi")).to_have_count(0)
 
-                for path in ("/app/sdm/jadwal", "/app/sdm/koreksi"):
-                    await hr.goto(f"{base}{path}")
-                    await expect(hr.locator("h1")).to_be_visible()
-                    await fits(hr)
-                    await shoot(hr, path.rsplit("/", 1)[1])
+                # last month closed; a correction of one of its days is a late fact there
+                last = shift_period(period, -1)
+                r = await gw.post(f"/api/scoring/{tenant_id}/periods/{last}/close",
+                                  headers=hr_api)
+                assert r.status_code == 200, r.text
+                corrected = work_day(today.replace(day=1))
+                await hr.goto(f"{base}/app/sdm/koreksi")
+                await hr.get_by_label("NIP pegawai", exact=True).fill(STAFF)
+                await hr.get_by_label("Tanggal yang dikoreksi").fill(corrected.isoformat())
+                await hr.get_by_label("Jam datang", exact=True).fill("16:00")
+                await hr.get_by_label("Jam pulang", exact=True).fill("07:30")
+                await hr.get_by_label("Alasan koreksi").fill("Mesin presensi rusak")
+                await hr.get_by_role("button", name="Simpan koreksi").click()
+                await expect(hr.locator("#correction-error")).to_have_text(
+                    "Jam pulang harus setelah jam datang.")
+                await expect(hr.get_by_label("Alasan koreksi")).to_have_value(
+                    "Mesin presensi rusak")
+                await hr.get_by_label("Jam datang", exact=True).fill("07:30")
+                await hr.get_by_label("Jam pulang", exact=True).fill("16:00")
+                await hr.get_by_role("button", name="Simpan koreksi").click()
+                await expect(hr.locator("[role=status]")).to_contain_text("Koreksi presensi")
+                trail = hr.locator("table.corrections tbody tr").first
+                await expect(trail).to_contain_text(date_long(corrected))
+                await expect(trail).to_contain_text("07:30")
+                await fits(hr)
+                await shoot(hr, "koreksi")
+                await eventually(lambda: late_listed(hr, f"{base}/app/sdm/bulan?period={last}"),
+                                 timeout=60)
+                await expect(hr.locator("table.late tbody tr").first).to_contain_text(
+                    "Budi Santoso")
+                await fits(hr)
+
+                await hr.goto(f"{base}/app/sdm/jadwal")
+                await expect(hr.locator("h1")).to_have_text("Jadwal kerja")
+                await fits(hr)
+                await shoot(hr, "jadwal")
             finally:
                 await browser.close()
