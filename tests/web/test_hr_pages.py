@@ -147,9 +147,12 @@ async def test_hr_administers_the_regency_in_a_browser(kafka_bootstrap, tenant_i
                 await expect(hr.locator("[role=status]")).to_contain_text("Cuti/izin dicatat")
                 leave = hr.locator("table.leaves tbody tr", has_text="Budi Santoso")
                 await expect(leave).to_contain_text("Cuti tahunan")
-                await expect(leave.get_by_role("button", name="Batalkan")).to_be_visible()
                 await fits(hr)
                 await shoot(hr, "cuti")
+                await leave.get_by_role("button", name="Batalkan").click()
+                await expect(hr.locator("[role=status]")).to_contain_text("Cuti/izin dibatalkan")
+                await expect(hr.locator("table.leaves tbody tr", has_text="Budi Santoso")
+                             ).to_contain_text("Dibatalkan")
 
                 # the attendance rules: one percentage changed, the rest kept
                 await hr.goto(f"{base}/app/sdm/aturan")
