@@ -151,6 +151,8 @@ async def main() -> dict[str, object]:
                 "sdm/bulan (HR)": (f"/app/sdm/bulan{q}", hr),
                 "sdm/perangkat (HR)": ("/app/sdm/perangkat", hr),
                 "sdm/roster (HR)": ("/app/sdm/roster", hr),
+                "sdm/cuti (HR, 2000 employees to pick from)": (f"/app/sdm/cuti{q}", hr),
+                "sdm/karantina (HR, four services)": ("/app/sdm/karantina", hr),
             }
             results = {name: await timed(gw, path, headers)
                        for name, (path, headers) in pages.items()}

@@ -64,6 +64,15 @@ async def permanent_password(gw: httpx.AsyncClient, tenant: str, nip: str,
     assert r.status_code == 200, r.text
 
 
+async def seed_office(gw: httpx.AsyncClient, tenant: str) -> None:
+    """The regency (WITA) and its office: the head, the staff member and an HR officer."""
+    r = await gw.put(f"/api/tenants/{tenant}", headers=OPERATOR, json=REGENCY)
+    assert r.status_code in (200, 201), r.text
+    r = await gw.post(f"/api/tenants/{tenant}/roster", content=OFFICE,
+                      headers={**OPERATOR, "content-type": "text/csv"})
+    assert r.status_code == 200, r.text
+
+
 async def shoot(page, name: str) -> None:
     """With EK_SCREENSHOTS_DIR set (`make screenshots`), the page at 1280 px and 390 px."""
     target = os.environ.get("EK_SCREENSHOTS_DIR")
@@ -93,11 +102,7 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
     async with running_system(kafka_bootstrap, tmp_path) as system, httpx.AsyncClient(
         base_url=system.gateway, timeout=15
     ) as gw:
-        r = await gw.put(f"/api/tenants/{tenant_id}", headers=OPERATOR, json=REGENCY)
-        assert r.status_code in (200, 201), r.text
-        r = await gw.post(f"/api/tenants/{tenant_id}/roster", content=OFFICE,
-                          headers={**OPERATOR, "content-type": "text/csv"})
-        assert r.status_code == 200, r.text
+        await seed_office(gw, tenant_id)
         staff_otp = await one_time_password(gw, tenant_id, STAFF)
         await permanent_password(gw, tenant_id, HEAD)
         await permanent_password(gw, tenant_id, HR, roles=("hr",))

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from . import formats, views
+from . import formats, views, views_hr
 from .backend import GATEWAY, BackendRefused
 from .render import Page, PageRoute, flash, render, require_role
 from .routes_employee import PageDep, form_of
@@ -123,6 +123,8 @@ async def roster_upload(request: Request, page: PageDep) -> Response:
 async def _month(request: Request, page: Page, period: str, *, error: str | None = None,
                  status_code: int = 200) -> Response:
     state = await page.backend.get("scoring", f"/api/scoring/{page.tenant_id}/periods/{period}")
+    facts = state.get("late_facts", [])
+    late_facts = views_hr.late_facts_view(facts, await names_of(page) if facts else {}, page.tz)
     history = [{"action": "Ditutup" if h["action"] == "close" else "Dibuka kembali"
                 if h["action"] == "reopen" else h["action"], "actor": h.get("actor", ""),
                 "reason": h.get("reason") or "", "at": formats.datetime_long(h.get("at"), page.tz)}
@@ -130,7 +132,7 @@ async def _month(request: Request, page: Page, period: str, *, error: str | None
     return render(request, "bulan.html", status_code=status_code, **page.context(
         request, period=period, closed=state.get("closed", False), history=history,
         late=len(state.get("late_facts", [])), prev=formats.shift_period(period, -1),
-        next=formats.shift_period(period, 1), error=error,
+        next=formats.shift_period(period, 1), error=error, late_facts=late_facts,
         ok=flash(request.query_params.get("ok"))))
 
 

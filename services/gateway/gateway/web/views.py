@@ -29,6 +29,7 @@ NAV = (
     ("/app/nilai", "Nilai saya", {"employee"}),
     ("/app/persetujuan", "Persetujuan", {"supervisor"}),
     ("/app/tim", "Nilai tim", {"supervisor"}),
+    ("/app/sdm", "Administrasi SDM", {"hr"}),
     ("/app/sdm/roster", "Roster", {"hr"}),
     ("/app/sdm/bulan", "Tutup bulan & TPP", {"hr"}),
     ("/app/sdm/perangkat", "Perangkat", {"hr"}),
@@ -37,8 +38,13 @@ NAV = (
 
 
 def nav_for(roles: Iterable[str], current: str) -> list[NavItem]:
+    """The menu of the roles held; the current page's entry marked (a page without its own
+    entry, e.g. HR's holidays, marks the entry it lies under: /app/sdm)."""
     held = set(roles) | {"employee"}
-    return [NavItem(href, label, current == href) for href, label, who in NAV if who & held]
+    items = [(href, label) for href, label, who in NAV if who & held]
+    exact = any(href == current for href, _ in items)
+    return [NavItem(href, label, href == current or (not exact and current.startswith(href + "/")))
+            for href, label in items]
 
 
 def home_for(roles: Iterable[str]) -> str:

@@ -1,0 +1,64 @@
+"""The regency HR's administration pages: the overview (``/app/sdm``) and what the HR
+page modules share: the role check, the directory's names, and a change sent to a service
+whose refusal is shown in place (Post/Redirect/Get when it is taken). The pages themselves
+are in ``routes_hr_calendar`` (schedules, holidays), ``routes_hr_days`` (leave,
+corrections), ``routes_hr_rules`` (attendance rules, scoring policy) and
+``routes_hr_quarantine``; roster, month close and devices stay in ``routes_manage``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from .backend import GATEWAY, BackendRefused
+from .render import Page, PageRoute, render, require_role
+from .routes_employee import PageDep
+
+router = APIRouter(route_class=PageRoute, tags=["pages"])
+
+# the overview's cards: (path, title, what it is for)
+AREAS = (
+    ("/app/sdm/roster", "Roster pegawai", "Unggah roster CSV; kesalahan per baris."),
+    ("/app/sdm/jadwal", "Jadwal kerja", "Pekan kerja bernama dan penerapannya."),
+    ("/app/sdm/libur", "Hari libur", "Libur nasional, cuti bersama, libur daerah."),
+    ("/app/sdm/cuti", "Cuti dan izin", "Catat dan batalkan cuti, izin, dinas luar."),
+    ("/app/sdm/koreksi", "Koreksi presensi", "Perbaiki jam datang/pulang dengan alasan."),
+    ("/app/sdm/aturan", "Aturan presensi", "Potongan TL/PSW/TK, preset atau sendiri."),
+    ("/app/sdm/kebijakan", "Kebijakan penilaian", "Bobot komponen nilai per bulan."),
+    ("/app/sdm/karantina", "Data tertahan", "Baris mesin dan peristiwa yang disisihkan."),
+    ("/app/sdm/bulan", "Tutup bulan & TPP", "Tutup, buka kembali, fakta terlambat, unduh TPP."),
+    ("/app/sdm/perangkat", "Perangkat", "Mesin presensi daring/luring."),
+)
+
+Refusal = Callable[[BackendRefused], Awaitable[Response]]
+
+
+def hr_only(page: Page) -> None:
+    require_role(page, "hr")
+
+
+async def employees_of(page: Page) -> list[dict[str, str]]:
+    """The regency's employees (HR reads all), by name: for the NIP fields' suggestions."""
+    rows = await page.backend.get(GATEWAY, f"/api/tenants/{page.tenant_id}/employees")
+    return sorted(({"nip": e["nip"], "name": e["name"]} for e in rows),
+                  key=lambda e: (e["name"], e["nip"]))
+
+
+async def change(page: Page, service: str, method: str, path: str, *, json: Any = None,
+                 done: str, refused: Refusal) -> Response:
+    """Send one change to a service: to ``done`` when it is taken (303), else the page
+    again with the service's reason where the change was asked (``refused``)."""
+    try:
+        await page.backend.json(service, method, path, json=json)
+    except BackendRefused as exc:
+        return await refused(exc)
+    return RedirectResponse(done, status_code=303)
+
+
+@router.get("/app/sdm", summary="Page: the regency HR's administration overview (HR)")
+async def overview(request: Request, page: PageDep) -> Response:
+    hr_only(page)
+    return render(request, "sdm.html", **page.context(request, areas=AREAS))

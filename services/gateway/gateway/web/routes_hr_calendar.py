@@ -1,0 +1,145 @@
+"""HR's calendar pages: schedules (named weeks and where they apply) and holidays, on the
+attendance service's calendar API. A refused change is shown next to the form or the row
+it came from, the form keeping what was typed."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from . import views_hr
+from .backend import BackendRefused
+from .render import Page, PageRoute, flash, render
+from .routes_employee import PageDep, form_of
+from .routes_hr import change, employees_of, hr_only
+
+router = APIRouter(route_class=PageRoute, tags=["pages"])
+
+SCHEDULE_FORM = {"name": "", **{key: "" for key, _ in views_hr.WEEKDAYS}}
+ASSIGN_FORM = {"schedule": "", "scope": "tenant", "scope_id": "", "valid_from": "",
+               "valid_to": "", "priority": "0"}
+HOLIDAY_FORM = {"date": "", "name": "", "kind": "national"}
+
+
+def _day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+# --- schedules ----------------------------------------------------------------------------
+
+
+async def _schedules(request: Request, page: Page, *,
+                     forms: dict[str, dict[str, str]] | None = None, errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    base = f"/api/attendance/{page.tenant_id}"
+    schedules, assignments, people = await asyncio.gather(
+        page.backend.get("attendance", f"{base}/schedules"),
+        page.backend.get("attendance", f"{base}/schedule-assignments"),
+        employees_of(page))
+    names = {p["nip"]: p["name"] for p in people}
+    forms = forms or {}
+    return render(request, "jadwal.html", status_code=status_code, **page.context(
+        request, schedules=views_hr.schedules_view(schedules),
+        assignments=views_hr.assignments_view(assignments, names), people=people,
+        weekdays=views_hr.WEEKDAYS, scopes=views_hr.SCOPES,
+        form={**SCHEDULE_FORM, **forms.get("schedule", {})},
+        assign={**ASSIGN_FORM, **forms.get("assign", {})}, errors=errors or {},
+        ok=flash(request.query_params.get("ok"))))
+
+
+@router.get("/app/sdm/jadwal", summary="Page: schedules and their assignments (HR)")
+async def schedules_page(request: Request, page: PageDep) -> Response:
+    hr_only(page)
+    return await _schedules(request, page)
+
+
+@router.post("/app/sdm/jadwal", summary="Page: save a schedule or assign one (HR, form)")
+async def schedules_change(request: Request, page: PageDep) -> Response:
+    hr_only(page)
+    form = await form_of(request)
+    kind = "assign" if form.get("action") == "assign" else "schedule"
+
+    async def refused(exc: BackendRefused) -> Response:
+        return await _schedules(request, page, forms={kind: form}, errors={kind: exc.message},
+                                status_code=exc.status_code)
+
+    base = f"/api/attendance/{page.tenant_id}"
+    if kind == "schedule":
+        return await change(page, "attendance", "PUT", f"{base}/schedules",
+                            json=views_hr.schedule_body(form),
+                            done="/app/sdm/jadwal?ok=jadwal", refused=refused)
+    priority = form.get("priority") or "0"
+    if not priority.isdigit():
+        return await _schedules(request, page, forms={kind: form}, status_code=422, errors={
+            kind: "Prioritas: isi dengan bilangan bulat 0-100."})
+    body = {"schedule": form.get("schedule", ""), "scope": form.get("scope", "tenant"),
+            "scope_id": form.get("scope_id", "") if form.get("scope") != "tenant" else "",
+            "valid_from": form.get("valid_from") or None,
+            "valid_to": form.get("valid_to") or None, "priority": int(priority)}
+    return await change(page, "attendance", "POST", f"{base}/schedule-assignments", json=body,
+                        done="/app/sdm/jadwal?ok=jadwal_diterapkan", refused=refused)
+
+
+# --- holidays -----------------------------------------------------------------------------
+
+
+async def _holidays(request: Request, page: Page, year: int, *, form: dict[str, str] | None = None,
+                    error: str | None = None, failed: str | None = None,
+                    row_error: str | None = None, status_code: int = 200) -> Response:
+    rows = await page.backend.get("attendance", f"/api/attendance/{page.tenant_id}/holidays",
+                                  year=year)
+    return render(request, "libur.html", status_code=status_code, **page.context(
+        request, year=year, holidays=views_hr.holidays_view(rows), kinds=views_hr.HOLIDAY_KINDS,
+        form={**HOLIDAY_FORM, **(form or {})}, form_error=error, failed=failed,
+        row_error=row_error, ok=flash(request.query_params.get("ok"))))
+
+
+def _year(page: Page, asked: str | None) -> int:
+    return int(asked) if asked and asked.isdigit() and 2000 <= int(asked) <= 2100 \
+        else page.today().year
+
+
+@router.get("/app/sdm/libur", summary="Page: the year's holidays (HR)")
+async def holidays_page(request: Request, page: PageDep, year: str | None = None) -> Response:
+    hr_only(page)
+    return await _holidays(request, page, _year(page, year))
+
+
+@router.post("/app/sdm/libur", summary="Page: declare a holiday (HR, form)")
+async def holiday_add(request: Request, page: PageDep) -> Response:
+    hr_only(page)
+    form = await form_of(request)
+    day = _day(form.get("date", ""))
+    if day is None:
+        return await _holidays(request, page, page.today().year, form=form, status_code=422,
+                               error="Tanggal libur tidak valid: pilih tanggalnya.")
+    if not form.get("name"):
+        return await _holidays(request, page, day.year, form=form, status_code=422,
+                               error="Nama hari libur wajib diisi.")
+
+    async def refused(exc: BackendRefused) -> Response:
+        return await _holidays(request, page, day.year, form=form, error=exc.message,
+                               status_code=exc.status_code)
+
+    return await change(page, "attendance", "PUT",
+                        f"/api/attendance/{page.tenant_id}/holidays/{day.isoformat()}",
+                        json={"name": form.get("name", ""), "kind": form.get("kind", "")},
+                        done=f"/app/sdm/libur?year={day.year}&ok=libur", refused=refused)
+
+
+@router.post("/app/sdm/libur/{day}/hapus", summary="Page: remove a holiday (HR, form)")
+async def holiday_remove(request: Request, day: dt.date, page: PageDep) -> Response:
+    hr_only(page)
+
+    async def refused(exc: BackendRefused) -> Response:
+        return await _holidays(request, page, day.year, failed=day.isoformat(),
+                               row_error=exc.message, status_code=exc.status_code)
+
+    return await change(page, "attendance", "DELETE",
+                        f"/api/attendance/{page.tenant_id}/holidays/{day.isoformat()}",
+                        done=f"/app/sdm/libur?year={day.year}&ok=libur_dihapus", refused=refused)
