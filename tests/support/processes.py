@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import os
 import socket
 import subprocess
@@ -22,6 +23,7 @@ from aiokafka.structs import OffsetAndMetadata
 
 from ekinerja_shared.topics import DIRECTORY
 from tests.support import infra
+from tests.support.apps import from_now_on
 
 SERVICES = ("attendance", "activity", "scoring", "gateway")
 # the gateway's break-glass operator credential in the system under test
@@ -93,6 +95,20 @@ class System:
                 proc.wait()
 
 
+async def from_now_on_everywhere(bootstrap: str, prefix: str) -> None:
+    """The system's consumer groups (named by its prefix) read only what is published from
+    now on: a system starts with empty databases and is seeded through its gateway, so the
+    shared topics' history (every earlier test's events; minutes of replay on a busy
+    machine) is none of its business. The groups are the ones each service registers."""
+    for svc in SERVICES:
+        app = importlib.import_module(f"{svc}.app").create_app(
+            importlib.import_module(f"{svc}.settings").Settings(
+                database_url="sqlite+aiosqlite://", kafka_bootstrap=bootstrap,
+                consumer_group_prefix=prefix))
+        await from_now_on(app)
+        await app.state.runtime.engine.dispose()
+
+
 @contextlib.asynccontextmanager
 async def running_system(bootstrap: str, log_dir: Path,
                          extra_env: dict[str, str] | None = None) -> AsyncIterator[System]:
@@ -119,6 +135,7 @@ async def running_system(bootstrap: str, log_dir: Path,
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }
+    await from_now_on_everywhere(bootstrap, prefix)
     try:
         for svc in SERVICES:
             # the service connects as its application role (row-level security applies)
