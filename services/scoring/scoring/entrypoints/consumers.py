@@ -2,7 +2,9 @@
 
 One durable batch subscriber per fact topic, consumer group and inbox name
 ``scoring-<purpose>`` with the purpose named after the topic (``scoring-directory``,
-``scoring-attendance-days``, ``scoring-attendance-calendar``, ``scoring-activity-entries``).
+``scoring-attendance-days``, ``scoring-attendance-calendar``, ``scoring-activity-entries``),
+and ``scoring-activity-acting`` for the copy of the acting assignments (Plt/Plh: who may
+read a team's scores).
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
+from ekinerja_shared import acting_copy
+from ekinerja_shared.consumer import in_order
 from ekinerja_shared.topics import (
+    ACTIVITY_ACTING,
     ACTIVITY_ENTRIES,
     ATTENDANCE_CALENDAR,
     ATTENDANCE_DAYS,
@@ -18,6 +23,7 @@ from ekinerja_shared.topics import (
     Topic,
 )
 
+from ..adapters.orm import ActingAssignment
 from ..runtime import ScoringRuntime
 from ..service_layer import services
 
@@ -41,3 +47,7 @@ def register(rt: ScoringRuntime) -> None:
             topic, purpose_of(topic), apply_batch, services.FACT_TYPES,
             description=f"Stores the facts of {topic.name} and updates the affected scores",
         )
+    rt.subscribe_batch(ACTIVITY_ACTING, purpose_of(ACTIVITY_ACTING),
+                       in_order(acting_copy.applier(ActingAssignment)),
+                       (ev.ActingAssignmentUpserted,),
+                       description="Keeps the copy of the acting assignments (Plt/Plh)")
