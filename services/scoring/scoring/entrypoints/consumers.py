@@ -2,9 +2,9 @@
 
 One durable batch subscriber per fact topic, consumer group and inbox name
 ``scoring-<purpose>`` with the purpose named after the topic (``scoring-directory``,
-``scoring-attendance-days``, ``scoring-attendance-calendar``, ``scoring-activity-entries``),
-and ``scoring-activity-acting`` for the copy of the acting assignments (Plt/Plh: who may
-read a team's scores).
+``scoring-attendance-days``, ``scoring-attendance-calendar``, ``scoring-activity-entries``,
+``scoring-activity-acting``: the copy of the acting assignments, Plt/Plh, who may read a
+team's scores). ``rebuild`` replays the same topics.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
-from ekinerja_shared import acting_copy
-from ekinerja_shared.consumer import in_order
 from ekinerja_shared.topics import (
     ACTIVITY_ACTING,
     ACTIVITY_ENTRIES,
@@ -23,12 +21,11 @@ from ekinerja_shared.topics import (
     Topic,
 )
 
-from ..adapters.orm import ActingAssignment
 from ..runtime import ScoringRuntime
 from ..service_layer import services
 
 FACT_TOPICS: tuple[Topic, ...] = (DIRECTORY, ATTENDANCE_DAYS, ATTENDANCE_CALENDAR,
-                                  ACTIVITY_ENTRIES)
+                                  ACTIVITY_ENTRIES, ACTIVITY_ACTING)
 
 
 def purpose_of(topic: Topic) -> str:
@@ -47,7 +44,3 @@ def register(rt: ScoringRuntime) -> None:
             topic, purpose_of(topic), apply_batch, services.FACT_TYPES,
             description=f"Stores the facts of {topic.name} and updates the affected scores",
         )
-    rt.subscribe_batch(ACTIVITY_ACTING, purpose_of(ACTIVITY_ACTING),
-                       in_order(acting_copy.applier(ActingAssignment)),
-                       (ev.ActingAssignmentUpserted,),
-                       description="Keeps the copy of the acting assignments (Plt/Plh)")
