@@ -19,6 +19,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
+from .supervision import ActingKind
 from .timeutil import PERIOD_PATTERN
 
 NIP = Annotated[str, Field(min_length=1, max_length=32, description="Employee NIP")]
@@ -186,6 +187,28 @@ class ActivityEntryExpired(_EntryEvent):
     reason: str = ""
 
 
+class ActingAssignmentUpserted(Event):
+    """An acting assignment (Plt: a vacant post; Plh: the official is away) recorded by the
+    regency's HR in the activity service, or withdrawn (``removed``). Full state, not a
+    diff: consumers keep the latest state per ``assignment_id`` (a later ``occurred_at``
+    replaces an earlier one; a removal stays removed). ``acting_nip`` stands for
+    ``principal_nip`` as supervisor from ``start_date`` to ``end_date`` (inclusive); the
+    rule is ``ekinerja_shared.supervision``."""
+
+    topic_group: ClassVar[str] = "activity.acting"
+    event_type: Literal["activity.acting.upserted"] = "activity.acting.upserted"
+    assignment_id: uuid.UUID
+    principal_nip: NIP
+    acting_nip: NIP
+    kind: ActingKind = Field(description="plt: a vacant post; plh: the official is away")
+    start_date: dt.date
+    end_date: dt.date
+    removed: bool = False
+
+    def key(self) -> str:
+        return event_key(self.tenant_id, self.acting_nip)
+
+
 # --- scoring --------------------------------------------------------------------------------
 
 
@@ -284,6 +307,7 @@ _ALL = (
     ActivityEntrySubmitted,
     ActivityEntryExpired,
     AuditRecorded,
+    ActingAssignmentUpserted,
 )
 
 AnyEvent = Annotated[
@@ -302,6 +326,7 @@ AnyEvent = Annotated[
         ActivityEntrySubmitted,
         ActivityEntryExpired,
         AuditRecorded,
+        ActingAssignmentUpserted,
     ],
     Field(discriminator="event_type"),
 ]

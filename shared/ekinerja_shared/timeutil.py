@@ -37,6 +37,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def local_today(tz: str, now: dt.datetime | None = None) -> dt.date:
+    """The date in zone ``tz`` (a regency's "today") at ``now`` (default: now)."""
+    return (now or utcnow()).astimezone(zone(tz)).date()
+
+
 def period_of(day: dt.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 

@@ -48,6 +48,9 @@ ATTENDANCE_DAYS = Topic(
 ACTIVITY_ENTRIES = Topic(
     "ekinerja.activity.entries.v1", 6, "Activity entry decisions (activity)", _FOREVER
 )
+ACTIVITY_ACTING = Topic(
+    "ekinerja.activity.acting.v1", 3, "Acting assignments, Plt/Plh (activity)", _FOREVER
+)
 ATTENDANCE_CALENDAR = Topic(
     "ekinerja.attendance.calendar.v1", 6, "Effective working days per month (attendance)",
     _FOREVER,
@@ -66,6 +69,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     ATTENDANCE_DAYS,
     ATTENDANCE_CALENDAR,
     ACTIVITY_ENTRIES,
+    ACTIVITY_ACTING,
     SCORES,
     PERIODS,
     AUDIT,
@@ -77,6 +81,7 @@ _BY_GROUP = {
     "attendance.days": ATTENDANCE_DAYS,
     "attendance.calendar": ATTENDANCE_CALENDAR,
     "activity.entries": ACTIVITY_ENTRIES,
+    "activity.acting": ACTIVITY_ACTING,
     "scoring.scores": SCORES,
     "scoring.periods": PERIODS,
     "audit": AUDIT,

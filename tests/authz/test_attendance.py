@@ -14,15 +14,19 @@ change it."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import pytest
 
+from attendance.adapters.orm import ActingAssignment
 from attendance.app import create_app
 from attendance.service_layer.directory import apply_directory_event
 from attendance.settings import Settings
+from ekinerja_shared import acting_copy
 from ekinerja_shared import events as ev
 from ekinerja_shared.identity import Role
+from ekinerja_shared.timeutil import local_today
 from tests.authz.matrix import EMPLOYEE, HR, SUPERVISOR, TENANT, check_matrix
 from tests.authz.refusals import bad_credentials
 from tests.support.apps import from_now_on, running_app
@@ -37,7 +41,7 @@ API = f"/api/attendance/{TENANT}"
 
 
 @pytest.fixture(scope="module")
-async def client(tmp_path_factory, kafka_bootstrap):
+async def app_client(tmp_path_factory, kafka_bootstrap):
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('attendance-authz') / 'a.db'}"
     # /openapi.json is internal by default
     app = create_app(Settings(database_url=url, auth_jwks=TEST_JWKS_JSON, http_expose_docs=True,
@@ -46,7 +50,12 @@ async def client(tmp_path_factory, kafka_bootstrap):
     await from_now_on(app)  # the shared topics' history is not this module's
     async with running_app(app) as client:
         await app.state.runtime.uow.in_tenant(TENANT).run(seed_directory)
-        yield client
+        yield app, client
+
+
+@pytest.fixture(scope="module")
+def client(app_client):
+    return app_client[1]
 
 
 async def seed_directory(session) -> None:
@@ -120,6 +129,46 @@ async def test_team_reads_filtered_lists_and_the_acting_person(client) -> None:
     r = await client.get(f"{API}/calendar", headers=supervisor,
                          params={"period": "2026-10", "nip": OUTSIDER})
     assert r.status_code == 403 and r.json()["code"] == "own_data_only"
+
+
+async def test_a_plh_reads_the_team_s_days_and_lists_over_the_assignment_s_dates(
+        app_client) -> None:
+    """OUTSIDER (an employee token, no supervisor role) is the supervisor's Plh: the
+    copy of the activity service's assignment lets him read the team's days and lists
+    from its first to its last day, not the day after, nor once withdrawn."""
+    app, client = app_client
+    plh = as_user(TENANT, OUTSIDER)
+    today = local_today("Asia/Jakarta")
+    apply = acting_copy.applier(ActingAssignment)
+    assignment_id = uuid.uuid4()
+
+    async def assign(first: int, last: int, removed: bool = False) -> None:
+        await app.state.runtime.uow.in_tenant(TENANT).run(
+            apply, ev.ActingAssignmentUpserted(
+                tenant_id=TENANT, assignment_id=assignment_id, principal_nip=SUPERVISOR,
+                acting_nip=OUTSIDER, kind="plh", start_date=today + dt.timedelta(days=first),
+                end_date=today + dt.timedelta(days=last), removed=removed))
+
+    async def reads() -> tuple[int, list[str]]:
+        days = await client.get(f"{API}/employees/{EMPLOYEE}/days", headers=plh,
+                                params={"period": "2026-10"})
+        leaves = await client.get(f"{API}/leaves", headers=plh, params={"period": "2026-10"})
+        return days.status_code, sorted({x["nip"] for x in leaves.json()})
+
+    for nip in (EMPLOYEE, OUTSIDER):  # one leave each to list
+        r = await client.post(f"{API}/leaves", headers=as_hr(TENANT, HR), json={
+            "kind": "CT", "start_date": "2026-10-20", "end_date": "2026-10-20", "nip": nip})
+        assert r.status_code == 201, r.text
+    assert await reads() == (403, [OUTSIDER])
+    await assign(-1, 0)  # in force: today is its last day
+    assert await reads() == (200, sorted([EMPLOYEE, OUTSIDER]))
+    r = await client.get(f"{API}/employees/{SUPERVISOR}/days", headers=plh,
+                         params={"period": "2026-10"})
+    assert r.status_code == 403  # a Plh is not the principal's own supervisor
+    await assign(-2, -1)  # the same assignment, its last day moved to yesterday
+    assert await reads() == (403, [OUTSIDER])
+    await assign(-1, 0, removed=True)
+    assert await reads() == (403, [OUTSIDER])
 
 
 async def test_apel_device_serials_are_hrs(client) -> None:

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from ekinerja_shared import events as ev
 from ekinerja_shared.jobs import PeriodicJob
 from ekinerja_shared.service import create_service_app
-from ekinerja_shared.topics import ACTIVITY_ENTRIES, AUDIT
+from ekinerja_shared.topics import ACTIVITY_ACTING, ACTIVITY_ENTRIES, AUDIT
 
 from .adapters.orm import ConsumerAttempt, Outbox, ProcessedEvent, Quarantine
 from .entrypoints import (
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     consumers.register(rt)
     # declared for the AsyncAPI document; the outbox relay does the publishing
     rt.declare_published(ACTIVITY_ENTRIES, *PUBLISHED)
+    rt.declare_published(ACTIVITY_ACTING, ev.ActingAssignmentUpserted)
     rt.declare_published(AUDIT, ev.AuditRecorded)
     return create_service_app(
         rt, package="activity", title="e-Kinerja activity service",

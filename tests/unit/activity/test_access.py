@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from activity.domain.model import ActingAssignment, ActingKind, decides_for, may_view
+from activity.domain.model import ActingAssignment, ActingKind, stands_for
+from ekinerja_shared.supervision import may_view
 from activity.service_layer.access import sees_employee, sees_entry
 from activity.service_layer.admin import add_acting, add_verifier
 from activity.service_layer.directory import apply_directory_event
@@ -26,17 +27,17 @@ PLH = ActingAssignment("KASUBAG", "STAFF2", ActingKind.PLH, TODAY - dt.timedelta
                        TODAY + dt.timedelta(days=2))
 
 
-def test_decides_for_and_may_view_are_pure_rules() -> None:
-    assert decides_for("KASUBAG", "KASUBAG") == "direct"
-    assert decides_for("STAFF2", "KASUBAG", [PLH], today=TODAY) == "plh"
-    assert decides_for("STAFF2", "KASUBAG", [PLH], today=TODAY + dt.timedelta(days=3)) is None
-    assert decides_for("STAFF2", "KASUBAG", [PLH]) is None  # no date: no acting
-    assert decides_for("KASUBAG", None) is None
-    assert may_view("STAFF", "STAFF", [None], today=TODAY)
-    assert may_view("KASUBAG", "STAFF", ["KASUBAG"], today=TODAY)
-    assert may_view("STAFF2", "STAFF", [None, "KASUBAG"], [PLH], today=TODAY)
-    assert not may_view("STAFF2", "STAFF", ["KASUBAG"], today=TODAY)
-    assert not may_view("KABAG", "STAFF", ["KASUBAG"], today=TODAY)  # not up the chain
+def test_stands_for_and_may_view_are_pure_rules() -> None:
+    assert stands_for("KASUBAG", "KASUBAG") == "direct"
+    assert stands_for("STAFF2", "KASUBAG", [PLH], day=TODAY) == "plh"
+    assert stands_for("STAFF2", "KASUBAG", [PLH], day=TODAY + dt.timedelta(days=3)) is None
+    assert stands_for("STAFF2", "KASUBAG", [PLH]) is None  # no date: no acting
+    assert stands_for("KASUBAG", None) is None
+    assert may_view("STAFF", "STAFF", [None], day=TODAY)
+    assert may_view("KASUBAG", "STAFF", ["KASUBAG"], day=TODAY)
+    assert may_view("STAFF2", "STAFF", [None, "KASUBAG"], [PLH], day=TODAY)
+    assert not may_view("STAFF2", "STAFF", ["KASUBAG"], day=TODAY)
+    assert not may_view("KABAG", "STAFF", ["KASUBAG"], day=TODAY)  # not up the chain
 
 
 async def test_the_supervisor_in_force_and_the_acting_official_see_the_employee(sm, org):

@@ -15,7 +15,7 @@ from activity.adapters.orm import EntryTransition, Outbox
 from activity.domain.model import ActingAssignment, ActingKind, RuleViolation
 from activity.domain.plans import AgendaSlot, PlanKind
 from activity.domain.rules import TenantRules
-from activity.service_layer.admin import add_acting, add_verifier
+from activity.service_layer.admin import add_acting, add_verifier, remove_acting
 from activity.service_layer.deadlines import expire_all_tenants, expire_pending
 from activity.service_layer.decisions import (
     Decision,
@@ -267,6 +267,25 @@ async def test_acting_supervisor_for_a_date_range(sm, org):
     assert await run(sm, approval_queue, org, "STAFF2", cfg=CFG, now=later) == []
     done = await run(sm, decide, org, e.id, "STAFF2", approve=True, cfg=CFG, now=NOW)
     assert (done.status, done.decided_by) == ("approved", "STAFF2")
+
+
+async def test_acting_assignments_are_published_with_their_changes(sm, org):
+    """Activity owns the Plt/Plh assignments: recording one and withdrawing it each stage
+    ``ActingAssignmentUpserted`` (full state; the second with ``removed``) in the same
+    transaction, for attendance and scoring."""
+    plh = ActingAssignment("KASUBAG", "STAFF2", ActingKind.PLH, TODAY, TODAY)
+    row = await run(sm, add_acting, org, plh)
+    await run(sm, remove_acting, org, row.id)
+    published = [e for e in await outbox(sm, org) if isinstance(e, ev.ActingAssignmentUpserted)]
+    assert [(e.assignment_id, e.principal_nip, e.acting_nip, e.kind, e.start_date, e.end_date,
+             e.removed, e.key()) for e in published] == [
+        (row.id, "KASUBAG", "STAFF2", "plh", TODAY, TODAY, removed, f"{org}:STAFF2")
+        for removed in (False, True)]
+    with pytest.raises(DomainError):  # refused: nothing staged
+        await run(sm, add_acting, org, ActingAssignment("KASUBAG", "KASUBAG", ActingKind.PLT,
+                                                        TODAY, TODAY))
+    assert len([e for e in await outbox(sm, org)
+                if isinstance(e, ev.ActingAssignmentUpserted)]) == 2
 
 
 async def test_supervisor_change_takes_effect_from_its_date(sm, org):

@@ -14,7 +14,6 @@ from activity.domain.model import (
     ActingKind,
     EntryStatus,
     RuleViolation,
-    SupervisorLink,
     check_acting_assignment,
     check_can_decide,
     check_editable,
@@ -22,7 +21,6 @@ from activity.domain.model import (
     check_transition,
     check_verifier,
     principals_on,
-    supervisor_on,
 )
 from activity.domain.plans import agenda_state, approved_output, check_plan_link, realisation_pct
 from activity.domain.rules import (
@@ -202,13 +200,7 @@ def test_only_drafts_and_rejected_entries_are_editable_by_their_owner():
 # --- who decides ------------------------------------------------------------------------------
 
 
-def test_supervisor_changes_take_effect_from_their_date():
-    links = [SupervisorLink(dt.date(2026, 3, 10), "KABAG"),
-             SupervisorLink(dt.date(2026, 1, 1), "KASUBAG")]
-    assert supervisor_on(links, dt.date(2026, 3, 9)) == "KASUBAG"
-    assert supervisor_on(links, dt.date(2026, 3, 10)) == "KABAG"
-    assert supervisor_on(links, dt.date(2025, 12, 1)) == "KASUBAG"  # before the first link
-    assert supervisor_on([], dt.date(2026, 3, 9)) is None
+# (the direct supervisor on a day, supervisor_on: tests/unit/shared/test_supervision.py)
 
 
 PLH = ActingAssignment("KASUBAG", "PLH", ActingKind.PLH, dt.date(2026, 3, 10),

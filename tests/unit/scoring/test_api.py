@@ -4,6 +4,7 @@ with tokens of the test run as the gateway signs them."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from fastapi import FastAPI
 from ekinerja_shared import events as ev
 from ekinerja_shared.identity import Role
 from ekinerja_shared.migrations import upgrade_async
+from ekinerja_shared.timeutil import local_today
 from scoring.app import create_app
 from scoring.service_layer import services
 from scoring.settings import Settings
@@ -186,8 +188,9 @@ async def test_scores_are_read_by_the_employee_their_supervisor_hr_and_leader(
     assert await status(OTHER, as_user(T, STAFF)) == (403, "own_data_only")
     assert await status(STAFF, boss) == (200, None)
     assert await status(STRANGER, boss) == (403, "own_data_only")  # not a direct report
-    # the directory says so, but the token does not carry the supervisor role
-    assert await status(STAFF, as_user(T, SUPERVISOR)) == (403, "own_data_only")
+    # the directory copy decides, as in attendance and activity, not the token's role (a
+    # Plt/Plh holds none): a token without the supervisor role still sees the team
+    assert await status(STAFF, as_user(T, SUPERVISOR)) == (200, None)
     assert await status(STRANGER, as_user(T, "197001011995031001", Role.LEADER)) == (200, None)
     assert await status(STRANGER, ADMIN) == (200, None)
     assert await status(STAFF, as_user("t-lain", STAFF)) == (404, "tenant_not_found")
@@ -201,7 +204,7 @@ async def test_scores_are_read_by_the_employee_their_supervisor_hr_and_leader(
 
     assert await listed(as_user(T, STAFF)) == [STAFF]
     assert await listed(boss) == sorted([SUPERVISOR, STAFF, OTHER])
-    assert await listed(as_user(T, SUPERVISOR)) == [SUPERVISOR]
+    assert await listed(as_user(T, SUPERVISOR)) == sorted([SUPERVISOR, STAFF, OTHER])
     assert await listed(ADMIN) == sorted([SUPERVISOR, STAFF, OTHER, STRANGER])
     assert await listed(payroll) == []
     # a supervisor's team changes with the directory
@@ -210,6 +213,45 @@ async def test_scores_are_read_by_the_employee_their_supervisor_hr_and_leader(
     await app.state.runtime.uow.in_tenant(T).run(services.apply_events, [moved])
     assert await listed(boss) == sorted([SUPERVISOR, STAFF])
     assert await status(OTHER, boss) == (403, "own_data_only")
+
+
+async def test_a_plh_reads_the_team_s_scores_over_the_assignment_s_dates(
+        app: FastAPI, client: httpx.AsyncClient) -> None:
+    """The copy of the activity service's Plt/Plh assignments decides with the directory
+    copy: STRANGER acts for SUPERVISOR (his token has no supervisor role); an assignment
+    that ended yesterday, one that starts tomorrow and a withdrawn one give nothing."""
+    await seed_team(app, client)
+    base, month = f"/api/scoring/{T}", {"period": "2026-10"}
+    plh = as_user(T, STRANGER)
+    today = local_today("Asia/Jakarta")  # T is not in the directory copy: WIB
+
+    async def status(nip: str) -> int:
+        return (await client.get(f"{base}/scores/{nip}", params=month,
+                                 headers=plh)).status_code
+
+    async def listed() -> list[str]:
+        r = await client.get(f"{base}/scores", params=month, headers=plh)
+        return [s["nip"] for s in r.json()]
+
+    async def assign(start: int, end: int, removed: bool = False,
+                     assignment_id: uuid.UUID | None = None) -> uuid.UUID:
+        event = ev.ActingAssignmentUpserted(
+            tenant_id=T, assignment_id=assignment_id or uuid.uuid4(),
+            principal_nip=SUPERVISOR, acting_nip=STRANGER, kind="plh",
+            start_date=today + dt.timedelta(days=start), end_date=today + dt.timedelta(days=end),
+            removed=removed)
+        await app.state.runtime.uow.in_tenant(T).run(services.apply_events, [event])
+        return event.assignment_id
+
+    await assign(-3, -1)  # ended yesterday
+    await assign(1, 2)  # from tomorrow
+    assert await status(STAFF) == 403 and await listed() == [STRANGER]
+    in_force = await assign(0, 0)  # today only: its first and last day
+    assert await status(STAFF) == 200 and await status(OTHER) == 200
+    assert await status(SUPERVISOR) == 403  # a Plh is not the principal's supervisor
+    assert await listed() == sorted([STAFF, OTHER, STRANGER])
+    await assign(0, 0, removed=True, assignment_id=in_force)
+    assert await status(STAFF) == 403 and await listed() == [STRANGER]
 
 
 async def test_readers_clients_and_hr_routes(client: httpx.AsyncClient) -> None:

@@ -5,9 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from ekinerja_shared.errors import DomainError
+from ekinerja_shared.supervision import (  # the one supervision rule of every service
+    ActingAssignment,
+    ActingKind,
+    SupervisorLink,
+    principals_on,
+    stands_for,
+    supervisor_on,
+)
+
+__all__ = ["ActingAssignment", "ActingKind", "SupervisorLink", "principals_on", "stands_for",
+           "supervisor_on"]  # re-exported: activity's rules speak of them
 
 
 class EntryStatus(enum.StrEnum):
@@ -26,47 +36,6 @@ class RuleViolation(DomainError):
         super().__init__(message, code=code)
 
 
-@dataclass(frozen=True)
-class SupervisorLink:
-    """From ``effective_from`` on, ``supervisor_nip`` is the employee's direct supervisor."""
-
-    effective_from: dt.date
-    supervisor_nip: str | None
-
-
-def supervisor_on(links: Iterable[SupervisorLink], day: dt.date) -> str | None:
-    """The direct supervisor on ``day``: the latest link in effect; before the first known
-    link the first one applies (the directory knew no earlier supervisor)."""
-    ordered = sorted(links, key=lambda link: link.effective_from)
-    if not ordered:
-        return None
-    current = ordered[0]
-    for link in ordered:
-        if link.effective_from <= day:
-            current = link
-    return current.supervisor_nip
-
-
-class ActingKind(enum.StrEnum):
-    PLT = "plt"  # pelaksana tugas: a vacant post
-    PLH = "plh"  # pelaksana harian: the official is away
-
-
-@dataclass(frozen=True)
-class ActingAssignment:
-    """``acting_nip`` exercises ``principal_nip``'s supervisory role from start to end
-    (inclusive)."""
-
-    principal_nip: str
-    acting_nip: str
-    kind: ActingKind
-    start: dt.date
-    end: dt.date
-
-    def covers(self, day: dt.date) -> bool:
-        return self.start <= day <= self.end
-
-
 def check_acting_assignment(a: ActingAssignment) -> None:
     if a.end < a.start:
         raise RuleViolation("Tanggal akhir penugasan Plt/Plh harus setelah tanggal mulai.",
@@ -74,30 +43,6 @@ def check_acting_assignment(a: ActingAssignment) -> None:
     if a.principal_nip == a.acting_nip:
         raise RuleViolation("Pejabat tidak dapat ditunjuk sebagai Plt/Plh bagi dirinya sendiri.",
                             "self_acting")
-
-
-def principals_on(acting_nip: str, assignments: Iterable[ActingAssignment],
-                  day: dt.date) -> set[str]:
-    """The officials ``acting_nip`` stands in for on ``day``."""
-    return {a.principal_nip for a in assignments
-            if a.acting_nip == acting_nip and a.covers(day)}
-
-
-def decides_for(approver_nip: str, supervisor_nip: str | None,
-                acting: Iterable[ActingAssignment] = (), *,
-                today: dt.date | None = None) -> str | None:
-    """How ``approver_nip`` stands for ``supervisor_nip``: ``direct`` (it is them), the
-    acting kind (Plt/Plh in force today), or None."""
-    if supervisor_nip is None:
-        return None
-    if approver_nip == supervisor_nip:
-        return "direct"
-    if today is not None:
-        for a in acting:
-            if a.acting_nip == approver_nip and a.principal_nip == supervisor_nip \
-                    and a.covers(today):
-                return a.kind.value
-    return None
 
 
 def check_can_decide(employee_nip: str, supervisor_nip: str | None, approver_nip: str,
@@ -110,24 +55,13 @@ def check_can_decide(employee_nip: str, supervisor_nip: str | None, approver_nip
     if supervisor_nip is None:
         raise RuleViolation("Pegawai ini belum memiliki atasan langsung di data kepegawaian.",
                             "no_supervisor")
-    how = decides_for(approver_nip, supervisor_nip, acting, today=today)
+    how = stands_for(approver_nip, supervisor_nip, acting, day=today)
     if how is not None:
         return how
     raise RuleViolation(
         "Hanya atasan langsung (atau Plt/Plh-nya) yang dapat memberi keputusan atas aktivitas ini.",
         "not_supervisor",
     )
-
-
-def may_view(viewer_nip: str, employee_nip: str, supervisors: Iterable[str | None],
-             acting: Iterable[ActingAssignment] = (), *, today: dt.date) -> bool:
-    """An employee's activity is seen by themselves and by whoever stands for one of
-    ``supervisors`` today: the supervisor in force, or the Plt/Plh acting for them."""
-    if viewer_nip == employee_nip:
-        return True
-    acting = list(acting)
-    return any(decides_for(viewer_nip, s, acting, today=today) is not None
-               for s in supervisors)
 
 
 def check_verifier(nip: str, verifiers: Iterable[str]) -> None:

@@ -10,8 +10,9 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ekinerja_shared.supervision import may_view
+
 from ..adapters.orm import Entry
-from ..domain.model import may_view
 from .admin import acting_assignments, is_verifier
 from .directory import resolve_supervisor
 from .tenants import Config, tenant_now
@@ -25,7 +26,7 @@ async def sees_employee(session: AsyncSession, tenant_id: str, viewer_nip: str, 
     today = (await tenant_now(session, tenant_id, cfg, now)).date()
     supervisor = await resolve_supervisor(session, tenant_id, nip, today)
     acting = await acting_assignments(session, tenant_id, viewer_nip)
-    return may_view(viewer_nip, nip, [supervisor], acting, today=today)
+    return may_view(viewer_nip, nip, [supervisor], acting, day=today)
 
 
 async def sees_entry(session: AsyncSession, tenant_id: str, viewer_nip: str, entry: Entry, *,
@@ -38,6 +39,6 @@ async def sees_entry(session: AsyncSession, tenant_id: str, viewer_nip: str, ent
     supervisors = {entry.supervisor_nip,
                    await resolve_supervisor(session, tenant_id, entry.nip, today)}
     acting = await acting_assignments(session, tenant_id, viewer_nip)
-    if may_view(viewer_nip, entry.nip, supervisors, acting, today=today):
+    if may_view(viewer_nip, entry.nip, supervisors, acting, day=today):
         return True
     return await is_verifier(session, tenant_id, viewer_nip)

@@ -1,4 +1,7 @@
-"""The tenant's verifier team and its acting officials (Plt/Plh), kept by HR."""
+"""The tenant's verifier team and its acting officials (Plt/Plh), kept by HR. The activity
+service owns the acting assignments: each change is published through the outbox
+(``ActingAssignmentUpserted`` on ``ekinerja.activity.acting.v1``, a removal with
+``removed``) so that attendance and scoring apply the same supervision rule."""
 
 from __future__ import annotations
 
@@ -7,11 +10,13 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ekinerja_shared import events as ev
 from ekinerja_shared.db import insert_ignore
 from ekinerja_shared.errors import NotFound
+from ekinerja_shared.outbox import stage
 from ekinerja_shared.timeutil import utcnow
 
-from ..adapters.orm import ActingAssignmentRow, Verifier
+from ..adapters.orm import ActingAssignmentRow, Outbox, Verifier
 from ..domain.model import ActingAssignment, ActingKind, check_acting_assignment
 from .directory import get_employee
 from .tenants import in_tenant
@@ -51,6 +56,7 @@ async def add_acting(session: AsyncSession, tenant_id: str,
                               created_at=utcnow())
     session.add(row)
     await session.flush()
+    _publish(session, row)
     return row
 
 
@@ -61,8 +67,17 @@ async def list_acting(session: AsyncSession, tenant_id: str) -> list[ActingAssig
 
 
 async def remove_acting(session: AsyncSession, tenant_id: str, acting_id: uuid.UUID) -> None:
-    await session.delete(await in_tenant(session, ActingAssignmentRow, acting_id, tenant_id,
-                                         "Penugasan Plt/Plh tidak ditemukan.", "unknown_acting"))
+    row = await in_tenant(session, ActingAssignmentRow, acting_id, tenant_id,
+                          "Penugasan Plt/Plh tidak ditemukan.", "unknown_acting")
+    await session.delete(row)
+    _publish(session, row, removed=True)
+
+
+def _publish(session: AsyncSession, row: ActingAssignmentRow, *, removed: bool = False) -> None:
+    stage(session, Outbox, ev.ActingAssignmentUpserted(
+        tenant_id=row.tenant_id, assignment_id=row.id, principal_nip=row.principal_nip,
+        acting_nip=row.acting_nip, kind=ActingKind(row.kind), start_date=row.start_date,
+        end_date=row.end_date, removed=removed))
 
 
 async def acting_assignments(session: AsyncSession, tenant_id: str,

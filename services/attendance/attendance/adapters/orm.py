@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ekinerja_shared.acting_copy import ActingAssignmentCopyMixin
 from ekinerja_shared.db import (
     AwareDateTime,
     BigIntPK,
@@ -61,6 +62,11 @@ class Quarantine(QuarantineMixin, Base):
               postgresql_where=text(f"source = '{UNKNOWN_PIN_SOURCE}'"),
               sqlite_where=text(f"source = '{UNKNOWN_PIN_SOURCE}'")),
     )
+
+
+class ActingAssignment(ActingAssignmentCopyMixin, Base):
+    """Copy of the acting assignments (Plt/Plh) published by the activity service: who
+    sees a supervisor's team (``ekinerja_shared.supervision``)."""
 
 
 class Tenant(Base):

@@ -225,7 +225,7 @@ async def month_calendar(tenant_id: TenantPath, period: PeriodQuery, caller: Sta
                          session: TenantSessionDep, default_tz: DefaultTzDep,
                          nip: str | None = None) -> EffectiveDaysOut:
     if nip:  # one employee's own working dates
-        await require_team_view(session, caller, tenant_id, nip)
+        await require_team_view(session, caller, tenant_id, nip, default_tz=default_tz)
     days = month_dates(period)
     ctx = await load_context(session, tenant_id, default_tz, nips=[nip] if nip else [],
                              span=(days[0], days[-1]))

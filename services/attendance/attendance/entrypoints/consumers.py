@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ekinerja_shared import acting_copy
 from ekinerja_shared import events as ev
 from ekinerja_shared.consumer import in_order
-from ekinerja_shared.topics import DIRECTORY
+from ekinerja_shared.topics import ACTIVITY_ACTING, DIRECTORY
 
+from ..adapters.orm import ActingAssignment
 from ..runtime import AttendanceRuntime
 from ..service_layer import directory
 
@@ -23,3 +25,8 @@ def register(rt: AttendanceRuntime) -> None:
     rt.subscribe_batch(DIRECTORY, "directory", in_order(apply_directory),
                        (ev.TenantUpserted, ev.EmployeeUpserted),
                        description="Keeps the local copy of tenants, employees and device PINs")
+    # acting assignments (Plt/Plh) of the activity service: who supervises a team on a day
+    # (consumer group and inbox name: attendance-acting)
+    rt.subscribe_batch(ACTIVITY_ACTING, "acting", in_order(acting_copy.applier(ActingAssignment)),
+                       (ev.ActingAssignmentUpserted,),
+                       description="Keeps the copy of the acting assignments (Plt/Plh)")

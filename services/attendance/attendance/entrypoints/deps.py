@@ -5,10 +5,12 @@ authorization decisions that are the attendance service's own (the plain role on
 - ``StaffDep``: any person of the path's regency (a role holder; not a machine client):
   the calendar (holidays, schedules, rules, apel);
 - ``EmployeeViewerDep``: the days, punches and corrections of the path's ``{nip}``: the
-  employee, their direct supervisor (the directory copy), HR, leadership;
+  employee, whoever supervises them today (the direct supervisor of the directory copy, or
+  their Plt/Plh in force: ``ekinerja_shared.supervision``), HR, leadership;
 - ``ListingDep``: whose rows a listing of many employees shows (``?nip=`` optional): HR and
-  leadership the regency; anyone else their own rows and those of their direct reports;
-  a ``?nip=`` outside that is refused;
+  leadership the regency; anyone else their own rows and those of the team they supervise
+  today (direct reports, and those of the officials they act for); a ``?nip=`` outside
+  that is refused;
 - ``acting``: the acting person recorded by a change (``entered_by``, ``corrected_by`` ...):
   the caller's NIP, or the subject of a caller without one (the operator).
 """
@@ -66,20 +68,22 @@ def acting(caller: Caller) -> str:
 
 
 async def require_team_view(session: AsyncSession, caller: Caller, tenant_id: str,
-                            nip: str) -> Caller:
-    """``nip``'s days: the employee, HR, leadership, or ``nip``'s direct supervisor."""
+                            nip: str, *, default_tz: str) -> Caller:
+    """``nip``'s days: the employee, HR, leadership, or whoever supervises ``nip`` today
+    (direct or Plt/Plh in force, in the regency's zone)."""
     caller.require(tenant_id)
     if caller.nip == nip or caller.has(*READERS):
         return caller
-    if caller.nip is not None and await directory.supervises(session, tenant_id, caller.nip,
-                                                             nip):
+    if caller.nip is not None and await directory.supervises(
+            session, tenant_id, caller.nip, nip,
+            await directory.tenant_today(session, tenant_id, default_tz)):
         return caller
     raise Forbidden(OWN_OR_TEAM, code="own_data_only")
 
 
 async def _employee_viewer(tenant_id: TenantPath, nip: NipPath, caller: CallerDep,
-                           session: TenantSessionDep) -> Caller:
-    return await require_team_view(session, caller, tenant_id, nip)
+                           session: TenantSessionDep, default_tz: DefaultTzDep) -> Caller:
+    return await require_team_view(session, caller, tenant_id, nip, default_tz=default_tz)
 
 
 EmployeeViewerDep = Annotated[Caller, Depends(_employee_viewer)]
@@ -96,17 +100,19 @@ class Listing:
 
 
 async def _listing(tenant_id: TenantPath, caller: CallerDep, session: TenantSessionDep,
-                   nip: Annotated[str | None, Query(min_length=1, max_length=32,
+                   default_tz: DefaultTzDep, nip: Annotated[str | None, Query(min_length=1, max_length=32,
                                                     description="one employee (NIP)")] = None
                    ) -> Listing:
     if nip is not None:
-        return Listing(await require_team_view(session, caller, tenant_id, nip), nip, None)
+        return Listing(await require_team_view(session, caller, tenant_id, nip,
+                                               default_tz=default_tz), nip, None)
     caller.require(tenant_id, *Role)  # a person of the regency (not a machine client)
     if caller.has(*READERS):
         return Listing(caller, None, None)
     if caller.nip is None:
         raise Forbidden(OWN_OR_TEAM, code="own_data_only")
-    team = await directory.team_of(session, tenant_id, caller.nip)
+    team = await directory.team_of(session, tenant_id, caller.nip, await directory.tenant_today(
+        session, tenant_id, default_tz))
     return Listing(caller, None, frozenset(team | {caller.nip}))
 
 

@@ -1,7 +1,9 @@
 """The local copy of the directory: tenants (their zone) and employees (unit, device PIN,
 direct supervisor, active flag), and what a change sets off: punches re-read in the
 tenant's zone, an employee's own month of effective days, punches waiting for their PIN,
-the devices' user lists."""
+the devices' user lists. With the copy of the acting assignments (Plt/Plh, published by
+the activity service) it answers who supervises whom on a day, by the shared rule
+(``ekinerja_shared.supervision``)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ekinerja_shared import acting_copy
 from ekinerja_shared import events as ev
 from ekinerja_shared.db import upsert
-from ekinerja_shared.timeutil import canonical_zone, period_of, utcnow, zone
+from ekinerja_shared.supervision import may_supervise
+from ekinerja_shared.timeutil import canonical_zone, local_today, period_of, utcnow, zone
 
-from ..adapters.orm import Device, EffectiveDays, Employee, Punch, Tenant
+from ..adapters.orm import ActingAssignment, Device, EffectiveDays, Employee, Punch, Tenant
 from ..domain.schedule import month_dates, work_date_of
 from .calendar import publish_effective_days
 from .context import load_context
@@ -31,17 +35,29 @@ async def tenant_ids(session: AsyncSession) -> list[str]:
     return list((await session.scalars(select(Tenant.tenant_id))).all())
 
 
-async def team_of(session: AsyncSession, tenant_id: str, supervisor_nip: str) -> set[str]:
-    """The NIPs whose direct supervisor is ``supervisor_nip`` (the directory copy)."""
-    return set((await session.scalars(select(Employee.nip).where(
-        Employee.tenant_id == tenant_id, Employee.supervisor_nip == supervisor_nip))).all())
+async def tenant_today(session: AsyncSession, tenant_id: str, default_tz: str,
+                       now: dt.datetime | None = None) -> dt.date:
+    tenant = await session.get(Tenant, tenant_id)
+    return local_today(tenant.timezone if tenant else default_tz, now)
 
 
-async def supervises(session: AsyncSession, tenant_id: str, supervisor_nip: str,
-                     nip: str) -> bool:
-    """``nip`` reports directly to ``supervisor_nip`` (the directory copy)."""
+async def team_of(session: AsyncSession, tenant_id: str, caller_nip: str,
+                  day: dt.date) -> set[str]:
+    """The NIPs ``caller_nip`` supervises on ``day``: whose direct supervisor (the directory
+    copy) they are, or they act for (Plt/Plh in force)."""
+    return await acting_copy.team_of(session, ActingAssignment, Employee, tenant_id,
+                                     caller_nip, day)
+
+
+async def supervises(session: AsyncSession, tenant_id: str, caller_nip: str, nip: str,
+                     day: dt.date) -> bool:
+    """``caller_nip`` supervises ``nip`` on ``day`` (direct, or Plt/Plh in force)."""
     emp = await session.get(Employee, (tenant_id, nip))
-    return emp is not None and emp.supervisor_nip == supervisor_nip
+    if emp is None:
+        return False
+    acting = await acting_copy.acting_in_force(session, ActingAssignment, tenant_id, day,
+                                               acting_nip=caller_nip)
+    return may_supervise(caller_nip, nip, [emp.supervisor_nip], acting, day=day)
 
 
 async def apply_directory_event(

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, Index, Integer, Numeric, String, Text, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ekinerja_shared.acting_copy import ActingAssignmentCopyMixin
 from ekinerja_shared.db import (
     AwareDateTime,
     BigIntPK,
@@ -44,6 +45,11 @@ class ConsumerAttempt(ConsumerAttemptMixin, Base):
 
 class Quarantine(QuarantineMixin, Base):
     pass
+
+
+class ActingAssignment(ActingAssignmentCopyMixin, Base):
+    """Copy of the acting assignments (Plt/Plh) published by the activity service: who
+    may read a team's scores (``ekinerja_shared.supervision``)."""
 
 
 class Tenant(Base):

@@ -159,18 +159,6 @@ async def get_employee(session: AsyncSession, tenant_id: str, nip: str) -> Emplo
     )
 
 
-async def direct_reports(session: AsyncSession, tenant_id: str, supervisor_nip: str,
-                         nip: str | None = None) -> set[str]:
-    """The NIPs of the active employees whose direct supervisor is ``supervisor_nip`` in
-    the directory copy (only ``nip`` among them, when given)."""
-    query = select(Employee.nip).where(
-        Employee.tenant_id == tenant_id, Employee.supervisor_nip == supervisor_nip,
-        Employee.active.is_(True))
-    if nip is not None:
-        query = query.where(Employee.nip == nip)
-    return set((await session.scalars(query)).all())
-
-
 async def closed_periods(session: AsyncSession, tenant_id: str) -> set[str]:
     rows = await session.scalars(
         select(Period.period).where(Period.tenant_id == tenant_id, Period.closed.is_(True))

@@ -2,7 +2,9 @@
 
 One durable batch subscriber per fact topic, consumer group and inbox name
 ``scoring-<purpose>`` with the purpose named after the topic (``scoring-directory``,
-``scoring-attendance-days``, ``scoring-attendance-calendar``, ``scoring-activity-entries``).
+``scoring-attendance-days``, ``scoring-attendance-calendar``, ``scoring-activity-entries``,
+``scoring-activity-acting``: the copy of the acting assignments, Plt/Plh, who may read a
+team's scores). ``rebuild`` replays the same topics.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.topics import (
+    ACTIVITY_ACTING,
     ACTIVITY_ENTRIES,
     ATTENDANCE_CALENDAR,
     ATTENDANCE_DAYS,
@@ -22,7 +25,7 @@ from ..runtime import ScoringRuntime
 from ..service_layer import services
 
 FACT_TOPICS: tuple[Topic, ...] = (DIRECTORY, ATTENDANCE_DAYS, ATTENDANCE_CALENDAR,
-                                  ACTIVITY_ENTRIES)
+                                  ACTIVITY_ENTRIES, ACTIVITY_ACTING)
 
 
 def purpose_of(topic: Topic) -> str:

@@ -17,10 +17,11 @@ RuntimeDep = Annotated[ScoringRuntime, Depends(runtime_of)]
 TPP_READ_SCOPE = "tpp:read"
 """The grant of a machine client (payroll) that may download the TPP export."""
 
-ScoreReaderDep = Annotated[Caller, Depends(allow_self_or(Role.SUPERVISOR, Role.HR,
-                                                         Role.LEADER))]
-"""One employee's score: the employee, a supervisor (refined in the route: only their
-direct reports), HR, leader, operator."""
+ScoreReaderDep = Annotated[Caller, Depends(allow_self_or(Role.EMPLOYEE, Role.SUPERVISOR,
+                                                         Role.HR, Role.LEADER))]
+"""One employee's score: the employee, whoever supervises them today (refined in the
+route from the directory copy and the Plt/Plh assignments: a Plh holds no ``supervisor``
+role of their own, so any person of the regency passes here), HR, leader, operator."""
 TppExportDep = Annotated[Caller, Depends(allow(Role.HR, Role.LEADER, scope=TPP_READ_SCOPE))]
 """The TPP export: HR, leader, operator, or a machine client of the regency with
 ``tpp:read``."""

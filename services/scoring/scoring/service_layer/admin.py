@@ -136,7 +136,8 @@ async def set_compliance(
 # --- month close ----------------------------------------------------------------------
 
 
-async def _tenant_today(session: AsyncSession, tenant_id: str) -> dt.date:
+async def tenant_today(session: AsyncSession, tenant_id: str) -> dt.date:
+    """Today in the regency's zone (the directory copy's; WIB when unknown)."""
     tz = await session.scalar(select(Tenant.timezone).where(Tenant.tenant_id == tenant_id))
     try:
         tzinfo = zone(tz or DEFAULT_ZONE)
@@ -152,7 +153,7 @@ async def close_period(session: AsyncSession, tenant_id: str, period: str, *,
     history; later facts for the month are recorded as late, not applied."""
     await repo.lock_tenants(session, [tenant_id])
     _first, next_first = period_bounds(period)
-    if await _tenant_today(session, tenant_id) < next_first:
+    if await tenant_today(session, tenant_id) < next_first:
         raise DomainError(f"Periode {period} belum berakhir sehingga belum dapat ditutup.",
                           code="period_not_ended")
     if await _is_closed(session, tenant_id, period):

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
+from ekinerja_shared.acting_copy import store_acting
 from ekinerja_shared.consumer import PoisonEvent
 from ekinerja_shared.db import upsert
 from ekinerja_shared.errors import NotFound
@@ -26,6 +27,7 @@ from ekinerja_shared.uow import UnitOfWork
 
 from ..adapters import repository as repo
 from ..adapters.orm import (
+    ActingAssignment,
     ActivityEntry,
     AttendanceDay,
     DirtyUnit,
@@ -48,7 +50,7 @@ _ENTRY_STATUS = {
 FACT_TYPES: tuple[type[ev.Event], ...] = (
     ev.TenantUpserted, ev.EmployeeUpserted, ev.AttendanceDayEvaluated,
     ev.EffectiveDaysPublished, ev.ActivityEntryApproved, ev.ActivityEntryRejected,
-    ev.ActivityEntryRevoked,
+    ev.ActivityEntryRevoked, ev.ActingAssignmentUpserted,
 )
 
 
@@ -230,6 +232,8 @@ async def apply_events(
     for e in events:
         if isinstance(e, ev.TenantUpserted | ev.EmployeeUpserted):
             await _store_directory(session, e, affected)
+        elif isinstance(e, ev.ActingAssignmentUpserted):  # who may read, not what is scored
+            await store_acting(session, ActingAssignment, e)
         else:
             facts.append(e)
     await _store_facts(session, facts, affected)
