@@ -33,6 +33,10 @@ def localize(naive: dt.datetime, tz: str) -> dt.datetime:
     return naive.replace(tzinfo=zone(tz))
 
 
+# the zone of a regency the directory has not told about yet (most regencies are in WIB)
+DEFAULT_ZONE = "Asia/Jakarta"
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 

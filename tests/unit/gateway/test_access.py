@@ -11,7 +11,6 @@ from gateway.domain.access import (
     EVERYONE,
     SCORES_READ,
     person_of,
-    require_own_or_team,
     sees_device_pins,
     sees_whole_regency,
     team_audience,
@@ -61,18 +60,6 @@ def test_team_audience_is_the_person_and_their_direct_reports():
     alone = team_audience(STAFF, set())
     assert alone.allows(STAFF) and not alone.allows(BOSS)
     assert EVERYONE.allows(OTHER)
-
-
-def test_own_or_team_rows():
-    require_own_or_team(person(STAFF), STAFF, BOSS)             # own
-    require_own_or_team(person(BOSS, Role.SUPERVISOR), STAFF, BOSS)  # a direct report
-    for caller, nip, supervisor in ((person(STAFF), BOSS, None),      # one's supervisor
-                                    (person(OTHER), STAFF, BOSS),     # a colleague
-                                    (person(BOSS), OTHER, None),      # unknown NIP
-                                    (client(SCORES_READ), STAFF, None)):
-        with pytest.raises(Forbidden) as refused:
-            require_own_or_team(caller, nip, supervisor)
-        assert refused.value.code == "own_data_only"
 
 
 def test_a_client_without_the_scope_is_no_person():

@@ -17,6 +17,7 @@ from ekinerja_shared.db import (
     ProcessedEventMixin,
     QuarantineMixin,
 )
+from ekinerja_shared.acting_copy import ActingAssignmentCopyMixin
 from ekinerja_shared.timeutil import utcnow
 
 
@@ -95,3 +96,8 @@ class Score(Base):
     received_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_scores_tenant_period", "tenant_id", "period"),)
+
+
+class ActingAssignment(ActingAssignmentCopyMixin, Base):
+    """Copy of the acting assignments (Plt/Plh) published by the activity service: who
+    sees a team's scores and directory rows over the assignment's dates."""

@@ -57,10 +57,7 @@ def team_audience(nip: str, direct_reports: set[str] | frozenset[str]) -> Audien
     return Audience(frozenset({nip, *direct_reports}))
 
 
-def require_own_or_team(caller: Caller, nip: str, supervisor_nip: str | None) -> None:
-    """A row of ``nip`` (whose supervisor is ``supervisor_nip``) for a caller who is not a
-    regency reader: their own, or one of their direct reports'."""
-    if caller.nip is not None and caller.nip in (nip, supervisor_nip):
-        return
-    raise Forbidden("Anda hanya dapat mengakses data Anda sendiri atau tim Anda.",
-                    code="own_data_only")
+def own_data_only() -> Forbidden:
+    """The refusal of a row that is neither the caller's nor their team's."""
+    return Forbidden("Anda hanya dapat mengakses data Anda sendiri atau tim Anda.",
+                     code="own_data_only")

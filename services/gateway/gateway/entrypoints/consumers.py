@@ -4,6 +4,8 @@
   read model.
 - ``gateway-audit``: durable group, idempotent; keeps every service's audit records in the
   append-only audit table.
+- ``gateway-activity-acting``: durable group; the copy of the acting assignments (Plt/Plh)
+  that decide, with the roster, whose rows a supervisor sees.
 - live stream (``scores-live``): no consumer group, from the latest offset, so that every
   gateway instance sees every score update and fans it out to its own SSE clients.
 """
@@ -12,10 +14,12 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from ekinerja_shared import acting_copy
 from ekinerja_shared import events as ev
 from ekinerja_shared.consumer import in_order
-from ekinerja_shared.topics import AUDIT, SCORES
+from ekinerja_shared.topics import ACTIVITY_ACTING, AUDIT, SCORES
 
+from ..adapters.orm import ActingAssignment
 from ..runtime import GatewayRuntime
 from ..service_layer import audit, services
 
@@ -25,6 +29,10 @@ def register(rt: GatewayRuntime) -> None:
                        (ev.ScoreUpdated,), description="Keeps the read model of monthly scores")
     rt.subscribe_batch(AUDIT, "audit", audit.keep_audit_records, (ev.AuditRecorded,),
                        description="Keeps every service's audit records (append-only)")
+    rt.subscribe_batch(ACTIVITY_ACTING, "activity-acting",
+                       in_order(acting_copy.applier(ActingAssignment)),
+                       (ev.ActingAssignmentUpserted,),
+                       description="Keeps the copy of the acting assignments (Plt/Plh)")
 
     async def fan_out(body: bytes) -> None:
         try:

@@ -9,19 +9,20 @@ from dataclasses import dataclass
 from sqlalchemy import literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ekinerja_shared import acting_copy
 from ekinerja_shared import events as ev
 from ekinerja_shared.db import upsert
 from ekinerja_shared.errors import NotFound
 from ekinerja_shared.identity import Caller
 from ekinerja_shared.outbox import stage
-from ekinerja_shared.timeutil import utcnow
+from ekinerja_shared.timeutil import DEFAULT_ZONE, local_today, utcnow
 
-from ..adapters.orm import Employee, Outbox, Score, Tenant
+from ..adapters.orm import ActingAssignment, Employee, Outbox, Score, Tenant
 from ..domain.access import (
     EVERYONE,
     Audience,
     person_of,
-    require_own_or_team,
+    own_data_only,
     sees_whole_regency,
     team_audience,
 )
@@ -172,13 +173,23 @@ async def deactivate_employee(session: AsyncSession, tenant_id: str, nip: str) -
 async def audience_of(session: AsyncSession, tenant_id: str, caller: Caller,
                       scope: str) -> Audience:
     """The employees whose rows ``caller`` may list: the whole regency for its readers,
-    else the caller and their direct reports in the directory."""
+    else the caller and the team they supervise today (their direct reports in the
+    directory, or those of the official they act for as Plt/Plh: the shared rule)."""
     if sees_whole_regency(caller, scope):
         return EVERYONE
     nip = person_of(caller)
-    reports = await session.scalars(select(Employee.nip).where(
-        Employee.tenant_id == tenant_id, Employee.supervisor_nip == nip))
-    return team_audience(nip, set(reports))
+    return team_audience(nip, await team_of(session, tenant_id, nip))
+
+
+async def team_of(session: AsyncSession, tenant_id: str, caller_nip: str, *,
+                  nip: str | None = None) -> set[str]:
+    """Whom ``caller_nip`` supervises today in the regency's zone (only ``nip`` among
+    them, when given), by ``ekinerja_shared.supervision`` over the roster and the copy of
+    the acting assignments."""
+    tz = await session.scalar(select(Tenant.timezone).where(Tenant.tenant_id == tenant_id))
+    only = [Employee.nip == nip] if nip is not None else []
+    return await acting_copy.team_of(session, ActingAssignment, Employee, tenant_id,
+                                     caller_nip, local_today(tz or DEFAULT_ZONE), *only)
 
 
 async def check_visible(session: AsyncSession, tenant_id: str, caller: Caller, nip: str,
@@ -188,8 +199,9 @@ async def check_visible(session: AsyncSession, tenant_id: str, caller: Caller, n
     that a colleague cannot probe who is registered)."""
     if sees_whole_regency(caller, scope) or caller.nip == nip:
         return
-    emp = await session.get(Employee, (tenant_id, nip))
-    require_own_or_team(caller, nip, emp.supervisor_nip if emp else None)
+    if caller.nip is not None and await team_of(session, tenant_id, caller.nip, nip=nip):
+        return
+    raise own_data_only()
 
 
 # --- scores read model -----------------------------------------------------------------

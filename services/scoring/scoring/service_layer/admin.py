@@ -15,7 +15,7 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.db import upsert
 from ekinerja_shared.errors import Conflict, DomainError, NotFound
 from ekinerja_shared.outbox import stage
-from ekinerja_shared.timeutil import utcnow, zone
+from ekinerja_shared.timeutil import DEFAULT_ZONE, utcnow, zone
 
 from ..adapters import repository as repo
 from ..adapters.orm import (
@@ -33,8 +33,6 @@ from ..domain.month_end import governed_closed_months
 from ..domain.score import period_bounds
 from . import month_end
 from .recompute import Key, mark_dirty, recompute_many
-
-DEFAULT_ZONE = "Asia/Jakarta"
 
 
 async def _is_closed(session: AsyncSession, tenant_id: str, period: str) -> bool:
