@@ -12,12 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.db import insert_ignore
 
 from ..adapters.orm import Employee
+from ..service_layer.services import team_of
 from .orm import Account, AuditEntry, RefreshToken, ThrottleCounter
 from .rules import ThrottlePolicy, ThrottleState, after_failure, retry_after_s
 
@@ -154,7 +155,7 @@ async def employee(session: AsyncSession, tenant_id: str, nip: str) -> Employee 
 
 
 async def is_supervisor(session: AsyncSession, tenant_id: str, nip: str) -> bool:
-    """Whether an active employee of the regency names ``nip`` as supervisor."""
-    return bool(await session.scalar(select(exists().where(
-        Employee.tenant_id == tenant_id, Employee.supervisor_nip == nip,
-        Employee.active.is_(True)))))
+    """Whether ``nip`` supervises an active employee of the regency today: named as their
+    supervisor in the directory, or acting (Plt/Plh) for their supervisor. Decided at each
+    sign-in and token refresh, so a Plh holds the role from the assignment's first day."""
+    return bool(await team_of(session, tenant_id, nip, active_only=True))

@@ -182,12 +182,15 @@ async def audience_of(session: AsyncSession, tenant_id: str, caller: Caller,
 
 
 async def team_of(session: AsyncSession, tenant_id: str, caller_nip: str, *,
-                  nip: str | None = None) -> set[str]:
+                  nip: str | None = None, active_only: bool = False) -> set[str]:
     """Whom ``caller_nip`` supervises today in the regency's zone (only ``nip`` among
-    them, when given), by ``ekinerja_shared.supervision`` over the roster and the copy of
-    the acting assignments."""
+    them, when given; only active employees with ``active_only``), by
+    ``ekinerja_shared.supervision`` over the roster and the copy of the acting
+    assignments."""
     tz = await session.scalar(select(Tenant.timezone).where(Tenant.tenant_id == tenant_id))
     only = [Employee.nip == nip] if nip is not None else []
+    if active_only:
+        only.append(Employee.active.is_(True))
     return await acting_copy.team_of(session, ActingAssignment, Employee, tenant_id,
                                      caller_nip, local_today(tz or DEFAULT_ZONE), *only)
 
