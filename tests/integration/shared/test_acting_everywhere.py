@@ -26,6 +26,7 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.timeutil import local_today
 from gateway.adapters.orm import ActingAssignment as GatewayActing
 from gateway.app import create_app as gateway_app
+from gateway.auth import store as sign_in_store
 from gateway.settings import Settings as GatewaySettings
 from scoring.adapters.orm import ActingAssignment as ScoringActing
 from scoring.app import create_app as scoring_app
@@ -70,6 +71,12 @@ async def four_services(kafka_bootstrap: str, group_prefix: str
 async def copied(app: Any, model: Any, tenant_id: str, n: int) -> bool:
     async with app.state.runtime.uow.in_tenant(tenant_id).read() as session:
         return len((await session.scalars(select(model))).all()) == n
+
+
+async def holds_supervisor_role(gateway: Any, tenant_id: str, nip: str) -> bool:
+    """What the gateway's sign-in (and each token refresh) decides for ``nip``."""
+    async with gateway.state.runtime.uow.in_tenant(tenant_id).read() as session:
+        return await sign_in_store.is_supervisor(session, tenant_id, nip)
 
 
 async def test_a_plh_sees_the_team_during_the_assignment_and_not_the_day_after(
@@ -130,6 +137,8 @@ async def test_a_plh_sees_the_team_during_the_assignment_and_not_the_day_after(
             await eventually(lambda: copied(app, model, tenant_id, 2), timeout=WAIT)
 
         assert await status(PLH) == (200, 200, 200)
+        assert await holds_supervisor_role(apps[3], tenant_id, PLH)
+        assert not await holds_supervisor_role(apps[3], tenant_id, FORMER)
         assert await status(FORMER) == (403, 403, 403)
         assert await status(KASUBAG) == (200, 200, 200)  # the absent supervisor keeps the team
         # the listings show the Plh the team, not the Kasubag's own (a Plh is not the boss)
@@ -152,4 +161,5 @@ async def test_a_plh_sees_the_team_during_the_assignment_and_not_the_day_after(
             return await status(PLH) == (403, 403, 403)
 
         await eventually(refused, timeout=WAIT)
+        assert not await holds_supervisor_role(apps[3], tenant_id, PLH)
         assert await status(KASUBAG) == (200, 200, 200)
