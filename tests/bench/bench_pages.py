@@ -116,8 +116,11 @@ async def main() -> dict[str, object]:
         os.environ[f"EK_TEST_PG_{svc.upper()}_APP_URL"] = os.environ.get(
             f"EK_BENCH_PG_{svc.upper()}_APP_URL", owner)
     tenant = f"bench{uuid.uuid4().hex[:6]}"
-    with tempfile.TemporaryDirectory() as logs:
-        async with running_system(bootstrap, Path(logs)) as system, httpx.AsyncClient(
+    keep = os.environ.get("EK_BENCH_LOG_DIR")  # the services' logs kept there (profiling)
+    with tempfile.TemporaryDirectory() as scratch:
+        logs = Path(keep or scratch)
+        logs.mkdir(parents=True, exist_ok=True)
+        async with running_system(bootstrap, logs) as system, httpx.AsyncClient(
                 base_url=system.gateway, timeout=60) as gw:
             r = await gw.put(f"/api/tenants/{tenant}", headers=OPERATOR, json={
                 "name": "Kabupaten Bench", "timezone": "WIB", "policy_preset": "cilegon"})

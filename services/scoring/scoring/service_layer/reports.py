@@ -9,7 +9,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.errors import Conflict
@@ -19,6 +19,7 @@ from ..adapters import repository as repo
 from ..adapters.orm import Employee, Period, ScoreRow, Tenant
 from ..domain.payroll import PayrollTable, build, month_name
 from ..domain.ranking import UnitSummary, competition_rank, summarise_unit
+from ..domain.trend import MonthAverage, months_ending, trend
 from .month_end import unscored_rows
 
 
@@ -114,3 +115,16 @@ async def employee_ranking(session: AsyncSession, tenant_id: str, period: str,
     """The roster of one OPD, or of the whole regency (``unit_id`` None), by final %."""
     rows = await roster_rows(session, tenant_id, period, unit_id, default_preset)
     return competition_rank(rows, lambda r: Decimal(r["final_pct"]), lambda r: r["nip"])
+
+
+async def month_trend(session: AsyncSession, tenant_id: str, period: str,
+                      months: int) -> list[MonthAverage]:
+    """The average final % of the scored employees of each of ``months`` months up to
+    ``period`` (one grouped read of the running and frozen scores)."""
+    wanted = months_ending(period, months)
+    rows = await session.execute(
+        select(ScoreRow.period, func.count(), func.sum(ScoreRow.final_pct))
+        .where(ScoreRow.tenant_id == tenant_id, ScoreRow.period.in_(wanted),
+               ScoreRow.version > 0)
+        .group_by(ScoreRow.period))
+    return trend(wanted, {p: (int(n), Decimal(total)) for p, n, total in rows.all()})
