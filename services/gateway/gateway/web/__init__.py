@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from ..settings import Settings
-from . import routes_employee, routes_manage, routes_session
+from . import routes_employee, routes_leader, routes_manage, routes_session
 from .csrf import FormCsrfBridge
 
 STATIC = "/app/static"
@@ -19,7 +19,8 @@ STATIC = "/app/static"
 def install(app: FastAPI, settings: Settings) -> None:
     """Routes and static files; the form CSRF bridge is added last, so that it runs before
     the sign-in package's CSRF check (call after ``gateway.auth.wiring.install``)."""
-    for module in (routes_session, routes_employee, routes_manage):
+    # routes_leader before routes_manage: its dashboard replaces the older one there
+    for module in (routes_session, routes_employee, routes_leader, routes_manage):
         app.include_router(module.router)
     app.mount(STATIC, StaticFiles(packages=[("gateway.web", "static")]), name="static")
     app.add_middleware(FormCsrfBridge, max_bytes=settings.http_max_upload_bytes)
