@@ -119,6 +119,13 @@ async def test_month_end(app, tenant_id) -> None:
                              headers=hr)
         assert [(m["period"], m["employees"], m["avg_final_pct"]) for m in r.json()] == [
             ("2026-08", 0, None), ("2026-09", 0, None), ("2026-10", 2, "77.50")]
+        # the month in figures for the leadership dashboard (the scored employees)
+        r = await client.get(f"{base}/board", params={"period": "2026-10"}, headers=hr)
+        b = r.json()
+        assert (b["employees"], b["avg_final_pct"], sum(b["tens"])) == (2, "77.50", 2)
+        assert [(u["unit_name"], u["members"], u["avg_final_pct"]) for u in b["units"]] == [
+            ("DINKES", 2, "77.50")]
+        assert [t["nip"] for t in b["top"]] == [A, B]
 
         # the close lists what was open and records it
         r = await client.post(f"{base}/periods/2026-10/close", headers=hr)

@@ -42,15 +42,37 @@ def test_trend_changes_against_the_month_before() -> None:
     assert board.trend_points(None) == []
 
 
-def test_the_dashboard_shows_them() -> None:
-    from gateway.web import views
+def figures() -> dict:
+    return {"period": "2026-10", "employees": 5, "avg_final_pct": "75.10", "tpp_total": "4000",
+            "version_sum": 7, "tens": [1, 0, 0, 0, 0, 0, 0, 0, 1, 2, 1],
+            "components": [{"name": "performance", "avg_value_pct": "64.00"}],
+            "units": [{"unit_id": "u2", "unit_name": "Dinas B", "members": 3,
+                       "avg_final_pct": "65.17", "tpp_total": "2000"},
+                      {"unit_id": "u1", "unit_name": "Dinas A", "members": 2,
+                       "avg_final_pct": "90.00", "tpp_total": "2000"}],
+            "top": [{"nip": "3", "name": "Ani", "unit_name": "Dinas B", "final_pct": "100.00"}]}
 
+
+def test_scores_part_from_the_month_in_figures() -> None:
+    d = board.dashboard(figures())
+    assert (d.employees, d.average, d.tpp_total, d.version_sum) == (
+        5, "75,10 %", "Rp 4.000", 7)
+    assert [(b.label, b.count) for b in d.distribution] == [
+        ("90-100", 3), ("80-89", 1), ("70-79", 0), ("60-69", 0), ("< 60", 1)]
+    assert [(u.rank, u.unit, u.average, u.width) for u in d.units] == [
+        (1, "Dinas A", "90,00 %", 90), (2, "Dinas B", "65,17 %", 65)]
+    assert d.discipline == [("Kinerja", "64,00 %")]
+    assert [(t.name, t.final) for t in d.top] == [("Ani", "100,00 %")]
+
+
+def test_the_dashboard_shows_them() -> None:
     html = ENV.get_template("pimpinan.html").render(
         request_path="/app/pimpinan", period="2026-10", prev="2026-09", next="2026-11",
         page=type("P", (), {"tenant_id": "t", "tenant_name": "Kab. Uji", "name": "Ani"})(),
-        board=views.dashboard([], {}, {}),
+        board=board.dashboard(figures()),
         discipline=board.discipline_board(summary(), {"dinkes": "Dinas Kesehatan"}),
         trend=board.trend_points([{"period": "2026-10", "employees": 2,
                                    "avg_final_pct": "77.5"}]), csrf="x")
     assert 'data-discipline="TK">3<' in html and "Dinas Kesehatan" in html
     assert "Tanpa keterangan (TK)" in html and "77,50 %" in html
+    assert "Dinas A" in html and 'data-version="7"' in html

@@ -1,6 +1,7 @@
-"""View models of the leadership dashboard's attendance and trend parts: the regency's
-TL/PSW/TK days of the month (the attendance service's month summary) and the average
-final score of the last months (the scoring service's trend). Pure, Indonesian formats."""
+"""View models of the leadership dashboard: the regency's month in figures (the scoring
+service's board: a few kilobytes, not every employee's score), its TL/PSW/TK days (the
+attendance service's month summary) and the average final score of the last months (the
+scoring service's trend). Pure, Indonesian formats."""
 
 from __future__ import annotations
 
@@ -11,11 +12,37 @@ from decimal import Decimal
 from typing import Any
 
 from . import formats as f
+from . import views
 
 Json = Mapping[str, Any]
 KINDS = ("TL", "PSW", "TK")
 SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov",
                 "Des")
+
+
+def dashboard(b: Json) -> views.Dashboard:
+    """The scores part of the dashboard from scoring's board of the month: the
+    distribution by band, the OPD ranking (average final score, ties by name), the
+    components' averages and the ten highest."""
+    tens = [int(n) for n in b.get("tens", [])]
+    units = sorted(b.get("units", []),
+                   key=lambda u: (-Decimal(str(u["avg_final_pct"])), u["unit_name"]))
+    return views.Dashboard(
+        employees=int(b["employees"]), average=f.percent(b.get("avg_final_pct")),
+        tpp_total=f.rupiah(b.get("tpp_total", 0)),
+        # each band of ten stands for its members by its lower bound (bands of views)
+        distribution=views.distribution(Decimal(10 * i) for i, n in enumerate(tens)
+                                        for _ in range(n)),
+        units=[views.UnitRow(rank, u["unit_name"] or u["unit_id"], int(u["members"]),
+                             f.percent(u["avg_final_pct"]), f.rupiah(u["tpp_total"]),
+                             round(float(u["avg_final_pct"])))
+               for rank, u in enumerate(units, 1)],
+        discipline=[(f.component(c["name"]), f.percent(c["avg_value_pct"]))
+                    for c in b.get("components", [])],
+        top=[views.ScoreView(nip=t["nip"], name=t["name"], final=f.percent(t["final_pct"]),
+                             final_pct=Decimal(str(t["final_pct"])), tpp="-", tpp_base="-",
+                             version=0, components=[]) for t in b.get("top", [])],
+        version_sum=int(b.get("version_sum", 0)))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The leadership dashboard (leader, HR): the regency's scores of a month (distribution,
-OPD ranking, top ten), its TL/PSW/TK days (the attendance service's month summary) and the
+OPD ranking, top ten: scoring's board of the month, computed there), its TL/PSW/TK days (the attendance service's month summary) and the
 month-over-month trend (the scoring service's), kept current by the score stream (the page
 re-reads its live region when a score of the month changes: attendance facts change
 scores too).
@@ -17,8 +17,7 @@ from fastapi.responses import Response
 
 from ekinerja_shared.errors import DomainError
 
-from . import board, formats, views
-from .backend import GATEWAY
+from . import board, formats
 from .render import Page, PageRoute, render, require_role
 from .routes_employee import PageDep
 
@@ -39,16 +38,14 @@ async def _optional(page: Page, service: str, path: str, **params: Any) -> Any:
 async def dashboard_page(request: Request, page: PageDep, period: str | None = None) -> Response:
     require_role(page, "leader", "hr")
     month, t = page.period(period), page.tenant_id
-    scores, rows, summary, trend = await asyncio.gather(
-        page.backend.get("scoring", f"/api/scoring/{t}/scores", period=month),
-        page.backend.get(GATEWAY, f"/api/tenants/{t}/employees"),
+    figures, summary, trend = await asyncio.gather(
+        page.backend.get("scoring", f"/api/scoring/{t}/board", period=month),
         _optional(page, "attendance", f"/api/attendance/{t}/month-summary", period=month),
         _optional(page, "scoring", f"/api/scoring/{t}/trend", period=month,
                   months=TREND_MONTHS))
-    names = {e["nip"]: e["name"] for e in rows}
-    units = {e["unit_id"]: e["unit_name"] for e in rows}
+    units = {u["unit_id"]: u["unit_name"] for u in figures["units"]}
     return render(request, "pimpinan.html", **page.context(
-        request, period=month, board=views.dashboard(scores, names, units),
+        request, period=month, board=board.dashboard(figures),
         discipline=board.discipline_board(summary, units),
         trend=board.trend_points(trend), trend_missing=trend is None,
         prev=formats.shift_period(month, -1), next=formats.shift_period(month, 1)))

@@ -8,8 +8,8 @@ regency (row-level security). Who may call what (the operator may call everythin
 - the month's scores: HR and leader see the regency; others their own and their team's;
 - policies, the policy in force, presets: any member of the regency;
 - policy, compliance, month close and reopen: HR (recorded as the token's person);
-- month state (history, late facts), the pre-close check, rankings, the trend: HR and
-  leader;
+- month state (history, late facts), the pre-close check, rankings: HR and leader (the
+  dashboard's figures and trend too, in ``board_api``);
 - TPP export: HR, leader, or a machine client with ``tpp:read``.
 """
 
@@ -45,7 +45,6 @@ from ..adapters.export import to_csv, to_xlsx
 from ..adapters.orm import ScoreRow
 from ..domain.flags import FLAG_TEXT
 from ..domain.policy import PRESETS, preset
-from ..domain.trend import MAX_MONTHS
 from ..service_layer import access, admin, month_end, reports, services
 from .deps import RuntimeDep, ScoreReaderDep, TppExportDep, acting
 
@@ -338,19 +337,3 @@ async def employee_ranking(tenant_id: TenantPath, period: PeriodQuery, caller: R
                             final_pct=Decimal(r["final_pct"]).quantize(Decimal("0.01")),
                             tpp_amount=Decimal(r["tpp_amount"]).quantize(Decimal("1")))
             for rank, r in ranked]
-
-
-class MonthAverageOut(BaseModel):
-    period: str
-    employees: int = Field(description="Employees scored in the month")
-    avg_final_pct: Decimal | None = Field(description="null: nobody scored that month")
-
-
-@router.get("/trend", response_model=list[MonthAverageOut],
-            summary="The regency's average final % per month: `months` months up to `period`")
-async def month_trend(tenant_id: TenantPath, period: PeriodQuery, caller: ReaderDep,
-                      session: TenantSessionDep,
-                      months: Annotated[int, Query(ge=1, le=MAX_MONTHS)] = 6,
-                      ) -> list[MonthAverageOut]:
-    rows = await reports.month_trend(session, tenant_id, period, months)
-    return [MonthAverageOut(**r.__dict__) for r in rows]

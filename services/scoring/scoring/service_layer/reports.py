@@ -17,6 +17,7 @@ from ekinerja_shared.timeutil import utcnow, zone
 
 from ..adapters import repository as repo
 from ..adapters.orm import Employee, Period, ScoreRow, Tenant
+from ..domain.board import BoardRow, MonthBoard, month_board
 from ..domain.payroll import PayrollTable, build, month_name
 from ..domain.ranking import UnitSummary, competition_rank, summarise_unit
 from ..domain.trend import MonthAverage, months_ending, trend
@@ -128,3 +129,21 @@ async def month_trend(session: AsyncSession, tenant_id: str, period: str,
                ScoreRow.version > 0)
         .group_by(ScoreRow.period))
     return trend(wanted, {p: (int(n), Decimal(total)) for p, n, total in rows.all()})
+
+
+async def board(session: AsyncSession, tenant_id: str, period: str) -> MonthBoard:
+    """The regency's month in figures (the scored employees; one read of the columns the
+    figures need, with the directory copy's names)."""
+    query = (
+        select(ScoreRow.nip, Employee.name, ScoreRow.unit_id, Employee.unit_name,
+               ScoreRow.final_pct, ScoreRow.tpp_amount, ScoreRow.version,
+               ScoreRow.components)
+        .outerjoin(Employee, (Employee.tenant_id == ScoreRow.tenant_id)
+                   & (Employee.nip == ScoreRow.nip))
+        .where(ScoreRow.tenant_id == tenant_id, ScoreRow.period == period,
+               ScoreRow.version > 0))
+    return month_board(
+        BoardRow(nip, name or "", unit_id, unit_name or "", Decimal(final), Decimal(tpp),
+                 version, list(components or []))
+        for nip, name, unit_id, unit_name, final, tpp, version, components
+        in (await session.execute(query)).all())
