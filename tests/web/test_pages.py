@@ -80,11 +80,28 @@ async def shoot(page, name: str) -> None:
     await page.set_viewport_size(size)
 
 
-async def fits_a_phone(page, base: str) -> list[str]:
-    """Every page of the person's menu at 360 px: the menu folds behind its button and
-    opens; no page scrolls sideways, the menu closed or open. The pages' paths."""
+async def phone_menu(page, where: str) -> list[str]:
+    """On the loaded page at phone width: the menu is folded behind its button and opens
+    on a tap; what scrolls sideways, the menu closed or open (empty: nothing)."""
     from playwright.async_api import expect
 
+    toggle, menu = page.locator(".nav-toggle"), page.locator("#menu-utama")
+    await expect(toggle).to_be_visible()
+    await expect(menu).to_be_hidden()
+    wide = []
+    for state in ("closed", "open"):
+        over = await page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+        if over > 0:
+            wide.append(f"{where} ({state}): {over} px too wide")
+        if state == "closed":
+            await toggle.click()
+            await expect(toggle).to_have_attribute("aria-expanded", "true")
+            await expect(menu.locator("a").first).to_be_visible()
+    return wide
+
+
+async def fits_a_phone(page, base: str) -> list[str]:
+    """Every page of the person's menu at 360 px (``phone_menu``). The pages' paths."""
     size = page.viewport_size
     await page.set_viewport_size({"width": 360, "height": 780})
     await page.goto(f"{base}/app")
@@ -93,18 +110,7 @@ async def fits_a_phone(page, base: str) -> list[str]:
     wide = []
     for href in hrefs:
         await page.goto(f"{base}{href}")
-        toggle, menu = page.locator(".nav-toggle"), page.locator("#menu-utama")
-        await expect(toggle).to_be_visible()
-        await expect(menu).to_be_hidden()
-        for state in ("closed", "open"):
-            over = await page.evaluate(
-                "document.scrollingElement.scrollWidth - window.innerWidth")
-            if over > 0:
-                wide.append(f"{href} ({state}): {over} px too wide")
-            if state == "closed":
-                await toggle.click()
-                await expect(toggle).to_have_attribute("aria-expanded", "true")
-                await expect(menu.locator("a").first).to_be_visible()
+        wide += await phone_menu(page, href)
     assert not wide, wide
     await page.set_viewport_size(size)
     return hrefs
