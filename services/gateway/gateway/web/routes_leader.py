@@ -35,7 +35,8 @@ async def _optional(page: Page, service: str, path: str, **params: Any) -> Any:
 
 
 @router.get("/app/pimpinan", summary="Page: the regency's live dashboard (leader, HR)")
-async def dashboard_page(request: Request, page: PageDep, period: str | None = None) -> Response:
+async def leadership_dashboard(request: Request, page: PageDep,
+                               period: str | None = None) -> Response:
     require_role(page, "leader", "hr")
     month, t = page.period(period), page.tenant_id
     figures, summary, trend = await asyncio.gather(
