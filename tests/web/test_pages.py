@@ -26,8 +26,12 @@ from tests.support.processes import directory_everywhere, running_system
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 HR = "199001172015031002"
-# the pipeline test's office (head, staff) plus an HR officer
-OFFICE = ROSTER + f"{HR},Dedi Kurniawan,bkpsdm,BKPSDM,Pengelola Kepegawaian,{HEAD},4000000,PNS,12\n"
+LEADER = "196805121990031003"
+# the pipeline test's office (head, staff) plus an HR officer and the regency's secretary
+OFFICE = (ROSTER
+          + f"{HR},Dedi Kurniawan,bkpsdm,BKPSDM,Pengelola Kepegawaian,{HEAD},4000000,PNS,12\n"
+          + f"{LEADER},Ir. Bambang Wijaya,setda,Sekretariat Daerah,Sekretaris Daerah,,"
+            "8000000,PNS,14\n")
 BAD_ROSTER = OFFICE + "12345,Pegawai Salah,umum,Bagian Umum,Pelaksana,,4000000,PNS,13\n"
 PASSWORD = "kata-sandi-Uji-2026"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -85,6 +89,42 @@ async def shoot(page, name: str) -> None:
     await page.set_viewport_size(size)
 
 
+async def phone_menu(page, where: str) -> list[str]:
+    """On the loaded page at phone width: the menu is folded behind its button and opens
+    on a tap; what scrolls sideways, the menu closed or open (empty: nothing)."""
+    from playwright.async_api import expect
+
+    toggle, menu = page.locator(".nav-toggle"), page.locator("#menu-utama")
+    await expect(toggle).to_be_visible()
+    await expect(menu).to_be_hidden()
+    wide = []
+    for state in ("closed", "open"):
+        over = await page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+        if over > 0:
+            wide.append(f"{where} ({state}): {over} px too wide")
+        if state == "closed":
+            await toggle.click()
+            await expect(toggle).to_have_attribute("aria-expanded", "true")
+            await expect(menu.locator("a").first).to_be_visible()
+    return wide
+
+
+async def fits_a_phone(page, base: str) -> list[str]:
+    """Every page of the person's menu at 360 px (``phone_menu``). The pages' paths."""
+    size = page.viewport_size
+    await page.set_viewport_size({"width": 360, "height": 780})
+    await page.goto(f"{base}/app")
+    hrefs = await page.locator("nav.nav a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))")
+    wide = []
+    for href in hrefs:
+        await page.goto(f"{base}{href}")
+        wide += await phone_menu(page, href)
+    assert not wide, wide
+    await page.set_viewport_size(size)
+    return hrefs
+
+
 async def sign_in(page, base: str, tenant: str, nip: str, password: str) -> None:
     await page.goto(f"{base}/app/masuk")
     await page.get_by_label("Kode instansi").fill(tenant)
@@ -106,6 +146,7 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
         staff_otp = await one_time_password(gw, tenant_id, STAFF)
         await permanent_password(gw, tenant_id, HEAD)
         await permanent_password(gw, tenant_id, HR, roles=("hr",))
+        await permanent_password(gw, tenant_id, LEADER, roles=("leader",))
         # every service has its copy of the directory (a new consumer group reads the topic
         # from its start: on a long-lived shared broker that takes minutes)
         await directory_everywhere(system, timeout=600)
@@ -192,6 +233,9 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
                 await expect(hr.locator("#live")).not_to_have_attribute(
                     "data-version", before or "0", timeout=60_000)
                 await expect(hr.locator("[data-count]")).not_to_have_text("0")
+                # ... with the month's TL/PSW/TK days and the month's average in the trend
+                await expect(hr.locator("[data-trend='6']")).to_contain_text(" %")
+                await expect(hr.locator("[data-discipline='TK']")).to_have_text("0")
                 await shoot(hr, "pimpinan")
                 assert await hr.evaluate("window.__notReloaded") is True
 
@@ -202,7 +246,7 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
                 await hr.get_by_label("Berkas roster (CSV)").set_input_files(str(roster))
                 await hr.get_by_role("button", name="Unggah").click()
                 row = hr.locator("table.errors tbody tr").first
-                await expect(row).to_contain_text("5")  # line 5 of the file
+                await expect(row).to_contain_text("6")  # line 6 of the file
                 await expect(row).to_contain_text("12345")
                 await expect(row).to_contain_text("NIP")
                 await shoot(hr, "roster")
@@ -228,5 +272,29 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
                 await shoot(head, "tim")
                 await hr.goto(f"{base}/app/sdm/perangkat")
                 await shoot(hr, "perangkat")
+
+                # leadership: the regency's dashboard
+                leader = await (await browser.new_context(locale="id-ID")).new_page()
+                await sign_in(leader, base, tenant_id, LEADER, PASSWORD)
+                await expect(leader).to_have_url(f"{base}/app/pimpinan")
+                await expect(leader.locator("#tren")).to_contain_text(
+                    period_label(f"{today:%Y-%m}"))
+                await expect(leader.locator("#disiplin")).to_contain_text("Tanpa keterangan")
+
+                # every role's pages fit a 360 px phone (no sideways scroll)
+                assert "/app/nilai" in await fits_a_phone(staff, base)
+                assert "/app/persetujuan" in await fits_a_phone(head, base)
+                assert "/app/sdm/roster" in await fits_a_phone(hr, base)
+                assert await fits_a_phone(leader, base) == [
+                    "/app/hari-ini", "/app/aktivitas", "/app/nilai", "/app/pimpinan"]
+                await expect(head.locator(".nav-toggle")).to_be_hidden()  # desktop: the list
+
+                # signing out ends the sign-in: no way back without the password
+                await staff.get_by_role("button", name="Keluar").click()
+                await expect(staff).to_have_url(f"{base}/app/masuk")
+                await staff.goto(f"{base}/app/nilai")
+                await expect(staff).to_have_url(f"{base}/app/masuk?next=%2Fapp%2Fnilai")
+                await staff.wait_for_timeout(1500)  # the sign-in page's renewal attempt
+                await expect(staff).to_have_url(f"{base}/app/masuk?next=%2Fapp%2Fnilai")
             finally:
                 await browser.close()

@@ -10,7 +10,7 @@ from ekinerja_shared.service import create_service_app
 from ekinerja_shared.topics import AUDIT, PERIODS, SCORES
 
 from .adapters.orm import ConsumerAttempt, Outbox, ProcessedEvent, Quarantine
-from .entrypoints import api, consumers
+from .entrypoints import api, board_api, consumers
 from .runtime import ScoringRuntime
 from .service_layer import services
 from .settings import Settings
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         rt, package="scoring", title="e-Kinerja scoring service",
         description="Running monthly scores and TPP per regency policy.",
-        routers=[api.router],
+        routers=[api.router, board_api.router],
         jobs=[PeriodicJob("unit-refresher", refresh_units, settings.unit_refresh_interval_s,
                           again_when_busy=True)],
     )

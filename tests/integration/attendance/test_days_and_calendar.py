@@ -169,3 +169,18 @@ async def test_calendar_leave_close_corrections_rules(
         assert "2026-11-16" not in calendar["working_dates"]
         leaves = (await client.get(f"{api}/leaves", params={"nip": A})).json()
         assert [(x["kind"], x["kind_name"]) for x in leaves] == [("CT", "cuti tahunan")]
+
+        # the regency's month as HR and leadership see it: TL/PSW/TK days per code and OPD
+        # (B's late night shift; C's TK was replaced by the late punches; A's leave is excused)
+        r = await client.get(f"{api}/month-summary", params={"period": "2026-11"})
+        assert r.status_code == 200, r.text
+        summary = r.json()
+        assert (summary["total"]["tl"], summary["total"]["psw"], summary["total"]["tk"]) == (
+            1, 0, 0)
+        assert summary["total"]["working_days"] == 4  # A 17 and 18 (leave), B 18, C 18
+        units = {u["unit_id"]: u for u in summary["units"]}
+        assert (units["rsud"]["tl"], units["dinas"]["tl"]) == (1, 0)
+        assert sum(units["rsud"]["codes"].values()) == 1
+        r = await client.get(f"{api}/month-summary", params={"period": "2026-11"},
+                             headers=as_user(tenant_id, C))
+        assert r.status_code == 403

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ekinerja_shared.tokens import ACCESS_COOKIE, CSRF_COOKIE
+from ekinerja_shared.tokens import ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE
 from gateway.app import create_app
 from tests.support.auth import (
     DEDI,
@@ -63,11 +63,17 @@ async def test_sign_in_form_first_password_csrf_and_sign_out(settings, tenant_id
         r = await client.get("/app/sdm/roster")
         assert r.status_code == 403 and r.json()["code"] == "forbidden"
 
-        # sign-out clears the session; the pages send the browser to the sign-in page
-        r = await client.post("/app/keluar", headers=HTML,
+        # sign-out ends the sign-in (its refresh token revoked) and clears every cookie;
+        # the pages send the browser to the sign-in page
+        refresh = client.cookies[REFRESH_COOKIE]
+        r = await client.post("/api/auth/keluar", headers=HTML, data={"csrf_token": "lain"})
+        assert r.status_code == 403 and r.json()["code"] == "csrf_failed"
+        r = await client.post("/api/auth/keluar", headers=HTML,
                               data={"csrf_token": client.cookies[CSRF_COOKIE]})
         assert r.status_code == 303 and r.headers["location"] == "/app/masuk"
-        assert ACCESS_COOKIE not in client.cookies
+        assert not {ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE} & set(client.cookies.keys())
+        r = await client.post("/api/auth/refresh", json={"refresh_token": refresh})
+        assert r.status_code == 401, r.text
         r = await client.get("/app/nilai?period=2026-10", headers=HTML)
         assert r.status_code == 303
         assert r.headers["location"] == "/app/masuk?next=%2Fapp%2Fnilai%3Fperiod%3D2026-10"

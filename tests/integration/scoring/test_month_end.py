@@ -114,6 +114,18 @@ async def test_month_end(app, tenant_id) -> None:
                              headers=hr)
         assert [(e["rank"], e["nip"], e["unit_name"]) for e in r.json()] == [
             (1, A, "DINKES"), (2, B, "DINKES"), (3, C, "BAPPEDA")]
+        # the trend: the scored employees' average per month (C has no score yet)
+        r = await client.get(f"{base}/trend", params={"period": "2026-10", "months": 3},
+                             headers=hr)
+        assert [(m["period"], m["employees"], m["avg_final_pct"]) for m in r.json()] == [
+            ("2026-08", 0, None), ("2026-09", 0, None), ("2026-10", 2, "77.50")]
+        # the month in figures for the leadership dashboard (the scored employees)
+        r = await client.get(f"{base}/board", params={"period": "2026-10"}, headers=hr)
+        b = r.json()
+        assert (b["employees"], b["avg_final_pct"], sum(b["tens"])) == (2, "77.50", 2)
+        assert [(u["unit_name"], u["members"], u["avg_final_pct"]) for u in b["units"]] == [
+            ("DINKES", 2, "77.50")]
+        assert [t["nip"] for t in b["top"]] == [A, B]
 
         # the close lists what was open and records it
         r = await client.post(f"{base}/periods/2026-10/close", headers=hr)

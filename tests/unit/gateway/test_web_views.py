@@ -82,25 +82,6 @@ def test_queue_filters_and_pending_counts():
     assert len(only.entries) == 2 and only.total == 3
 
 
-def test_dashboard_distribution_ranking_and_components():
-    board = views.dashboard(
-        [score(A, "95"), score(B, "85.5", unit="bkpsdm"), score(C, "59.99", unit="bkpsdm"),
-         score("1" * 18, "90", version=3)],
-        {A: "Budi"}, {"umum": "Bagian Umum", "bkpsdm": "BKPSDM"})
-    assert board.employees == 4
-    assert board.average == "82,62 %"
-    assert board.tpp_total == "Rp 4.000.000"
-    assert [(b.label, b.count) for b in board.distribution] == [
-        ("90-100", 2), ("80-89", 1), ("70-79", 0), ("60-69", 0), ("< 60", 1)]
-    assert board.distribution[0].width == 100 and board.distribution[1].width == 50
-    assert [(u.rank, u.unit, u.members, u.average) for u in board.units] == [
-        (1, "Bagian Umum", 2, "92,50 %"), (2, "BKPSDM", 2, "72,75 %")]
-    assert board.top[0].name == "Budi" and board.version_sum == 6
-    assert ("Disiplin", "100,00 %") in board.discipline
-    empty = views.dashboard([], {}, {})
-    assert empty.average == "-" and all(b.count == 0 for b in empty.distribution)
-
-
 def test_roster_errors_in_file_order():
     body = {"errors": [{"baris": 12, "nip": "1", "kolom": "nip", "pesan": "NIP harus 18 digit"},
                        {"baris": 3, "nip": None, "kolom": "tpp_base", "pesan": "Bukan angka"}]}

@@ -261,6 +261,7 @@ async def test_readers_clients_and_hr_routes(client: httpx.AsyncClient) -> None:
     other_client = bearer(client_token(T, "simpeg", "roster:write"))
     for path, params in ((f"{base}/rankings/units", month),
                          (f"{base}/rankings/employees", {**month, "unit_id": "u1"}),
+                         (f"{base}/trend", month), (f"{base}/board", month),
                          (f"{base}/periods/2026-10", {})):
         assert (await client.get(path, params=params, headers=leader)).status_code == 200
         r = await client.get(path, params=params, headers=payroll)

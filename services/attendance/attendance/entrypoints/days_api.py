@@ -1,10 +1,11 @@
 """HTTP API for an employee's days: punches and day records of a month, leave and permits,
-HR corrections (with their audit trail), and closing a day.
+HR corrections (with their audit trail), closing a day, and the regency's month summary.
 
 Who: an employee's punches, days and corrections are read by the employee, their direct
 supervisor (the directory copy), HR and leadership (``EmployeeViewerDep``); the leave list
 is filtered to what the caller may see (``ListingDep``); leave, corrections and closing a
-day are HR's (``TenantHrDep``), recorded in the caller's name."""
+day are HR's (``TenantHrDep``), recorded in the caller's name; the month summary of the
+whole regency is HR's and leadership's (``ReaderDep``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ekinerja_shared.http import (
     NipPath,
     OptionalPeriodQuery,
     PeriodQuery,
+    ReaderDep,
     TenantHrDep,
     TenantPath,
     TenantSessionDep,
@@ -25,7 +27,8 @@ from ekinerja_shared.http import (
 
 from ..adapters.orm import Correction, DayRecord, Leave
 from ..domain.leave import LEAVE_KINDS
-from ..service_layer import days
+from ..domain.discipline import Discipline
+from ..service_layer import days, summary
 from .audited import CloseDayUow, CorrectionUow, LeaveAddUow, LeaveCancelUow
 from .deps import (
     ActingIn,
@@ -224,3 +227,36 @@ async def close_day(tenant_id: TenantPath, body: CloseIn, caller: TenantHrDep, u
     r = await uow.run(days.close_day, tenant_id, body.work_date,
                       default_tz=rt.settings.default_timezone, close_after=rt.close_after)
     return CloseOut(work_date=r.work_date, employees=r.employees, changed=r.changed)
+
+
+class DisciplineOut(BaseModel):
+    tl: int = Field(description="working days with a late arrival (TL)")
+    psw: int = Field(description="working days with an early departure (PSW)")
+    tk: int = Field(description="working days absent without leave (TK)")
+    codes: dict[str, int] = Field(description="days per code: TL1..TL4, PSW1..PSW4, TK")
+    working_days: int = Field(description="working-day records evaluated")
+
+    @classmethod
+    def of(cls, d: Discipline) -> "DisciplineOut":
+        return cls(tl=d.tl, psw=d.psw, tk=d.tk, codes=dict(sorted(d.codes.items())),
+                   working_days=d.working_days)
+
+
+class UnitDisciplineOut(DisciplineOut):
+    unit_id: str
+
+
+class MonthSummaryOut(BaseModel):
+    period: str
+    total: DisciplineOut
+    units: list[UnitDisciplineOut] = Field(description="per OPD (unit_id of the directory)")
+
+
+@router.get("/month-summary", response_model=MonthSummaryOut,
+            summary="The regency's discipline of a month: TL/PSW/TK days per code and per OPD")
+async def month_summary(tenant_id: TenantPath, period: PeriodQuery, caller: ReaderDep,
+                        session: TenantSessionDep) -> MonthSummaryOut:
+    month = await summary.month_summary(session, tenant_id, period)
+    return MonthSummaryOut(period=period, total=DisciplineOut.of(month.total),
+                           units=[UnitDisciplineOut(unit_id=u, **DisciplineOut.of(d).model_dump())
+                                  for u, d in month.units.items()])

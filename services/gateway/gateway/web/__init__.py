@@ -17,6 +17,7 @@ from . import (
     routes_hr_days,
     routes_hr_quarantine,
     routes_hr_rules,
+    routes_leader,
     routes_manage,
     routes_session,
 )
@@ -28,7 +29,7 @@ STATIC = "/app/static"
 def install(app: FastAPI, settings: Settings) -> None:
     """Routes and static files; the form CSRF bridge is added last, so that it runs before
     the sign-in package's CSRF check (call after ``gateway.auth.wiring.install``)."""
-    for module in (routes_session, routes_employee, routes_manage, routes_hr,
+    for module in (routes_session, routes_employee, routes_leader, routes_manage, routes_hr,
                    routes_hr_calendar, routes_hr_days, routes_hr_rules, routes_hr_quarantine):
         app.include_router(module.router)
     app.mount(STATIC, StaticFiles(packages=[("gateway.web", "static")]), name="static")

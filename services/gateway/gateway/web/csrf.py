@@ -1,7 +1,8 @@
 """Forms without JavaScript cannot send the ``X-CSRF-Token`` header that the sign-in
 package's CSRF check (``gateway.auth.web.CsrfMiddleware``) asks of cookie sessions. This
 bridge, placed before that check, copies a page form's hidden ``csrf_token`` field into
-the header for requests under ``/app/``; the check itself (the header equal to the
+the header for requests under ``/app/`` and for the sign-out form (``SIGN_OUT``, under
+``/api/auth`` where the refresh token's cookie is sent); the check itself (the header equal to the
 ``ek_csrf`` cookie) stays the one in the sign-in package. Pure ASGI: the body is read once,
 up to the upload limit, and replayed to the app."""
 
@@ -15,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ekinerja_shared.tokens import CSRF_HEADER
 
 PREFIX = "/app/"
+SIGN_OUT = "/api/auth/keluar"
 FIELD = "csrf_token"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -26,7 +28,7 @@ class FormCsrfBridge:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS")
-                or not scope["path"].startswith(PREFIX)):
+                or not (scope["path"].startswith(PREFIX) or scope["path"] == SIGN_OUT)):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)

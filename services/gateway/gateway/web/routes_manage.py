@@ -186,20 +186,3 @@ async def devices_page(request: Request, page: PageDep) -> Response:
     devices = await page.backend.get("attendance", f"/api/attendance/{page.tenant_id}/devices")
     return render(request, "perangkat.html", **page.context(
         request, devices=views.devices_view(devices, page.tz)))
-
-
-# --- leadership ---------------------------------------------------------------------------
-
-
-@router.get("/app/pimpinan", summary="Page: the regency's live dashboard (leader, HR)")
-async def dashboard_page(request: Request, page: PageDep, period: str | None = None) -> Response:
-    require_role(page, "leader", "hr")
-    month = page.period(period)
-    scores, rows = await asyncio.gather(
-        page.backend.get("scoring", f"/api/scoring/{page.tenant_id}/scores", period=month),
-        page.backend.get(GATEWAY, f"/api/tenants/{page.tenant_id}/employees"))
-    names = {e["nip"]: e["name"] for e in rows}
-    units = {e["unit_id"]: e["unit_name"] for e in rows}
-    return render(request, "pimpinan.html", **page.context(
-        request, period=month, board=views.dashboard(scores, names, units),
-        prev=formats.shift_period(month, -1), next=formats.shift_period(month, 1)))

@@ -16,6 +16,7 @@ from ekinerja_shared.http import CallerDep
 from ekinerja_shared.tokens import CSRF_HEADER
 
 from ..auth.rules import safe_next
+from .csrf import SIGN_OUT
 from .render import SIGN_IN, PageRoute, render
 from .views import home_for
 
@@ -115,7 +116,9 @@ async def change_password(request: Request) -> Response:
     return _pass_cookies(r, RedirectResponse(where, status_code=303))
 
 
-@router.post("/app/keluar", summary="Page: sign out (form)")
+@router.post(SIGN_OUT, summary="Page: sign out (form): the sign-in ends, cookies are cleared")
 async def sign_out(request: Request) -> Response:
+    """Under ``/api/auth`` so that the browser sends the refresh token's cookie (its path):
+    the sign-in package revokes the whole sign-in, not only the page's cookies."""
     r = await _auth_call(request, "logout", {})
     return _pass_cookies(r, RedirectResponse(SIGN_IN, status_code=303))

@@ -273,40 +273,6 @@ def distribution(finals: Iterable[Decimal]) -> list[Bar]:
     return _bars([(label, counts[label]) for _, label in BUCKETS])
 
 
-def unit_ranking(scores: Sequence[Json], unit_names: Mapping[str, str]) -> list[UnitRow]:
-    """OPDs by their employees' average final score (ties: by name)."""
-    groups: dict[str, list[Json]] = {}
-    for s in scores:
-        groups.setdefault(str(s.get("unit_id") or "-"), []).append(s)
-    stats = []
-    for unit, members in groups.items():
-        avg = sum(Decimal(str(m["final_pct"])) for m in members) / len(members)
-        tpp = sum(Decimal(str(m.get("tpp_amount", 0))) for m in members)
-        stats.append((unit, len(members), avg, tpp))
-    stats.sort(key=lambda s: (-s[2], unit_names.get(s[0], s[0])))
-    return [UnitRow(rank, unit_names.get(unit, unit), n, f.percent(avg), f.rupiah(tpp),
-                    round(float(avg))) for rank, (unit, n, avg, tpp) in enumerate(stats, 1)]
-
-
-def dashboard(scores: Sequence[Json], names: Mapping[str, str],
-              unit_names: Mapping[str, str]) -> Dashboard:
-    finals = [Decimal(str(s["final_pct"])) for s in scores]
-    average = sum(finals) / len(finals) if finals else None
-    discipline: dict[str, list[Decimal]] = {}
-    for s in scores:
-        for c in s.get("components", []):
-            discipline.setdefault(c["name"], []).append(Decimal(str(c["value_pct"])))
-    comps = [(f.component(n), f.percent(sum(v) / len(v))) for n, v in discipline.items()]
-    top = sorted(scores, key=lambda s: -Decimal(str(s["final_pct"])))[:10]
-    return Dashboard(
-        employees=len(scores), average=f.percent(average),
-        tpp_total=f.rupiah(sum((Decimal(str(s.get("tpp_amount", 0))) for s in scores),
-                               Decimal(0))),
-        distribution=distribution(finals), units=unit_ranking(scores, unit_names),
-        discipline=comps, top=[score_view(s, names.get(s["nip"], "")) for s in top],
-        version_sum=sum(int(s.get("version", 0)) for s in scores))
-
-
 # --- HR -----------------------------------------------------------------------------------
 
 

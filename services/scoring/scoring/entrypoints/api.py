@@ -8,7 +8,8 @@ regency (row-level security). Who may call what (the operator may call everythin
 - the month's scores: HR and leader see the regency; others their own and their team's;
 - policies, the policy in force, presets: any member of the regency;
 - policy, compliance, month close and reopen: HR (recorded as the token's person);
-- month state (history, late facts), the pre-close check, rankings: HR and leader;
+- month state (history, late facts), the pre-close check, rankings: HR and leader (the
+  dashboard's figures and trend too, in ``board_api``);
 - TPP export: HR, leader, or a machine client with ``tpp:read``.
 """
 

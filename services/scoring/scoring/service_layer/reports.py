@@ -9,7 +9,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.errors import Conflict
@@ -17,8 +17,10 @@ from ekinerja_shared.timeutil import utcnow, zone
 
 from ..adapters import repository as repo
 from ..adapters.orm import Employee, Period, ScoreRow, Tenant
+from ..domain.board import BoardRow, MonthBoard, month_board
 from ..domain.payroll import PayrollTable, build, month_name
 from ..domain.ranking import UnitSummary, competition_rank, summarise_unit
+from ..domain.trend import MonthAverage, months_ending, trend
 from .month_end import unscored_rows
 
 
@@ -114,3 +116,34 @@ async def employee_ranking(session: AsyncSession, tenant_id: str, period: str,
     """The roster of one OPD, or of the whole regency (``unit_id`` None), by final %."""
     rows = await roster_rows(session, tenant_id, period, unit_id, default_preset)
     return competition_rank(rows, lambda r: Decimal(r["final_pct"]), lambda r: r["nip"])
+
+
+async def month_trend(session: AsyncSession, tenant_id: str, period: str,
+                      months: int) -> list[MonthAverage]:
+    """The average final % of the scored employees of each of ``months`` months up to
+    ``period`` (one grouped read of the running and frozen scores)."""
+    wanted = months_ending(period, months)
+    rows = await session.execute(
+        select(ScoreRow.period, func.count(), func.sum(ScoreRow.final_pct))
+        .where(ScoreRow.tenant_id == tenant_id, ScoreRow.period.in_(wanted),
+               ScoreRow.version > 0)
+        .group_by(ScoreRow.period))
+    return trend(wanted, {p: (int(n), Decimal(total)) for p, n, total in rows.all()})
+
+
+async def board(session: AsyncSession, tenant_id: str, period: str) -> MonthBoard:
+    """The regency's month in figures (the scored employees; one read of the columns the
+    figures need, with the directory copy's names)."""
+    query = (
+        select(ScoreRow.nip, Employee.name, ScoreRow.unit_id, Employee.unit_name,
+               ScoreRow.final_pct, ScoreRow.tpp_amount, ScoreRow.version,
+               ScoreRow.components)
+        .outerjoin(Employee, (Employee.tenant_id == ScoreRow.tenant_id)
+                   & (Employee.nip == ScoreRow.nip))
+        .where(ScoreRow.tenant_id == tenant_id, ScoreRow.period == period,
+               ScoreRow.version > 0))
+    return month_board(
+        BoardRow(nip, name or "", unit_id, unit_name or "", Decimal(final), Decimal(tpp),
+                 version, list(components or []))
+        for nip, name, unit_id, unit_name, final, tpp, version, components
+        in (await session.execute(query)).all())

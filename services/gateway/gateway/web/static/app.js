@@ -2,7 +2,8 @@
 // - live pages (body[data-live-stream]) re-read their #live region when the score stream
 //   reports a change of the shown month (and person, when data-live-nip is set);
 // - the session is renewed in the background before the access token expires;
-// - the approval queue gets "select all" and a selected count.
+// - the approval queue gets "select all" and a selected count;
+// - on phones the main menu folds behind a "Menu" button.
 (function () {
   'use strict';
 
@@ -30,6 +31,22 @@
   // --- keep the session: the access token lives 10 minutes ------------------------------
   if (!signIn && cookie('ek_csrf')) {
     window.setInterval(refreshSession, 8 * 60 * 1000);
+  }
+
+  // --- phone menu: the "Menu" button opens and closes the list (CSS shows it on phones) ---
+  var nav = document.querySelector('nav.nav');
+  var toggle = nav && nav.querySelector('.nav-toggle');
+  if (toggle) {
+    var setOpen = function (open) {
+      nav.classList.toggle('open', open);
+      toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+    };
+    nav.classList.add('collapsible');
+    toggle.hidden = false;
+    toggle.addEventListener('click', function () { setOpen(!nav.classList.contains('open')); });
+    nav.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Escape' && nav.classList.contains('open')) { setOpen(false); toggle.focus(); }
+    });
   }
 
   // --- live region -----------------------------------------------------------------------

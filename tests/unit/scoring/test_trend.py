@@ -1,0 +1,20 @@
+"""The month-over-month trend of the regency's average final %."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from scoring.domain.trend import MonthAverage, months_ending, trend
+
+
+def test_months_ending_cross_the_year() -> None:
+    assert months_ending("2026-02", 4) == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    assert months_ending("2026-10", 1) == ["2026-10"]
+
+
+def test_average_per_month_and_months_without_scores() -> None:
+    months = months_ending("2026-03", 3)
+    out = trend(months, {"2026-01": (3, Decimal("250.005")), "2026-03": (2, Decimal("150"))})
+    assert out == [MonthAverage("2026-01", 3, Decimal("83.34")),
+                   MonthAverage("2026-02", 0, None),
+                   MonthAverage("2026-03", 2, Decimal("75.00"))]
