@@ -104,6 +104,7 @@ async def test_hr_administers_the_regency_in_a_browser(kafka_bootstrap, tenant_i
                 # HR finds the pages from the menu
                 await sign_in(hr, base, tenant_id, HR, PASSWORD)
                 await expect(hr).to_have_url(f"{base}/app/sdm/roster")
+                await hr.locator(".nav-toggle").click()  # the phone menu opens on a tap
                 await hr.get_by_role("link", name="Administrasi SDM").click()
                 await expect(hr).to_have_url(f"{base}/app/sdm")
                 await fits(hr)
