@@ -235,13 +235,26 @@ class ScoreUpdated(Event):
     cause_type: str | None = None
 
 
+class OpenItemConfirmed(BaseModel):
+    """One item still open when a month was closed, that the closer confirmed."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    source: str = Field(description="The service that reported it: activity, attendance, "
+                                    "scoring")
+    code: str
+    detail: str = Field(description="For staff, in Bahasa Indonesia")
+    count: int = 0
+
+
 class PeriodClosed(Event):
-    """A tenant's month is closed: scores are frozen and TPP figures final."""
+    """A tenant's month is closed: scores are frozen and TPP figures final. A close with
+    items still open carries them, confirmed by ``closed_by``."""
 
     topic_group: ClassVar[str] = "scoring.periods"
     event_type: Literal["scoring.period.closed"] = "scoring.period.closed"
     period: Annotated[str, Field(pattern=PERIOD_PATTERN)]
     closed_by: str = ""
+    open_items_confirmed: list[OpenItemConfirmed] = Field(default_factory=list)
 
 
 class PeriodReopened(Event):

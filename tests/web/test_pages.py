@@ -254,6 +254,12 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
                 # HR closes last month and downloads its TPP XLSX
                 last = shift_period(f"{today:%Y-%m}", -1)
                 await hr.goto(f"{base}/app/sdm/bulan?period={last}")
+                # the month check lists what is still open; closing needs the confirmation
+                await expect(hr.locator("ul.open-items")).to_contain_text(
+                    "hari kerja belum ditutup")
+                await hr.get_by_role("button", name=f"Tutup {period_label(last)}").click()
+                await expect(hr.locator("[role=alert]")).to_contain_text("konfirmasi")
+                await hr.get_by_label("tetap menutup bulan ini", exact=False).check()
                 await hr.get_by_role("button", name=f"Tutup {period_label(last)}").click()
                 await expect(hr.locator("[role=status]")).to_contain_text("Bulan ditutup")
                 await shoot(hr, "bulan")

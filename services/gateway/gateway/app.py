@@ -12,7 +12,7 @@ from ekinerja_shared.topics import AUDIT, DIRECTORY
 from .adapters.orm import ConsumerAttempt, Outbox, ProcessedEvent, Quarantine
 from .auth.wiring import install as install_auth
 from .domain.roster import RosterInvalid
-from .entrypoints import audit_api, consumers, directory_api, proxy, scores_api
+from .entrypoints import audit_api, consumers, directory_api, month_api, proxy, scores_api
 from .entrypoints.callers import WithExtraKeys
 from .runtime import GatewayRuntime
 from .settings import Settings
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rt, package="gateway", title="e-Kinerja gateway",
         description="Tenant and employee directory, monthly scores, live score stream, and "
                     "the entry point to the attendance, activity and scoring services.",
-        routers=[directory_api.router, scores_api.router, audit_api.router,
+        routers=[directory_api.router, scores_api.router, audit_api.router, month_api.router,
                  proxy.build_router(settings, rt.proxy)],
         # at shutdown: the live streams end, then the proxy's connection pool closes
         on_shutdown=[rt.close_streams, rt.proxy.client.aclose],

@@ -294,15 +294,21 @@ async def _write_periods(session: AsyncSession, states: dict[tuple[str, str], Pe
         actor = e.closed_by if isinstance(e, ev.PeriodClosed) else e.reopened_by
         policy = (await month_end.freeze(session, tenant_id, period, default_preset=preset,
                                          publish=False) if is_closed else None)
+        confirmed = ([i.model_dump() for i in e.open_items_confirmed]
+                     if isinstance(e, ev.PeriodClosed) else [])
         await upsert(session, Period,
                      {"tenant_id": tenant_id, "period": period, "closed": is_closed,
                       "changed_by": actor, "reason": getattr(e, "reason", ""),
-                      "changed_at": e.occurred_at, "policy": policy},
+                      "changed_at": e.occurred_at, "policy": policy,
+                      "confirmation": {"confirmed_by": actor,
+                                       "confirmed_at": e.occurred_at.isoformat(),
+                                       "open_items": confirmed} if confirmed else None},
                      index_elements=["tenant_id", "period"])
         await insert_ignore(session, PeriodAudit, {
             "tenant_id": tenant_id, "period": period,
             "action": "close" if is_closed else "reopen", "actor": actor,
-            "reason": "replayed by rebuild", "at": e.occurred_at})
+            "reason": "replayed by rebuild", "at": e.occurred_at,
+            "open_items": confirmed if is_closed else None})
         closed += is_closed
     return closed
 

@@ -38,7 +38,8 @@ async def test_month_close_and_tpp_export_are_recorded(kafka_bootstrap, group_pr
                              headers=as_hr(tenant_id, HR))
         assert r.json()["code"] == "period_open"  # refused: not recorded
         await rt.relay.stop()  # the rows stay as the close's transaction wrote them
-        r = await client.post(f"{api}/periods/{PERIOD}/close", headers=as_hr(tenant_id, HR))
+        r = await client.post(f"{api}/periods/{PERIOD}/close", headers=as_hr(tenant_id, HR),
+                              json={"confirm": True})
         assert r.status_code == 200, r.text
         async with rt.uow.in_tenant(tenant_id).read() as session:
             event_id = await session.scalar(select(Outbox.event_id).where(

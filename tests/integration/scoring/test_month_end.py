@@ -127,11 +127,24 @@ async def test_month_end(app, tenant_id) -> None:
             ("DINKES", 2, "77.50")]
         assert [t["nip"] for t in b["top"]] == [A, B]
 
-        # the close lists what was open and records it
+        # a close with items open is refused with the list, unless confirmed; the
+        # confirmation is recorded (who from the token, when, the items at that moment)
         r = await client.post(f"{base}/periods/2026-10/close", headers=hr)
+        assert (r.status_code, r.json()["code"]) == (409, "open_items"), r.text
+        assert [(i["code"], i["nips"]) for i in r.json()["open_items"]] == open_items
+        r = await client.get(f"{base}/periods/2026-10", headers=hr)
+        assert r.json()["closed"] is False and r.json()["history"] == []
+        r = await client.post(f"{base}/periods/2026-10/close", headers=hr,
+                              json={"confirm": True, "closed_by": "orang lain"})
         assert r.status_code == 200, r.text
         assert [(i["code"], i["nips"]) for i in r.json()["open_items"]] == open_items
         assert r.json()["history"][0]["reason"].startswith("2 pegawai: " + NO_COMP)
+        confirmation = (await client.get(f"{base}/periods/2026-10",
+                                         headers=hr)).json()["confirmation"]
+        assert confirmation["confirmed_by"] == HR
+        assert [(i["source"], i["code"], i["count"]) for i in confirmation["open_items"]] == [
+            ("scoring", "compliance_not_entered", 2), ("scoring", "no_attendance_data", 1),
+            ("scoring", "no_approved_activity", 1)]
         r = await client.get(f"{base}/scores/{C}", params={"period": "2026-10"}, headers=hr)
         assert r.status_code == 200 and r.json()["closed"] is True
         assert [f["code"] for f in r.json()["flags"]] == [

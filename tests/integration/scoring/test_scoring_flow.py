@@ -192,12 +192,17 @@ async def test_close_month_export_late_fact_reopen_and_rebuild(
                                  headers=hr)
         assert early.status_code == 409 and "belum ditutup" in early.json()["detail"]
 
-        closed = await client.post(f"{base}/periods/2026-10/close", headers=hr)
+        closed = await client.post(f"{base}/periods/2026-10/close", headers=hr,
+                                   json={"confirm": True})
         assert closed.status_code == 200, closed.text
         close_event = await periods.wait_for(lambda e: isinstance(e, ev.PeriodClosed)
                                              and e.period == "2026-10", timeout=WAIT)
         assert isinstance(close_event, ev.PeriodClosed)
         assert close_event.closed_by == "199001172015031002"  # the token's HR
+        # the open items confirmed at the close travel with the event
+        confirmation = closed.json()["confirmation"]
+        assert [i.model_dump() for i in close_event.open_items_confirmed] == (
+            confirmation["open_items"] if confirmation else [])
 
         # a late approval for the closed month: recorded, shown, not applied
         late = approvals("197002", range(12, 13))
@@ -248,7 +253,8 @@ async def test_close_month_export_late_fact_reopen_and_rebuild(
         assert stats["applied"] >= 37 and stats["closed_periods"] == 0
 
         # closed again, and one more approval comes after the close: frozen at 70.73
-        closed = await client.post(f"{base}/periods/2026-10/close", headers=hr)
+        closed = await client.post(f"{base}/periods/2026-10/close", headers=hr,
+                                   json={"confirm": True})
         assert closed.status_code == 200, closed.text
 
         async def closed_twice() -> bool:

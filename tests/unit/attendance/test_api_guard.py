@@ -22,7 +22,8 @@ from tests.support.tokens import TEST_JWKS_JSON, as_hr, as_user
 T = "t-guard"
 ADMIN = as_hr(T)
 PATH_VALUES = {"tenant_id": T, "serial": "CQZ0001", "nip": "198507082010012011",
-               "leave_id": "1", "work_date": "2026-11-02", "day": "2026-11-02", "entry_id": "1"}
+               "leave_id": "1", "work_date": "2026-11-02", "day": "2026-11-02", "entry_id": "1",
+               "period": "2026-11"}
 
 
 @pytest.fixture

@@ -94,7 +94,7 @@ async def test_close_freezes_records_late_facts_and_reopen_applies_them(sessionm
     sm = sessionmaker
     await apply(sm, emp("N1", "u1"), cal(), *work("N1", 3000))
     async with sm() as session, session.begin():
-        await admin.close_period(session, T, "2026-10", actor="bkpsdm")
+        await admin.close_period(session, T, "2026-10", actor="bkpsdm", confirmed=True)
     async with sm() as session, session.begin():
         with pytest.raises(Conflict):
             await admin.close_period(session, T, "2026-10")
@@ -165,7 +165,7 @@ async def test_a_policy_cannot_change_a_closed_month(sessionmaker) -> None:
     sm = sessionmaker
     await apply(sm, emp("N1", "u1"), cal(), *work("N1", 3000))
     async with sm() as session, session.begin():
-        await admin.close_period(session, T, "2026-10", actor="bkpsdm")
+        await admin.close_period(session, T, "2026-10", actor="bkpsdm", confirmed=True)
     for month in ("2026-10", "2026-09"):
         with pytest.raises(Conflict, match="sudah ditutup") as refused:
             async with sm() as session, session.begin():
@@ -199,7 +199,7 @@ async def test_late_facts_say_what_they_change(sessionmaker) -> None:
     sm = sessionmaker
     await apply(sm, emp("N1", "u1"), cal(), *work("N1", 300))
     async with sm() as session, session.begin():
-        await admin.close_period(session, T, "2026-10", actor="bkpsdm")
+        await admin.close_period(session, T, "2026-10", actor="bkpsdm", confirmed=True)
     day = ev.AttendanceDayEvaluated(tenant_id=T, nip="N1", work_date=dt.date(2026, 10, 7),
                                     revision=2, late_minutes=40, tl_code="TL2",
                                     deduction_pct=D("1"))

@@ -80,7 +80,7 @@ async def test_rankings_and_export_of_a_closed_month(sessionmaker) -> None:
         ("no_approved_activity", ("199004",))]
 
     async with sm() as session, session.begin():
-        await admin.close_period(session, T, "2026-10", actor="bkpsdm")
+        await admin.close_period(session, T, "2026-10", actor="bkpsdm", confirmed=True)
     async with sm() as session:
         # the close gave the employee without a fact a frozen, flagged score
         frozen = await services.get_score(session, T, "199004", "2026-10")

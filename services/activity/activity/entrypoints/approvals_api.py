@@ -3,7 +3,8 @@ per supervisor.
 
 Who: the queue is the caller's own (HR may read anyone's with ``?approver_nip=``); bulk
 decisions are taken in the caller's name (the domain checks each entry's supervisor or
-Plt/Plh); the pending counts per supervisor are for HR and leadership."""
+Plt/Plh); the pending counts per supervisor are for HR and leadership; the month's
+undecided entries (the month check before a close) are HR's."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from fastapi import APIRouter, Depends, Query
 from ekinerja_shared.http import (
     MemberDep,
     OptionalPeriodQuery,
+    PeriodPath,
     ReaderDep,
+    TenantHrDep,
     TenantPath,
     TenantSessionDep,
     audited,
@@ -24,7 +27,15 @@ from ekinerja_shared.uow import UnitOfWork
 
 from ..service_layer import decisions, queries
 from .deps import ConfigDep, PersonDep, RuntimeDep, queue_owner
-from .schemas import BulkIn, BulkItemOut, BulkOut, EntryOut, PendingOut
+from .schemas import (
+    BulkIn,
+    BulkItemOut,
+    BulkOut,
+    EntryOut,
+    MonthOpenOut,
+    PendingOut,
+    UndecidedOut,
+)
 
 router = APIRouter(prefix="/api/activity/{tenant_id}", tags=["activity"])
 
@@ -90,3 +101,16 @@ async def pending_counts(tenant_id: TenantPath, caller: ReaderDep, session: Tena
     return [PendingOut(supervisor_nip=r.supervisor_nip, pending=r.pending,
                        oldest_work_date=r.oldest_work_date, nearest_deadline=r.nearest_deadline)
             for r in rows]
+
+
+@router.get("/periods/{period}/open-items", response_model=MonthOpenOut,
+            summary="Entries of a month still undecided, per supervisor (HR, before the "
+                    "month is closed)")
+async def month_open_items(tenant_id: TenantPath, period: PeriodPath, caller: TenantHrDep,
+                           session: TenantSessionDep) -> MonthOpenOut:
+    rows = await queries.undecided_in_month(session, tenant_id, period)
+    return MonthOpenOut(
+        tenant_id=tenant_id, period=period, undecided_entries=sum(r.entries for r in rows),
+        oldest_work_date=min((r.oldest_work_date for r in rows), default=None),
+        by_supervisor=[UndecidedOut(supervisor_nip=r.supervisor_nip, entries=r.entries,
+                                    oldest_work_date=r.oldest_work_date) for r in rows])

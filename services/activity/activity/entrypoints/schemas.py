@@ -134,6 +134,23 @@ class PendingOut(BaseModel):
     nearest_deadline: dt.date
 
 
+class UndecidedOut(BaseModel):
+    supervisor_nip: str | None = Field(description="None: the employee has no supervisor "
+                                                   "in the directory")
+    entries: int
+    oldest_work_date: dt.date
+
+
+class MonthOpenOut(BaseModel):
+    """What the activity service still has open in a month (before it is closed)."""
+
+    tenant_id: str
+    period: str
+    undecided_entries: int = Field(description="Entries submitted, not yet decided")
+    oldest_work_date: dt.date | None
+    by_supervisor: list[UndecidedOut]
+
+
 class RulesIn(BaseModel):
     edit_window_days: int | None = Field(default=None, ge=0, le=62)
     daily_cap_minutes: int | None = Field(default=None, ge=1, le=1440)

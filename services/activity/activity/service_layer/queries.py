@@ -80,6 +80,29 @@ async def pending_counts(session: AsyncSession, tenant_id: str, *, cfg: Config,
             for sup, n, oldest in rows.all()]
 
 
+@dataclass(frozen=True)
+class Undecided:
+    """Submitted entries of a month still waiting for a decision, of one supervisor."""
+
+    supervisor_nip: str | None
+    entries: int
+    oldest_work_date: dt.date
+
+
+async def undecided_in_month(session: AsyncSession, tenant_id: str,
+                             period: str) -> list[Undecided]:
+    """Every entry of the month still submitted (decidable or past its deadline, not yet
+    expired), per supervisor, the most first: what is open before the month is closed."""
+    first, nxt = month_bounds(period)
+    rows = await session.execute(
+        select(Entry.supervisor_nip, func.count(), func.min(Entry.work_date))
+        .where(Entry.tenant_id == tenant_id, Entry.status == EntryStatus.SUBMITTED,
+               Entry.work_date >= first, Entry.work_date < nxt)
+        .group_by(Entry.supervisor_nip)
+        .order_by(func.count().desc(), Entry.supervisor_nip))
+    return [Undecided(sup, int(n), oldest) for sup, n, oldest in rows.all()]
+
+
 async def history(session: AsyncSession, tenant_id: str,
                   entry_id: uuid.UUID) -> list[EntryTransition]:
     await get_entry(session, tenant_id, entry_id)

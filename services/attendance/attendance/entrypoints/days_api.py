@@ -1,23 +1,28 @@
 """HTTP API for an employee's days: punches and day records of a month, leave and permits,
-HR corrections (with their audit trail), closing a day, and the regency's month summary.
+HR corrections (with their audit trail), closing a day, the regency's month summary and what
+a month still has open.
 
 Who: an employee's punches, days and corrections are read by the employee, their direct
 supervisor (the directory copy), HR and leadership (``EmployeeViewerDep``); the leave list
 is filtered to what the caller may see (``ListingDep``); leave, corrections and closing a
-day are HR's (``TenantHrDep``), recorded in the caller's name; the month summary of the
-whole regency is HR's and leadership's (``ReaderDep``)."""
+day are HR's (``TenantHrDep``), recorded in the caller's name; so is the month's open
+items (the month check before a close); the month summary of the whole regency is
+HR's and leadership's (``ReaderDep``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, BaseModel, Field
 
 from ekinerja_shared.http import (
     NipPath,
     OptionalPeriodQuery,
+    PeriodPath,
     PeriodQuery,
     ReaderDep,
     TenantHrDep,
@@ -28,7 +33,7 @@ from ekinerja_shared.http import (
 from ..adapters.orm import Correction, DayRecord, Leave
 from ..domain.leave import LEAVE_KINDS
 from ..domain.discipline import Discipline
-from ..service_layer import days, summary
+from ..service_layer import days, month_open, summary
 from .audited import CloseDayUow, CorrectionUow, LeaveAddUow, LeaveCancelUow
 from .deps import (
     ActingIn,
@@ -260,3 +265,50 @@ async def month_summary(tenant_id: TenantPath, period: PeriodQuery, caller: Read
     return MonthSummaryOut(period=period, total=DisciplineOut.of(month.total),
                            units=[UnitDisciplineOut(unit_id=u, **DisciplineOut.of(d).model_dump())
                                   for u, d in month.units.items()])
+
+
+class SilentDeviceOut(BaseModel):
+    serial_number: str
+    location: str
+    registered_at: dt.datetime
+    last_seen_at: dt.datetime | None
+    last_upload_at: dt.datetime | None = Field(description="The last punch received from it")
+
+
+class MonthOpenOut(BaseModel):
+    """What the attendance service still has open in a month (before it is closed)."""
+
+    tenant_id: str
+    period: str
+    timezone: str
+    today: dt.date = Field(description="The regency's date now: days before it are over")
+    working_days: int = Field(description="Working days of the regency's calendar")
+    unclosed_days: list[dt.date] = Field(description="Working days before today not closed "
+                                                     "(no TK yet for those who never came)")
+    uploads_from: dt.datetime
+    uploads_until: dt.datetime
+    devices: int = Field(description="Devices registered to the regency")
+    silent_devices: list[SilentDeviceOut] = Field(
+        description="Registered before `uploads_until`, no punch in the window")
+
+
+@router.get("/periods/{period}/open-items", response_model=MonthOpenOut,
+            summary="Working days not yet closed and devices that have not uploaded (HR, "
+                    "before the month is closed)")
+async def month_open_items(
+    tenant_id: TenantPath, period: PeriodPath, caller: TenantHrDep, session: TenantSessionDep,
+    default_tz: DefaultTzDep,
+    silent_since: Annotated[AwareDatetime | None, Query(
+        description="A device is silent when it sent no punch since this instant "
+                    "(default: no punch of the month)")] = None,
+) -> MonthOpenOut:
+    m = await month_open.month_open(session, tenant_id, period, default_tz=default_tz,
+                                    since=silent_since)
+    return MonthOpenOut(
+        tenant_id=tenant_id, period=period, timezone=m.timezone, today=m.today,
+        working_days=m.working_days, unclosed_days=m.unclosed_days,
+        uploads_from=m.window[0], uploads_until=m.window[1], devices=m.devices,
+        silent_devices=[SilentDeviceOut(serial_number=d.serial_number, location=d.location,
+                                        registered_at=d.registered_at,
+                                        last_seen_at=d.last_seen_at,
+                                        last_upload_at=d.last_upload_at) for d in m.silent])

@@ -120,18 +120,32 @@ async def roster_upload(request: Request, page: PageDep) -> Response:
                                                          error=None))
 
 
+async def _open_items(page: Page, period: str, closed: bool) -> tuple[list[Any], str | None]:
+    """The month check's list for an open month (and why it is missing, if it is)."""
+    if closed:
+        return [], None
+    try:
+        found = await page.backend.get(GATEWAY,
+                                       f"/api/tenants/{page.tenant_id}/periods/{period}/check")
+    except BackendRefused as exc:
+        return [], exc.message
+    return list(found.get("open_items", [])), None
+
+
 async def _month(request: Request, page: Page, period: str, *, error: str | None = None,
                  status_code: int = 200) -> Response:
     state = await page.backend.get("scoring", f"/api/scoring/{page.tenant_id}/periods/{period}")
     facts = state.get("late_facts", [])
     late_facts = views_hr.late_facts_view(facts, await names_of(page) if facts else {}, page.tz)
+    items, check_error = await _open_items(page, period, bool(state.get("closed")))
     history = [{"action": "Ditutup" if h["action"] == "close" else "Dibuka kembali"
                 if h["action"] == "reopen" else h["action"], "actor": h.get("actor", ""),
                 "reason": h.get("reason") or "", "at": formats.datetime_long(h.get("at"), page.tz)}
                for h in state.get("history", [])]
     return render(request, "bulan.html", status_code=status_code, **page.context(
         request, period=period, closed=state.get("closed", False), history=history,
-        late=len(state.get("late_facts", [])), prev=formats.shift_period(period, -1),
+        late=len(state.get("late_facts", [])), open_items=items, check_error=check_error,
+        confirmation=state.get("confirmation"), prev=formats.shift_period(period, -1),
         next=formats.shift_period(period, 1), error=error, late_facts=late_facts,
         ok=flash(request.query_params.get("ok"))))
 
@@ -151,10 +165,15 @@ async def month_action(request: Request, page: PageDep) -> Response:
         return await _month(request, page, page.period(None), status_code=422,
                             error="Periode tidak valid.")
     reopen = form.get("action") == "reopen"
-    path = f"/api/scoring/{page.tenant_id}/periods/{period}/{'reopen' if reopen else 'close'}"
     try:
-        await page.backend.json("scoring", "POST", path,
-                                json={"reason": form.get("reason", "")} if reopen else None)
+        if reopen:
+            await page.backend.json(
+                "scoring", "POST", f"/api/scoring/{page.tenant_id}/periods/{period}/reopen",
+                json={"reason": form.get("reason", "")})
+        else:  # the month check's close: open items need the confirmation box
+            await page.backend.json(
+                GATEWAY, "POST", f"/api/tenants/{page.tenant_id}/periods/{period}/close",
+                json={"confirm": form.get("confirm") == "yes"})
     except BackendRefused as exc:
         return await _month(request, page, period, error=exc.message,
                             status_code=exc.status_code)

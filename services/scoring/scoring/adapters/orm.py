@@ -168,6 +168,9 @@ class Period(Base):
     # the policy the month's scores were computed under, kept at the close (None: open,
     # or closed before migration 0005)
     policy: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # the last close's confirmation of what was still open ({"confirmed_by", "confirmed_at",
+    # "open_items"}); None: nothing was open, the month is open, or closed before 0007
+    confirmation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class PeriodAudit(Base):
@@ -181,6 +184,8 @@ class PeriodAudit(Base):
     actor: Mapped[str] = mapped_column(String(64), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    # a close: the open items its closer confirmed (empty: nothing was open)
+    open_items: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class LateFact(Base):

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ekinerja_shared import events as ev
+from ekinerja_shared.errors import Conflict
 
 from .flags import FLAG_TEXT
 
@@ -48,9 +49,37 @@ def governed_closed_months(effective_period: str, versions: Iterable[str],
 
 @dataclass(frozen=True)
 class OpenItem:
+    """Something still open in a month: reported by ``source`` (this service, or the
+    activity and attendance services through the gateway's month check)."""
+
     code: str
     detail: str
     nips: tuple[str, ...] = ()
+    source: str = "scoring"
+    count: int = 0
+
+    @property
+    def size(self) -> int:
+        return self.count or len(self.nips)
+
+
+class OpenItemsUnconfirmed(Conflict):
+    """A close with items still open and no explicit confirmation (409 ``open_items``)."""
+
+    def __init__(self, period: str, items: Sequence[OpenItem]) -> None:
+        super().__init__(
+            f"Periode {period} masih memiliki {len(items)} hal yang belum selesai. Periksa "
+            "daftarnya, lalu tutup dengan konfirmasi bila tetap ingin menutup.",
+            code="open_items")
+        self.items = list(items)
+
+
+def confirm_close(period: str, items: Sequence[OpenItem], confirmed: bool) -> list[OpenItem]:
+    """What a close records as confirmed: nothing when nothing is open; the open items when
+    the closer confirmed them; else the close is refused with the list."""
+    if items and not confirmed:
+        raise OpenItemsUnconfirmed(period, items)
+    return list(items)
 
 
 CHECKED_FLAGS = ("compliance_not_entered", "not_in_directory", "no_tpp_base",
@@ -65,8 +94,10 @@ def open_items(flags_of: Mapping[str, Sequence[str]], late_pending: int) -> list
     for code in CHECKED_FLAGS:
         nips = tuple(sorted(n for n, flags in flags_of.items() if code in flags))
         if nips:
-            items.append(OpenItem(code, f"{len(nips)} pegawai: {FLAG_TEXT[code]}", nips))
+            items.append(OpenItem(code, f"{len(nips)} pegawai: {FLAG_TEXT[code]}", nips,
+                                  count=len(nips)))
     if late_pending:
         items.append(OpenItem("late_facts_pending",
-                              f"{late_pending} fakta terlambat belum diterapkan"))
+                              f"{late_pending} fakta terlambat belum diterapkan",
+                              count=late_pending))
     return items

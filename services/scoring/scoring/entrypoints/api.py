@@ -18,12 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from ekinerja_shared import events as ev
 from ekinerja_shared.audit import fields
 from ekinerja_shared.errors import DomainError
 from ekinerja_shared.http import (
@@ -44,6 +45,7 @@ from ..adapters import repository as repo
 from ..adapters.export import to_csv, to_xlsx
 from ..adapters.orm import ScoreRow
 from ..domain.flags import FLAG_TEXT
+from ..domain.month_end import OpenItem
 from ..domain.policy import PRESETS, preset
 from ..service_layer import access, admin, month_end, reports, services
 from .deps import RuntimeDep, ScoreReaderDep, TppExportDep, acting
@@ -61,7 +63,6 @@ PolicyUow = Annotated[UnitOfWork, Depends(audited(
 ComplianceUow = Annotated[UnitOfWork, Depends(audited(
     "scoring.compliance.set", target="nip",
     describe=fields("period", "final_pct", "tpp_amount")))]
-CloseUow = Annotated[UnitOfWork, Depends(audited("scoring.period.close", target="period"))]
 ReopenUow = Annotated[UnitOfWork, Depends(audited("scoring.period.reopen", target="period",
                                                   describe=_recomputed))]
 
@@ -248,18 +249,53 @@ async def period_check(tenant_id: TenantPath, period: PeriodPath, caller: Reader
             "open_items": month_end.items_out(items), "not_known": NOT_KNOWN}
 
 
-NOT_KNOWN = ("Aktivitas yang belum diputuskan atasan dan hari yang belum ditutup tidak "
-             "diketahui layanan penilaian: periksa di layanan aktivitas dan presensi.")
+NOT_KNOWN = ("Aktivitas yang belum diputuskan atasan, hari yang belum ditutup dan mesin "
+             "presensi yang belum mengirim data tidak diketahui layanan penilaian: lihat "
+             "pemeriksaan bulan di gateway (/api/tenants/{tenant_id}/periods/{period}/check).")
+
+
+class ReportedItemIn(BaseModel):
+    """An open item another service reported to the gateway's month check."""
+
+    source: Literal["activity", "attendance"]
+    code: str = Field(min_length=1, max_length=64)
+    detail: str = Field(min_length=1, max_length=2000)
+    count: int = Field(default=0, ge=0)
+
+
+class CloseIn(BaseModel):
+    confirm: bool = Field(default=False, description="Close although items are still open "
+                          "(recorded with the token's person, the time and the items)")
+    reported: list[ReportedItemIn] = Field(
+        default_factory=list, max_length=50,
+        description="Open items of the activity and attendance services (the gateway's "
+                    "month check passes them; this service adds its own)")
+
+
+def _confirmed(event: ev.PeriodClosed) -> dict[str, Any]:
+    return {"open_items_confirmed": [f"{i.source}:{i.code}:{i.count}"
+                                     for i in event.open_items_confirmed]}
+
+
+CloseUow = Annotated[UnitOfWork, Depends(audited("scoring.period.close", target="period",
+                                                 describe=_confirmed))]
 
 
 @router.post("/periods/{period}/close",
              summary="Close a month: every roster member gets a frozen score, PeriodClosed "
-                     "is published; the answer lists what was still open")
+                     "is published. With items still open: 409 `open_items` (the list in "
+                     "the body) unless `confirm` is true; the confirmation is recorded",
+             responses={409: {"description": "Items still open (`open_items`), or the month "
+                                             "is already closed (`period_closed`)"}})
 async def close_period(tenant_id: TenantPath, period: PeriodPath, caller: TenantHrDep,
-                       uow: CloseUow, session: TenantSessionDep,
-                       rt: RuntimeDep) -> dict[str, object]:
+                       uow: CloseUow, session: TenantSessionDep, rt: RuntimeDep,
+                       body: CloseIn | None = None) -> dict[str, object]:
+    body = body or CloseIn()
+    reported = [OpenItem(i.code, i.detail, source=i.source, count=i.count)
+                for i in body.reported]
     await uow.run(admin.close_period, tenant_id, period, actor=acting(caller),
-                  default_preset=rt.default_preset)
+                  default_preset=rt.default_preset, confirmed=body.confirm,
+                  reported=reported)
     items = await month_end.month_check(session, tenant_id, period, rt.default_preset)
     return {**await admin.period_state(session, tenant_id, period),
             "open_items": month_end.items_out(items), "not_known": NOT_KNOWN}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select, update
@@ -29,7 +30,7 @@ from ..adapters.orm import (
     Tenant,
 )
 from ..domain.policy import DEFAULT_PRESET, Policy
-from ..domain.month_end import governed_closed_months
+from ..domain.month_end import OpenItem, confirm_close, governed_closed_months
 from ..domain.score import period_bounds
 from . import month_end
 from .recompute import Key, mark_dirty, recompute_many
@@ -145,10 +146,15 @@ async def tenant_today(session: AsyncSession, tenant_id: str) -> dt.date:
 
 
 async def close_period(session: AsyncSession, tenant_id: str, period: str, *,
-                       actor: str = "", default_preset: str = DEFAULT_PRESET) -> ev.PeriodClosed:
+                       actor: str = "", default_preset: str = DEFAULT_PRESET,
+                       confirmed: bool = False,
+                       reported: Sequence[OpenItem] = ()) -> ev.PeriodClosed:
     """Freeze the month's scores: every roster member gets one (``month_end.freeze``), the
-    policy in force is kept with the close, what was still open is recorded in the
-    history; later facts for the month are recorded as late, not applied."""
+    policy in force is kept with the close; later facts for the month are recorded as
+    late, not applied. What is still open (this service's items and those ``reported`` by
+    the other services through the gateway's check) refuses the close (409
+    ``open_items``) unless ``confirmed``; a confirmed close records them with who and
+    when, in the period, its history and the ``PeriodClosed`` event."""
     await repo.lock_tenants(session, [tenant_id])
     _first, next_first = period_bounds(period)
     if await tenant_today(session, tenant_id) < next_first:
@@ -156,20 +162,25 @@ async def close_period(session: AsyncSession, tenant_id: str, period: str, *,
                           code="period_not_ended")
     if await _is_closed(session, tenant_id, period):
         raise Conflict(f"Periode {period} sudah ditutup.", code="period_closed")
-    items = await month_end.month_check(session, tenant_id, period, default_preset)
+    own = await month_end.month_check(session, tenant_id, period, default_preset)
+    items = confirm_close(period, [*reported, *own], confirmed)
     policy = await month_end.freeze(session, tenant_id, period, default_preset=default_preset)
     note = "; ".join(i.detail for i in items)
     now = utcnow()
+    recorded = month_end.confirmed_out(items)
+    confirmation = ({"confirmed_by": actor, "confirmed_at": now.isoformat(),
+                     "open_items": recorded} if items else None)
     await upsert(
         session, Period,
         {"tenant_id": tenant_id, "period": period, "closed": True, "changed_by": actor,
-         "reason": note, "changed_at": now, "policy": policy},
+         "reason": note, "changed_at": now, "policy": policy, "confirmation": confirmation},
         index_elements=["tenant_id", "period"],
     )
     session.add(PeriodAudit(tenant_id=tenant_id, period=period, action="close", actor=actor,
-                            reason=note, at=now))
+                            reason=note, at=now, open_items=recorded))
     event = ev.PeriodClosed(tenant_id=tenant_id, period=period, closed_by=actor,
-                            occurred_at=now)
+                            occurred_at=now,
+                            open_items_confirmed=[ev.OpenItemConfirmed(**r) for r in recorded])
     stage(session, Outbox, event)
     return event
 
@@ -187,7 +198,8 @@ async def reopen_period(
     now = utcnow()
     await session.execute(
         update(Period).where(Period.tenant_id == tenant_id, Period.period == period)
-        .values(closed=False, changed_by=actor, reason=reason, changed_at=now)
+        .values(closed=False, changed_by=actor, reason=reason, changed_at=now,
+                confirmation=None)
     )
     session.add(PeriodAudit(tenant_id=tenant_id, period=period, action="reopen", actor=actor,
                             reason=reason, at=now))
@@ -219,10 +231,12 @@ async def period_state(session: AsyncSession, tenant_id: str, period: str) -> di
     )).all()
     return {
         "tenant_id": tenant_id, "period": period, "closed": bool(row and row.closed),
-        "history": [{"action": a.action, "actor": a.actor, "reason": a.reason, "at": a.at}
-                    for a in audit],
+        "history": [{"action": a.action, "actor": a.actor, "reason": a.reason, "at": a.at,
+                     "open_items": a.open_items or []} for a in audit],
         # the policy kept with the last close (the one the frozen scores used)
         "policy": row.policy if row and row.closed else None,
+        # what was still open at the last close, confirmed by whom and when
+        "confirmation": row.confirmation if row and row.closed else None,
         "late_facts": [{"nip": f.nip, "event_id": f.event_id, "event_type": f.event_type,
                         "work_date": f.work_date, "change": f.change,
                         "received_at": f.received_at, "applied_at": f.applied_at}

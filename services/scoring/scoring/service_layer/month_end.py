@@ -81,7 +81,14 @@ async def month_check(session: AsyncSession, tenant_id: str, period: str,
 
 
 def items_out(items: list[OpenItem]) -> list[dict[str, object]]:
-    return [{"code": i.code, "detail": i.detail, "nips": list(i.nips)} for i in items]
+    return [{"source": i.source, "code": i.code, "detail": i.detail, "count": i.size,
+             "nips": list(i.nips)} for i in items]
+
+
+def confirmed_out(items: list[OpenItem]) -> list[dict[str, object]]:
+    """The open items as a confirmation records them (without the NIP lists)."""
+    return [{"source": i.source, "code": i.code, "detail": i.detail, "count": i.size}
+            for i in items]
 
 
 async def freeze(session: AsyncSession, tenant_id: str, period: str, *, default_preset: str,
