@@ -82,15 +82,17 @@ MODULES = (
     Module("attendance/schedule"),
     Module("attendance/apel"),
     Module("attendance/leave"),
-    # the ADMS ATTLOG parser is being rewritten (with its own tests): run it with
-    # --module attendance/attlog; make it default once the rewrite has landed
-    Module("attendance/attlog", default=False),
+    Module("attendance/attlog"),
     Module("activity/model"),
     Module("activity/rules"),
     Module("activity/plans"),
     Module("scoring/score"),
     Module("scoring/policy"),
     Module("scoring/ranking"),
+    Module("scoring/flags"),
+    Module("scoring/month_end"),
+    Module("scoring/payroll"),
+    Module("gateway/access"),
     Module("gateway/roster"),
     Module("gateway/tenant"),
 )
@@ -219,6 +221,17 @@ PYTEST_OPTIONS = ["-x", "-q", "-p", "no:cacheprovider", "--hypothesis-profile=mu
                   "-W", "ignore::pytest.PytestAssertRewriteWarning"]
 
 
+def test_file_of(classname: str, work: Path) -> str:
+    """The test file of a JUnit ``classname``: ``tests.unit.x.test_y`` for a test function,
+    ``tests.unit.x.test_y.TestZ`` for a method of a class."""
+    parts = classname.split(".")
+    for end in range(len(parts), 0, -1):
+        file = "/".join(parts[:end]) + ".py"
+        if (work / file).is_file():
+            return file
+    return classname
+
+
 def baseline(module: Module, work: Path, env: dict[str, str]) -> tuple[list[list[str]], float]:
     """Run the service's unit tests once, unmutated (they must pass); returns the test
     files of the two stages each mutant runs and the time the tests took. First the test
@@ -239,7 +252,7 @@ def baseline(module: Module, work: Path, env: dict[str, str]) -> tuple[list[list
         raise SystemExit(f"{module.name}: the unmutated tests fail:\n{run.stdout[-3000:]}")
     seconds: dict[str, float] = {}
     for case in ET.parse(work / "baseline.xml").iter("testcase"):
-        file = case.get("classname", "").rsplit(".", 1)[0].replace(".", "/") + ".py"
+        file = test_file_of(case.get("classname", ""), work)
         seconds[file] = seconds.get(file, 0.0) + float(case.get("time", 0))
     files = sorted((str(p.relative_to(work)) for p in tests.glob("test_*.py")),
                    key=lambda f: seconds.get(f, 0.0))
