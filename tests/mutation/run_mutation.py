@@ -208,9 +208,11 @@ def prepare(work: Path) -> tuple[dict[str, str], list[str]]:
     work.mkdir(parents=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache",
                                     "*.egg-info")
-    for name in ("shared", "services", "tests"):
+    # deploy/ and the compose file: unit tests read the demo roster and check the wiring
+    for name in ("shared", "services", "tests", "deploy"):
         shutil.copytree(ROOT / name, work / name, ignore=ignore)
-    shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
+    for name in ("pyproject.toml", "docker-compose.yml"):
+        shutil.copy2(ROOT / name, work / name)
     paths = [str(work), str(work / "shared"), *(str(work / "services" / s) for s in SERVICES)]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), PYTHONDONTWRITEBYTECODE="1")
     env.pop("PYTEST_ADDOPTS", None)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal as D
 
+import pytest
+
 from scoring.domain.flags import BLOCKING, FLAG_TEXT, DirectoryState, describe, month_flags
-from scoring.domain.policy import preset
+from scoring.domain.policy import ComponentSpec, Part, Policy, preset, validate
 from scoring.domain.score import MonthFacts
 
 CILEGON = preset("cilegon")  # performance, attendance, apel
@@ -32,6 +35,8 @@ def test_an_unknown_nip_is_only_not_in_directory_whatever_its_state_says():
 def test_inactive_and_no_tpp_base_are_flagged_for_a_known_employee():
     assert month_flags(DISCIPLINE, COMPLETE, DirectoryState(active=False, tpp_base=D(1))) \
         == ["inactive"]
+    # a known employee without a base given has a base of 0 (paid nothing), flagged
+    assert DirectoryState() == DirectoryState(True, True, D(0))
     assert month_flags(DISCIPLINE, COMPLETE, DirectoryState()) == ["no_tpp_base"]
     assert month_flags(DISCIPLINE, COMPLETE, DirectoryState(tpp_base=D("-1"))) \
         == ["no_tpp_base"]
@@ -77,8 +82,6 @@ def test_no_calendar_only_under_a_policy_that_uses_performance():
 
 
 def test_policies_without_the_source_raise_no_flag_for_it():
-    from scoring.domain.policy import ComponentSpec, Part, Policy, validate
-
     attendance_only = validate(Policy("a", (ComponentSpec("attendance", D("100"),
                                                            (Part("attendance", D("100")),)),)))
     unit_only = validate(Policy("u", (ComponentSpec("collective_work", D("100"),
@@ -109,3 +112,8 @@ def test_describe_joins_the_texts_and_keeps_an_unknown_code():
 def test_the_blocking_flags_are_the_ones_that_leave_money_unpaid():
     assert BLOCKING == ("not_in_directory", "no_tpp_base", "compliance_not_entered")
     assert set(BLOCKING) <= set(FLAG_TEXT)
+
+
+def test_a_directory_state_is_a_value():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        PAID.known = False  # type: ignore[misc]

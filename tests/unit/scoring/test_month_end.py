@@ -3,9 +3,12 @@ version governs, what is still open before a close."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from decimal import Decimal as D
+
+import pytest
 
 from ekinerja_shared import events as ev
 from scoring.domain.month_end import (
@@ -90,3 +93,9 @@ def test_open_items_follow_the_checked_order_and_end_with_late_facts():
     assert open_items({}, 0) == []
     assert open_items({}, 1) == [OpenItem("late_facts_pending",
                                           "1 fakta terlambat belum diterapkan")]
+
+
+def test_an_open_item_is_a_value():
+    item = OpenItem("late_facts_pending", "1 fakta terlambat belum diterapkan")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.code = "x"  # type: ignore[misc]

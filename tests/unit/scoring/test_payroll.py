@@ -3,6 +3,7 @@ each OPD, the grand total last, every factor shown."""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal as D
 
 import pytest
@@ -129,3 +130,11 @@ def test_an_empty_month_is_a_zero_total():
     assert [(x.kind, x.name, x.tpp_paid) for x in table.lines] == [
         ("total", "Jumlah seluruhnya (0 pegawai)", D("0"))]
     assert table.header == [*FIXED_BEFORE, *FIXED_AFTER]
+
+
+def test_the_table_and_its_lines_are_values():
+    table = build(ROWS)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        table.employees = 0  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        table.lines[0].tpp_paid = D(0)  # type: ignore[misc]
