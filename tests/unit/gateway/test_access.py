@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from ekinerja_shared.errors import Forbidden
@@ -10,6 +12,7 @@ from gateway.domain.access import (
     DIRECTORY_READ,
     EVERYONE,
     SCORES_READ,
+    Audience,
     person_of,
     sees_device_pins,
     sees_whole_regency,
@@ -66,3 +69,17 @@ def test_a_client_without_the_scope_is_no_person():
     assert person_of(person(STAFF)) == STAFF
     with pytest.raises(Forbidden):
         person_of(client("directory.write"))
+
+
+def test_only_a_machine_client_reads_the_regency_through_a_scope():
+    # the kind decides, not the scopes a caller happens to carry
+    anonymous = Caller(subject="anonymous", tenant_id="kota", nip=None,
+                       scopes=frozenset({SCORES_READ}), kind="anonymous")
+    assert not sees_whole_regency(anonymous, SCORES_READ)
+
+
+def test_an_audience_is_a_value():
+    team = team_audience(BOSS, {STAFF})
+    assert team == Audience(frozenset({BOSS, STAFF}))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        team.nips = None  # type: ignore[misc]
