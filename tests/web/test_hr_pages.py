@@ -194,8 +194,8 @@ async def test_hr_administers_the_regency_in_a_browser(kafka_bootstrap, tenant_i
 
                 # last month closed; a correction of one of its days is a late fact there
                 last = shift_period(period, -1)
-                r = await gw.post(f"/api/scoring/{tenant_id}/periods/{last}/close",
-                                  headers=hr_api)
+                r = await gw.post(f"/api/tenants/{tenant_id}/periods/{last}/close",
+                                  headers=hr_api, json={"confirm": True})
                 assert r.status_code == 200, r.text
                 corrected = work_day(today.replace(day=1))
                 await hr.goto(f"{base}/app/sdm/koreksi")

@@ -30,3 +30,16 @@ def test_paths_are_forwarded_as_sent_and_dot_segments_are_refused():
     for path in ("/iclock/../metrics", "/api/attendance/../../openapi.json",
                  "/api/scoring/./x", "/api/attendance/t1/.."):
         assert upstream_path(path, path.replace(".", "%2e").encode()) is None
+
+
+def test_closing_a_month_is_not_forwarded_to_scoring_but_sent_to_the_month_check():
+    from gateway.entrypoints.proxy import served_by_gateway
+
+    assert served_by_gateway("POST", "/api/scoring/t1/periods/2026-10/close") == \
+        "POST /api/tenants/t1/periods/2026-10/close"
+    assert served_by_gateway("POST", "/api/scoring/t1/periods/2026-10/close/") is not None
+    for method, path in (("GET", "/api/scoring/t1/periods/2026-10/close"),
+                         ("POST", "/api/scoring/t1/periods/2026-10/reopen"),
+                         ("POST", "/api/scoring/t1/periods/2026-10/close/x"),
+                         ("POST", "/api/activity/t1/periods/2026-10/close")):
+        assert served_by_gateway(method, path) is None, (method, path)

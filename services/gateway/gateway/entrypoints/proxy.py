@@ -8,11 +8,17 @@ decides itself (``/iclock/*`` carries none: attendance knows a device by its reg
 serial number). Only paths under ``/api/<service>/`` and ``/iclock/`` are forwarded, as
 the client sent them; a path with a ``.`` or ``..`` segment (raw or percent-encoded) is a
 404, so that the backends' other routes (``/metrics``, ``/docs``, ``/openapi.json``,
-``/asyncapi``) cannot be reached through the gateway."""
+``/asyncapi``) cannot be reached through the gateway.
+
+A backend route that the gateway serves itself, composed from several services, is not
+forwarded (``SERVED_BY_GATEWAY``): closing a month goes through the gateway's month check
+(``POST /api/tenants/{t}/periods/{p}/close``), which alone knows every service's open
+items; scoring's own close answers 404 ``use_month_check`` here."""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -58,6 +64,22 @@ def upstream_path(path: str, raw_path: bytes | None) -> str | None:
     return raw_path.decode("latin-1") if raw_path else quote(path)
 
 
+# backend routes the gateway serves itself: (method, path pattern, where to go instead)
+SERVED_BY_GATEWAY = (
+    ("POST", re.compile(r"^/api/scoring/(?P<t>[^/]+)/periods/(?P<p>[^/]+)/close/?$"),
+     "POST /api/tenants/{t}/periods/{p}/close"),
+)
+
+
+def served_by_gateway(method: str, path: str) -> str | None:
+    """The gateway's route that replaces a backend's ``method path``, if any."""
+    for verb, pattern, instead in SERVED_BY_GATEWAY:
+        match = pattern.match(path)
+        if match and method == verb:
+            return instead.format(**match.groupdict())
+    return None
+
+
 @dataclass
 class Proxy:
     client: httpx.AsyncClient
@@ -68,6 +90,11 @@ class Proxy:
         if path is None:
             return JSONResponse({"detail": "Alamat tidak ditemukan.", "code": "not_found"},
                                 status_code=404)
+        instead = served_by_gateway(request.method, request.scope["path"])
+        if instead:
+            return JSONResponse({"detail": f"Gunakan {instead}: bulan ditutup setelah "
+                                           "pemeriksaan semua layanan.",
+                                 "code": "use_month_check"}, status_code=404)
         url = httpx.URL(base_url.rstrip("/") + path, query=request.url.query.encode())
         headers = forwardable(list(request.headers.items()), drop=frozenset({"host"}))
         client_host = request.client.host if request.client else ""
