@@ -33,6 +33,16 @@
     window.setInterval(refreshSession, 8 * 60 * 1000);
   }
 
+  // --- a form sends the session's current CSRF token: a renewal (every 8 minutes, or when
+  //     a live stream ends, perhaps on the page before this one) rotates the cookie after
+  //     the page was rendered with the old value ----------------------------------------
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    var field = form && form.querySelector ? form.querySelector('input[name="csrf_token"]') : null;
+    var token = cookie('ek_csrf');
+    if (field && token) field.value = token;
+  }, true);
+
   // --- phone menu: the "Menu" button opens and closes the list (CSS shows it on phones) ---
   var nav = document.querySelector('nav.nav');
   var toggle = nav && nav.querySelector('.nav-toggle');
