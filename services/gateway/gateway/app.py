@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[directory_api.router, scores_api.router, audit_api.router, month_api.router,
                  proxy.build_router(settings, rt.proxy)],
         # at shutdown: the live streams end, then the proxy's connection pool closes
-        on_shutdown=[rt.close_streams, rt.proxy.client.aclose],
+        on_shutdown=[rt.close_streams, rt.proxy.aclose],
         api_prefix="/api/tenants/{tenant_id}",  # the quarantine API, beside the directory's
     )
 

@@ -82,8 +82,24 @@ def served_by_gateway(method: str, path: str) -> str | None:
 
 @dataclass
 class Proxy:
-    client: httpx.AsyncClient
+    """Forwards to the backends over one pooled client, opened when first used after a
+    start (an app whose lifespan runs again, as in tests, gets a fresh pool) and closed at
+    shutdown (``aclose``)."""
+
+    new_client: Callable[[], httpx.AsyncClient]
     metrics: Counter
+    _client: httpx.AsyncClient | None = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None or self._client.is_closed:
+            self._client = self.new_client()
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     async def forward(self, request: Request, backend: str, base_url: str) -> Response:
         path = upstream_path(request.scope["path"], request.scope.get("raw_path"))
@@ -136,15 +152,17 @@ class Proxy:
 
 
 def make_proxy(settings: Settings, registry: CollectorRegistry) -> Proxy:
-    client = httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.proxy_timeout_s, connect=5.0),
-        follow_redirects=False, trust_env=False,
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-    )
+    def new_client() -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.proxy_timeout_s, connect=5.0),
+            follow_redirects=False, trust_env=False,
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        )
+
     counter = Counter("ekinerja_gateway_proxy_requests_total",
                       "Requests forwarded to backends, by backend and status",
                       ["backend", "status"], registry=registry)
-    return Proxy(client, counter)
+    return Proxy(new_client, counter)
 
 
 def build_router(settings: Settings, proxy: Proxy) -> APIRouter:
