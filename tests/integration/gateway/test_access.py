@@ -23,7 +23,7 @@ from gateway.app import create_app
 from tests.integration.gateway.conftest import serve_loopback
 from tests.integration.gateway.test_scores import score
 from tests.support import infra
-from tests.support.apps import eventually, publish, running_app
+from tests.support.apps import eventually, from_now_on, publish, running_app
 from tests.support.tokens import as_hr, as_operator, as_user, bearer, client_token
 
 pytestmark = pytest.mark.integration
@@ -66,7 +66,9 @@ async def test_directory_and_scores_are_filtered_by_role(settings, kafka_bootstr
     hr = as_hr(tenant_id, DEDI)
     other_hr = as_hr(other, DEDI)
     base = f"/api/tenants/{tenant_id}"
-    async with running_app(create_app(settings)) as client:
+    app = create_app(settings)
+    await from_now_on(app)  # the scores below are published after the start
+    async with running_app(app) as client:
         await seed(client, tenant_id)
         await seed(client, other)
         await publish(kafka_bootstrap, *(score(tenant_id, 1, pct, nip=nip) for nip, pct in
@@ -77,9 +79,7 @@ async def test_directory_and_scores_are_filtered_by_role(settings, kafka_bootstr
             r = await client.get(f"{base}/scores", params={"period": "2026-10"}, headers=hr)
             return r.status_code == 200 and len(r.json()) == 4
 
-        # a new consumer group reads the shared topic from its beginning first (the first
-        # test of a session applies its whole history to the emptied database)
-        await eventually(all_scores, timeout=300)
+        await eventually(all_scores, timeout=120)
         month = {"period": "2026-10"}
 
         # employee: own rows only, no PINs, a colleague or an unknown NIP is refused
@@ -193,9 +193,10 @@ async def test_regencies_are_isolated_in_the_database(settings, tenant_id):
                 "pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_policies p "
                 "ON p.tablename = c.relname AND p.policyname = 'tenant_isolation' "
                 "WHERE c.relnamespace = 'public'::regnamespace"))).all()
-            assert {r[0] for r in rows} == {"tenants", "employees", "scores", "quarantine"}
+            assert {r[0] for r in rows} == {"tenants", "employees", "scores", "quarantine",
+                                            "acting_assignments"}
             assert all(r[1] and r[2] and r[3] == "ek_gateway" for r in rows)
-            for table in ("tenants", "employees", "scores", "quarantine"):
+            for table in ("tenants", "employees", "scores", "quarantine", "acting_assignments"):
                 assert await conn.scalar(text(f"SELECT count(*) FROM {table}")) == 0, table
         async with engine.begin() as conn:
             await conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"),

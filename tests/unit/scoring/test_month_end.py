@@ -80,8 +80,8 @@ def test_open_items_list_each_checked_flag_with_its_employees_sorted():
                 "N2": ["compliance_not_entered"], "N4": ["inactive"], "N5": []}
     assert open_items(flags_of, 0) == [
         OpenItem("compliance_not_entered", "1 pegawai: nilai kepatuhan belum diisi: dihitung "
-                 "0 %", ("N2",)),
-        OpenItem("no_tpp_base", "2 pegawai: TPP dasar belum diisi (0)", ("N1", "N3")),
+                 "0 %", ("N2",), count=1),
+        OpenItem("no_tpp_base", "2 pegawai: TPP dasar belum diisi (0)", ("N1", "N3"), count=2),
     ]
 
 
@@ -89,10 +89,11 @@ def test_open_items_follow_the_checked_order_and_end_with_late_facts():
     every = {"N1": list(CHECKED_FLAGS)}
     items = open_items(every, 3)
     assert [i.code for i in items] == [*CHECKED_FLAGS, "late_facts_pending"]
-    assert items[-1] == OpenItem("late_facts_pending", "3 fakta terlambat belum diterapkan")
+    assert items[-1] == OpenItem("late_facts_pending", "3 fakta terlambat belum diterapkan",
+                                 count=3)
     assert open_items({}, 0) == []
     assert open_items({}, 1) == [OpenItem("late_facts_pending",
-                                          "1 fakta terlambat belum diterapkan")]
+                                          "1 fakta terlambat belum diterapkan", count=1)]
 
 
 def test_an_open_item_is_a_value():
