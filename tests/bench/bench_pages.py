@@ -4,7 +4,12 @@ four services running as real processes on the real Kafka and PostgreSQL. Each p
 asked ROUNDS times in a row (after one warm-up) as the person it is for; p50/p95/max in ms.
 Target: p95 under 300 ms on the 2-core machine (the pages; the "api:" lines are the
 dashboard's reads, for comparison). Prints one JSON object. Run by `make bench`; with
-tests/bench/profiling on PYTHONPATH and EK_CPROFILE_DIR set, the services are profiled."""
+tests/bench/profiling on PYTHONPATH and EK_CPROFILE_DIR set, the services are profiled.
+
+EK_BENCH_PAGES_ONLY=pimpinan,tim measures only the pages whose name contains one of the
+words; EK_BENCH_PAGES_PROFILE=DIR records the gateway and scoring processes with py-spy
+(tests/bench/pyspy.py) while each page is asked and writes DIR/<page>-<service>.json (the
+top frames by self and inclusive share of the busy samples) beside the raw stacks."""
 
 from __future__ import annotations
 
@@ -25,12 +30,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import httpx  # noqa: E402
 
 from ekinerja_shared import events as ev  # noqa: E402
+from tests.bench import pyspy  # noqa: E402
 from tests.support.apps import eventually, publish  # noqa: E402
 from tests.support.auth import login, one_time_password  # noqa: E402
 from tests.support.processes import ADMIN_TOKEN, running_system  # noqa: E402
 
 EMPLOYEES = int(os.environ.get("EK_BENCH_PAGES_EMPLOYEES", "2000"))
 ROUNDS = int(os.environ.get("EK_BENCH_PAGES_ROUNDS", "30"))
+ONLY = [w for w in os.environ.get("EK_BENCH_PAGES_ONLY", "").split(",") if w]
+PROFILE = os.environ.get("EK_BENCH_PAGES_PROFILE")
+PROFILED = ("gateway", "scoring")
 UNITS = 20
 PERIOD = "2026-10"
 PASSWORD = "kata-sandi-Bench-2026"
@@ -97,6 +106,8 @@ async def person(gw: httpx.AsyncClient, tenant: str, nip: str) -> dict[str, str]
 async def timed(gw: httpx.AsyncClient, path: str, headers: dict[str, str]) -> dict[str, float]:
     r = await gw.get(path, headers=headers)  # warm-up
     assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    if path.startswith("/app/tim"):  # the supervisor's team: 99 rows, not "no scores yet"
+        assert r.text.count("<tr data-nip=") == EMPLOYEES // UNITS - 1, r.text[-500:]
     samples = []
     for _ in range(ROUNDS):
         start = time.perf_counter()
@@ -141,6 +152,18 @@ async def main() -> dict[str, object]:
                 return r.status_code == 200 and len(r.json()) >= EMPLOYEES
 
             await eventually(all_scored, timeout=900, interval=5)
+
+            async def settled() -> bool:
+                """The gateway's read model of the scores has every version scoring has:
+                its consumer is done, not competing with the pages for the CPU."""
+                h = await person(gw, tenant, nip_of(1))
+                board = (await gw.get(f"/api/scoring/{tenant}/board", params={"period": PERIOD},
+                                      headers=h)).json()
+                mine = (await gw.get(f"/api/tenants/{tenant}/scores", params={"period": PERIOD},
+                                     headers=h)).json()
+                return sum(s["version"] for s in mine) == board["version_sum"]
+
+            await eventually(settled, timeout=900, interval=5)
             hr, head, staff = [await person(gw, tenant, nip_of(i)) for i in (1, 0, 2)]
             q = f"?period={PERIOD}"
             pages = {
@@ -163,11 +186,29 @@ async def main() -> dict[str, object]:
                 "sdm/roster (HR)": ("/app/sdm/roster", hr),
                 "sdm/cuti (HR, 2000 employees to pick from)": (f"/app/sdm/cuti{q}", hr),
                 "sdm/karantina (HR, four services)": ("/app/sdm/karantina", hr),
+                "sdm/pegawai (HR, 2000 employees, 100 shown)": ("/app/sdm/pegawai", hr),
+                "sdm/pegawai?opd= (HR, one OPD of 100)": ("/app/sdm/pegawai?opd=opd03", hr),
+                "sdm/plt (HR, 2000 employees to pick from)": ("/app/sdm/plt", hr),
+                "sdm/aturan-aktivitas (HR)": ("/app/sdm/aturan-aktivitas", hr),
             }
-            results = {name: await timed(gw, path, headers)
-                       for name, (path, headers) in pages.items()}
-    worst = max(v["p95_ms"] for k, v in results.items()
-                if not k.startswith(("baseline", "api:")))
+            results = {}
+            for name, (path, headers) in pages.items():
+                if ONLY and not any(w in name for w in ONLY):
+                    continue
+                if not PROFILE:
+                    results[name] = await timed(gw, path, headers)
+                    continue
+                slug = name.split(" (")[0].replace("/", "-").replace(" ", "_").replace(":", "")
+                raws = {svc: Path(PROFILE) / f"{slug}-{svc}.txt" for svc in PROFILED}
+                recorders = {svc: pyspy.record(system.procs[svc].pid, raws[svc])
+                             for svc in PROFILED}
+                await asyncio.sleep(1)  # py-spy attached
+                results[name] = await timed(gw, path, headers)
+                for svc, recorder in recorders.items():
+                    raws[svc].with_suffix(".json").write_text(json.dumps(
+                        pyspy.stop(recorder, raws[svc]), indent=1))
+    worst = max((v["p95_ms"] for k, v in results.items()
+                 if not k.startswith(("baseline", "api:"))), default=0.0)
     return {"web_pages": {"employees": EMPLOYEES, "rounds": ROUNDS, "pages": results,
                           "worst_p95_ms": worst, "target_p95_ms": 300,
                           "within_target": worst < 300}}

@@ -126,6 +126,17 @@ async def test_month_end(app, tenant_id) -> None:
         assert [(u["unit_name"], u["members"], u["avg_final_pct"]) for u in b["units"]] == [
             ("DINKES", 2, "77.50")]
         assert [t["nip"] for t in b["top"]] == [A, B]
+        # each component's average (grouped in SQL) is that of the scores, in policy order
+        r = await client.get(f"{base}/scores", params={"period": "2026-10"}, headers=hr)
+        scored = [s for s in r.json() if s["version"] > 0]
+        names = [c["name"] for c in scored[0]["components"]]
+        def average(name: str) -> D:
+            total = sum(D(c["value_pct"]) for s in scored for c in s["components"]
+                        if c["name"] == name)
+            return (total / len(scored)).quantize(D("0.01"), rounding="ROUND_HALF_UP")
+
+        assert [(c["name"], D(c["avg_value_pct"])) for c in b["components"]] == [
+            (n, average(n)) for n in names]
 
         # a close with items open is refused with the list, unless confirmed; the
         # confirmation is recorded (who from the token, when, the items at that moment)

@@ -1,33 +1,40 @@
-"""The regency's month in figures (the leadership dashboard's source)."""
+"""The regency's month in figures (the leadership dashboard's source), assembled from the
+sums the database groups."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from scoring.domain.board import BoardRow, month_board
+from scoring.domain.board import BoardRow, ComponentSums, UnitSums, month_board
 
 
-def row(nip: str, final: str, unit: str = "u1", tpp: str = "1000", version: int = 1,
-        perf: str = "80") -> BoardRow:
-    return BoardRow(nip, f"Pegawai {nip}", unit, unit.upper(), Decimal(final), Decimal(tpp),
-                    version, [{"name": "performance", "weight": "60", "value_pct": perf},
-                              {"name": "discipline", "weight": "40", "value_pct": "100"}])
+def top(nip: str, final: str) -> BoardRow:
+    return BoardRow(nip, f"Pegawai {nip}", "u1", "U1", Decimal(final), Decimal(1000), 1)
 
 
 def test_figures_bands_units_and_top() -> None:
-    rows = [row("3", "100.00", "u2", version=3), row("1", "89.99"), row("2", "90.00"),
-            row("4", "5.50", "u2", tpp="0", perf="0"), row("5", "90.00", "u2")]
-    b = month_board(rows, top=3)
+    units = [UnitSums("u2", "U2", 3, Decimal("195.50"), Decimal(2000), 5),
+             UnitSums("u1", "U1", 2, Decimal("179.99"), Decimal(2000), 2)]
+    comps = [ComponentSums("discipline", 2, 5, Decimal(500)),
+             ComponentSums("performance", 1, 5, Decimal(320))]
+    b = month_board(units, {0: 1, 8: 1, 9: 2, 10: 1}, comps, [top("3", "100"), top("2", "90")])
     assert (b.employees, b.avg_final_pct, b.tpp_total, b.version_sum) == (
         5, Decimal("75.10"), Decimal(4000), 7)
     assert b.tens == [1, 0, 0, 0, 0, 0, 0, 0, 1, 2, 1]
+    # in the policy's order, not by name
     assert b.components == [("performance", Decimal("64.00")), ("discipline", Decimal("100.00"))]
     assert [(u.unit_id, u.unit_name, u.members, u.avg_final_pct, u.tpp_total)
             for u in b.units] == [("u1", "U1", 2, Decimal("90.00"), Decimal(2000)),
                                   ("u2", "U2", 3, Decimal("65.17"), Decimal(2000))]
-    assert [r.nip for r in b.top] == ["3", "2", "5"]  # ties by NIP
+    assert [r.nip for r in b.top] == ["3", "2"]
+
+
+def test_an_opd_without_a_name_in_the_directory_copy_shows_its_id() -> None:
+    b = month_board([UnitSums("dinkes", "", 1, Decimal("50.005"), Decimal(1), 1)], {5: 1}, [], [])
+    assert [(u.unit_name, u.avg_final_pct) for u in b.units] == [("dinkes", Decimal("50.01"))]
 
 
 def test_a_month_nobody_was_scored() -> None:
-    b = month_board([])
-    assert (b.employees, b.avg_final_pct, b.tens, b.units, b.top) == (0, None, [0] * 11, [], [])
+    b = month_board([], {}, [], [])
+    assert (b.employees, b.avg_final_pct, b.tens, b.units, b.top, b.components) == (
+        0, None, [0] * 11, [], [], [])

@@ -31,8 +31,7 @@ def dashboard(b: Json) -> views.Dashboard:
         employees=int(b["employees"]), average=f.percent(b.get("avg_final_pct")),
         tpp_total=f.rupiah(b.get("tpp_total", 0)),
         # each band of ten stands for its members by its lower bound (bands of views)
-        distribution=views.distribution(Decimal(10 * i) for i, n in enumerate(tens)
-                                        for _ in range(n)),
+        distribution=views.distribution((Decimal(10 * i), n) for i, n in enumerate(tens)),
         units=[views.UnitRow(rank, u["unit_name"] or u["unit_id"], int(u["members"]),
                              f.percent(u["avg_final_pct"]), f.rupiah(u["tpp_total"]),
                              round(float(u["avg_final_pct"])))

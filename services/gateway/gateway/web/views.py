@@ -265,11 +265,12 @@ def _bars(counts: Sequence[tuple[str, int]]) -> list[Bar]:
     return [Bar(label, c, round(100 * c / peak)) for label, c in counts]
 
 
-def distribution(finals: Iterable[Decimal]) -> list[Bar]:
-    """Employees per band of final score (90-100, 80-89, ..., < 60)."""
+def distribution(finals: Iterable[tuple[Decimal, int]]) -> list[Bar]:
+    """Employees per band of final score (90-100, 80-89, ..., < 60) from (final score,
+    how many employees have it) pairs."""
     counts: Counter[str] = Counter()
-    for value in finals:
-        counts[next(label for floor, label in BUCKETS if value >= floor)] += 1
+    for value, n in finals:
+        counts[next(label for floor, label in BUCKETS if value >= floor)] += n
     return _bars([(label, counts[label]) for _, label in BUCKETS])
 
 

@@ -1,15 +1,14 @@
 """The regency's month in figures for the leadership dashboard: how many were scored,
 their average final %, the TPP total, the final % by tens (for the distribution), each
-component's average, each OPD's members, average and TPP, and the ten highest. Computed
-here from the month's scores so that the dashboard reads a few kilobytes, not every
-employee's score. Pure."""
+component's average, each OPD's members, average and TPP, and the ten highest. Assembled
+here from sums and counts the database groups (``service_layer.reports.board``), so that
+neither the service nor the dashboard reads every employee's score. Pure."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from .score import pct
 
@@ -18,7 +17,7 @@ TOP = 10
 
 @dataclass(frozen=True)
 class BoardRow:
-    """One scored employee of the month (what the board needs of the score)."""
+    """One of the month's highest scores (what the board shows of it)."""
 
     nip: str
     name: str
@@ -27,7 +26,6 @@ class BoardRow:
     final_pct: Decimal
     tpp_amount: Decimal
     version: int
-    components: list[Mapping[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -51,26 +49,45 @@ class MonthBoard:
     top: list[BoardRow]  # highest final % first (ties by NIP)
 
 
-def month_board(rows: Iterable[BoardRow], top: int = TOP) -> MonthBoard:
-    scored = sorted(rows, key=lambda r: r.nip)
-    tens = [0] * 11
-    comps: dict[str, list[Decimal]] = {}
-    units: dict[str, list[BoardRow]] = {}
-    for r in scored:
-        tens[max(0, min(10, int(r.final_pct // 10)))] += 1
-        for c in r.components:
-            comps.setdefault(str(c["name"]), []).append(Decimal(str(c["value_pct"])))
-        units.setdefault(r.unit_id, []).append(r)
-    finals = [r.final_pct for r in scored]
+@dataclass(frozen=True)
+class UnitSums:
+    """One OPD's scored employees of the month, summed."""
+
+    unit_id: str
+    unit_name: str
+    members: int
+    final_sum: Decimal
+    tpp_sum: Decimal
+    version_sum: int
+
+
+@dataclass(frozen=True)
+class ComponentSums:
+    """One score component over the month's scored employees: how many carry it and the
+    sum of its value %; ``order``: where it stands in the policy (first place seen)."""
+
+    name: str
+    order: int
+    count: int
+    value_sum: Decimal
+
+
+def month_board(units: Iterable[UnitSums], tens: Mapping[int, int],
+                components: Iterable[ComponentSums], top: Iterable[BoardRow]) -> MonthBoard:
+    """The board from the month's sums: per OPD, per band of ten, per component, and the
+    highest final % (already the ``TOP`` highest, highest first)."""
+    by_unit = sorted(units, key=lambda u: u.unit_id)
+    employees = sum(u.members for u in by_unit)
+    finals = sum((u.final_sum for u in by_unit), Decimal(0))
     return MonthBoard(
-        employees=len(scored),
-        avg_final_pct=pct(sum(finals, Decimal(0)) / len(finals)) if finals else None,
-        tpp_total=sum((r.tpp_amount for r in scored), Decimal(0)),
-        version_sum=sum(r.version for r in scored),
-        tens=tens,
-        components=[(name, pct(sum(v, Decimal(0)) / len(v))) for name, v in comps.items()],
-        units=[UnitFigures(u, members[0].unit_name or u, len(members),
-                           pct(sum((m.final_pct for m in members), Decimal(0)) / len(members)),
-                           sum((m.tpp_amount for m in members), Decimal(0)))
-               for u, members in sorted(units.items())],
-        top=sorted(scored, key=lambda r: -r.final_pct)[:top])
+        employees=employees,
+        avg_final_pct=pct(finals / employees) if employees else None,
+        tpp_total=sum((u.tpp_sum for u in by_unit), Decimal(0)),
+        version_sum=sum(u.version_sum for u in by_unit),
+        tens=[tens.get(i, 0) for i in range(11)],
+        components=[(c.name, pct(c.value_sum / c.count))
+                    for c in sorted(components, key=lambda c: (c.order, c.name)) if c.count],
+        units=[UnitFigures(u.unit_id, u.unit_name or u.unit_id, u.members,
+                           pct(u.final_sum / u.members), u.tpp_sum)
+               for u in by_unit if u.members],
+        top=list(top))

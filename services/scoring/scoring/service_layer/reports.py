@@ -9,7 +9,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.errors import Conflict
@@ -17,7 +17,7 @@ from ekinerja_shared.timeutil import utcnow, zone
 
 from ..adapters import repository as repo
 from ..adapters.orm import Employee, Period, ScoreRow, Tenant
-from ..domain.board import BoardRow, MonthBoard, month_board
+from ..domain.board import TOP, BoardRow, ComponentSums, MonthBoard, UnitSums, month_board
 from ..domain.payroll import PayrollTable, build, month_name
 from ..domain.ranking import UnitSummary, competition_rank, summarise_unit
 from ..domain.trend import MonthAverage, months_ending, trend
@@ -131,19 +131,60 @@ async def month_trend(session: AsyncSession, tenant_id: str, period: str,
     return trend(wanted, {p: (int(n), Decimal(total)) for p, n, total in rows.all()})
 
 
+def _band() -> Any:
+    """The final %'s band of ten as SQL (10 for 100 and above, 0 below 10); literal
+    thresholds, so that the grouped and the selected expression are the same text."""
+    return case(*[(ScoreRow.final_pct >= literal_column(str(10 * i)), literal_column(str(i)))
+                  for i in range(10, 0, -1)], else_=literal_column("0"))
+
+
+# each component of the month's scores (a JSON list of {name, value_pct, ...}) summed
+_COMPONENTS = {
+    "postgresql": """
+        SELECT c.value ->> 'name', min(c.ordinality), count(*),
+               sum((c.value ->> 'value_pct')::numeric)
+        FROM scores s, json_array_elements(s.components) WITH ORDINALITY AS c(value, ordinality)
+        WHERE s.tenant_id = :tenant AND s.period = :period AND s.version > 0
+        GROUP BY 1""",
+    "sqlite": """
+        SELECT json_extract(c.value, '$.name'), min(c.key), count(*),
+               sum(CAST(json_extract(c.value, '$.value_pct') AS REAL))
+        FROM scores s, json_each(s.components) AS c
+        WHERE s.tenant_id = :tenant AND s.period = :period AND s.version > 0
+        GROUP BY 1""",
+}
+
+
 async def board(session: AsyncSession, tenant_id: str, period: str) -> MonthBoard:
-    """The regency's month in figures (the scored employees; one read of the columns the
-    figures need, with the directory copy's names)."""
-    query = (
+    """The regency's month in figures (the scored employees), grouped by the database:
+    per OPD (with the directory copy's name), per band of ten, per component, and the ten
+    highest with their names; no score row is read whole."""
+    month = (ScoreRow.tenant_id == tenant_id, ScoreRow.period == period, ScoreRow.version > 0)
+    named = (Employee.tenant_id == ScoreRow.tenant_id) & (Employee.nip == ScoreRow.nip)
+    units = await session.execute(
+        select(ScoreRow.unit_id, func.max(Employee.unit_name), func.count(),
+               func.sum(ScoreRow.final_pct), func.sum(ScoreRow.tpp_amount),
+               func.sum(ScoreRow.version))
+        .outerjoin(Employee, named).where(*month).group_by(ScoreRow.unit_id))
+    band = _band().label("band")
+    tens = await session.execute(select(band, func.count()).where(*month).group_by(band))
+    comps = await session.execute(text(_COMPONENTS[repo.dialect_name(session)]),
+                                  {"tenant": tenant_id, "period": period})
+    top = await session.execute(
         select(ScoreRow.nip, Employee.name, ScoreRow.unit_id, Employee.unit_name,
-               ScoreRow.final_pct, ScoreRow.tpp_amount, ScoreRow.version,
-               ScoreRow.components)
-        .outerjoin(Employee, (Employee.tenant_id == ScoreRow.tenant_id)
-                   & (Employee.nip == ScoreRow.nip))
-        .where(ScoreRow.tenant_id == tenant_id, ScoreRow.period == period,
-               ScoreRow.version > 0))
+               ScoreRow.final_pct, ScoreRow.tpp_amount, ScoreRow.version)
+        .outerjoin(Employee, named).where(*month)
+        .order_by(ScoreRow.final_pct.desc(), ScoreRow.nip).limit(TOP))
     return month_board(
-        BoardRow(nip, name or "", unit_id, unit_name or "", Decimal(final), Decimal(tpp),
-                 version, list(components or []))
-        for nip, name, unit_id, unit_name, final, tpp, version, components
-        in (await session.execute(query)).all())
+        [UnitSums(unit_id, unit_name or "", int(n), _dec(finals), _dec(tpps), int(versions))
+         for unit_id, unit_name, n, finals, tpps, versions in units.all()],
+        {int(b): int(n) for b, n in tens.all()},
+        [ComponentSums(str(name), int(order), int(n), _dec(values))
+         for name, order, n, values in comps.all() if name is not None],
+        [BoardRow(nip, name or "", unit_id, unit_name or "", _dec(final), _dec(tpp), version)
+         for nip, name, unit_id, unit_name, final, tpp, version in top.all()])
+
+
+def _dec(value: Any) -> Decimal:
+    """A database sum as a Decimal (SQLite answers floats)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value or 0))
