@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.web import board, views
+from gateway.web import board, views, views_hr_people
 from gateway.web.render import ENV
 from tests.unit.gateway.test_web_board import figures, summary
 from tests.web.test_pages import CHROMIUM_ARGS, chromium_path, phone_menu
@@ -63,6 +63,11 @@ def pages() -> dict[str, str]:
                                days=views.attendance_days({"days": [day]},
                                                           ZoneInfo("Asia/Makassar"))),
         "tim.html": dict(team=views.team_view([score], {NIP: "Budi Santoso"}, "-")),
+        "pegawai.html": dict(q="", opd="", listing=views_hr_people.employee_list(
+            [{"nip": f"1985031520100110{i:02d}", "name": Person.name, "unit_id": f"u{i % 3}",
+              "unit_name": f"{LONG} {i % 3}", "position": "Analis Kebijakan Ahli Muda " * 2,
+              "supervisor_nip": NIP, "employment_type": "PPPK", "device_pin": "123456",
+              "active": i % 7 != 0} for i in range(30)], shown=25)),
     }
     return {name: ENV.get_template(name).render(request_path="/app/x", **common, **ctx)
             for name, ctx in contexts.items()}

@@ -2,15 +2,15 @@
 page modules share: the role check, the directory's names, and a change sent to a service
 whose refusal is shown in place (Post/Redirect/Get when it is taken). The pages themselves
 are in ``routes_hr_calendar`` (schedules, holidays), ``routes_hr_days`` (leave,
-corrections), ``routes_hr_rules`` (attendance rules, scoring policy) and
-``routes_hr_quarantine``; roster, month close and devices stay in ``routes_manage``."""
+corrections), ``routes_hr_rules`` (attendance rules, scoring policy), ``routes_hr_people`` (employees,
+Plt/Plh, activity rules) and ``routes_hr_quarantine``; roster, month close and devices stay in ``routes_manage``."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .backend import GATEWAY, BackendRefused
@@ -22,12 +22,16 @@ router = APIRouter(route_class=PageRoute, tags=["pages"])
 # the overview's cards: (path, title, what it is for)
 AREAS = (
     ("/app/sdm/roster", "Roster pegawai", "Unggah roster CSV; kesalahan per baris."),
+    ("/app/sdm/pegawai", "Daftar pegawai", "Cari pegawai; OPD, atasan, PIN mesin, jenis."),
+    ("/app/sdm/plt", "Plt dan Plh", "Penugasan pelaksana tugas/harian; cabut."),
     ("/app/sdm/jadwal", "Jadwal kerja", "Pekan kerja bernama dan penerapannya."),
     ("/app/sdm/libur", "Hari libur", "Libur nasional, cuti bersama, libur daerah."),
     ("/app/sdm/cuti", "Cuti dan izin", "Catat dan batalkan cuti, izin, dinas luar."),
     ("/app/sdm/koreksi", "Koreksi presensi", "Perbaiki jam datang/pulang dengan alasan."),
     ("/app/sdm/aturan", "Aturan presensi", "Potongan TL/PSW/TK, preset atau sendiri."),
     ("/app/sdm/kebijakan", "Kebijakan penilaian", "Bobot komponen nilai per bulan."),
+    ("/app/sdm/aturan-aktivitas", "Aturan aktivitas",
+     "Batas pengisian, menit per hari, batas persetujuan."),
     ("/app/sdm/karantina", "Data tertahan", "Baris mesin dan peristiwa yang disisihkan."),
     ("/app/sdm/bulan", "Tutup bulan & TPP", "Tutup, buka kembali, fakta terlambat, unduh TPP."),
     ("/app/sdm/perangkat", "Perangkat", "Mesin presensi daring/luring."),
@@ -36,8 +40,13 @@ AREAS = (
 Refusal = Callable[[BackendRefused], Awaitable[Response]]
 
 
-def hr_only(page: Page) -> None:
+async def _hr_page(page: PageDep) -> Page:
     require_role(page, "hr")
+    return page
+
+
+# the page of the regency's HR: anyone else is refused before the handler runs (403)
+HrPageDep = Annotated[Page, Depends(_hr_page)]
 
 
 async def employees_of(page: Page) -> list[dict[str, str]]:
@@ -59,6 +68,5 @@ async def change(page: Page, service: str, method: str, path: str, *, json: Any 
 
 
 @router.get("/app/sdm", summary="Page: the regency HR's administration overview (HR)")
-async def overview(request: Request, page: PageDep) -> Response:
-    hr_only(page)
+async def overview(request: Request, page: HrPageDep) -> Response:
     return render(request, "sdm.html", **page.context(request, areas=AREAS))

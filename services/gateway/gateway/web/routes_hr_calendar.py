@@ -13,8 +13,8 @@ from fastapi.responses import Response
 from . import views_hr
 from .backend import BackendRefused
 from .render import Page, PageRoute, flash, render
-from .routes_employee import PageDep, form_of
-from .routes_hr import change, employees_of, hr_only
+from .routes_employee import form_of
+from .routes_hr import HrPageDep, change, employees_of
 
 router = APIRouter(route_class=PageRoute, tags=["pages"])
 
@@ -53,14 +53,12 @@ async def _schedules(request: Request, page: Page, *,
 
 
 @router.get("/app/sdm/jadwal", summary="Page: schedules and their assignments (HR)")
-async def schedules_page(request: Request, page: PageDep) -> Response:
-    hr_only(page)
+async def schedules_page(request: Request, page: HrPageDep) -> Response:
     return await _schedules(request, page)
 
 
 @router.post("/app/sdm/jadwal", summary="Page: save a schedule or assign one (HR, form)")
-async def schedules_change(request: Request, page: PageDep) -> Response:
-    hr_only(page)
+async def schedules_change(request: Request, page: HrPageDep) -> Response:
     form = await form_of(request)
     kind = "assign" if form.get("action") == "assign" else "schedule"
 
@@ -105,14 +103,12 @@ def _year(page: Page, asked: str | None) -> int:
 
 
 @router.get("/app/sdm/libur", summary="Page: the year's holidays (HR)")
-async def holidays_page(request: Request, page: PageDep, year: str | None = None) -> Response:
-    hr_only(page)
+async def holidays_page(request: Request, page: HrPageDep, year: str | None = None) -> Response:
     return await _holidays(request, page, _year(page, year))
 
 
 @router.post("/app/sdm/libur", summary="Page: declare a holiday (HR, form)")
-async def holiday_add(request: Request, page: PageDep) -> Response:
-    hr_only(page)
+async def holiday_add(request: Request, page: HrPageDep) -> Response:
     form = await form_of(request)
     day = _day(form.get("date", ""))
     if day is None:
@@ -133,8 +129,7 @@ async def holiday_add(request: Request, page: PageDep) -> Response:
 
 
 @router.post("/app/sdm/libur/{day}/hapus", summary="Page: remove a holiday (HR, form)")
-async def holiday_remove(request: Request, day: dt.date, page: PageDep) -> Response:
-    hr_only(page)
+async def holiday_remove(request: Request, day: dt.date, page: HrPageDep) -> Response:
 
     async def refused(exc: BackendRefused) -> Response:
         return await _holidays(request, page, day.year, failed=day.isoformat(),

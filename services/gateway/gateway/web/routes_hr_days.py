@@ -14,8 +14,8 @@ from fastapi.responses import Response
 from . import formats, views_hr
 from .backend import BackendRefused
 from .render import Page, PageRoute, flash, render
-from .routes_employee import PageDep, form_of
-from .routes_hr import change, employees_of, hr_only
+from .routes_employee import form_of
+from .routes_hr import HrPageDep, change, employees_of
 
 router = APIRouter(route_class=PageRoute, tags=["pages"])
 
@@ -43,14 +43,12 @@ async def _leaves(request: Request, page: Page, period: str, *, form: dict[str, 
 
 
 @router.get("/app/sdm/cuti", summary="Page: a month's leave and permits (HR)")
-async def leaves_page(request: Request, page: PageDep, period: str | None = None) -> Response:
-    hr_only(page)
+async def leaves_page(request: Request, page: HrPageDep, period: str | None = None) -> Response:
     return await _leaves(request, page, page.period(period))
 
 
 @router.post("/app/sdm/cuti", summary="Page: enter leave or a permit (HR, form)")
-async def leave_add(request: Request, page: PageDep) -> Response:
-    hr_only(page)
+async def leave_add(request: Request, page: HrPageDep) -> Response:
     form = await form_of(request)
     period = page.period(form.get("start_date", "")[:7])
     if not (form.get("nip") and form.get("start_date") and form.get("end_date")):
@@ -68,8 +66,7 @@ async def leave_add(request: Request, page: PageDep) -> Response:
 
 
 @router.post("/app/sdm/cuti/{leave_id}/batal", summary="Page: cancel leave (HR, form)")
-async def leave_cancel(request: Request, leave_id: int, page: PageDep) -> Response:
-    hr_only(page)
+async def leave_cancel(request: Request, leave_id: int, page: HrPageDep) -> Response:
     form = await form_of(request)
     period = page.period(form.get("period"))
 
@@ -110,15 +107,13 @@ async def _corrections(request: Request, page: Page, nip: str, *,
 
 
 @router.get("/app/sdm/koreksi", summary="Page: attendance corrections of an employee (HR)")
-async def corrections_page(request: Request, page: PageDep, nip: str | None = None) -> Response:
-    hr_only(page)
+async def corrections_page(request: Request, page: HrPageDep, nip: str | None = None) -> Response:
     nip = (nip or "").strip()
     return await _corrections(request, page, nip if nip.isdigit() else "")
 
 
 @router.post("/app/sdm/koreksi", summary="Page: correct a day's arrival/departure (HR, form)")
-async def correction_add(request: Request, page: PageDep) -> Response:
-    hr_only(page)
+async def correction_add(request: Request, page: HrPageDep) -> Response:
     form = await form_of(request)
     nip, day = form.get("nip", ""), form.get("work_date", "")
     if not nip.isdigit() or not _is_date(day):

@@ -16,8 +16,8 @@ from ekinerja_shared.errors import DomainError
 
 from .backend import GATEWAY, BackendRefused
 from .render import Page, PageRoute, flash, render
-from .routes_employee import PageDep, form_of
-from .routes_hr import change, hr_only
+from .routes_employee import form_of
+from .routes_hr import HrPageDep, change
 
 router = APIRouter(route_class=PageRoute, tags=["pages"])
 STATUSES = {"open": "Terbuka", "all": "Semua", "replayed": "Diproses ulang",
@@ -61,16 +61,14 @@ def _status(asked: str | None) -> str:
 
 
 @router.get("/app/sdm/karantina", summary="Page: quarantined inputs of every service (HR)")
-async def quarantine_page(request: Request, page: PageDep, status: str | None = None) -> Response:
-    hr_only(page)
+async def quarantine_page(request: Request, page: HrPageDep, status: str | None = None) -> Response:
     return await _quarantine(request, page, _status(status))
 
 
 @router.post("/app/sdm/karantina/{service}/{entry_id}",
              summary="Page: replay or discard a quarantined input (HR, form)")
 async def quarantine_action(request: Request, service: str, entry_id: int,
-                            page: PageDep) -> Response:
-    hr_only(page)
+                            page: HrPageDep) -> Response:
     form = await form_of(request)
     status = _status(form.get("status"))
     key = f"{service}-{entry_id}"

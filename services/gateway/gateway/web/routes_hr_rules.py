@@ -14,8 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 from . import formats, views_hr
 from .backend import BackendRefused
 from .render import Page, PageRoute, flash, render
-from .routes_employee import PageDep, form_of
-from .routes_hr import change, hr_only
+from .routes_employee import form_of
+from .routes_hr import HrPageDep, change
 from .routes_manage import PERIOD
 
 router = APIRouter(route_class=PageRoute, tags=["pages"])
@@ -41,14 +41,12 @@ async def _rules(request: Request, page: Page, *, errors: dict[str, str] | None 
 
 
 @router.get("/app/sdm/aturan", summary="Page: the attendance discipline rules (HR)")
-async def rules_page(request: Request, page: PageDep) -> Response:
-    hr_only(page)
+async def rules_page(request: Request, page: HrPageDep) -> Response:
     return await _rules(request, page)
 
 
 @router.post("/app/sdm/aturan", summary="Page: apply a preset or change rules (HR, form)")
-async def rules_change(request: Request, page: PageDep) -> Response:
-    hr_only(page)
+async def rules_change(request: Request, page: HrPageDep) -> Response:
     form = await form_of(request)
     kind = "preset" if form.get("action") == "preset" else "custom"
     path = f"/api/attendance/{page.tenant_id}/rules"
@@ -110,14 +108,12 @@ async def _policy(request: Request, page: Page, period: str, *,
 
 
 @router.get("/app/sdm/kebijakan", summary="Page: the scoring policy of a month (HR)")
-async def policy_page(request: Request, page: PageDep, period: str | None = None) -> Response:
-    hr_only(page)
+async def policy_page(request: Request, page: HrPageDep, period: str | None = None) -> Response:
     return await _policy(request, page, page.period(period))
 
 
 @router.post("/app/sdm/kebijakan", summary="Page: set the policy from a month on (HR, form)")
-async def policy_change(request: Request, page: PageDep) -> Response:
-    hr_only(page)
+async def policy_change(request: Request, page: HrPageDep) -> Response:
     form = await form_of(request)
     period = form.get("period", "")
     if not PERIOD.match(period):
