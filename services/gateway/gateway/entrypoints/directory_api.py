@@ -4,7 +4,7 @@ README ("Who may call what") and gateway.domain.access."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.datastructures import UploadFile
@@ -83,12 +83,12 @@ async def post_roster(tenant_id: TenantPath, request: Request, caller: RosterWri
 @router.get("/{tenant_id}/employees", response_model=list[EmployeeOut],
             summary="The roster: all of it for HR and leadership, else oneself and one's team")
 async def list_employees(tenant_id: TenantPath, caller: MemberDep, session: TenantSessionDep,
-                         unit_id: str | None = None) -> list[EmployeeOut]:
+                         unit_id: str | None = None) -> list[dict[str, Any]]:
     await services.get_tenant(session, tenant_id)
     audience = await services.audience_of(session, tenant_id, caller, DIRECTORY_READ)
-    with_pin = sees_device_pins(caller)
-    return [EmployeeOut.of(e, with_pin=with_pin)
-            for e in await services.list_employees(session, tenant_id, unit_id, audience)]
+    return EmployeeOut.listing(
+        await services.list_employees(session, tenant_id, unit_id, audience),
+        with_pin=sees_device_pins(caller))
 
 
 @router.get("/{tenant_id}/employees/{nip}", response_model=EmployeeOut,

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from ..adapters.orm import Employee, Score, Tenant
+from ..service_layer.services import EmployeeFields
 
 
 class TenantIn(BaseModel):
@@ -55,6 +57,19 @@ class EmployeeOut(BaseModel):
                    tpp_base=e.tpp_base, employment_type=e.employment_type,
                    device_pin=e.device_pin if with_pin else None, active=e.active,
                    updated_at=e.updated_at)
+
+    @staticmethod
+    def listing(rows: Iterable[EmployeeFields], *, with_pin: bool) -> list[dict[str, Any]]:
+        """A listing's rows as the response model's fields: the route's response model
+        checks and serialises the whole list at once (a model built per employee was most
+        of the time of listing a regency of thousands)."""
+        listed = list(rows)
+        fields = listed[0]._fields if listed else ()
+        out = [dict(zip(fields, row)) for row in listed]
+        if not with_pin:
+            for e in out:
+                e["device_pin"] = None
+        return out
 
 
 class RosterOut(BaseModel):

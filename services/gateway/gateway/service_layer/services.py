@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, Unpack
 
-from sqlalchemy import literal_column, select
+from sqlalchemy import Row, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import acting_copy
@@ -142,16 +143,25 @@ async def get_employee(session: AsyncSession, tenant_id: str, nip: str) -> Emplo
     return emp
 
 
+# what a listing reads of each employee: plain rows, not ORM objects (a regency's
+# thousands of objects with their identity map and state cost most of the listing)
+EMPLOYEE_FIELDS = (Employee.tenant_id, Employee.nip, Employee.name, Employee.unit_id,
+                   Employee.unit_name, Employee.position, Employee.supervisor_nip,
+                   Employee.tpp_base, Employee.employment_type, Employee.device_pin,
+                   Employee.active, Employee.updated_at)
+EmployeeFields = Row[Unpack[tuple[Any, ...]]]  # the fields above, by name
+
+
 async def list_employees(
     session: AsyncSession, tenant_id: str, unit_id: str | None = None,
     audience: Audience = EVERYONE,
-) -> list[Employee]:
-    query = select(Employee).where(Employee.tenant_id == tenant_id)
+) -> list[EmployeeFields]:
+    query = select(*EMPLOYEE_FIELDS).where(Employee.tenant_id == tenant_id)
     if unit_id:
         query = query.where(Employee.unit_id == unit_id)
     if audience.nips is not None:
         query = query.where(Employee.nip.in_(sorted(audience.nips)))
-    return list((await session.scalars(query.order_by(Employee.unit_id, Employee.nip))).all())
+    return list((await session.execute(query.order_by(Employee.unit_id, Employee.nip))).all())
 
 
 async def deactivate_employee(session: AsyncSession, tenant_id: str, nip: str) -> Employee:
