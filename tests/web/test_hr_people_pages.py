@@ -2,7 +2,8 @@
 the four services started as real processes on the real Kafka and PostgreSQL, on a
 phone-sized screen (360 px): HR finds the employee list from the overview, searches it by
 name and filters it by OPD (each row with the supervisor, device PIN and employment type);
-assigns a Plh (a refused assignment first: the activity service's reason shown at the
+assigns a Plh (the NIP field suggesting employees by name as HR types; a refused
+assignment first: the activity service's reason shown at the
 form, what was typed kept), sees it in force and withdraws it; changes one activity rule
 (only that one is sent). An employee is refused each of these pages."""
 
@@ -72,6 +73,14 @@ async def test_hr_manages_people_in_a_browser(kafka_bootstrap, tenant_id, tmp_pa
             await hr.get_by_role("link", name="Plt dan Plh").click()
             await expect(hr).to_have_url(f"{base}/app/sdm/plt")
             await hr.get_by_label("NIP pejabat definitif").fill(HEAD)
+            # the NIP field suggests employees by name as one types (the page does not
+            # carry the whole directory)
+            await expect(hr.locator("#pegawai option")).to_have_count(0)
+            await hr.get_by_label("NIP pelaksana").focus()
+            await hr.keyboard.type("bambang")
+            await expect(hr.locator("#pegawai option")).to_have_count(1)
+            await expect(hr.locator(f"#pegawai option[value='{LEADER}']")).to_have_text(
+                "Ir. Bambang Wijaya · Sekretariat Daerah")
             await hr.get_by_label("NIP pelaksana").fill(LEADER)
             await hr.get_by_label("Jenis penugasan").select_option("plh")
             await hr.get_by_label("Tanggal mulai").fill(today.isoformat())

@@ -1,5 +1,5 @@
 """The regency HR's administration pages: the overview (``/app/sdm``) and what the HR
-page modules share: the role check, the directory's names, and a change sent to a service
+page modules share: the role check (``HrPageDep``) and a change sent to a service
 whose refusal is shown in place (Post/Redirect/Get when it is taken). The pages themselves
 are in ``routes_hr_calendar`` (schedules, holidays), ``routes_hr_days`` (leave,
 corrections), ``routes_hr_rules`` (attendance rules, scoring policy), ``routes_hr_people`` (employees,
@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from .backend import GATEWAY, BackendRefused
+from .backend import BackendRefused
 from .render import Page, PageRoute, render, require_role
 from .routes_employee import PageDep
 
@@ -47,13 +47,6 @@ async def _hr_page(page: PageDep) -> Page:
 
 # the page of the regency's HR: anyone else is refused before the handler runs (403)
 HrPageDep = Annotated[Page, Depends(_hr_page)]
-
-
-async def employees_of(page: Page) -> list[dict[str, str]]:
-    """The regency's employees (HR reads all), by name: for the NIP fields' suggestions."""
-    rows = await page.backend.get(GATEWAY, f"/api/tenants/{page.tenant_id}/employees")
-    return sorted(({"nip": e["nip"], "name": e["name"]} for e in rows),
-                  key=lambda e: (e["name"], e["nip"]))
 
 
 async def change(page: Page, service: str, method: str, path: str, *, json: Any = None,

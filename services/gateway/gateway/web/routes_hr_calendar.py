@@ -14,7 +14,8 @@ from . import views_hr
 from .backend import BackendRefused
 from .render import Page, PageRoute, flash, render
 from .routes_employee import form_of
-from .routes_hr import HrPageDep, change, employees_of
+from .routes_hr import HrPageDep, change
+from .routes_manage import names_of
 
 router = APIRouter(route_class=PageRoute, tags=["pages"])
 
@@ -37,15 +38,14 @@ def _day(text: str) -> dt.date | None:
 async def _schedules(request: Request, page: Page, *,
                      forms: dict[str, dict[str, str]] | None = None, errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     base = f"/api/attendance/{page.tenant_id}"
-    schedules, assignments, people = await asyncio.gather(
+    schedules, assignments, names = await asyncio.gather(
         page.backend.get("attendance", f"{base}/schedules"),
         page.backend.get("attendance", f"{base}/schedule-assignments"),
-        employees_of(page))
-    names = {p["nip"]: p["name"] for p in people}
+        names_of(page))
     forms = forms or {}
     return render(request, "jadwal.html", status_code=status_code, **page.context(
         request, schedules=views_hr.schedules_view(schedules),
-        assignments=views_hr.assignments_view(assignments, names), people=people,
+        assignments=views_hr.assignments_view(assignments, names),
         weekdays=views_hr.WEEKDAYS, scopes=views_hr.SCOPES,
         form={**SCHEDULE_FORM, **forms.get("schedule", {})},
         assign={**ASSIGN_FORM, **forms.get("assign", {})}, errors=errors or {},

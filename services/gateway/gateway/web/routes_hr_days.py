@@ -12,10 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from . import formats, views_hr
-from .backend import BackendRefused
+from .backend import GATEWAY, BackendRefused
 from .render import Page, PageRoute, flash, render
 from .routes_employee import form_of
-from .routes_hr import HrPageDep, change, employees_of
+from .routes_hr import HrPageDep, change
+from .routes_manage import names_of
 
 router = APIRouter(route_class=PageRoute, tags=["pages"])
 
@@ -29,15 +30,14 @@ CORRECTION_FORM = {"nip": "", "work_date": "", "arrival": "", "departure": "", "
 async def _leaves(request: Request, page: Page, period: str, *, form: dict[str, str] | None = None,
                   error: str | None = None, failed: int | None = None,
                   row_error: str | None = None, status_code: int = 200) -> Response:
-    rows, people = await asyncio.gather(
+    rows, names = await asyncio.gather(
         page.backend.get("attendance", f"/api/attendance/{page.tenant_id}/leaves",
                          period=period),
-        employees_of(page))
-    names = {p["nip"]: p["name"] for p in people}
+        names_of(page))
     return render(request, "cuti.html", status_code=status_code, **page.context(
         request, period=period, prev=formats.shift_period(period, -1),
         next=formats.shift_period(period, 1), leaves=views_hr.leaves_view(rows, names),
-        people=people, kinds=views_hr.LEAVE_KINDS, form={**LEAVE_FORM, **(form or {})},
+        kinds=views_hr.LEAVE_KINDS, form={**LEAVE_FORM, **(form or {})},
         form_error=error, failed=failed, row_error=row_error,
         ok=flash(request.query_params.get("ok"))))
 
@@ -93,15 +93,15 @@ def _is_date(text: str) -> bool:
 async def _corrections(request: Request, page: Page, nip: str, *,
                        form: dict[str, str] | None = None, error: str | None = None,
                        status_code: int = 200) -> Response:
-    people = await employees_of(page)
-    trail = []
+    trail, person = [], None
     if nip:
-        rows = await page.backend.get_or_none(
-            "attendance", f"/api/attendance/{page.tenant_id}/employees/{nip}/corrections")
+        rows, person = await asyncio.gather(
+            page.backend.get_or_none(
+                "attendance", f"/api/attendance/{page.tenant_id}/employees/{nip}/corrections"),
+            page.backend.get_or_none(GATEWAY, f"/api/tenants/{page.tenant_id}/employees/{nip}"))
         trail = views_hr.corrections_view(rows or [], page.tz)
-    names = {p["nip"]: p["name"] for p in people}
     return render(request, "koreksi.html", status_code=status_code, **page.context(
-        request, nip=nip, person=names.get(nip, ""), trail=trail, people=people,
+        request, nip=nip, person=(person or {}).get("name", ""), trail=trail,
         form={**CORRECTION_FORM, "nip": nip, **(form or {})}, form_error=error,
         today=page.today().isoformat(), ok=flash(request.query_params.get("ok"))))
 

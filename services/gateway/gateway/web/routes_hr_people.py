@@ -15,10 +15,12 @@ from . import views_hr_people as vp
 from .backend import GATEWAY, BackendRefused
 from .render import Page, PageRoute, flash, render
 from .routes_employee import form_of
-from .routes_hr import HrPageDep, change, employees_of
+from .routes_hr import HrPageDep, change
+from .routes_manage import names_of
 
 router = APIRouter(route_class=PageRoute, tags=["pages"])
 
+SUGGESTED = 20  # employees suggested for a NIP field
 ACTING_FORM = {"principal_nip": "", "acting_nip": "", "kind": "plh", "start_date": "",
                "end_date": ""}
 
@@ -35,18 +37,26 @@ async def employees_page(request: Request, page: HrPageDep, q: str = "",
         request, listing=listing, q=q[:100], opd=opd[:64]))
 
 
+@router.get("/app/sdm/pegawai/saran",
+            summary="Page helper: up to 20 employees matching a name or NIP (HR; JSON)")
+async def employee_suggestions(page: HrPageDep, q: str = "") -> list[dict[str, str]]:
+    rows = await page.backend.get(GATEWAY, f"/api/tenants/{page.tenant_id}/employees")
+    listing = vp.employee_list(rows, q[:100], shown=SUGGESTED) if len(q.strip()) >= 2 else None
+    return [{"nip": e.nip, "name": e.name, "unit_name": e.unit_name}
+            for e in (listing.rows if listing else [])]
+
+
 # --- acting assignments (Plt/Plh) ---------------------------------------------------------
 
 
 async def _acting(request: Request, page: Page, *, form: dict[str, str] | None = None,
                   error: str | None = None, failed: str | None = None,
                   row_error: str | None = None, status_code: int = 200) -> Response:
-    rows, people = await asyncio.gather(
+    rows, names = await asyncio.gather(
         page.backend.get("activity", f"/api/activity/{page.tenant_id}/acting"),
-        employees_of(page))
-    names = {p["nip"]: p["name"] for p in people}
+        names_of(page))
     return render(request, "plt.html", status_code=status_code, **page.context(
-        request, assignments=vp.acting_view(rows, names, page.today()), people=people,
+        request, assignments=vp.acting_view(rows, names, page.today()),
         kinds=vp.ACTING_KINDS, form={**ACTING_FORM, **(form or {})}, form_error=error,
         failed=failed, row_error=row_error, ok=flash(request.query_params.get("ok"))))
 

@@ -3,6 +3,8 @@
 //   reports a change of the shown month (and person, when data-live-nip is set);
 // - the session is renewed in the background before the access token expires;
 // - the approval queue gets "select all" and a selected count;
+// - HR's NIP fields suggest employees by name or NIP as one types (asked of the server:
+//   a page does not carry the regency's whole directory);
 // - on phones the main menu folds behind a "Menu" button.
 (function () {
   'use strict';
@@ -117,6 +119,36 @@
       });
     };
     connect();
+  }
+
+  // --- NIP fields: up to 20 employees whose name or NIP matches what is typed -----------
+  var people = document.getElementById('pegawai');
+  var suggest = people && people.getAttribute('data-suggest');
+  if (suggest) {
+    var waiting = null;
+    var asked = '';
+    document.addEventListener('input', function (ev) {
+      var input = ev.target;
+      if (!input || input.getAttribute('list') !== 'pegawai') return;
+      var q = input.value.trim();
+      if (q.length < 2 || q === asked) return;
+      window.clearTimeout(waiting);
+      waiting = window.setTimeout(function () {
+        asked = q;
+        fetch(suggest + '?q=' + encodeURIComponent(q),
+              { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+          .then(function (r) { return r.ok ? r.json() : []; }, function () { return []; })
+          .then(function (rows) {
+            people.textContent = '';
+            rows.forEach(function (p) {
+              var option = document.createElement('option');
+              option.value = p.nip;
+              option.textContent = p.name + ' · ' + p.unit_name;
+              people.appendChild(option);
+            });
+          });
+      }, 200);
+    });
   }
 
   // --- approval queue: select many -------------------------------------------------------
