@@ -184,11 +184,11 @@ async def main() -> dict[str, object]:
                 "sdm/bulan (HR)": (f"/app/sdm/bulan{q}", hr),
                 "sdm/perangkat (HR)": ("/app/sdm/perangkat", hr),
                 "sdm/roster (HR)": ("/app/sdm/roster", hr),
-                "sdm/cuti (HR, 2000 employees to pick from)": (f"/app/sdm/cuti{q}", hr),
+                "sdm/cuti (HR, a regency of 2000)": (f"/app/sdm/cuti{q}", hr),
                 "sdm/karantina (HR, four services)": ("/app/sdm/karantina", hr),
                 "sdm/pegawai (HR, 2000 employees, 100 shown)": ("/app/sdm/pegawai", hr),
                 "sdm/pegawai?opd= (HR, one OPD of 100)": ("/app/sdm/pegawai?opd=opd03", hr),
-                "sdm/plt (HR, 2000 employees to pick from)": ("/app/sdm/plt", hr),
+                "sdm/plt (HR, a regency of 2000)": ("/app/sdm/plt", hr),
                 "sdm/aturan-aktivitas (HR)": ("/app/sdm/aturan-aktivitas", hr),
             }
             results = {}
