@@ -21,7 +21,7 @@ ACTIVITY_RULES = (
     ("edit_window_days", "Batas pengisian aktivitas (hari ke belakang)",
      "Berapa hari setelah tanggal kerja aktivitas masih boleh dicatat atau diubah.", 0, 62),
     ("daily_cap_minutes", "Batas menit aktivitas per hari",
-     "Menit aktivitas paling banyak yang dihitung dalam satu hari.", 1, 1440),
+     "Jumlah menit aktivitas paling banyak yang boleh dicatat dalam satu hari.", 1, 1440),
     ("approval_deadline_day", "Batas persetujuan atasan (tanggal bulan berikutnya)",
      "Aktivitas yang belum diputuskan sampai tanggal ini kedaluwarsa.", 1, 28),
 )
