@@ -18,10 +18,17 @@ policy can be stored, versioned by the month it takes effect, and changed withou
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from ekinerja_shared.errors import DomainError
+from .pay_rules import (
+    DisciplineRules,
+    InvalidPolicy,
+    PayRules,
+    discipline_from_dict,
+    pay_from_dict,
+)
+from .pay_rules import dec as _dec
 
 SOURCES: dict[str, str] = {
     "performance": "kinerja (menit aktivitas disetujui / menit efektif)",
@@ -34,10 +41,6 @@ SOURCES: dict[str, str] = {
 HUNDRED = Decimal("100")
 # percent of the computed TPP paid by employment type unless a policy says otherwise
 DEFAULT_TPP_ADJUSTMENTS: dict[str, Decimal] = {"CPNS": Decimal("80")}
-
-
-class InvalidPolicy(DomainError):
-    code = "invalid_policy"
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,10 @@ class Policy:
     # percent of the computed TPP paid, by employment type (missing type -> 100)
     tpp_adjustments: dict[str, Decimal] = field(
         default_factory=lambda: dict(DEFAULT_TPP_ADJUSTMENTS))
+    # how the month's attendance deductions become a cut (cap, points, scope)
+    discipline: DisciplineRules = field(default_factory=DisciplineRules)
+    # leave/duty pay rules, BPJS Kesehatan, the penalty rule text: the pay slip
+    pay: PayRules = field(default_factory=PayRules)
 
     def adjustment_pct(self, employment_type: str) -> Decimal:
         return self.tpp_adjustments.get(employment_type, HUNDRED)
@@ -88,17 +95,9 @@ class Policy:
                 }
                 for c in self.components
             ],
+            "discipline": self.discipline.to_dict(),
+            "pay": self.pay.to_dict(),
         }
-
-
-def _dec(value: Any, what: str) -> Decimal:
-    try:
-        result = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise InvalidPolicy(f"Nilai {what} bukan angka: {value!r}.") from exc
-    if not result.is_finite() or result < 0:
-        raise InvalidPolicy(f"Nilai {what} harus angka tidak negatif.")
-    return result
 
 
 def validate(policy: Policy) -> Policy:
@@ -127,6 +126,9 @@ def validate(policy: Policy) -> Policy:
     for kind, pct in policy.tpp_adjustments.items():
         if pct > HUNDRED:
             raise InvalidPolicy(f"Penyesuaian TPP untuk {kind} tidak boleh lebih dari 100%.")
+    if policy.discipline.scope == "whole_tpp" and "attendance" in policy.sources():
+        raise InvalidPolicy("Potongan disiplin atas seluruh TPP: tidak boleh ada komponen "
+                            "bersumber kehadiran (potongan akan dihitung dua kali).")
     return policy
 
 
@@ -154,6 +156,8 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
             components=components,
             minutes_per_day=int(data.get("minutes_per_day", 300)),
             tpp_adjustments=adjustments,
+            discipline=discipline_from_dict(data.get("discipline")),
+            pay=pay_from_dict(data.get("pay")),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise InvalidPolicy(f"Format kebijakan tidak valid: {exc}.") from exc
