@@ -63,7 +63,7 @@ def test_a_valid_policy_is_read_exactly() -> None:
     assert p.tpp_adjustments == {"CPNS": D("80")}
     assert p.sources() == {"performance", "attendance", "apel"}
     # sections not stated read as their defaults, and are written out in full
-    assert p.to_dict() == {**VALID, "discipline": DisciplineRules().to_dict(),
+    assert p.to_dict() == {**VALID, "description": "", "discipline": DisciplineRules().to_dict(),
                            "pay": PayRules().to_dict()}
     assert policy_from_dict(p.to_dict()) == p
 

@@ -35,6 +35,7 @@ from .pay_rules import HUNDRED, PayRules
 from .payroll import COMPONENT_LABELS, month_name
 from .policy import Policy
 from .score import rupiah
+from .terbilang import terbilang
 
 ZERO = Decimal(0)
 
@@ -97,7 +98,7 @@ class SlipScore:
             final_pct=Decimal(str(row["final_pct"])), tpp_base=Decimal(str(row["tpp_base"])),
             employment_type=str(row.get("employment_type") or ""),
             adjustment_pct=Decimal(str(row.get("tpp_adjustment_pct", HUNDRED))),
-            tpp_amount=Decimal(str(row["tpp_amount"])))
+            tpp_amount=rupiah(Decimal(str(row["tpp_amount"]))))
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,22 @@ def sheet_values(slip: PaySlip) -> tuple[Decimal, ...]:
             slip.cut_total("discipline"), slip.tpp_after_cuts,
             slip.deduction("bpjs_employee"), slip.deduction("pph21"), slip.netto,
             slip.deduction("bpjs_employer"))
+
+
+NETTO_COLUMN = "TPP bersih diterima (Rp)"
+
+
+def signature_block(header: Sequence[str], total: Sequence[Any]) -> list[list[str]]:
+    """The lines under the OPD payroll sheet: the netto total in figures and in words, and
+    the places where the head of the OPD (pengguna anggaran) and the treasurer (bendahara
+    pengeluaran) sign. ``header``/``total``: the table's header and total line cells."""
+    netto = dict(zip(header, total, strict=True)).get(NETTO_COLUMN)
+    gap = [""] * 4
+    lines = [[f"Jumlah TPP bersih yang dibayarkan: {rp(netto)} ({terbilang(netto)})"]
+             if isinstance(netto, Decimal) else [], []]
+    return [*lines, ["Mengetahui,", *gap, "Lunas dibayar,"],
+            ["Pengguna Anggaran/Kepala OPD", *gap, "Bendahara Pengeluaran"], [], [], [],
+            ["(" + "." * 32 + ")", *gap, "(" + "." * 32 + ")"], ["NIP.", *gap, "NIP."]]
 
 
 def _earnings(score: SlipScore) -> tuple[tuple[Line, ...], Decimal]:

@@ -68,6 +68,7 @@ class Policy:
     discipline: DisciplineRules = field(default_factory=DisciplineRules)
     # leave/duty pay rules, BPJS Kesehatan, the penalty rule text: the pay slip
     pay: PayRules = field(default_factory=PayRules)
+    description: str = ""  # what it measures and the choices it makes (shown with presets)
 
     def adjustment_pct(self, employment_type: str) -> Decimal:
         return self.tpp_adjustments.get(employment_type, HUNDRED)
@@ -80,11 +81,14 @@ class Policy:
         a whole list), the others kept: PATCH semantics. New components without a new name
         are named ``custom``."""
         name = changes.get("name") or ("custom" if "components" in changes else self.name)
-        return policy_from_dict({**self.to_dict(), **changes, "name": name})
+        description = changes.get("description", "" if name != self.name else self.description)
+        return policy_from_dict({**self.to_dict(), **changes, "name": name,
+                                 "description": description})
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "description": self.description,
             "minutes_per_day": self.minutes_per_day,
             "tpp_adjustments": {k: str(v) for k, v in sorted(self.tpp_adjustments.items())},
             "components": [
@@ -153,6 +157,7 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
         }
         policy = Policy(
             name=str(data.get("name") or "custom"),
+            description=str(data.get("description") or ""),
             components=components,
             minutes_per_day=int(data.get("minutes_per_day", 300)),
             tpp_adjustments=adjustments,
@@ -168,11 +173,17 @@ def _one(name: str, weight: str, source: str) -> ComponentSpec:
     return ComponentSpec(name, Decimal(weight), (Part(source, HUNDRED),))
 
 
+CILEGON_NOTE = (
+    "Kinerja individu 52,5 / kehadiran 30 / kerja kolektif 17,5. Ukuran kerja kolektif "
+    "adalah pilihan kebijakan: preset ini memakai partisipasi apel/krida (sumber apel); "
+    "daerah dapat memakai rata-rata kinerja unit kerja (sumber unit_performance) dengan "
+    "mengganti sumber komponen collective_work.")
+
 PRESETS: dict[str, Policy] = {
     p.name: validate(p)
     for p in (
         # Cilegon (KHAS): individual performance 52.5 / attendance 30 / collective work 17.5;
-        # collective work is measured by apel/krida participation.
+        # collective work is measured by apel/krida participation: a policy choice
         Policy(
             "cilegon",
             (
@@ -180,6 +191,7 @@ PRESETS: dict[str, Policy] = {
                 _one("attendance", "30", "attendance"),
                 _one("collective_work", "17.5", "apel"),
             ),
+            description=CILEGON_NOTE,
         ),
         Policy(
             "performance60_discipline40",
