@@ -67,9 +67,21 @@ async def app(kafka_bootstrap, group_prefix):
 NO_ATT = "tidak ada data presensi bulan ini: kehadiran dihitung 100 %"
 NO_ACT = "tidak ada aktivitas disetujui: kinerja 0 %"
 NO_COMP = "nilai kepatuhan belum diisi: dihitung 0 %"
+
+
+def line(*cells: str) -> list[str]:
+    """A line of the sheet: the fixed columns up to TPP dibayar, then the pay slip's (no
+    inputs, penalty, leave or cut: after cuts = TPP paid, BPJS 1 % of it, PPh 21 0, netto
+    = paid - 1 %, employer 4 %), Keterangan and the empty signature cell."""
+    *fixed, note = cells
+    paid = int(fixed[-1])
+    return [*fixed, "0", "0", "0", str(paid), str(paid // 100), "0", str(paid - paid // 100),
+            str(paid * 4 // 100), note, ""]
+
+
 # hand-computed: A 60 + 30 + 10 x 50 % = 95; B 60 x 50 % + 30 + 0 = 60 (CPNS: x 80 %);
 # C 0 + 30 (no attendance data: 100) + 0 = 30
-EXPECTED = [
+EXPECTED = [line(*x) for x in [
     ["1", C, "Citra", "PNS", "BAPPEDA", "0.00", "100.00", "0.00", "30.00", "3000000",
      "900000", "100.00", "900000", f"{NO_ATT}; {NO_ACT}; {NO_COMP}"],
     ["", "", "Subtotal BAPPEDA (1 pegawai)", "", "", "", "", "", "", "3000000", "900000",
@@ -82,7 +94,7 @@ EXPECTED = [
      "5720000", ""],
     ["", "", "Jumlah seluruhnya (3 pegawai)", "", "", "", "", "", "", "11000000", "7100000",
      "", "6620000", ""],
-]
+]]
 
 
 async def test_month_end(app, tenant_id) -> None:
@@ -185,5 +197,5 @@ async def test_month_end(app, tenant_id) -> None:
         assert list(values[5]) == rows[0]
         pct_columns = {5, 6, 7, 8, 11}
         as_text = [["" if v is None else f"{v:.2f}" if i in pct_columns else str(v)
-                    for i, v in enumerate(row)] for row in values[6:]]
+                    for i, v in enumerate(row)] for row in values[6:12]]
         assert as_text == EXPECTED
