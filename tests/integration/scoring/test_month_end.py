@@ -15,12 +15,10 @@ import pytest
 from openpyxl import load_workbook
 
 from ekinerja_shared import events as ev
-from scoring.app import create_app
 from scoring.service_layer import services
-from scoring.settings import Settings
+from tests.integration.scoring.pg_app import fresh_app
 from tests.support.apps import running_app
-from tests.support.infra import pg_app_url, pg_url, reset_database
-from tests.support.tokens import TEST_JWKS_JSON, as_hr
+from tests.support.tokens import as_hr
 
 pytestmark = pytest.mark.integration
 
@@ -57,11 +55,7 @@ def seed(t: str) -> list[ev.Event]:
 
 @pytest.fixture
 async def app(kafka_bootstrap, group_prefix):
-    await reset_database(pg_url("scoring"))
-    return create_app(Settings(database_url=pg_app_url("scoring"),
-                               migration_database_url=pg_url("scoring"),
-                               auth_jwks=TEST_JWKS_JSON, kafka_bootstrap=kafka_bootstrap,
-                               consumer_group_prefix=group_prefix, consumer_batch_size=100))
+    return await fresh_app(kafka_bootstrap, group_prefix, consumer_batch_size=100)
 
 
 NO_ATT = "tidak ada data presensi bulan ini: kehadiran dihitung 100 %"
