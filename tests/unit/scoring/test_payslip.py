@@ -4,12 +4,18 @@ BPJS ceiling, refused policies."""
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal as D
 
 import pytest
 
+from scoring.adapters.export import to_csv
+from scoring.domain.payroll import build
+
 from scoring.domain.pay_rules import DisciplineRules, InvalidPolicy
 from scoring.domain.payslip import (
+    SHEET_COLUMNS,
     MonthDays,
     Penalty,
     SlipInputs,
@@ -17,8 +23,11 @@ from scoring.domain.payslip import (
     build_slip,
     pct_id,
     rp,
+    sheet_values,
+    signature_block,
 )
 from scoring.domain.policy import policy_from_dict, preset
+from scoring.domain.terbilang import terbilang
 
 POLICY = preset("performance60_discipline40")
 
@@ -95,3 +104,34 @@ def test_bad_discipline_or_pay_sections_are_refused(section: dict[str, object],
     with pytest.raises(InvalidPolicy) as info:
         policy_from_dict({**POLICY.to_dict(), **section})
     assert text in info.value.message
+
+
+@pytest.mark.parametrize(("amount", "words"), [
+    (0, "nol rupiah"), (1, "satu rupiah"), (11, "sebelas rupiah"), (19, "sembilan belas rupiah"),
+    (100, "seratus rupiah"), (1000, "seribu rupiah"), (1999, "seribu sembilan ratus sembilan "
+                                                          "puluh sembilan rupiah"),
+    (2_818_881, "dua juta delapan ratus delapan belas ribu delapan ratus delapan puluh satu "
+                "rupiah"),
+    (3_000_000_000, "tiga miliar rupiah"), (-5, "minus lima rupiah"),
+])
+def test_terbilang(amount: int, words: str) -> None:
+    assert terbilang(amount) == words
+
+
+def test_the_sheet_in_indonesian_numbers_and_its_signature_block() -> None:
+    row = {"nip": "N1", "name": "Ani", "unit": "Dinas A", "employment_type": "PNS",
+           "components": [{"name": "performance", "weight": "60", "value_pct": "50"},
+                          {"name": "discipline", "weight": "40", "value_pct": "100"}],
+           "final_pct": "70", "tpp_base": "3000000", "tpp_amount": "2100000", "flags": []}
+    # TPP 2.100.000; BPJS 1 % 21.000, 4 % 84.000; netto 2.079.000
+    slip = build_slip("2026-11", SlipScore.of(row), MonthDays({}, D(21)), SlipInputs(), POLICY)
+    table = build([row], SHEET_COLUMNS, {"N1": sheet_values(slip)})
+    parsed = list(csv.reader(io.StringIO(to_csv(table, indonesian_numbers=True)
+                                         .decode("utf-8-sig")), delimiter=";"))
+    first = dict(zip(parsed[0], parsed[1], strict=True))
+    assert (first["Nilai akhir (%)"], first["TPP dibayar (Rp)"]) == ("70,00", "2.100.000")
+    assert (first["TPP bersih diterima (Rp)"], first["Tanda tangan"]) == ("2.079.000", "")
+    block = signature_block(table.header, table.total.cells())
+    assert block[0] == ["Jumlah TPP bersih yang dibayarkan: Rp2.079.000 (dua juta tujuh "
+                        "puluh sembilan ribu rupiah)"]
+    assert ["Pengguna Anggaran/Kepala OPD", "", "", "", "", "Bendahara Pengeluaran"] in block
