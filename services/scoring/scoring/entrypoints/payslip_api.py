@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, Field
 
 from ekinerja_shared.audit import fields
@@ -210,7 +210,8 @@ async def add_penalty(tenant_id: TenantPath, nip: NipPath, body: PenaltyIn,
 
 @router.delete("/penalties/{nip}/{penalty_id}", status_code=204, response_class=Response,
                summary="Remove a disciplinary penalty recorded in error (HR)")
-async def delete_penalty(tenant_id: TenantPath, nip: NipPath, penalty_id: int,
+async def delete_penalty(tenant_id: TenantPath, nip: NipPath,
+                         penalty_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
                          caller: TenantHrDep, uow: PenaltyDeleteUow) -> Response:
     await uow.run(payslips.delete_penalty, tenant_id, nip, penalty_id)
     return Response(status_code=204)
