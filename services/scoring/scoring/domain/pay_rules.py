@@ -97,7 +97,7 @@ DEFAULT_LEAVE: tuple[LeaveRule, ...] = (
            rule="Cuti karena alasan penting: TPP dibayar penuh."),
     _leave("CLTN", "Cuti di luar tanggungan negara", "prorata", "100",
            "CLTN: PNS tidak menerima penghasilan dari negara selama cuti (PP 11/2017 "
-           "Pasal 331); TPP tidak dibayar untuk hari kerja selama cuti."),
+           "tentang Manajemen PNS); TPP tidak dibayar untuk hari kerja selama cuti."),
     _leave("TB", "Tugas belajar", "prorata", "100",
            "Tugas belajar: TPP tidak dibayar untuk hari kerja selama tugas belajar."),
     _leave("DL", "Dinas luar", rule="Dinas luar dengan surat tugas: TPP dibayar penuh."),

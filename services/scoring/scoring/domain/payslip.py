@@ -247,8 +247,8 @@ def build_slip(period: str, score: SlipScore, days: MonthDays, inputs: SlipInput
     cuts = ([Line("adjustment", f"Penyesuaian {score.employment_type}", adjustment,
                   f"{score.employment_type} menerima {pct_id(score.adjustment_pct)} dari TPP "
                   f"sesuai nilai {rp(bruto)}",
-                  "TPP CPNS dibayar 80 % (Peraturan Kepala Daerah tentang TPP)"
-                  if score.employment_type == "CPNS" else "Kebijakan TPP daerah")]
+                  f"TPP {score.employment_type} dibayar {pct_id(score.adjustment_pct)} "
+                  "(kebijakan TPP daerah)")]
             if adjustment else [])
     cuts += _cuts(score, days, inputs, policy, period)
     after = bruto - sum((c.amount for c in cuts), ZERO)
