@@ -12,7 +12,7 @@ from ekinerja_shared.topics import AUDIT, PERIODS, SCORES
 
 from .adapters.orm import ConsumerAttempt, Outbox, ProcessedEvent, Quarantine
 from .domain.month_end import OpenItemsUnconfirmed
-from .entrypoints import api, board_api, consumers
+from .entrypoints import api, board_api, consumers, payslip_api
 from .runtime import ScoringRuntime
 from .service_layer import month_end, services
 from .settings import Settings
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         rt, package="scoring", title="e-Kinerja scoring service",
         description="Running monthly scores and TPP per regency policy.",
-        routers=[api.router, board_api.router],
+        routers=[api.router, board_api.router, payslip_api.router],
         jobs=[PeriodicJob("unit-refresher", refresh_units, settings.unit_refresh_interval_s,
                           again_when_busy=True)],
     )

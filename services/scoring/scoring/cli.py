@@ -46,7 +46,16 @@ from ekinerja_shared.timeutil import utcnow
 from ekinerja_shared.topics import PERIODS, Topic
 from ekinerja_shared.uow import UnitOfWork
 
-from .adapters.orm import Compliance, Period, PeriodAudit, PolicyVersion, Quarantine, ScoreRow
+from .adapters.orm import (
+    Compliance,
+    DisciplinaryPenalty,
+    PayslipInput,
+    Period,
+    PeriodAudit,
+    PolicyVersion,
+    Quarantine,
+    ScoreRow,
+)
 from .entrypoints.consumers import FACT_TOPICS
 from .service_layer import check, month_end, services
 from .settings import Settings
@@ -135,24 +144,26 @@ def _decode(raw: bytes | None) -> ev.Event | str:
         return f"invalid event: {exc}"[:4000]
 
 
+# what HR and the payroll unit enter (not events): copied from the source database as is
+# (a penalty gets a new id: the target's sequence is not advanced by copied ids)
+HR_INPUTS = (PolicyVersion, Compliance, PayslipInput, DisciplinaryPenalty)
+
+
 async def _copy_hr_inputs(target: AsyncSession, source: UnitOfWork,
                           tenants: set[str] | None) -> int:
-    pq, cq = select(PolicyVersion), select(Compliance)
-    if tenants is not None:
-        pq = pq.where(PolicyVersion.tenant_id.in_(tenants))
-        cq = cq.where(Compliance.tenant_id.in_(tenants))
+    copied = 0
     async with source.read() as src:
-        policies = (await src.scalars(pq)).all()
-        compliance = (await src.scalars(cq)).all()
-    for p in policies:
-        target.add(PolicyVersion(tenant_id=p.tenant_id, effective_period=p.effective_period,
-                                 spec=p.spec, set_by=p.set_by, set_at=p.set_at))
-    for c in compliance:
-        target.add(Compliance(tenant_id=c.tenant_id, nip=c.nip, period=c.period,
-                              value_pct=c.value_pct, note=c.note, entered_by=c.entered_by,
-                              entered_at=c.entered_at))
+        for model in HR_INPUTS:
+            query = select(model)
+            if tenants is not None:
+                query = query.where(model.tenant_id.in_(tenants))
+            rows = (await src.scalars(query)).all()
+            for r in rows:
+                target.add(model(**{c.key: getattr(r, c.key)
+                                    for c in model.__table__.columns if c.key != "id"}))
+            copied += len(rows)
     await target.flush()
-    return len(policies) + len(compliance)
+    return copied
 
 
 async def run_rebuild(settings: Settings, target_url: str, source_url: str | None, *,

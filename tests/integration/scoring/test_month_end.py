@@ -15,12 +15,10 @@ import pytest
 from openpyxl import load_workbook
 
 from ekinerja_shared import events as ev
-from scoring.app import create_app
 from scoring.service_layer import services
-from scoring.settings import Settings
+from tests.integration.scoring.pg_app import fresh_app
 from tests.support.apps import running_app
-from tests.support.infra import pg_app_url, pg_url, reset_database
-from tests.support.tokens import TEST_JWKS_JSON, as_hr
+from tests.support.tokens import as_hr
 
 pytestmark = pytest.mark.integration
 
@@ -57,19 +55,27 @@ def seed(t: str) -> list[ev.Event]:
 
 @pytest.fixture
 async def app(kafka_bootstrap, group_prefix):
-    await reset_database(pg_url("scoring"))
-    return create_app(Settings(database_url=pg_app_url("scoring"),
-                               migration_database_url=pg_url("scoring"),
-                               auth_jwks=TEST_JWKS_JSON, kafka_bootstrap=kafka_bootstrap,
-                               consumer_group_prefix=group_prefix, consumer_batch_size=100))
+    return await fresh_app(kafka_bootstrap, group_prefix, consumer_batch_size=100)
 
 
 NO_ATT = "tidak ada data presensi bulan ini: kehadiran dihitung 100 %"
 NO_ACT = "tidak ada aktivitas disetujui: kinerja 0 %"
 NO_COMP = "nilai kepatuhan belum diisi: dihitung 0 %"
+
+
+def line(*cells: str) -> list[str]:
+    """A line of the sheet: the fixed columns up to TPP dibayar, then the pay slip's (no
+    inputs, penalty, leave or cut: after cuts = TPP paid, BPJS 1 % of it, PPh 21 0, netto
+    = paid - 1 %, employer 4 %), Keterangan and the empty signature cell."""
+    *fixed, note = cells
+    paid = int(fixed[-1])
+    return [*fixed, "0", "0", "0", str(paid), str(paid // 100), "0", str(paid - paid // 100),
+            str(paid * 4 // 100), note, ""]
+
+
 # hand-computed: A 60 + 30 + 10 x 50 % = 95; B 60 x 50 % + 30 + 0 = 60 (CPNS: x 80 %);
 # C 0 + 30 (no attendance data: 100) + 0 = 30
-EXPECTED = [
+EXPECTED = [line(*x) for x in [
     ["1", C, "Citra", "PNS", "BAPPEDA", "0.00", "100.00", "0.00", "30.00", "3000000",
      "900000", "100.00", "900000", f"{NO_ATT}; {NO_ACT}; {NO_COMP}"],
     ["", "", "Subtotal BAPPEDA (1 pegawai)", "", "", "", "", "", "", "3000000", "900000",
@@ -82,7 +88,7 @@ EXPECTED = [
      "5720000", ""],
     ["", "", "Jumlah seluruhnya (3 pegawai)", "", "", "", "", "", "", "11000000", "7100000",
      "", "6620000", ""],
-]
+]]
 
 
 async def test_month_end(app, tenant_id) -> None:
@@ -196,5 +202,5 @@ async def test_month_end(app, tenant_id) -> None:
         assert list(values[5]) == rows[0]
         pct_columns = {5, 6, 7, 8, 11}
         as_text = [["" if v is None else f"{v:.2f}" if i in pct_columns else str(v)
-                    for i, v in enumerate(row)] for row in values[6:]]
+                    for i, v in enumerate(row)] for row in values[6:12]]
         assert as_text == EXPECTED

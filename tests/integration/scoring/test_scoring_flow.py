@@ -15,11 +15,9 @@ from sqlalchemy import select
 from ekinerja_shared import events as ev
 from ekinerja_shared.topics import ATTENDANCE_DAYS, SCORES
 from scoring.adapters.orm import Outbox, Quarantine
-from scoring.app import create_app
-from scoring.settings import Settings
+from tests.integration.scoring.pg_app import fresh_app
 from tests.support.apps import EventProbe, eventually, publish, publish_raw, running_app
-from tests.support.infra import pg_app_url, pg_url, reset_database
-from tests.support.tokens import TEST_JWKS_JSON, as_hr, as_user
+from tests.support.tokens import as_hr, as_user
 
 pytestmark = pytest.mark.integration
 
@@ -31,13 +29,7 @@ WAIT = 240
 
 @pytest.fixture
 async def app(kafka_bootstrap, group_prefix):
-    await reset_database(pg_url("scoring"))
-    # the service connects as the application role (row-level security applies to it) and
-    # migrates as the owner
-    return create_app(Settings(database_url=pg_app_url("scoring"),
-                               migration_database_url=pg_url("scoring"),
-                               auth_jwks=TEST_JWKS_JSON, kafka_bootstrap=kafka_bootstrap,
-                               consumer_group_prefix=group_prefix, outbox_poll_interval_s=0.2))
+    return await fresh_app(kafka_bootstrap, group_prefix, outbox_poll_interval_s=0.2)
 
 
 def is_score(final: str, tpp: str, nip: str = NIP):

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from scoring.domain.pay_rules import DisciplineRules, PayRules
 from scoring.domain.policy import (
     DEFAULT_PRESET,
     PRESETS,
@@ -61,7 +62,9 @@ def test_a_valid_policy_is_read_exactly() -> None:
     )
     assert p.tpp_adjustments == {"CPNS": D("80")}
     assert p.sources() == {"performance", "attendance", "apel"}
-    assert p.to_dict() == VALID
+    # sections not stated read as their defaults, and are written out in full
+    assert p.to_dict() == {**VALID, "description": "", "discipline": DisciplineRules().to_dict(),
+                           "pay": PayRules().to_dict()}
     assert policy_from_dict(p.to_dict()) == p
 
 

@@ -15,6 +15,7 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.errors import Conflict
 from scoring.adapters.export import to_csv, to_xlsx
 from scoring.domain.ranking import competition_rank
+from scoring.domain.payslip import SHEET_COLUMNS
 from scoring.service_layer import admin, month_end, reports, services
 
 T = "t-rep"
@@ -99,9 +100,22 @@ async def test_rankings_and_export_of_a_closed_month(sessionmaker) -> None:
         "No", "NIP", "Nama", "Status kepegawaian", "Unit kerja (OPD)",
         "Kinerja (%; bobot 60 %)", "Disiplin (%; bobot 40 %)", "Nilai akhir (%)",
         "TPP dasar (Rp)", "TPP sesuai nilai (Rp)", "Faktor TPP (%)", "TPP dibayar (Rp)",
-        "Keterangan"]
+        *SHEET_COLUMNS, "Keterangan", "Tanda tangan"]
     no_att = "tidak ada data presensi bulan ini: kehadiran dihitung 100 %"
-    expected = [
+
+    def slip(paid: int) -> list[str]:
+        """The pay slip's columns without inputs, penalty, leave or cut: TPP after cuts =
+        TPP paid; BPJS 1 % of it (salary 0, under the ceiling); PPh 21 0; netto = paid -
+        1 %; employer 4 %."""
+        return ["0", "0", "0", str(paid), str(paid // 100), "0", str(paid - paid // 100),
+                str(paid * 4 // 100)]
+
+    def line(*cells: str) -> list[str]:
+        """A line: the fixed columns up to TPP dibayar, the slip's, Keterangan, signature."""
+        *fixed, note = cells
+        return [*fixed, *slip(int(fixed[-1])), note, ""]
+
+    expected = [line(*x) for x in [
         ["1", "199003", "Pegawai 199003", "PNS", "BAPPEDA", "75.00", "100.00", "85.00",
          "3000000", "2550000", "100.00", "2550000", no_att],
         ["2", "199004", "Pegawai 199004", "PNS", "BAPPEDA", "0.00", "100.00", "40.00",
@@ -118,7 +132,7 @@ async def test_rankings_and_export_of_a_closed_month(sessionmaker) -> None:
          "", "6240000", ""],
         ["", "", "Jumlah seluruhnya (4 pegawai)", "", "", "", "", "", "16000000",
          "11350000", "", "10790000", ""],
-    ]
+    ]]
     parsed = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig"))))
     assert parsed[0] == table.header and parsed[1:] == expected
 
@@ -133,7 +147,7 @@ async def test_rankings_and_export_of_a_closed_month(sessionmaker) -> None:
             return ""
         return f"{v:.2f}" if column in (5, 6, 7, 10) else str(v)
 
-    assert [[as_text(v, i) for i, v in enumerate(row)] for row in values[6:]] == expected
+    assert [[as_text(v, i) for i, v in enumerate(row)] for row in values[6:13]] == expected
     assert sheet.freeze_panes == "C7" and sheet.print_title_rows == "$6:$6"
     assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
     assert sheet.column_dimensions["C"].width == 32

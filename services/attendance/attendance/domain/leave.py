@@ -9,6 +9,7 @@ LEAVE_KINDS: dict[str, str] = {
     "CB": "cuti besar",
     "CM": "cuti melahirkan",
     "CAP": "cuti karena alasan penting",
+    "CLTN": "cuti di luar tanggungan negara",
     "DL": "dinas luar",
     "I": "izin",
     "TB": "tugas belajar",

@@ -2,12 +2,18 @@
 notice (TK), and the verdict on one employee's day. Pure functions, no I/O.
 
 Minutes are whole minutes, rounded down: arriving at 07:30:59 for a 07:30 start is not
-late; 07:31:00 is one minute late.
+late; 07:31:00 is one minute late. A rule set with ``grace_seconds`` counts otherwise:
+within the grace the employee is on time; past it, every started minute counts (grace 59:
+07:30:59 on time, 07:31:00 one minute, 07:31:01 two minutes, 08:00:00 thirty minutes).
+
+The day's cut is a percentage, or points (``unit = "points"``) that the scoring policy
+converts and caps per month (scoring's ``discipline`` section).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -48,6 +54,17 @@ class RuleSet:
     late_tolerance_minutes: int = 0  # minutes of grace before TL counts
     missed_apel_pct: Decimal = Decimal("0")  # cut for a missed apel/ceremony (TTU: 4%)
     description: str = ""
+    # None: whole minutes rounded down; else on time within the grace, then every started
+    # minute counts
+    grace_seconds: int | None = None
+    unit: Literal["pct", "points"] = "pct"  # what the day's cut is counted in
+
+    def minutes(self, delta: dt.timedelta) -> int:
+        """Minutes of lateness (or early departure) these rules count for ``delta``."""
+        if self.grace_seconds is None:
+            return whole_minutes(delta)
+        seconds = delta.total_seconds()
+        return 0 if seconds <= self.grace_seconds else math.ceil(seconds / 60)
 
     def pct_of(self, code: str) -> Decimal:
         for b in (*self.tl, *self.psw):
@@ -71,7 +88,8 @@ class RuleSet:
                                       else str(self.missing_punch_pct)),
                 "leave_pct": {k: str(v) for k, v in self.leave_pct.items()},
                 "late_tolerance_minutes": self.late_tolerance_minutes,
-                "missed_apel_pct": str(self.missed_apel_pct)}
+                "missed_apel_pct": str(self.missed_apel_pct),
+                "grace_seconds": self.grace_seconds, "unit": self.unit}
 
     def with_changes(self, changes: Mapping[str, Any], name: str) -> "RuleSet":
         """These rules with the fields ``changes`` gives replaced (a list of brackets is
@@ -95,6 +113,9 @@ class RuleSet:
             leave_pct={k: Decimal(str(v)) for k, v in (data.get("leave_pct") or {}).items()},
             late_tolerance_minutes=int(data.get("late_tolerance_minutes", 0)),
             missed_apel_pct=Decimal(str(data.get("missed_apel_pct", "0"))),
+            grace_seconds=(None if data.get("grace_seconds") is None
+                           else int(data["grace_seconds"])),
+            unit="points" if data.get("unit") == "points" else "pct",
         )
         validate_rules(rules)
         return rules
@@ -125,6 +146,10 @@ def validate_rules(rules: RuleSet) -> None:
         if missing not in {b.code for b in brackets}:
             raise DomainError(f"Kode {missing} untuk absen tidak tercatat tidak ada di aturan "
                               f"{kind}.", code="bad_rules")
+    if rules.grace_seconds is not None and not 0 <= rules.grace_seconds <= 3600:
+        raise DomainError("Toleransi detik harus 0-3600.", code="bad_rules")
+    if rules.unit not in ("pct", "points"):
+        raise DomainError("Satuan potongan harus pct atau points.", code="bad_rules")
     for label, pct in (("TK", rules.tk_pct), ("apel", rules.missed_apel_pct),
                        *((f"cuti {k}", v) for k, v in rules.leave_pct.items())):
         if not Decimal(0) <= pct <= Decimal(100):
@@ -157,7 +182,31 @@ TTU = RuleSet(
                 "TK 12%/day, missed apel/ceremony 4% each",
 )
 
-RULE_PRESETS: dict[str, RuleSet] = {r.name: r for r in (KEMENKEU, TEBO, TTU)}
+
+
+def _blocks(prefix: str, block: int, pct: str, count: int) -> tuple[Bracket, ...]:
+    """Every started ``block`` of minutes cuts ``pct`` more, up to ``count`` blocks (the
+    last bracket is open)."""
+    return tuple(Bracket(f"{prefix}{i}", (i - 1) * block + 1, None if i == count else i * block,
+                         Decimal(pct) * i) for i in range(1, count + 1))
+
+
+BLOK30 = RuleSet(
+    "blok30", _blocks("TL", 30, "1.25", 4), _blocks("PSW", 30, "1.25", 4), Decimal("10"),
+    grace_seconds=59,
+    description="Blok 30 menit: setiap blok 30 menit terlambat/pulang cepat yang dimulai "
+                "1,25 % (paling banyak 4 blok: 5 %), toleransi 59 detik, TK 10 %/hari",
+)
+_POINTS = [(1, 30, "1"), (31, 60, "2"), (61, 90, "3"), (91, None, "5")]
+POIN100 = RuleSet(
+    "poin100", _brackets("TL", _POINTS), _brackets("PSW", _POINTS), Decimal("10"),
+    missed_apel_pct=Decimal("1"), unit="points",
+    description="Model poin: TL/PSW 1-30 menit 1 poin, 31-60 2, 61-90 3, >90 atau tidak "
+                "tercatat 5, TK 10 poin/hari, tidak apel 1 poin; kebijakan penilaian "
+                "membatasi 100 poin per bulan (1 poin = 1 % bagian disiplin)",
+)
+
+RULE_PRESETS: dict[str, RuleSet] = {r.name: r for r in (KEMENKEU, TEBO, TTU, BLOK30, POIN100)}
 
 # Seed regencies: each can be given its own rule set; until their Perbup/Perwali numbers
 # are entered they follow a published one.
@@ -253,7 +302,7 @@ def evaluate_day(
     if arrival is None:
         tl_code = rules.missing_arrival_code
         pct = rules.missing_pct(tl_code)
-        early = whole_minutes(window.end - departure) if departure else 0
+        early = rules.minutes(window.end - departure) if departure else 0
         psw = bracket_for(rules.psw, early)
         if psw:
             pct += psw.pct
@@ -262,7 +311,7 @@ def evaluate_day(
         return DayVerdict(True, "present", None, departure, 0, early, tl_code,
                           psw.code if psw else None, None, apel_attended,
                           min(pct, Decimal("100")))
-    late = whole_minutes(arrival - window.start)
+    late = rules.minutes(arrival - window.start)
     counted_late = late if late > rules.late_tolerance_minutes else 0
     tl = bracket_for(rules.tl, counted_late)
     pct = tl.pct if tl else Decimal("0")
@@ -270,7 +319,7 @@ def evaluate_day(
     psw_code: str | None = None
     status = "present"
     if departure is not None:
-        early = whole_minutes(window.end - departure)
+        early = rules.minutes(window.end - departure)
         psw = bracket_for(rules.psw, early)
         if psw:
             psw_code = psw.code

@@ -31,26 +31,41 @@ def csv_safe(value: Any) -> str:
     return text
 
 
-def to_csv(table: PayrollTable) -> bytes:
+def indonesian(value: Any, kind: str) -> Any:
+    """A number in Indonesian format: rupiah ``1.234.567``, percent ``97,50``."""
+    if not isinstance(value, Decimal):
+        return value
+    if kind == "money":
+        return f"{value:,.0f}".replace(",", ".")
+    return f"{value:.2f}".replace(".", ",")
+
+
+def to_csv(table: PayrollTable, indonesian_numbers: bool = False) -> bytes:
     """The header and every line (an OPD's subtotal and the grand total are lines with an
-    empty NIP), no title block: one table a program can read."""
+    empty NIP), no title block: one table a program can read. With
+    ``indonesian_numbers`` (``format=csv_id``): separated by semicolons, numbers in
+    Indonesian format (``1.234.567``, ``97,50``), as a spreadsheet set to Indonesian
+    opens it."""
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    writer = csv.writer(buf, delimiter=";" if indonesian_numbers else ",")
     writer.writerow(table.header)
-    writer.writerows([[csv_safe(v) for v in line.cells()] for line in table.lines])
+    kinds = _kinds(table)
+    writer.writerows([[csv_safe(indonesian(v, k) if indonesian_numbers else v)
+                       for v, k in zip(line.cells(), kinds, strict=True)]
+                      for line in table.lines])
     return buf.getvalue().encode("utf-8-sig")  # BOM so spreadsheet apps read UTF-8
 
 
 PCT_FORMAT, MONEY_FORMAT = "0.00", "#,##0"
 NARROW, WIDE = {"No": 5, "NIP": 21, "Nama": 32, "Status kepegawaian": 11,
-                "Unit kerja (OPD)": 30, "Keterangan": 60}, 16
+                "Unit kerja (OPD)": 30, "Keterangan": 60, "Tanda tangan": 18}, 16
 
 
 def _kinds(table: PayrollTable) -> list[str]:
-    """The number format of each column: pct, money, or text."""
-    width = len(table.components)
-    return (["int", "text", "text", "text", "text"] + ["pct"] * width
-            + ["pct", "money", "money", "pct", "money", "text"])
+    """The number format of each column, from its header: money (``(Rp)``), pct
+    (``(%``), the line number, or text."""
+    return ["int" if name == "No" else "money" if name.endswith("(Rp)")
+            else "pct" if "(%" in name else "text" for name in table.header]
 
 
 def _cell(value: Any, kind: str) -> Any:
@@ -61,11 +76,14 @@ def _cell(value: Any, kind: str) -> Any:
     return value
 
 
-def to_xlsx(table: PayrollTable, title: str, title_lines: Sequence[str]) -> bytes:
+def to_xlsx(table: PayrollTable, title: str, title_lines: Sequence[str],
+            signature_lines: Sequence[Sequence[str]] = ()) -> bytes:
     """A sheet for print and signature: the title block (regency, month, closed at/by,
     generated at), the header (frozen, repeated on every printed page), the lines with
     each OPD's subtotal and the grand total in bold, column widths, A4 landscape fitted
-    to the page width. Text stays text (``=1+1`` is shown, never computed)."""
+    to the page width, then the signature block (``signature_lines``: rows of cells from
+    column B). Text stays text (``=1+1`` is shown, never computed). Amounts are numbers
+    formatted ``#,##0``: a spreadsheet set to Indonesian shows ``1.234.567``."""
     wb = Workbook()
     ws: Worksheet = wb.active
     ws.title = title[:31]
@@ -89,6 +107,12 @@ def to_xlsx(table: PayrollTable, title: str, title_lines: Sequence[str]) -> byte
                                   "int": "0"}.get(kind, "@")
             if line.kind != "employee":
                 cell.font = Font(bold=True)
+    ws.append([])
+    for cells in signature_lines:
+        ws.append([None, *cells])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
     for i, name in enumerate(table.header, start=1):
         ws.column_dimensions[get_column_letter(i)].width = NARROW.get(name, WIDE)
     ws.freeze_panes = ws.cell(row=header_row + 1, column=3)

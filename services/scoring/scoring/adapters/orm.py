@@ -96,6 +96,9 @@ class AttendanceDay(Base):
     status: Mapped[str] = mapped_column(String(16))
     deduction_pct: Mapped[Decimal] = mapped_column(Pct)
     apel_attended: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # TK, or the leave/duty code of a day on leave (CT, CS, CB, CM, CAP, CLTN, TB, DL):
+    # the pay slip's leave lines; None before migration 0010 until a rebuild
+    absence_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
 
     __table_args__ = (Index("ix_attendance_days_month", "tenant_id", "nip", "period"),)
@@ -260,3 +263,38 @@ class DirtyUnit(Base):
     unit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     period: Mapped[str] = mapped_column(String(7), primary_key=True)
     marked_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class PayslipInput(Base):
+    """What the payroll unit enters for an employee's month: the salary the BPJS
+    Kesehatan base adds the TPP to, and PPh 21 as a rate or an amount."""
+
+    __tablename__ = "payslip_inputs"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(32), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    salary: Mapped[Decimal] = mapped_column(Money, default=0)
+    pph21_pct: Mapped[Decimal | None] = mapped_column(Pct, nullable=True)
+    pph21_amount: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    entered_by: Mapped[str] = mapped_column(String(64), default="")
+    entered_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class DisciplinaryPenalty(Base):
+    """A disciplinary penalty (hukuman disiplin, PP 94/2021) cutting an employee's TPP by
+    ``pct`` in each month from ``from_period`` to ``to_period``."""
+
+    __tablename__ = "disciplinary_penalties"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    nip: Mapped[str] = mapped_column(String(32))
+    from_period: Mapped[str] = mapped_column(String(7))
+    to_period: Mapped[str] = mapped_column(String(7))
+    pct: Mapped[Decimal] = mapped_column(Pct)
+    decree: Mapped[str] = mapped_column(String(100), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    entered_by: Mapped[str] = mapped_column(String(64), default="")
+    entered_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_disciplinary_penalties_employee", "tenant_id", "nip"),)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from .flags import describe
 from .policy import HUNDRED
+from .score import pct, rupiah
 
 COMPONENT_LABELS: dict[str, str] = {
     "individual_performance": "Kinerja individu",
@@ -29,8 +30,6 @@ COMPONENT_LABELS: dict[str, str] = {
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
           "September", "Oktober", "November", "Desember")
 
-CENT = Decimal("0.01")
-RUPIAH = Decimal("1")
 
 
 def month_name(period: str) -> str:
@@ -59,12 +58,15 @@ class PayrollLine:
     adjustment_pct: Decimal | None
     tpp_paid: Decimal
     note: str
+    # the pay slip's columns (``extra_header``), when the table is built with them
+    extra: tuple[Decimal, ...] = ()
 
     def cells(self) -> list[Any]:
         """The line in the column order of ``PayrollTable.header`` (None: empty cell)."""
         return [self.no, self.nip, self.name, self.employment_type, self.unit,
                 *self.components, self.final_pct, self.tpp_base, self.tpp_by_score,
-                self.adjustment_pct, self.tpp_paid, self.note]
+                self.adjustment_pct, self.tpp_paid, *self.extra, self.note,
+                *([""] if self.extra else [])]
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,10 @@ def _dec(value: Any) -> Decimal:
     return Decimal(str(value)) if value not in (None, "") else Decimal(0)
 
 
-def _sum_line(kind: str, label: str, lines: Sequence[PayrollLine], width: int) -> PayrollLine:
+def _sum_line(kind: str, label: str, lines: Sequence[PayrollLine], width: int,
+              extras: int = 0) -> PayrollLine:
     return PayrollLine(
+        extra=tuple(sum((x.extra[i] for x in lines), Decimal(0)) for i in range(extras)),
         kind=kind, no=None, nip="", name=f"{label} ({len(lines)} pegawai)",
         employment_type="", unit="", components=(None,) * width, final_pct=None,
         tpp_base=sum((x.tpp_base for x in lines), Decimal(0)),
@@ -97,10 +101,19 @@ def _sum_line(kind: str, label: str, lines: Sequence[PayrollLine], width: int) -
         adjustment_pct=None, tpp_paid=sum((x.tpp_paid for x in lines), Decimal(0)), note="")
 
 
-def build(rows: Sequence[Mapping[str, Any]]) -> PayrollTable:
+SIGNATURE = "Tanda tangan"
+
+
+def build(rows: Sequence[Mapping[str, Any]], extra_header: Sequence[str] = (),
+          extra: Mapping[str, tuple[Decimal, ...]] | None = None) -> PayrollTable:
     """Rows (nip, name, unit, employment_type, components [{name, weight, value_pct}],
     final_pct, tpp_base, tpp_adjustment_pct, tpp_amount, flags) -> the table: employees by
-    OPD (name) then NIP, each OPD followed by its subtotal, the grand total last."""
+    OPD (name) then NIP, each OPD followed by its subtotal, the grand total last.
+
+    With ``extra_header``, each employee's ``extra[nip]`` values (the pay slip's amounts)
+    follow ``TPP dibayar``, summed in the subtotals and the total, and a last column is
+    left empty for each employee's signature of receipt."""
+    extra = extra or {}
     specs: dict[str, Decimal | None] = {}
     for r in rows:
         for c in r["components"]:
@@ -111,25 +124,29 @@ def build(rows: Sequence[Mapping[str, Any]]) -> PayrollTable:
     employees: list[PayrollLine] = []
     group: list[PayrollLine] = []
     for i, r in enumerate(ordered, start=1):
-        values = {c["name"]: _dec(c["value_pct"]).quantize(CENT) for c in r["components"]}
-        final = _dec(r["final_pct"]).quantize(CENT)
-        base = _dec(r["tpp_base"]).quantize(RUPIAH)
+        values = {c["name"]: pct(_dec(c["value_pct"])) for c in r["components"]}
+        final = pct(_dec(r["final_pct"]))
+        base = rupiah(_dec(r["tpp_base"]))
         line = PayrollLine(
             kind="employee", no=i, nip=str(r["nip"]), name=str(r["name"]),
             employment_type=str(r.get("employment_type") or ""), unit=str(r["unit"]),
             components=tuple(values.get(n) for n in names), final_pct=final, tpp_base=base,
-            tpp_by_score=(base * final / HUNDRED).quantize(RUPIAH, rounding=ROUND_HALF_UP),
-            adjustment_pct=_dec(r.get("tpp_adjustment_pct", HUNDRED)).quantize(CENT),
-            tpp_paid=_dec(r["tpp_amount"]).quantize(RUPIAH),
-            note=describe(list(r.get("flags") or [])))
+            tpp_by_score=rupiah(base * final / HUNDRED),
+            adjustment_pct=pct(_dec(r.get("tpp_adjustment_pct", HUNDRED))),
+            tpp_paid=rupiah(_dec(r["tpp_amount"])),
+            note=describe(list(r.get("flags") or [])),
+            extra=tuple(extra[str(r["nip"])]) if extra_header else ())
         lines.append(line)
         group.append(line)
         employees.append(line)
         following = ordered[i] if i < len(ordered) else None
         if following is None or str(following["unit"]) != line.unit:
-            lines.append(_sum_line("subtotal", f"Subtotal {line.unit}", group, len(names)))
+            lines.append(_sum_line("subtotal", f"Subtotal {line.unit}", group, len(names),
+                                   len(extra_header)))
             group = []
-    lines.append(_sum_line("total", "Jumlah seluruhnya", employees, len(names)))
-    header = [*FIXED_BEFORE, *[_label(n, specs[n]) for n in names], *FIXED_AFTER]
+    lines.append(_sum_line("total", "Jumlah seluruhnya", employees, len(names),
+                            len(extra_header)))
+    header = [*FIXED_BEFORE, *[_label(n, specs[n]) for n in names], *FIXED_AFTER[:-1],
+              *extra_header, FIXED_AFTER[-1], *([SIGNATURE] if extra_header else [])]
     return PayrollTable(components=tuple(specs.items()), lines=tuple(lines),
                         employees=len(employees), header=header)

@@ -18,10 +18,17 @@ policy can be stored, versioned by the month it takes effect, and changed withou
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from ekinerja_shared.errors import DomainError
+from .pay_rules import (
+    DisciplineRules,
+    InvalidPolicy,
+    PayRules,
+    discipline_from_dict,
+    pay_from_dict,
+)
+from .pay_rules import dec as _dec
 
 SOURCES: dict[str, str] = {
     "performance": "kinerja (menit aktivitas disetujui / menit efektif)",
@@ -34,10 +41,6 @@ SOURCES: dict[str, str] = {
 HUNDRED = Decimal("100")
 # percent of the computed TPP paid by employment type unless a policy says otherwise
 DEFAULT_TPP_ADJUSTMENTS: dict[str, Decimal] = {"CPNS": Decimal("80")}
-
-
-class InvalidPolicy(DomainError):
-    code = "invalid_policy"
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,11 @@ class Policy:
     # percent of the computed TPP paid, by employment type (missing type -> 100)
     tpp_adjustments: dict[str, Decimal] = field(
         default_factory=lambda: dict(DEFAULT_TPP_ADJUSTMENTS))
+    # how the month's attendance deductions become a cut (cap, points, scope)
+    discipline: DisciplineRules = field(default_factory=DisciplineRules)
+    # leave/duty pay rules, BPJS Kesehatan, the penalty rule text: the pay slip
+    pay: PayRules = field(default_factory=PayRules)
+    description: str = ""  # what it measures and the choices it makes (shown with presets)
 
     def adjustment_pct(self, employment_type: str) -> Decimal:
         return self.tpp_adjustments.get(employment_type, HUNDRED)
@@ -73,11 +81,14 @@ class Policy:
         a whole list), the others kept: PATCH semantics. New components without a new name
         are named ``custom``."""
         name = changes.get("name") or ("custom" if "components" in changes else self.name)
-        return policy_from_dict({**self.to_dict(), **changes, "name": name})
+        description = changes.get("description", "" if name != self.name else self.description)
+        return policy_from_dict({**self.to_dict(), **changes, "name": name,
+                                 "description": description})
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "description": self.description,
             "minutes_per_day": self.minutes_per_day,
             "tpp_adjustments": {k: str(v) for k, v in sorted(self.tpp_adjustments.items())},
             "components": [
@@ -88,17 +99,9 @@ class Policy:
                 }
                 for c in self.components
             ],
+            "discipline": self.discipline.to_dict(),
+            "pay": self.pay.to_dict(),
         }
-
-
-def _dec(value: Any, what: str) -> Decimal:
-    try:
-        result = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise InvalidPolicy(f"Nilai {what} bukan angka: {value!r}.") from exc
-    if not result.is_finite() or result < 0:
-        raise InvalidPolicy(f"Nilai {what} harus angka tidak negatif.")
-    return result
 
 
 def validate(policy: Policy) -> Policy:
@@ -127,6 +130,9 @@ def validate(policy: Policy) -> Policy:
     for kind, pct in policy.tpp_adjustments.items():
         if pct > HUNDRED:
             raise InvalidPolicy(f"Penyesuaian TPP untuk {kind} tidak boleh lebih dari 100%.")
+    if policy.discipline.scope == "whole_tpp" and "attendance" in policy.sources():
+        raise InvalidPolicy("Potongan disiplin atas seluruh TPP: tidak boleh ada komponen "
+                            "bersumber kehadiran (potongan akan dihitung dua kali).")
     return policy
 
 
@@ -151,9 +157,12 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
         }
         policy = Policy(
             name=str(data.get("name") or "custom"),
+            description=str(data.get("description") or ""),
             components=components,
             minutes_per_day=int(data.get("minutes_per_day", 300)),
             tpp_adjustments=adjustments,
+            discipline=discipline_from_dict(data.get("discipline")),
+            pay=pay_from_dict(data.get("pay")),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise InvalidPolicy(f"Format kebijakan tidak valid: {exc}.") from exc
@@ -164,11 +173,17 @@ def _one(name: str, weight: str, source: str) -> ComponentSpec:
     return ComponentSpec(name, Decimal(weight), (Part(source, HUNDRED),))
 
 
+CILEGON_NOTE = (
+    "Kinerja individu 52,5 / kehadiran 30 / kerja kolektif 17,5. Ukuran kerja kolektif "
+    "adalah pilihan kebijakan: preset ini memakai partisipasi apel/krida (sumber apel); "
+    "daerah dapat memakai rata-rata kinerja unit kerja (sumber unit_performance) dengan "
+    "mengganti sumber komponen collective_work.")
+
 PRESETS: dict[str, Policy] = {
     p.name: validate(p)
     for p in (
         # Cilegon (KHAS): individual performance 52.5 / attendance 30 / collective work 17.5;
-        # collective work is measured by apel/krida participation.
+        # collective work is measured by apel/krida participation: a policy choice
         Policy(
             "cilegon",
             (
@@ -176,6 +191,7 @@ PRESETS: dict[str, Policy] = {
                 _one("attendance", "30", "attendance"),
                 _one("collective_work", "17.5", "apel"),
             ),
+            description=CILEGON_NOTE,
         ),
         Policy(
             "performance60_discipline40",

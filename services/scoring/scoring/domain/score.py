@@ -17,11 +17,18 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from .pay_rules import DisciplineRules
 from .policy import HUNDRED, Policy
 
 CENT = Decimal("0.01")
 RUPIAH = Decimal("1")
 ZERO = Decimal("0")
+
+
+def rupiah(value: Decimal) -> Decimal:
+    """The one rounding rule of money (scores, payroll sheet, pay slip): whole rupiah,
+    ROUND_HALF_UP."""
+    return value.quantize(RUPIAH, rounding=ROUND_HALF_UP)
 
 
 def pct(value: Decimal) -> Decimal:
@@ -104,8 +111,10 @@ def performance_pct(approved_minutes: int, eff_minutes: Decimal) -> Decimal:
     return min(HUNDRED, Decimal(approved_minutes) * HUNDRED / eff_minutes)
 
 
-def attendance_pct(deduction_sum: Decimal) -> Decimal:
-    return max(ZERO, HUNDRED - deduction_sum)
+def attendance_pct(deduction_sum: Decimal, rules: DisciplineRules | None = None) -> Decimal:
+    """100 - the month's cut: the deductions' sum (percent or points) capped at the
+    policy's monthly cap and converted to percent (``DisciplineRules.cut_pct``)."""
+    return max(ZERO, HUNDRED - (rules or DisciplineRules()).cut_pct(deduction_sum))
 
 
 def apel_pct(recorded: int, attended: int) -> Decimal:
@@ -121,7 +130,7 @@ def source_values(facts: MonthFacts, policy: Policy) -> tuple[dict[str, Decimal]
     return (
         {
             "performance": performance,
-            "attendance": attendance_pct(facts.deduction_sum),
+            "attendance": attendance_pct(facts.deduction_sum, policy.discipline),
             "apel": apel_pct(facts.apel_recorded, facts.apel_attended),
             "compliance": min(HUNDRED, facts.compliance_pct or ZERO),
             "unit_performance": (
@@ -134,9 +143,7 @@ def source_values(facts: MonthFacts, policy: Policy) -> tuple[dict[str, Decimal]
 
 
 def tpp_amount(tpp_base: Decimal, final_pct: Decimal, adjustment_pct: Decimal) -> Decimal:
-    return (tpp_base * final_pct / HUNDRED * adjustment_pct / HUNDRED).quantize(
-        RUPIAH, rounding=ROUND_HALF_UP
-    )
+    return rupiah(tpp_base * final_pct / HUNDRED * adjustment_pct / HUNDRED)
 
 
 def compute_score(policy: Policy, facts: MonthFacts, terms: EmployeeTerms) -> Score:

@@ -46,9 +46,11 @@ from ..adapters.export import to_csv, to_xlsx
 from ..adapters.orm import ScoreRow
 from ..domain.flags import FLAG_TEXT
 from ..domain.month_end import OpenItem
-from ..domain.policy import PRESETS, preset
+from ..domain.payslip import signature_block
+from ..domain.policy import PRESETS, policy_from_dict, preset
 from ..service_layer import access, admin, month_end, reports, services
 from .deps import RuntimeDep, ScoreReaderDep, TppExportDep, acting
+from .policy_schema import PolicySpecModel
 
 router = APIRouter(prefix="/api/scoring/{tenant_id}", tags=["scoring"])
 
@@ -148,15 +150,15 @@ async def list_scores(tenant_id: TenantPath, period: PeriodQuery, caller: Member
 
 class PolicyIn(BaseModel):
     preset: str | None = Field(default=None, description="A preset name, or give `policy`")
-    policy: dict[str, Any] | None = Field(
+    policy: PolicySpecModel | None = Field(
         default=None, description="Changes to the policy in force for the month: the "
-        "fields given (name, components as a whole list, minutes_per_day, tpp_adjustments) "
-        "replace the current ones, the others are kept")
+        "fields given (name, description, components as a whole list, minutes_per_day, "
+        "tpp_adjustments, discipline, pay) replace the current ones, the others are kept")
 
 
 class PolicyVersionOut(BaseModel):
     effective_period: str | None
-    policy: dict[str, Any]
+    policy: PolicySpecModel
     set_by: str = ""
     set_at: dt.datetime | None = None
 
@@ -170,7 +172,8 @@ class PolicySetOut(PolicyVersionOut):
 async def list_policies(tenant_id: TenantPath, caller: MemberDep,
                         session: TenantSessionDep) -> list[PolicyVersionOut]:
     rows = await admin.list_policies(session, tenant_id)
-    return [PolicyVersionOut(effective_period=r.effective_period, policy=r.spec,
+    return [PolicyVersionOut(effective_period=r.effective_period,
+                             policy=policy_from_dict(r.spec).to_dict(),
                              set_by=r.set_by, set_at=r.set_at) for r in rows]
 
 
@@ -197,13 +200,17 @@ async def set_policy(tenant_id: TenantPath, effective_period: PeriodPath, body: 
                              actor=actor, default_preset=rt.default_preset)
     else:
         policy, rows = await uow.run(admin.change_policy, tenant_id, effective_period,
-                                     body.policy or {}, actor=actor,
+                                     body.policy.changes() if body.policy else {},
+                                     actor=actor,
                                      default_preset=rt.default_preset)
     return PolicySetOut(effective_period=effective_period, policy=policy.to_dict(),
                         set_by=actor, recomputed=len(rows))
 
 
-@router.get("/presets", summary="Policy presets available")
+@router.get("/presets", response_model=dict[str, PolicySpecModel],
+            summary="Policy presets available (each with its description: the cilegon "
+                    "preset's measure of collective work, apel participation, is a policy "
+                    "choice; the unit's average performance is the alternative)")
 async def presets(tenant_id: TenantPath, caller: MemberDep) -> dict[str, dict[str, Any]]:
     return {name: p.to_dict() for name, p in PRESETS.items()}
 
@@ -317,19 +324,27 @@ async def reopen_period(tenant_id: TenantPath, period: PeriodPath, body: ReopenI
 @router.get("/exports/tpp", summary="The closed month's TPP table (per OPD) as CSV or XLSX",
             response_class=Response)
 async def export_tpp(tenant_id: TenantPath, period: PeriodQuery, caller: TppExportDep,
-                     session: TenantSessionDep, auditor: AuditorDep, unit_id: str | None = None,
-                     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv") -> Response:
-    table, title = await reports.payroll(session, tenant_id, period, unit_id)
+                     session: TenantSessionDep, auditor: AuditorDep, rt: RuntimeDep,
+                     unit_id: str | None = None,
+                     format: Annotated[str, Query(
+                         pattern="^(csv|csv_id|xlsx)$",
+                         description="csv: comma-separated, plain numbers; csv_id: "
+                                     "semicolon-separated, Indonesian numbers (1.234.567); "
+                                     "xlsx: for print and signature")] = "csv") -> Response:
+    table, title = await reports.payroll(session, tenant_id, period, unit_id,
+                                         rt.default_preset)
     await auditor.record(tenant_id, "scoring.tpp.export", target=period,
                          detail={"format": format, "unit_id": unit_id,
                                  "employees": table.employees})
     name = f"tpp-{tenant_id}-{period}{'-' + unit_id if unit_id else ''}"
     if format == "xlsx":
         return Response(
-            to_xlsx(table, f"TPP {period}", title),
+            to_xlsx(table, f"TPP {period}", title,
+                    signature_block(table.header, table.total.cells())),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-    return Response(to_csv(table), media_type="text/csv; charset=utf-8",
+    return Response(to_csv(table, indonesian_numbers=format == "csv_id"),
+                    media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 

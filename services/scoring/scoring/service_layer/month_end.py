@@ -37,7 +37,7 @@ async def roster_keys(session: AsyncSession, tenant_id: str, period: str) -> lis
     return [(tenant_id, nip, period) for nip in sorted({*scored, *missing})]
 
 
-def _row_of(nip: str, c: Computed, name: str, unit_name: str) -> dict[str, Any]:
+def row_of(nip: str, c: Computed, name: str, unit_name: str) -> dict[str, Any]:
     return {"nip": nip, "name": name, "unit": unit_name or c.unit_id, "unit_id": c.unit_id,
             "employment_type": c.terms.employment_type,
             "components": [{"name": v.name, "weight": str(v.weight),
@@ -58,7 +58,7 @@ async def unscored_rows(session: AsyncSession, tenant_id: str, period: str,
     names = {nip: (name, unit_name) for nip, name, unit_name in (await session.execute(
         select(Employee.nip, Employee.name, Employee.unit_name).where(
             Employee.tenant_id == tenant_id, Employee.nip.in_(nips)))).all()}
-    return [_row_of(nip, computed[nip], *names.get(nip, ("", ""))) for nip in nips]
+    return [row_of(nip, computed[nip], *names.get(nip, ("", ""))) for nip in nips]
 
 
 async def late_pending(session: AsyncSession, tenant_id: str, period: str) -> int:

@@ -21,6 +21,9 @@ from ..domain.board import TOP, BoardRow, ComponentSums, MonthBoard, UnitSums, m
 from ..domain.payroll import PayrollTable, build, month_name
 from ..domain.ranking import UnitSummary, competition_rank, summarise_unit
 from ..domain.trend import MonthAverage, months_ending, trend
+from ..domain.payslip import SHEET_COLUMNS, sheet_values
+from ..domain.policy import DEFAULT_PRESET
+from . import payslips
 from .month_end import unscored_rows
 
 
@@ -76,10 +79,14 @@ def _local(at: dt.datetime, tz: str) -> str:
 
 
 async def payroll(session: AsyncSession, tenant_id: str, period: str,
-                  unit_id: str | None = None) -> tuple[PayrollTable, list[str]]:
-    """The closed month's payroll table and its title block (regency, month and OPD,
-    closed at/by, generated at; times in the regency's zone)."""
-    table = build(await tpp_rows(session, tenant_id, period, unit_id))
+                  unit_id: str | None = None,
+                  default_preset: str = DEFAULT_PRESET) -> tuple[PayrollTable, list[str]]:
+    """The closed month's payroll table with each employee's pay slip columns, and its
+    title block (regency, month and OPD, closed at/by, generated at; times in the
+    regency's zone)."""
+    rows = await tpp_rows(session, tenant_id, period, unit_id)
+    slips = await payslips.slips_for(session, tenant_id, period, rows, default_preset)
+    table = build(rows, SHEET_COLUMNS, {nip: sheet_values(s) for nip, s in slips.items()})
     tenant = await session.get(Tenant, tenant_id)
     tz = tenant.timezone if tenant else "Asia/Jakarta"
     closed = await session.get(Period, (tenant_id, period))

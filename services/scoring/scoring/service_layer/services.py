@@ -119,6 +119,7 @@ async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: A
           "period": period_of(e.work_date), "revision": e.revision,
           "is_working_day": e.is_working_day, "status": e.status,
           "deduction_pct": e.deduction_pct, "apel_attended": e.apel_attended,
+          "absence_code": (e.absence_code or "")[:16] or None,
           "event_id": e.event_id} for e in days.values()],
         keys=["tenant_id", "nip", "work_date"], version="revision",
         returning=["tenant_id", "nip", "work_date"],
