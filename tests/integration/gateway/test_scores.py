@@ -19,7 +19,7 @@ from ekinerja_shared.topics import SCORES
 from gateway.adapters.orm import Quarantine
 from gateway.app import create_app
 from tests.integration.gateway.conftest import serve_loopback
-from tests.support.apps import eventually, publish, publish_raw, running_app
+from tests.support.apps import eventually, from_now_on, publish, publish_raw, running_app
 from tests.support.tokens import as_hr, as_operator
 
 pytestmark = pytest.mark.integration
@@ -48,7 +48,9 @@ def score(tenant_id: str, version: int, pct: str, period: str = "2026-10",
 
 async def test_score_read_model_keeps_the_highest_version(settings, kafka_bootstrap, tenant_id):
     url = f"/api/tenants/{tenant_id}/scores/{NIP}"
-    async with running_app(create_app(settings)) as client:
+    app = create_app(settings)
+    await from_now_on(app)  # the scores below are published after the start
+    async with running_app(app) as client:
         client.headers.update(as_hr(tenant_id))
         await client.put(f"/api/tenants/{tenant_id}", json={
             "name": "Kota Uji", "timezone": "WIB", "policy_preset": "cilegon"},

@@ -16,20 +16,23 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.topics import ATTENDANCE_DAYS, SCORES
 from scoring.adapters.orm import Outbox, Quarantine
 from tests.integration.scoring.pg_app import fresh_app
-from tests.support.apps import EventProbe, eventually, publish, publish_raw, running_app
+from tests.support.apps import (EventProbe, eventually, from_now_on, publish, publish_raw,
+                                running_app)
 from tests.support.tokens import as_hr, as_user
 
 pytestmark = pytest.mark.integration
 
 NIP = "198501012010011001"
-# a new consumer group reads the fact topics from the start (every tenant's history on the
-# shared broker) before it reaches this test's events
+# every test publishes its facts after the app's start, so its consumer groups begin at the
+# end of the shared topics (``from_now_on``); the wait covers a slow, loaded machine
 WAIT = 240
 
 
 @pytest.fixture
 async def app(kafka_bootstrap, group_prefix):
-    return await fresh_app(kafka_bootstrap, group_prefix, outbox_poll_interval_s=0.2)
+    app = await fresh_app(kafka_bootstrap, group_prefix, outbox_poll_interval_s=0.2)
+    await from_now_on(app)
+    return app
 
 
 def is_score(final: str, tpp: str, nip: str = NIP):
@@ -215,14 +218,19 @@ async def test_close_month_export_late_fact_reopen_and_rebuild(
                                     params={"period": "2026-10", "unit_id": "dishub"})
         assert csv_resp.status_code == 200
         lines = csv_resp.content.decode("utf-8-sig").splitlines()
-        # no, NIP, name, status, OPD, components, final, base, by score, factor, paid, note
+        # no, NIP, name, status, OPD, components, final, base, by score, factor, paid; the
+        # pay slip's cuts (penalty, leave, discipline), after cuts, BPJS 1 % (no salary
+        # entered: the whole TPP is its base), PPh 21, netto, BPJS employer 4 %; note, sign
         assert lines[1:] == [
             "1,197001,Pegawai 197001,PNS,Dinas Perhubungan,100.00,100.00,100.00,4500000,"
-            "4500000,100.00,4500000,tidak ada data presensi bulan ini: kehadiran dihitung 100 %",
+            "4500000,100.00,4500000,0,0,0,4500000,45000,0,4455000,180000,"
+            "tidak ada data presensi bulan ini: kehadiran dihitung 100 %,",
             "2,197002,Pegawai 197002,PNS,Dinas Perhubungan,50.00,95.00,68.00,4500000,"
-            "3060000,100.00,3060000,",
-            ",,Subtotal Dinas Perhubungan (2 pegawai),,,,,,9000000,7560000,,7560000,",
-            ",,Jumlah seluruhnya (2 pegawai),,,,,,9000000,7560000,,7560000,",
+            "3060000,100.00,3060000,0,0,0,3060000,30600,0,3029400,122400,,",
+            ",,Subtotal Dinas Perhubungan (2 pegawai),,,,,,9000000,7560000,,7560000,"
+            "0,0,0,7560000,75600,0,7484400,302400,,",
+            ",,Jumlah seluruhnya (2 pegawai),,,,,,9000000,7560000,,7560000,"
+            "0,0,0,7560000,75600,0,7484400,302400,,",
         ]
         xlsx = await client.get(f"{base}/exports/tpp", headers=hr,
                                 params={"period": "2026-10", "format": "xlsx"})
