@@ -94,7 +94,11 @@ class Employee(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
     # days before this (tenant-local) date are never closed as TK for this employee
+    # (when the directory gave no start of duty)
     first_seen_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # start (TMT) and last day of duty from the directory (domain.employment)
+    start_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    end_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     __table_args__ = (Index("ix_employees_pin", "tenant_id", "device_pin"),
                       Index("ix_employees_supervisor", "tenant_id", "supervisor_nip"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import acting_copy
@@ -105,15 +105,23 @@ async def apply_directory_event(
                 "unit_id": event.unit_id, "device_pin": event.device_pin or None,
                 "supervisor_nip": event.supervisor_nip or None,
                 "active": event.active, "updated_at": event.occurred_at,
-                "first_seen_on": seen_on,
+                "first_seen_on": seen_on, "start_date": event.start_date,
+                "end_date": event.end_date,
             },
             index_elements=["tenant_id", "nip"],
-            update=["name", "unit_id", "device_pin", "supervisor_nip", "active", "updated_at"],
+            update=["name", "unit_id", "device_pin", "supervisor_nip", "active", "updated_at",
+                    "start_date", "end_date"],
             where=Employee.updated_at <= event.occurred_at,
         )
+        if before is not None and before.first_seen_on is not None \
+                and seen_on < before.first_seen_on:
+            # an older producer's dated change: the employee was there on that date
+            await session.execute(update(Employee).where(
+                Employee.tenant_id == event.tenant_id, Employee.nip == event.nip)
+                .values(first_seen_on=seen_on))
         if before is None or before.unit_id != event.unit_id:
             await _publish_own_month(session, event, default_tz=default_tz, now=now)
-        if event.device_pin and event.active:
+        if event.device_pin and (event.active or event.end_date is not None):
             await retry_unknown_pin_lines(session, event.tenant_id, event.device_pin,
                                           default_tz=default_tz, now=now)
         await sync_roster_change(session, event, old, now)
