@@ -56,6 +56,19 @@ PUNCHES: dict[dt.date, list[tuple[str, str]]] = {
     NOV(12): [("1", "07:20"), ("1", "16:10"), ("2", "07:31"), ("2", "16:00"),
               ("3", "07:30"), ("3", "16:00")],
 }
+def transfer(tenant_id: str) -> ev.EmployeeUpserted:
+    """A moves to the hospital (another OPD) from Monday the 9th."""
+    return ev.EmployeeUpserted(tenant_id=tenant_id, nip=A, name="Pegawai 1", unit_id="rsud",
+                               tpp_base=Decimal("5000000"), device_pin="1",
+                               start_date=NOV(2), effective_from=NOV(9))
+
+
+async def summary_of(client, api: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    r = await client.get(f"{api}/month-summary", params={"period": "2026-11"})
+    assert r.status_code == 200, r.text
+    return {u["unit_id"]: u["working_days"] for u in r.json()["units"]}
+
+
 FIELDS = ("status", "absence_code", "tl_code", "psw_code", "deduction_pct", "is_working_day")
 
 
@@ -85,7 +98,8 @@ async def test_a_month_loaded_after_the_fact_equals_the_month_lived(
     rt = app.state.runtime
     async with running_app(app) as client:
         # --- the regency that lived the days: roster first, each day punched and closed
-        await publish(kafka_bootstrap, tenant(lived_id, "Asia/Jakarta"), *staff(lived_id))
+        await publish(kafka_bootstrap, tenant(lived_id, "Asia/Jakarta"), *staff(lived_id),
+                      transfer(lived_id))
         await roster_copied(rt, lived_id, A, B, C, D)
         lived = f"/api/attendance/{lived_id}"
         client.headers.update(as_hr(lived_id, "bkpsdm-1"))
@@ -102,6 +116,9 @@ async def test_a_month_loaded_after_the_fact_equals_the_month_lived(
             r = await client.post(f"{lived}/days/close", json={"work_date": f"{day}"})
             assert r.status_code == 200, r.text
         lived_month = await month_of(client, lived)
+        # A's five days from the 9th count for the hospital; B's and C's for the office
+        lived_summary = await summary_of(client, lived)
+        assert lived_summary == {"dinas": 5 + 5 + 8, "rsud": 5}
 
         # --- the regency that starts on the 20th: the device's backlog first (PINs not yet
         # known: kept aside), then the roster with its dates, then HR closes the range
@@ -161,6 +178,14 @@ async def test_a_month_loaded_after_the_fact_equals_the_month_lived(
         assert lived_month[(A, NOV(4))][:2] == ("absent", "TK")
         assert lived_month[(A, NOV(3))][2] == "TL1"
         assert (C, NOV(12)) not in lived_month and (B, NOV(6)) not in lived_month
+
+        # the transfer recorded after the days were closed: the days since the 9th follow it
+        await publish(kafka_bootstrap, transfer(back_id))
+
+        async def split() -> bool:
+            return await summary_of(client, back) == lived_summary
+        await eventually(split, timeout=90)
+        assert await month_of(client, back) == lived_month
 
         # closing again changes nothing; the future is reported, not closed
         tomorrow = dt.date.today() + dt.timedelta(days=1)

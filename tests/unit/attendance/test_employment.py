@@ -12,6 +12,13 @@ from attendance.domain.employment import (
     SKIP_REASONS,
     Employment,
 )
+from attendance.domain.schedule import (
+    FIVE_DAY,
+    SIX_DAY,
+    Calendar,
+    ScheduleAssignment,
+    ScopedAssignment,
+)
 
 D = dt.date(2026, 11, 10)
 DAY = dt.timedelta(days=1)
@@ -39,3 +46,19 @@ def test_a_deactivation_without_a_date_counts_never():
     e = Employment(start_date=D, first_seen_on=D, end_date=None, active=False)
     assert e.skip_reason(D) == e.skip_reason(D - DAY) == INACTIVE
     assert set(SKIP_REASONS) == {ENDED, INACTIVE, NOT_YET_EMPLOYED}
+
+
+def test_a_transfer_changes_the_unit_and_its_schedule_from_its_date():
+    cal = Calendar(assignments=[ScopedAssignment("unit", "puskesmas",
+                                                 ScheduleAssignment(SIX_DAY))],
+                   units={"E1": "puskesmas", "E2": "dinas"},
+                   unit_history={"E1": [(dt.date(2026, 11, 9), "puskesmas"),
+                                        (dt.date(2026, 11, 2), "dinas")]})
+    saturday_before, saturday_after = dt.date(2026, 11, 7), dt.date(2026, 11, 14)
+    assert cal.unit_of("E1", dt.date(2026, 11, 8)) == "dinas"
+    assert cal.unit_of("E1", dt.date(2026, 11, 9)) == "puskesmas"
+    assert cal.unit_of("E1", dt.date(2026, 10, 1)) == "dinas"  # before the first: the first
+    assert cal.unit_of("E2", saturday_after) == "dinas"  # no history: the copy's unit
+    assert cal.day_kind("E1", saturday_before) == "off"
+    assert cal.day_kind("E1", saturday_after) == "work"
+    assert cal.schedule_for("E1", saturday_before) is FIVE_DAY
