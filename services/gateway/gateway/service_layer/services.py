@@ -101,7 +101,7 @@ def employee_event(e: Employee, at: dt.datetime,
         tpp_base=e.tpp_base, employment_type=e.employment_type,
         device_pin=e.device_pin, active=e.active, occurred_at=at,
         effective_from=effective_from, start_date=e.start_date, end_date=e.end_date,
-        end_reason=e.end_reason,  # type: ignore[arg-type]  # checked by the roster rules
+        end_reason=e.end_reason,  # checked by the roster rules
     )
 
 
@@ -153,13 +153,12 @@ async def load_roster(session: AsyncSession, tenant_id: str, text: str,
     known = {nip: _known(e, last.get(nip)) for nip, e in existing.items()}
     rows = check_roster(text, known, today)
     changes = plan(rows, known, today)
-    touched: list[tuple[Employee, str, dt.date | None]] = []
+    touched: list[tuple[Employee, str, dt.date | None, bool]] = []
     for kind in ("created", "updated"):
         for row in changes[kind]:
             decision = decision_of(row, known.get(row.nip), today)
-            emp = existing.get(row.nip)
-            if emp is None:
-                emp = Employee(tenant_id=tenant_id, created_at=now)
+            emp = existing.get(row.nip) or Employee(tenant_id=tenant_id, created_at=now)
+            if row.nip not in existing:
                 session.add(emp)
             before = known.get(row.nip)
             _assign(emp, row, now, today)
