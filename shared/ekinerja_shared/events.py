@@ -83,6 +83,15 @@ class EmployeeUpserted(Event):
     effective_from: dt.date | None = Field(
         default=None, description="Date from which this state (e.g. a new supervisor) applies"
     )
+    start_date: dt.date | None = Field(
+        default=None, description="Start of duty (TMT): the employee counts from this day on; "
+        "absent from older producers (then consumers count from when they first saw them, "
+        "or from effective_from if earlier)")
+    end_date: dt.date | None = Field(
+        default=None, description="Last day of duty (inclusive); the employee counts until "
+        "this day even when active=false")
+    end_reason: Literal["pensiun", "pemberhentian", "pindah_keluar"] | None = Field(
+        default=None, description="Why duty ended: retirement, dismissal, transfer out")
 
 
 # --- attendance ---------------------------------------------------------------------------

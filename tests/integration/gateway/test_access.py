@@ -194,9 +194,10 @@ async def test_regencies_are_isolated_in_the_database(settings, tenant_id):
                 "ON p.tablename = c.relname AND p.policyname = 'tenant_isolation' "
                 "WHERE c.relnamespace = 'public'::regnamespace"))).all()
             assert {r[0] for r in rows} == {"tenants", "employees", "scores", "quarantine",
-                                            "acting_assignments"}
+                                            "acting_assignments", "employee_history"}
             assert all(r[1] and r[2] and r[3] == "ek_gateway" for r in rows)
-            for table in ("tenants", "employees", "scores", "quarantine", "acting_assignments"):
+            for table in ("tenants", "employees", "scores", "quarantine", "acting_assignments",
+                          "employee_history"):
                 assert await conn.scalar(text(f"SELECT count(*) FROM {table}")) == 0, table
         async with engine.begin() as conn:
             await conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"),

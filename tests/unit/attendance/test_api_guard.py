@@ -54,7 +54,7 @@ def _writes(app: FastAPI) -> list[tuple[str, str]]:
 
 async def test_every_write_needs_hr(app: FastAPI, client: httpx.AsyncClient) -> None:
     writes = _writes(app)
-    assert len(writes) == 16, writes  # with the quarantine API's replay and discard
+    assert len(writes) == 17, writes  # with the quarantine's replay and discard, close-range
     for method, path in writes:
         r = await client.request(method, path, json={})
         assert r.status_code == 401 and r.json()["code"] == "not_signed_in", (method, path)

@@ -200,7 +200,7 @@ def test_reload_classification() -> None:
     row = check_roster(VALID, {})[0]
     assert classify(row, None) == "created"
     assert classify(row, as_known(row)) == "unchanged"
-    assert as_known(row).active is True and DATA_FIELDS[0] == "nip" and len(DATA_FIELDS) == 9
+    assert as_known(row).active is True and DATA_FIELDS[0] == "nip" and len(DATA_FIELDS) == 11
     moved = KnownEmployee(**{**as_known(row).__dict__, "unit_id": "lain"})
     assert classify(row, moved) == "updated"
     assert plan([], {}) == {"created": [], "updated": [], "unchanged": []}

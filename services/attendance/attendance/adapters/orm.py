@@ -94,7 +94,11 @@ class Employee(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
     # days before this (tenant-local) date are never closed as TK for this employee
+    # (when the directory gave no start of duty)
     first_seen_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # start (TMT) and last day of duty from the directory (domain.employment)
+    start_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    end_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     __table_args__ = (Index("ix_employees_pin", "tenant_id", "device_pin"),
                       Index("ix_employees_supervisor", "tenant_id", "supervisor_nip"))
@@ -138,6 +142,18 @@ class Punch(Base):
     )
 
 
+class EmployeeUnit(Base):
+    """From ``effective_from`` on, the employee belongs to ``unit_id`` (a transfer between
+    OPD holds from its date: the unit's schedule and the day's OPD in the summaries)."""
+
+    __tablename__ = "employee_units"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(32), primary_key=True)
+    effective_from: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
 class DayRecord(Base):
     """The current verdict on an employee's day; ``revision`` grows with each change."""
 
@@ -158,6 +174,8 @@ class DayRecord(Base):
     apel_attended: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     deduction_pct: Mapped[Decimal] = mapped_column(Numeric(7, 3))
     evaluated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    # the employee's OPD on that day (null: evaluated before migration 0010)
+    unit_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class EffectiveDays(Base):

@@ -204,9 +204,23 @@ class Calendar:
     shifts: dict[tuple[str, dt.date], Hours | None] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
     default: WeekSchedule = FIVE_DAY
+    # (effective_from, unit_id) per employee, any order: a transfer holds from its date
+    unit_history: dict[str, list[tuple[dt.date, str]]] = field(default_factory=dict)
+
+    def unit_of(self, nip: str | None, day: dt.date) -> str | None:
+        """The employee's unit on ``day``: the latest transfer in effect; before the first
+        known one the first applies; without history the directory copy's unit."""
+        links = sorted(self.unit_history.get(nip or "", []))
+        if not links:
+            return self.units.get(nip or "")
+        unit = links[0][1]
+        for since, unit_id in links:
+            if since <= day:
+                unit = unit_id
+        return unit
 
     def schedule_for(self, nip: str | None, day: dt.date) -> WeekSchedule:
-        unit = self.units.get(nip or "")
+        unit = self.unit_of(nip, day)
         for scope, scope_id in (("employee", nip), ("unit", unit), ("tenant", "")):
             if scope_id is None:
                 continue

@@ -50,6 +50,12 @@ CorrectionUow = Annotated[UnitOfWork, Depends(audited(
     "attendance.day.correct", target="nip", describe=_correction))]
 CloseDayUow = Annotated[UnitOfWork, Depends(audited(
     "attendance.day.close", describe=fields("work_date", "employees", "changed")))]
+CloseRangeUow = Annotated[UnitOfWork, Depends(audited(
+    "attendance.days.close_range",
+    describe=lambda days: {"dates": [d.work_date for d in days if d.closed],
+                           "employees": sum(d.employees for d in days),
+                           "tk": sum(d.tk for d in days),
+                           "changed": sum(d.changed for d in days)}))]
 DeviceUow = Annotated[UnitOfWork, Depends(audited(
     "attendance.device.register",
     describe=fields("location", "timezone", target="serial_number")))]

@@ -33,8 +33,9 @@ from ekinerja_shared.http import (
 from ..adapters.orm import Correction, DayRecord, Leave
 from ..domain.leave import LEAVE_KINDS
 from ..domain.discipline import Discipline
+from ..domain.employment import SKIP_REASONS
 from ..service_layer import days, month_open, summary
-from .audited import CloseDayUow, CorrectionUow, LeaveAddUow, LeaveCancelUow
+from .audited import CloseDayUow, CloseRangeUow, CorrectionUow, LeaveAddUow, LeaveCancelUow
 from .deps import (
     ActingIn,
     DefaultTzDep,
@@ -219,10 +220,32 @@ class CloseIn(BaseModel):
     work_date: dt.date
 
 
+class SkippedOut(BaseModel):
+    reason: str = Field(description="not_yet_employed (before the TMT), ended (after the "
+                                    "last day of duty), inactive (deactivated without a date)")
+    employees: int
+    detail: str = Field(description="the reason for staff")
+
+
 class CloseOut(BaseModel):
     work_date: dt.date
-    employees: int
-    changed: int
+    employees: int = Field(description="employees on duty that day, evaluated")
+    changed: int = Field(description="verdicts that changed (each a new revision)")
+    tk: int = Field(default=0, description="of the evaluated, absent without notice (TK)")
+    closed: bool = Field(default=True, description="false: the day's hours are not over")
+    day_kind: str = Field(default="work", description="the regency calendar's day: work, "
+                                                      "off or holiday")
+    note: str | None = Field(default=None, description="why no TK (holiday, off day) or why "
+                                                       "the day was not closed")
+    skipped: list[SkippedOut] = Field(default_factory=list,
+                                      description="employees not evaluated, by reason")
+
+    @classmethod
+    def of(cls, r: days.CloseResult) -> "CloseOut":
+        return cls(work_date=r.work_date, employees=r.employees, changed=r.changed, tk=r.tk,
+                   closed=r.closed, day_kind=r.day_kind, note=r.note,
+                   skipped=[SkippedOut(reason=k, employees=n, detail=SKIP_REASONS[k])
+                            for k, n in sorted(r.skipped.items())])
 
 
 @router.post("/days/close", response_model=CloseOut,
@@ -231,7 +254,34 @@ async def close_day(tenant_id: TenantPath, body: CloseIn, caller: TenantHrDep, u
                     rt: RuntimeDep) -> CloseOut:
     r = await uow.run(days.close_day, tenant_id, body.work_date,
                       default_tz=rt.settings.default_timezone, close_after=rt.close_after)
-    return CloseOut(work_date=r.work_date, employees=r.employees, changed=r.changed)
+    return CloseOut.of(r)
+
+
+class CloseRangeIn(BaseModel):
+    start: dt.date
+    end: dt.date = Field(description=f"inclusive; at most {days.MAX_CLOSE_RANGE} days")
+
+
+class CloseRangeOut(BaseModel):
+    start: dt.date
+    end: dt.date
+    employees: int = Field(description="employee-days evaluated")
+    tk: int = Field(description="employee-days absent without notice (TK)")
+    changed: int
+    days: list[CloseOut]
+
+
+@router.post("/days/close-range", response_model=CloseRangeOut,
+             summary="Close or re-close a range of days (a month back-filled after the fact): "
+                     "per day, who was evaluated, how many became TK, who was skipped and why")
+async def close_range(tenant_id: TenantPath, body: CloseRangeIn, caller: TenantHrDep,
+                      uow: CloseRangeUow, rt: RuntimeDep) -> CloseRangeOut:
+    out = [CloseOut.of(r) for r in await uow.run(
+        days.close_range, tenant_id, body.start, body.end,
+        default_tz=rt.settings.default_timezone, close_after=rt.close_after)]
+    return CloseRangeOut(start=body.start, end=body.end,
+                         employees=sum(d.employees for d in out), tk=sum(d.tk for d in out),
+                         changed=sum(d.changed for d in out), days=out)
 
 
 class DisciplineOut(BaseModel):

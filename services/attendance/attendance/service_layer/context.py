@@ -16,6 +16,7 @@ from ekinerja_shared.timeutil import zone
 from ..adapters.orm import (
     ApelSettings,
     Employee,
+    EmployeeUnit,
     Holiday,
     Schedule,
     ScheduleAssignmentRow,
@@ -94,6 +95,12 @@ async def load_context(
     if nip_list is not None:
         emp_q = emp_q.where(Employee.nip.in_(nip_list))
     cal.units = {nip: unit for nip, unit in (await session.execute(emp_q)).all()}
+    unit_q = select(EmployeeUnit.nip, EmployeeUnit.effective_from, EmployeeUnit.unit_id).where(
+        EmployeeUnit.tenant_id == tenant_id)
+    if nip_list is not None:
+        unit_q = unit_q.where(EmployeeUnit.nip.in_(nip_list))
+    for nip, since, unit in (await session.execute(unit_q)).all():
+        cal.unit_history.setdefault(nip, []).append((since, unit))
 
     if span is not None and nip_list != []:
         lo, hi = span[0] - dt.timedelta(days=1), span[1] + dt.timedelta(days=1)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.errors import Conflict, DomainError, NotFound
@@ -22,6 +22,7 @@ from ..adapters.orm import (
     Leave,
     Punch,
 )
+from ..domain.employment import Employment
 from ..domain.leave import LEAVE_KINDS
 from ..domain.schedule import day_span, month_dates
 from .context import TenantContext, load_context
@@ -65,10 +66,23 @@ async def reevaluate(session: AsyncSession, tenant_id: str, nips: Iterable[str] 
 
 async def active_nips(session: AsyncSession, tenant_id: str,
                       on: dt.date | None = None) -> list[str]:
-    q = select(Employee.nip).where(Employee.tenant_id == tenant_id, Employee.active.is_(True))
+    """Employees to (re)evaluate: those counting on ``on`` (``domain.employment``), or
+    without a date every employee that may count on some day (active, or ended with a
+    date: their past days still count)."""
+    q = select(Employee.nip).where(Employee.tenant_id == tenant_id,
+                                   Employee.active.is_(True) | Employee.end_date.is_not(None))
     if on is not None:
-        q = q.where((Employee.first_seen_on.is_(None)) | (Employee.first_seen_on <= on))
+        return sorted(nip for nip, e in (await employments(session, tenant_id)).items()
+                      if e.counts_on(on))
     return list((await session.scalars(q.order_by(Employee.nip))).all())
+
+
+async def employments(session: AsyncSession, tenant_id: str) -> dict[str, Employment]:
+    rows = await session.execute(
+        select(Employee.nip, Employee.start_date, Employee.first_seen_on, Employee.end_date,
+               Employee.active).where(Employee.tenant_id == tenant_id))
+    return {nip: Employment(start, seen, end, bool(active))
+            for nip, start, seen, end, active in rows.all()}
 
 
 # --- closing days ---------------------------------------------------------------------------
@@ -84,33 +98,101 @@ def latest_closable(ctx: TenantContext, now: dt.datetime, close_after: dt.timede
     return day
 
 
+MAX_CLOSE_RANGE = 62  # days closed by one request (two months)
+
+
 @dataclass
 class CloseResult:
+    """What closing one day did: ``employees`` evaluated, how many verdicts ``changed``,
+    how many are ``tk``; ``skipped`` employees by reason (``domain.employment``);
+    ``closed`` False (with ``note``) for a day that cannot be closed yet."""
+
     work_date: dt.date
     employees: int
     changed: int
+    tk: int = 0
+    closed: bool = True
+    day_kind: str = "work"  # the regency calendar's: work, off, holiday
+    note: str | None = None
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+def _note(day_kind: str, holiday: str | None) -> str | None:
+    if day_kind == "holiday":
+        return f"Hari libur{': ' + holiday if holiday else ''}: tidak ada TK."
+    if day_kind == "off":
+        return "Bukan hari kerja menurut jadwal instansi: tidak ada TK."
+    return None
 
 
 async def close_day(session: AsyncSession, tenant_id: str, work_date: dt.date, *,
                     default_tz: str, close_after: dt.timedelta,
                     now: dt.datetime | None = None) -> CloseResult:
-    """Evaluate every active employee's day once its windows have ended: the scheduled who
-    neither punched nor are on leave get TK. Closing again only re-checks."""
+    """Evaluate every employee on duty that day once its windows have ended: the scheduled
+    who neither punched nor are on leave get TK. Closing again only re-checks (a changed
+    fact gives a new revision)."""
     now = now or utcnow()
     ctx = await load_context(session, tenant_id, default_tz, nips=[], span=None)
     if work_date > latest_closable(ctx, now, close_after):
         raise Conflict(f"Hari {work_date:%d-%m-%Y} belum dapat ditutup: jam kerjanya belum "
                        "berakhir.", code="day_not_over")
-    nips = await active_nips(session, tenant_id, on=work_date)
+    return await _close(session, tenant_id, work_date, await employments(session, tenant_id),
+                        ctx, default_tz=default_tz, now=now)
+
+
+async def close_range(session: AsyncSession, tenant_id: str, first: dt.date, last: dt.date, *,
+                      default_tz: str, close_after: dt.timedelta,
+                      now: dt.datetime | None = None) -> list[CloseResult]:
+    """Close (or close again) every day from ``first`` to ``last``: a month back-filled
+    after the fact. Days whose hours are not over are reported, not closed."""
+    now = now or utcnow()
+    if last < first:
+        raise DomainError("Tanggal akhir harus sama atau setelah tanggal awal.",
+                          code="bad_range")
+    if (last - first).days >= MAX_CLOSE_RANGE:
+        raise DomainError(f"Rentang terlalu panjang: paling banyak {MAX_CLOSE_RANGE} hari "
+                          "sekali tutup.", code="bad_range")
+    ctx = await load_context(session, tenant_id, default_tz, nips=[], span=None)
+    closable = latest_closable(ctx, now, close_after)
+    staff = await employments(session, tenant_id)
+    out: list[CloseResult] = []
+    for i in range((last - first).days + 1):
+        day = first + dt.timedelta(days=i)
+        if day > closable:
+            out.append(CloseResult(day, 0, 0, closed=False, day_kind=ctx.calendar.day_kind(
+                None, day), note="Hari ini atau yang akan datang: jam kerjanya belum berakhir, "
+                                 "belum dapat ditutup."))
+            continue
+        out.append(await _close(session, tenant_id, day, staff, ctx, default_tz=default_tz,
+                                now=now))
+    return out
+
+
+async def _close(session: AsyncSession, tenant_id: str, work_date: dt.date,
+                 staff: dict[str, Employment], ctx: TenantContext, *, default_tz: str,
+                 now: dt.datetime) -> CloseResult:
+    skipped: dict[str, int] = {}
+    nips: list[str] = []
+    for nip, employment in sorted(staff.items()):
+        reason = employment.skip_reason(work_date)
+        if reason is None:
+            nips.append(nip)
+        else:
+            skipped[reason] = skipped.get(reason, 0) + 1
     changed = await reevaluate(session, tenant_id, nips, [work_date], default_tz=default_tz,
                                now=now)
+    tk = await session.scalar(select(func.count()).select_from(DayRecord).where(
+        DayRecord.tenant_id == tenant_id, DayRecord.work_date == work_date,
+        DayRecord.absence_code == "TK", DayRecord.nip.in_(nips))) if nips else 0
     row = await session.get(DayClosure, (tenant_id, work_date))
     if row is None:
         session.add(DayClosure(tenant_id=tenant_id, work_date=work_date, closed_at=now,
                                employees=len(nips)))
     else:
         row.closed_at, row.employees = now, len(nips)
-    return CloseResult(work_date, len(nips), changed)
+    kind = ctx.calendar.day_kind(None, work_date)
+    return CloseResult(work_date, len(nips), changed, tk=int(tk or 0), day_kind=kind,
+                       note=_note(kind, ctx.calendar.holidays.get(work_date)), skipped=skipped)
 
 
 async def dates_to_close(session: AsyncSession, tenant_id: str, *, default_tz: str,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import acting_copy
@@ -19,7 +19,15 @@ from ekinerja_shared.db import upsert
 from ekinerja_shared.supervision import may_supervise
 from ekinerja_shared.timeutil import canonical_zone, local_today, period_of, utcnow, zone
 
-from ..adapters.orm import ActingAssignment, Device, EffectiveDays, Employee, Punch, Tenant
+from ..adapters.orm import (
+    ActingAssignment,
+    Device,
+    EffectiveDays,
+    Employee,
+    EmployeeUnit,
+    Punch,
+    Tenant,
+)
 from ..domain.schedule import month_dates, work_date_of
 from .calendar import publish_effective_days
 from .context import load_context
@@ -105,18 +113,65 @@ async def apply_directory_event(
                 "unit_id": event.unit_id, "device_pin": event.device_pin or None,
                 "supervisor_nip": event.supervisor_nip or None,
                 "active": event.active, "updated_at": event.occurred_at,
-                "first_seen_on": seen_on,
+                "first_seen_on": seen_on, "start_date": event.start_date,
+                "end_date": event.end_date,
             },
             index_elements=["tenant_id", "nip"],
-            update=["name", "unit_id", "device_pin", "supervisor_nip", "active", "updated_at"],
+            update=["name", "unit_id", "device_pin", "supervisor_nip", "active", "updated_at",
+                    "start_date", "end_date"],
             where=Employee.updated_at <= event.occurred_at,
         )
+        if before is not None and before.first_seen_on is not None \
+                and seen_on < before.first_seen_on:
+            # an older producer's dated change: the employee was there on that date
+            await session.execute(update(Employee).where(
+                Employee.tenant_id == event.tenant_id, Employee.nip == event.nip)
+                .values(first_seen_on=seen_on))
+        today = now.astimezone(zone(tenant.timezone if tenant else default_tz)).date()
+        if await _record_unit(session, event, event.effective_from or today):
+            await _reevaluate_since(session, event, event.effective_from or today, today,
+                                    default_tz=default_tz, now=now)
         if before is None or before.unit_id != event.unit_id:
             await _publish_own_month(session, event, default_tz=default_tz, now=now)
-        if event.device_pin and event.active:
+        if event.device_pin and (event.active or event.end_date is not None):
             await retry_unknown_pin_lines(session, event.tenant_id, event.device_pin,
                                           default_tz=default_tz, now=now)
         await sync_roster_change(session, event, old, now)
+
+
+async def _record_unit(session: AsyncSession, event: ev.EmployeeUpserted,
+                       since: dt.date) -> bool:
+    """Record "from ``since`` the employee belongs to ``event.unit_id``"; a statement
+    published later wins over an older one arriving late. True when the unit of some day
+    changed."""
+    unit = EmployeeUnit
+    mine = (unit.tenant_id == event.tenant_id, unit.nip == event.nip)
+    known = (await session.execute(select(unit.effective_from, unit.unit_id, unit.updated_at)
+                                   .where(*mine))).all()
+    if any(d <= since and at > event.occurred_at for d, _, at in known):
+        return False  # a newer statement already holds from an earlier date
+    in_force = [u for d, u, _ in sorted(known) if d <= since][-1:] or [
+        u for _, u, _ in sorted(known)][:1]
+    later = [d for d, _, at in known if d > since and at < event.occurred_at]
+    if later:
+        await session.execute(delete(unit).where(*mine, unit.effective_from.in_(later)))
+    await upsert(session, unit, {"tenant_id": event.tenant_id, "nip": event.nip,
+                                 "effective_from": since, "unit_id": event.unit_id,
+                                 "updated_at": event.occurred_at},
+                 index_elements=["tenant_id", "nip", "effective_from"],
+                 where=unit.updated_at <= event.occurred_at)
+    return bool(known) and (in_force != [event.unit_id] or bool(later))
+
+
+async def _reevaluate_since(session: AsyncSession, event: ev.EmployeeUpserted,
+                            since: dt.date, today: dt.date, *, default_tz: str,
+                            now: dt.datetime) -> None:
+    """A transfer dated in the past: the days already evaluated since then (at most 62)
+    are evaluated again under the new unit's schedule, as new revisions."""
+    first = max(since, today - dt.timedelta(days=61))
+    dates = [first + dt.timedelta(days=i) for i in range((today - first).days + 1)]
+    await reevaluate(session, event.tenant_id, [event.nip], dates, default_tz=default_tz,
+                     now=now, existing_only=True)
 
 
 async def _rezone_punches(session: AsyncSession, tenant_id: str, old_tz: str, *,

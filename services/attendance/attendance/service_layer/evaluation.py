@@ -44,9 +44,9 @@ def window_for(ctx: TenantContext, nip: str, work_date: dt.date) -> tuple[DayKin
     return ctx.calendar.day_kind(nip, work_date), window
 
 
-def _same(stored: Any, v: DayVerdict) -> bool:
+def _same(stored: Any, v: DayVerdict, unit_id: str | None) -> bool:
     return all(getattr(stored, f) == getattr(v, f) for f in VERDICT_FIELDS[:-1]) and (
-        Decimal(stored.deduction_pct) == v.deduction_pct)
+        Decimal(stored.deduction_pct) == v.deduction_pct) and stored.unit_id == unit_id
 
 
 async def _punches(session: AsyncSession, ctx: TenantContext, nips: list[str],
@@ -145,12 +145,13 @@ async def _evaluate_chunk(session: AsyncSession, ctx: TenantContext, keys: list[
             apel_attended=apel,
         )
         record = records.get(key)
-        if record is not None and _same(record, verdict):
+        unit_id = ctx.calendar.unit_of(nip, day)
+        if record is not None and _same(record, verdict, unit_id):
             continue
         revision = record.revision + 1 if record is not None else 1
         values = {f: getattr(verdict, f) for f in VERDICT_FIELDS}
         row = {"tenant_id": ctx.tenant_id, "nip": nip, "work_date": day, **values,
-               "revision": revision, "evaluated_at": now}
+               "revision": revision, "evaluated_at": now, "unit_id": unit_id}
         (changed if record is not None else new).append(row)
         out[key] = DayRecord(**row)
         events.append(ev.AttendanceDayEvaluated(

@@ -182,7 +182,7 @@ async def ingest_attlog(
     items: list[PunchIn] = []
     for rec in records:
         emp = employees.get(rec.pin)
-        if emp is None or not emp.active:
+        if emp is None or not (emp.active or _on_duty_then(emp, rec.local_time.date())):
             reason = (f"PIN {rec.pin} tidak terdaftar pada pegawai mana pun." if emp is None
                       else f"PIN {rec.pin} milik pegawai yang tidak aktif ({emp.nip}).")
             _quarantine(session, UNKNOWN_PIN_SOURCE, tenant_id,
@@ -199,7 +199,13 @@ async def ingest_attlog(
 
 
 def _active(emp: Employee | None) -> bool:
-    return emp is not None and emp.active
+    return emp is not None and (emp.active or emp.end_date is not None)
+
+
+def _on_duty_then(emp: Employee, day: dt.date) -> bool:
+    """A backlog punch of an employee whose duty has ended since: kept when it lies on or
+    before the last day (the device's local date)."""
+    return emp.end_date is not None and day <= emp.end_date
 
 
 def _date_span(records: list[AttlogRecord]) -> tuple[dt.date, dt.date] | None:
@@ -226,7 +232,7 @@ async def retry_unknown_pin_lines(session: AsyncSession, tenant_id: str, pin: st
         return 0
     employees = await _pin_map(session, tenant_id, [pin])
     emp = employees.get(pin)
-    if emp is None or not emp.active:
+    if emp is None or not _active(emp):
         return 0
     lines = [(q, parse_attlog_line(q.raw)) for q in pending]
     records = [r for _, r in lines if isinstance(r, AttlogRecord)]
@@ -239,6 +245,8 @@ async def retry_unknown_pin_lines(session: AsyncSession, tenant_id: str, pin: st
         device = await session.get(Device, q.context.get("device_sn"))
         if not isinstance(rec, AttlogRecord) or device is None or device.tenant_id != tenant_id:
             continue
+        if not (emp.active or _on_duty_then(emp, rec.local_time.date())):
+            continue  # after the last day of duty: stays in quarantine
         device_tz = await device_zone(session, device, default_tz)
         items.append(PunchIn(device.serial_number, device_tz, rec, emp))
         q.context = {**q.context, "resolved_at": now.isoformat(), "nip": emp.nip}

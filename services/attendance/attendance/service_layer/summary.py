@@ -1,5 +1,6 @@
 """The regency's month summary of attendance (HR, leadership): the discipline counts of
-its evaluated working days, per code and per OPD (``domain.discipline``)."""
+its evaluated working days, per code and per OPD the employee belonged to that day
+(``domain.discipline``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from ..domain.schedule import month_dates
 async def month_summary(session: AsyncSession, tenant_id: str, period: str) -> MonthDiscipline:
     """One grouped read of the month's working-day records (a few rows per OPD)."""
     days = month_dates(period)
-    unit = func.coalesce(Employee.unit_id, "")
+    # the OPD of the day (a transfer mid-month splits the employee's days), else today's
+    unit = func.coalesce(DayRecord.unit_id, Employee.unit_id, "")
     query = (
         select(unit, DayRecord.tl_code, DayRecord.psw_code, DayRecord.absence_code,
                func.count())

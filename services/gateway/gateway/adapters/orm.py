@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, Numeric, String, Uuid
+from sqlalchemy import JSON, BigInteger, Date, Index, Integer, Numeric, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ekinerja_shared.db import (
@@ -68,6 +68,9 @@ class Employee(Base):
     employment_type: Mapped[str] = mapped_column(String(8), default="PNS")
     device_pin: Mapped[str | None] = mapped_column(String(24), nullable=True)
     active: Mapped[bool] = mapped_column(default=True)
+    start_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)  # TMT
+    end_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)  # last day of duty
+    end_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
@@ -75,6 +78,23 @@ class Employee(Base):
         Index("ix_employees_unit", "tenant_id", "unit_id"),
         Index("ix_employees_pin", "tenant_id", "device_pin"),
     )
+
+
+class EmployeeHistory(Base):
+    """Every recorded change of an employee: the state (the directory's fields) in force
+    from ``effective_from``, and when and why it was recorded."""
+
+    __tablename__ = "employee_history"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    nip: Mapped[str] = mapped_column(String(32))
+    effective_from: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    change: Mapped[str] = mapped_column(String(16))  # created, updated, deactivated
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_employee_history_nip", "tenant_id", "nip", "id"),)
 
 
 class Score(Base):

@@ -7,6 +7,7 @@ Pure functions and dataclasses, no I/O. Messages are for staff, in Bahasa Indone
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Mapping
@@ -14,6 +15,17 @@ from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 
 from ekinerja_shared.errors import DomainError
+
+from .employment import (
+    END_REASONS,
+    Dated,
+    Decision,
+    Known,
+    active_on,
+    decide,
+    parse_date,
+    parse_end_reason,
+)
 
 COLUMNS = (
     "nip",
@@ -25,6 +37,10 @@ COLUMNS = (
     "tpp_base",
     "employment_type",
     "device_pin",
+    "tmt",
+    "effective_from",
+    "end_date",
+    "end_reason",
 )
 REQUIRED_COLUMNS = ("nip", "name", "unit_id", "tpp_base")
 EMPLOYMENT_TYPES = ("PNS", "CPNS", "PPPK")
@@ -48,6 +64,8 @@ class EmployeeData:
     tpp_base: Decimal
     employment_type: str
     device_pin: str | None
+    end_date: dt.date | None = None  # the last day of duty
+    end_reason: str | None = None  # employment.END_REASONS
 
 
 @dataclass(frozen=True)
@@ -55,6 +73,8 @@ class RosterRow(EmployeeData):
     """One employee as the roster states it."""
 
     line: int = 0  # line of the CSV file (the header is line 1)
+    tmt: dt.date | None = None  # start of duty
+    effective_from: dt.date | None = None  # the values hold from (see domain.employment)
 
 
 @dataclass(frozen=True)
@@ -62,6 +82,8 @@ class KnownEmployee(EmployeeData):
     """An employee already in the directory."""
 
     active: bool = True
+    start_date: dt.date | None = None  # TMT
+    last_change: dt.date | None = None  # effective date of the latest recorded change
 
 
 @dataclass(frozen=True)
@@ -141,6 +163,14 @@ def parse_roster(text: str) -> tuple[list[RosterRow], list[RowError]]:
                             delimiter=_delimiter(lines[skipped]), skipinitialspace=True)
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if unknown:
+        return [], [
+            RowError(skipped + 1, None, unknown[0],
+                     "Kolom " + ", ".join(f"'{h}'" for h in unknown) + " tidak dikenal; "
+                     "tidak ada data yang disimpan. Hapus atau ganti namanya. Kolom yang "
+                     "dikenal: " + ",".join(COLUMNS) + ".")
+        ]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         return [], [
@@ -207,13 +237,31 @@ def _parse_row(v: Mapping[str, str], line: int) -> tuple[RosterRow | None, list[
         err("device_pin",
             f"PIN mesin absensi '{pin}' tidak valid: gunakan angka/huruf tanpa spasi, "
             "maksimal 24 karakter.")
+    dates: dict[str, dt.date | None] = {}
+    for column in ("tmt", "effective_from", "end_date"):
+        raw = v.get(column, "")
+        dates[column] = parse_date(raw) if raw else None
+        if raw and dates[column] is None:
+            err(column, f"Tanggal '{raw}' pada kolom {column} tidak valid: gunakan "
+                        "TTTT-BB-HH atau HH-BB-TTTT.")
+    reason = v.get("end_reason", "")
+    end_reason = parse_end_reason(reason) if reason else None
+    if reason and end_reason is None:
+        err("end_reason", f"Alasan akhir tugas '{reason}' tidak dikenal: gunakan "
+                          + ", ".join(END_REASONS.values()) + ".")
+    if v.get("end_date", "") and not reason:
+        err("end_reason", "Alasan akhir tugas (end_reason) wajib diisi bila end_date diisi.")
+    if reason and not v.get("end_date", ""):
+        err("end_date", "Tanggal akhir tugas (end_date) wajib diisi bila end_reason diisi.")
     if errs:
         return None, errs
     assert tpp is not None
     return (
         RosterRow(nip=nip, name=name, unit_id=unit_id, unit_name=v.get("unit_name", ""),
                   position=v.get("position", ""), supervisor_nip=supervisor, tpp_base=tpp,
-                  employment_type=employment, device_pin=pin, line=line),
+                  employment_type=employment, device_pin=pin, end_date=dates["end_date"],
+                  end_reason=end_reason, line=line, tmt=dates["tmt"],
+                  effective_from=dates["effective_from"]),
         [],
     )
 
@@ -222,10 +270,11 @@ def _parse_row(v: Mapping[str, str], line: int) -> tuple[RosterRow | None, list[
 
 
 def validate_roster(
-    rows: list[RosterRow], known: Mapping[str, KnownEmployee]
+    rows: list[RosterRow], known: Mapping[str, KnownEmployee], today: dt.date | None = None
 ) -> list[RowError]:
     """Errors that need the whole picture: duplicate NIPs, unknown or inactive supervisors,
-    device PINs used twice among active employees, supervisor cycles."""
+    device PINs used twice among active employees, supervisor cycles; with ``today``, the
+    dates of each row against the employee's known ones (``domain.employment.decide``)."""
     errors: list[RowError] = []
     first_line: dict[str, int] = {}
     unique_rows: dict[str, RosterRow] = {}
@@ -274,6 +323,11 @@ def validate_roster(
                                        f"PIN mesin absensi {pin} sudah dipakai pegawai lain "
                                        f"(NIP {others})."))
 
+    if today is not None:
+        for row in unique_rows.values():
+            for column, message in decision_of(row, known.get(row.nip), today).errors:
+                errors.append(RowError(row.line, row.nip, column, message))
+
     for cycle in find_cycles(supervisor_of):
         members = " -> ".join([*cycle, cycle[0]])
         for nip in cycle:
@@ -304,11 +358,12 @@ def find_cycles(supervisor_of: Mapping[str, str | None]) -> list[list[str]]:
     return cycles
 
 
-def check_roster(text: str, known: Mapping[str, KnownEmployee]) -> list[RosterRow]:
+def check_roster(text: str, known: Mapping[str, KnownEmployee],
+                 today: dt.date | None = None) -> list[RosterRow]:
     """The rows of a valid roster; raises ``RosterInvalid`` with every error otherwise."""
     rows, errors = parse_roster(text)
     if not errors:
-        errors = validate_roster(rows, known)
+        errors = validate_roster(rows, known, today)
     if errors:
         raise RosterInvalid(errors)
     return rows
@@ -320,22 +375,46 @@ def check_roster(text: str, known: Mapping[str, KnownEmployee]) -> list[RosterRo
 DATA_FIELDS = tuple(f.name for f in fields(EmployeeData))
 
 
-def as_known(row: RosterRow) -> KnownEmployee:
-    """The directory entry the row makes (an active employee)."""
-    return KnownEmployee(**{name: getattr(row, name) for name in DATA_FIELDS}, active=True)
+def as_known(row: RosterRow, today: dt.date | None = None) -> KnownEmployee:
+    """The directory entry the row makes (active unless its duty ended before ``today``)."""
+    decision = decision_of(row, None, today) if today is not None else None
+    return KnownEmployee(**{name: getattr(row, name) for name in DATA_FIELDS},
+                         active=today is None or active_on(today, row.end_date),
+                         start_date=decision.start_date if decision else row.tmt,
+                         last_change=decision.effective_from if decision else None)
 
 
-def classify(row: RosterRow, existing: KnownEmployee | None) -> str:
-    """``created``, ``updated`` or ``unchanged``: what applying the row does."""
+def same_data(row: EmployeeData, existing: EmployeeData) -> bool:
+    return all(getattr(row, name) == getattr(existing, name) for name in DATA_FIELDS)
+
+
+def decision_of(row: RosterRow, existing: KnownEmployee | None, today: dt.date) -> Decision:
+    """The start of duty and effective date the row gives (``domain.employment``)."""
+    known = None if existing is None else Known(existing.start_date, existing.last_change)
+    changed = existing is None or not same_data(row, existing) or (
+        existing.active != active_on(today, row.end_date))
+    return decide(Dated(row.tmt, row.effective_from, row.end_date), known,
+                  data_changed=changed, today=today)
+
+
+def classify(row: RosterRow, existing: KnownEmployee | None,
+             today: dt.date | None = None) -> str:
+    """``created``, ``updated`` or ``unchanged``: what applying the row does (a new start
+    of duty is a change)."""
     if existing is None:
         return "created"
-    return "unchanged" if as_known(row) == existing else "updated"
+    active = today is None or active_on(today, row.end_date)
+    if not same_data(row, existing) or existing.active != active:
+        return "updated"
+    if today is not None and decision_of(row, existing, today).start_date != existing.start_date:
+        return "updated"
+    return "unchanged"
 
 
 def plan(
-    rows: Iterable[RosterRow], known: Mapping[str, KnownEmployee]
+    rows: Iterable[RosterRow], known: Mapping[str, KnownEmployee], today: dt.date | None = None
 ) -> dict[str, list[RosterRow]]:
     out: dict[str, list[RosterRow]] = {"created": [], "updated": [], "unchanged": []}
     for row in rows:
-        out[classify(row, known.get(row.nip))].append(row)
+        out[classify(row, known.get(row.nip), today)].append(row)
     return out

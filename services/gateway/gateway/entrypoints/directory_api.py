@@ -26,7 +26,14 @@ from ..domain.roster import decode_upload
 from ..domain.tenant import check_tenant
 from ..service_layer import services
 from .deps import OperatorDep, RosterWriterDep, RuntimeDep
-from .schemas import ROSTER_BODY, EmployeeOut, RosterOut, TenantIn, TenantOut
+from .schemas import (
+    ROSTER_BODY,
+    EmployeeOut,
+    HistoryEntryOut,
+    RosterOut,
+    TenantIn,
+    TenantOut,
+)
 
 router = APIRouter(prefix="/api/tenants", tags=["directory"])
 
@@ -98,6 +105,14 @@ async def get_employee(tenant_id: TenantPath, nip: NipPath, caller: MemberDep,
     await services.check_visible(session, tenant_id, caller, nip, DIRECTORY_READ)
     return EmployeeOut.of(await services.get_employee(session, tenant_id, nip),
                           with_pin=sees_device_pins(caller))
+
+
+@router.get("/{tenant_id}/employees/{nip}/history", response_model=list[HistoryEntryOut],
+            summary="An employee's recorded changes, each with the date it holds from (HR)")
+async def get_employee_history(tenant_id: TenantPath, nip: NipPath, caller: TenantHrDep,
+                               session: TenantSessionDep) -> list[HistoryEntryOut]:
+    return [HistoryEntryOut.of(h)
+            for h in await services.employee_history(session, tenant_id, nip)]
 
 
 @router.delete("/{tenant_id}/employees/{nip}", response_model=EmployeeOut,

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..adapters.orm import Employee, Score, Tenant
+from ..adapters.orm import Employee, EmployeeHistory, Score, Tenant
 from ..service_layer.services import EmployeeFields
 
 
@@ -48,6 +48,11 @@ class EmployeeOut(BaseModel):
     device_pin: str | None = Field(description="fingerprint PIN; shown to HR and the "
                                                "operator only (null for anyone else)")
     active: bool
+    start_date: dt.date | None = Field(default=None, description="start of duty (TMT); "
+                                       "null: on duty since before the platform knew")
+    end_date: dt.date | None = Field(default=None, description="last day of duty")
+    end_reason: str | None = Field(default=None,
+                                   description="pensiun, pemberhentian or pindah_keluar")
     updated_at: dt.datetime
 
     @classmethod
@@ -56,6 +61,7 @@ class EmployeeOut(BaseModel):
                    unit_name=e.unit_name, position=e.position, supervisor_nip=e.supervisor_nip,
                    tpp_base=e.tpp_base, employment_type=e.employment_type,
                    device_pin=e.device_pin if with_pin else None, active=e.active,
+                   start_date=e.start_date, end_date=e.end_date, end_reason=e.end_reason,
                    updated_at=e.updated_at)
 
     @staticmethod
@@ -70,6 +76,23 @@ class EmployeeOut(BaseModel):
             for e in out:
                 e["device_pin"] = None
         return out
+
+
+class HistoryEntryOut(BaseModel):
+    """One recorded change: the employee's state in force from ``effective_from``."""
+
+    effective_from: dt.date | None = Field(description="the date the state holds from "
+                                                       "(for change=start_date: the new TMT)")
+    change: str = Field(description="created, updated, start_date (only the TMT moved) or "
+                                    "deactivated")
+    state: dict[str, Any] = Field(description="unit, supervisor, position, employment type, "
+                                              "TPP base, device PIN, dates and active flag")
+    recorded_at: dt.datetime
+
+    @classmethod
+    def of(cls, h: EmployeeHistory) -> "HistoryEntryOut":
+        return cls(effective_from=h.effective_from, change=h.change, state=dict(h.state),
+                   recorded_at=h.recorded_at)
 
 
 class RosterOut(BaseModel):
@@ -105,7 +128,15 @@ ROSTER_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "text/csv": {"schema": {"type": "string"}},
+            "text/csv": {"schema": {
+                "type": "string",
+                "description": "Header line, then one employee per line (comma or semicolon). "
+                "Columns: nip, name, unit_id, tpp_base (required); unit_name, position, "
+                "supervisor_nip, employment_type, device_pin; tmt (start of duty), "
+                "effective_from (the row's values hold from this date; for a new employee "
+                "also the TMT), end_date with end_reason (pensiun, pemberhentian, pindah "
+                "keluar). Dates as YYYY-MM-DD or DD-MM-YYYY, not in the future. An unknown "
+                "column refuses the whole file (422 invalid_roster)."}},
             "multipart/form-data": {
                 "schema": {"type": "object", "required": ["file"],
                            "properties": {"file": {"type": "string", "format": "binary"}}}

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Unpack
 
-from sqlalchemy import Row, literal_column, select
+from sqlalchemy import Row, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import acting_copy
@@ -18,7 +19,7 @@ from ekinerja_shared.identity import Caller
 from ekinerja_shared.outbox import stage
 from ekinerja_shared.timeutil import DEFAULT_ZONE, local_today, utcnow
 
-from ..adapters.orm import ActingAssignment, Employee, Outbox, Score, Tenant
+from ..adapters.orm import ActingAssignment, Employee, EmployeeHistory, Outbox, Score, Tenant
 from ..domain.access import (
     EVERYONE,
     Audience,
@@ -27,7 +28,16 @@ from ..domain.access import (
     sees_whole_regency,
     team_audience,
 )
-from ..domain.roster import DATA_FIELDS, KnownEmployee, RosterRow, check_roster, plan
+from ..domain.employment import active_on
+from ..domain.roster import (
+    DATA_FIELDS,
+    KnownEmployee,
+    RosterRow,
+    check_roster,
+    decision_of,
+    plan,
+    same_data,
+)
 from ..domain.tenant import TenantSpec
 
 # --- tenants ---------------------------------------------------------------------------
@@ -79,17 +89,46 @@ async def list_tenants(session: AsyncSession, only: str | None = None) -> list[T
 # --- employees ---------------------------------------------------------------------------
 
 
-def _known(e: Employee) -> KnownEmployee:
-    return KnownEmployee(**{name: getattr(e, name) for name in DATA_FIELDS}, active=e.active)
+def _known(e: Employee, last_change: dt.date | None = None) -> KnownEmployee:
+    return KnownEmployee(**{name: getattr(e, name) for name in DATA_FIELDS}, active=e.active,
+                         start_date=e.start_date, last_change=last_change)
 
 
-def employee_event(e: Employee, at: dt.datetime) -> ev.EmployeeUpserted:
+def employee_event(e: Employee, at: dt.datetime,
+                   effective_from: dt.date | None = None) -> ev.EmployeeUpserted:
     return ev.EmployeeUpserted(
         tenant_id=e.tenant_id, nip=e.nip, name=e.name, unit_id=e.unit_id,
         unit_name=e.unit_name, position=e.position, supervisor_nip=e.supervisor_nip,
         tpp_base=e.tpp_base, employment_type=e.employment_type,
         device_pin=e.device_pin, active=e.active, occurred_at=at,
+        effective_from=effective_from, start_date=e.start_date, end_date=e.end_date,
+        end_reason=e.end_reason,  # checked by the roster rules
     )
+
+
+def _state(e: Employee) -> dict[str, object]:
+    """The history's record of an employee's state (JSON)."""
+    state: dict[str, object] = {name: getattr(e, name) for name in DATA_FIELDS}
+    state.update(active=e.active, start_date=e.start_date)
+    return {k: (v.isoformat() if isinstance(v, dt.date) else
+                f"{v:.2f}" if isinstance(v, Decimal) else v)
+            for k, v in state.items()}
+
+
+def _record(session: AsyncSession, e: Employee, change: str, effective_from: dt.date | None,
+            now: dt.datetime, *, publish_effective: dt.date | None = None) -> None:
+    """Append to the employee's history and publish the state (``publish_effective``: the
+    date its values hold from, None = from when the event is received)."""
+    session.add(EmployeeHistory(tenant_id=e.tenant_id, nip=e.nip, effective_from=effective_from,
+                                change=change, state=_state(e), recorded_at=now))
+    stage(session, Outbox, employee_event(e, now, publish_effective))
+
+
+async def _last_changes(session: AsyncSession, tenant_id: str) -> dict[str, dt.date]:
+    rows = await session.execute(
+        select(EmployeeHistory.nip, func.max(EmployeeHistory.effective_from))
+        .where(EmployeeHistory.tenant_id == tenant_id).group_by(EmployeeHistory.nip))
+    return {nip: day for nip, day in rows.all() if day is not None}
 
 
 @dataclass(frozen=True)
@@ -99,40 +138,60 @@ class RosterResult:
     unchanged: int
 
 
-async def load_roster(session: AsyncSession, tenant_id: str, text: str) -> RosterResult:
+async def load_roster(session: AsyncSession, tenant_id: str, text: str,
+                      now: dt.datetime | None = None) -> RosterResult:
     """Validate the whole roster, then upsert every row and publish EmployeeUpserted for
-    the new or changed employees only. Raises ``RosterInvalid`` (nothing applied)."""
-    await get_tenant(session, tenant_id, lock=True)  # one roster change per tenant at a time
+    the new or changed employees only, each with the date its values hold from (recorded
+    in the employee's history). Raises ``RosterInvalid`` (nothing applied)."""
+    tenant = await get_tenant(session, tenant_id, lock=True)  # one roster change at a time
+    now = now or utcnow()
+    today = local_today(tenant.timezone, now)
     existing = {
         e.nip: e
         for e in (await session.scalars(select(Employee).where(Employee.tenant_id == tenant_id)))
     }
-    known = {nip: _known(e) for nip, e in existing.items()}
-    rows = check_roster(text, known)
-    changes = plan(rows, known)
-    now = utcnow()
-    touched: list[Employee] = []
-    for row in changes["created"]:
-        emp = Employee(tenant_id=tenant_id, created_at=now)
-        _assign(emp, row, now)
-        session.add(emp)
-        touched.append(emp)
-    for row in changes["updated"]:
-        emp = existing[row.nip]
-        _assign(emp, row, now)
-        touched.append(emp)
+    last = await _last_changes(session, tenant_id)
+    known = {nip: _known(e, last.get(nip)) for nip, e in existing.items()}
+    rows = check_roster(text, known, today)
+    changes = plan(rows, known, today)
+    touched: list[tuple[Employee, str, dt.date | None, bool]] = []
+    for kind in ("created", "updated"):
+        for row in changes[kind]:
+            decision = decision_of(row, known.get(row.nip), today)
+            emp = existing.get(row.nip) or Employee(tenant_id=tenant_id, created_at=now)
+            if row.nip not in existing:
+                session.add(emp)
+            before = known.get(row.nip)
+            _assign(emp, row, now, today)
+            emp.start_date = decision.start_date
+            # only the start of duty moved: the history says from when; the event's values
+            # are not new (consumers that keep dated values must not re-date them)
+            start_only = before is not None and same_data(row, before) and (
+                before.active == emp.active)
+            touched.append((emp, kind, decision.effective_from, start_only))
     await session.flush()
-    for emp in touched:
-        stage(session, Outbox, employee_event(emp, now))
+    for emp, kind, effective, start_only in touched:
+        _record(session, emp, "start_date" if start_only else kind, effective, now,
+                publish_effective=None if start_only else effective)
     return RosterResult(len(changes["created"]), len(changes["updated"]),
                         len(changes["unchanged"]))
 
 
-def _assign(emp: Employee, row: RosterRow, now: dt.datetime) -> None:
+def _assign(emp: Employee, row: RosterRow, now: dt.datetime, today: dt.date) -> None:
     for name in DATA_FIELDS:
         setattr(emp, name, getattr(row, name))
-    emp.active = True
+    emp.active = active_on(today, row.end_date)
     emp.updated_at = now
+
+
+async def employee_history(session: AsyncSession, tenant_id: str,
+                           nip: str) -> list[EmployeeHistory]:
+    """The employee's recorded changes, oldest first."""
+    await get_employee(session, tenant_id, nip)
+    rows = await session.scalars(select(EmployeeHistory).where(
+        EmployeeHistory.tenant_id == tenant_id, EmployeeHistory.nip == nip)
+        .order_by(EmployeeHistory.id))
+    return list(rows.all())
 
 
 async def get_employee(session: AsyncSession, tenant_id: str, nip: str) -> Employee:
@@ -148,7 +207,8 @@ async def get_employee(session: AsyncSession, tenant_id: str, nip: str) -> Emplo
 EMPLOYEE_FIELDS = (Employee.tenant_id, Employee.nip, Employee.name, Employee.unit_id,
                    Employee.unit_name, Employee.position, Employee.supervisor_nip,
                    Employee.tpp_base, Employee.employment_type, Employee.device_pin,
-                   Employee.active, Employee.updated_at)
+                   Employee.active, Employee.start_date, Employee.end_date,
+                   Employee.end_reason, Employee.updated_at)
 EmployeeFields = Row[Unpack[tuple[Any, ...]]]  # the fields above, by name
 
 
@@ -166,14 +226,14 @@ async def list_employees(
 
 async def deactivate_employee(session: AsyncSession, tenant_id: str, nip: str) -> Employee:
     """Mark an employee inactive and publish it (active=false); idempotent."""
-    await get_tenant(session, tenant_id, lock=True)
+    tenant = await get_tenant(session, tenant_id, lock=True)
     emp = await get_employee(session, tenant_id, nip)
     if emp.active:
         now = utcnow()
         emp.active = False
         emp.updated_at = now
         await session.flush()
-        stage(session, Outbox, employee_event(emp, now))
+        _record(session, emp, "deactivated", local_today(tenant.timezone, now), now)
     return emp
 
 
