@@ -86,6 +86,8 @@ MODULES = (
     Module("attendance/schedule"),
     Module("attendance/apel"),
     Module("attendance/leave"),
+    Module("attendance/discipline"),
+    Module("attendance/month_open"),
     Module("attendance/attlog"),
     Module("activity/model"),
     Module("activity/rules"),
