@@ -194,7 +194,9 @@ def test_only_drafts_and_rejected_entries_are_editable_by_their_owner():
     for s in (EntryStatus.SUBMITTED, EntryStatus.APPROVED, EntryStatus.REVOKED):
         assert code_of(check_editable, s) == "not_editable"
     check_owner("1", "1")
+    # anyone else is refused, whichever way their NIPs sort
     assert code_of(check_owner, "1", "2") == "not_owner"
+    assert code_of(check_owner, "2", "1") == "not_owner"
 
 
 # --- who decides ------------------------------------------------------------------------------
