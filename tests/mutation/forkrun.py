@@ -5,15 +5,19 @@ plugins, SQLAlchemy, FastAPI ...), far more than the domain tests themselves. Th
 imports those third-party modules once; each mutant's tests then run in a ``fork()`` of it
 that drops every module of the project and of the tests first, so the project (and the
 mutated file) is imported afresh from disk. The parent never imports project code.
+
+The parent's objects are frozen out of the garbage collector (``gc.freeze``) before each
+fork: otherwise a child's collections (pytest runs several at its end) walk the whole
+inherited heap and copy every page they touch, which cost more than the tests themselves.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,18 +35,29 @@ def _is_project(name: str, module: object, roots: tuple[str, ...]) -> bool:
     return any(file.startswith(root) for root in roots)
 
 
-def warm_up(work: Path, env: dict[str, str], pytest_args: list[str],
-            roots: tuple[str, ...]) -> int:
-    """Import into this process the third-party modules the tests use (found by a
-    collect-only run in a subprocess); returns how many were imported."""
-    script = (
+MODULES_MARK = "\n@@modules@@"
+
+
+def pytest_script(pytest_args: list[str]) -> str:
+    """A ``python -c`` script: pytest with these arguments, then the names of the imported
+    modules printed after ``MODULES_MARK`` (read by ``modules_of``); exits with pytest's
+    code."""
+    return (
         "import json, sys, pytest\n"
-        f"pytest.main({[*pytest_args, '--collect-only']!r})\n"
-        "print('\\n@@' + json.dumps(sorted(sys.modules)))\n"
+        f"code = pytest.main({pytest_args!r})\n"
+        f"print({MODULES_MARK!r} + json.dumps(sorted(sys.modules)))\n"
+        "sys.exit(int(code))\n"
     )
-    run = subprocess.run([sys.executable, "-c", script], cwd=work, env=env,
-                         capture_output=True, text=True, check=True)
-    names = json.loads(run.stdout.rsplit("\n@@", 1)[1])
+
+
+def modules_of(stdout: str) -> list[str]:
+    names: list[str] = json.loads(stdout.rsplit(MODULES_MARK, 1)[1])
+    return names
+
+
+def warm_up(names: list[str], roots: tuple[str, ...]) -> int:
+    """Import into this process the third-party modules among ``names`` (those a test run
+    imported, see ``pytest_script``); returns how many were imported."""
     imported = 0
     for name in names:
         if name.split(".")[0] in PROJECT_PACKAGES or name == "__main__" or name in sys.modules:
@@ -59,20 +74,35 @@ def warm_up(work: Path, env: dict[str, str], pytest_args: list[str],
 
 class ForkRunner:
     """Runs the stages (pytest argument lists) in order, each in a forked child, stopping
-    at the first failing stage; a run longer than ``timeout`` is killed (and counts as a
-    killed mutant, as in cosmic-ray)."""
+    at the first failing stage; a stage longer than its timeout is killed (and counts as a
+    killed mutant, as in cosmic-ray). ``calibrate`` sets each stage's timeout from an
+    unmutated run."""
 
     def __init__(self, work: Path, sys_path: list[str], stages: list[list[str]],
                  timeout: float) -> None:
-        self.work, self.sys_path, self.stages, self.timeout = work, sys_path, stages, timeout
+        self.work, self.sys_path, self.stages = work, sys_path, stages
+        self.timeouts = [timeout] * len(stages)
         self.roots = (str(work),)
+
+    def calibrate(self, factor: float, floor: float) -> tuple[list[float], str | None]:
+        """Run the unmutated stages once; each stage's timeout becomes ``factor`` times the
+        time it took, at least ``floor`` seconds. Returns the times and, when a stage
+        failed, its output."""
+        seconds: list[float] = []
+        for i, args in enumerate(self.stages):
+            started = time.monotonic()
+            code, output = self._fork(args, started + self.timeouts[i])
+            if code != 0:
+                return seconds, output
+            seconds.append(time.monotonic() - started)
+        self.timeouts = [max(floor, factor * s) for s in seconds]
+        return seconds, None
 
     def run(self) -> tuple[bool | None, str]:
         """(True: all passed / False: a test failed / None: timed out, output)."""
-        deadline = time.monotonic() + self.timeout
         outputs = []
-        for args in self.stages:
-            code, output = self._fork(args, deadline)
+        for args, timeout in zip(self.stages, self.timeouts, strict=True):
+            code, output = self._fork(args, time.monotonic() + timeout)
             outputs.append(output)
             if code is None:
                 return None, "timeout"
@@ -99,6 +129,7 @@ class ForkRunner:
     def _fork(self, args: list[str], deadline: float) -> tuple[int | None, str]:
         sys.stdout.flush()
         sys.stderr.flush()
+        gc.freeze()  # cheap: moves the tracked objects to the permanent generation
         with tempfile.TemporaryFile() as out:
             pid = os.fork()
             if pid == 0:  # the child

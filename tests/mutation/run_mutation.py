@@ -49,7 +49,7 @@ from cosmic_ray.operators.operator import Example, Operator
 from cosmic_ray.operators.provider import OperatorProvider
 from cosmic_ray.work_db import use_db
 from cosmic_ray.work_item import MutationSpec, TestOutcome, WorkerOutcome, WorkItem, WorkResult
-from forkrun import ForkRunner, warm_up
+from forkrun import ForkRunner, modules_of, pytest_script, warm_up
 
 ROOT = Path(__file__).resolve().parents[2]
 EQUIVALENT_FILE = Path(__file__).with_name("equivalent.toml")
@@ -230,8 +230,13 @@ def prepare(work: Path) -> tuple[dict[str, str], list[str]]:
     return env, paths
 
 
+# --assert=plain: a mutant needs a verdict, not an explanation; rewriting the asserts of the
+# test files again in every run (no bytecode cache: the mutated file must never be read from
+# a stale .pyc) was about a third of a small module's per-mutant time
 PYTEST_OPTIONS = ["-x", "-q", "-p", "no:cacheprovider", "--hypothesis-profile=mutation",
-                  "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+                  "--assert=plain", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+# per-stage timeout of a forked run: this many times the stage's unmutated forked run
+TIMEOUT_FACTOR, TIMEOUT_FLOOR = 10.0, 30.0
 
 
 def test_file_of(classname: str, work: Path) -> str:
@@ -245,11 +250,13 @@ def test_file_of(classname: str, work: Path) -> str:
     return classname
 
 
-def baseline(module: Module, work: Path, env: dict[str, str]) -> tuple[list[list[str]], float]:
+def baseline(module: Module, work: Path,
+             env: dict[str, str]) -> tuple[list[list[str]], float, list[str]]:
     """Run the service's unit tests once, unmutated (they must pass); returns the test
-    files of the two stages each mutant runs and the time the tests took. First the test
-    files that import the module (fastest first), then, if they all pass, the rest of the
-    service's unit tests."""
+    files of the two stages each mutant runs, the time the tests took and the modules they
+    imported (the forked runner preloads the third-party ones). First the test files that
+    import the module (fastest first), then, if they all pass, the rest of the service's
+    unit tests."""
     probe = subprocess.run(
         [sys.executable, "-c", f"import {module.dotted} as m; print(m.__file__)"],
         cwd=work, env=env, capture_output=True, text=True, check=True)
@@ -258,8 +265,9 @@ def baseline(module: Module, work: Path, env: dict[str, str]) -> tuple[list[list
     tests = work / "tests" / "unit" / module.service
     started = time.monotonic()
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", *PYTEST_OPTIONS, str(tests.relative_to(work)),
-         "--junitxml=baseline.xml"], cwd=work, env=env, capture_output=True, text=True)
+        [sys.executable, "-c", pytest_script(
+            [*PYTEST_OPTIONS, str(tests.relative_to(work)), "--junitxml=baseline.xml"])],
+        cwd=work, env=env, capture_output=True, text=True)
     took = time.monotonic() - started
     if run.returncode != 0:
         raise SystemExit(f"{module.name}: the unmutated tests fail:\n{run.stdout[-3000:]}")
@@ -271,7 +279,7 @@ def baseline(module: Module, work: Path, env: dict[str, str]) -> tuple[list[list
                    key=lambda f: seconds.get(f, 0.0))
     first = [f for f in files if module.dotted in (work / f).read_text()]
     rest = [f for f in files if f not in first]
-    return [group for group in (first, rest) if group], took
+    return [group for group in (first, rest) if group], took, modules_of(run.stdout)
 
 
 def test_mutant(item: WorkItem, runner: ForkRunner | None, command: str,
@@ -295,20 +303,23 @@ def run_module(module: Module, equivalents: list[dict[str, str]], run_dir: Path,
                fork: bool) -> dict:
     work = run_dir / module.name.replace("/", "-")
     env, sys_path = prepare(work)
-    groups, base_seconds = baseline(module, work, env)
+    groups, base_seconds, imported = baseline(module, work, env)
     stages = [[*PYTEST_OPTIONS, *group] for group in groups]
     timeout = max(60.0, 4 * base_seconds)  # generous: the cores are shared
     command = shlex.join(["sh", "-c", " && ".join(
         shlex.join([sys.executable, "-m", "pytest", *stage]) for stage in stages)])
     runner = None
     if fork:
-        warm = warm_up(work, env, [*PYTEST_OPTIONS, *itertools.chain(*groups)], (str(work),))
+        warm = warm_up(imported, (str(work),))
         runner = ForkRunner(work, sys_path, stages, timeout)
-        passed, output = runner.run()
-        if not passed:
-            raise SystemExit(f"{module.name}: the unmutated tests fail in a fork:\n{output}")
-        log(f"{module.name}: {warm} third-party modules preloaded")
-    log(f"{module.name}: baseline {base_seconds:.1f}s, timeout {timeout:.0f}s per mutant")
+        seconds, failure = runner.calibrate(TIMEOUT_FACTOR, TIMEOUT_FLOOR)
+        if failure is not None:
+            raise SystemExit(f"{module.name}: the unmutated tests fail in a fork:\n{failure}")
+        log(f"{module.name}: {warm} third-party modules preloaded; stages "
+            + ", ".join(f"{len(g)} files {s:.1f}s (timeout {t:.0f}s)"
+                        for g, s, t in zip(groups, seconds, runner.timeouts, strict=True)))
+    log(f"{module.name}: baseline {base_seconds:.1f}s"
+        + ("" if fork else f", timeout {timeout:.0f}s per mutant"))
 
     started = time.monotonic()
     cwd = Path.cwd()
