@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
+
+import pytest
 
 from scoring.domain.board import BoardRow, month_board
 
@@ -31,3 +34,38 @@ def test_figures_bands_units_and_top() -> None:
 def test_a_month_nobody_was_scored() -> None:
     b = month_board([])
     assert (b.employees, b.avg_final_pct, b.tens, b.units, b.top) == (0, None, [0] * 11, [], [])
+
+
+def test_the_top_is_ten_by_default() -> None:
+    rows = [row(f"{n:02d}", f"{50 + n}.00") for n in range(12)]
+    assert [r.nip for r in month_board(rows).top] == [f"{n:02d}" for n in range(11, 1, -1)]
+
+
+def test_finals_outside_0_to_100_count_in_the_first_or_last_band() -> None:
+    """The bands are clamped: nothing is lost or misplaced by a final % below 0 or above
+    100 (the last band holds 100 and more)."""
+    b = month_board([row("1", "-15.00"), row("2", "110.00"), row("3", "100.00"),
+                     row("4", "9.99"), row("5", "10.00")])
+    assert b.tens == [2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2]
+
+
+def test_component_averages_keep_their_cents() -> None:
+    b = month_board([row("1", "80", perf="80"), row("2", "80", perf="85"),
+                     row("3", "80", perf="85.01")])
+    assert b.components == [("performance", Decimal("83.34")), ("discipline", Decimal("100.00"))]
+
+
+def test_a_unit_is_named_by_its_first_member_and_by_its_id_without_a_name() -> None:
+    nameless = BoardRow("9", "Pegawai 9", "u9", "", Decimal("70"), Decimal("10"), 1)
+    renamed = [row("1", "80", "u1"), BoardRow("2", "Pegawai 2", "u1", "Bidang Lama",
+                                              Decimal("60"), Decimal("10"), 1)]
+    b = month_board([nameless, *renamed])
+    assert [(u.unit_id, u.unit_name, u.members) for u in b.units] == [("u1", "U1", 2),
+                                                                       ("u9", "u9", 1)]
+
+
+def test_the_figures_are_values() -> None:
+    b = month_board([row("1", "80")])
+    for value in (b, b.units[0], b.top[0]):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            value.unit_id = "x"  # type: ignore[misc,union-attr]
