@@ -98,9 +98,12 @@ MODULES = (
     Module("scoring/flags"),
     Module("scoring/month_end"),
     Module("scoring/payroll"),
+    Module("scoring/board"),
+    Module("scoring/trend"),
     Module("gateway/access"),
     Module("gateway/roster"),
     Module("gateway/tenant"),
+    Module("gateway/month_check"),
     # who supervises whom, the rule of every service: run it with --module
     # shared/supervision (its baseline, all of tests/unit/shared, is slow); not yet measured
     # to the end, so not a default

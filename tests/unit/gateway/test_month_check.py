@@ -38,3 +38,24 @@ def test_nothing_open_is_an_empty_list() -> None:
     assert compose({"undecided_entries": 0, "by_supervisor": []},
                    {"unclosed_days": [], "silent_devices": [], "devices": 1},
                    {"open_items": []}) == []
+
+
+def test_up_to_five_values_are_spelled_out_and_the_rest_counted() -> None:
+    def days(n: int) -> str:
+        answer = {"unclosed_days": [f"2026-10-{d:02d}" for d in range(1, n + 1)]}
+        return str(compose({}, answer, {})[0]["detail"])
+
+    assert days(5).endswith("04-10-2026, 05-10-2026")
+    assert days(6).endswith("05-10-2026 dan 1 lainnya")
+    assert days(1).endswith(": 01-10-2026")
+
+
+def test_a_scoring_item_counts_its_employees_when_it_states_no_count() -> None:
+    items = compose({}, {}, {"open_items": [
+        {"code": "no_tpp_base", "detail": "2 pegawai", "nips": ["1", "2"]},
+        {"code": "late_facts_pending", "detail": "3 fakta", "count": 3},
+        {"code": "late_facts_pending", "detail": "3 fakta", "count": 3, "nips": ["1"]},
+        {"code": "other", "detail": "tanpa rincian"}]})
+    assert [(i["code"], i["count"], i["nips"]) for i in items] == [
+        ("no_tpp_base", 2, ["1", "2"]), ("late_facts_pending", 3, []),
+        ("late_facts_pending", 3, ["1"]), ("other", 0, [])]

@@ -100,3 +100,17 @@ def test_an_open_item_is_a_value():
     item = OpenItem("late_facts_pending", "1 fakta terlambat belum diterapkan")
     with pytest.raises(dataclasses.FrozenInstanceError):
         item.code = "x"  # type: ignore[misc]
+
+
+def test_an_early_version_governs_only_up_to_the_very_next_version():
+    """Of several later versions, the nearest one ends the span (not the last one)."""
+    closed = ["2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]
+    versions = ["2026-01", "2026-10", "2026-08"]
+    assert governed_closed_months("2026-01", versions, closed) == ["2026-07"]
+
+
+def test_an_open_item_without_a_count_is_the_size_of_its_employees():
+    listed = OpenItem("no_tpp_base", "2 pegawai", ("N1", "N2"))
+    assert listed.count == 0 and listed.size == 2
+    assert OpenItem("late_facts_pending", "tanpa rincian").size == 0
+    assert OpenItem("undecided_entries", "7 aktivitas", source="activity", count=7).size == 7

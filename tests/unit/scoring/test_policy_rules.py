@@ -234,3 +234,25 @@ def test_unknown_preset() -> None:
         preset("kab_lain")
     assert info.value.code == "unknown_preset"
     assert "'kab_lain'" in info.value.message and "cilegon" in info.value.message
+
+
+def test_with_changes_patches_top_level_fields_and_names_new_components_custom() -> None:
+    """PATCH semantics: the fields given replace the current ones, the others are kept; a
+    new component list without a new name makes the policy ``custom``; the result is
+    validated like any stored policy."""
+    current = policy_from_dict(VALID)
+    minutes = current.with_changes({"minutes_per_day": 450})
+    assert minutes.name == "kab_contoh" and minutes.minutes_per_day == 450
+    assert minutes.components == current.components
+    assert minutes.tpp_adjustments == current.tpp_adjustments
+    new_components = [{"name": "kinerja", "weight": "100", "source": "performance"}]
+    renamed = current.with_changes({"components": new_components})
+    assert renamed.name == "custom" and renamed.minutes_per_day == 300
+    assert renamed.components == (ComponentSpec("kinerja", D("100"),
+                                                (Part("performance", D("100")),)),)
+    named = current.with_changes({"components": new_components, "name": "kab_baru"})
+    assert named.name == "kab_baru" and named.components == renamed.components
+    assert current.with_changes({"name": "kab_lain"}).name == "kab_lain"
+    assert current.with_changes({"name": ""}).name == "kab_contoh"
+    with pytest.raises(InvalidPolicy, match="antara 1 dan 1440"):
+        current.with_changes({"minutes_per_day": 0})
