@@ -173,6 +173,29 @@ async def test_two_relays_share_the_outbox_by_lanes_each_key_in_order(
         assert [e.period for e in probe.events] == periods  # once each, in order
 
 
+async def test_the_relay_alone_publishes_what_another_process_committed(
+    runtime, kafka_bootstrap, tenant_id
+):
+    """``python -m <service> relay`` (``relay_alone``): no commit of its own wakes it, it
+    polls; what is staged before and while it runs is published, and it stops cleanly."""
+    from ekinerja_shared.service import relay_alone
+
+    async with runtime.sessionmaker() as s, s.begin():
+        stage(s, Outbox, ev.PeriodClosed(tenant_id=tenant_id, period="2025-01"))
+    stop = asyncio.Event()
+    async with EventProbe(kafka_bootstrap, PERIODS.name, tenant_id) as probe:
+        task = asyncio.create_task(relay_alone(runtime, stop))
+        try:
+            await probe.wait_for(lambda e: e.period == "2025-01")
+            async with runtime.sessionmaker() as s, s.begin():
+                stage(s, Outbox, ev.PeriodClosed(tenant_id=tenant_id, period="2025-02"))
+            await probe.wait_for(lambda e: e.period == "2025-02")
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
+    assert [e.period for e in probe.events] == ["2025-01", "2025-02"]
+
+
 async def test_consumer_applies_once_quarantines_garbage_and_goes_on(
     runtime, kafka_bootstrap, tenant_id
 ):
