@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+
+from ekinerja_shared.tenancy import TENANT_SETTING
 
 from .orm import Employee, ScoreRow, UnitStanding
 
@@ -73,18 +75,23 @@ def _apply_deltas(session: Session) -> None:
     deltas: dict[tuple[str, str, str], Delta] | None = session.info.pop(_DELTAS, None)
     if not deltas:
         return
-    rows = [{"tenant_id": t, "period": p, "unit_id": u, "members": d[0], "final_sum": d[1],
-             "performance_sum": d[2], "tpp_total": d[3]}
-            for (t, p, u), d in sorted(deltas.items()) if any(d)]
-    if not rows:
-        return
+    by_tenant: dict[str, list[dict[str, Any]]] = {}
+    for (t, p, u), d in sorted(deltas.items()):
+        if any(d):
+            by_tenant.setdefault(t, []).append(
+                {"tenant_id": t, "period": p, "unit_id": u, "members": d[0],
+                 "final_sum": d[1], "performance_sum": d[2], "tpp_total": d[3]})
     dialect = session.get_bind().dialect.name
     stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(UnitStanding)
     stmt = stmt.on_conflict_do_update(
         index_elements=["tenant_id", "period", "unit_id"],
         set_={name: getattr(UnitStanding, name) + stmt.excluded[name]
               for name in ("members", "final_sum", "performance_sum", "tpp_total")})
-    session.execute(stmt, rows)
+    for tenant_id, rows in by_tenant.items():
+        if dialect == "postgresql":  # a batch's transaction is bound to each regency in turn
+            session.execute(text("SELECT set_config(:name, :value, true)"),
+                            {"name": TENANT_SETTING, "value": tenant_id})
+        session.execute(stmt, rows)
 
 
 @event.listens_for(Session, "after_soft_rollback")
