@@ -39,6 +39,9 @@ PeriodQuery = Annotated[str, Query(pattern=PERIOD_PATTERN, description="YYYY-MM"
 OptionalPeriodQuery = Annotated[str | None, Query(pattern=PERIOD_PATTERN,
                                                   description="YYYY-MM")]
 PeriodPath = Annotated[str, Path(pattern=PERIOD_PATTERN, description="YYYY-MM")]
+# a page of a list: at most ``limit`` rows (none given: all), from ``offset``
+LimitQuery = Annotated[int | None, Query(ge=1, le=5000, description="Rows of the page")]
+OffsetQuery = Annotated[int, Query(ge=0, le=1_000_000, description="Rows skipped before it")]
 DayPath = Annotated[dt.date, Path(description="YYYY-MM-DD, 1970-2099"),
                     AfterValidator(platform_day)]
 

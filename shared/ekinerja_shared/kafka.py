@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
@@ -14,16 +15,31 @@ from .metrics import CommonMetrics
 from .settings import ServiceSettings
 
 
+def _servers(settings: ServiceSettings) -> list[str]:
+    # FastStream would take "a:9092,b:9092" as one host: pass the servers as a list
+    return [server.strip() for server in settings.kafka_bootstrap.split(",") if server.strip()]
+
+
+# the producer of every publisher: every replica in sync acknowledges, and the idempotent
+# producer keeps the order of each partition across retries (no duplicates, no reordering)
+_PRODUCER: dict[str, Any] = {"acks": "all", "enable_idempotence": True, "linger_ms": 5,
+             "request_timeout_ms": 30_000}
+
+
+def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
+    """The outbox relay's own aiokafka producer (the broker's defaults; larger batches, as
+    the relay sends hundreds of records at once and then awaits them all)."""
+    return AIOKafkaProducer(bootstrap_servers=_servers(settings),
+                            client_id=f"ekinerja-{settings.service_name}-relay",
+                            max_batch_size=settings.outbox_kafka_batch_bytes, **_PRODUCER)
+
+
 def make_broker(settings: ServiceSettings, metrics: CommonMetrics, **kwargs: Any) -> KafkaBroker:
     return KafkaBroker(
-        # FastStream would take "a:9092,b:9092" as one host: pass the servers as a list
-        [server.strip() for server in settings.kafka_bootstrap.split(",") if server.strip()],
+        _servers(settings),
         client_id=f"ekinerja-{settings.service_name}",
-        acks="all",
-        enable_idempotence=True,
         allow_auto_create_topics=False,
-        linger_ms=5,
-        request_timeout_ms=30_000,
+        **_PRODUCER,
         middlewares=[
             KafkaPrometheusMiddleware(registry=metrics.registry, app_name=settings.service_name)
         ],

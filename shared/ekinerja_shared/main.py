@@ -1,6 +1,7 @@
 """The one entry point of every service process: ``python -m <service>`` serves the app,
 ``python -m <service> migrate`` applies the service's migrations (as the tables' owner,
-``EK_MIGRATION_DATABASE_URL``), and a service may add its own commands (the gateway's
+``EK_MIGRATION_DATABASE_URL``), ``python -m <service> relay`` runs its outbox relay alone
+(beside HTTP instances started with ``EK_OUTBOX_RELAY_IN_PROCESS=false``), and a service may add its own commands (the gateway's
 ``load-demo``, scoring's ``check`` ...), each given the arguments from the command's name
 on and the settings, and returning the exit status.
 
@@ -18,7 +19,7 @@ from fastapi import FastAPI
 
 from .logs import configure_logging
 from .migrations import upgrade
-from .service import serve
+from .service import serve, serve_relay
 from .settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -33,10 +34,13 @@ def run(package: str, settings: S, create_app: Callable[[S], FastAPI], *,
     if args[:1] == ["migrate"]:
         upgrade(package, settings.migration_url)
         return
+    if args[:1] == ["relay"]:
+        serve_relay(create_app(settings))
+        return
     command = (commands or {}).get(args[0]) if args else None
     if command is not None:
         sys.exit(command(args, settings))
     if args:
-        names = " | ".join(["migrate", *(commands or {})])
+        names = " | ".join(["migrate", "relay", *(commands or {})])
         sys.exit(f"usage: python -m {package} [{names}]")
     serve(create_app(settings), settings)

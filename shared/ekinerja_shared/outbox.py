@@ -1,14 +1,24 @@
 """Transactional outbox: ``stage`` adds the event to the caller's transaction; the
 ``OutboxRelay`` publishes committed rows to Kafka in id order (per key order is kept by the
 idempotent producer) and stamps them. Delivery is at-least-once; consumers dedupe by
-``event_id``."""
+``event_id``.
+
+A pass of the relay claims up to ``batch_size`` rows in one statement, hands them all to its
+aiokafka producer (which packs them into record batches per partition), awaits them
+together and stamps the published ones in one statement. Relays of N instances of a service
+share the table by *lanes*: a row's lane is ``hashtext(key) % lanes``; a pass holds the
+lanes it claims with a transaction-scoped advisory lock (one relay per lane at a time, so
+one key's events leave in id order) and takes lanes, in a rotating order, only until its
+batch is full, leaving the rest to the other relays (rows ``FOR UPDATE SKIP LOCKED``)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Sequence
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiokafka.errors import (
@@ -17,9 +27,9 @@ from aiokafka.errors import (
     NodeNotReadyError,
     RequestTimedOutError,
 )
-from faststream.kafka import KafkaBroker
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, literal_column, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .events import Event, dump_event
@@ -67,25 +77,32 @@ def is_transient_publish_error(exc: BaseException) -> bool:
     return bool(getattr(exc, "retriable", False))
 
 
+_LANE_LOCKS = 0x0E0B  # the advisory locks' first key (the second is the lane)
+
+
 class OutboxRelay:
     def __init__(
         self,
         uow: UnitOfWork,
         model: type[Any],
-        broker: KafkaBroker,
+        producer: Callable[[], AIOKafkaProducer],
         metrics: CommonMetrics,
         *,
         batch_size: int = 500,
         poll_interval_s: float = 0.5,
         max_attempts: int = 5,
+        lanes: int = 16,
     ) -> None:
         self._uow = uow  # the outbox table has no regency: unbound
         self._model = model
-        self._broker = broker
+        self._make_producer = producer
+        self._producer: AIOKafkaProducer | None = None
         self._metrics = metrics
         self._batch = batch_size
         self._poll = poll_interval_s
         self._max_attempts = max_attempts
+        self._lanes = max(1, lanes)
+        self._turn = random.randrange(self._lanes)  # where this relay starts trying lanes
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         session_cls = uow.sessionmaker.kw.get("sync_session_class")
@@ -119,6 +136,22 @@ class OutboxRelay:
                 await self.publish_pending()
             except Exception:  # noqa: BLE001 - best effort at shutdown
                 log.warning("outbox: final pass failed", exc_info=True)
+        await self._close_producer()
+
+    async def _close_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await producer.stop()
+            except Exception:  # noqa: BLE001 - best effort: it is being dropped
+                log.warning("outbox: the producer did not stop cleanly", exc_info=True)
+
+    async def _started_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = self._make_producer()
+            await producer.start()
+            self._producer = producer
+        return self._producer
 
     async def run(self) -> None:
         backoff = self._poll
@@ -142,18 +175,23 @@ class OutboxRelay:
                 pass
             self._wake.clear()
 
-    async def _send(self, row: Any) -> Any:
-        return await self._broker.publish(
-            row.payload.encode(),
-            topic=row.topic,
-            key=row.key.encode(),
-            headers={
-                "event_type": row.event_type,
-                "event_id": str(row.event_id),
-                "content-type": "application/json",
-            },
-            no_confirm=True,
-        )
+    async def _send_all(self, rows: list[Any]) -> list[BaseException | None]:
+        """Hand every row to the producer in order (it batches them per partition), then
+        await them together: each row's error, or None once the broker took it."""
+        producer = await self._started_producer()
+        sent: list[Any] = []
+        for row in rows:
+            try:
+                sent.append(await producer.send(
+                    row.topic, row.payload.encode(), key=row.key.encode(),
+                    headers=[("event_type", row.event_type.encode()),
+                             ("event_id", str(row.event_id).encode()),
+                             ("content-type", b"application/json")]))
+            except Exception as exc:  # noqa: BLE001 - refused before it was sent
+                sent.append(exc)
+        futures = [s for s in sent if not isinstance(s, BaseException)]
+        results = iter(await asyncio.gather(*futures, return_exceptions=True))
+        return [s if isinstance(s, BaseException) else _error(next(results)) for s in sent]
 
     async def _publish(self, session: AsyncSession, rows: list[Any]) -> list[int]:
         """Publish ``rows`` (in order, pipelined); returns the ids the broker took.
@@ -162,22 +200,14 @@ class OutboxRelay:
         ``max_attempts`` it is set aside as a dead letter (it stays in the table, unpublished,
         with its error, counted in ``ekinerja_outbox_dead_total``) so that it cannot block
         every event behind it. A transient fault (the broker away) counts nothing: what was
-        taken is stamped and the fault is raised, so the relay backs off."""
+        taken is stamped and the fault is raised, so the relay backs off (with a fresh
+        producer: one that timed out may hold records it could still send out of order)."""
         model = self._model
-        outcomes: list[Any] = []
-        for row in rows:
-            try:
-                outcomes.append(await self._send(row))
-            except Exception as exc:  # noqa: BLE001 - refused before it was sent
-                outcomes.append(exc)
-        pending = [o for o in outcomes if not isinstance(o, BaseException)]
-        results = iter(await asyncio.gather(*pending, return_exceptions=True))
-        errors = [o if isinstance(o, BaseException) else next(results) for o in outcomes]
-        published = [r.id for r, err in zip(rows, errors, strict=True)
-                     if not isinstance(err, BaseException)]
+        errors = await self._send_all(rows)
+        published = [r.id for r, err in zip(rows, errors, strict=True) if err is None]
         transient: BaseException | None = None
         for row, err in zip(rows, errors, strict=True):
-            if not isinstance(err, BaseException):
+            if err is None:
                 continue
             if is_transient_publish_error(err):
                 transient = transient or err
@@ -193,36 +223,72 @@ class OutboxRelay:
                 log.error("outbox: event %s (%s) set aside as a dead letter after %d "
                           "attempts: %r", row.event_id, row.event_type, attempts, err)
         if transient is not None:
-            await session.execute(update(model).where(model.id.in_(published))
-                                  .values(published_at=utcnow()))
+            await self._stamp(session, published)
             await session.commit()
+            await self._close_producer()
             raise transient
         return published
+
+    async def _stamp(self, session: AsyncSession, ids: list[int]) -> None:
+        if ids:
+            model = self._model
+            await session.execute(update(model).where(model.id.in_(ids))
+                                  .values(published_at=utcnow()))
+
+    def _pending(self) -> Any:
+        model = self._model
+        return (select(model.id, model.topic, model.key, model.payload, model.event_type,
+                       model.event_id)
+                .where(model.published_at.is_(None), model.attempts < self._max_attempts)
+                .order_by(model.id).limit(self._batch))
+
+    async def _claim(self, session: AsyncSession) -> list[Any]:
+        """Up to ``batch_size`` unpublished rows in id order, of lanes this pass holds."""
+        if session.get_bind().dialect.name != "postgresql":
+            return list((await session.execute(self._pending())).all())  # one writer
+        model = self._model
+        oldest = (select(model.key).where(model.published_at.is_(None),
+                                          model.attempts < self._max_attempts)
+                  .order_by(model.id).limit(self._batch * 4).subquery())
+        lane = (func.abs(func.hashtext(oldest.c.key)) % self._lanes).label("lane")
+        waiting: dict[int, int] = dict((await session.execute(  # the lanes of the oldest rows, how many
+            select(lane, func.count()).group_by(literal_column("lane")))).all())
+        if not waiting:
+            return []
+        self._turn = (self._turn + 1) % self._lanes
+        held: list[int] = []
+        room = self._batch
+        for n in range(self._lanes):  # a rotating start: every lane gets its turn
+            candidate = (self._turn + n) % self._lanes
+            if candidate not in waiting:
+                continue
+            if await session.scalar(text("SELECT pg_try_advisory_xact_lock(:k, :lane)"),
+                                    {"k": _LANE_LOCKS, "lane": candidate}):
+                held.append(candidate)
+                room -= waiting[candidate]
+                if room <= 0:
+                    break
+        if not held:
+            return []  # every lane with rows is another relay's now
+        query = (self._pending()
+                 .where((func.abs(func.hashtext(model.key)) % self._lanes)
+                        .in_(bindparam("lanes", expanding=True)))
+                 .with_for_update(skip_locked=True))
+        return list((await session.execute(query, {"lanes": held})).all())
 
     async def publish_pending(self) -> int:
         """One pass: publish up to ``batch_size`` unpublished rows; returns how many."""
         model = self._model
         async with self._uow.transaction() as session:
-            query = (
-                select(model.id, model.topic, model.key, model.payload, model.event_type,
-                       model.event_id)
-                .where(model.published_at.is_(None), model.attempts < self._max_attempts)
-                .order_by(model.id)
-                .limit(self._batch)
-            )
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = list((await session.execute(query)).all())
+            rows = await self._claim(session)
             if not rows:
                 self._metrics.outbox_pending.set(0)
                 return 0
             published = await self._publish(session, rows)
-            await session.execute(
-                update(model).where(model.id.in_(published)).values(published_at=utcnow())
-            )
-            for row in rows:
-                if row.id in published:
-                    self._metrics.outbox_published.labels(row.topic).inc()
+            await self._stamp(session, published)
+        taken = set(published)
+        for topic, n in Counter(r.topic for r in rows if r.id in taken).items():
+            self._metrics.outbox_published.labels(topic).inc(n)
         if len(rows) < self._batch and len(published) == len(rows):
             self._metrics.outbox_pending.set(0)  # this pass took every committed row
         else:
@@ -232,3 +298,7 @@ class OutboxRelay:
                 )
                 self._metrics.outbox_pending.set(pending or 0)
         return len(rows)
+
+
+def _error(outcome: Any) -> BaseException | None:
+    return outcome if isinstance(outcome, BaseException) else None

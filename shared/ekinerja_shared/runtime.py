@@ -27,7 +27,7 @@ from .consumer import ApplyBatch, EventConsumer
 from .db import make_engine, make_sessionmaker
 from .events import Event
 from .identity import AdminTokenAuthenticator, Authenticator
-from .kafka import make_broker, subscriber_defaults
+from .kafka import make_broker, make_producer, subscriber_defaults
 from .metrics import CommonMetrics
 from .outbox import OutboxRelay
 from .settings import ServiceSettings
@@ -89,10 +89,12 @@ class Runtime(Generic[S]):
         broker = make_broker(settings, metrics)
         relay = (
             OutboxRelay(
-                UnitOfWork(sessionmaker), outbox_model, broker, metrics,
+                UnitOfWork(sessionmaker), outbox_model, lambda: make_producer(settings),
+                metrics,
                 batch_size=settings.outbox_batch_size,
                 poll_interval_s=settings.outbox_poll_interval_s,
                 max_attempts=settings.outbox_max_attempts,
+                lanes=settings.outbox_lanes,
             )
             if outbox_model is not None
             else None

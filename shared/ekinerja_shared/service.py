@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
@@ -131,7 +132,7 @@ def create_service_app(
         if settings.migrate_on_start:
             await upgrade_async(package, settings.migration_url)
         await _start_broker(runtime.broker)
-        if runtime.relay:
+        if runtime.relay and settings.outbox_relay_in_process:
             runtime.relay.start()
         runner = JobRunner(list(jobs))
         runner.start()
@@ -230,6 +231,33 @@ def create_service_app(
     app.include_router(quarantine_router(
         api_prefix or f"/api/{settings.service_name}/{{tenant_id}}"))
     return app
+
+
+async def relay_alone(runtime: Runtime[Any], stop: asyncio.Event) -> None:
+    """``python -m <service> relay``: the service's outbox relay in a process of its own
+    (no HTTP, no consumers) until ``stop`` is set; with ``EK_OUTBOX_RELAY_IN_PROCESS=false``
+    on the HTTP instances, HTTP work cannot starve it. It is not woken by the commits of
+    another process: it polls every ``EK_OUTBOX_POLL_INTERVAL_S``."""
+    relay = runtime.relay
+    if relay is None:
+        raise SystemExit(f"{runtime.settings.service_name} has no outbox")
+    relay.start()
+    try:
+        await stop.wait()
+    finally:
+        await relay.stop()
+        await runtime.engine.dispose()
+
+
+def serve_relay(app: FastAPI) -> None:
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await relay_alone(app.state.runtime, stop)
+
+    asyncio.run(main())
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:

@@ -27,9 +27,15 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     migrate_on_start: bool = True
     outbox_poll_interval_s: float = 0.5
-    outbox_batch_size: int = 500
+    outbox_batch_size: int = 2000
     # an event the broker refuses this many times (too large, invalid) becomes a dead letter
     outbox_max_attempts: int = 5
+    # relays of N instances share the outbox by lanes (a key's lane: hashtext(key) % lanes),
+    # each lane held by one relay at a time (per-key order); a Kafka record batch's bytes
+    outbox_lanes: int = 16
+    # false: the HTTP process runs no relay; `python -m <service> relay` runs it alone
+    outbox_relay_in_process: bool = True
+    outbox_kafka_batch_bytes: int = 262_144
     consumer_max_attempts: int = 5
     consumer_batch_size: int = 500
     log_level: str = "INFO"

@@ -42,9 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # noqa: E402
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # noqa: E402
-from aiokafka.errors import TopicAlreadyExistsError  # noqa: E402
+from aiokafka import AIOKafkaConsumer, TopicPartition  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from attendance.adapters.orm import DayRecord, Employee  # noqa: E402
@@ -57,13 +55,13 @@ from ekinerja_shared.timeutil import utcnow, zone  # noqa: E402
 from ekinerja_shared.topics import ATTENDANCE_DAYS, DIRECTORY  # noqa: E402
 from ekinerja_shared.uow import UnitOfWork  # noqa: E402
 from tests.bench import pyspy  # noqa: E402
+from tests.bench.rawkafka import raw_kafka  # noqa: E402
 from tests.support.apps import skip_history  # noqa: E402
 from tests.support.infra import reset_database  # noqa: E402
 from tests.support.processes import free_port  # noqa: E402
 from tests.support.tokens import TEST_JWKS_JSON  # noqa: E402
 
 BATCH = 200
-RAW_TOPIC = "ekinerja.bench.raw"
 TZ = "Asia/Makassar"  # WITA
 
 
@@ -154,55 +152,6 @@ class DayProbe:
             await asyncio.gather(self._task, return_exceptions=True)
         with contextlib.suppress(asyncio.CancelledError):  # aiokafka's own routine
             await self._consumer.stop()
-
-
-async def raw_kafka(bootstrap: str, n: int) -> dict[str, float]:
-    """aiokafka alone on the same broker: ``n`` event-sized messages produced (acks=all,
-    idempotent) and consumed back and parsed."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(RAW_TOPIC, 6, 1)])
-    except TopicAlreadyExistsError:
-        pass
-    finally:
-        await admin.close()
-    now = utcnow()
-    body = [ev.dump_event(ev.PunchRecorded(
-        tenant_id="bench-raw", nip=f"19{i:016d}", device_sn="RAW", pin=str(i),
-        punched_at=now, local_time=now.replace(tzinfo=None), status_code=0, verify_type=1))
-        for i in range(n)]
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
-                                linger_ms=5)
-    await producer.start()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
-                                enable_auto_commit=False)
-    await consumer.start()
-    try:
-        parts = [TopicPartition(RAW_TOPIC, p) for p in range(6)]
-        consumer.assign(parts)
-        start = await consumer.end_offsets(parts)
-        t0 = time.perf_counter()
-        futures = [await producer.send(RAW_TOPIC, b, key=str(i % 2000).encode())
-                   for i, b in enumerate(body)]
-        await asyncio.gather(*futures)
-        produce_s = time.perf_counter() - t0
-        for p in parts:
-            consumer.seek(p, start[p])
-        got = 0
-        t0 = time.perf_counter()
-        while got < n:
-            batches = await consumer.getmany(timeout_ms=1000, max_records=5000)
-            for records in batches.values():
-                for r in records:
-                    ev.parse_event(r.value)
-                    got += 1
-        consume_s = time.perf_counter() - t0
-    finally:
-        await producer.stop()
-        await consumer.stop()
-    return {"messages": n, "produce_msgs_per_s": round(n / produce_s),
-            "consume_parse_msgs_per_s": round(n / consume_s)}
 
 
 def start_service(url: str, app_url: str, bootstrap: str, port: int, log: Path,

@@ -5,7 +5,12 @@ rows. Also compares the per-fact cost of the first and the last tenth of the run
 of one fact must not grow with the facts the month already has.
 
 Uses PostgreSQL when EK_BENCH_PG_SCORING_URL is set (``make bench``), else a temporary
-SQLite file. Prints one JSON object."""
+SQLite file. Prints one JSON object.
+
+Then the month's reads of the service layer on the same data (EK_BENCH_READ_ROUNDS times
+each): the OPD rankings from the standings read model (``reports.unit_ranking``) beside the
+recomputation per request they replaced (every roster row read and grouped), one OPD's
+scores, and a page of 100; p50/p99 in ms."""
 
 from __future__ import annotations
 
@@ -27,11 +32,54 @@ from ekinerja_shared import events as ev  # noqa: E402
 from ekinerja_shared.db import make_engine, make_sessionmaker  # noqa: E402
 from ekinerja_shared.migrations import upgrade_async  # noqa: E402
 from ekinerja_shared.uow import UnitOfWork  # noqa: E402
-from scoring.service_layer import check, services  # noqa: E402
+from scoring.domain.ranking import competition_rank, summarise_unit  # noqa: E402
+from scoring.service_layer import check, reports, services  # noqa: E402
+from tests.bench.latency import sample  # noqa: E402
 
 N = int(os.environ.get("EK_BENCH_EVENTS", "5000"))
 BATCH = int(os.environ.get("EK_BENCH_BATCH", "500"))
 EMPLOYEES = int(os.environ.get("EK_BENCH_EMPLOYEES", "200"))
+READ_ROUNDS = int(os.environ.get("EK_BENCH_READ_ROUNDS", "200"))
+
+
+async def recomputed_ranking(session, tenant: str, period: str) -> list:
+    """The OPD ranking as it was computed on every request before the read model: every
+    roster row of the month read and grouped (kept here as the comparison)."""
+    groups: dict[str, list] = {}
+    for row in await reports.roster_rows(session, tenant, period, None, "cilegon"):
+        groups.setdefault(row["unit_id"], []).append(row)
+    return competition_rank(
+        [summarise_unit(u, [Decimal(r["final_pct"]) for r in rows],
+                        [Decimal(r["performance_pct"]) for r in rows],
+                        [Decimal(r["tpp_amount"]) for r in rows], unit_name=rows[0]["unit"])
+         for u, rows in groups.items()], lambda s: s.avg_final_pct, lambda s: s.unit_id)
+
+
+async def timed_reads(uow: UnitOfWork, read) -> dict[str, float]:
+    async def call():
+        async with uow.read() as session:
+            return await read(session)
+
+    figures, _ = await sample(call, READ_ROUNDS)
+    return figures
+
+
+async def month_reads(uow: UnitOfWork, tenant: str, period: str) -> dict[str, object]:
+    async with uow.read() as session:
+        model = await reports.unit_ranking(session, tenant, period, "cilegon")
+        assert model == await recomputed_ranking(session, tenant, period)
+    out: dict[str, object] = {
+        "rounds": READ_ROUNDS,
+        "unit_ranking_read_model": await timed_reads(
+            uow, lambda s: reports.unit_ranking(s, tenant, period, "cilegon")),
+        "unit_ranking_recomputed_per_request": await timed_reads(
+            uow, lambda s: recomputed_ranking(s, tenant, period)),
+        "scores_of_one_opd": await timed_reads(
+            uow, lambda s: services.list_scores(s, tenant, period, "u3")),
+        "scores_page_of_100": await timed_reads(
+            uow, lambda s: services.list_scores(s, tenant, period, limit=100)),
+    }
+    return out
 
 
 def make_events(tenant: str, n: int) -> list[ev.Event]:
@@ -86,6 +134,7 @@ async def main() -> dict:
     late = sum(per_batch[-tenth:]) / tenth
     async with uow.read() as session:
         diffs = await check.check(session, tenant)
+    reads = await month_reads(uow, tenant, "2026-10")
     await engine.dispose()
     if tmp:
         tmp.cleanup()
@@ -97,6 +146,7 @@ async def main() -> dict:
         "ms_per_fact_first_tenth": round(early * 1000, 3),
         "ms_per_fact_last_tenth": round(late * 1000, 3),
         "batch_check_differences": len(diffs),
+        "month_reads": reads,
     }}
 
 

@@ -191,3 +191,22 @@ async def test_marks_outlive_a_refresher_killed_before_its_refresh_commits(
     assert refreshed != stale
     assert await services.refresh_units(uow) == 0
     assert await finals(uow, a) == refreshed
+
+
+async def test_a_batch_of_two_regencies_keeps_each_regencys_standings(uow, tenant_id) -> None:
+    """A consumer's batch binds its transaction to each regency in turn; the OPD standings
+    of both (written at the commit, each bound to its own regency) match their scores."""
+    from scoring.adapters.orm import UnitStanding
+
+    a, b = f"{tenant_id}-a", f"{tenant_id}-b"
+    async with uow.transaction() as session:
+        for t, minutes in ((a, {"N1": 3000, "N2": 600}), (b, {"N1": 6000})):
+            await bind_tenant(session, t)
+            await services.apply_events(session, facts(t, minutes))
+    for t, members in ((a, 2), (b, 1)):
+        async with uow.in_tenant(t).read() as session:
+            standing = (await session.scalars(select(UnitStanding))).all()
+            total = await session.scalar(select(func.sum(ScoreRow.final_pct))
+                                         .where(ScoreRow.version > 0))
+        assert [(s.tenant_id, s.unit_id, s.members) for s in standing] == [(t, "u1", members)]
+        assert D(standing[0].final_sum) == D(total)

@@ -4,6 +4,7 @@ quarantines garbage with its raw payload and goes on with the rest."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import uuid
@@ -126,6 +127,73 @@ async def test_an_event_the_broker_refuses_for_good_becomes_a_dead_letter(
     assert row.published_at is None and "MessageSizeTooLarge" in row.last_error
     assert runtime.metrics.registry.get_sample_value(
         "ekinerja_outbox_dead_total", {"topic": PERIODS.name}) == 1
+
+
+async def test_two_relays_share_the_outbox_by_lanes_each_key_in_order(
+    runtime, kafka_bootstrap, tenant_id
+):
+    """Two instances' relays draining one outbox at once (PostgreSQL: lanes held by advisory
+    locks, rows claimed FOR UPDATE SKIP LOCKED): every event leaves exactly once and each
+    key's events in the order they were staged."""
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("one writer on SQLite: a single relay")
+    tenants = [f"{tenant_id}-{k}" for k in range(6)]
+    periods = [f"{2000 + y}-{m:02d}" for y in range(5) for m in range(1, 13)]
+    async with runtime.sessionmaker() as s, s.begin():
+        for p in periods:
+            for t in tenants:
+                stage(s, Outbox, ev.PeriodClosed(tenant_id=t, period=p))
+    settings = runtime.settings.model_copy(update={"outbox_batch_size": 40,
+                                                   "outbox_lanes": 4})
+    relays = [Runtime.build(settings, inbox_model=Inbox, quarantine_model=Quarantine,
+                            outbox_model=Outbox).relay for _ in range(2)]
+    for relay in relays:  # the fixture's engine: its schema
+        relay._uow = runtime.relay._uow
+    taken = [0, 0]
+
+    async def drain(i):
+        while n := await relays[i].publish_pending():
+            taken[i] += n
+            await asyncio.sleep(0)
+
+    probes = [EventProbe(kafka_bootstrap, PERIODS.name, t) for t in tenants]
+    for probe in probes:
+        await probe.__aenter__()
+    try:
+        await asyncio.gather(drain(0), drain(1))
+        for relay in relays:
+            await relay.stop()
+        for probe in probes:
+            await eventually(lambda probe=probe: _n(probe, len(periods)))
+    finally:
+        for probe in probes:
+            await probe.__aexit__(None, None, None)
+    assert taken[0] > 0 and taken[1] > 0 and sum(taken) == len(periods) * len(tenants)
+    for probe in probes:
+        assert [e.period for e in probe.events] == periods  # once each, in order
+
+
+async def test_the_relay_alone_publishes_what_another_process_committed(
+    runtime, kafka_bootstrap, tenant_id
+):
+    """``python -m <service> relay`` (``relay_alone``): no commit of its own wakes it, it
+    polls; what is staged before and while it runs is published, and it stops cleanly."""
+    from ekinerja_shared.service import relay_alone
+
+    async with runtime.sessionmaker() as s, s.begin():
+        stage(s, Outbox, ev.PeriodClosed(tenant_id=tenant_id, period="2025-01"))
+    stop = asyncio.Event()
+    async with EventProbe(kafka_bootstrap, PERIODS.name, tenant_id) as probe:
+        task = asyncio.create_task(relay_alone(runtime, stop))
+        try:
+            await probe.wait_for(lambda e: e.period == "2025-01")
+            async with runtime.sessionmaker() as s, s.begin():
+                stage(s, Outbox, ev.PeriodClosed(tenant_id=tenant_id, period="2025-02"))
+            await probe.wait_for(lambda e: e.period == "2025-02")
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
+    assert [e.period for e in probe.events] == ["2025-01", "2025-02"]
 
 
 async def test_consumer_applies_once_quarantines_garbage_and_goes_on(

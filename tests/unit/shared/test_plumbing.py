@@ -367,7 +367,7 @@ def test_one_entry_point_runs_a_command_or_refuses_an_unknown_one() -> None:
     assert done.value.code == 3 and seen == [(["check", "--tenant", "t"], settings)]
     with pytest.raises(SystemExit) as done:
         run("svc", settings, never, commands={"check": check}, argv=["chek"])
-    assert "usage: python -m svc [migrate | check]" in str(done.value.code)
+    assert "usage: python -m svc [migrate | relay | check]" in str(done.value.code)
 
 
 async def test_a_shutdown_step_that_hangs_is_cut_short_and_the_next_steps_run(

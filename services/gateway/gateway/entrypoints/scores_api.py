@@ -9,8 +9,10 @@ from fastapi import APIRouter, Depends
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from ekinerja_shared.http import (
+    LimitQuery,
     MemberDep,
     NipPath,
+    OffsetQuery,
     PeriodQuery,
     TenantPath,
     TenantSessionDep,
@@ -58,11 +60,14 @@ async def score_stream(tenant_id: TenantPath, caller: MemberDep, uow: TenantUowD
 
 
 @router.get("/{tenant_id}/scores", response_model=list[ScoreOut],
-            summary="The month's running scores the caller may see, highest first")
+            summary="The month's running scores the caller may see, highest first (one OPD "
+                    "with `unit_id`; a page with `limit` and `offset`)")
 async def list_scores(tenant_id: TenantPath, period: PeriodQuery, caller: MemberDep,
-                      session: TenantSessionDep, unit_id: str | None = None) -> list[ScoreOut]:
+                      session: TenantSessionDep, unit_id: str | None = None,
+                      limit: LimitQuery = None, offset: OffsetQuery = 0) -> list[ScoreOut]:
     audience = await services.audience_of(session, tenant_id, caller, SCORES_READ)
-    rows = await services.list_scores(session, tenant_id, period, unit_id, audience)
+    rows = await services.list_scores(session, tenant_id, period, unit_id, audience,
+                                      limit=limit, offset=offset)
     return [ScoreOut.of(score, emp) for score, emp in rows]
 
 

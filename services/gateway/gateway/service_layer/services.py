@@ -303,10 +303,10 @@ async def apply_score_event(session: AsyncSession, event: ev.Event) -> None:
 
 async def list_scores(
     session: AsyncSession, tenant_id: str, period: str, unit_id: str | None = None,
-    audience: Audience = EVERYONE,
+    audience: Audience = EVERYONE, *, limit: int | None = None, offset: int = 0,
 ) -> list[tuple[Score, Employee | None]]:
     """The tenant's scores of a month (optionally one unit; only ``audience``'s rows),
-    highest final score first."""
+    highest final score first; a page of ``limit`` rows from ``offset`` when given."""
     await get_tenant(session, tenant_id)
     query = (
         select(Score, Employee)
@@ -318,6 +318,8 @@ async def list_scores(
         query = query.where(Employee.unit_id == unit_id)
     if audience.nips is not None:
         query = query.where(Score.nip.in_(sorted(audience.nips)))
+    if limit is not None or offset:
+        query = query.limit(limit).offset(offset)
     return [(score, emp) for score, emp in (await session.execute(query)).all()]
 
 

@@ -254,6 +254,21 @@ class UnitAverage(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
 
+class UnitStanding(Base):
+    """Read model of the OPD rankings: per unit-month the scored employees and the sums of
+    their final %, performance % and TPP, kept up to date by every score change (the
+    deltas of a transaction applied at its commit, ``adapters.standings``)."""
+
+    __tablename__ = "unit_standings"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    final_sum: Mapped[Decimal] = mapped_column(Numeric(16, 3), default=0)
+    performance_sum: Mapped[Decimal] = mapped_column(Numeric(16, 3), default=0)
+    tpp_total: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=0)
+
+
 class DirtyUnit(Base):
     """A unit-month whose average may have changed: the refresher recomputes it and its
     members' collective component (coalesced, so one fact costs O(1))."""

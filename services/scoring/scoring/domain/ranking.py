@@ -37,10 +37,18 @@ class UnitSummary:
 
 def summarise_unit(unit_id: str, finals: Sequence[Decimal], performances: Sequence[Decimal],
                    tpps: Sequence[Decimal], unit_name: str = "") -> UnitSummary:
-    n = len(finals)
+    return summarise_totals(unit_id, len(finals), sum(finals, Decimal(0)),
+                            sum(performances, Decimal(0)), sum(tpps, Decimal(0)), unit_name)
+
+
+def summarise_totals(unit_id: str, members: int, final_sum: Decimal,
+                     performance_sum: Decimal, tpp_total: Decimal,
+                     unit_name: str = "") -> UnitSummary:
+    """A unit's summary from its members' count and sums (the standings read model)."""
+    n = members
     return UnitSummary(
         unit_id=unit_id, unit_name=unit_name, members=n,
-        avg_final_pct=pct(sum(finals, Decimal(0)) / n) if n else Decimal(0),
-        avg_performance_pct=pct(sum(performances, Decimal(0)) / n) if n else Decimal(0),
-        tpp_total=sum(tpps, Decimal(0)),
+        avg_final_pct=pct(final_sum / n) if n else Decimal(0),
+        avg_performance_pct=pct(performance_sum / n) if n else Decimal(0),
+        tpp_total=tpp_total,
     )

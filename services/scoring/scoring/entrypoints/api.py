@@ -29,8 +29,10 @@ from ekinerja_shared.audit import fields
 from ekinerja_shared.errors import DomainError
 from ekinerja_shared.http import (
     AuditorDep,
+    LimitQuery,
     MemberDep,
     NipPath,
+    OffsetQuery,
     PeriodPath,
     PeriodQuery,
     ReaderDep,
@@ -136,11 +138,14 @@ async def get_score(tenant_id: TenantPath, nip: NipPath, period: PeriodQuery,
 
 
 @router.get("/scores", response_model=list[ScoreOut],
-            summary="Running scores of a month: the regency (HR, leader), else own and team")
+            summary="Running scores of a month: the regency (HR, leader), else own and team "
+                    "(one OPD with `unit_id`; a page with `limit` and `offset`, by NIP)")
 async def list_scores(tenant_id: TenantPath, period: PeriodQuery, caller: MemberDep,
-                      session: TenantSessionDep, unit_id: str | None = None) -> list[ScoreOut]:
+                      session: TenantSessionDep, unit_id: str | None = None,
+                      limit: LimitQuery = None, offset: OffsetQuery = 0) -> list[ScoreOut]:
     nips = await access.visible_nips(session, caller, tenant_id)
-    rows = await services.list_scores(session, tenant_id, period, unit_id, nips)
+    rows = await services.list_scores(session, tenant_id, period, unit_id, nips,
+                                      limit=limit, offset=offset)
     closed = period in await repo.closed_periods(session, tenant_id)
     return [ScoreOut.of(r, closed) for r in rows]
 

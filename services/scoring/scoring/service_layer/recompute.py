@@ -19,6 +19,7 @@ from ekinerja_shared.outbox import stage
 from ekinerja_shared.timeutil import utcnow
 
 from ..adapters import repository as repo
+from ..adapters import standings
 from ..adapters.orm import DirtyUnit, Employee, LateFact, Outbox, ScoreRow
 from ..domain.flags import DirectoryState, month_flags
 from ..domain.month_end import late_change
@@ -81,7 +82,9 @@ async def recompute_many(
         computed = await compute_month(session, tenant_id, period, nips, default_preset)
         for nip in sorted(nips):
             c = computed[nip]
+            before = standings.counted(rows[nip])
             row = _apply_score(rows[nip], c, causes[(tenant_id, nip, period)], publish, session)
+            standings.add_change(session, tenant_id, period, before, standings.counted(row.row))
             if c.uses_unit and dirty is not None and row.dirty_units:
                 dirty.update((tenant_id, u, period) for u in row.dirty_units)
             done.append(row.row)

@@ -5,7 +5,6 @@ employees without a fact yet, computed from what is known."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +18,8 @@ from ..adapters import repository as repo
 from ..adapters.orm import Employee, Period, ScoreRow, Tenant
 from ..domain.board import TOP, BoardRow, ComponentSums, MonthBoard, UnitSums, month_board
 from ..domain.payroll import PayrollTable, build, month_name
-from ..domain.ranking import UnitSummary, competition_rank, summarise_unit
+from ..adapters.standings import month_standings
+from ..domain.ranking import UnitSummary, competition_rank, summarise_totals
 from ..domain.trend import MonthAverage, months_ending, trend
 from ..domain.payslip import SHEET_COLUMNS, sheet_values
 from ..domain.policy import DEFAULT_PRESET
@@ -104,16 +104,22 @@ async def payroll(session: AsyncSession, tenant_id: str, period: str,
 
 async def unit_ranking(session: AsyncSession, tenant_id: str, period: str,
                        default_preset: str) -> list[tuple[int, UnitSummary]]:
-    """OPDs of a tenant ranked by the average final % of every roster member."""
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in await roster_rows(session, tenant_id, period, None, default_preset):
-        groups[row["unit_id"]].append(row)
-    summaries = [
-        summarise_unit(unit, [Decimal(r["final_pct"]) for r in rows],
-                       [Decimal(r["performance_pct"]) for r in rows],
-                       [Decimal(r["tpp_amount"]) for r in rows], unit_name=rows[0]["unit"])
-        for unit, rows in groups.items()
-    ]
+    """OPDs of a tenant ranked by the average final % of every roster member: the scored
+    ones from the standings read model, and, while the month is open, the active employees
+    without a score computed from what is known (usually few: any fact gives a score)."""
+    totals: dict[str, list[Any]] = {
+        s.unit_id: [s.unit_name, s.members, s.final_sum, s.performance_sum, s.tpp_total]
+        for s in await month_standings(session, tenant_id, period)}
+    if period not in await repo.closed_periods(session, tenant_id):
+        for r in await unscored_rows(session, tenant_id, period, default_preset):
+            t = totals.setdefault(r["unit_id"], [r["unit"], 0, Decimal(0), Decimal(0),
+                                                 Decimal(0)])
+            t[1] += 1
+            t[2] += Decimal(r["final_pct"])
+            t[3] += Decimal(r["performance_pct"])
+            t[4] += Decimal(r["tpp_amount"])
+    summaries = [summarise_totals(unit, n, final, perf, tpp, unit_name=name)
+                 for unit, (name, n, final, perf, tpp) in totals.items()]
     return competition_rank(summaries, lambda s: s.avg_final_pct, lambda s: s.unit_id)
 
 

@@ -258,9 +258,11 @@ async def get_score(session: AsyncSession, tenant_id: str, nip: str, period: str
 
 async def list_scores(session: AsyncSession, tenant_id: str, period: str,
                       unit_id: str | None = None,
-                      nips: Collection[str] | None = None) -> list[ScoreRow]:
+                      nips: Collection[str] | None = None, *, limit: int | None = None,
+                      offset: int = 0) -> list[ScoreRow]:
     """The month's scores (of one unit); ``nips`` limits them to those employees (the
-    caller's own and their team), None = the whole regency."""
+    caller's own and their team), None = the whole regency; a page of ``limit`` rows from
+    ``offset`` (by NIP) when given."""
     query = select(ScoreRow).where(ScoreRow.tenant_id == tenant_id, ScoreRow.period == period,
                                    ScoreRow.version > 0)
     if unit_id:
@@ -269,4 +271,7 @@ async def list_scores(session: AsyncSession, tenant_id: str, period: str,
         if not nips:
             return []
         query = query.where(ScoreRow.nip.in_(sorted(nips)))
-    return list((await session.scalars(query.order_by(ScoreRow.nip))).all())
+    query = query.order_by(ScoreRow.nip)
+    if limit is not None or offset:
+        query = query.limit(limit).offset(offset)
+    return list((await session.scalars(query)).all())

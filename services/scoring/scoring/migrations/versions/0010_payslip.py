@@ -3,7 +3,7 @@ Kesehatan base, PPh 21 as a rate or an amount), disciplinary penalties with thei
 and the absence code of each attendance day (the leave/duty lines)
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-23 08:00:00
 
 Named 0010: another change may add 0009; when both are merged this one revises 0009.
@@ -20,7 +20,7 @@ from ekinerja_shared.tenancy import disable_rls, enable_rls
 
 # revision identifiers, used by Alembic.
 revision: str = '0010'
-down_revision: Union[str, Sequence[str], None] = '0008'
+down_revision: Union[str, Sequence[str], None] = '0009'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
