@@ -192,6 +192,7 @@ async def main() -> dict[str, object]:
                 "sdm/aturan-aktivitas (HR)": ("/app/sdm/aturan-aktivitas", hr),
                 "sdm/apel (HR)": ("/app/sdm/apel", hr),
                 "sdm/kepatuhan (HR)": (f"/app/sdm/kepatuhan{q}", hr),
+                "sdm/shift (HR)": (f"/app/sdm/shift{q}", hr),
             }
             results = {}
             for name, (path, headers) in pages.items():

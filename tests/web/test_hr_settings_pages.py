@@ -5,7 +5,8 @@ window first: the attendance service's reason shown at the form, what was typed 
 kept), on Mondays and Fridays at the registered device; sets the devices' punch window;
 enters an employee's compliance % (refused first while the month's policy has no compliance
 component, the form kept; entered once the policy uses it, the employee's month
-recomputed). An employee is refused each of these pages."""
+recomputed); rosters a night shift over three days (refused first for a NIP not in the
+directory). An employee is refused each of these pages."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from tests.web.test_pages import HR, shoot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-PAGES = ("/app/sdm/apel", "/app/sdm/kepatuhan")
+PAGES = ("/app/sdm/apel", "/app/sdm/kepatuhan", "/app/sdm/shift")
 
 
 async def test_hr_sets_apel_window_and_compliance_in_a_browser(kafka_bootstrap, tenant_id,
@@ -108,3 +109,30 @@ async def test_hr_sets_apel_window_and_compliance_in_a_browser(kafka_bootstrap, 
             assert Decimal(str(r.json()["sources"]["compliance"])) == Decimal("87.5"), r.text
             await fits(hr)
             await shoot(hr, "kepatuhan")
+
+            # a night shift for three days: refused first (a NIP not in the directory)
+            await from_overview(hr, base, "Jadwal shift", "/app/sdm/shift")
+            first = dt.date.fromisoformat(f"{period}-01")
+            await hr.get_by_label("NIP pegawai").fill("199912312020121999")
+            await hr.get_by_label("Tanggal mulai").fill(first.isoformat())
+            third = first + dt.timedelta(days=2)
+            await hr.get_by_label("Tanggal selesai").fill(third.isoformat())
+            await hr.get_by_label("Jam shift").fill("22:00-06:00")
+            await hr.get_by_role("button", name="Simpan shift").click()
+            await expect(hr.locator("#shift-error")).to_have_text(
+                "Pegawai dengan NIP 199912312020121999 tidak terdaftar.")
+            await expect(hr.get_by_label("Jam shift")).to_have_value("22:00-06:00")
+            await hr.get_by_label("NIP pegawai").fill(STAFF)
+            await hr.get_by_role("button", name="Simpan shift").click()
+            await expect(hr.locator("[role=status]")).to_contain_text("Jadwal shift disimpan")
+            rows = hr.locator(f"table.shifts tr[data-nip='{STAFF}']")
+            await expect(rows).to_have_count(3)
+            await expect(rows.first).to_contain_text("Budi Santoso")
+            await expect(rows.nth(2)).to_contain_text("22:00-06:00")
+            r = await gw.get(f"/api/attendance/{tenant_id}/shifts", headers=hr_api,
+                             params={"period": period, "nip": STAFF})
+            assert [(x["work_date"], x["hours"]) for x in r.json()] == [
+                ((first + dt.timedelta(days=i)).isoformat(), "22:00-06:00")
+                for i in range(3)], r.text
+            await fits(hr)
+            await shoot(hr, "shift")

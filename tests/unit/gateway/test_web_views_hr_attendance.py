@@ -72,3 +72,24 @@ def test_who_still_lacks_compliance_and_the_entry_result() -> None:
     score = {"nip": "1", "sources": {"compliance": "87.5"}, "final_pct": "38.75"}
     assert va.compliance_result(score, {"1": "Budi"}) == {
         "nip": "1", "name": "Budi", "compliance": "87,50 %", "final": "38,75 %"}
+
+
+def test_a_shift_roster_over_dates_and_the_month_per_employee() -> None:
+    body = va.shifts_body({"nip": "1", "start_date": "2026-10-30", "end_date": "2026-11-01",
+                           "hours": "22:00 - 06:00"})
+    assert body == {"nip": "1", "shifts": {"2026-10-30": "22:00-06:00",
+                                           "2026-10-31": "22:00-06:00",
+                                           "2026-11-01": "22:00-06:00"}}
+    # one day when no end is given; empty hours = off
+    assert va.shifts_body({"nip": "1", "start_date": "2026-10-30"})["shifts"] == {
+        "2026-10-30": None}
+    for wrong in ({"start_date": ""}, {"start_date": "2026-10-30", "end_date": "2026-10-29"},
+                  {"start_date": "2026-01-01", "end_date": "2026-03-05"}):
+        with pytest.raises(FormError):
+            va.shifts_body(wrong)
+    rows = [{"nip": "2", "work_date": "2026-10-02", "hours": None},
+            {"nip": "1", "work_date": "2026-10-02", "hours": "22:00-06:00"},
+            {"nip": "2", "work_date": "2026-10-01", "hours": "07:00-15:00"}]
+    view = va.shifts_view(rows, {"1": "Budi", "2": "Ani"})
+    assert [(e["nip"], [s["hours"] for s in e["shifts"]]) for e in view] == [
+        ("2", ["07:00-15:00", "Libur"]), ("1", ["22:00-06:00"])]

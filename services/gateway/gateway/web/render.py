@@ -160,6 +160,7 @@ MESSAGES = {
     "apel": "Apel disimpan.",
     "jam_absen": "Batas jam absen disimpan.",
     "kepatuhan": "Nilai kepatuhan disimpan.",
+    "shift": "Jadwal shift disimpan.",
     "tetap": "Tidak ada yang berubah.",
     "diproses": "Data diproses ulang.",
     "dibuang": "Data dibuang.",

@@ -1,7 +1,7 @@
 """The regency HR's administration pages: the overview (``/app/sdm``) and what the HR
 page modules share: the role check (``HrPageDep``) and a change sent to a service
 whose refusal is shown in place (Post/Redirect/Get when it is taken). The pages themselves
-are in ``routes_hr_calendar`` (schedules, holidays), ``routes_hr_days`` (leave,
+are in ``routes_hr_calendar`` (schedules, shifts, holidays), ``routes_hr_days`` (leave,
 corrections), ``routes_hr_rules`` (attendance rules, scoring policy),
 ``routes_hr_people`` (employees, Plt/Plh, activity rules), ``routes_hr_settings`` (apel,
 punch window, compliance) and ``routes_hr_quarantine``; roster, month close and devices
@@ -27,6 +27,7 @@ AREAS = (
     ("/app/sdm/pegawai", "Daftar pegawai", "Cari pegawai; OPD, atasan, PIN mesin, jenis."),
     ("/app/sdm/plt", "Plt dan Plh", "Penugasan pelaksana tugas/harian; cabut."),
     ("/app/sdm/jadwal", "Jadwal kerja", "Pekan kerja bernama dan penerapannya."),
+    ("/app/sdm/shift", "Jadwal shift", "Shift pegawai per tanggal (24 jam)."),
     ("/app/sdm/libur", "Hari libur", "Libur nasional, cuti bersama, libur daerah."),
     ("/app/sdm/cuti", "Cuti dan izin", "Catat dan batalkan cuti, izin, dinas luar."),
     ("/app/sdm/koreksi", "Koreksi presensi", "Perbaiki jam datang/pulang dengan alasan."),

@@ -1,9 +1,11 @@
 """View models of HR's attendance settings pages (the apel and the punch window of the
-devices) and of the compliance entry, and the changes their forms ask for. Plain functions
-of the services' answers and of the submitted forms, no I/O; tested on their own."""
+devices, the shift rosters) and of the compliance entry, and the changes their forms ask
+for. Plain functions of the services' answers and of the submitted forms, no I/O; tested
+on their own."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -123,3 +125,38 @@ def compliance_result(score: Json, names: Mapping[str, str]) -> dict[str, str]:
     return {"nip": score.get("nip", ""), "name": names.get(score.get("nip", ""), ""),
             "compliance": f.percent(score.get("sources", {}).get("compliance")),
             "final": f.percent(score.get("final_pct"))}
+
+
+# --- shift rosters ------------------------------------------------------------------------
+
+MAX_SHIFT_DAYS = 62  # the most days one roster sends (the attendance service's limit)
+
+
+def shifts_body(form: Mapping[str, str]) -> dict[str, Any]:
+    """One employee's shifts from the form: every date from ``start_date`` to ``end_date``
+    at ``hours`` ('22:00-06:00' crosses midnight; empty = off); FormError when the span is
+    missing, reversed or longer than the service takes."""
+    try:
+        start = dt.date.fromisoformat(form.get("start_date", ""))
+        end = dt.date.fromisoformat(form.get("end_date", "") or form.get("start_date", ""))
+    except ValueError:
+        raise FormError("Isi tanggal mulai (dan tanggal selesai) shift.") from None
+    days = (end - start).days + 1
+    if days < 1:
+        raise FormError("Tanggal selesai shift harus sama atau setelah tanggal mulai.")
+    if days > MAX_SHIFT_DAYS:
+        raise FormError(f"Paling banyak {MAX_SHIFT_DAYS} hari sekali simpan.")
+    hours = form.get("hours", "").replace(" ", "") or None
+    return {"nip": form.get("nip", ""),
+            "shifts": {(start + dt.timedelta(days=i)).isoformat(): hours for i in range(days)}}
+
+
+def shifts_view(rows: Sequence[Json], names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The month's roster per employee (by name), each with their dated shifts."""
+    by_nip: dict[str, list[dict[str, str]]] = {}
+    for r in sorted(rows, key=lambda r: str(r["work_date"])):
+        by_nip.setdefault(r["nip"], []).append(
+            {"day": f.date_with_weekday(str(r["work_date"])), "hours": r.get("hours") or "Libur"})
+    return sorted(({"nip": nip, "name": names.get(nip, ""), "shifts": shifts}
+                   for nip, shifts in by_nip.items()),
+                  key=lambda e: (e["name"].lower(), e["nip"]))
