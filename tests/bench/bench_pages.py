@@ -190,6 +190,9 @@ async def main() -> dict[str, object]:
                 "sdm/pegawai?opd= (HR, one OPD of 100)": ("/app/sdm/pegawai?opd=opd03", hr),
                 "sdm/plt (HR, a regency of 2000)": ("/app/sdm/plt", hr),
                 "sdm/aturan-aktivitas (HR)": ("/app/sdm/aturan-aktivitas", hr),
+                "sdm/apel (HR)": ("/app/sdm/apel", hr),
+                "sdm/kepatuhan (HR)": (f"/app/sdm/kepatuhan{q}", hr),
+                "sdm/shift (HR)": (f"/app/sdm/shift{q}", hr),
             }
             results = {}
             for name, (path, headers) in pages.items():

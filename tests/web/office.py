@@ -20,6 +20,7 @@ from tests.web.test_pages import (
     chromium_path,
     permanent_password,
     seed_office,
+    sign_in,
 )
 
 
@@ -88,3 +89,27 @@ async def refused_everywhere(page: Any, base: str, paths: tuple[str, ...]) -> No
         answer = await page.goto(f"{base}{path}")
         assert answer is not None and answer.status == 403, path
         await expect(page.locator("[role=alert]")).to_contain_text("bukan untuk peran Anda")
+
+
+async def hr_signed_in(browser: Any, base: str, tenant_id: str, staff: str, hr: str,
+                       pages: tuple[str, ...]) -> Any:
+    """On two phones: the employee ``staff`` is refused each of HR's ``pages``; then ``hr``
+    signed in (their page returned, on the roster page HR lands on)."""
+    from playwright.async_api import expect
+
+    hr_page, staff_page = await phone(browser), await phone(browser)
+    await sign_in(staff_page, base, tenant_id, staff, PASSWORD)
+    await expect(staff_page).to_have_url(f"{base}/app/hari-ini")
+    await refused_everywhere(staff_page, base, pages)
+    await sign_in(hr_page, base, tenant_id, hr, PASSWORD)
+    await expect(hr_page).to_have_url(f"{base}/app/sdm/roster")
+    return hr_page
+
+
+async def from_overview(page: Any, base: str, link: str, path: str) -> None:
+    """HR opens one of the administration pages from the overview's card ``link``."""
+    from playwright.async_api import expect
+
+    await page.goto(f"{base}/app/sdm")
+    await page.get_by_role("link", name=link).click()
+    await expect(page).to_have_url(f"{base}{path}")

@@ -16,8 +16,8 @@ import pytest
 from ekinerja_shared.timeutil import zone
 from gateway.web.formats import date_long
 from tests.e2e.test_pipeline import HEAD, STAFF
-from tests.web.office import api_headers, chromium, fits, office, phone, refused_everywhere
-from tests.web.test_pages import HR, LEADER, PASSWORD, shoot, sign_in
+from tests.web.office import api_headers, chromium, fits, from_overview, hr_signed_in, office
+from tests.web.test_pages import HR, LEADER, shoot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -35,18 +35,10 @@ async def test_hr_manages_people_in_a_browser(kafka_bootstrap, tenant_id, tmp_pa
         base = system.gateway
 
         async with chromium() as browser:
-            hr, staff = await phone(browser), await phone(browser)
             # an employee is refused each page
-            await sign_in(staff, base, tenant_id, STAFF, PASSWORD)
-            await expect(staff).to_have_url(f"{base}/app/hari-ini")
-            await refused_everywhere(staff, base, PAGES)
-
+            hr = await hr_signed_in(browser, base, tenant_id, STAFF, HR, PAGES)
             # HR finds the employee list from the overview: everyone, with the details
-            await sign_in(hr, base, tenant_id, HR, PASSWORD)
-            await expect(hr).to_have_url(f"{base}/app/sdm/roster")
-            await hr.goto(f"{base}/app/sdm")
-            await hr.get_by_role("link", name="Daftar pegawai").click()
-            await expect(hr).to_have_url(f"{base}/app/sdm/pegawai")
+            await from_overview(hr, base, "Daftar pegawai", "/app/sdm/pegawai")
             await expect(hr.locator("#list-title")).to_have_text("4 dari 4 pegawai")
             budi = hr.locator(f"tr[data-nip='{STAFF}']")
             for shown in ("Budi Santoso", "Bagian Umum", "Pelaksana", "Hj. Siti Aminah",
@@ -69,9 +61,7 @@ async def test_hr_manages_people_in_a_browser(kafka_bootstrap, tenant_id, tmp_pa
                 "Ir. Bambang Wijaya")
 
             # a Plh while the head is away: refused first (ends before it starts)
-            await hr.goto(f"{base}/app/sdm")
-            await hr.get_by_role("link", name="Plt dan Plh").click()
-            await expect(hr).to_have_url(f"{base}/app/sdm/plt")
+            await from_overview(hr, base, "Plt dan Plh", "/app/sdm/plt")
             await hr.get_by_label("NIP pejabat definitif").fill(HEAD)
             # the NIP field suggests employees by name as one types (the page does not
             # carry the whole directory)
@@ -113,8 +103,7 @@ async def test_hr_manages_people_in_a_browser(kafka_bootstrap, tenant_id, tmp_pa
             assert r.json() == []
 
             # the activity rules: one limit changed, the others kept
-            await hr.goto(f"{base}/app/sdm")
-            await hr.get_by_role("link", name="Aturan aktivitas").click()
+            await from_overview(hr, base, "Aturan aktivitas", "/app/sdm/aturan-aktivitas")
             before = (await gw.get(f"/api/activity/{tenant_id}/rules",
                                    headers=hr_api)).json()
             cap = 480 if before["daily_cap_minutes"] != 480 else 420

@@ -18,6 +18,7 @@ from . import (
     routes_hr_people,
     routes_hr_quarantine,
     routes_hr_rules,
+    routes_hr_settings,
     routes_leader,
     routes_manage,
     routes_session,
@@ -32,7 +33,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     the sign-in package's CSRF check (call after ``gateway.auth.wiring.install``)."""
     for module in (routes_session, routes_employee, routes_leader, routes_manage, routes_hr,
                    routes_hr_calendar, routes_hr_days, routes_hr_rules, routes_hr_quarantine,
-                   routes_hr_people):
+                   routes_hr_people, routes_hr_settings):
         app.include_router(module.router)
     app.mount(STATIC, StaticFiles(packages=[("gateway.web", "static")]), name="static")
     app.add_middleware(FormCsrfBridge, max_bytes=settings.http_max_upload_bytes)

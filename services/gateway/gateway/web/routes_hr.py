@@ -1,9 +1,11 @@
 """The regency HR's administration pages: the overview (``/app/sdm``) and what the HR
 page modules share: the role check (``HrPageDep``) and a change sent to a service
 whose refusal is shown in place (Post/Redirect/Get when it is taken). The pages themselves
-are in ``routes_hr_calendar`` (schedules, holidays), ``routes_hr_days`` (leave,
-corrections), ``routes_hr_rules`` (attendance rules, scoring policy), ``routes_hr_people`` (employees,
-Plt/Plh, activity rules) and ``routes_hr_quarantine``; roster, month close and devices stay in ``routes_manage``."""
+are in ``routes_hr_calendar`` (schedules, shifts, holidays), ``routes_hr_days`` (leave,
+corrections), ``routes_hr_rules`` (attendance rules, scoring policy),
+``routes_hr_people`` (employees, Plt/Plh, activity rules), ``routes_hr_settings`` (apel,
+punch window, compliance) and ``routes_hr_quarantine``; roster, month close and devices
+stay in ``routes_manage``."""
 
 from __future__ import annotations
 
@@ -25,11 +27,14 @@ AREAS = (
     ("/app/sdm/pegawai", "Daftar pegawai", "Cari pegawai; OPD, atasan, PIN mesin, jenis."),
     ("/app/sdm/plt", "Plt dan Plh", "Penugasan pelaksana tugas/harian; cabut."),
     ("/app/sdm/jadwal", "Jadwal kerja", "Pekan kerja bernama dan penerapannya."),
+    ("/app/sdm/shift", "Jadwal shift", "Shift pegawai per tanggal (24 jam)."),
     ("/app/sdm/libur", "Hari libur", "Libur nasional, cuti bersama, libur daerah."),
     ("/app/sdm/cuti", "Cuti dan izin", "Catat dan batalkan cuti, izin, dinas luar."),
     ("/app/sdm/koreksi", "Koreksi presensi", "Perbaiki jam datang/pulang dengan alasan."),
     ("/app/sdm/aturan", "Aturan presensi", "Potongan TL/PSW/TK, preset atau sendiri."),
+    ("/app/sdm/apel", "Apel & jam absen", "Jendela dan hari apel; batas jam absen mesin."),
     ("/app/sdm/kebijakan", "Kebijakan penilaian", "Bobot komponen nilai per bulan."),
+    ("/app/sdm/kepatuhan", "Nilai kepatuhan", "Isi nilai kepatuhan pegawai per bulan."),
     ("/app/sdm/aturan-aktivitas", "Aturan aktivitas",
      "Batas pengisian, menit per hari, batas persetujuan."),
     ("/app/sdm/karantina", "Data tertahan", "Baris mesin dan peristiwa yang disisihkan."),
@@ -50,11 +55,12 @@ HrPageDep = Annotated[Page, Depends(_hr_page)]
 
 
 async def change(page: Page, service: str, method: str, path: str, *, json: Any = None,
-                 done: str, refused: Refusal) -> Response:
+                 params: dict[str, str] | None = None, done: str,
+                 refused: Refusal) -> Response:
     """Send one change to a service: to ``done`` when it is taken (303), else the page
     again with the service's reason where the change was asked (``refused``)."""
     try:
-        await page.backend.json(service, method, path, json=json)
+        await page.backend.json(service, method, path, json=json, params=params)
     except BackendRefused as exc:
         return await refused(exc)
     return RedirectResponse(done, status_code=303)

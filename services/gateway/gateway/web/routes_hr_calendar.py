@@ -1,6 +1,7 @@
-"""HR's calendar pages: schedules (named weeks and where they apply) and holidays, on the
-attendance service's calendar API. A refused change is shown next to the form or the row
-it came from, the form keeping what was typed."""
+"""HR's calendar pages: schedules (named weeks and where they apply), shift rosters (an
+employee's shifts over dates) and holidays, on the attendance service's calendar API. A
+refused change is shown next to the form or the row it came from, the form keeping what
+was typed."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from . import views_hr
+from . import views_hr_attendance as va
 from .backend import BackendRefused
 from .render import Page, PageRoute, flash, render
 from .routes_employee import form_of
 from .routes_hr import HrPageDep, change
-from .routes_manage import names_of
+from .formats import shift_period
+from .routes_manage import PERIOD, names_of
 
 router = APIRouter(route_class=PageRoute, tags=["pages"])
 
@@ -81,6 +84,47 @@ async def schedules_change(request: Request, page: HrPageDep) -> Response:
             "valid_to": form.get("valid_to") or None, "priority": int(priority)}
     return await change(page, "attendance", "POST", f"{base}/schedule-assignments", json=body,
                         done="/app/sdm/jadwal?ok=jadwal_diterapkan", refused=refused)
+
+
+# --- shift rosters ------------------------------------------------------------------------
+
+SHIFT_FORM = {"nip": "", "start_date": "", "end_date": "", "hours": ""}
+
+
+async def _shifts(request: Request, page: Page, period: str, *,
+                  form: dict[str, str] | None = None, error: str | None = None,
+                  status_code: int = 200) -> Response:
+    rows, names = await asyncio.gather(
+        page.backend.get("attendance", f"/api/attendance/{page.tenant_id}/shifts",
+                         period=period), names_of(page))
+    return render(request, "shift.html", status_code=status_code, **page.context(
+        request, period=period, prev=shift_period(period, -1), next=shift_period(period, 1),
+        roster=va.shifts_view(rows, names), form={**SHIFT_FORM, **(form or {})},
+        form_error=error, ok=flash(request.query_params.get("ok"))))
+
+
+@router.get("/app/sdm/shift", summary="Page: a month's shift rosters (HR)")
+async def shifts_page(request: Request, page: HrPageDep, period: str | None = None) -> Response:
+    return await _shifts(request, page, page.period(period))
+
+
+@router.post("/app/sdm/shift", summary="Page: roster an employee's shifts (HR, form)")
+async def shifts_set(request: Request, page: HrPageDep) -> Response:
+    form = await form_of(request)
+    shown = form.get("start_date", "")[:7]
+    period = shown if PERIOD.match(shown) else page.period(None)
+    try:
+        body = va.shifts_body(form)
+    except views_hr.FormError as exc:
+        return await _shifts(request, page, period, form=form, error=str(exc), status_code=422)
+
+    async def refused(exc: BackendRefused) -> Response:
+        return await _shifts(request, page, period, form=form, error=exc.message,
+                             status_code=exc.status_code)
+
+    return await change(page, "attendance", "PUT", f"/api/attendance/{page.tenant_id}/shifts",
+                        json=body, done=f"/app/sdm/shift?period={period}&ok=shift",
+                        refused=refused)
 
 
 # --- holidays -----------------------------------------------------------------------------
