@@ -89,6 +89,7 @@ MODULES = (
     Module("attendance/discipline"),
     Module("attendance/month_open"),
     Module("attendance/attlog"),
+    Module("attendance/employment"),
     Module("activity/model"),
     Module("activity/rules"),
     Module("activity/plans"),
@@ -100,10 +101,14 @@ MODULES = (
     Module("scoring/payroll"),
     Module("scoring/board"),
     Module("scoring/trend"),
+    Module("scoring/pay_rules"),
+    Module("scoring/payslip"),
+    Module("scoring/terbilang"),
     Module("gateway/access"),
     Module("gateway/roster"),
     Module("gateway/tenant"),
     Module("gateway/month_check"),
+    Module("gateway/employment"),
     # who supervises whom, the rule of every service: run it with --module
     # shared/supervision (its baseline, all of tests/unit/shared, is slow); not yet measured
     # to the end, so not a default

@@ -37,7 +37,7 @@ def test_the_start_of_duty_wins_over_the_day_first_seen():
 
 def test_an_ended_employee_counts_until_the_last_day_even_inactive():
     e = Employment(start_date=D, first_seen_on=D, end_date=D + 5 * DAY, active=False)
-    assert e.counts_on(D + 5 * DAY)
+    assert e.counts_on(D) and e.counts_on(D + 2 * DAY) and e.counts_on(D + 5 * DAY)
     assert e.skip_reason(D + 6 * DAY) == ENDED
     assert e.skip_reason(D - DAY) == NOT_YET_EMPLOYED
 

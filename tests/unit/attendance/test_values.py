@@ -9,5 +9,6 @@ def test_domain_values_are_immutable() -> None:
     assert mutable_dataclasses(
         "attendance.domain.rules", "attendance.domain.schedule", "attendance.domain.apel",
         "attendance.domain.discipline", "attendance.domain.month_open",
+        "attendance.domain.employment",
     ) == {"attendance.domain.schedule.Calendar", "attendance.domain.discipline.Discipline",
           "attendance.domain.discipline.MonthDiscipline"}

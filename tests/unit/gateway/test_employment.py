@@ -153,3 +153,37 @@ def test_decide_without_changes_keeps_the_known_dates():
     d = decide(Dated(), known, data_changed=False, today=TODAY)
     assert (d.start_date, d.effective_from, d.errors) == (dt.date(2026, 11, 1),
                                                           dt.date(2026, 11, 1), ())
+
+
+def test_dates_of_today_are_not_in_the_future():
+    d = decide(Dated(tmt=TODAY, effective_from=TODAY, end_date=TODAY), None,
+               data_changed=True, today=TODAY)
+    assert (d.start_date, d.effective_from, d.errors) == (TODAY, TODAY, ())
+
+
+def test_an_earlier_effective_date_moves_a_later_known_start_back():
+    # known from the 10th; the roster, loaded after the fact, says the values hold from the
+    # 2nd: the start of duty is the 2nd; a later effective date leaves the start alone
+    known = Known(dt.date(2026, 11, 10), dt.date(2026, 11, 10))
+    d = decide(Dated(effective_from=dt.date(2026, 11, 2)), known, data_changed=False,
+               today=TODAY)
+    assert (d.start_date, d.effective_from, d.errors) == (dt.date(2026, 11, 2),
+                                                          dt.date(2026, 11, 2), ())
+    d = decide(Dated(effective_from=dt.date(2026, 11, 12)), known, data_changed=True,
+               today=TODAY)
+    assert (d.start_date, d.effective_from, d.errors) == (dt.date(2026, 11, 10),
+                                                          dt.date(2026, 11, 12), ())
+
+
+def test_same_day_changes_and_a_one_day_duty_are_accepted():
+    # a second change on the date of the latest one: recorded in order, accepted
+    known = Known(dt.date(2026, 11, 1), dt.date(2026, 11, 16))
+    d = decide(Dated(effective_from=dt.date(2026, 11, 16)), known, data_changed=True,
+               today=TODAY)
+    assert (d.effective_from, d.errors) == (dt.date(2026, 11, 16), ())
+    # duty that ends on the day it starts
+    one = dt.date(2026, 11, 3)
+    d = decide(Dated(tmt=one, end_date=one), None, data_changed=True, today=TODAY)
+    assert (d.start_date, d.errors) == (one, ())
+    # active every day up to the last one, not only on it
+    assert active_on(one, dt.date(2026, 11, 19)) and active_on(TODAY, None)
