@@ -155,14 +155,20 @@ class DayProbe:
 
 
 def start_service(url: str, app_url: str, bootstrap: str, port: int, log: Path,
-                  prefix: str) -> subprocess.Popen[bytes]:
+                  prefix: str, *, relay: str = "in_process") -> subprocess.Popen[bytes]:
+    """One attendance process: ``relay`` ``in_process`` (the default set-up), ``none`` (an
+    HTTP instance beside a relay process) or ``alone`` (``python -m attendance relay``)."""
     env = {**os.environ, "EK_DATABASE_URL": app_url, "EK_MIGRATION_DATABASE_URL": url,
            "EK_KAFKA_BOOTSTRAP": bootstrap, "EK_HTTP_HOST": "127.0.0.1",
            "EK_HTTP_PORT": str(port), "EK_AUTH_JWKS": TEST_JWKS_JSON,
            "EK_CONSUMER_GROUP_PREFIX": prefix,
            "EK_HOUSEKEEPING_INTERVAL_S": "0", "EK_OUTBOX_POLL_INTERVAL_S": "0.2",
-           "EK_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+           "EK_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
+           "EK_OUTBOX_RELAY_IN_PROCESS": "true" if relay == "in_process" else "false"}
     cmd = [sys.executable, "-m", "attendance"]
+    if relay == "alone":
+        cmd.append("relay")
+        env["EK_OUTBOX_POLL_INTERVAL_S"] = "0.05"  # no commit of its own wakes it
     return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log.open("wb"),
                             stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -210,27 +216,36 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
     raw = await raw_kafka(bootstrap, args.raw_messages)
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
     log_path = ROOT / ".run" / "bench-ingest.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     prefix = f"bench-{uuid.uuid4().hex[:6]}"
     # the directory group starts at the topic's end: not the shared topic's history
     await skip_history(bootstrap, f"{prefix}-attendance-directory", DIRECTORY.name)
-    proc = start_service(url, app_url, bootstrap, port, log_path, prefix)
+    ports = [port] + [free_port() for _ in range(args.instances - 1)]
+    mode = "none" if args.relay_process else "in_process"
+    procs = [start_service(url, app_url, bootstrap, p, log_path.with_suffix(f".{i}.log"),
+                           prefix, relay=mode) for i, p in enumerate(ports)]
+    if args.relay_process:
+        procs.append(start_service(url, app_url, bootstrap, 0,
+                                   log_path.with_suffix(".relay.log"), prefix, relay="alone"))
+    proc = procs[0]
+    bases = [f"http://127.0.0.1:{p}" for p in ports]
     raw_profile = Path(args.profile).with_suffix(".txt") if args.profile else None
     recorder = None
     probe = DayProbe(bootstrap, tenant)
     try:
-        await healthy(base, proc, log_path)
+        for b, pr, i in zip(bases, procs, range(len(bases))):
+            await healthy(b, pr, log_path.with_suffix(f".{i}.log"))
         await probe.start()
-        if raw_profile:  # the load only: py-spy attaches now
+        if raw_profile:  # the load only: py-spy attaches now (to the first instance)
             recorder = pyspy.record(proc.pid, raw_profile)
         latencies: list[float] = []
         limits = httpx.Limits(max_connections=args.devices + 2)
         async with httpx.AsyncClient(timeout=300, limits=limits) as client:
             t0 = time.perf_counter()
             accepted = sum(await asyncio.gather(*[
-                push(client, base, sn, b, latencies) for sn, b in zip(serials, bodies)]))
+                push(client, bases[i % len(bases)], sn, b, latencies)
+                for i, (sn, b) in enumerate(zip(serials, bodies))]))
             upload_s = time.perf_counter() - t0
         engine = make_engine(url)
         uow = UnitOfWork(make_sessionmaker(engine)).in_tenant(tenant)
@@ -248,15 +263,18 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         if recorder and raw_profile:
             Path(args.profile).write_text(json.dumps(pyspy.stop(recorder, raw_profile),
                                                      indent=1))
-        proc.send_signal(signal.SIGINT)  # a clean shutdown
+        for pr in procs:
+            pr.send_signal(signal.SIGINT)  # a clean shutdown
         try:
             await probe.stop()
         finally:
-            await asyncio.to_thread(proc.wait, 120)
+            for pr in procs:
+                await asyncio.to_thread(pr.wait, 120)
     punches_per_s = accepted / upload_s
     device_to_event = lines / events_s if events_s else None
     return {"attendance_ingest": {
         "employees": args.employees, "devices": args.devices, "days": len(days),
+        "instances": args.instances, "relay_process": args.relay_process,
         "lines": lines, "batch_lines": BATCH, "uploads": len(latencies), "accepted": accepted,
         "upload_wall_s": round(upload_s, 3),
         "punches_per_s_accepted": round(punches_per_s, 1),
@@ -282,6 +300,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--devices", type=int, default=int(env("EK_BENCH_INGEST_DEVICES", 20)))
     p.add_argument("--days", type=int, default=int(env("EK_BENCH_INGEST_DAYS", 10)))
     p.add_argument("--raw-messages", type=int, default=40_000)
+    p.add_argument("--instances", type=int, default=int(env("EK_BENCH_INGEST_INSTANCES", 1)),
+                   help="attendance HTTP processes; devices are spread over them")
+    p.add_argument("--relay-process", action="store_true",
+                   default=env("EK_BENCH_INGEST_RELAY_PROCESS", "") == "1",
+                   help="the outbox relay as its own process (python -m attendance relay)")
     p.add_argument("--event-timeout", type=float, default=600.0)
     p.add_argument("--profile", default=None,
                    help="sample the service's stacks during the load, to this JSON file")
