@@ -39,6 +39,9 @@ for script in tests/bench/bench_*.py; do
   echo "[bench] $script" >&2
   results+=("$(.venv/bin/python "$script")")
 done
+# ingest again as the README scales it: two HTTP instances and the relay as its own process
+echo "[bench] tests/bench/bench_ingest.py --instances 2 --relay-process" >&2
+results+=("$(.venv/bin/python tests/bench/bench_ingest.py --instances 2 --relay-process)")
 printf '%s\n' "${results[@]}" | .venv/bin/python -c '
 import json, sys
 out = {}

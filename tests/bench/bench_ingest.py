@@ -272,7 +272,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 await asyncio.to_thread(pr.wait, 120)
     punches_per_s = accepted / upload_s
     device_to_event = lines / events_s if events_s else None
-    return {"attendance_ingest": {
+    name = "attendance_ingest" + (
+        f"_{args.instances}_instances" if args.instances > 1 else "") + (
+        "_relay_process" if args.relay_process else "")
+    return {name: {
         "employees": args.employees, "devices": args.devices, "days": len(days),
         "instances": args.instances, "relay_process": args.relay_process,
         "lines": lines, "batch_lines": BATCH, "uploads": len(latencies), "accepted": accepted,
