@@ -17,12 +17,12 @@ from ..service_layer import directory
 def register(rt: AttendanceRuntime) -> None:
     default_tz = rt.settings.default_timezone
 
-    async def apply_directory(session: AsyncSession, event: ev.Event) -> None:
-        await directory.apply_directory_event(session, event, default_tz=default_tz)
+    async def apply_directory(session: AsyncSession, events: list[ev.Event]) -> None:
+        await directory.apply_directory_batch(session, events, default_tz=default_tz)
 
     # batches: a new deployment catches up with the whole roster in few transactions
     # (consumer group and inbox name: attendance-directory)
-    rt.subscribe_batch(DIRECTORY, "directory", in_order(apply_directory),
+    rt.subscribe_batch(DIRECTORY, "directory", apply_directory,
                        (ev.TenantUpserted, ev.EmployeeUpserted),
                        description="Keeps the local copy of tenants, employees and device PINs")
     # acting assignments (Plt/Plh) of the activity service: who supervises a team on a day

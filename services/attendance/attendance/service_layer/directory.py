@@ -71,72 +71,100 @@ async def supervises(session: AsyncSession, tenant_id: str, caller_nip: str, nip
 async def apply_directory_event(
     session: AsyncSession, event: ev.Event, *, default_tz: str, now: dt.datetime | None = None
 ) -> None:
+    await apply_directory_batch(session, [event], default_tz=default_tz, now=now)
+
+
+async def apply_directory_batch(
+    session: AsyncSession, events: list[ev.Event], *, default_tz: str,
+    now: dt.datetime | None = None,
+) -> None:
+    """Apply directory events in order. The own months of effective days of the employees
+    the batch adds or moves (``_publish_own_months``) are published together once the
+    employees are applied (before a regency's change, and at the end): one read of the
+    regency's calendar for all of them instead of two per employee."""
     now = now or utcnow()
-    if isinstance(event, ev.TenantUpserted):
-        try:
-            tz_name = canonical_zone(event.timezone)
-        except ValueError:
-            tz_name = default_tz
-            log.warning("tenant %s: unknown zone %r, using %s", event.tenant_id, event.timezone,
-                        default_tz)
-        existing = await session.get(Tenant, event.tenant_id, populate_existing=True)
-        if existing is not None and existing.updated_at > event.occurred_at:
-            return  # an older state arriving late
-        await upsert(
-            session, Tenant,
-            {"tenant_id": event.tenant_id, "name": event.name, "timezone": tz_name,
-             "policy_preset": event.policy_preset, "updated_at": event.occurred_at},
-            index_elements=["tenant_id"],
-        )
-        if existing is None:
-            ctx = await load_context(session, event.tenant_id, default_tz, nips=[], span=None)
-            await publish_effective_days(session, ctx, period_of(ctx.today(now)))
-        old_tz = existing.timezone if existing else default_tz
-        if existing is not None:
-            await session.refresh(existing)  # the upsert bypassed the identity map
-        if old_tz != tz_name:
-            await _rezone_punches(session, event.tenant_id, old_tz, default_tz=default_tz,
-                                  now=now)
-    elif isinstance(event, ev.EmployeeUpserted):
-        before = await session.get(Employee, (event.tenant_id, event.nip), populate_existing=True)
-        if before is not None and before.updated_at > event.occurred_at:
-            return  # an older state arriving late
-        old = (before.device_pin, before.name, before.active) if before else (None, None, False)
-        tenant = await session.get(Tenant, event.tenant_id, populate_existing=True)
-        seen_on = now.astimezone(zone(tenant.timezone if tenant else default_tz)).date()
-        if event.effective_from is not None:
-            seen_on = min(seen_on, event.effective_from)
-        await upsert(
-            session, Employee,
-            {
-                "tenant_id": event.tenant_id, "nip": event.nip, "name": event.name,
-                "unit_id": event.unit_id, "device_pin": event.device_pin or None,
-                "supervisor_nip": event.supervisor_nip or None,
-                "active": event.active, "updated_at": event.occurred_at,
-                "first_seen_on": seen_on, "start_date": event.start_date,
-                "end_date": event.end_date,
-            },
-            index_elements=["tenant_id", "nip"],
-            update=["name", "unit_id", "device_pin", "supervisor_nip", "active", "updated_at",
-                    "start_date", "end_date"],
-            where=Employee.updated_at <= event.occurred_at,
-        )
-        if before is not None and before.first_seen_on is not None \
-                and seen_on < before.first_seen_on:
-            # an older producer's dated change: the employee was there on that date
-            await session.execute(update(Employee).where(
-                Employee.tenant_id == event.tenant_id, Employee.nip == event.nip)
-                .values(first_seen_on=seen_on))
-        today = now.astimezone(zone(tenant.timezone if tenant else default_tz)).date()
-        if await _record_unit(session, event, event.effective_from or today):
-            await _reevaluate_since(session, event, event.effective_from or today, today,
-                                    default_tz=default_tz, now=now)
-        if before is None or before.unit_id != event.unit_id:
-            await _publish_own_month(session, event, default_tz=default_tz, now=now)
-        if event.device_pin and (event.active or event.end_date is not None):
-            await retry_unknown_pin_lines(session, event.tenant_id, event.device_pin,
-                                          default_tz=default_tz, now=now)
-        await sync_roster_change(session, event, old, now)
+    moved: list[ev.EmployeeUpserted] = []
+    for event in events:
+        if isinstance(event, ev.EmployeeUpserted):
+            if await _apply_employee(session, event, default_tz=default_tz, now=now):
+                moved.append(event)
+        elif isinstance(event, ev.TenantUpserted):
+            await _publish_own_months(session, moved, default_tz=default_tz, now=now)
+            moved = []
+            await _apply_tenant(session, event, default_tz=default_tz, now=now)
+    await _publish_own_months(session, moved, default_tz=default_tz, now=now)
+
+
+async def _apply_tenant(session: AsyncSession, event: ev.TenantUpserted, *, default_tz: str,
+                        now: dt.datetime) -> None:
+    try:
+        tz_name = canonical_zone(event.timezone)
+    except ValueError:
+        tz_name = default_tz
+        log.warning("tenant %s: unknown zone %r, using %s", event.tenant_id, event.timezone,
+                    default_tz)
+    existing = await session.get(Tenant, event.tenant_id, populate_existing=True)
+    if existing is not None and existing.updated_at > event.occurred_at:
+        return  # an older state arriving late
+    await upsert(
+        session, Tenant,
+        {"tenant_id": event.tenant_id, "name": event.name, "timezone": tz_name,
+         "policy_preset": event.policy_preset, "updated_at": event.occurred_at},
+        index_elements=["tenant_id"],
+    )
+    if existing is None:
+        ctx = await load_context(session, event.tenant_id, default_tz, nips=[], span=None)
+        await publish_effective_days(session, ctx, period_of(ctx.today(now)))
+    old_tz = existing.timezone if existing else default_tz
+    if existing is not None:
+        await session.refresh(existing)  # the upsert bypassed the identity map
+    if old_tz != tz_name:
+        await _rezone_punches(session, event.tenant_id, old_tz, default_tz=default_tz,
+                              now=now)
+
+
+async def _apply_employee(session: AsyncSession, event: ev.EmployeeUpserted, *,
+                          default_tz: str, now: dt.datetime) -> bool:
+    """Apply one employee's state; True when they are new or changed unit (their own month
+    of effective days is then due)."""
+    before = await session.get(Employee, (event.tenant_id, event.nip), populate_existing=True)
+    if before is not None and before.updated_at > event.occurred_at:
+        return False  # an older state arriving late
+    old = (before.device_pin, before.name, before.active) if before else (None, None, False)
+    tenant = await session.get(Tenant, event.tenant_id, populate_existing=True)
+    seen_on = now.astimezone(zone(tenant.timezone if tenant else default_tz)).date()
+    if event.effective_from is not None:
+        seen_on = min(seen_on, event.effective_from)
+    await upsert(
+        session, Employee,
+        {
+            "tenant_id": event.tenant_id, "nip": event.nip, "name": event.name,
+            "unit_id": event.unit_id, "device_pin": event.device_pin or None,
+            "supervisor_nip": event.supervisor_nip or None,
+            "active": event.active, "updated_at": event.occurred_at,
+            "first_seen_on": seen_on, "start_date": event.start_date,
+            "end_date": event.end_date,
+        },
+        index_elements=["tenant_id", "nip"],
+        update=["name", "unit_id", "device_pin", "supervisor_nip", "active", "updated_at",
+                "start_date", "end_date"],
+        where=Employee.updated_at <= event.occurred_at,
+    )
+    if before is not None and before.first_seen_on is not None \
+            and seen_on < before.first_seen_on:
+        # an older producer's dated change: the employee was there on that date
+        await session.execute(update(Employee).where(
+            Employee.tenant_id == event.tenant_id, Employee.nip == event.nip)
+            .values(first_seen_on=seen_on))
+    today = now.astimezone(zone(tenant.timezone if tenant else default_tz)).date()
+    if await _record_unit(session, event, event.effective_from or today):
+        await _reevaluate_since(session, event, event.effective_from or today, today,
+                                default_tz=default_tz, now=now)
+    if event.device_pin and (event.active or event.end_date is not None):
+        await retry_unknown_pin_lines(session, event.tenant_id, event.device_pin,
+                                      default_tz=default_tz, now=now)
+    await sync_roster_change(session, event, old, now)
+    return before is None or before.unit_id != event.unit_id
 
 
 async def _record_unit(session: AsyncSession, event: ev.EmployeeUpserted,
@@ -206,17 +234,24 @@ async def _rezone_punches(session: AsyncSession, tenant_id: str, old_tz: str, *,
         await reevaluate(session, tenant_id, [nip], after[nip], default_tz=default_tz, now=now)
 
 
-async def _publish_own_month(session: AsyncSession, event: ev.EmployeeUpserted, *,
-                             default_tz: str, now: dt.datetime) -> None:
-    """An employee whose unit works another week than the tenant gets their own effective
-    days for the current month."""
-    ctx = await load_context(session, event.tenant_id, default_tz, nips=[event.nip],
-                             span=None)
-    period = period_of(ctx.today(now))
-    dates = month_dates(period)
-    ctx = await load_context(session, event.tenant_id, default_tz, nips=[event.nip],
-                             span=(dates[0], dates[-1]))
-    own = ctx.calendar.working_dates(period, event.nip)
-    had_own = await session.get(EffectiveDays, (event.tenant_id, period, event.nip))
-    if had_own is not None or own != ctx.calendar.working_dates(period):
-        await publish_effective_days(session, ctx, period, event.nip, event.unit_id, now=now)
+async def _publish_own_months(session: AsyncSession, events: list[ev.EmployeeUpserted], *,
+                              default_tz: str, now: dt.datetime) -> None:
+    """Employees whose unit works another week than the tenant get their own effective days
+    for the current month (and keep them up to date once they have them); one calendar read
+    per regency for all of ``events`` (an employee's latest event counts)."""
+    by_tenant: dict[str, dict[str, ev.EmployeeUpserted]] = {}
+    for event in events:
+        by_tenant.setdefault(event.tenant_id, {})[event.nip] = event
+    for tenant_id, latest in by_tenant.items():
+        tenant = await session.get(Tenant, tenant_id)
+        period = period_of(local_today(tenant.timezone if tenant else default_tz, now))
+        dates = month_dates(period)
+        ctx = await load_context(session, tenant_id, default_tz, nips=list(latest),
+                                 span=(dates[0], dates[-1]))
+        common = ctx.calendar.working_dates(period)
+        had_own = set((await session.scalars(select(EffectiveDays.nip).where(
+            EffectiveDays.tenant_id == tenant_id, EffectiveDays.period == period,
+            EffectiveDays.nip.in_(list(latest))))).all())
+        for nip, event in latest.items():
+            if nip in had_own or ctx.calendar.working_dates(period, nip) != common:
+                await publish_effective_days(session, ctx, period, nip, event.unit_id, now=now)
