@@ -51,11 +51,12 @@ def nip_of(i: int) -> str:
     return f"19800101{i:010d}"
 
 
-def roster() -> str:
-    """20 OPDs of EMPLOYEES/20; the first of each heads it and supervises the others."""
+def roster(employees: int = EMPLOYEES, units: int = UNITS) -> str:
+    """``units`` OPDs of employees/units; the first of each heads it and supervises the
+    others."""
     lines = [HEADER]
-    size = EMPLOYEES // UNITS
-    for i in range(EMPLOYEES):
+    size = max(1, employees // units)
+    for i in range(employees):
         unit, head = i // size, (i // size) * size
         boss = "" if i == head else nip_of(head)
         lines.append(f"{nip_of(i)},Pegawai {i:04d},opd{unit:02d},OPD Nomor {unit:02d},"

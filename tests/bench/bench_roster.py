@@ -35,7 +35,8 @@ from sqlalchemy import text  # noqa: E402
 from ekinerja_shared.db import make_engine  # noqa: E402
 from ekinerja_shared.tenancy import TENANT_SETTING  # noqa: E402
 from tests.bench import pyspy  # noqa: E402
-from tests.bench.bench_pages import HEADER, OPERATOR, nip_of  # noqa: E402
+from tests.bench.bench_pages import OPERATOR, roster  # noqa: E402
+from tests.bench.benchenv import bench_databases_for_tests  # noqa: E402
 from tests.bench.rawkafka import raw_kafka  # noqa: E402
 from tests.support.processes import running_system  # noqa: E402
 
@@ -44,18 +45,6 @@ UNITS = 100
 COPIES = ("attendance", "activity", "scoring")  # the services keeping a directory copy
 TARGET_S = 10.0
 TIMEOUT_S = float(os.environ.get("EK_BENCH_ROSTER_TIMEOUT_S", "900"))
-
-
-def roster(n: int) -> str:
-    lines = [HEADER]
-    size = max(1, n // UNITS)
-    for i in range(n):
-        unit, head = i // size, (i // size) * size
-        boss = "" if i == head else nip_of(head)
-        lines.append(f"{nip_of(i)},Pegawai {i:05d},opd{unit:03d},OPD Nomor {unit:03d},"
-                     f"{'Kepala' if i == head else 'Pelaksana'},{boss},{4_000_000 + i * 10},"
-                     f"PNS,{i + 1}")
-    return "\n".join(lines) + "\n"
 
 
 async def watch(svc: str, tenant: str, n: int, t0: float) -> float | None:
@@ -80,14 +69,10 @@ async def watch(svc: str, tenant: str, n: int, t0: float) -> float | None:
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     bootstrap = os.environ["EK_BENCH_KAFKA_BOOTSTRAP"]
-    for svc in ("attendance", "activity", "scoring", "gateway"):  # the processes' databases
-        owner = os.environ[f"EK_BENCH_PG_{svc.upper()}_URL"]
-        os.environ[f"EK_TEST_PG_{svc.upper()}_URL"] = owner
-        os.environ[f"EK_TEST_PG_{svc.upper()}_APP_URL"] = os.environ.get(
-            f"EK_BENCH_PG_{svc.upper()}_APP_URL", owner)
+    bench_databases_for_tests()
     raw = await raw_kafka(bootstrap, 20_000)
     tenant = f"bench{uuid.uuid4().hex[:6]}"
-    body = roster(args.employees)
+    body = roster(args.employees, UNITS)
     profile = Path(args.profile) if args.profile else None
     with tempfile.TemporaryDirectory() as scratch:
         async with running_system(bootstrap, Path(scratch)) as system, httpx.AsyncClient(
