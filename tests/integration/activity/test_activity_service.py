@@ -27,8 +27,8 @@ from ekinerja_shared.errors import Conflict
 from ekinerja_shared.identity import Caller, Role
 from ekinerja_shared.tenancy import bind_tenant
 from ekinerja_shared.timeutil import zone
-from ekinerja_shared.topics import ACTIVITY_ENTRIES, AUDIT
-from tests.support.apps import EventProbe, eventually, publish, running_app
+from ekinerja_shared.topics import ACTIVITY_ENTRIES, AUDIT, DIRECTORY, PERIODS
+from tests.support.apps import EventProbe, eventually, publish, running_app, skip_history
 from tests.support.audit import audit_record, written_together
 from tests.support.infra import pg_app_url, pg_url, reset_database
 from tests.support.tokens import TEST_JWKS_JSON, as_hr, as_user
@@ -50,6 +50,9 @@ async def database() -> str:
 
 @pytest.fixture
 async def app_client(database, kafka_bootstrap, group_prefix):
+    # the consumers read what the test publishes from now on, not the shared topics' history
+    for purpose, topic in (("directory", DIRECTORY), ("periods", PERIODS)):
+        await skip_history(kafka_bootstrap, f"{group_prefix}-activity-{purpose}", topic.name)
     settings = Settings(database_url=pg_app_url("activity"), migration_database_url=database,
                         auth_jwks=TEST_JWKS_JSON, kafka_bootstrap=kafka_bootstrap,
                         consumer_group_prefix=group_prefix, outbox_poll_interval_s=0.2,

@@ -17,11 +17,11 @@ from ..service_layer import directory
 def register(rt: ActivityRuntime) -> None:
     default_tz = rt.config.default_tz
 
-    async def apply_directory(session: AsyncSession, event: ev.Event) -> None:
-        await directory.apply_directory_event(session, event, default_tz=default_tz)
+    async def apply_directory(session: AsyncSession, events: list[ev.Event]) -> None:
+        await directory.apply_directory_batch(session, events, default_tz=default_tz)
 
     rt.subscribe_batch(
-        DIRECTORY, "directory", in_order(apply_directory), (ev.TenantUpserted, ev.EmployeeUpserted),
+        DIRECTORY, "directory", apply_directory, (ev.TenantUpserted, ev.EmployeeUpserted),
         description="Keeps the local copy of tenants, employees and their supervisor history")
     rt.subscribe_batch(
         PERIODS, "periods", in_order(directory.apply_period_event),

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, func, select
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import delete, literal_column, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from ekinerja_shared import events as ev
+from ekinerja_shared.dated import after_statement
 from ekinerja_shared.db import upsert
 from ekinerja_shared.errors import NotFound
 from ekinerja_shared.timeutil import zone
@@ -21,57 +26,92 @@ from .tenants import Config, tenant_tz
 
 async def apply_directory_event(session: AsyncSession, event: ev.Event, *,
                                 default_tz: str = "Asia/Jakarta") -> None:
-    if isinstance(event, ev.TenantUpserted):
-        await upsert(
-            session, Tenant,
-            {"tenant_id": event.tenant_id, "name": event.name, "timezone": event.timezone},
-            index_elements=["tenant_id"],
-        )
-    elif isinstance(event, ev.EmployeeUpserted):
-        await upsert(
-            session, Employee,
-            {
-                "tenant_id": event.tenant_id, "nip": event.nip, "name": event.name,
-                "unit_id": event.unit_id, "supervisor_nip": event.supervisor_nip,
-                "active": event.active, "updated_at": event.occurred_at,
-            },
-            index_elements=["tenant_id", "nip"],
-            where=Employee.updated_at <= event.occurred_at,
-        )
-        if event.unit_name:
+    await apply_directory_batch(session, [event], default_tz=default_tz)
+
+
+async def apply_directory_batch(session: AsyncSession, events: list[ev.Event], *,
+                                default_tz: str = "Asia/Jakarta") -> None:
+    """Apply directory events in order; each run of employee events as a set (a few
+    statements per regency, not a few per employee), with the result of applying them one
+    after the other."""
+    run: list[ev.EmployeeUpserted] = []
+    for event in events:
+        if isinstance(event, ev.EmployeeUpserted):
+            run.append(event)
+            continue
+        await _apply_employees(session, run, default_tz)
+        run = []
+        if isinstance(event, ev.TenantUpserted):
             await upsert(
-                session, Unit,
-                {"tenant_id": event.tenant_id, "unit_id": event.unit_id,
-                 "name": event.unit_name, "updated_at": event.occurred_at},
-                index_elements=["tenant_id", "unit_id"],
-                where=Unit.updated_at <= event.occurred_at,
+                session, Tenant,
+                {"tenant_id": event.tenant_id, "name": event.name, "timezone": event.timezone},
+                index_elements=["tenant_id"],
             )
-        tz = await tenant_tz(session, event.tenant_id, Config(default_tz=default_tz))
-        effective = event.effective_from or event.occurred_at.astimezone(zone(tz)).date()
-        await _record_supervisor(session, event, effective)
-        await _reassign_open_entries(session, event.tenant_id, event.nip)
+    await _apply_employees(session, run, default_tz)
 
 
-async def _record_supervisor(session: AsyncSession, event: ev.EmployeeUpserted,
-                             effective: dt.date) -> None:
-    """The latest statement wins from its date on: "from D the supervisor is X" replaces
-    what older events said about D and later; an older event arriving late changes nothing
-    that a newer one already covers."""
+def _latest(events: list[ev.EmployeeUpserted],
+            key: Callable[[ev.EmployeeUpserted], str]) -> list[ev.EmployeeUpserted]:
+    """Per key the event stated last (of equal instants, the later in the batch)."""
+    out: dict[str, ev.EmployeeUpserted] = {}
+    for e in events:
+        if key(e) not in out or out[key(e)].occurred_at <= e.occurred_at:
+            out[key(e)] = e
+    return list(out.values())
+
+
+NEWER: ColumnElement[Any] = literal_column("excluded.updated_at")  # the row proposed by an upsert
+
+
+async def _apply_employees(session: AsyncSession, events: list[ev.EmployeeUpserted],
+                           default_tz: str) -> None:
+    for tenant_id in dict.fromkeys(e.tenant_id for e in events):
+        mine = [e for e in events if e.tenant_id == tenant_id]
+        await upsert(session, Employee, [{
+            "tenant_id": e.tenant_id, "nip": e.nip, "name": e.name, "unit_id": e.unit_id,
+            "supervisor_nip": e.supervisor_nip, "active": e.active,
+            "updated_at": e.occurred_at} for e in _latest(mine, lambda e: e.nip)],
+            index_elements=["tenant_id", "nip"], where=Employee.updated_at <= NEWER)
+        await upsert(session, Unit, [{
+            "tenant_id": e.tenant_id, "unit_id": e.unit_id, "name": e.unit_name,
+            "updated_at": e.occurred_at}
+            for e in _latest([e for e in mine if e.unit_name], lambda e: e.unit_id)],
+            index_elements=["tenant_id", "unit_id"], where=Unit.updated_at <= NEWER)
+        tz = await tenant_tz(session, tenant_id, Config(default_tz=default_tz))
+        links = await _record_supervisors(session, tenant_id, mine, tz)
+        await _reassign_open_entries(session, tenant_id, links)
+
+
+async def _record_supervisors(session: AsyncSession, tenant_id: str,
+                              events: list[ev.EmployeeUpserted],
+                              tz: str) -> dict[str, list[SupervisorLink]]:
+    """Each event says "from its date (``effective_from``, else the day it was stated) the
+    supervisor is X"; the statement made last wins from its date on
+    (``ekinerja_shared.dated``). The histories of the events' employees are read once,
+    the events applied to them in order, and what changed written back; returns the
+    histories."""
     link = SupervisorLinkRow
-    mine = (link.tenant_id == event.tenant_id, link.nip == event.nip)
-    covered = await session.scalar(select(func.count()).select_from(link).where(
-        *mine, link.effective_from <= effective, link.updated_at > event.occurred_at))
-    if covered:
-        return
-    await session.execute(delete(link).where(
-        *mine, link.effective_from > effective, link.updated_at < event.occurred_at))
-    await upsert(
-        session, link,
-        {"tenant_id": event.tenant_id, "nip": event.nip, "effective_from": effective,
-         "supervisor_nip": event.supervisor_nip, "updated_at": event.occurred_at},
-        index_elements=["tenant_id", "nip", "effective_from"],
-        where=link.updated_at <= event.occurred_at,
-    )
+    nips = sorted({e.nip for e in events})
+    rows = await session.execute(
+        select(link.nip, link.effective_from, link.supervisor_nip, link.updated_at)
+        .where(link.tenant_id == tenant_id, link.nip.in_(nips)))
+    before: dict[str, dict[dt.date, tuple[str | None, dt.datetime]]] = {n: {} for n in nips}
+    for nip, since, sup, at in rows.all():
+        before[nip][since] = (sup, at)
+    after = dict(before)
+    for e in events:
+        since = e.effective_from or e.occurred_at.astimezone(zone(tz)).date()
+        after[e.nip] = after_statement(after[e.nip], since, e.supervisor_nip, e.occurred_at)
+    gone = [(n, d) for n in nips for d in before[n] if d not in after[n]]
+    if gone:
+        await session.execute(delete(link).where(
+            link.tenant_id == tenant_id, tuple_(link.nip, link.effective_from).in_(gone)))
+    await upsert(session, link, [
+        {"tenant_id": tenant_id, "nip": n, "effective_from": d, "supervisor_nip": sup,
+         "updated_at": at}
+        for n in nips for d, (sup, at) in after[n].items() if before[n].get(d) != (sup, at)],
+        index_elements=["tenant_id", "nip", "effective_from"])
+    return {n: [SupervisorLink(d, sup) for d, (sup, _) in after[n].items()] for n in nips}
 
 
 async def _links(session: AsyncSession, tenant_id: str, nip: str) -> list[SupervisorLink]:
@@ -100,14 +140,14 @@ async def employee_with_links(session: AsyncSession, tenant_id: str,
                                                     key=lambda ln: ln.effective_from)
 
 
-async def _reassign_open_entries(session: AsyncSession, tenant_id: str, nip: str) -> None:
+async def _reassign_open_entries(session: AsyncSession, tenant_id: str,
+                                 links: dict[str, list[SupervisorLink]]) -> None:
     """Undecided entries follow the supervisor in effect on their work date."""
-    links = await _links(session, tenant_id, nip)
     open_entries = await session.scalars(select(Entry).where(
-        Entry.tenant_id == tenant_id, Entry.nip == nip,
+        Entry.tenant_id == tenant_id, Entry.nip.in_(sorted(links)),
         Entry.status.in_([EntryStatus.DRAFT, EntryStatus.SUBMITTED, EntryStatus.REJECTED])))
     for entry in open_entries.all():
-        sup = supervisor_on(links, entry.work_date)
+        sup = supervisor_on(links[entry.nip], entry.work_date)
         if entry.supervisor_nip != sup:
             entry.supervisor_nip = sup
 
