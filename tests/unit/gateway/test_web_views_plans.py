@@ -47,10 +47,15 @@ def test_plans_grouped_by_kind_with_their_realisation():
 
 
 def test_the_quick_form_offers_the_months_plan_items():
-    assert views_plans.plan_choices(PLANS) == [
+    assert views_plans.plan_choices([("2026-11", PLANS)]) == [
         ("p1", "RPOK · Rapat koordinasi (target 2 kegiatan)"),
         ("p2", "SKP · Menyusun laporan (target 4 laporan)"),
         ("p3", "SKP · Entri data (target 1.250,5 berkas)")]
+    # early in a month the form takes last month's dates too: each item names its month
+    both = views_plans.plan_choices([("2026-10", [plan("q1", "skp", "Arsip", "3")]),
+                                     ("2026-11", PLANS[:1])])
+    assert both == [("q1", "Oktober 2026 · SKP · Arsip (target 3 laporan)"),
+                    ("p1", "November 2026 · RPOK · Rapat koordinasi (target 2 kegiatan)")]
 
 
 GOOD = {"kind": "skp", "title": "Menyusun laporan", "target_quantity": "2,5", "unit": "dokumen"}
@@ -170,7 +175,7 @@ def test_the_pages_render_labelled_fields_and_the_figures():
     assert "Rp 2.970.000" in slip and "Dasar: CLTN: TPP tidak dibayar" in slip
     assert 'data-status="sementara"' in slip and 'id="s-nip"' not in slip
     today = _html("hari_ini.html", today=__import__("datetime").date(2026, 11, 23), entries=[],
-                  agenda=[], plans=views_plans.plan_choices(PLANS),
+                  agenda=[], plans=views_plans.plan_choices([("2026-11", PLANS)]),
                   form={"plan_item_id": "p2", "work_date": "", "start": "", "end": "",
                         "description": "", "output_quantity": "", "output_unit": ""})
     assert '<option value="p2" selected>SKP · Menyusun laporan (target 4 laporan)' in today

@@ -52,21 +52,25 @@ def entry_body(form: dict[str, str]) -> dict[str, Any]:
 async def _today(request: Request, page: Page, *, form: dict[str, str] | None = None,
                  error: str | None = None, status_code: int = 200) -> Response:
     b, t, today = page.backend, page.tenant_id, page.today()
-    entries, agenda, plans = await asyncio.gather(
+    earliest = today - dt.timedelta(days=7)
+    # the plans of the months the form takes dates of (early in a month: last month's too)
+    months = sorted({f"{earliest:%Y-%m}", f"{today:%Y-%m}"})
+    entries, agenda, *plans = await asyncio.gather(
         b.get("activity", f"/api/activity/{t}/entries", nip=page.nip, period=f"{today:%Y-%m}"),
         b.get("activity", f"/api/activity/{t}/agenda", nip=page.nip,
               date_from=today.isoformat(), date_to=today.isoformat()),
-        b.get("activity", f"/api/activity/{t}/plans", nip=page.nip, period=f"{today:%Y-%m}"))
+        *(b.get("activity", f"/api/activity/{t}/plans", nip=page.nip, period=m)
+          for m in months))
     items = [i for day in agenda for i in day["items"]]
     defaults = {"work_date": today.isoformat(), "start": "", "end": "", "description": "",
                 "output_quantity": "", "output_unit": "", "agenda_item_id": "",
                 "plan_item_id": ""}
     return render(request, "hari_ini.html", status_code=status_code,
                   **page.context(request, today=today, entries=views.day_entries(entries, today),
-                                 agenda=items, plans=views_plans.plan_choices(plans),
+                                 agenda=items, plans=views_plans.plan_choices(list(zip(months, plans))),
                                  form={**defaults, **(form or {})}, error=error,
                                  ok=flash(request.query_params.get("ok")),
-                                 earliest=(today - dt.timedelta(days=7)).isoformat()))
+                                 earliest=earliest.isoformat()))
 
 
 @router.get("/app/hari-ini", summary="Page: today's agenda and the activity log form")

@@ -64,10 +64,14 @@ def plans_view(plans: Sequence[Json]) -> list[PlanGroup]:
             for kind in KINDS if any(v.kind == kind for v in views)]
 
 
-def plan_choices(plans: Sequence[Json]) -> list[tuple[str, str]]:
-    """The quick activity form's plan items: (id, 'SKP · title (target)')."""
-    return [(v.id, f"{v.kind_label} · {v.title} (target {v.target})")
-            for v in (plan_view(p) for p in plans)]
+def plan_choices(months: Sequence[tuple[str, Sequence[Json]]]) -> list[tuple[str, str]]:
+    """The quick activity form's plan items of the months it accepts dates of, (period,
+    plans) each: (id, 'SKP · title (target)'), the month first when there are two (an
+    entry links to a plan of its own month)."""
+    named = len(months) > 1
+    return [(v.id, (f"{f.period_label(period)} · " if named else "")
+             + f"{v.kind_label} · {v.title} (target {v.target})")
+            for period, plans in months for v in (plan_view(p) for p in plans)]
 
 
 def _decimal(text: str) -> Decimal | None:
