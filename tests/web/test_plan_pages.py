@@ -6,7 +6,7 @@ The employee finds "Rencana kerja" in the menu, adds a plan item (a refused one 
 reason in Bahasa Indonesia at the form, what was typed kept), changes its target, logs an
 activity against it from "Hari ini"; once the supervisor approves it the plan shows its
 realisation. The supervisor reads the plans of their team member (no edit form), an
-employee may not. The employee opens their "Slip TPP" from "Nilai saya" (bruto, cuts,
+employee may not, a Plh of the supervisor may while acting. The employee opens their "Slip TPP" from "Nilai saya" (bruto, cuts,
 BPJS, PPh 21, netto, status sementara; printable) and may not open a colleague's; HR opens
 any employee's by NIP (suggested by name) and reads their plans."""
 
@@ -21,7 +21,8 @@ from gateway.web.formats import period_label, shift_period
 from tests.e2e.test_pipeline import HEAD, STAFF
 from tests.e2e.test_pipeline import last_mon_to_thu_before as work_day
 from tests.web.office import api_headers, chromium, fits, office, phone
-from tests.web.test_pages import HR, PASSWORD, shoot, sign_in
+from tests.support.apps import eventually
+from tests.web.test_pages import HR, LEADER, PASSWORD, shoot, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -31,7 +32,8 @@ async def test_plans_and_pay_slip_in_a_browser(kafka_bootstrap, tenant_id, tmp_p
     from playwright.async_api import expect
 
     async with office(kafka_bootstrap, tenant_id, tmp_path, monkeypatch,
-                      people=((STAFF, ()), (HEAD, ()), (HR, ("hr",)))) as (system, gw):
+                      people=((STAFF, ()), (HEAD, ()), (HR, ("hr",)), (LEADER, ()))
+                      ) as (system, gw):
         today = dt.datetime.now(zone("WITA")).date()
         day = work_day(today)
         period = f"{day:%Y-%m}"
@@ -164,4 +166,32 @@ async def test_plans_and_pay_slip_in_a_browser(kafka_bootstrap, tenant_id, tmp_p
             await hr.goto(f"{base}/app/tim/rencana?nip={STAFF}&period={period}")
             await expect(hr.locator(f"li.plan[data-plan='{plan_id}']")).to_contain_text(
                 "Target 6,5 laporan")
+
+            # a Plh of the head (no team of their own before) reads the plans while acting
+            plh = await phone(browser)
+            await sign_in(plh, base, tenant_id, LEADER, PASSWORD)
+            await expect(plh).to_have_url(f"{base}/app/hari-ini")
+            answer = await plh.goto(f"{base}/app/tim/rencana")
+            assert answer is not None and answer.status == 403
+            r = await gw.post(f"/api/activity/{tenant_id}/acting",
+                              headers=await api_headers(gw, tenant_id, HR),
+                              json={"principal_nip": HEAD, "acting_nip": LEADER, "kind": "plh",
+                                    "start_date": today.isoformat(),
+                                    "end_date": (today + dt.timedelta(days=2)).isoformat()})
+            assert r.status_code == 201, r.text
+
+            async def acting_known() -> bool:  # the gateway's copy of the assignment
+                r = await gw.get(f"/api/tenants/{tenant_id}/employees",
+                                 headers=await api_headers(gw, tenant_id, LEADER))
+                return STAFF in {e["nip"] for e in r.json()}
+
+            await eventually(acting_known, timeout=60, interval=1)
+            plh = await phone(browser)  # signed in again: the role is decided at sign-in
+            await sign_in(plh, base, tenant_id, LEADER, PASSWORD)
+            await expect(plh).to_have_url(f"{base}/app/persetujuan")
+            await plh.goto(f"{base}/app/tim/rencana?period={period}")
+            await plh.get_by_label("Anggota tim").select_option(STAFF)
+            await plh.get_by_role("button", name="Tampilkan").click()
+            await expect(plh.locator(f"li.plan[data-plan='{plan_id}']")).to_contain_text(
+                "30,77 %")
 
