@@ -95,7 +95,7 @@ async def test_hr_administers_the_regency_in_a_browser(kafka_bootstrap, tenant_i
             # leave: a refused one first (ends before it starts), then the right one
             await hr.goto(f"{base}/app/sdm/cuti")
             await hr.get_by_label("NIP pegawai").fill(STAFF)
-            await hr.get_by_label("Jenis cuti/izin").select_option("CT")
+            await hr.get_by_label("Jenis cuti/izin").select_option("CLTN")
             await hr.get_by_label("Tanggal mulai").fill(day.isoformat())
             await hr.get_by_label("Tanggal selesai").fill(
                 (day - dt.timedelta(days=1)).isoformat())
@@ -109,7 +109,7 @@ async def test_hr_administers_the_regency_in_a_browser(kafka_bootstrap, tenant_i
             await hr.get_by_role("button", name="Simpan cuti/izin").click()
             await expect(hr.locator("[role=status]")).to_contain_text("Cuti/izin dicatat")
             leave = hr.locator("table.leaves tbody tr", has_text="Budi Santoso")
-            await expect(leave).to_contain_text("Cuti tahunan")
+            await expect(leave).to_contain_text("Cuti di luar tanggungan negara")
             await fits(hr)
             await shoot(hr, "cuti")
             await leave.get_by_role("button", name="Batalkan").click()

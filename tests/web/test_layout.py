@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.web import board, views, views_hr_people
+from gateway.web import board, views, views_hr_people, views_payslip, views_plans
 from gateway.web.render import ENV
 from tests.unit.gateway.test_web_board import figures, summary
+from tests.unit.gateway.test_web_views_plans import SLIP
 from tests.web.test_pages import CHROMIUM_ARGS, chromium_path, phone_menu
 
 NIP = "198503152010011001"
@@ -50,6 +51,10 @@ def pages() -> dict[str, str]:
     day = {"work_date": "2026-10-01", "status": "present", "tl_code": "TL1",
            "psw_code": "PSW2", "arrival": "2026-10-01T07:41:00+08:00",
            "departure": "2026-10-01T16:03:00+08:00", "deduction_pct": "1.5"}
+    plans = [{"id": f"p{i}", "kind": ("skp", "rpok")[i % 2], "unit": "dokumen pengadaan",
+              "title": "Menyusun laporan bulanan pengadaan barang dan jasa " * 3,
+              "target_quantity": "1250.5", "approved_quantity": "125000", "approved_entries": 3,
+              "realisation_pct": "9996.00"} for i in range(4)]
     common = dict(page=Person(), csrf="x", prev="2026-09", next="2026-11", period="2026-10",
                   nav=views.nav_for(["supervisor", "hr", "leader"], "/app/pimpinan"))
     contexts = {
@@ -68,6 +73,12 @@ def pages() -> dict[str, str]:
               "unit_name": f"{LONG} {i % 3}", "position": "Analis Kebijakan Ahli Muda " * 2,
               "supervisor_nip": NIP, "employment_type": "PPPK", "device_pin": "123456",
               "active": i % 7 != 0} for i in range(30)], shown=25)),
+        "rencana.html": dict(groups=views_plans.plans_view(plans), kinds=views_plans.KINDS,
+                             form=views_plans.PLAN_FORM, form_error=None, failed=plans[0]["id"],
+                             row_error="Periode 2026-10 sudah ditutup.", edits={}),
+        "slip.html": dict(nip=NIP, own=False, is_hr=True, keep=f"nip={NIP}", error=None,
+                          slip=views_payslip.payslip_view({**SLIP, "name": Person.name,
+                                                           "unit": LONG})),
     }
     return {name: ENV.get_template(name).render(request_path="/app/x", **common, **ctx)
             for name, ctx in contexts.items()}

@@ -293,7 +293,8 @@ async def test_each_role_completes_its_task_in_a_browser(kafka_bootstrap, tenant
                 assert "/app/persetujuan" in await fits_a_phone(head, base)
                 assert "/app/sdm/roster" in await fits_a_phone(hr, base)
                 assert await fits_a_phone(leader, base) == [
-                    "/app/hari-ini", "/app/aktivitas", "/app/nilai", "/app/pimpinan"]
+                    "/app/hari-ini", "/app/aktivitas", "/app/rencana", "/app/nilai",
+                    "/app/slip", "/app/pimpinan"]
                 await expect(head.locator(".nav-toggle")).to_be_hidden()  # desktop: the list
 
                 # signing out ends the sign-in: no way back without the password

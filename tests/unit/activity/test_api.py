@@ -242,3 +242,50 @@ async def test_who_sees_an_employees_activity(api):
                              headers=as_user(tenant, "ATASAN"))).status_code == 403
     r = await client.get(f"{base}/approvals/pending-counts", headers=leader)
     assert [(c["supervisor_nip"], c["pending"]) for c in r.json()] == [("ATASAN", 1)]
+
+
+async def test_an_employee_changes_their_own_plan_item_while_the_month_is_open(api):
+    from activity.adapters.orm import PeriodState
+
+    app, client = api
+    tenant = unique("t")
+    await seed(app, tenant)
+    base = f"/api/activity/{tenant}"
+    staf, atasan = as_user(tenant, "STAF"), as_user(tenant, "ATASAN")
+    period = f"{dt.datetime.now(zone('WIB')).date():%Y-%m}"
+    r = await client.post(f"{base}/plans", headers=staf, json={
+        "period": period, "kind": "skp", "title": "Menyusun laporan", "target_quantity": "4",
+        "unit": "laporan"})
+    assert r.status_code == 201, r.text
+    plan_id = r.json()["id"]
+    change = {"kind": "rpok", "title": "Menyusun laporan bulanan",
+              "target_quantity": "6.5", "unit": "dokumen"}
+    r = await client.put(f"{base}/plans/{plan_id}", headers=staf, json=change)
+    assert r.status_code == 200, r.text
+    assert {k: r.json()[k] for k in ("kind", "title", "unit", "period", "nip")} == {
+        "kind": "rpok", "title": "Menyusun laporan bulanan", "unit": "dokumen",
+        "period": period, "nip": "STAF"}
+    assert Decimal(r.json()["target_quantity"]) == Decimal("6.5")
+    listed = (await client.get(f"{base}/plans", params={"nip": "STAF", "period": period},
+                               headers=atasan)).json()
+    assert [(p["id"], p["title"]) for p in listed] == [(plan_id, "Menyusun laporan bulanan")]
+    # someone else's item (even the supervisor's), a person or month in the body, a target
+    # of zero, an unknown item: refused with the reason
+    r = await client.put(f"{base}/plans/{plan_id}", headers=atasan, json=change)
+    assert (r.status_code, r.json()["code"]) == (422, "not_owner")
+    assert "pemiliknya" in r.json()["detail"]
+    for extra in ({"nip": "ATASAN"}, {"period": "2020-01"}, {"target_quantity": "0"}):
+        r = await client.put(f"{base}/plans/{plan_id}", headers=staf, json={**change, **extra})
+        assert r.status_code == 422, (extra, r.text)
+    r = await client.put(f"{base}/plans/00000000-0000-0000-0000-000000000001", headers=staf,
+                         json=change)
+    assert (r.status_code, r.json()["code"]) == (404, "unknown_plan_item")
+    # the month closed: the item stays as it was
+    async with app.state.runtime.sessionmaker() as s, s.begin():
+        s.add(PeriodState(tenant_id=tenant, period=period, closed=True))
+    r = await client.put(f"{base}/plans/{plan_id}", headers=staf,
+                         json={**change, "title": "Terlambat diubah"})
+    assert (r.status_code, r.json()["code"]) == (422, "period_closed")
+    listed = (await client.get(f"{base}/plans", params={"nip": "STAF", "period": period},
+                               headers=staf)).json()
+    assert listed[0]["title"] == "Menyusun laporan bulanan"

@@ -26,7 +26,7 @@ def score(nip, final, unit="umum", tpp="1000000", version=1):
 
 def test_navigation_by_role():
     labels = [n.label for n in views.nav_for(["employee"], "/app/nilai")]
-    assert labels == ["Hari ini", "Aktivitas", "Nilai saya"]
+    assert labels == ["Hari ini", "Aktivitas", "Rencana kerja", "Nilai saya", "Slip TPP"]
     nav = views.nav_for(["employee", "supervisor", "hr"], "/app/persetujuan")
     assert [n.href for n in nav if n.current] == ["/app/persetujuan"]
     assert {"Persetujuan", "Roster", "Dasbor"} <= {n.label for n in nav}

@@ -63,6 +63,20 @@ def test_holidays_and_leave_in_indonesian():
     assert rows[1]["kind"] == "Cuti tahunan" and rows[1]["name"] == "Budi"
 
 
+def test_leave_kinds_are_those_the_attendance_service_accepts():
+    """The form offers every kind of leave attendance records (CLTN included) and no
+    other: a kind missing here could not be entered, one extra would be refused."""
+    from attendance.domain.leave import LEAVE_KINDS as ACCEPTED
+
+    assert list(views_hr.LEAVE_KINDS) == list(ACCEPTED)
+    assert views_hr.LEAVE_KINDS["CLTN"] == "Cuti di luar tanggungan negara"
+    assert all(views_hr.LEAVE_KINDS[k].lower() == v for k, v in ACCEPTED.items())
+    html = ENV.get_template("cuti.html").render(
+        kinds=views_hr.LEAVE_KINDS, form={"kind": "CLTN"}, leaves=[], period="2026-11",
+        prev="2026-10", next="2026-12")
+    assert '<option value="CLTN" selected' in html
+
+
 def test_correction_sends_local_times_of_the_day_given():
     body = views_hr.correction_body({"work_date": "2026-11-20", "arrival": "07:25",
                                      "departure": "", "reason": "Mesin mati"})

@@ -53,6 +53,12 @@ def check_plan_link(plan_nip: str, plan_period: str, entry_nip: str, work_date: 
                             "tanggal aktivitas.", "plan_mismatch")
 
 
+def check_plan_owner(plan_nip: str, actor_nip: str) -> None:
+    if plan_nip != actor_nip:
+        raise RuleViolation("Rencana kerja hanya dapat diubah oleh pegawai pemiliknya.",
+                            "not_owner")
+
+
 def check_agenda_link(agenda_nip: str, agenda_date: dt.date, entry_nip: str,
                       work_date: dt.date) -> None:
     if agenda_nip != entry_nip or agenda_date != work_date:

@@ -7,6 +7,7 @@ HR and leadership (``TeamReaderDep``)."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 from fastapi import APIRouter
@@ -15,7 +16,7 @@ from ekinerja_shared.http import PeriodQuery, TenantPath, TenantSessionDep, Tena
 
 from ..service_layer import plans
 from .deps import NipQuery, PersonDep, TeamReaderDep
-from .schemas import AgendaDayOut, AgendaIn, AgendaItemOut, PlanIn, PlanOut
+from .schemas import AgendaDayOut, AgendaIn, AgendaItemOut, PlanChangeIn, PlanIn, PlanOut
 
 router = APIRouter(prefix="/api/activity/{tenant_id}", tags=["activity"])
 
@@ -27,6 +28,16 @@ async def create_plan(tenant_id: TenantPath, me: PersonDep, body: PlanIn,
         plans.create_plan_item, tenant_id, me.nip,
         plans.NewPlanItem(body.period, body.kind, body.title, body.target_quantity, body.unit))
     return PlanOut.of(plans.PlanRealisation(item, Decimal("0"), Decimal("0"), 0))
+
+
+@router.put("/plans/{plan_id}", response_model=PlanOut)
+async def update_plan(tenant_id: TenantPath, plan_id: uuid.UUID, me: PersonDep,
+                      body: PlanChangeIn, uow: TenantUowDep) -> PlanOut:
+    """The owner changes kind, title, target or unit while the month is open (another's
+    item: 422 ``not_owner``; a closed month: 422 ``period_closed``)."""
+    return PlanOut.of(await uow.run(
+        plans.update_plan_item, tenant_id, me.nip, plan_id,
+        plans.PlanChange(body.kind, body.title, body.target_quantity, body.unit)))
 
 
 @router.get("/plans", response_model=list[PlanOut])

@@ -185,12 +185,17 @@ class ActingOut(ActingIn):
                    kind=ActingKind(r.kind), start_date=r.start_date, end_date=r.end_date)
 
 
-class PlanIn(OwnIn):
-    period: str = Field(pattern=PERIOD_PATTERN)
+class PlanChangeIn(OwnIn):
+    """A plan item's changeable fields (its month stays)."""
+
     kind: PlanKind = PlanKind.SKP
     title: str = Field(min_length=3, max_length=2000)
     target_quantity: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
     unit: str = Field(min_length=1, max_length=64)
+
+
+class PlanIn(PlanChangeIn):
+    period: str = Field(pattern=PERIOD_PATTERN)
 
 
 class PlanOut(BaseModel):

@@ -23,6 +23,7 @@ from ..domain.plans import (
     agenda_state,
     approved_output,
     check_plan_link,
+    check_plan_owner,
     realisation_pct,
 )
 from .directory import get_employee
@@ -61,11 +62,39 @@ class PlanRealisation:
     approved_entries: int
 
 
+@dataclass(frozen=True)
+class PlanChange:
+    kind: PlanKind
+    title: str
+    target_quantity: Decimal
+    unit: str
+
+
+async def update_plan_item(session: AsyncSession, tenant_id: str, nip: str,
+                           plan_id: uuid.UUID, data: PlanChange) -> PlanRealisation:
+    """The owner changes their plan item (its month stays) while the month is open."""
+    item = await plan_item(session, tenant_id, plan_id)
+    check_plan_owner(item.nip, nip)
+    if data.target_quantity <= 0:
+        raise RuleViolation("Target kuantitas harus lebih dari nol.", "invalid_target")
+    if item.period in await closed_periods(session, tenant_id):
+        raise RuleViolation(f"Periode {item.period} sudah ditutup.", "period_closed")
+    item.kind, item.title = data.kind.value, data.title
+    item.target_quantity, item.unit = data.target_quantity, data.unit
+    await session.flush()
+    return (await _realisations(session, [item]))[0]
+
+
 async def list_plans(session: AsyncSession, tenant_id: str, nip: str,
                      period: str) -> list[PlanRealisation]:
     items = list((await session.scalars(select(PlanItem).where(
         PlanItem.tenant_id == tenant_id, PlanItem.nip == nip, PlanItem.period == period)
         .order_by(PlanItem.created_at))).all())
+    return await _realisations(session, items)
+
+
+async def _realisations(session: AsyncSession,
+                        items: list[PlanItem]) -> list[PlanRealisation]:
     linked = await _linked(session, Entry.plan_item_id, [i.id for i in items])
     out = []
     for item in items:

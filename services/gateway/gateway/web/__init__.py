@@ -21,6 +21,8 @@ from . import (
     routes_hr_settings,
     routes_leader,
     routes_manage,
+    routes_payslip,
+    routes_plans,
     routes_session,
 )
 from .csrf import FormCsrfBridge
@@ -33,7 +35,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     the sign-in package's CSRF check (call after ``gateway.auth.wiring.install``)."""
     for module in (routes_session, routes_employee, routes_leader, routes_manage, routes_hr,
                    routes_hr_calendar, routes_hr_days, routes_hr_rules, routes_hr_quarantine,
-                   routes_hr_people, routes_hr_settings):
+                   routes_hr_people, routes_hr_settings, routes_plans, routes_payslip):
         app.include_router(module.router)
     app.mount(STATIC, StaticFiles(packages=[("gateway.web", "static")]), name="static")
     app.add_middleware(FormCsrfBridge, max_bytes=settings.http_max_upload_bytes)

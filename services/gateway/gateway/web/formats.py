@@ -61,6 +61,13 @@ def number(value: Number | None, places: int = 0) -> str:
     return sign + _grouped(whole) + ("," + frac if places else "")
 
 
+def quantity(value: Number | None) -> str:
+    """An output or target quantity: '4', '6,5', '1.250,75' (no trailing zeros); '-'."""
+    whole, comma, cents = number(value, 2).partition(",")
+    cents = cents.rstrip("0")
+    return whole + (comma + cents if cents else "")
+
+
 def rupiah(value: Number | None) -> str:
     """'Rp 4.000.000' (whole rupiah, half up); '-Rp 1.500' below zero; '-' when missing."""
     d = _decimal(value)

@@ -140,6 +140,8 @@ def flash(code: str | None) -> str | None:
 
 MESSAGES = {
     "dicatat": "Aktivitas dicatat dan dikirim ke atasan.",
+    "rencana": "Rencana kerja disimpan.",
+    "rencana_diubah": "Rencana kerja diubah.",
     "dikirim": "Aktivitas diubah dan dikirim ulang.",
     "diputuskan": "Keputusan disimpan.",
     "roster": "Roster dimuat.",

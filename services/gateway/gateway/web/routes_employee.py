@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from ekinerja_shared.http import CallerDep
 
 from ..entrypoints.deps import RuntimeDep
-from . import formats, views
+from . import formats, views, views_plans
 from .backend import BackendRefused, backend_for
 from .render import Page, PageRoute, flash, page_of, render
 
@@ -43,26 +43,34 @@ def entry_body(form: dict[str, str]) -> dict[str, Any]:
         body["output_quantity"] = form["output_quantity"].replace(",", ".")
     if form.get("output_unit"):
         body["output_unit"] = form["output_unit"]
-    if form.get("agenda_item_id"):
-        body["agenda_item_id"] = form["agenda_item_id"]
+    for link in ("plan_item_id", "agenda_item_id"):
+        if form.get(link):
+            body[link] = form[link]
     return body
 
 
 async def _today(request: Request, page: Page, *, form: dict[str, str] | None = None,
                  error: str | None = None, status_code: int = 200) -> Response:
     b, t, today = page.backend, page.tenant_id, page.today()
-    entries, agenda = await asyncio.gather(
+    earliest = today - dt.timedelta(days=7)
+    # the plans of the months the form takes dates of (early in a month: last month's too)
+    months = sorted({f"{earliest:%Y-%m}", f"{today:%Y-%m}"})
+    entries, agenda, *plans = await asyncio.gather(
         b.get("activity", f"/api/activity/{t}/entries", nip=page.nip, period=f"{today:%Y-%m}"),
         b.get("activity", f"/api/activity/{t}/agenda", nip=page.nip,
-              date_from=today.isoformat(), date_to=today.isoformat()))
+              date_from=today.isoformat(), date_to=today.isoformat()),
+        *(b.get("activity", f"/api/activity/{t}/plans", nip=page.nip, period=m)
+          for m in months))
     items = [i for day in agenda for i in day["items"]]
     defaults = {"work_date": today.isoformat(), "start": "", "end": "", "description": "",
-                "output_quantity": "", "output_unit": "", "agenda_item_id": ""}
+                "output_quantity": "", "output_unit": "", "agenda_item_id": "",
+                "plan_item_id": ""}
     return render(request, "hari_ini.html", status_code=status_code,
                   **page.context(request, today=today, entries=views.day_entries(entries, today),
-                                 agenda=items, form={**defaults, **(form or {})}, error=error,
+                                 agenda=items, plans=views_plans.plan_choices(list(zip(months, plans))),
+                                 form={**defaults, **(form or {})}, error=error,
                                  ok=flash(request.query_params.get("ok")),
-                                 earliest=(today - dt.timedelta(days=7)).isoformat()))
+                                 earliest=earliest.isoformat()))
 
 
 @router.get("/app/hari-ini", summary="Page: today's agenda and the activity log form")

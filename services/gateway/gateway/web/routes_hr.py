@@ -26,6 +26,8 @@ AREAS = (
     ("/app/sdm/roster", "Roster pegawai", "Unggah roster CSV; kesalahan per baris."),
     ("/app/sdm/pegawai", "Daftar pegawai", "Cari pegawai; OPD, atasan, PIN mesin, jenis."),
     ("/app/sdm/plt", "Plt dan Plh", "Penugasan pelaksana tugas/harian; cabut."),
+    ("/app/tim/rencana", "Rencana kerja pegawai", "SKP/RPOK pegawai dan realisasinya."),
+    ("/app/slip", "Slip TPP pegawai", "Bruto, potongan, BPJS, PPh 21, netto."),
     ("/app/sdm/jadwal", "Jadwal kerja", "Pekan kerja bernama dan penerapannya."),
     ("/app/sdm/shift", "Jadwal shift", "Shift pegawai per tanggal (24 jam)."),
     ("/app/sdm/libur", "Hari libur", "Libur nasional, cuti bersama, libur daerah."),

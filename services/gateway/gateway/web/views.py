@@ -26,7 +26,9 @@ class NavItem:
 NAV = (
     ("/app/hari-ini", "Hari ini", {"employee"}),
     ("/app/aktivitas", "Aktivitas", {"employee"}),
+    ("/app/rencana", "Rencana kerja", {"employee"}),
     ("/app/nilai", "Nilai saya", {"employee"}),
+    ("/app/slip", "Slip TPP", {"employee"}),
     ("/app/persetujuan", "Persetujuan", {"supervisor"}),
     ("/app/tim", "Nilai tim", {"supervisor"}),
     ("/app/sdm", "Administrasi SDM", {"hr"}),
@@ -138,8 +140,8 @@ class EntryView:
 
 def entry_view(e: Json, names: Mapping[str, str] | None = None) -> EntryView:
     qty = e.get("output_quantity")
-    output = " ".join(p for p in (f.number(qty, 2).removesuffix(",00") if qty is not None
-                                  else "", e.get("output_unit") or "") if p)
+    output = " ".join(p for p in (f.quantity(qty) if qty is not None else "",
+                                  e.get("output_unit") or "") if p)
     start, end = f.clock(e["start"]), f.clock(e["end"])
     return EntryView(
         id=str(e["id"]), nip=e["nip"], name=(names or {}).get(e["nip"], ""),

@@ -21,7 +21,8 @@ HOLIDAY_KINDS = {"national": "Libur nasional", "cuti_bersama": "Cuti bersama",
                  "local": "Libur daerah"}
 LEAVE_KINDS = {"CT": "Cuti tahunan", "CS": "Cuti sakit", "CB": "Cuti besar",
                "CM": "Cuti melahirkan", "CAP": "Cuti karena alasan penting",
-               "DL": "Dinas luar", "I": "Izin", "TB": "Tugas belajar"}
+               "CLTN": "Cuti di luar tanggungan negara", "DL": "Dinas luar", "I": "Izin",
+               "TB": "Tugas belajar"}
 SCOPES = {"tenant": "Seluruh instansi", "unit": "Satu OPD", "employee": "Satu pegawai"}
 QUARANTINE_STATUS = {"open": "Terbuka", "replayed": "Diproses ulang", "discarded": "Dibuang"}
 # the services whose quarantine HR sees, in the order of the page

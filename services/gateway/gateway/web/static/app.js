@@ -5,7 +5,9 @@
 // - the approval queue gets "select all" and a selected count;
 // - HR's NIP fields suggest employees by name or NIP as one types (asked of the server:
 //   a page does not carry the regency's whole directory);
-// - on phones the main menu folds behind a "Menu" button.
+// - on phones the main menu folds behind a "Menu" button;
+// - a "print" button (the pay slip) shows and prints the page (the print style sheet in
+//   app.css leaves out the menu and the forms).
 (function () {
   'use strict';
 
@@ -172,4 +174,10 @@
     boxes.forEach(function (b) { b.addEventListener('change', update); });
     update();
   }
+
+  // --- print -------------------------------------------------------------------------------
+  document.querySelectorAll('button[data-print]').forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener('click', function () { window.print(); });
+  });
 })();
