@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, String, literal_column, text
+from sqlalchemy import ColumnElement, String, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.db import upsert
@@ -59,3 +59,20 @@ def unknown_pin_lines(tenant_id: str, pin: str) -> list[ColumnElement[bool]]:
     return [Quarantine.source == literal_column(f"'{UNKNOWN_PIN_SOURCE}'"),
             Quarantine.tenant_id == tenant_id,
             Quarantine.context.op("->>", return_type=String)(literal_column("'pin'")) == pin]
+
+
+async def pins_waiting(session: AsyncSession, tenant_id: str, pins: set[str]) -> list[str]:
+    """Those of ``pins`` with lines set aside as unknown still open (one query for a batch
+    of roster changes; ``retry_unknown_pin_lines`` then takes each). Called after the PINs'
+    employees are written: it takes the tenant's PIN lock exclusively first
+    (``lock_pin_assignments``), so an upload quarantining one of them either committed
+    before (its lines are read here) or re-reads the PINs after this transaction."""
+    if not pins:
+        return []
+    await lock_pin_assignments(session, tenant_id, shared=False)
+    by_pin = Quarantine.context.op("->>", return_type=String)(literal_column("'pin'"))
+    rows = await session.scalars(select(by_pin).where(
+        Quarantine.source == literal_column(f"'{UNKNOWN_PIN_SOURCE}'"),
+        Quarantine.tenant_id == tenant_id, by_pin.in_(sorted(pins)),
+        Quarantine.status == "open").distinct())
+    return sorted(p for p in rows.all() if p is not None)

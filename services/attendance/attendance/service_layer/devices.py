@@ -133,9 +133,10 @@ async def sync_device_users(session: AsyncSession, tenant_id: str,
     return await queue_roster_sync(session, await get_device(session, tenant_id, serial))
 
 
-async def sync_roster_change(session: AsyncSession, event: ev.EmployeeUpserted,
-                             old: tuple[str | None, str | None, bool], now: dt.datetime) -> None:
-    """Keep the tenant's devices' user lists in step with the roster."""
+def sync_roster_change(session: AsyncSession, devices: list[Device], event: ev.EmployeeUpserted,
+                       old: tuple[str | None, str | None, bool], now: dt.datetime) -> None:
+    """Keep the tenant's ``devices``' user lists in step with the roster: the commands are
+    added to the session in order (written at its next flush)."""
     old_pin, old_name, old_active = old
     new_pin = event.device_pin or None
     commands: list[str] = []
@@ -145,9 +146,9 @@ async def sync_roster_change(session: AsyncSession, event: ev.EmployeeUpserted,
         commands.append(userinfo_update_command(new_pin, event.name))
     if not commands:
         return
-    for device in await list_devices(session, event.tenant_id):
-        for command in commands:
-            await queue_command(session, device, command, now)
+    session.add_all([DeviceCommand(device_sn=device.serial_number, tenant_id=device.tenant_id,
+                                   command=command, status="pending", created_at=now)
+                     for device in devices for command in commands])
 
 
 async def next_commands(session: AsyncSession, device: Device, *,

@@ -10,11 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import delete, select, update
+from typing import Any
+
+from sqlalchemy import delete, literal_column, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from ekinerja_shared import acting_copy
 from ekinerja_shared import events as ev
+from ekinerja_shared.dated import after_statement
 from ekinerja_shared.db import upsert
 from ekinerja_shared.supervision import may_supervise
 from ekinerja_shared.timeutil import canonical_zone, local_today, period_of, utcnow, zone
@@ -32,7 +36,8 @@ from ..domain.schedule import month_dates, work_date_of
 from .calendar import publish_effective_days
 from .context import load_context
 from .days import reevaluate
-from .devices import sync_roster_change
+from .device_rules import pins_waiting
+from .devices import list_devices, sync_roster_change
 from .ingest import retry_unknown_pin_lines
 
 log = logging.getLogger(__name__)
@@ -78,21 +83,19 @@ async def apply_directory_batch(
     session: AsyncSession, events: list[ev.Event], *, default_tz: str,
     now: dt.datetime | None = None,
 ) -> None:
-    """Apply directory events in order. The own months of effective days of the employees
-    the batch adds or moves (``_publish_own_months``) are published together once the
-    employees are applied (before a regency's change, and at the end): one read of the
-    regency's calendar for all of them instead of two per employee."""
+    """Apply directory events in order; each run of employee events as a set
+    (``_apply_employees``): a few statements per regency, not a few per employee, with the
+    copy the events applied one after the other give."""
     now = now or utcnow()
-    moved: list[ev.EmployeeUpserted] = []
+    run: list[ev.EmployeeUpserted] = []
     for event in events:
         if isinstance(event, ev.EmployeeUpserted):
-            if await _apply_employee(session, event, default_tz=default_tz, now=now):
-                moved.append(event)
+            run.append(event)
         elif isinstance(event, ev.TenantUpserted):
-            await _publish_own_months(session, moved, default_tz=default_tz, now=now)
-            moved = []
+            await _apply_employees(session, run, default_tz=default_tz, now=now)
+            run = []
             await _apply_tenant(session, event, default_tz=default_tz, now=now)
-    await _publish_own_months(session, moved, default_tz=default_tz, now=now)
+    await _apply_employees(session, run, default_tz=default_tz, now=now)
 
 
 async def _apply_tenant(session: AsyncSession, event: ev.TenantUpserted, *, default_tz: str,
@@ -123,82 +126,127 @@ async def _apply_tenant(session: AsyncSession, event: ev.TenantUpserted, *, defa
                               now=now)
 
 
-async def _apply_employee(session: AsyncSession, event: ev.EmployeeUpserted, *,
-                          default_tz: str, now: dt.datetime) -> bool:
-    """Apply one employee's state; True when they are new or changed unit (their own month
-    of effective days is then due)."""
-    before = await session.get(Employee, (event.tenant_id, event.nip), populate_existing=True)
-    if before is not None and before.updated_at > event.occurred_at:
-        return False  # an older state arriving late
-    old = (before.device_pin, before.name, before.active) if before else (None, None, False)
-    tenant = await session.get(Tenant, event.tenant_id, populate_existing=True)
-    seen_on = now.astimezone(zone(tenant.timezone if tenant else default_tz)).date()
-    if event.effective_from is not None:
-        seen_on = min(seen_on, event.effective_from)
-    await upsert(
-        session, Employee,
-        {
-            "tenant_id": event.tenant_id, "nip": event.nip, "name": event.name,
-            "unit_id": event.unit_id, "device_pin": event.device_pin or None,
-            "supervisor_nip": event.supervisor_nip or None,
-            "active": event.active, "updated_at": event.occurred_at,
-            "first_seen_on": seen_on, "start_date": event.start_date,
-            "end_date": event.end_date,
-        },
-        index_elements=["tenant_id", "nip"],
-        update=["name", "unit_id", "device_pin", "supervisor_nip", "active", "updated_at",
-                "start_date", "end_date"],
-        where=Employee.updated_at <= event.occurred_at,
-    )
-    if before is not None and before.first_seen_on is not None \
-            and seen_on < before.first_seen_on:
-        # an older producer's dated change: the employee was there on that date
-        await session.execute(update(Employee).where(
-            Employee.tenant_id == event.tenant_id, Employee.nip == event.nip)
-            .values(first_seen_on=seen_on))
-    today = now.astimezone(zone(tenant.timezone if tenant else default_tz)).date()
-    if await _record_unit(session, event, event.effective_from or today):
-        await _reevaluate_since(session, event, event.effective_from or today, today,
-                                default_tz=default_tz, now=now)
-    if event.device_pin and (event.active or event.end_date is not None):
-        await retry_unknown_pin_lines(session, event.tenant_id, event.device_pin,
-                                      default_tz=default_tz, now=now)
-    await sync_roster_change(session, event, old, now)
-    return before is None or before.unit_id != event.unit_id
+async def _apply_employees(session: AsyncSession, events: list[ev.EmployeeUpserted], *,
+                           default_tz: str, now: dt.datetime) -> None:
+    """Employee events of a batch, regency by regency: the employees' rows and unit
+    histories are read once, the events applied to them in order in memory (a state older
+    than the one held changes nothing; a unit holds from its date by the rule of
+    ``ekinerja_shared.dated``), and what changed written back in bulk. Then what the
+    changes set off: days already judged under a unit that changed since, punches waiting
+    for a PIN, the devices' user lists, and the own months of new or moved employees."""
+    for tenant_id in dict.fromkeys(e.tenant_id for e in events):
+        mine = [e for e in events if e.tenant_id == tenant_id]
+        tenant = await session.get(Tenant, tenant_id, populate_existing=True)
+        today = now.astimezone(zone(tenant.timezone if tenant else default_tz)).date()
+        nips = sorted({e.nip for e in mine})
+        held = {emp.nip: emp for emp in (await session.scalars(select(Employee).where(
+            Employee.tenant_id == tenant_id, Employee.nip.in_(nips))
+            .execution_options(populate_existing=True))).all()}
+        state = {n: (e.updated_at, e.device_pin, e.name, e.active) for n, e in held.items()}
+        first_seen = {n: e.first_seen_on for n, e in held.items()}
+        current_unit: dict[str, str] = {n: e.unit_id for n, e in held.items()}
+        units = await _unit_histories(session, tenant_id, nips)
+        before_units = {n: dict(h) for n, h in units.items()}
+        rows: dict[str, dict[str, Any]] = {}
+        moved: list[ev.EmployeeUpserted] = []
+        transfers: dict[str, dt.date] = {}  # since when an employee's days are judged again
+        roster_changes: list[tuple[ev.EmployeeUpserted, tuple[str | None, str | None, bool]]] = []
+        for e in mine:
+            if e.nip in state and state[e.nip][0] > e.occurred_at:
+                continue  # an older state arriving late
+            _, old_pin, old_name, old_active = state.get(e.nip, (None, None, None, False))
+            seen_on = min(today, e.effective_from) if e.effective_from else today
+            if e.nip not in first_seen:
+                first_seen[e.nip] = seen_on  # a new row
+            elif first_seen[e.nip] is not None and seen_on < first_seen[e.nip]:  # type: ignore[operator]
+                first_seen[e.nip] = seen_on  # an older producer's dated change
+            state[e.nip] = (e.occurred_at, e.device_pin or None, e.name, e.active)
+            rows[e.nip] = {
+                "tenant_id": tenant_id, "nip": e.nip, "name": e.name, "unit_id": e.unit_id,
+                "device_pin": e.device_pin or None, "supervisor_nip": e.supervisor_nip or None,
+                "active": e.active, "updated_at": e.occurred_at, "start_date": e.start_date,
+                "end_date": e.end_date}
+            since = e.effective_from or today
+            history = units.get(e.nip, {})
+            units[e.nip] = after_statement(history, since, e.unit_id, e.occurred_at)
+            if units[e.nip] != history and _unit_changed(history, since, e.unit_id,
+                                                        e.occurred_at):
+                transfers[e.nip] = min(since, transfers.get(e.nip, since))
+            if current_unit.get(e.nip) != e.unit_id:  # new, or in another unit now
+                moved.append(e)
+            current_unit[e.nip] = e.unit_id
+            roster_changes.append((e, (old_pin, old_name, old_active)))
+        await upsert(session, Employee, [
+            {**row, "first_seen_on": first_seen[n]} for n, row in rows.items()],
+            index_elements=["tenant_id", "nip"],
+            update=["name", "unit_id", "device_pin", "supervisor_nip", "active", "updated_at",
+                    "start_date", "end_date", "first_seen_on"],
+            where=Employee.updated_at <= NEWER)
+        await _write_unit_histories(session, tenant_id, before_units, units)
+        for nip, since in transfers.items():
+            await _reevaluate_since(session, tenant_id, nip, since, today,
+                                    default_tz=default_tz, now=now)
+        pins = {e.device_pin for e, _ in roster_changes
+                if e.device_pin and (e.active or e.end_date is not None)}
+        for pin in await pins_waiting(session, tenant_id, pins):
+            await retry_unknown_pin_lines(session, tenant_id, pin, default_tz=default_tz,
+                                          now=now)
+        devices = await list_devices(session, tenant_id) if roster_changes else []
+        for e, old in roster_changes:
+            sync_roster_change(session, devices, e, old, now)
+        await _publish_own_months(session, moved, default_tz=default_tz, now=now)
 
 
-async def _record_unit(session: AsyncSession, event: ev.EmployeeUpserted,
-                       since: dt.date) -> bool:
-    """Record "from ``since`` the employee belongs to ``event.unit_id``"; a statement
-    published later wins over an older one arriving late. True when the unit of some day
-    changed."""
-    unit = EmployeeUnit
-    mine = (unit.tenant_id == event.tenant_id, unit.nip == event.nip)
-    known = (await session.execute(select(unit.effective_from, unit.unit_id, unit.updated_at)
-                                   .where(*mine))).all()
-    if any(d <= since and at > event.occurred_at for d, _, at in known):
-        return False  # a newer statement already holds from an earlier date
-    in_force = [u for d, u, _ in sorted(known) if d <= since][-1:] or [
-        u for _, u, _ in sorted(known)][:1]
-    later = [d for d, _, at in known if d > since and at < event.occurred_at]
-    if later:
-        await session.execute(delete(unit).where(*mine, unit.effective_from.in_(later)))
-    await upsert(session, unit, {"tenant_id": event.tenant_id, "nip": event.nip,
-                                 "effective_from": since, "unit_id": event.unit_id,
-                                 "updated_at": event.occurred_at},
-                 index_elements=["tenant_id", "nip", "effective_from"],
-                 where=unit.updated_at <= event.occurred_at)
-    return bool(known) and (in_force != [event.unit_id] or bool(later))
+NEWER: ColumnElement[Any] = literal_column("excluded.updated_at")  # the upsert's proposed row
 
 
-async def _reevaluate_since(session: AsyncSession, event: ev.EmployeeUpserted,
+async def _unit_histories(session: AsyncSession, tenant_id: str,
+                          nips: list[str]) -> dict[str, dict[dt.date, tuple[str, dt.datetime]]]:
+    out: dict[str, dict[dt.date, tuple[str, dt.datetime]]] = {}
+    for nip, since, unit_id, at in (await session.execute(select(
+            EmployeeUnit.nip, EmployeeUnit.effective_from, EmployeeUnit.unit_id,
+            EmployeeUnit.updated_at).where(EmployeeUnit.tenant_id == tenant_id,
+                                           EmployeeUnit.nip.in_(nips)))).all():
+        out.setdefault(nip, {})[since] = (unit_id, at)
+    return out
+
+
+def _unit_changed(history: dict[dt.date, tuple[str, dt.datetime]], since: dt.date,
+                  unit_id: str, stated_at: dt.datetime) -> bool:
+    """Whether "from ``since``, ``unit_id``" changes the unit of some day already known: the
+    unit in force on ``since`` was another, or a later statement was dropped."""
+    if not history:
+        return False
+    ordered = sorted(history.items())
+    in_force = ([u for d, (u, _) in ordered if d <= since][-1:] or [ordered[0][1][0]])[0]
+    return in_force != unit_id or any(d > since and at < stated_at
+                                      for d, (_, at) in history.items())
+
+
+async def _write_unit_histories(
+        session: AsyncSession, tenant_id: str,
+        before: dict[str, dict[dt.date, tuple[str, dt.datetime]]],
+        after: dict[str, dict[dt.date, tuple[str, dt.datetime]]]) -> None:
+    gone = [(n, d) for n, h in before.items() for d in h if d not in after.get(n, {})]
+    if gone:
+        await session.execute(delete(EmployeeUnit).where(
+            EmployeeUnit.tenant_id == tenant_id,
+            tuple_(EmployeeUnit.nip, EmployeeUnit.effective_from).in_(gone)))
+    await upsert(session, EmployeeUnit, [
+        {"tenant_id": tenant_id, "nip": n, "effective_from": d, "unit_id": u, "updated_at": at}
+        for n, h in after.items() for d, (u, at) in h.items()
+        if before.get(n, {}).get(d) != (u, at)],
+        index_elements=["tenant_id", "nip", "effective_from"])
+
+
+async def _reevaluate_since(session: AsyncSession, tenant_id: str, nip: str,
                             since: dt.date, today: dt.date, *, default_tz: str,
                             now: dt.datetime) -> None:
     """A transfer dated in the past: the days already evaluated since then (at most 62)
     are evaluated again under the new unit's schedule, as new revisions."""
     first = max(since, today - dt.timedelta(days=61))
     dates = [first + dt.timedelta(days=i) for i in range((today - first).days + 1)]
-    await reevaluate(session, event.tenant_id, [event.nip], dates, default_tz=default_tz,
+    await reevaluate(session, tenant_id, [nip], dates, default_tz=default_tz,
                      now=now, existing_only=True)
 
 
