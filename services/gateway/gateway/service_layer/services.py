@@ -74,8 +74,12 @@ async def upsert_tenant(session: AsyncSession, spec: TenantSpec) -> tuple[Tenant
 async def get_tenant(session: AsyncSession, tenant_id: str, *, lock: bool = False) -> Tenant:
     tenant = await session.get(Tenant, tenant_id, with_for_update=lock)
     if tenant is None:
-        raise NotFound(f"Instansi '{tenant_id}' belum terdaftar.", code="unknown_tenant")
+        raise unknown_tenant(tenant_id)
     return tenant
+
+
+def unknown_tenant(tenant_id: str) -> NotFound:
+    return NotFound(f"Instansi '{tenant_id}' belum terdaftar.", code="unknown_tenant")
 
 
 async def list_tenants(session: AsyncSession, only: str | None = None) -> list[Tenant]:

@@ -16,11 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.identity import Caller
 
-from ..adapters.orm import Employee
+from ..adapters.orm import Employee, Tenant
 from ..domain.access import DIRECTORY_READ, sees_device_pins
 from ..runtime import GatewayRuntime
 from ..service_layer import services
 
+# what a page shows of its person
+PERSON = (Employee.name, Employee.position, Employee.unit_id, Employee.unit_name)
 # what the employee list shows of each employee
 LISTED = (Employee.nip, Employee.name, Employee.unit_id, Employee.unit_name, Employee.position,
           Employee.supervisor_nip, Employee.employment_type, Employee.device_pin,
@@ -46,15 +48,23 @@ class Directory:
     tenant_id: str
 
     async def basics(self) -> Basics:
-        """``GET /api/tenants/{t}`` and ``GET /api/tenants/{t}/employees/{own nip}`` in one
-        session: unknown regency 404, not the caller's regency 404 (``require``)."""
-        t = self.tenant_id
+        """``GET /api/tenants/{t}`` and ``GET /api/tenants/{t}/employees/{own nip}`` as one
+        query: unknown regency 404, not the caller's regency 404 (``require``); oneself is
+        always visible (``check_visible``)."""
+        t, nip = self.tenant_id, self.caller.nip
         self.caller.require(t)
         async with self.rt.uow.in_tenant(t).read() as session:
-            tenant = await services.get_tenant(session, t)
-            nip = self.caller.nip
-            return Basics(tenant.name, tenant.timezone,
-                          await self._person(session, nip) if nip is not None else None)
+            if nip is not None:
+                await services.check_visible(session, t, self.caller, nip, DIRECTORY_READ)
+            mine = (Employee.tenant_id == Tenant.tenant_id) & (Employee.nip == nip)
+            row = (await session.execute(
+                select(Tenant.name.label("tenant_name"), Tenant.timezone, *PERSON)
+                .outerjoin(Employee, mine).where(Tenant.tenant_id == t))).first()
+        if row is None:
+            raise services.unknown_tenant(t)
+        person = {c.key: row._mapping[c.key] for c in PERSON}
+        return Basics(row.tenant_name, row.timezone,
+                      person if nip is not None and row.name is not None else None)
 
     async def person(self, nip: str) -> dict[str, str] | None:
         """``GET /api/tenants/{t}/employees/{nip}`` as a page shows it (None: not in the
@@ -66,8 +76,7 @@ class Directory:
     async def _person(self, session: AsyncSession, nip: str) -> dict[str, str] | None:
         await services.check_visible(session, self.tenant_id, self.caller, nip, DIRECTORY_READ)
         row = (await session.execute(
-            select(Employee.name, Employee.position, Employee.unit_id, Employee.unit_name)
-            .where(Employee.tenant_id == self.tenant_id, Employee.nip == nip))).first()
+            select(*PERSON).where(Employee.tenant_id == self.tenant_id, Employee.nip == nip))).first()
         return dict(row._mapping) if row is not None else None
 
     async def names(self, nips: Collection[str] | None = None) -> dict[str, str]:
