@@ -33,9 +33,10 @@ async def names_of(page: Page, nips: Iterable[str] | None = None) -> dict[str, s
 async def _queue(request: Request, page: Page, *, error: str | None = None,
                  results: list[dict[str, Any]] | None = None, status_code: int = 200) -> Response:
     q = request.query_params
-    entries = await page.backend.get("activity",
-                                     f"/api/activity/{page.tenant_id}/approvals/queue")
-    names = await names_of(page, (e["nip"] for e in entries))
+    # a supervisor's names (self and the team) are few: read beside the queue
+    entries, names = await asyncio.gather(
+        page.backend.get("activity", f"/api/activity/{page.tenant_id}/approvals/queue"),
+        names_of(page))
     queue = views.queue_view(entries, names, q.get("nip") or None, q.get("tanggal") or None)
     return render(request, "persetujuan.html", status_code=status_code,
                   **page.context(request, queue=queue, nip=q.get("nip", ""),
@@ -81,9 +82,9 @@ async def decide(request: Request, page: PageDep) -> Response:
 async def team_page(request: Request, page: PageDep, period: str | None = None) -> Response:
     require_role(page, "supervisor", "hr", "leader")
     month = page.period(period)
-    scores = await page.backend.get("scoring", f"/api/scoring/{page.tenant_id}/scores",
-                                    period=month)
-    names = await names_of(page, (s["nip"] for s in scores))
+    scores, names = await asyncio.gather(
+        page.backend.get("scoring", f"/api/scoring/{page.tenant_id}/scores", period=month),
+        names_of(page))
     team = views.team_view(scores, names, page.nip)
     return render(request, "tim.html", **page.context(
         request, period=month, team=team, prev=formats.shift_period(month, -1),
@@ -136,7 +137,8 @@ async def _month(request: Request, page: Page, period: str, *, error: str | None
                  status_code: int = 200) -> Response:
     state = await page.backend.get("scoring", f"/api/scoring/{page.tenant_id}/periods/{period}")
     facts = state.get("late_facts", [])
-    late_facts = views_hr.late_facts_view(facts, await names_of(page, (f.get("nip") or "" for f in facts)) if facts else {}, page.tz)
+    names = await names_of(page, (f.get("nip") or "" for f in facts)) if facts else {}
+    late_facts = views_hr.late_facts_view(facts, names, page.tz)
     items, check_error = await _open_items(page, period, bool(state.get("closed")))
     history = [{"action": "Ditutup" if h["action"] == "close" else "Dibuka kembali"
                 if h["action"] == "reopen" else h["action"], "actor": h.get("actor", ""),
