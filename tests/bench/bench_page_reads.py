@@ -1,9 +1,9 @@
-"""A/B of the pages' reads of the gateway's own directory, in one gateway process on
-PostgreSQL (the application role, row-level security on), for a regency of EMPLOYEES: each
-read the way the pages made it before (an in-process HTTP request through the app and its
-middleware, the answer's JSON parsed) against the way they make it now
-(``gateway.web.directory``), the two asked in turn, so that the machine's load at any
-moment weighs on both alike. p50/p95/p99 in ms and the ratio of the medians.
+"""A/B of the pages' reads of the gateway's own directory, in one gateway process on PostgreSQL
+(the application role, row-level security on), for a regency of EMPLOYEES: each read the way
+the pages made it before (an in-process HTTP request through the app and its middleware, the
+answer's JSON parsed) against the way they make it now
+(``gateway.service_layer.page_reads``), the two asked in turn, so that the machine's load at
+any moment weighs on both alike. p50/p95/p99 in ms and the ratio of the medians.
 
     source /work/infra/testenv.sh <suffix>
     EK_BENCH_AB_ROUNDS=60 .venv/bin/python tests/bench/bench_page_reads.py
@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from ekinerja_shared.identity import Caller, Role  # noqa: E402
 from gateway.app import create_app  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
-from gateway.web.directory import Directory  # noqa: E402
+from gateway.service_layer.page_reads import Directory  # noqa: E402
 from tests.bench.bench_pages import EMPLOYEES, UNITS, nip_of, roster  # noqa: E402
 from tests.bench.latency import _at  # noqa: E402
 from tests.support import infra  # noqa: E402

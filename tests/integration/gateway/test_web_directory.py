@@ -1,7 +1,7 @@
-"""The pages' in-process reads of the directory (``gateway.web.directory``) decide as the
-directory API does: on the real PostgreSQL as the application role, each role's names,
-listing and single person equal what ``GET /api/tenants/{t}/employees[/{nip}]`` answers the
-same caller; another regency and an unseen colleague are refused the same way."""
+"""The pages' in-process reads of the directory (``gateway.service_layer.page_reads``) decide
+as the directory API does: on the real PostgreSQL as the application role, each role's
+names, listing and single person equal what ``GET /api/tenants/{t}/employees[/{nip}]``
+answers the same caller; another regency and an unseen colleague are refused the same way."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from ekinerja_shared.errors import DomainError
 from ekinerja_shared.identity import Caller, Role
 from gateway.app import create_app
-from gateway.web.directory import Directory
+from gateway.service_layer.page_reads import Directory
 from tests.integration.gateway.test_access import BUDI, DEDI, EVERYONE, HEAD, LIA, NUR, seed
 from tests.support.apps import running_app
 from tests.support.tokens import as_user

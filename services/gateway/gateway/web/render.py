@@ -25,7 +25,7 @@ from ekinerja_shared.tokens import CSRF_COOKIE
 from ..runtime import GatewayRuntime
 from . import formats, views
 from .backend import Backend
-from .directory import Directory
+from ..service_layer.page_reads import Directory
 
 SIGN_IN = "/app/masuk"
 ENV = Environment(loader=PackageLoader("gateway.web", "templates"),

@@ -19,7 +19,7 @@ from ekinerja_shared.identity import Caller
 from ..adapters.orm import Employee, Tenant
 from ..domain.access import DIRECTORY_READ, sees_device_pins
 from ..runtime import GatewayRuntime
-from ..service_layer import services
+from . import services
 
 # what a page shows of its person
 PERSON = (Employee.name, Employee.position, Employee.unit_id, Employee.unit_name)
@@ -76,7 +76,8 @@ class Directory:
     async def _person(self, session: AsyncSession, nip: str) -> dict[str, str] | None:
         await services.check_visible(session, self.tenant_id, self.caller, nip, DIRECTORY_READ)
         row = (await session.execute(
-            select(*PERSON).where(Employee.tenant_id == self.tenant_id, Employee.nip == nip))).first()
+            select(*PERSON).where(Employee.tenant_id == self.tenant_id,
+                                  Employee.nip == nip))).first()
         return dict(row._mapping) if row is not None else None
 
     async def names(self, nips: Collection[str] | None = None) -> dict[str, str]:
