@@ -4,6 +4,7 @@ and the operator see the regency; anyone else themselves and their direct report
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -64,11 +65,12 @@ async def score_stream(tenant_id: TenantPath, caller: MemberDep, uow: TenantUowD
                     "with `unit_id`; a page with `limit` and `offset`)")
 async def list_scores(tenant_id: TenantPath, period: PeriodQuery, caller: MemberDep,
                       session: TenantSessionDep, unit_id: str | None = None,
-                      limit: LimitQuery = None, offset: OffsetQuery = 0) -> list[ScoreOut]:
+                      limit: LimitQuery = None,
+                      offset: OffsetQuery = 0) -> list[dict[str, Any]]:
     audience = await services.audience_of(session, tenant_id, caller, SCORES_READ)
-    rows = await services.list_scores(session, tenant_id, period, unit_id, audience,
-                                      limit=limit, offset=offset)
-    return [ScoreOut.of(score, emp) for score, emp in rows]
+    # plain rows, checked and serialised once by the response model (no model per score)
+    return [dict(r._mapping) for r in await services.list_scores(
+        session, tenant_id, period, unit_id, audience, limit=limit, offset=offset)]
 
 
 @router.get("/{tenant_id}/scores/{nip}", response_model=ScoreOut,

@@ -74,8 +74,12 @@ async def upsert_tenant(session: AsyncSession, spec: TenantSpec) -> tuple[Tenant
 async def get_tenant(session: AsyncSession, tenant_id: str, *, lock: bool = False) -> Tenant:
     tenant = await session.get(Tenant, tenant_id, with_for_update=lock)
     if tenant is None:
-        raise NotFound(f"Instansi '{tenant_id}' belum terdaftar.", code="unknown_tenant")
+        raise unknown_tenant(tenant_id)
     return tenant
+
+
+def unknown_tenant(tenant_id: str) -> NotFound:
+    return NotFound(f"Instansi '{tenant_id}' belum terdaftar.", code="unknown_tenant")
 
 
 async def list_tenants(session: AsyncSession, only: str | None = None) -> list[Tenant]:
@@ -301,15 +305,23 @@ async def apply_score_event(session: AsyncSession, event: ev.Event) -> None:
     )
 
 
+# what the month list reads of each score: plain rows, not ORM objects
+SCORE_FIELDS = (Score.tenant_id, Score.nip, Employee.name, Score.period, Score.final_pct,
+                Score.components, Score.tpp_base, Score.tpp_amount, Score.version,
+                Score.cause_type, Score.cause_event_id, Score.updated_at)
+ScoreFields = Row[Unpack[tuple[Any, ...]]]  # the fields above, by name
+
+
 async def list_scores(
     session: AsyncSession, tenant_id: str, period: str, unit_id: str | None = None,
     audience: Audience = EVERYONE, *, limit: int | None = None, offset: int = 0,
-) -> list[tuple[Score, Employee | None]]:
+) -> list[ScoreFields]:
     """The tenant's scores of a month (optionally one unit; only ``audience``'s rows),
-    highest final score first; a page of ``limit`` rows from ``offset`` when given."""
+    highest final score first; a page of ``limit`` rows from ``offset`` when given. Rows
+    of ``SCORE_FIELDS`` (the employee's ``name`` None when the directory lacks it)."""
     await get_tenant(session, tenant_id)
     query = (
-        select(Score, Employee)
+        select(*SCORE_FIELDS)
         .outerjoin(Employee, (Employee.tenant_id == Score.tenant_id) & (Employee.nip == Score.nip))
         .where(Score.tenant_id == tenant_id, Score.period == period)
         .order_by(Score.final_pct.desc(), Score.nip)
@@ -320,7 +332,7 @@ async def list_scores(
         query = query.where(Score.nip.in_(sorted(audience.nips)))
     if limit is not None or offset:
         query = query.limit(limit).offset(offset)
-    return [(score, emp) for score, emp in (await session.execute(query)).all()]
+    return list((await session.execute(query)).all())
 
 
 async def get_score(

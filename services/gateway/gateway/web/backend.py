@@ -1,8 +1,10 @@
 """Backend-for-frontend: the pages read and change data only through the services' HTTP
 APIs, with the signed-in person's own access token, so every decision stays where it is
 made (each service verifies the token and decides). The attendance, activity and scoring
-services are called over the proxy's connection pool; the gateway's own API (directory,
-scores read model, sign-in) in-process through its ASGI app, middleware included."""
+services are called over the proxy's connection pool; the gateway's own API (month check,
+roster, sign-in) in-process through its ASGI app, middleware included. The pages' reads of
+the gateway's own directory go straight to its service layer (``service_layer.page_reads``),
+with the same decisions as the directory API."""
 
 from __future__ import annotations
 

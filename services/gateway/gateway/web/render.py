@@ -5,7 +5,6 @@ route class that turns a refusal into a page for browsers (401: to the sign-in p
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -23,8 +22,10 @@ from ekinerja_shared.identity import Caller
 from ekinerja_shared.timeutil import zone
 from ekinerja_shared.tokens import CSRF_COOKIE
 
+from ..runtime import GatewayRuntime
 from . import formats, views
-from .backend import GATEWAY, Backend
+from .backend import Backend
+from ..service_layer.page_reads import Directory
 
 SIGN_IN = "/app/masuk"
 ENV = Environment(loader=PackageLoader("gateway.web", "templates"),
@@ -87,6 +88,7 @@ class Page:
 
     caller: Caller
     backend: Backend
+    directory: Directory
     tenant_id: str
     tenant_name: str
     tz: ZoneInfo
@@ -109,22 +111,21 @@ class Page:
         return dict(page=self, nav=views.nav_for(self.roles, request.url.path), **extra)
 
 
-async def page_of(caller: Caller, backend: Backend) -> Page:
+async def page_of(caller: Caller, backend: Backend, rt: GatewayRuntime) -> Page:
     """The page's person: a signed-in member of a regency (the operator has no regency
-    and uses the API)."""
+    and uses the API). The regency and the person are read in-process (``directory``)."""
     caller.require()
     if caller.tenant_id is None or caller.nip is None:
         raise Forbidden("Halaman ini untuk pegawai instansi; operator platform memakai API.",
                         code="forbidden")
     t = caller.tenant_id
-    tenant, me = await asyncio.gather(
-        backend.get(GATEWAY, f"/api/tenants/{t}"),
-        backend.get_or_none(GATEWAY, f"/api/tenants/{t}/employees/{caller.nip}"))
-    me = me or {}
-    return Page(caller=caller, backend=backend, tenant_id=t, tenant_name=tenant["name"],
-                tz=zone(tenant["timezone"]), nip=caller.nip, name=me.get("name", caller.nip),
-                position=me.get("position", ""), unit_id=me.get("unit_id", ""),
-                unit_name=me.get("unit_name", ""),
+    directory = Directory(rt, caller, t)
+    basics = await directory.basics()
+    me = basics.person or {}
+    return Page(caller=caller, backend=backend, directory=directory, tenant_id=t,
+                tenant_name=basics.tenant_name, tz=zone(basics.timezone), nip=caller.nip,
+                name=me.get("name", caller.nip), position=me.get("position", ""),
+                unit_id=me.get("unit_id", ""), unit_name=me.get("unit_name", ""),
                 roles=sorted(r.value for r in caller.roles))
 
 

@@ -23,7 +23,7 @@ router = APIRouter(route_class=PageRoute, tags=["pages"])
 
 
 async def _page(request: Request, caller: CallerDep, rt: RuntimeDep) -> Page:
-    return await page_of(caller, backend_for(request, rt))
+    return await page_of(caller, backend_for(request, rt), rt)
 
 
 PageDep = Annotated[Page, Depends(_page)]

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from . import formats, views_hr
-from .backend import GATEWAY, BackendRefused
+from .backend import BackendRefused
 from .render import Page, PageRoute, flash, render
 from .routes_employee import form_of
 from .routes_hr import HrPageDep, change
@@ -30,10 +30,9 @@ CORRECTION_FORM = {"nip": "", "work_date": "", "arrival": "", "departure": "", "
 async def _leaves(request: Request, page: Page, period: str, *, form: dict[str, str] | None = None,
                   error: str | None = None, failed: int | None = None,
                   row_error: str | None = None, status_code: int = 200) -> Response:
-    rows, names = await asyncio.gather(
-        page.backend.get("attendance", f"/api/attendance/{page.tenant_id}/leaves",
-                         period=period),
-        names_of(page))
+    rows = await page.backend.get("attendance", f"/api/attendance/{page.tenant_id}/leaves",
+                                  period=period)
+    names = await names_of(page, (r["nip"] for r in rows))
     return render(request, "cuti.html", status_code=status_code, **page.context(
         request, period=period, prev=formats.shift_period(period, -1),
         next=formats.shift_period(period, 1), leaves=views_hr.leaves_view(rows, names),
@@ -98,7 +97,7 @@ async def _corrections(request: Request, page: Page, nip: str, *,
         rows, person = await asyncio.gather(
             page.backend.get_or_none(
                 "attendance", f"/api/attendance/{page.tenant_id}/employees/{nip}/corrections"),
-            page.backend.get_or_none(GATEWAY, f"/api/tenants/{page.tenant_id}/employees/{nip}"))
+            page.directory.person(nip))
         trail = views_hr.corrections_view(rows or [], page.tz)
     return render(request, "koreksi.html", status_code=status_code, **page.context(
         request, nip=nip, person=(person or {}).get("name", ""), trail=trail,

@@ -5,14 +5,13 @@ change is shown next to the form or the row it came from, the form keeping what 
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from . import views_hr_people as vp
-from .backend import GATEWAY, BackendRefused
+from .backend import BackendRefused
 from .render import Page, PageRoute, flash, render
 from .routes_employee import form_of
 from .routes_hr import HrPageDep, change
@@ -31,8 +30,7 @@ ACTING_FORM = {"principal_nip": "", "acting_nip": "", "kind": "plh", "start_date
 @router.get("/app/sdm/pegawai", summary="Page: the regency's employees (HR; search, OPD filter)")
 async def employees_page(request: Request, page: HrPageDep, q: str = "",
                          opd: str = "") -> Response:
-    rows = await page.backend.get(GATEWAY, f"/api/tenants/{page.tenant_id}/employees")
-    listing = vp.employee_list(rows, q[:100], opd[:64])
+    listing = vp.employee_list(await page.directory.listing(), q[:100], opd[:64])
     return render(request, "pegawai.html", **page.context(
         request, listing=listing, q=q[:100], opd=opd[:64]))
 
@@ -40,10 +38,11 @@ async def employees_page(request: Request, page: HrPageDep, q: str = "",
 @router.get("/app/sdm/pegawai/saran",
             summary="Page helper: up to 20 employees matching a name or NIP (HR; JSON)")
 async def employee_suggestions(page: HrPageDep, q: str = "") -> list[dict[str, str]]:
-    rows = await page.backend.get(GATEWAY, f"/api/tenants/{page.tenant_id}/employees")
-    listing = vp.employee_list(rows, q[:100], shown=SUGGESTED) if len(q.strip()) >= 2 else None
+    if len(q.strip()) < 2:
+        return []
+    listing = vp.employee_list(await page.directory.listing(), q[:100], shown=SUGGESTED)
     return [{"nip": e.nip, "name": e.name, "unit_name": e.unit_name}
-            for e in (listing.rows if listing else [])]
+            for e in listing.rows]
 
 
 # --- acting assignments (Plt/Plh) ---------------------------------------------------------
@@ -52,9 +51,9 @@ async def employee_suggestions(page: HrPageDep, q: str = "") -> list[dict[str, s
 async def _acting(request: Request, page: Page, *, form: dict[str, str] | None = None,
                   error: str | None = None, failed: str | None = None,
                   row_error: str | None = None, status_code: int = 200) -> Response:
-    rows, names = await asyncio.gather(
-        page.backend.get("activity", f"/api/activity/{page.tenant_id}/acting"),
-        names_of(page))
+    rows = await page.backend.get("activity", f"/api/activity/{page.tenant_id}/acting")
+    names = await names_of(page, (nip for r in rows
+                                  for nip in (r["principal_nip"], r["acting_nip"])))
     return render(request, "plt.html", status_code=status_code, **page.context(
         request, assignments=vp.acting_view(rows, names, page.today()),
         kinds=vp.ACTING_KINDS, form={**ACTING_FORM, **(form or {})}, form_error=error,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,11 +21,10 @@ router = APIRouter(route_class=PageRoute, tags=["pages"])
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-async def names_of(page: Page) -> dict[str, str]:
+async def names_of(page: Page, nips: Iterable[str] | None = None) -> dict[str, str]:
     """The names the caller may read from the directory (HR/leader: all; a supervisor:
-    self and direct reports)."""
-    rows = await page.backend.get(GATEWAY, f"/api/tenants/{page.tenant_id}/employees")
-    return {e["nip"]: e["name"] for e in rows}
+    self and the team), only those of ``nips`` when given (a page's rows)."""
+    return await page.directory.names(None if nips is None else set(nips))
 
 
 # --- supervisor ---------------------------------------------------------------------------
@@ -33,6 +33,7 @@ async def names_of(page: Page) -> dict[str, str]:
 async def _queue(request: Request, page: Page, *, error: str | None = None,
                  results: list[dict[str, Any]] | None = None, status_code: int = 200) -> Response:
     q = request.query_params
+    # a supervisor's names (self and the team) are few: read beside the queue
     entries, names = await asyncio.gather(
         page.backend.get("activity", f"/api/activity/{page.tenant_id}/approvals/queue"),
         names_of(page))
@@ -136,7 +137,8 @@ async def _month(request: Request, page: Page, period: str, *, error: str | None
                  status_code: int = 200) -> Response:
     state = await page.backend.get("scoring", f"/api/scoring/{page.tenant_id}/periods/{period}")
     facts = state.get("late_facts", [])
-    late_facts = views_hr.late_facts_view(facts, await names_of(page) if facts else {}, page.tz)
+    names = await names_of(page, (f.get("nip") or "" for f in facts)) if facts else {}
+    late_facts = views_hr.late_facts_view(facts, names, page.tz)
     items, check_error = await _open_items(page, period, bool(state.get("closed")))
     history = [{"action": "Ditutup" if h["action"] == "close" else "Dibuka kembali"
                 if h["action"] == "reopen" else h["action"], "actor": h.get("actor", ""),

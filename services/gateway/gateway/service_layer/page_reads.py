@@ -1,0 +1,117 @@
+"""The pages' reads of the gateway's own directory, in-process: straight from the service
+layer in one tenant-bound read session, with the decisions of the directory API's routes
+(a member of the path's regency, ``services.check_visible`` / ``services.audience_of`` of
+``DIRECTORY_READ``, device PINs for HR only), not as HTTP requests through the app's
+middleware again (the page's own request went through it and resolved the caller). Only
+the columns a page shows are read, as plain rows."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ekinerja_shared.identity import Caller
+
+from ..adapters.orm import Employee, Tenant
+from ..domain.access import DIRECTORY_READ, sees_device_pins
+from ..runtime import GatewayRuntime
+from . import services
+
+# what a page shows of its person
+PERSON = (Employee.name, Employee.position, Employee.unit_id, Employee.unit_name)
+# what the employee list shows of each employee
+LISTED = (Employee.nip, Employee.name, Employee.unit_id, Employee.unit_name, Employee.position,
+          Employee.supervisor_nip, Employee.employment_type, Employee.device_pin,
+          Employee.active)
+
+
+@dataclass(frozen=True)
+class Basics:
+    """The regency and the signed-in person a page starts from (``person``: None when the
+    directory does not know the caller's NIP)."""
+
+    tenant_name: str
+    timezone: str
+    person: dict[str, str] | None
+
+
+@dataclass(frozen=True)
+class Directory:
+    """The directory as one signed-in caller may read it (one per page request)."""
+
+    rt: GatewayRuntime
+    caller: Caller
+    tenant_id: str
+
+    async def basics(self) -> Basics:
+        """``GET /api/tenants/{t}`` and ``GET /api/tenants/{t}/employees/{own nip}`` as one
+        query: unknown regency 404, not the caller's regency 404 (``require``); oneself is
+        always visible (``check_visible``)."""
+        t, nip = self.tenant_id, self.caller.nip
+        self.caller.require(t)
+        async with self.rt.uow.in_tenant(t).read() as session:
+            if nip is not None:
+                await services.check_visible(session, t, self.caller, nip, DIRECTORY_READ)
+            mine = (Employee.tenant_id == Tenant.tenant_id) & (Employee.nip == nip)
+            row = (await session.execute(
+                select(Tenant.name.label("tenant_name"), Tenant.timezone, *PERSON)
+                .outerjoin(Employee, mine).where(Tenant.tenant_id == t))).first()
+        if row is None:
+            raise services.unknown_tenant(t)
+        person = {c.key: row._mapping[c.key] for c in PERSON}
+        return Basics(row.tenant_name, row.timezone,
+                      person if nip is not None and row.name is not None else None)
+
+    async def person(self, nip: str) -> dict[str, str] | None:
+        """``GET /api/tenants/{t}/employees/{nip}`` as a page shows it (None: not in the
+        directory); 403 unless the caller may see ``nip``."""
+        self.caller.require(self.tenant_id)
+        async with self.rt.uow.in_tenant(self.tenant_id).read() as session:
+            return await self._person(session, nip)
+
+    async def _person(self, session: AsyncSession, nip: str) -> dict[str, str] | None:
+        await services.check_visible(session, self.tenant_id, self.caller, nip, DIRECTORY_READ)
+        row = (await session.execute(
+            select(*PERSON).where(Employee.tenant_id == self.tenant_id,
+                                  Employee.nip == nip))).first()
+        return dict(row._mapping) if row is not None else None
+
+    async def names(self, nips: Collection[str] | None = None) -> dict[str, str]:
+        """NIP -> name of the employees the caller may list (``audience_of``: HR and
+        leadership every one, a supervisor self and the team), only ``nips`` when given."""
+        t = self.tenant_id
+        self.caller.require(t)
+        if nips is not None and not nips:
+            return {}
+        async with self.rt.uow.in_tenant(t).read() as session:
+            await services.get_tenant(session, t)
+            audience = await services.audience_of(session, t, self.caller, DIRECTORY_READ)
+            query = select(Employee.nip, Employee.name).where(Employee.tenant_id == t)
+            wanted: set[str] | None = set(nips) if nips is not None else None
+            if audience.nips is not None:
+                wanted = set(audience.nips) if wanted is None else wanted & audience.nips
+            if wanted is not None:
+                query = query.where(Employee.nip.in_(sorted(wanted)))
+            return {nip: name for nip, name in (await session.execute(query)).all()}
+
+    async def listing(self) -> Sequence[dict[str, Any]]:
+        """The employees the caller may list with what the employee list shows (the device
+        PIN only for HR), as ``GET /api/tenants/{t}/employees`` decides."""
+        t = self.tenant_id
+        self.caller.require(t)
+        async with self.rt.uow.in_tenant(t).read() as session:
+            await services.get_tenant(session, t)
+            audience = await services.audience_of(session, t, self.caller, DIRECTORY_READ)
+            query = select(*LISTED).where(Employee.tenant_id == t)
+            if audience.nips is not None:
+                query = query.where(Employee.nip.in_(sorted(audience.nips)))
+            rows = [dict(r._mapping) for r in (await session.execute(
+                query.order_by(Employee.unit_id, Employee.nip))).all()]
+        if not sees_device_pins(self.caller):
+            for r in rows:
+                r["device_pin"] = None
+        return rows
