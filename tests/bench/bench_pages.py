@@ -31,6 +31,7 @@ import httpx  # noqa: E402
 
 from ekinerja_shared import events as ev  # noqa: E402
 from tests.bench import pyspy  # noqa: E402
+from tests.bench.benchenv import bench_databases_for_tests  # noqa: E402
 from tests.support.apps import eventually, publish  # noqa: E402
 from tests.support.auth import login, one_time_password  # noqa: E402
 from tests.support.processes import ADMIN_TOKEN, running_system  # noqa: E402
@@ -123,11 +124,7 @@ async def timed(gw: httpx.AsyncClient, path: str, headers: dict[str, str]) -> di
 
 async def main() -> dict[str, object]:
     bootstrap = os.environ["EK_BENCH_KAFKA_BOOTSTRAP"]
-    for svc in ("attendance", "activity", "scoring", "gateway"):  # the processes' databases
-        owner = os.environ[f"EK_BENCH_PG_{svc.upper()}_URL"]
-        os.environ[f"EK_TEST_PG_{svc.upper()}_URL"] = owner
-        os.environ[f"EK_TEST_PG_{svc.upper()}_APP_URL"] = os.environ.get(
-            f"EK_BENCH_PG_{svc.upper()}_APP_URL", owner)
+    bench_databases_for_tests()  # the processes' databases
     tenant = f"bench{uuid.uuid4().hex[:6]}"
     keep = os.environ.get("EK_BENCH_LOG_DIR")  # the services' logs kept there (profiling)
     with tempfile.TemporaryDirectory() as scratch:

@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import httpx  # noqa: E402
 
 from tests.bench import pyspy  # noqa: E402
+from tests.bench.benchenv import bench_databases_for_tests  # noqa: E402
 from tests.bench.bench_pages import (  # noqa: E402
     EMPLOYEES,
     OPERATOR,
@@ -66,11 +67,7 @@ async def timed(gw: httpx.AsyncClient, path: str, headers: dict[str, str]) -> di
 
 async def main(args: argparse.Namespace) -> dict[str, object]:
     bootstrap = os.environ["EK_BENCH_KAFKA_BOOTSTRAP"]
-    for svc in ("attendance", "activity", "scoring", "gateway"):  # the processes' databases
-        owner = os.environ[f"EK_BENCH_PG_{svc.upper()}_URL"]
-        os.environ[f"EK_TEST_PG_{svc.upper()}_URL"] = owner
-        os.environ[f"EK_TEST_PG_{svc.upper()}_APP_URL"] = os.environ.get(
-            f"EK_BENCH_PG_{svc.upper()}_APP_URL", owner)
+    bench_databases_for_tests()  # the processes' databases
     raw = await raw_kafka(bootstrap, 20_000)
     tenant = f"bench{uuid.uuid4().hex[:6]}"
     profile = Path(args.profile) if args.profile else None
