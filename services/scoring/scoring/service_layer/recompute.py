@@ -22,9 +22,9 @@ from ..adapters import employment as history
 from ..adapters import repository as repo
 from ..adapters import standings
 from ..adapters.orm import DirtyUnit, Employee, LateFact, Outbox, ScoreRow
+from ..domain.employment import memberships, month_spans
 from ..domain.flags import DirectoryState, month_flags
 from ..domain.month_end import late_change
-from ..domain.employment import memberships, month_spans
 from ..domain.policy import DEFAULT_PRESET, Policy
 from ..domain.proration import PaySegment, paid_total, pay_segments, prorated
 from ..domain.score import EmployeeTerms, MonthFacts, Score, compute_score, days_in_month
