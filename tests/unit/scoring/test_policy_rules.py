@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from scoring.domain.pay_rules import DisciplineRules, PayRules
+from scoring.domain.pay_rules import DisciplineRules, PayRules, ProrationRules
 from scoring.domain.policy import (
     DEFAULT_PRESET,
     PRESETS,
@@ -64,7 +64,8 @@ def test_a_valid_policy_is_read_exactly() -> None:
     assert p.sources() == {"performance", "attendance", "apel"}
     # sections not stated read as their defaults, and are written out in full
     assert p.to_dict() == {**VALID, "description": "", "discipline": DisciplineRules().to_dict(),
-                           "pay": PayRules().to_dict()}
+                           "pay": PayRules().to_dict(),
+                           "proration": ProrationRules().to_dict()}
     assert policy_from_dict(p.to_dict()) == p
 
 

@@ -78,9 +78,30 @@ class Employee(Base):
     employment_type: Mapped[str] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    # the start of duty (TMT) and its end (latest directory state; None: not stated)
+    start_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    end_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     __table_args__ = (Index("ix_employees_unit", "tenant_id", "unit_id"),
                       Index("ix_employees_supervisor", "tenant_id", "supervisor_nip"))
+
+
+class EmploymentChange(Base):
+    """From ``effective_from`` on, the employee's OPD, position, employment type and TPP
+    base are these (``domain.employment``: a statement published later, ``stated_at``,
+    wins; ``0001-01-01``: an undated first statement, holding from the beginning)."""
+
+    __tablename__ = "employment_history"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(32), primary_key=True)
+    effective_from: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(64))
+    unit_name: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[str] = mapped_column(String(200), default="")
+    employment_type: Mapped[str] = mapped_column(String(8))
+    tpp_base: Mapped[Decimal] = mapped_column(Money)
+    stated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
 
 class AttendanceDay(Base):
@@ -237,6 +258,11 @@ class ScoreRow(Base):
     cause_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     cause_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    # a month paid in parts: its pay segments (``PaySegment.to_dict``); None: one, whole
+    segments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    # the OPDs the employee belonged to in the month, [[unit_id, calendar days], ...];
+    # None: ``unit_id`` the whole month
+    memberships: Mapped[list[list[Any]] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (Index("ix_scores_period_unit", "tenant_id", "period", "unit_id"),)
 
@@ -267,6 +293,11 @@ class UnitStanding(Base):
     final_sum: Mapped[Decimal] = mapped_column(Numeric(16, 3), default=0)
     performance_sum: Mapped[Decimal] = mapped_column(Numeric(16, 3), default=0)
     tpp_total: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=0)
+    # weighted by days: the members' calendar days in the unit, and the sums of days x
+    # final % and days x performance % (the ranking's averages, migration 0011)
+    member_days: Mapped[int] = mapped_column(Integer, default=0)
+    final_days: Mapped[Decimal] = mapped_column(Numeric(20, 3), default=0)
+    performance_days: Mapped[Decimal] = mapped_column(Numeric(20, 3), default=0)
 
 
 class DirtyUnit(Base):

@@ -2,6 +2,15 @@
 and the sums of their final %, performance % and TPP, so that a ranking is one read instead
 of a recomputation of the month.
 
+An OPD is ranked by who belonged to it, weighted by days: an employee who moved in the
+month counts in each OPD they belonged to (``members``, ``final_sum`` and
+``performance_sum`` count them once in each), with their calendar days there as weight
+(``member_days``, ``final_days`` = sum of days x final %, ``performance_days``); the
+ranking's averages are ``final_days / member_days``. A member of the whole month weighs
+the month's days, so a month without moves ranks as the plain average. The TPP is counted
+whole in the OPD of the score (``scores.unit_id``, the OPD on the month's last day of
+duty, which pays it: the payroll sheet's subtotals).
+
 Every score change (``recompute_many``, the only writer of scores) adds its delta, from the
 row as it was to the row as it is, to its session (``add_change``); the deltas of a
 transaction are applied at its commit, in one statement, in a fixed order of unit-months,
@@ -23,10 +32,14 @@ from sqlalchemy.orm import Session
 
 from ekinerja_shared.tenancy import TENANT_SETTING
 
-from .orm import Employee, ScoreRow, UnitStanding
+from ..domain.score import days_in_month
+from .orm import Employee, EmploymentChange, ScoreRow, UnitStanding
 
 _DELTAS = "scoring_unit_standing_deltas"
-Delta = list[Any]  # members, final_sum, performance_sum, tpp_total
+Delta = list[Any]  # members, final_sum, performance_sum, tpp_total, member_days,
+# final_days, performance_days
+_SUMS = ("members", "final_sum", "performance_sum", "tpp_total", "member_days", "final_days",
+         "performance_days")
 _PCT, _MONEY = Decimal("0.001"), Decimal("0.01")  # the scale of Pct and Money
 
 
@@ -38,6 +51,7 @@ class Counted:
     final_pct: Decimal
     performance_pct: Decimal
     tpp_amount: Decimal
+    memberships: tuple[tuple[str, int], ...] = ()  # (OPD, calendar days in the month)
 
 
 def _stored(value: Any, scale: Decimal) -> Decimal:
@@ -48,8 +62,10 @@ def _stored(value: Any, scale: Decimal) -> Decimal:
 def counted(row: ScoreRow) -> Counted | None:
     if row.version <= 0:
         return None
+    units = tuple((str(u), int(d)) for u, d in row.memberships or ()) or (
+        (row.unit_id, days_in_month(row.period)),)
     return Counted(row.unit_id, _stored(row.final_pct, _PCT), _stored(row.performance_pct, _PCT),
-                   _stored(row.tpp_amount, _MONEY))
+                   _stored(row.tpp_amount, _MONEY), units)
 
 
 def add_change(session: AsyncSession, tenant_id: str, period: str,
@@ -62,11 +78,19 @@ def add_change(session: AsyncSession, tenant_id: str, period: str,
     for c, sign in ((before, -1), (after, 1)):
         if c is None:
             continue
+        for unit_id, days in c.memberships:
+            d = deltas.setdefault((tenant_id, period, unit_id),
+                                  [0, Decimal(0), Decimal(0), Decimal(0), 0, Decimal(0),
+                                   Decimal(0)])
+            d[0] += sign
+            d[1] += sign * c.final_pct
+            d[2] += sign * c.performance_pct
+            d[4] += sign * days
+            d[5] += sign * days * c.final_pct
+            d[6] += sign * days * c.performance_pct
         d = deltas.setdefault((tenant_id, period, c.unit_id),
-                              [0, Decimal(0), Decimal(0), Decimal(0)])
-        d[0] += sign
-        d[1] += sign * c.final_pct
-        d[2] += sign * c.performance_pct
+                              [0, Decimal(0), Decimal(0), Decimal(0), 0, Decimal(0),
+                               Decimal(0)])
         d[3] += sign * c.tpp_amount
 
 
@@ -79,14 +103,13 @@ def _apply_deltas(session: Session) -> None:
     for (t, p, u), d in sorted(deltas.items()):
         if any(d):
             by_tenant.setdefault(t, []).append(
-                {"tenant_id": t, "period": p, "unit_id": u, "members": d[0],
-                 "final_sum": d[1], "performance_sum": d[2], "tpp_total": d[3]})
+                {"tenant_id": t, "period": p, "unit_id": u, **dict(zip(_SUMS, d))})
     dialect = session.get_bind().dialect.name
     stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(UnitStanding)
     stmt = stmt.on_conflict_do_update(
         index_elements=["tenant_id", "period", "unit_id"],
         set_={name: getattr(UnitStanding, name) + stmt.excluded[name]
-              for name in ("members", "final_sum", "performance_sum", "tpp_total")})
+              for name in _SUMS})
     for tenant_id, rows in by_tenant.items():
         if dialect == "postgresql":  # a batch's transaction is bound to each regency in turn
             session.execute(text("SELECT set_config(:name, :value, true)"),
@@ -107,12 +130,16 @@ class Standing:
     final_sum: Decimal
     performance_sum: Decimal
     tpp_total: Decimal
+    member_days: int = 0
+    final_days: Decimal = Decimal(0)
+    performance_days: Decimal = Decimal(0)
 
 
 async def month_standings(session: AsyncSession, tenant_id: str,
                           period: str) -> list[Standing]:
-    """The unit-months of a month with scored employees; each unit's name is its
-    lowest-NIP scored employee's in the directory copy (the unit's id when unknown)."""
+    """The unit-months of a month with scored employees; each unit's name is the one its
+    lowest-NIP scored employee's history gives it (the directory copy's for an employee
+    without history; the unit's id when unknown)."""
     stored = (await session.scalars(select(UnitStanding).where(
         UnitStanding.tenant_id == tenant_id, UnitStanding.period == period,
         UnitStanding.members > 0))).all()
@@ -121,16 +148,29 @@ async def month_standings(session: AsyncSession, tenant_id: str,
         .where(ScoreRow.tenant_id == tenant_id, ScoreRow.period == period,
                ScoreRow.version > 0)
         .group_by(ScoreRow.unit_id))).all())
-    names = await _unit_names(session, tenant_id, list(first.values()))
-    return [Standing(s.unit_id, names.get(first.get(s.unit_id, ""), "") or s.unit_id,
+    names = await _unit_names(session, tenant_id, first)
+    return [Standing(s.unit_id, names.get(s.unit_id, "") or s.unit_id,
                      s.members, Decimal(s.final_sum), Decimal(s.performance_sum),
-                     Decimal(s.tpp_total)) for s in stored]
+                     Decimal(s.tpp_total), s.member_days, Decimal(s.final_days),
+                     Decimal(s.performance_days)) for s in stored]
 
 
 async def _unit_names(session: AsyncSession, tenant_id: str,
-                      nips: Sequence[str]) -> dict[str, str]:
-    if not nips:
+                      first: dict[str, str]) -> dict[str, str]:
+    """unit -> its name, from the history (latest statement) of the unit's given employee,
+    else that employee's directory copy."""
+    if not first:
         return {}
-    return {nip: name or "" for nip, name in (await session.execute(
+    nips = sorted(set(first.values()))
+    named: dict[str, str] = {}
+    for unit_id, name in (await session.execute(
+            select(EmploymentChange.unit_id, EmploymentChange.unit_name).where(
+                EmploymentChange.tenant_id == tenant_id, EmploymentChange.nip.in_(nips),
+                EmploymentChange.unit_id.in_(sorted(first)))
+            .order_by(EmploymentChange.stated_at))).all():
+        if name and first.get(unit_id):
+            named[unit_id] = name
+    directory = dict((await session.execute(
         select(Employee.nip, Employee.unit_name).where(
-            Employee.tenant_id == tenant_id, Employee.nip.in_(sorted(nips))))).all()}
+            Employee.tenant_id == tenant_id, Employee.nip.in_(nips)))).all())
+    return {u: named.get(u) or directory.get(nip) or "" for u, nip in first.items()}

@@ -28,6 +28,8 @@ HUNDRED = Decimal("100")
 Scope = Literal["component", "whole_tpp"]
 Unit = Literal["pct", "points"]
 Basis = Literal["paid", "per_day", "prorata"]
+ProrationBasis = Literal["latest", "calendar_days", "working_days"]
+PRORATION_BASES: tuple[ProrationBasis, ...] = ("latest", "calendar_days", "working_days")
 SCOPES: tuple[Scope, ...] = ("component", "whole_tpp")
 UNITS: tuple[Unit, ...] = ("pct", "points")
 BASES: tuple[Basis, ...] = ("paid", "per_day", "prorata")
@@ -102,6 +104,30 @@ DEFAULT_LEAVE: tuple[LeaveRule, ...] = (
            "Tugas belajar: TPP tidak dibayar untuk hari kerja selama tugas belajar."),
     _leave("DL", "Dinas luar", rule="Dinas luar dengan surat tugas: TPP dibayar penuh."),
 )
+
+@dataclass(frozen=True)
+class ProrationRules:
+    """How a month with changes of TPP base or employment type (or a start or end of duty
+    inside it) is paid: ``latest``, the values in force on the month's last day for the
+    whole month (no proration; the presets' default), or by the days under each value:
+    ``calendar_days`` (every day of the month) or ``working_days`` (Monday-Friday, except
+    the days attendance evaluated as holiday/off for the employee, plus the days it
+    evaluated as working on a weekend)."""
+
+    basis: ProrationBasis = "latest"
+    rule: str = ""  # the regency's rule text, shown with the segments
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"basis": self.basis, "rule": self.rule}
+
+
+def proration_from_dict(data: Mapping[str, Any] | None) -> ProrationRules:
+    if data is None:
+        return ProrationRules()
+    return ProrationRules(basis=_choice(data.get("basis", "latest"), PRORATION_BASES,
+                                        "dasar proporsi TPP"),
+                          rule=str(data.get("rule", "")))
+
 
 PENALTY_RULE = ("PP 94/2021 tentang Disiplin PNS, Pasal 8 ayat (3): hukuman disiplin sedang "
                 "berupa pemotongan tunjangan kinerja sebesar 25 % selama 6, 9 atau 12 bulan.")

@@ -16,6 +16,7 @@ from typing import Any
 
 from .flags import describe
 from .policy import HUNDRED
+from .proration import PaySegment
 from .score import pct, rupiah
 
 COMPONENT_LABELS: dict[str, str] = {
@@ -104,6 +105,15 @@ def _sum_line(kind: str, label: str, lines: Sequence[PayrollLine], width: int,
 SIGNATURE = "Tanda tangan"
 
 
+def _bruto(row: Mapping[str, Any], base: Decimal, final: Decimal) -> Decimal:
+    """``TPP sesuai nilai``: base x final %, or, for a month paid in parts, the sum of its
+    segments' bruto (as the pay slip's lines)."""
+    segments = [PaySegment.of(s) for s in row.get("segments") or ()]
+    if segments:
+        return sum((s.bruto(final) for s in segments), Decimal(0))
+    return rupiah(base * final / HUNDRED)
+
+
 def build(rows: Sequence[Mapping[str, Any]], extra_header: Sequence[str] = (),
           extra: Mapping[str, tuple[Decimal, ...]] | None = None) -> PayrollTable:
     """Rows (nip, name, unit, employment_type, components [{name, weight, value_pct}],
@@ -131,7 +141,7 @@ def build(rows: Sequence[Mapping[str, Any]], extra_header: Sequence[str] = (),
             kind="employee", no=i, nip=str(r["nip"]), name=str(r["name"]),
             employment_type=str(r.get("employment_type") or ""), unit=str(r["unit"]),
             components=tuple(values.get(n) for n in names), final_pct=final, tpp_base=base,
-            tpp_by_score=rupiah(base * final / HUNDRED),
+            tpp_by_score=_bruto(r, base, final),
             adjustment_pct=pct(_dec(r.get("tpp_adjustment_pct", HUNDRED))),
             tpp_paid=rupiah(_dec(r["tpp_amount"])),
             note=describe(list(r.get("flags") or [])),

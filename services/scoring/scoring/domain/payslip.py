@@ -5,7 +5,11 @@ Lines, in this order (every cut carries its reason and its rule, in Bahasa Indon
 
 1. **Bruto by component**: bruto = TPP base x final % / 100 (the payroll sheet's "TPP
    sesuai nilai"); each component's line is base x weight % x value %, the last one takes
-   what the rounding leaves so that the lines add up to the bruto.
+   what the rounding leaves so that the lines add up to the bruto. A month paid in parts
+   (the policy's ``proration``, ``domain.proration``: a change of TPP base or employment
+   type, a start or end of duty inside the month) has instead one bruto line per segment,
+   base x final % x its days / the month's days, with its dates, days and reason; the
+   adjustment is then one line per segment of a type paid less than 100 %.
 2. **Cuts**, each on the same base, the TPP after the employment-type adjustment (the
    score's TPP): the adjustment itself first (CPNS 80 %: bruto - the score's TPP), then
    the discipline cut on the whole TPP (a policy with ``discipline.scope = whole_tpp``),
@@ -34,6 +38,7 @@ from typing import Any
 from .pay_rules import HUNDRED, PayRules
 from .payroll import COMPONENT_LABELS, month_name
 from .policy import Policy
+from .proration import PaySegment, describe, prorated
 from .score import rupiah
 from .terbilang import terbilang
 
@@ -87,6 +92,7 @@ class SlipScore:
     employment_type: str
     adjustment_pct: Decimal
     tpp_amount: Decimal  # base x final % x adjustment %, rounded (the score's TPP)
+    segments: tuple[PaySegment, ...] = ()  # the month's pay segments (empty: one, whole)
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> "SlipScore":
@@ -98,7 +104,11 @@ class SlipScore:
             final_pct=Decimal(str(row["final_pct"])), tpp_base=Decimal(str(row["tpp_base"])),
             employment_type=str(row.get("employment_type") or ""),
             adjustment_pct=Decimal(str(row.get("tpp_adjustment_pct", HUNDRED))),
-            tpp_amount=rupiah(Decimal(str(row["tpp_amount"]))))
+            tpp_amount=rupiah(Decimal(str(row["tpp_amount"]))),
+            segments=tuple(PaySegment.of(x) for x in row.get("segments") or ()))
+
+    def in_parts(self) -> bool:
+        return bool(self.segments) and prorated(self.segments)
 
 
 @dataclass(frozen=True)
@@ -173,6 +183,29 @@ def signature_block(header: Sequence[str], total: Sequence[Any]) -> list[list[st
             ["(" + "." * 32 + ")", *gap, "(" + "." * 32 + ")"], ["NIP.", *gap, "NIP."]]
 
 
+def _segment_lines(score: SlipScore, policy: Policy) -> tuple[list[Line], list[Line]]:
+    """The bruto lines and the adjustment lines of a month paid in parts."""
+    basis = policy.proration.basis
+    earnings: list[Line] = []
+    adjustments: list[Line] = []
+    for i, seg in enumerate(score.segments, start=1):
+        bruto, paid = seg.bruto(score.final_pct), seg.paid(score.final_pct)
+        when = describe(seg, basis)
+        earnings.append(Line(
+            f"segment:{i}", f"TPP {when.split(':')[0]}", bruto,
+            f"TPP dasar {rp(seg.tpp_base)} ({seg.employment_type}) x nilai akhir "
+            f"{pct_id(score.final_pct)} x {when.split(': ')[1]}"
+            + (f" - {seg.reason}" if seg.reason else ""), policy.proration.rule))
+        if bruto != paid:
+            adjustments.append(Line(
+                f"adjustment:{i}", f"Penyesuaian {seg.employment_type}", bruto - paid,
+                f"{seg.employment_type} menerima {pct_id(seg.adjustment_pct)} dari TPP "
+                f"sesuai nilai {rp(bruto)} ({when})",
+                f"TPP {seg.employment_type} dibayar {pct_id(seg.adjustment_pct)} "
+                "(kebijakan TPP daerah)"))
+    return earnings, adjustments
+
+
 def _earnings(score: SlipScore) -> tuple[tuple[Line, ...], Decimal]:
     bruto = rupiah(score.tpp_base * score.final_pct / HUNDRED)
     lines: list[Line] = []
@@ -242,9 +275,15 @@ def _capped(cuts: Sequence[Line], base: Decimal) -> list[Line]:
 
 def build_slip(period: str, score: SlipScore, days: MonthDays, inputs: SlipInputs,
                policy: Policy) -> PaySlip:
-    earnings, bruto = _earnings(score)
-    adjustment = bruto - score.tpp_amount
-    cuts = ([Line("adjustment", f"Penyesuaian {score.employment_type}", adjustment,
+    if score.in_parts():
+        parts, cuts = _segment_lines(score, policy)
+        earnings, bruto = tuple(parts), sum((x.amount for x in parts), ZERO)
+        adjustment = ZERO
+    else:
+        earnings, bruto = _earnings(score)
+        adjustment = bruto - score.tpp_amount
+        cuts = []
+    cuts += ([Line("adjustment", f"Penyesuaian {score.employment_type}", adjustment,
                   f"{score.employment_type} menerima {pct_id(score.adjustment_pct)} dari TPP "
                   f"sesuai nilai {rp(bruto)}",
                   f"TPP {score.employment_type} dibayar {pct_id(score.adjustment_pct)} "

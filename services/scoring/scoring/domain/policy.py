@@ -25,8 +25,10 @@ from .pay_rules import (
     DisciplineRules,
     InvalidPolicy,
     PayRules,
+    ProrationRules,
     discipline_from_dict,
     pay_from_dict,
+    proration_from_dict,
 )
 from .pay_rules import dec as _dec
 
@@ -68,6 +70,8 @@ class Policy:
     discipline: DisciplineRules = field(default_factory=DisciplineRules)
     # leave/duty pay rules, BPJS Kesehatan, the penalty rule text: the pay slip
     pay: PayRules = field(default_factory=PayRules)
+    # a month with changes of TPP base/employment type: latest values, or by days
+    proration: ProrationRules = field(default_factory=ProrationRules)
     description: str = ""  # what it measures and the choices it makes (shown with presets)
 
     def adjustment_pct(self, employment_type: str) -> Decimal:
@@ -101,6 +105,7 @@ class Policy:
             ],
             "discipline": self.discipline.to_dict(),
             "pay": self.pay.to_dict(),
+            "proration": self.proration.to_dict(),
         }
 
 
@@ -163,6 +168,7 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
             tpp_adjustments=adjustments,
             discipline=discipline_from_dict(data.get("discipline")),
             pay=pay_from_dict(data.get("pay")),
+            proration=proration_from_dict(data.get("proration")),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise InvalidPolicy(f"Format kebijakan tidak valid: {exc}.") from exc

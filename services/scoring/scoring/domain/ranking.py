@@ -43,12 +43,19 @@ def summarise_unit(unit_id: str, finals: Sequence[Decimal], performances: Sequen
 
 def summarise_totals(unit_id: str, members: int, final_sum: Decimal,
                      performance_sum: Decimal, tpp_total: Decimal,
-                     unit_name: str = "") -> UnitSummary:
-    """A unit's summary from its members' count and sums (the standings read model)."""
+                     unit_name: str = "", *,
+                     by_days: tuple[int, Decimal, Decimal] | None = None) -> UnitSummary:
+    """A unit's summary from its members' count and sums (the standings read model).
+    ``by_days`` (member days, sum of days x final %, sum of days x performance %): the
+    averages weighted by each member's days in the unit (an employee who moved in the
+    month counts in each OPD for their days there)."""
     n = members
-    return UnitSummary(
-        unit_id=unit_id, unit_name=unit_name, members=n,
-        avg_final_pct=pct(final_sum / n) if n else Decimal(0),
-        avg_performance_pct=pct(performance_sum / n) if n else Decimal(0),
-        tpp_total=tpp_total,
-    )
+    if by_days is not None and by_days[0] > 0:
+        days, final_days, performance_days = by_days
+        avg_final, avg_perf = pct(final_days / days), pct(performance_days / days)
+    else:
+        avg_final = pct(final_sum / n) if n else Decimal(0)
+        avg_perf = pct(performance_sum / n) if n else Decimal(0)
+    return UnitSummary(unit_id=unit_id, unit_name=unit_name, members=n,
+                       avg_final_pct=avg_final, avg_performance_pct=avg_perf,
+                       tpp_total=tpp_total)

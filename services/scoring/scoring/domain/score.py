@@ -49,6 +49,10 @@ def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     return first, dt.date(year + (month == 12), month % 12 + 1, 1)
 
 
+def days_in_month(period: str) -> int:
+    return calendar.monthrange(*parse_period(period))[1]
+
+
 def weekdays_in_month(period: str) -> int:
     """Fallback effective days: Monday-Friday days of the month (no holidays known)."""
     year, month = parse_period(period)

@@ -79,6 +79,22 @@ class PaySpec(_Spec):
                                      "disciplinary penalty (PP 94/2021)")
 
 
+class ProrationSpec(_Spec):
+    """How a month with a change of TPP base or employment type (or a start or end of duty
+    inside it) is paid."""
+
+    basis: Literal["latest", "calendar_days", "working_days"] = Field(
+        default="latest",
+        description="`latest`: the values in force on the month's last day, for the whole "
+                    "month (no proration); `calendar_days`: each value for its share of the "
+                    "month's calendar days; `working_days`: for its share of the month's "
+                    "working days (Monday-Friday, without the days attendance evaluated as "
+                    "holiday/off, with weekend days it evaluated as working). The pay slip "
+                    "shows one bruto line per value with its days and reason")
+    rule: str = Field(default="", description="The regency's rule text, shown with the "
+                                              "lines")
+
+
 EXAMPLES: list[dict[str, Any]] = [
     {"minutes_per_day": 270},
     {"name": "kinerja100_blok30",
@@ -101,6 +117,8 @@ EXAMPLES: list[dict[str, Any]] = [
          "pct": "100", "rule": "CLTN: TPP tidak dibayar"},
         {"code": "CS", "label": "Cuti sakit", "basis": "per_day", "pct": "2.5",
          "rule": "Cuti sakit: 2,5 % per hari"}]}},
+    {"proration": {"basis": "working_days",
+                   "rule": "TPP dibayar sesuai jumlah hari kerja pada tiap jabatan"}},
 ]
 
 
@@ -123,6 +141,7 @@ class PolicySpecModel(_Spec):
     components: list[ComponentSpecModel] | None = None
     discipline: DisciplineSpec | None = None
     pay: PaySpec | None = None
+    proration: ProrationSpec | None = None
 
     def changes(self) -> dict[str, Any]:
         """The fields given, as the domain's plain data."""

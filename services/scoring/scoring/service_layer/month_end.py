@@ -45,7 +45,7 @@ def row_of(nip: str, c: Computed, name: str, unit_name: str) -> dict[str, Any]:
             "final_pct": c.score.final_pct, "performance_pct": c.score.sources["performance"],
             "tpp_base": c.score.tpp_base, "tpp_amount": c.score.tpp_amount,
             "tpp_adjustment_pct": c.policy.adjustment_pct(c.terms.employment_type),
-            "flags": c.flags}
+            "flags": c.flags, "segments": c.segments_json()}
 
 
 async def unscored_rows(session: AsyncSession, tenant_id: str, period: str,

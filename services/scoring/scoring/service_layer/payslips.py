@@ -153,7 +153,8 @@ async def employee_row(session: AsyncSession, tenant_id: str, nip: str, period: 
                 "unit_id": r.unit_id, "employment_type": r.employment_type,
                 "components": r.components, "final_pct": r.final_pct,
                 "tpp_base": r.tpp_base, "tpp_adjustment_pct": r.tpp_adjustment_pct,
-                "tpp_amount": r.tpp_amount, "flags": list(r.flags or [])}
+                "tpp_amount": r.tpp_amount, "flags": list(r.flags or []),
+                "segments": r.segments}
     employee = await repo.get_employee(session, tenant_id, nip)
     if employee is None:
         raise NotFound(f"Slip TPP pegawai {nip} periode {period} belum ada.",

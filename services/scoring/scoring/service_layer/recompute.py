@@ -18,13 +18,16 @@ from ekinerja_shared.db import insert_ignore
 from ekinerja_shared.outbox import stage
 from ekinerja_shared.timeutil import utcnow
 
+from ..adapters import employment as history
 from ..adapters import repository as repo
 from ..adapters import standings
 from ..adapters.orm import DirtyUnit, Employee, LateFact, Outbox, ScoreRow
+from ..domain.employment import memberships, month_spans
 from ..domain.flags import DirectoryState, month_flags
 from ..domain.month_end import late_change
 from ..domain.policy import DEFAULT_PRESET, Policy
-from ..domain.score import EmployeeTerms, MonthFacts, Score, compute_score
+from ..domain.proration import PaySegment, paid_total, pay_segments, prorated
+from ..domain.score import EmployeeTerms, MonthFacts, Score, compute_score, days_in_month
 
 Key = tuple[str, str, str]  # tenant, nip, period
 
@@ -103,6 +106,16 @@ class Computed:
     policy: Policy
     flags: list[str]
     uses_unit: bool
+    # a month paid in parts: its pay segments (else empty); the OPDs of the month with
+    # their calendar days when not ``unit_id`` for the whole month (else empty)
+    segments: tuple[PaySegment, ...] = ()
+    memberships: tuple[tuple[str, int], ...] = ()
+
+    def segments_json(self) -> list[dict[str, str]] | None:
+        return [s.to_dict() for s in self.segments] or None
+
+    def memberships_json(self) -> list[list[object]] | None:
+        return [[u, d] for u, d in self.memberships] or None
 
 
 async def compute_month(session: AsyncSession, tenant_id: str, period: str,
@@ -119,22 +132,39 @@ async def compute_month(session: AsyncSession, tenant_id: str, period: str,
                                  [e.unit_id for e in employees.values()] + [""])
         if uses_unit else {}
     )
+    dated = await history.histories(session, tenant_id, nips)
+    kinds = (await history.day_kinds(session, tenant_id, period, nips)
+             if policy.proration.basis == "working_days" else {})
     out: dict[str, Computed] = {}
     for nip in nips:
         employee = employees.get(nip)
-        unit_id = employee.unit_id if employee is not None else ""
+        spans = month_spans(dated.get(nip, ()), period,
+                            employee.start_date if employee is not None else None,
+                            employee.end_date if employee is not None else None,
+                            employee.end_reason if employee is not None else None)
+        unit_id = (spans[-1].terms.unit_id if spans else
+                   employee.unit_id if employee is not None else "")
         facts = facts_of[nip]
         if uses_unit:
             facts = replace(facts, unit_performance_pct=averages.get(unit_id))
         terms = (
-            EmployeeTerms(Decimal(employee.tpp_base), employee.employment_type)
+            EmployeeTerms(spans[-1].terms.tpp_base, spans[-1].terms.employment_type) if spans
+            else EmployeeTerms(Decimal(employee.tpp_base), employee.employment_type)
             if employee is not None else EmployeeTerms()
         )
         flags = month_flags(policy, facts, DirectoryState(
             known=employee is not None, active=employee is None or employee.active,
             tpp_base=terms.tpp_base))
-        out[nip] = Computed(compute_score(policy, facts, terms), facts, terms, unit_id,
-                            policy, flags, uses_unit)
+        score = compute_score(policy, facts, terms)
+        segments = pay_segments(spans, policy, period, kinds.get(nip))
+        if segments and prorated(segments):
+            score = replace(score, tpp_amount=paid_total(segments, score.final_pct))
+        else:
+            segments = ()
+        units = memberships(spans)
+        whole = days_in_month(period)
+        out[nip] = Computed(score, facts, terms, unit_id, policy, flags, uses_unit, segments,
+                            () if units in ((), ((unit_id, whole),)) else units)
     return out
 
 
@@ -170,6 +200,8 @@ def _apply_score(row: ScoreRow, c: Computed, cause: ev.Event | None, publish: bo
         and row.flags == flags
         and row.employment_type == terms.employment_type
         and Decimal(row.tpp_adjustment_pct) == adjustment
+        and row.segments == c.segments_json()
+        and row.memberships == c.memberships_json()
     )
     if unchanged:
         return _Applied(row, dirty)
@@ -187,6 +219,8 @@ def _apply_score(row: ScoreRow, c: Computed, cause: ev.Event | None, publish: bo
     row.final_pct = score.final_pct
     row.tpp_base = score.tpp_base
     row.tpp_amount = score.tpp_amount
+    row.segments = c.segments_json()
+    row.memberships = c.memberships_json()
     row.cause_event_id = cause.event_id if cause else None
     row.cause_type = cause.event_type if cause else None
     row.updated_at = utcnow()

@@ -23,6 +23,7 @@ from ..domain.ranking import UnitSummary, competition_rank, summarise_totals
 from ..domain.trend import MonthAverage, months_ending, trend
 from ..domain.payslip import SHEET_COLUMNS, sheet_values
 from ..domain.policy import DEFAULT_PRESET
+from ..domain.score import days_in_month
 from . import payslips
 from .month_end import unscored_rows
 
@@ -45,7 +46,7 @@ async def _scores_with_names(session: AsyncSession, tenant_id: str, period: str,
          "components": r.components, "final_pct": r.final_pct,
          "performance_pct": r.performance_pct, "tpp_base": r.tpp_base,
          "tpp_adjustment_pct": r.tpp_adjustment_pct, "tpp_amount": r.tpp_amount,
-         "flags": list(r.flags or [])}
+         "flags": list(r.flags or []), "segments": r.segments}
         for r, name, unit_name in (await session.execute(query)).all()
     ]
 
@@ -108,18 +109,25 @@ async def unit_ranking(session: AsyncSession, tenant_id: str, period: str,
     ones from the standings read model, and, while the month is open, the active employees
     without a score computed from what is known (usually few: any fact gives a score)."""
     totals: dict[str, list[Any]] = {
-        s.unit_id: [s.unit_name, s.members, s.final_sum, s.performance_sum, s.tpp_total]
+        s.unit_id: [s.unit_name, s.members, s.final_sum, s.performance_sum, s.tpp_total,
+                    s.member_days, s.final_days, s.performance_days]
         for s in await month_standings(session, tenant_id, period)}
     if period not in await repo.closed_periods(session, tenant_id):
+        days = days_in_month(period)  # not scored yet: the whole month in their OPD
         for r in await unscored_rows(session, tenant_id, period, default_preset):
             t = totals.setdefault(r["unit_id"], [r["unit"], 0, Decimal(0), Decimal(0),
-                                                 Decimal(0)])
+                                                 Decimal(0), 0, Decimal(0), Decimal(0)])
+            final, perf = Decimal(r["final_pct"]), Decimal(r["performance_pct"])
             t[1] += 1
-            t[2] += Decimal(r["final_pct"])
-            t[3] += Decimal(r["performance_pct"])
+            t[2] += final
+            t[3] += perf
             t[4] += Decimal(r["tpp_amount"])
-    summaries = [summarise_totals(unit, n, final, perf, tpp, unit_name=name)
-                 for unit, (name, n, final, perf, tpp) in totals.items()]
+            t[5] += days
+            t[6] += days * final
+            t[7] += days * perf
+    summaries = [summarise_totals(unit, n, final, perf, tpp, unit_name=name,
+                                  by_days=(mdays, fdays, pdays))
+                 for unit, (name, n, final, perf, tpp, mdays, fdays, pdays) in totals.items()]
     return competition_rank(summaries, lambda s: s.avg_final_pct, lambda s: s.unit_id)
 
 

@@ -22,9 +22,10 @@ from ekinerja_shared.acting_copy import store_acting
 from ekinerja_shared.consumer import PoisonEvent
 from ekinerja_shared.db import upsert
 from ekinerja_shared.errors import NotFound
-from ekinerja_shared.timeutil import period_of, utcnow
+from ekinerja_shared.timeutil import period_of, utcnow, zone
 from ekinerja_shared.uow import UnitOfWork
 
+from ..adapters import employment
 from ..adapters import repository as repo
 from ..adapters.orm import (
     ActingAssignment,
@@ -73,16 +74,26 @@ async def _store_tenant(session: AsyncSession, e: ev.TenantUpserted) -> bool:
 
 
 async def _store_employee(session: AsyncSession, e: ev.EmployeeUpserted) -> bool:
+    """The latest state (a newer ``occurred_at`` wins) and the history by date
+    (``domain.employment``); True when either changed."""
     n = await upsert(
         session, Employee,
         {"tenant_id": e.tenant_id, "nip": e.nip, "name": e.name, "unit_id": e.unit_id,
          "unit_name": e.unit_name, "supervisor_nip": e.supervisor_nip or None,
          "tpp_base": e.tpp_base,
          "employment_type": e.employment_type, "active": e.active,
+         "start_date": e.start_date, "end_date": e.end_date, "end_reason": e.end_reason,
          "updated_at": e.occurred_at},
         index_elements=["tenant_id", "nip"], where=Employee.updated_at <= e.occurred_at,
     )
-    return bool(n)
+    tz = await session.scalar(select(Tenant.timezone).where(Tenant.tenant_id == e.tenant_id))
+    try:
+        local = zone(tz or "Asia/Jakarta")
+    except ValueError:
+        local = zone("Asia/Jakarta")
+    published_on = e.occurred_at.astimezone(local).date()
+    dated = await employment.record(session, e, published_on)
+    return bool(n) or dated
 
 
 async def _store_directory(session: AsyncSession, e: ev.Event, affected: Affected) -> None:
