@@ -110,8 +110,7 @@ MODULES = (
     Module("gateway/month_check"),
     Module("gateway/employment"),
     # who supervises whom, the rule of every service: run it with --module
-    # shared/supervision (its baseline, all of tests/unit/shared, is slow); not yet measured
-    # to the end, so not a default
+    # shared/supervision (its baseline, all of tests/unit/shared, is slow), so not a default
     Module("shared/supervision", default=False),
 )
 
