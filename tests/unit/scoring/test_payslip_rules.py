@@ -201,4 +201,4 @@ def test_bpjs_at_a_regency_rate_and_pph21_by_rate_or_not_entered() -> None:
     assert slip_of({}, base="1000033", inputs=SlipInputs(pph21_pct=D(5))).deduction(
         "pph21") == D("50002")
     unset = slip_of({}).deductions[1]
-    assert (unset.amount, unset.reason) == (0, "Tarif PPh 21 belum diisi (0 %)")
+    assert (unset.amount, unset.reason) == (D(0), "Tarif PPh 21 belum diisi (0 %)")
