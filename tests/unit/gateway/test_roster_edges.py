@@ -218,3 +218,20 @@ def test_invalid_roster_message_counts_the_errors() -> None:
         check_roster(csv_of("1,,,,,,,,", "2,,,,,,,,"), {})
     assert info.value.status_code == 422 and info.value.code == "invalid_roster"
     assert info.value.message.startswith(f"Daftar pegawai ditolak: {len(info.value.errors)} ")
+
+
+def test_unknown_columns_are_reported_at_the_first_of_them() -> None:
+    _rows, errs = parse_roster("nip;name;unit_id;tpp_base;jabatan;golongan\n")
+    assert [(e.line, e.field) for e in errs] == [(1, "jabatan")]
+    assert "'jabatan', 'golongan' tidak dikenal" in errs[0].message
+
+
+def test_a_duty_ended_before_today_updates_an_active_entry() -> None:
+    import dataclasses
+    import datetime as dt
+
+    row = dataclasses.replace(check_roster(VALID, {})[0], end_date=dt.date(2026, 1, 31))
+    known = as_known(row)  # active: no day given
+    assert known.active is True
+    assert classify(row, known, dt.date(2026, 3, 2)) == "updated"
+    assert classify(row, known, dt.date(2026, 1, 31)) == "unchanged"

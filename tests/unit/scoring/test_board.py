@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from scoring.domain.board import BoardRow, ComponentSums, UnitSums, month_board
+from scoring.domain.board import TOP, BoardRow, ComponentSums, UnitSums, month_board
 
 
 def top(nip: str, final: str) -> BoardRow:
@@ -38,3 +38,11 @@ def test_a_month_nobody_was_scored() -> None:
     b = month_board([], {}, [], [])
     assert (b.employees, b.avg_final_pct, b.tens, b.units, b.top, b.components) == (
         0, None, [0] * 11, [], [], [])
+
+
+def test_averages_keep_their_fraction_and_the_board_shows_the_ten_highest() -> None:
+    b = month_board([UnitSums("u1", "U1", 3, Decimal(200), Decimal(3), 3)], {6: 3},
+                    [ComponentSums("performance", 1, 3, Decimal(200))], [])
+    assert (b.avg_final_pct, b.components) == (Decimal("66.67"),
+                                               [("performance", Decimal("66.67"))])
+    assert TOP == 10  # the dashboard's "sepuluh nilai tertinggi" (reports.board's LIMIT)

@@ -10,6 +10,8 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.unit.domain_values import mutable_dataclasses
+
 from ekinerja_shared.supervision import (
     DIRECT,
     ActingAssignment,
@@ -109,3 +111,28 @@ def test_the_team_is_exactly_whom_the_caller_may_supervise(roster: dict[str, str
                 if may_supervise(caller, nip, [sup], acting, day=day)}
     assert team_on(caller, roster, acting, day) == expected
     assert caller not in expected
+
+
+def test_names_that_sort_around_each_other_do_not_stand_for_one_another() -> None:
+    # the rule compares NIPs for equality only: a NIP sorting before or after another's
+    # is no relation (ZED sorts after STAFF2, KABAG before KASUBAG)
+    assert stands_for("ZED", "KASUBAG", [PLH], day=START) is None
+    other_post = ActingAssignment("KABAG", "STAFF2", ActingKind.PLT, START, END)
+    assert acting_for("KABAG", [PLH, other_post], START) == {"STAFF2"}
+    assert acting_for("AAA", [PLH, other_post], START) == set()
+    for viewer, employee in (("A", "B"), ("B", "A")):
+        assert may_view(viewer, employee, [None], [PLH], day=START) is False
+    assert may_supervise("STAFF", "STAFF", ["KASUBAG"], [PLH], day=START) is False
+    # the assignments may be named, the day must be
+    assert stands_for("STAFF2", "KASUBAG", assignments=[PLH], day=START) == "plh"
+
+
+def test_the_latest_link_stays_in_effect_after_its_date() -> None:
+    links = [SupervisorLink(dt.date(2026, 1, 1), "KASUBAG"),
+             SupervisorLink(dt.date(2026, 3, 10), "KABAG")]
+    assert supervisor_on(links, dt.date(2026, 4, 1)) == "KABAG"
+    assert supervisor_on(links, dt.date(2026, 2, 1)) == "KASUBAG"
+
+
+def test_links_and_assignments_are_immutable() -> None:
+    assert mutable_dataclasses("ekinerja_shared.supervision") == set()
