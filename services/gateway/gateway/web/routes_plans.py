@@ -19,6 +19,8 @@ from .render import Page, PageRoute, flash, render, require_role
 from .routes_employee import PageDep, form_of
 from .routes_manage import names_of
 
+NIP_DIGITS = "NIP hanya berisi angka."
+
 router = APIRouter(route_class=PageRoute, tags=["pages"])
 
 
@@ -95,7 +97,9 @@ async def member_plans(request: Request, page: PageDep, nip: str = "",
         ((n, name) for n, name in (await names_of(page)).items() if n != page.nip),
         key=lambda p: (p[1], p[0]))
     groups, name, error, status = None, "", None, 200
-    if nip:
+    if nip and not nip.isdigit():
+        error, status = NIP_DIGITS, 422
+    elif nip:
         try:
             plans = await page.backend.get("activity", _plans_path(page), nip=nip, period=month)
             person = await page.backend.get_or_none(
