@@ -104,6 +104,8 @@ MODULES = (
     Module("scoring/pay_rules"),
     Module("scoring/payslip"),
     Module("scoring/terbilang"),
+    Module("scoring/employment"),
+    Module("scoring/proration"),
     Module("gateway/access"),
     Module("gateway/roster"),
     Module("gateway/tenant"),
@@ -112,6 +114,8 @@ MODULES = (
     # who supervises whom, the rule of every service: run it with --module
     # shared/supervision (its baseline, all of tests/unit/shared, is slow), so not a default
     Module("shared/supervision", default=False),
+    # the rule of dated directory values (supervisor, unit histories), likewise
+    Module("shared/dated", default=False),
 )
 
 
