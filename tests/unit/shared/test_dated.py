@@ -30,6 +30,11 @@ def test_a_statement_arriving_late_changes_nothing_a_newer_one_covers() -> None:
     assert after_statement(history, D1, "B", T2) == {D1: ("B", T2), D10: ("A", T3)}
 
 
+def test_older_statements_about_earlier_dates_are_kept() -> None:
+    # a move from the 10th keeps the unit held from the 1st until then
+    assert after_statement({D1: ("A", T1)}, D10, "B", T2) == {D1: ("A", T1), D10: ("B", T2)}
+
+
 def test_newer_statements_about_later_dates_are_kept() -> None:
     history = {D20: ("A", T3)}
     assert after_statement(history, D10, "B", T2) == {D10: ("B", T2), D20: ("A", T3)}
