@@ -17,8 +17,8 @@ from decimal import Decimal as D
 import pytest
 
 from ekinerja_shared import events as ev
-from tests.integration.scoring.pg_app import fresh_app
-from tests.support.apps import eventually, from_now_on, publish, running_app
+from tests.integration.scoring.test_scoring_flow import WAIT, app  # noqa: F401  (fixture)
+from tests.support.apps import eventually, publish, running_app
 from tests.support.tokens import as_hr
 
 pytestmark = pytest.mark.integration
@@ -26,14 +26,6 @@ pytestmark = pytest.mark.integration
 A, B, C = "199001012015011001", "199502022019032002", "198803032010011003"
 HR = "199001172015031002"
 P = "2026-10"
-WAIT = 240
-
-
-@pytest.fixture
-async def app(kafka_bootstrap, group_prefix):
-    app = await fresh_app(kafka_bootstrap, group_prefix, outbox_poll_interval_s=0.2)
-    await from_now_on(app)
-    return app
 
 
 def employee(t: str, nip: str, unit: str, base: str, day: int) -> ev.EmployeeUpserted:
