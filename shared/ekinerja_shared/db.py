@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -28,7 +28,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import CursorResult, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
@@ -174,9 +174,22 @@ def _insert_for(session: AsyncSession, model: Any) -> Any:
     return (sqlite.insert if name == "sqlite" else postgresql.insert)(model)
 
 
-async def _rowcount(session: AsyncSession, stmt: Any) -> int:
-    result = cast(CursorResult[Any], await session.execute(stmt))
-    return int(result.rowcount or 0)
+def _table_of(model: Any) -> Any:
+    """The Core table of an ORM class (or the table itself)."""
+    return getattr(model, "__table__", model)
+
+
+async def _written(session: AsyncSession, stmt: Any, rows: list[dict[str, Any]]) -> int:
+    """Execute a Core INSERT .. RETURNING with ``rows`` as parameter sets and count the rows
+    it wrote. The statement is compiled once and cached (SQLAlchemy's insertmanyvalues
+    batches the parameter sets into multi-row VALUES at execution), where ``.values(rows)``
+    compiled a new statement of every size: a 2,000-row upsert took 576-848 ms that way
+    against 95-108 ms (measured on PostgreSQL, the employees copy of attendance)."""
+    first = rows[0].keys()
+    if any(r.keys() != first for r in rows):  # an executemany would drop the extra keys
+        raise ValueError("every row of one INSERT must name the same columns")
+    result = await session.execute(stmt, rows)
+    return len(result.all())
 
 
 async def insert_ignore(
@@ -186,8 +199,9 @@ async def insert_ignore(
     rows = [rows] if isinstance(rows, dict) else list(rows)
     if not rows:
         return 0
-    return await _rowcount(session, _insert_for(session, model).values(rows)
-                           .on_conflict_do_nothing())
+    table = _table_of(model)
+    stmt = _insert_for(session, table).on_conflict_do_nothing()
+    return await _written(session, stmt.returning(*table.primary_key.columns), rows)
 
 
 async def insert_ignore_returning(
@@ -219,11 +233,13 @@ async def upsert(
     if not rows:
         return 0
     keys = list(index_elements)
-    stmt = _insert_for(session, model).values(rows)
+    table = _table_of(model)
+    stmt = _insert_for(session, table)
     cols = list(update) if update is not None else [c for c in rows[0] if c not in keys]
     if not cols:
-        return await _rowcount(session, stmt.on_conflict_do_nothing(index_elements=keys))
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={c: stmt.excluded[c] for c in cols}, where=where
-    )
-    return await _rowcount(session, stmt)
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    else:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=keys, set_={c: stmt.excluded[c] for c in cols}, where=where
+        )
+    return await _written(session, stmt.returning(*(table.c[k] for k in keys)), rows)
