@@ -181,3 +181,33 @@ def test_apel_window_designated_device_and_missed_apel_cut() -> None:
     v = evaluate_day(kind="work", window=w, rules=KEMENKEU, closed=True,
                      punches=[at(7, 20), at(16, 0)], apel_attended=False)
     assert v.deduction_pct == Decimal("0")  # Kemenkeu style: indicator only
+
+
+def test_working_dates_of_many_equals_each_employee_alone() -> None:
+    """The shared computation per unit history gives every employee exactly the month
+    ``working_dates`` gives them alone: same unit, own schedule, rostered shift, transfer
+    into a six-day unit mid-month, and an employee the calendar does not know."""
+    nov10, nov16 = dt.date(2026, 11, 10), dt.date(2026, 11, 16)
+    cal = Calendar(
+        assignments=[
+            ScopedAssignment("unit", "puskesmas", ScheduleAssignment(SIX_DAY)),
+            ScopedAssignment("employee", "OWN", ScheduleAssignment(SIX_DAY)),
+        ],
+        holidays={dt.date(2026, 11, 20): "Libur"},
+        shifts={("SHIFT", dt.date(2026, 11, 20)): parse_hours("08:00-16:00"),
+                ("SHIFT", dt.date(2026, 11, 21)): parse_hours("08:00-16:00")},
+        units={"P1": "puskesmas", "P2": "puskesmas", "D1": "dinas", "OWN": "dinas",
+               "SHIFT": "dinas", "MOVED": "puskesmas", "MOVED2": "puskesmas"},
+        unit_history={"MOVED": [(nov16, "puskesmas"), (nov10, "dinas")],
+                      "MOVED2": [(nov10, "dinas"), (nov16, "puskesmas")]},
+    )
+    nips = ["P1", "P2", "D1", "OWN", "SHIFT", "MOVED", "MOVED2", "UNKNOWN"]
+    many = cal.working_dates_of("2026-11", nips)
+    assert set(many) == set(nips)
+    for nip in nips:
+        assert many[nip] == cal.working_dates("2026-11", nip), nip
+    # the situations really differ (the test would pass vacuously otherwise)
+    assert len(many["P1"]) == 24 and len(many["D1"]) == 20
+    assert len(many["OWN"]) == 24 and len(many["SHIFT"]) == 22
+    assert many["MOVED"] == many["MOVED2"] != many["P1"]
+    assert many["UNKNOWN"] == many["D1"]

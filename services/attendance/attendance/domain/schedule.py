@@ -250,3 +250,24 @@ class Calendar:
 
     def working_dates(self, period: str, nip: str | None = None) -> list[dt.date]:
         return [d for d in month_dates(period) if self.day_kind(nip, d) == "work"]
+
+    def working_dates_of(self, period: str,
+                         nips: Iterable[str]) -> dict[str, list[dt.date]]:
+        """``working_dates`` of many employees, computed once per distinct situation: an
+        employee without an own schedule or rostered shift works the days of their
+        unit(s), so everyone with the same unit history shares one computation (a regency
+        of 10,000 has some hundred units, not 10,000 calendars)."""
+        own = ({a.scope_id for a in self.assignments if a.scope == "employee"}
+               | {nip for nip, _day in self.shifts})
+        shared: dict[object, list[dt.date]] = {}
+        out: dict[str, list[dt.date]] = {}
+        for nip in nips:
+            if nip in own:
+                out[nip] = self.working_dates(period, nip)
+                continue
+            links = self.unit_history.get(nip)
+            key = ("links", tuple(sorted(links))) if links else ("unit", self.units.get(nip))
+            if key not in shared:
+                shared[key] = self.working_dates(period, nip)
+            out[nip] = shared[key]
+        return out

@@ -90,8 +90,9 @@ async def refresh_months(session: AsyncSession, tenant_id: str, periods: Iterabl
     for period in periods:
         await publish_effective_days(session, ctx, period, now=now)
         default = ctx.calendar.working_dates(period)
+        months = ctx.calendar.working_dates_of(period, nips)
         for nip in nips:
-            if nip in personal or ctx.calendar.working_dates(period, nip) != default:
+            if nip in personal or months[nip] != default:
                 await publish_effective_days(session, ctx, period, nip,
                                              ctx.calendar.units.get(nip), now=now)
 

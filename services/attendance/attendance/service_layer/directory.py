@@ -300,6 +300,7 @@ async def _publish_own_months(session: AsyncSession, events: list[ev.EmployeeUps
         had_own = set((await session.scalars(select(EffectiveDays.nip).where(
             EffectiveDays.tenant_id == tenant_id, EffectiveDays.period == period,
             EffectiveDays.nip.in_(list(latest))))).all())
+        months = ctx.calendar.working_dates_of(period, latest)
         for nip, event in latest.items():
-            if nip in had_own or ctx.calendar.working_dates(period, nip) != common:
+            if nip in had_own or months[nip] != common:
                 await publish_effective_days(session, ctx, period, nip, event.unit_id, now=now)
