@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Unpack
 
-from sqlalchemy import Row, func, literal_column, select
+from sqlalchemy import Row, func, insert, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import acting_copy
@@ -16,7 +16,7 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.db import upsert
 from ekinerja_shared.errors import NotFound
 from ekinerja_shared.identity import Caller
-from ekinerja_shared.outbox import stage
+from ekinerja_shared.outbox import stage, stage_many
 from ekinerja_shared.timeutil import DEFAULT_ZONE, local_today, utcnow
 
 from ..adapters.orm import ActingAssignment, Employee, EmployeeHistory, Outbox, Score, Tenant
@@ -119,13 +119,22 @@ def _state(e: Employee) -> dict[str, object]:
             for k, v in state.items()}
 
 
-def _record(session: AsyncSession, e: Employee, change: str, effective_from: dt.date | None,
-            now: dt.datetime, *, publish_effective: dt.date | None = None) -> None:
-    """Append to the employee's history and publish the state (``publish_effective``: the
-    date its values hold from, None = from when the event is received)."""
-    session.add(EmployeeHistory(tenant_id=e.tenant_id, nip=e.nip, effective_from=effective_from,
-                                change=change, state=_state(e), recorded_at=now))
-    stage(session, Outbox, employee_event(e, now, publish_effective))
+async def _record(session: AsyncSession, changes: list[tuple[Employee, str, dt.date | None]],
+                  now: dt.datetime, *, start_only: frozenset[str] = frozenset()) -> None:
+    """Append each change to its employee's history and publish the state, with one
+    INSERT per table (a roster of thousands: ORM objects per row cost most of an upload).
+    ``effective`` is the date the values hold from (None = from when the event is
+    received); for the NIPs in ``start_only`` only the start of duty moved: the history
+    says from when, the event's values are not new and hold from when received."""
+    if not changes:
+        return
+    await session.execute(insert(EmployeeHistory), [
+        {"tenant_id": e.tenant_id, "nip": e.nip, "effective_from": effective,
+         "change": change, "state": _state(e), "recorded_at": now}
+        for e, change, effective in changes])
+    await stage_many(session, Outbox, [
+        employee_event(e, now, None if e.nip in start_only else effective)
+        for e, _, effective in changes])
 
 
 async def _last_changes(session: AsyncSession, tenant_id: str) -> dict[str, dt.date]:
@@ -174,9 +183,10 @@ async def load_roster(session: AsyncSession, tenant_id: str, text: str,
                 before.active == emp.active)
             touched.append((emp, kind, decision.effective_from, start_only))
     await session.flush()
-    for emp, kind, effective, start_only in touched:
-        _record(session, emp, "start_date" if start_only else kind, effective, now,
-                publish_effective=None if start_only else effective)
+    await _record(session, [(emp, "start_date" if start_only else kind, effective)
+                            for emp, kind, effective, start_only in touched], now,
+                  start_only=frozenset(emp.nip for emp, _, _, start_only in touched
+                                       if start_only))
     return RosterResult(len(changes["created"]), len(changes["updated"]),
                         len(changes["unchanged"]))
 
@@ -237,7 +247,7 @@ async def deactivate_employee(session: AsyncSession, tenant_id: str, nip: str) -
         emp.active = False
         emp.updated_at = now
         await session.flush()
-        _record(session, emp, "deactivated", local_today(tenant.timezone, now), now)
+        await _record(session, [(emp, "deactivated", local_today(tenant.timezone, now))], now)
     return emp
 
 
