@@ -47,9 +47,11 @@ TARGET_S = 10.0
 TIMEOUT_S = float(os.environ.get("EK_BENCH_ROSTER_TIMEOUT_S", "900"))
 
 
-async def watch(svc: str, tenant: str, n: int, t0: float) -> float | None:
-    """Seconds from ``t0`` until ``svc``'s directory copy holds ``n`` employees of
-    ``tenant`` (read as the tables' owner, in the regency: row-level security is forced)."""
+async def seconds_until(svc: str, tenant: str, n: int, t0: float, sql: str,
+                        every: float = 0.1) -> float | None:
+    """Seconds from ``t0`` until ``sql`` (a count, parameter ``:t`` the regency) reaches
+    ``n`` in ``svc``'s database (read as the tables' owner, in the regency: row-level
+    security is forced)."""
     engine = make_engine(os.environ[f"EK_BENCH_PG_{svc.upper()}_URL"])
     try:
         deadline = t0 + TIMEOUT_S
@@ -57,34 +59,29 @@ async def watch(svc: str, tenant: str, n: int, t0: float) -> float | None:
             async with engine.begin() as conn:
                 await conn.execute(text(f"SELECT set_config('{TENANT_SETTING}', :t, true)"),
                                    {"t": tenant})
-                count = await conn.scalar(text(
-                    "SELECT count(*) FROM employees WHERE tenant_id = :t"), {"t": tenant})
+                count = await conn.scalar(text(sql), {"t": tenant})
             if (count or 0) >= n:
                 return time.perf_counter() - t0
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(every)
         return None
     finally:
         await engine.dispose()
 
 
-async def published(key_prefix: str, n: int, t0: float) -> float | None:
+async def watch(svc: str, tenant: str, n: int, t0: float) -> float | None:
+    """Seconds from ``t0`` until ``svc``'s directory copy holds ``n`` employees."""
+    return await seconds_until(svc, tenant, n, t0,
+                               "SELECT count(*) FROM employees WHERE tenant_id = :t")
+
+
+async def published(tenant: str, n: int, t0: float) -> float | None:
     """Seconds from ``t0`` until the gateway's relay has published the ``n`` employee events
     of the upload (its outbox rows stamped ``published_at``): what bounds the copies from
     below."""
-    engine = make_engine(os.environ["EK_BENCH_PG_GATEWAY_URL"])
-    try:
-        deadline = t0 + TIMEOUT_S
-        while time.perf_counter() < deadline:
-            async with engine.begin() as conn:
-                count = await conn.scalar(text(
-                    "SELECT count(*) FROM outbox WHERE event_type = 'directory.employee.upserted'"
-                    " AND key LIKE :k AND published_at IS NOT NULL"), {"k": f"{key_prefix}:%"})
-            if (count or 0) >= n:
-                return time.perf_counter() - t0
-            await asyncio.sleep(0.5)
-        return None
-    finally:
-        await engine.dispose()
+    return await seconds_until(
+        "gateway", tenant, n, t0,
+        "SELECT count(*) FROM outbox WHERE event_type = 'directory.employee.upserted'"
+        " AND key LIKE :t || ':%' AND published_at IS NOT NULL", every=0.5)
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
