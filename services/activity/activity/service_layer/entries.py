@@ -21,7 +21,6 @@ from ..adapters.orm import AgendaItem, Entry, EntryTransition, Outbox
 from ..domain.model import (
     OCCUPYING,
     EntryStatus,
-    RuleViolation,
     check_editable,
     check_owner,
     check_transition,
@@ -32,6 +31,7 @@ from ..domain.rules import (
     TimeSlot,
     check_before_deadline,
     check_entry,
+    check_on_duty,
     check_period_open,
 )
 from .directory import get_employee, resolve_supervisor
@@ -97,8 +97,8 @@ async def create_entry(
     cfg: Config, now: dt.datetime | None = None,
 ) -> Entry:
     emp = await get_employee(session, tenant_id, nip)
-    if not emp.active:
-        raise RuleViolation(f"Pegawai dengan NIP {nip} sudah tidak aktif.", "inactive_employee")
+    check_on_duty(nip, data.work_date, active=emp.active, start_date=emp.start_date,
+                  end_date=emp.end_date)
     now = now or utcnow()
     ctx = await _entry_context(session, tenant_id, nip, data.work_date, cfg, now)
     minutes = check_entry(data.work_date, data.start, data.end, ctx)
