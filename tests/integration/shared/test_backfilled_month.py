@@ -5,12 +5,12 @@ real Kafka and PostgreSQL, each app as its application role (row-level security)
 Two regencies in the same run, with the same roster and the same facts over the six days up
 to the day before yesterday (four working days at least):
 - *lived*: the roster is loaded first; each day the device uploads that day's punches, the
-  staff log their work, the supervisor decides, HR closes the day; the roster changes on
-  their days (a new CPNS on their TMT; a retirement uploaded the day after the last day of
-  duty);
+  staff log their work, the supervisor decides, HR enters the day's leave and closes the
+  day; the roster changes on their days (a new CPNS on their TMT, a higher TPP base, a
+  retirement uploaded the day after the last day of duty);
 - *back-filled*: the regency starts afterwards: its device uploads the whole backlog before
   the roster exists (kept aside until the PINs are known), then the roster with its start
-  and end dates, every entry and decision, and HR closes the range at once.
+  and end dates, the dated TPP base change, every entry and decision and the leave, and HR closes the range at once.
 Each day's close report (evaluated, TK, skipped and why) and every employee's days, score
 (each component, final %, TPP), pay slip (lines, cuts, netto) and the OPD ranking of each
 month the days touch are the same in both."""
@@ -48,20 +48,24 @@ FIRST = TODAY - dt.timedelta(days=7)  # to the day before yesterday: closable
 DAYS = [FIRST + dt.timedelta(days=i) for i in range(6)]
 WORK = [d for d in DAYS if d.weekday() < 5]  # at least four
 LONG_AGO = FIRST - dt.timedelta(days=400)
-TMT_S2, END_S3 = WORK[2], WORK[1]
+TMT_S2, END_S3, LEAVE = WORK[2], WORK[1], WORK[3]  # HEAD on cuti besar on LEAVE
+RAISE_S1 = WORK[2]  # S1's TPP base rises
 PERIODS = sorted({f"{d:%Y-%m}" for d in DAYS})
 HEADER = ("nip,name,unit_id,unit_name,position,supervisor_nip,tpp_base,employment_type,"
           "device_pin,tmt,effective_from,end_date,end_reason")
 
 
 def row(nip: str, sup: str, base: int, kind: str = "PNS", tmt: dt.date = LONG_AGO,
-        end: dt.date | None = None) -> str:
+        effective: dt.date | None = None, end: dt.date | None = None) -> str:
+    """A roster row; every date stated (a row without ``effective_from`` holds from the
+    real today, which the lived regency only plays)."""
     return ",".join([nip, f"Pegawai {PINS[nip]}", "umum", "Bagian Umum", "Pelaksana", sup,
-                     str(base), kind, PINS[nip], f"{tmt}", "", f"{end or ''}",
-                     "pensiun" if end else ""])
+                     str(base), kind, PINS[nip], f"{tmt}", f"{effective or ''}",
+                     f"{end or ''}", "pensiun" if end else ""])
 
 
 HEAD_ROW, S1_ROW = row(HEAD, "", 6_000_000), row(S1, HEAD, 4_500_000)
+S1_RAISED = row(S1, HEAD, 5_500_000, effective=RAISE_S1)
 S2_ROW = row(S2, HEAD, 3_000_000, kind="CPNS", tmt=TMT_S2)
 S3_ROW, S3_ENDED = row(S3, HEAD, 4_000_000), row(S3, HEAD, 4_000_000, end=END_S3)
 
@@ -71,7 +75,7 @@ def punches(day: dt.date) -> list[tuple[str, str]]:
     if day not in WORK:
         return []
     i = WORK.index(day)
-    out = [(HEAD, "07:20"), (HEAD, "16:40")]
+    out = [(HEAD, "07:20"), (HEAD, "16:40")] if day != LEAVE else []
     if i != 3:  # S1 absent on the fourth working day; late on the first, no departure on
         out += [(S1, "07:50" if i == 0 else "07:28")] + ([(S1, "16:50")] if i != 1 else [])
     if i >= 1:  # S2's first punch on the second working day, before the TMT; late on it
@@ -179,6 +183,12 @@ class Regency:
                     json={} if approve else {"reason": "Uraian kurang jelas"})
                 assert r.status_code == 200, r.text
 
+    async def leave(self) -> None:
+        r = await self.attendance.post(f"/api/attendance/{self.t}/leaves", headers=self.hr,
+                                       json={"nip": HEAD, "kind": "CB", "start_date": f"{LEAVE}",
+                                             "end_date": f"{LEAVE}", "note": "Cuti besar"})
+        assert r.status_code == 201, r.text
+
     async def close(self, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
         """Each day's close report, without the count of verdicts it changed (a re-check
         of days already evaluated changes none)."""
@@ -276,11 +286,15 @@ async def test_a_month_loaded_after_the_fact_scores_and_pays_as_the_month_lived(
             if day == TMT_S2:
                 await lived.roster(S2_ROW)
                 await lived.copied(S2)
+            if day == RAISE_S1:
+                await lived.roster(S1_RAISED)
             if day == END_S3 + dt.timedelta(days=1):
                 await lived.roster(S3_ENDED)
                 await lived.copied(S3, end=END_S3)
             await lived.punch([day])
             await lived.log_and_decide([day])
+            if day == LEAVE:
+                await lived.leave()
             lived_days += await lived.close(day, day)
 
         # --- loaded after the fact: the backlog before the roster, then everything else
@@ -288,9 +302,11 @@ async def test_a_month_loaded_after_the_fact_scores_and_pays_as_the_month_lived(
         await back.register()
         await back.punch(DAYS)
         await back.roster(HEAD_ROW, S1_ROW, S2_ROW, S3_ENDED)
+        await back.roster(S1_RAISED)
         for nip, end in ((HEAD, None), (S1, None), (S2, None), (S3, END_S3)):
             await back.copied(nip, end)
         await back.log_and_decide(DAYS)
+        await back.leave()
 
         def without_skipped(report: list[dict[str, Any]]) -> list[dict[str, Any]]:
             return [{k: v for k, v in d.items() if k != "skipped"} for d in report]
@@ -325,3 +341,6 @@ async def test_a_month_loaded_after_the_fact_scores_and_pays_as_the_month_lived(
         assert slip["bruto"] != "0" and slip["netto"] != "0", slip
         scores = {k[2]: v for k, v in want.items() if k[0] == "score" and k[1] == last}
         assert scores[S1]["approved_minutes"] > 0 and scores[S2]["approved_minutes"] > 0
+        assert want[("score", f"{RAISE_S1:%Y-%m}", S1)]["tpp_base"] == "5500000"
+        slip = want[("slip", f"{LEAVE:%Y-%m}", HEAD)]
+        assert [c["code"] for c in slip["cuts"]] == ["leave:CB"], slip
