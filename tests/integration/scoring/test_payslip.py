@@ -170,3 +170,50 @@ async def test_pay_slip_inputs_penalty_close_and_sheet(app, tenant_id) -> None:
                          "puluh enam ribu delapan puluh satu rupiah)"]
         assert any(v[1] == "Pengguna Anggaran/Kepala OPD" and "Bendahara Pengeluaran" in v
                    for v in values)
+
+
+async def test_a_closed_slip_keeps_its_days_until_the_month_is_closed_again(app, tenant_id
+                                                                          ) -> None:
+    """The close keeps the days a pay slip rests on (leave by kind, effective days): a late
+    leave day and a late calendar, stored and listed after the close, change neither A's
+    closed slip nor the sheet; a reopening and a new close take them in."""
+    t, hr = tenant_id, as_hr(tenant_id, HR)
+    base, october = f"/api/scoring/{t}", {"period": "2026-10"}
+    uow = app.state.runtime.uow.in_tenant(t)
+    async with running_app(app) as client:
+        await uow.run(services.apply_events, seed(t))
+        r = await client.post(f"{base}/periods/2026-10/close", headers=hr,
+                              json={"confirm": True})
+        assert r.status_code == 200, r.text
+        closed = (await client.get(f"{base}/payslips/{A}", params=october, headers=hr)).json()
+        # as computed by hand above: cuti besar 2/21 of 4.580.000 -> 436.190
+        assert (closed["status"], amounts(closed["cuts"])) == ("final", {"leave:CB": "436190"})
+
+        # a third day of cuti besar and a calendar of 22 days arrive after the close
+        await uow.run(services.apply_events, [
+            ev.AttendanceDayEvaluated(tenant_id=t, nip=A, work_date=dt.date(2026, 10, 8),
+                                      revision=1, status="leave", absence_code="CB"),
+            ev.EffectiveDaysPublished(tenant_id=t, period="2026-10", effective_days=D(22),
+                                      revision=2)])
+        r = await client.get(f"{base}/periods/2026-10", headers=hr)
+        assert [f["work_date"] for f in r.json()["late_facts"]] == ["2026-10-08"], r.text
+        assert (await client.get(f"{base}/payslips/{A}", params=october,
+                                 headers=hr)).json() == closed
+        r = await client.get(f"{base}/exports/tpp", headers=hr,
+                             params={**october, "format": "csv"})
+        sheet = {x["NIP"]: x for x in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))}
+        assert sheet[A]["Potongan cuti/tugas (Rp)"] == "436190"
+
+        # reopened and closed again: performance 5.670 / (22 x 300) = 85,91 %, final
+        # 60 % x 85,91 + 40 % x 94 = 89,146 -> 89,15 %, TPP 4.457.500; cuti besar 3/22 of
+        # it = 607.840,91 -> 607.841
+        r = await client.post(f"{base}/periods/2026-10/reopen", headers=hr,
+                              json={"reason": "Cuti besar dan kalender terlambat"})
+        assert r.status_code == 200, r.text
+        r = await client.post(f"{base}/periods/2026-10/close", headers=hr,
+                              json={"confirm": True})
+        assert r.status_code == 200, r.text
+        again = (await client.get(f"{base}/payslips/{A}", params=october, headers=hr)).json()
+        assert (again["status"], again["final_pct"], again["bruto"]) == (
+            "final", "89.15", "4457500")
+        assert amounts(again["cuts"]) == {"leave:CB": "607841"}

@@ -154,6 +154,16 @@ async def test_create_refuses_unknown_future_old_and_closed(sm, org):
     async with sm() as s, s.begin():
         await apply_directory_event(s, employee(org, "GONE", "KASUBAG", active=False))
     assert await refused(create(sm, org, "GONE")) == "inactive_employee"
+    # retired after yesterday: yesterday's work is still logged, today's is not
+    async with sm() as s, s.begin():
+        await apply_directory_event(s, employee(org, "GONE", "KASUBAG", active=False).model_copy(
+            update={"end_date": TODAY - dt.timedelta(days=1), "end_reason": "pensiun"}))
+    last = await create(sm, org, "GONE", data=entry(day=TODAY - dt.timedelta(days=1)),
+                        submit=False)
+    assert await refused(create(sm, org, "GONE")) == "duty_ended"
+    # nor moved there by an edit
+    assert await refused(run(sm, edit_entry, org, last.id, "GONE", entry(), cfg=CFG,
+                             now=NOW)) == "duty_ended"
 
 
 async def test_rejected_entry_is_revised_and_resubmitted(sm, org):

@@ -31,6 +31,7 @@ from activity.domain.rules import (
     check_before_deadline,
     check_daily_cap,
     check_entry,
+    check_on_duty,
     entry_minutes,
     expirable_before,
     expiry_reason,
@@ -295,3 +296,26 @@ def test_daily_cap_refuses_exactly_when_the_total_exceeds_it(others, slot, cap):
         assert code_of(check_daily_cap, slot, others, rules) == "daily_cap_exceeded"
     else:
         check_daily_cap(slot, others, rules)
+
+
+def test_an_entry_is_logged_for_a_day_of_duty() -> None:
+    """From the TMT to the last day of duty, whether the employee is still active or not
+    (a retired employee's last days loaded after the fact); never before the TMT, after
+    the end, or for one deactivated without an end date."""
+    d = dt.date
+
+    def code(day: dt.date, active: bool = True, start: dt.date | None = d(2026, 3, 9),
+             end: dt.date | None = d(2026, 3, 13)) -> str | None:
+        try:
+            check_on_duty("X", day, active=active, start_date=start, end_date=end)
+        except RuleViolation as exc:
+            assert "X" in str(exc)
+            return exc.code
+        return None
+
+    assert code(d(2026, 3, 9)) is None and code(d(2026, 3, 13), active=False) is None
+    assert code(d(2026, 3, 8)) == "not_yet_employed"
+    assert code(d(2026, 3, 14), active=False) == "duty_ended"
+    assert code(d(2026, 3, 14)) == "duty_ended"  # an end stated ahead of the deactivation
+    assert code(d(2026, 3, 1), start=None, end=None) is None
+    assert code(d(2026, 3, 1), active=False, start=None, end=None) == "inactive_employee"

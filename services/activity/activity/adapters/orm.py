@@ -82,6 +82,9 @@ class Employee(Base):
     unit_id: Mapped[str] = mapped_column(String(64))
     supervisor_nip: Mapped[str | None] = mapped_column(String(32), nullable=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # the start (TMT) and the last day of duty of the latest state (migration 0006)
+    start_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    end_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_employees_supervisor", "tenant_id", "supervisor_nip"),)

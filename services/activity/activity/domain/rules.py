@@ -76,6 +76,23 @@ def check_not_future(work_date: dt.date, end: dt.time, now_local: dt.datetime) -
                             "dicatat untuk waktu yang akan datang.", "future_time")
 
 
+def check_on_duty(nip: str, work_date: dt.date, *, active: bool, start_date: dt.date | None,
+                  end_date: dt.date | None) -> None:
+    """An entry is logged for a day of duty: from the start of duty (TMT) to its end. An
+    employee whose duty has ended (no longer active) still logs the days before the end
+    (a month loaded after the fact); one deactivated without an end date logs nothing."""
+    if start_date is not None and work_date < start_date:
+        raise RuleViolation(f"Pegawai dengan NIP {nip} baru bertugas sejak "
+                            f"{start_date:%d-%m-%Y} (TMT); aktivitas tanggal "
+                            f"{work_date:%d-%m-%Y} tidak dapat dicatat.", "not_yet_employed")
+    if end_date is not None and work_date > end_date:
+        raise RuleViolation(f"Tugas pegawai dengan NIP {nip} berakhir pada "
+                            f"{end_date:%d-%m-%Y}; aktivitas tanggal {work_date:%d-%m-%Y} "
+                            "tidak dapat dicatat.", "duty_ended")
+    if not active and end_date is None:
+        raise RuleViolation(f"Pegawai dengan NIP {nip} sudah tidak aktif.", "inactive_employee")
+
+
 def check_edit_window(work_date: dt.date, today: dt.date, rules: TenantRules) -> None:
     if (today - work_date).days > rules.edit_window_days:
         raise RuleViolation(

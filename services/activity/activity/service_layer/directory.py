@@ -70,6 +70,7 @@ async def _apply_employees(session: AsyncSession, events: list[ev.EmployeeUpsert
         await upsert(session, Employee, [{
             "tenant_id": e.tenant_id, "nip": e.nip, "name": e.name, "unit_id": e.unit_id,
             "supervisor_nip": e.supervisor_nip, "active": e.active,
+            "start_date": e.start_date, "end_date": e.end_date,
             "updated_at": e.occurred_at} for e in _latest(mine, lambda e: e.nip)],
             index_elements=["tenant_id", "nip"], where=Employee.updated_at <= NEWER)
         await upsert(session, Unit, [{

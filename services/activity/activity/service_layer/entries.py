@@ -21,7 +21,6 @@ from ..adapters.orm import AgendaItem, Entry, EntryTransition, Outbox
 from ..domain.model import (
     OCCUPYING,
     EntryStatus,
-    RuleViolation,
     check_editable,
     check_owner,
     check_transition,
@@ -32,6 +31,7 @@ from ..domain.rules import (
     TimeSlot,
     check_before_deadline,
     check_entry,
+    check_on_duty,
     check_period_open,
 )
 from .directory import get_employee, resolve_supervisor
@@ -92,13 +92,18 @@ def event_fields(entry: Entry, actor: str | None, now: dt.datetime) -> dict[str,
                 actor_nip=actor, occurred_at=now)
 
 
+async def _check_on_duty(session: AsyncSession, tenant_id: str, nip: str,
+                         work_date: dt.date) -> None:
+    emp = await get_employee(session, tenant_id, nip)
+    check_on_duty(nip, work_date, active=emp.active, start_date=emp.start_date,
+                  end_date=emp.end_date)
+
+
 async def create_entry(
     session: AsyncSession, tenant_id: str, nip: str, data: NewEntry, *, submit: bool,
     cfg: Config, now: dt.datetime | None = None,
 ) -> Entry:
-    emp = await get_employee(session, tenant_id, nip)
-    if not emp.active:
-        raise RuleViolation(f"Pegawai dengan NIP {nip} sudah tidak aktif.", "inactive_employee")
+    await _check_on_duty(session, tenant_id, nip, data.work_date)
     now = now or utcnow()
     ctx = await _entry_context(session, tenant_id, nip, data.work_date, cfg, now)
     minutes = check_entry(data.work_date, data.start, data.end, ctx)
@@ -158,7 +163,8 @@ async def edit_entry(
                                exclude=entry.id)
     # the old date must be open too: moving an entry out of a closed month is a change to it
     check_period_open(entry.work_date, ctx.closed_periods)
-    if data.work_date != entry.work_date:
+    if data.work_date != entry.work_date:  # to a day of duty
+        await _check_on_duty(session, tenant_id, entry.nip, data.work_date)
         ctx = await _entry_context(session, tenant_id, entry.nip, data.work_date, cfg, now,
                                    exclude=entry.id)
     else:

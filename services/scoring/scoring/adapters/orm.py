@@ -232,6 +232,21 @@ class LateFact(Base):
     __table_args__ = (Index("ix_late_facts_period", "tenant_id", "period"),)
 
 
+class MonthDaysRow(Base):
+    """What a closed month's pay slips rest on besides the score, kept at its close: the
+    leave/duty days by absence code, the effective working days, the sum of the days'
+    deductions (``service_layer.month_days``)."""
+
+    __tablename__ = "month_days"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(32), primary_key=True)
+    leave_days: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    effective_days: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    deduction_sum: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    kept_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
 class ScoreRow(Base):
     """The running score of one employee-month."""
 

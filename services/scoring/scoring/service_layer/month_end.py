@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..adapters import repository as repo
 from ..adapters.orm import Employee, LateFact, ScoreRow
 from ..domain.month_end import OpenItem, open_items
+from . import month_days
 from .recompute import Computed, Key, compute_month, recompute_many
 
 
@@ -96,8 +97,10 @@ async def freeze(session: AsyncSession, tenant_id: str, period: str, *, default_
     """What a close (or a rebuild's replayed close) does before the month freezes: every
     roster member gets a score (those without a fact computed from what is known, flagged)
     and the others are brought up to date; returns the policy the month is scored under,
-    to be kept with the close. The caller holds the tenant's lock and checks the month."""
+    to be kept with the close, and keeps the days their pay slips rest on
+    (``month_days.keep``). The caller holds the tenant's lock and checks the month."""
     keys = await roster_keys(session, tenant_id, period)
     await recompute_many(session, dict.fromkeys(keys), default_preset=default_preset,
                          publish=publish)
+    await month_days.keep(session, tenant_id, period, [nip for _t, nip, _p in keys])
     return (await repo.policy_for(session, tenant_id, period, default_preset)).to_dict()

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.db import upsert
@@ -21,14 +21,13 @@ from ekinerja_shared.timeutil import utcnow
 
 from ..adapters import repository as repo
 from ..adapters.orm import (
-    AttendanceDay,
     DisciplinaryPenalty,
     Employee,
     PayslipInput,
     ScoreRow,
 )
-from ..domain.payslip import MonthDays, PaySlip, Penalty, SlipInputs, SlipScore, build_slip
-from ..domain.score import weekdays_in_month
+from ..domain.payslip import PaySlip, Penalty, SlipInputs, SlipScore, build_slip
+from . import month_days
 from .month_end import row_of
 from .recompute import compute_month
 
@@ -96,7 +95,8 @@ async def penalties(session: AsyncSession, tenant_id: str,
 async def slips_for(session: AsyncSession, tenant_id: str, period: str,
                     rows: Sequence[dict[str, Any]], default_preset: str) -> dict[str, PaySlip]:
     """The pay slips of ``rows`` (score rows of the payroll table's form): the inputs,
-    penalties in force, leave days and month facts read in a few grouped queries."""
+    penalties in force and the month's days (kept with the close of a closed month:
+    ``month_days``) read in a few grouped queries."""
     nips = [str(r["nip"]) for r in rows]
     if not nips:
         return {}
@@ -110,22 +110,11 @@ async def slips_for(session: AsyncSession, tenant_id: str, period: str,
             .order_by(DisciplinaryPenalty.id))).all():
         in_force[p.nip].append(Penalty(Decimal(p.pct), p.from_period, p.to_period, p.decree,
                                        p.reason))
-    leave: dict[str, dict[str, int]] = defaultdict(dict)
-    for nip, code, count in (await session.execute(  # absence_code IS NOT NULL
-            select(AttendanceDay.nip, AttendanceDay.absence_code, func.count())
-            .where(AttendanceDay.tenant_id == tenant_id, AttendanceDay.period == period,
-                   AttendanceDay.status == "leave", AttendanceDay.is_working_day.is_(True),
-                   AttendanceDay.absence_code.is_not(None))
-            .group_by(AttendanceDay.nip, AttendanceDay.absence_code))).all():
-        leave[nip][str(code)] = int(count)
-    facts = await repo.month_facts_many(session, tenant_id, period, nips)
+    days_of = await month_days.of_month(session, tenant_id, period, nips)
     out = {}
     for row in rows:
         nip = str(row["nip"])
-        f, given = facts[nip], inputs.get(nip)
-        days = MonthDays(leave.get(nip, {}),
-                         f.effective_days if f.effective_days is not None
-                         else Decimal(weekdays_in_month(period)), f.deduction_sum)
+        days, given = days_of[nip], inputs.get(nip)
         slip_inputs = SlipInputs(
             salary=Decimal(given.salary) if given else Decimal(0),
             pph21_pct=Decimal(given.pph21_pct) if given and given.pph21_pct is not None
