@@ -6,6 +6,7 @@ Umum (head H1) and Keuangan (head H2); A, B and C work in Umum under H1. HR uplo
 the days have passed, a change effective from D: A moves to Keuangan under H2, B's supervisor
 becomes H2 (B stays in Umum), C's TPP base rises. Everyone punches on time every working day
 of the window; A and B log a report each working day.
+- the gateway keeps A's change with its date; today H2 sees A's directory row, H1 no longer;
 - activity routes A's and B's entries dated before D to H1's queue and from D to H2's; the
   other supervisor may not decide them;
 - attendance's month summary counts A's working days before D in Umum, from D in Keuangan;
@@ -76,6 +77,15 @@ async def test_transfer_supervisor_and_tpp_base_change_mid_month(
                         person(C, H1, 5_500_000, effective=D))
         await rg.copied(A, unit="keu", supervisor=H2)
         await rg.copied(B, supervisor=H2)
+        # --- the gateway: the change kept with its date; today A is H2's report, not H1's
+        r = await rg.gateway.get(f"/api/tenants/{t}/employees/{A}/history", headers=hr)
+        assert r.status_code == 200, r.text
+        dated = [h["state"] for h in r.json() if h["effective_from"] == f"{D}"]
+        assert [(h["unit_id"], h["supervisor_nip"]) for h in dated] == [("keu", H2)], r.text
+        for who, status in ((H2, 200), (H1, 403)):
+            r = await rg.gateway.get(f"/api/tenants/{t}/employees/{A}",
+                                     headers=as_user(t, who))
+            assert r.status_code == status, (who, r.text)
 
         # --- activity: each entry goes to the supervisor in force on its date
         api = f"/api/activity/{t}"
