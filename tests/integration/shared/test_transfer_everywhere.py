@@ -11,7 +11,8 @@ of the window; A and B log a report each working day.
   other supervisor may not decide them;
 - attendance's month summary counts A's working days before D in Umum, from D in Keuangan;
 - scoring, under a policy prorating by calendar days, pays C's month in two segments split
-  at D, and its OPD ranking counts A in both OPDs, weighted by A's days in each."""
+  at D (each base x final % x its days / the month's days), and its OPD ranking counts A in
+  both OPDs, weighted by A's days in each."""
 
 from __future__ import annotations
 
@@ -169,7 +170,11 @@ async def test_transfer_supervisor_and_tpp_base_change_mid_month(
 
         final = {s["nip"]: Decimal(s["final_pct"]) for s in scores}
         month = (last - first).days + 1
-        a_umum = (D - first).days  # calendar days of A in Umum, the rest in Keuangan
+        a_umum = (D - first).days  # calendar days before D (A in Umum, C on the old base)
+        # each segment: base x final % x its calendar days / the month's, whole rupiah
+        assert [e["amount"] for e in slip["earnings"]] == [
+            f"{(b * final[C] / 100 * n / month).quantize(Decimal(1), ROUND_HALF_UP)}"
+            for b, n in ((4_000_000, a_umum), (5_500_000, month - a_umum))], (final, slip)
 
         def avg(*parts: tuple[str, int]) -> str:
             total = sum((final[nip] * n for nip, n in parts), Decimal(0))
