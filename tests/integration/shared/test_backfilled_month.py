@@ -56,11 +56,12 @@ HEADER = ("nip,name,unit_id,unit_name,position,supervisor_nip,tpp_base,employmen
 
 
 def row(nip: str, sup: str, base: int, kind: str = "PNS", tmt: dt.date = LONG_AGO,
-        effective: dt.date | None = None, end: dt.date | None = None) -> str:
+        effective: dt.date | None = None, end: dt.date | None = None,
+        unit: tuple[str, str] = ("umum", "Bagian Umum"), pins: dict[str, str] = PINS) -> str:
     """A roster row; every date stated (a row without ``effective_from`` holds from the
     real today, which the lived regency only plays)."""
-    return ",".join([nip, f"Pegawai {PINS[nip]}", "umum", "Bagian Umum", "Pelaksana", sup,
-                     str(base), kind, PINS[nip], f"{tmt}", f"{effective or ''}",
+    return ",".join([nip, f"Pegawai {pins[nip]}", *unit, "Pelaksana", sup,
+                     str(base), kind, pins[nip], f"{tmt}", f"{effective or ''}",
                      f"{end or ''}", "pensiun" if end else ""])
 
 
@@ -137,10 +138,11 @@ class Regency:
                                     headers={**self.hr, "content-type": "text/csv"})
         assert r.status_code == 200 and not r.json().get("errors"), r.text
 
-    async def copied(self, nip: str, end: dt.date | None = None) -> None:
-        """Wait until activity routes the employee's entries to their supervisor and
-        attendance counts them in the unit, with their last day of duty ``end`` (scoring
-        may follow later)."""
+    async def copied(self, nip: str, end: dt.date | None = None, unit: str = "umum",
+                     supervisor: str | None = HEAD) -> None:
+        """Wait until activity routes the employee's entries to their ``supervisor`` and
+        attendance counts them in the ``unit``, with their last day of duty ``end``
+        (scoring may follow later)."""
         seen: list[Any] = []
 
         async def known() -> bool:
@@ -153,19 +155,22 @@ class Regency:
                     AttendanceEmployee.tenant_id == self.t,
                     AttendanceEmployee.nip == nip))).all()
             seen[:] = [r.status_code, r.text[:300], units, ends]
-            return (r.status_code == 200 and "umum" in units and ends == [end]
-                    and (nip == HEAD or HEAD in str(r.json())))
+            return (r.status_code == 200 and unit in units and ends == [end]
+                    and (nip == supervisor or supervisor is None
+                         or supervisor in str(r.json())))
         try:
             await eventually(known, timeout=WAIT)
         except AssertionError as exc:
             raise AssertionError(f"{nip} not copied: {seen}") from exc
 
-    async def punch(self, days: list[dt.date]) -> None:
+    async def punch(self, days: list[dt.date], plan: Any = punches,
+                    pins: dict[str, str] = PINS) -> None:
+        """Upload the punches ``plan(day)`` of the days, (nip, "HH:MM") each."""
         assert self.device
         for day in days:
-            for nip, hhmm in punches(day):
+            for nip, hhmm in plan(day):
                 h, m = map(int, hhmm.split(":"))
-                self.device.punch(PINS[nip], dt.datetime.combine(day, dt.time(h, m)))
+                self.device.punch(pins[nip], dt.datetime.combine(day, dt.time(h, m)))
         assert await self.device.upload()
 
     async def log_and_decide(self, days: list[dt.date]) -> None:
