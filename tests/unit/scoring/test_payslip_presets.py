@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal as D
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from attendance.domain.rules import BLOK30, KEMENKEU, POIN100, RuleSet, evaluate_day
@@ -45,10 +46,12 @@ def cut(rules: RuleSet, arrival: str | None, departure: str | None = "16:00:00",
 
 
 def slip_of(policy: Policy, deductions: D, approved: int, employment_type: str,
-            leave: dict[str, int], inputs: SlipInputs) -> tuple[PaySlip, dict[str, object]]:
+            leave: dict[str, int], inputs: SlipInputs,
+            **facts: Any) -> tuple[PaySlip, dict[str, object]]:
+    """The slip of one month (``facts``: MonthFacts' apel and compliance fields)."""
     score = compute_score(policy, MonthFacts(PERIOD, approved_minutes=approved,
                                              effective_days=D(21), deduction_sum=deductions,
-                                             attendance_days=21),
+                                             attendance_days=21, **facts),
                           EmployeeTerms(BASE, employment_type))
     row = {"nip": "N", "name": "Pegawai", "unit": "Dinas A",
            "employment_type": employment_type,
@@ -181,3 +184,68 @@ def test_points_model_capped_at_100_points_and_the_opd_sheet() -> None:
     assert total["TPP bersih diterima (Rp)"] == D("5855143")
     assert total["BPJS Kesehatan pemberi kerja (Rp)"] == D("236571")
     assert [line.kind for line in table.lines] == ["employee", "employee", "subtotal", "total"]
+
+
+def test_cilegon_preset_with_apel_as_collective_work() -> None:
+    # days (Kemenkeu brackets): 08:10 arrival = 40 min TL2 1 %; no punch TK 5 %; 15:00
+    # departure = 60 min early PSW2 1 %.  Sum 7 %.
+    days = [cut(KEMENKEU, "08:10:00"), cut(KEMENKEU, None, None),
+            cut(KEMENKEU, "07:30:00", "15:00:00")]
+    assert days == [D("1"), D("5"), D("1")]
+    # cilegon: individual performance 5.040/6.300 = 80 %; attendance 100 - 7 = 93 %;
+    # collective work = apel 16 of 20 = 80 %;
+    # final 52,5 x 80 % + 30 x 93 % + 17,5 x 80 % = 42 + 27,9 + 14 = 83,90 %
+    slip, row = slip_of(preset("cilegon"), sum(days, D(0)), 5040, "PNS", {"CB": 1},
+                        SlipInputs(salary=D("9000000"), pph21_amount=D("200000")),
+                        apel_recorded=20, apel_attended=16)
+    assert row["final_pct"] == D("83.90")
+    # 5.000.000 x 52,5 % x 80 % = 2.100.000; x 30 % x 93 % = 1.395.000; x 17,5 % x 80 %
+    # = 700.000; bruto 4.195.000 (= 5.000.000 x 83,90 %)
+    assert amounts(slip.earnings) == {"component:individual_performance": D("2100000"),
+                                      "component:attendance": D("1395000"),
+                                      "component:collective_work": D("700000")}
+    assert slip.bruto == D("4195000")
+    # the discipline cut is inside the attendance component (no line of its own); cuti
+    # besar 1 of 21 days: 4.195.000 / 21 = 199.761,90 -> 199.762; after 3.995.238
+    assert amounts(slip.cuts) == {"leave:CB": D("199762")}
+    assert slip.tpp_after_cuts == D("3995238")
+    # BPJS base min(9.000.000 + 3.995.238, 12.000.000) - 9.000.000 = 3.000.000: 1 % 30.000,
+    # 4 % 120.000; PPh 21 entered 200.000; netto 3.995.238 - 30.000 - 200.000 = 3.765.238
+    assert amounts(slip.deductions) == {"bpjs_employee": D("30000"), "pph21": D("200000")}
+    assert slip.deduction("bpjs_employer") == D("120000") and slip.netto == D("3765238")
+
+
+def test_60_30_10_preset_attendance_with_apel_part_compliance_and_the_opd_sheet() -> None:
+    # days (Kemenkeu brackets): no punch TK 5 %; 09:45 arrival = 135 min TL4 2,5 %.
+    # Sum 7,5 %.
+    days = [cut(KEMENKEU, None, None), cut(KEMENKEU, "09:45:00")]
+    # performance 5.670/6.300 = 90 %; attendance component = 60 % of (100 - 7,5 = 92,5 %)
+    # + 40 % of apel 15 of 20 (75 %) = 55,5 + 30 = 85,5 %; compliance entered 80 %;
+    # final 60 x 90 % + 30 x 85,5 % + 10 x 80 % = 54 + 25,65 + 8 = 87,65 %
+    slip, row = slip_of(preset("performance60_attendance30_compliance10"), sum(days, D(0)),
+                        5670, "PNS", {},
+                        SlipInputs(salary=D("3500000"), pph21_pct=D("5"), penalties=(
+                            Penalty(D("10"), "2026-11", "2026-11", "800/31/BKPSDM/2026"),)),
+                        apel_recorded=20, apel_attended=15, compliance_pct=D("80"))
+    assert row["final_pct"] == D("87.65")
+    # 5.000.000 x 60 % x 90 % = 2.700.000; x 30 % x 85,5 % = 1.282.500; x 10 % x 80 %
+    # = 400.000; bruto 4.382.500
+    assert amounts(slip.earnings) == {"component:performance": D("2700000"),
+                                      "component:attendance": D("1282500"),
+                                      "component:compliance": D("400000")}
+    # penalty 10 % of 4.382.500 = 438.250; after 3.944.250
+    assert amounts(slip.cuts) == {"penalty:1": D("438250")}
+    assert slip.tpp_after_cuts == D("3944250")
+    # BPJS base min(3.500.000 + 3.944.250, 12.000.000) - 3.500.000 = 3.944.250:
+    # 1 % 39.442,50 -> 39.443 (half up), 4 % 157.770; PPh 21 5 % of 3.944.250 =
+    # 197.212,50 -> 197.213; netto 3.944.250 - 39.443 - 197.213 = 3.707.594
+    assert amounts(slip.deductions) == {"bpjs_employee": D("39443"), "pph21": D("197213")}
+    assert slip.deduction("bpjs_employer") == D("157770") and slip.netto == D("3707594")
+    # the OPD sheet of this one employee: its line, the subtotal and the total carry the
+    # slip's figures
+    table = build([row], SHEET_COLUMNS, {"N": sheet_values(slip)})
+    total = dict(zip(table.header, table.total.cells(), strict=True))
+    assert total["TPP dibayar (Rp)"] == D("4382500")
+    assert total["TPP setelah potongan (Rp)"] == D("3944250")
+    assert total["TPP bersih diterima (Rp)"] == D("3707594")
+    assert total["BPJS Kesehatan pemberi kerja (Rp)"] == D("157770")
