@@ -106,8 +106,10 @@ async def main() -> dict[str, Any]:
                                                                     directory.basics),
             "names of a page's 50 rows (leave, Plt/Plh, queue, team)": await in_turn(
                 names_before, names_after),
-            "HR's employee list (every employee)": await in_turn(
-                lambda: get(f"{base}/employees"), directory.listing),
+            # before: every employee through the API (the list filtered them in Python);
+            # after: the list's page of 100, filtered and paged by the database
+            "HR's employee list (every employee / a page of 100)": await in_turn(
+                lambda: get(f"{base}/employees"), directory.employees),
         }
     return {"page_reads_ab": {**result,
                               "load_average": [round(x, 2) for x in os.getloadavg()]}}

@@ -110,6 +110,10 @@ async def timed(gw: httpx.AsyncClient, path: str, headers: dict[str, str]) -> di
     assert r.status_code == 200, (path, r.status_code, r.text[:300])
     if path.startswith("/app/tim"):  # the supervisor's team: 99 rows, not "no scores yet"
         assert r.text.count("<tr data-nip=") == EMPLOYEES // UNITS - 1, r.text[-500:]
+    if path.startswith("/app/sdm/pegawai"):  # a page of 100 employees
+        assert r.text.count("<tr data-nip=") == 100, r.text[-500:]
+    if path.startswith("/app/sdm/bulan"):  # every service answered the month check
+        assert "tidak tersedia" not in r.text, r.text[-800:]
     samples = []
     for _ in range(ROUNDS):
         start = time.perf_counter()
@@ -176,6 +180,15 @@ async def main() -> dict[str, object]:
                 "api: GET scoring /board (JSON)": (f"/api/scoring/{tenant}/board{q}", hr),
                 "api: GET attendance /month-summary (JSON)": (
                     f"/api/attendance/{tenant}/month-summary{q}", hr),
+                # what HR's month page (sdm/bulan) waits for, each on its own
+                "api: GET scoring /periods/{p} (JSON)": (
+                    f"/api/scoring/{tenant}/periods/{PERIOD}", hr),
+                "api: GET activity /periods/{p}/open-items (JSON)": (
+                    f"/api/activity/{tenant}/periods/{PERIOD}/open-items", hr),
+                "api: GET attendance /periods/{p}/open-items (JSON)": (
+                    f"/api/attendance/{tenant}/periods/{PERIOD}/open-items", hr),
+                "api: GET scoring /periods/{p}/check (JSON)": (
+                    f"/api/scoring/{tenant}/periods/{PERIOD}/check", hr),
                 "hari-ini (employee)": ("/app/hari-ini", staff),
                 "aktivitas (employee)": (f"/app/aktivitas{q}", staff),
                 "nilai (employee)": (f"/app/nilai{q}", staff),
@@ -189,6 +202,10 @@ async def main() -> dict[str, object]:
                 "sdm/karantina (HR, four services)": ("/app/sdm/karantina", hr),
                 "sdm/pegawai (HR, 2000 employees, 100 shown)": ("/app/sdm/pegawai", hr),
                 "sdm/pegawai?opd= (HR, one OPD of 100)": ("/app/sdm/pegawai?opd=opd03", hr),
+                "sdm/pegawai?hal=20 (HR, the last page of 100)": (
+                    "/app/sdm/pegawai?hal=20", hr),
+                "sdm/pegawai?q= (HR, a name search: 100 matches)": (
+                    "/app/sdm/pegawai?q=pegawai+01", hr),
                 "sdm/plt (HR, a regency of 2000)": ("/app/sdm/plt", hr),
                 "sdm/aturan-aktivitas (HR)": ("/app/sdm/aturan-aktivitas", hr),
                 "sdm/apel (HR)": ("/app/sdm/apel", hr),

@@ -81,6 +81,31 @@ async def fits(page, width: int = 360) -> None:
     assert await page.evaluate("document.documentElement.scrollWidth") <= width, (page.url, wide)
 
 
+# an amount in rupiah as the pages write it (formats.rupiah), or with a plain space
+AMOUNT = r"-?\u2060?Rp[ \u00a0][0-9.]+"
+
+
+async def wrapped_amounts(page: Any) -> list[str]:
+    """The rupiah amounts in the page's main part that the browser broke across lines
+    (empty: each amount sits on one line)."""
+    return list(await page.evaluate(
+        """pattern => {
+             const found = [], walk = document.createTreeWalker(
+               document.querySelector('main'), NodeFilter.SHOW_TEXT);
+             for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+               for (const m of node.data.matchAll(new RegExp(pattern, 'g'))) {
+                 const range = document.createRange();
+                 range.setStart(node, m.index);
+                 range.setEnd(node, m.index + m[0].length);
+                 const tops = new Set([...range.getClientRects()]
+                   .filter(r => r.width > 0).map(r => Math.round(r.top)));
+                 if (tops.size > 1) found.push(m[0]);
+               }
+             }
+             return found;
+           }""", AMOUNT))
+
+
 async def refused_everywhere(page: Any, base: str, paths: tuple[str, ...]) -> None:
     """Each of ``paths`` answers the signed-in ``page`` 403 with the reason shown."""
     from playwright.async_api import expect

@@ -2,7 +2,9 @@
 templates rendered with long Indonesian names and the longest menu (every role), served
 with the real stylesheet and script. At 360 and 390 px the menu folds behind its button
 and opens on a tap, and no page scrolls sideways (closed or open); at 1280 px the button
-is hidden. The pages with live data at 360 px: tests/web/test_pages.py."""
+is hidden. No rupiah amount is broken across lines at any of the widths (the pay slip's
+amounts were, at 390 px, between "Rp" and the number). The pages with live data at 360 px:
+tests/web/test_pages.py."""
 
 from __future__ import annotations
 
@@ -16,10 +18,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from gateway.service_layer.page_reads import EmployeePage
 from gateway.web import board, views, views_hr_people, views_payslip, views_plans
 from gateway.web.render import ENV
 from tests.unit.gateway.test_web_board import figures, summary
 from tests.unit.gateway.test_web_views_plans import SLIP
+from tests.web.office import wrapped_amounts
 from tests.web.test_pages import CHROMIUM_ARGS, chromium_path, phone_menu
 
 NIP = "198503152010011001"
@@ -68,11 +72,13 @@ def pages() -> dict[str, str]:
                                days=views.attendance_days({"days": [day]},
                                                           ZoneInfo("Asia/Makassar"))),
         "tim.html": dict(team=views.team_view([score], {NIP: "Budi Santoso"}, "-")),
-        "pegawai.html": dict(q="", opd="", listing=views_hr_people.employee_list(
+        "pegawai.html": dict(q="", opd="", listing=views_hr_people.employee_list(EmployeePage(
             [{"nip": f"1985031520100110{i:02d}", "name": Person.name, "unit_id": f"u{i % 3}",
               "unit_name": f"{LONG} {i % 3}", "position": "Analis Kebijakan Ahli Muda " * 2,
-              "supervisor_nip": NIP, "employment_type": "PPPK", "device_pin": "123456",
-              "active": i % 7 != 0} for i in range(30)], shown=25)),
+              "supervisor_nip": NIP, "supervisor_name": Person.name, "employment_type": "PPPK",
+              "device_pin": "123456", "active": i % 7 != 0} for i in range(25)],
+            matches=1234, total=2000, units=[(f"u{i}", f"{LONG} {i}") for i in range(3)],
+            page=2, size=25), "Aminah", "u1")),
         "rencana.html": dict(groups=views_plans.plans_view(plans), kinds=views_plans.KINDS,
                              form=views_plans.PLAN_FORM, form_error=None, failed=plans[0]["id"],
                              row_error="Periode 2026-10 sudah ditutup.", edits={}),
@@ -104,7 +110,7 @@ async def test_phone_menu_and_no_sideways_scroll(site: str) -> None:
     from playwright.async_api import async_playwright, expect
 
     executable = chromium_path()
-    wide = []
+    wide, broken = [], []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
@@ -113,6 +119,8 @@ async def test_phone_menu_and_no_sideways_scroll(site: str) -> None:
                     viewport={"width": width, "height": 780}, locale="id-ID")).new_page()
                 for name in pages():
                     await page.goto(f"{site}/{name}")
+                    broken += [f"{name} at {width} px: {a!r}"
+                               for a in await wrapped_amounts(page)]
                     toggle, menu = page.locator(".nav-toggle"), page.locator("#menu-utama")
                     if width == 1280:
                         await expect(toggle).to_be_hidden()
@@ -125,3 +133,4 @@ async def test_phone_menu_and_no_sideways_scroll(site: str) -> None:
         finally:
             await browser.close()
     assert not wide, wide
+    assert not broken, broken

@@ -7,7 +7,8 @@ reason in Bahasa Indonesia at the form, what was typed kept), changes its target
 activity against it from "Hari ini"; once the supervisor approves it the plan shows its
 realisation. The supervisor reads the plans of their team member (no edit form), an
 employee may not, a Plh of the supervisor may while acting. The employee opens their "Slip TPP" from "Nilai saya" (bruto, cuts,
-BPJS, PPh 21, netto, status sementara; printable) and may not open a colleague's; HR opens
+BPJS, PPh 21, netto, status sementara; printable; no amount broken across lines at 360 or
+390 px) and may not open a colleague's; HR opens
 any employee's by NIP (suggested by name) and reads their plans."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ekinerja_shared.timeutil import zone
 from gateway.web.formats import period_label, shift_period
 from tests.e2e.test_pipeline import HEAD, STAFF
 from tests.e2e.test_pipeline import last_mon_to_thu_before as work_day
-from tests.web.office import api_headers, chromium, fits, office, phone
+from tests.web.office import api_headers, chromium, fits, office, phone, wrapped_amounts
 from tests.support.apps import eventually
 from tests.web.test_pages import HR, LEADER, PASSWORD, shoot, sign_in
 
@@ -139,6 +140,10 @@ async def test_plans_and_pay_slip_in_a_browser(kafka_bootstrap, tenant_id, tmp_p
             await expect(sheet.locator("[data-netto]")).to_contain_text("Rp ")
             await expect(staff.get_by_role("button", name="Cetak slip")).to_be_visible()
             await fits(staff)
+            # no amount broken between "Rp" and the number, at 360 and at 390 px
+            for width in (390, 360):
+                await staff.set_viewport_size({"width": width, "height": 780})
+                assert await wrapped_amounts(staff) == [], width
             await shoot(staff, "slip")
             # printed: the sheet without the menu and the buttons
             await staff.emulate_media(media="print")

@@ -1,7 +1,9 @@
 """The month check and close through the gateway, with the attendance, activity and scoring
 services running (their own PostgreSQL databases, the real Kafka carrying the directory):
 last month has an undecided entry, unclosed working days and a device that never uploaded;
-the check lists them beside scoring's own items; the close without confirmation is a 409
+the check lists them beside scoring's own items; HR's month page shows them, and with one
+service down still answers, saying which part is missing (the API's check is a 502 then);
+the close without confirmation is a 409
 with the list; with confirmation the month closes and the confirmation (the token's
 person, when, the items) is read back from scoring's period state."""
 
@@ -28,7 +30,7 @@ from gateway.app import create_app as create_gateway
 from gateway.settings import Settings
 from scoring.app import create_app as create_scoring
 from scoring.settings import Settings as ScoringSettings
-from tests.integration.gateway.conftest import serve_loopback
+from tests.integration.gateway.conftest import free_port, serve_loopback
 from tests.support import infra
 from tests.support.apps import eventually, from_now_on, running_app
 from tests.support.tokens import TEST_JWKS_JSON, as_hr, as_operator, as_user
@@ -161,6 +163,34 @@ async def test_month_check_and_confirmed_close(settings: Settings, kafka_bootstr
             assert "1 dari 2 mesin presensi" in silent["detail"]
             assert any(i["source"] == "scoring" for i in r.json()["open_items"])
             listed = r.json()["open_items"]
+
+            # HR's month page asks the three at once; with activity down the page still
+            # answers (200), says so for activity and lists the other services' items
+            page_headers = {**hr, "accept": "text/html"}
+            r = await client.get("/app/sdm/bulan", params={"period": period},
+                                 headers=page_headers)
+            assert r.status_code == 200 and "tidak tersedia" not in r.text, r.text
+            assert undecided["detail"] in r.text and silent["detail"] in r.text
+            rt = gateway.state.runtime  # type: ignore[attr-defined]
+            up = rt.settings
+            rt.settings = up.model_copy(update={"activity_url": f"http://127.0.0.1:{free_port()}"})
+            try:
+                r = await client.get("/app/sdm/bulan", params={"period": period},
+                                     headers=page_headers)
+            finally:
+                rt.settings = up
+            assert r.status_code == 200, r.text
+            assert ("Pemeriksaan aktivitas tidak tersedia: Layanan activity tidak dapat "
+                    "dihubungi.") in r.text
+            assert undecided["detail"] not in r.text and silent["detail"] in r.text
+            assert "Pemeriksaan presensi" not in r.text and "tetap menutup bulan ini" in r.text
+            # the API's check is not composed blind: 502 while a service is down
+            rt.settings = up.model_copy(update={"activity_url": f"http://127.0.0.1:{free_port()}"})
+            try:
+                r = await client.get(f"/api/tenants/{t}/periods/{period}/check", headers=hr)
+            finally:
+                rt.settings = up
+            assert (r.status_code, r.json()["code"]) == (502, "backend_unavailable")
 
             # the close without confirmation: 409 with the list, nothing closed
             r = await client.post(f"/api/tenants/{t}/periods/{period}/close", headers=hr)

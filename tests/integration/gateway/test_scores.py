@@ -88,9 +88,16 @@ async def test_score_read_model_keeps_the_highest_version(settings, kafka_bootst
         body = (await client.get(url, params={"period": "2026-10"})).json()
         assert body["version"] == 2 and Decimal(body["final_pct"]) == Decimal("87.5")
 
-        # a newer version replaces it
-        await publish(kafka_bootstrap, score(tenant_id, 3, "95"))
-        assert await eventually(lambda: _at_least(version, 3)) == 3
+        # newer versions replace it: published together (usually one batch of the
+        # consumer, one upsert), out of order, the highest wins
+        await publish(kafka_bootstrap, score(tenant_id, 4, "90"), score(tenant_id, 6, "95"),
+                      score(tenant_id, 5, "92"))
+        assert await eventually(lambda: _at_least(version, 6)) == 6
+        await publish(kafka_bootstrap, score(tenant_id, 2, "11", period="2026-11"))
+        assert await eventually(  # after them on the key's partition: all handled
+            lambda: _at_least(lambda: version("2026-11"), 2)) == 2
+        body = (await client.get(url, params={"period": "2026-10"})).json()
+        assert body["version"] == 6 and Decimal(body["final_pct"]) == Decimal("95")
 
         # the month's list (the dashboard's first view), highest first, with names
         other = "199203042019032001"
@@ -102,7 +109,7 @@ async def test_score_read_model_keeps_the_highest_version(settings, kafka_bootst
             return resp.json() if resp.status_code == 200 and len(resp.json()) == 2 else None
 
         rows = await eventually(listed)
-        assert [(r["nip"], r["version"]) for r in rows] == [(other, 1), (NIP, 3)]
+        assert [(r["nip"], r["version"]) for r in rows] == [(other, 1), (NIP, 6)]
         assert rows[0]["name"] is None and rows[1]["name"] == "Dedi Kurniawan, A.Md."
         r = await client.get(f"/api/tenants/{tenant_id}/scores",
                              params={"period": "2026-10", "unit_id": "umum"})

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
+import pytest
+
+from ekinerja_shared.errors import DomainError
 from gateway.domain.month_check import compose, reported
+from gateway.service_layer import month_check
+from gateway.web.backend import Backend
 
 ACTIVITY = {"undecided_entries": 3, "oldest_work_date": "2026-10-05", "by_supervisor": [
     {"supervisor_nip": "198003152005011003", "entries": 2, "oldest_work_date": "2026-10-05"},
@@ -59,3 +67,52 @@ def test_a_scoring_item_counts_its_employees_when_it_states_no_count() -> None:
     assert [(i["code"], i["count"], i["nips"]) for i in items] == [
         ("no_tpp_base", 2, ["1", "2"]), ("late_facts_pending", 3, []),
         ("late_facts_pending", 3, ["1"]), ("other", 0, [])]
+
+
+def backend_of(handler) -> Backend:  # type: ignore[no-untyped-def]
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    return Backend(client=client, local=client, token="t",
+                   urls={s: f"http://{s}.test" for s in ("attendance", "activity", "scoring")})
+
+
+async def test_the_three_services_are_asked_at_once_and_each_failure_is_its_own() -> None:
+    arrived: list[str] = []
+    all_asked = asyncio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        arrived.append(request.url.host)
+        if len(arrived) == 3:
+            all_asked.set()
+        # no service answers before all three were asked (in a row this would hang)
+        await asyncio.wait_for(all_asked.wait(), timeout=5)
+        if request.url.host == "activity.test":
+            raise httpx.ConnectError("refused", request=request)
+        if request.url.host == "attendance.test":
+            return httpx.Response(403, json={"detail": "Bukan wewenang Anda.",
+                                             "code": "forbidden"})
+        return httpx.Response(200, json=SCORING)
+
+    answers = await month_check.ask(backend_of(handler), "uji", "2026-10")
+    assert sorted(arrived) == ["activity.test", "attendance.test", "scoring.test"]
+    assert [(i["source"], i["code"]) for i in answers.items()] == [
+        ("scoring", "compliance_not_entered")]
+    assert answers.unavailable() == [
+        "Pemeriksaan aktivitas tidak tersedia: Layanan activity tidak dapat dihubungi. "
+        "Coba lagi beberapa saat lagi.",
+        "Pemeriksaan presensi tidak tersedia: Bukan wewenang Anda."]
+    # the API's check fails as a whole (nothing is closed blind): the first service's reason
+    with pytest.raises(DomainError) as failed:
+        await month_check.check(backend_of(handler), "uji", "2026-10")
+    assert (failed.value.status_code, failed.value.code) == (502, "backend_unavailable")
+
+
+async def test_every_answer_in_one_list_when_all_answer() -> None:
+    answers = {"activity.test": ACTIVITY, "attendance.test": ATTENDANCE,
+               "scoring.test": {**SCORING, "closed": False}}
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=answers[request.url.host])
+
+    found = await month_check.check(backend_of(handler), "uji", "2026-10")
+    assert found["open_items"] == compose(ACTIVITY, ATTENDANCE, SCORING)
+    assert found["closed"] is False

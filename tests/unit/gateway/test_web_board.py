@@ -56,7 +56,7 @@ def figures() -> dict:
 def test_scores_part_from_the_month_in_figures() -> None:
     d = board.dashboard(figures())
     assert (d.employees, d.average, d.tpp_total, d.version_sum) == (
-        5, "75,10 %", "Rp 4.000", 7)
+        5, "75,10 %", "Rp\u00a04.000", 7)
     assert [(b.label, b.count) for b in d.distribution] == [
         ("90-100", 3), ("80-89", 1), ("70-79", 0), ("60-69", 0), ("< 60", 1)]
     assert [(u.rank, u.unit, u.average, u.width) for u in d.units] == [

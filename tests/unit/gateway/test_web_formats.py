@@ -17,7 +17,11 @@ from gateway.web import formats as f
     (Decimal("1234567.49"), "Rp 1.234.567"), (None, "-"), ("x", "-"), ("NaN", "-"),
 ])
 def test_rupiah(value, text):
-    assert f.rupiah(value) == text
+    # shown as written here, never broken across lines: a no-break space after "Rp", a
+    # word joiner after the minus
+    shown = f.rupiah(value)
+    assert shown.replace("\u00a0", " ").replace("\u2060", "") == text
+    assert " " not in shown and shown.count("\u2060") == text.startswith("-Rp")
 
 
 @pytest.mark.parametrize(("value", "text"), [

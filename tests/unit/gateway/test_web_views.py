@@ -42,8 +42,8 @@ def test_score_view_in_indonesian():
     s = {**score(A, "33.27"), "approved_minutes": 210, "effective_minutes": "6300.00",
          "closed": True}
     v = views.score_view(s, "Budi")
-    assert (v.final, v.tpp, v.tpp_base, v.name) == ("33,27 %", "Rp 1.000.000", "Rp 4.000.000",
-                                                    "Budi")
+    assert (v.final, v.tpp, v.tpp_base, v.name) == (
+        "33,27 %", "Rp\u00a01.000.000", "Rp\u00a04.000.000", "Budi")
     assert [(c.label, c.weight, c.value) for c in v.components] == [
         ("Kinerja", "60", "33,27 %"), ("Disiplin", "40", "100,00 %")]
     assert (v.approved, v.effective, v.closed) == ("3 jam 30 menit", "105 jam", True)

@@ -125,22 +125,22 @@ SLIP = {
 def test_the_pay_slip_in_rupiah_with_every_cut_and_its_rule():
     v = views_payslip.payslip_view(SLIP)
     assert (v.name, v.period, v.status_label, v.tpp_base, v.final_pct) == (
-        "Budi Santoso", "November 2026", "Sementara", "Rp 4.500.000", "87,50 %")
-    assert [(x.label, x.amount) for x in v.earnings] == [("Kinerja", "Rp 2.362.500"),
-                                                         ("Disiplin", "Rp 1.575.000")]
-    assert v.bruto == "Rp 3.937.500"
+        "Budi Santoso", "November 2026", "Sementara", "Rp\u00a04.500.000", "87,50 %")
+    assert [(x.label, x.amount) for x in v.earnings] == [("Kinerja", "Rp\u00a02.362.500"),
+                                                         ("Disiplin", "Rp\u00a01.575.000")]
+    assert v.bruto == "Rp\u00a03.937.500"
     assert [(x.label, x.amount, x.reason, x.rule) for x in v.cuts] == [
-        ("Penyesuaian CPNS", "Rp 787.500", "TPP CPNS 80 %", "Perkada TPP pasal 7"),
-        ("Cuti di luar tanggungan negara", "Rp 150.000", "1 dari 21 hari",
+        ("Penyesuaian CPNS", "Rp\u00a0787.500", "TPP CPNS 80 %", "Perkada TPP pasal 7"),
+        ("Cuti di luar tanggungan negara", "Rp\u00a0150.000", "1 dari 21 hari",
          "CLTN: TPP tidak dibayar")]
-    assert v.cuts_total == "Rp 937.500"  # summed before rounding, as the service adds them
-    assert (v.tpp_after_cuts, v.netto) == ("Rp 3.000.000", "Rp 2.970.000")
-    assert [x.amount for x in v.deductions] == ["Rp 30.000", "Rp 0"]
+    assert v.cuts_total == "Rp\u00a0937.500"  # summed before rounding, as the service adds them
+    assert (v.tpp_after_cuts, v.netto) == ("Rp\u00a03.000.000", "Rp\u00a02.970.000")
+    assert [x.amount for x in v.deductions] == ["Rp\u00a030.000", "Rp\u00a00"]
     assert [x.label for x in v.employer] == ["BPJS Kesehatan 4 % (pemda)"]
     assert "belum dimasukkan" in v.inputs_note and "dapat berubah" in v.status_note
     final = views_payslip.payslip_view({**SLIP, "status": "final", "cuts": [],
                                         "inputs": {"salary": "3000000"}})
-    assert (final.status_label, final.cuts_total, final.inputs_note) == ("Final", "Rp 0", "")
+    assert (final.status_label, final.cuts_total, final.inputs_note) == ("Final", "Rp\u00a00", "")
     assert "final" in final.status_note
 
 
@@ -172,7 +172,7 @@ def test_the_pages_render_labelled_fields_and_the_figures():
     assert 'list="pegawai"' in other and "Belum ada rencana kerja" in other
     slip = _html("slip.html", nip=A, own=True, is_hr=False, keep="", error=None,
                  slip=views_payslip.payslip_view(SLIP))
-    assert "Rp 2.970.000" in slip and "Dasar: CLTN: TPP tidak dibayar" in slip
+    assert "Rp\u00a02.970.000" in slip and "Dasar: CLTN: TPP tidak dibayar" in slip
     assert 'data-status="sementara"' in slip and 'id="s-nip"' not in slip
     today = _html("hari_ini.html", today=__import__("datetime").date(2026, 11, 23), entries=[],
                   agenda=[], plans=views_plans.plan_choices([("2026-11", PLANS)]),

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 SHOWN = 5  # names, dates or devices spelled out in a description; the rest counted
+# the services asked, in the order HR works through their items, with their names for staff
+SOURCES = {"activity": "aktivitas", "attendance": "presensi", "scoring": "penilaian"}
 
 
 def _day(value: str | None) -> str:
@@ -69,6 +71,12 @@ def compose(activity: Mapping[str, Any], attendance: Mapping[str, Any],
             scoring: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One list, in the order HR works through it: decisions, days, devices, scores."""
     return [*activity_items(activity), *attendance_items(attendance), *scoring_items(scoring)]
+
+
+def unavailable(source: str, reason: str) -> str:
+    """Why one service's part of the check is missing (its own reason, already in Bahasa
+    Indonesia): the rest of the list is still shown."""
+    return f"Pemeriksaan {SOURCES.get(source, source)} tidak tersedia: {reason}"
 
 
 def reported(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

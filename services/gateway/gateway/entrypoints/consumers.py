@@ -1,7 +1,7 @@
 """Kafka subscribers of the gateway (thin).
 
 - ``gateway-scores``: durable group, from the earliest offset, idempotent; keeps the scores
-  read model.
+  read model, one upsert per batch.
 - ``gateway-audit``: durable group, idempotent; keeps every service's audit records in the
   append-only audit table.
 - ``gateway-activity-acting``: durable group; the copy of the acting assignments (Plt/Plh)
@@ -25,7 +25,7 @@ from ..service_layer import audit, services
 
 
 def register(rt: GatewayRuntime) -> None:
-    rt.subscribe_batch(SCORES, "scores", in_order(services.apply_score_event),
+    rt.subscribe_batch(SCORES, "scores", services.apply_score_events,
                        (ev.ScoreUpdated,), description="Keeps the read model of monthly scores")
     rt.subscribe_batch(AUDIT, "audit", audit.keep_audit_records, (ev.AuditRecorded,),
                        description="Keeps every service's audit records (append-only)")

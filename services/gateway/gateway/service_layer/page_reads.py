@@ -11,8 +11,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from ekinerja_shared.identity import Caller
 
@@ -27,6 +28,23 @@ PERSON = (Employee.name, Employee.position, Employee.unit_id, Employee.unit_name
 LISTED = (Employee.nip, Employee.name, Employee.unit_id, Employee.unit_name, Employee.position,
           Employee.supervisor_nip, Employee.employment_type, Employee.device_pin,
           Employee.active)
+
+# an OPD's name as the list shows and orders it (its id when the roster gave no name)
+UNIT_NAME = func.coalesce(func.nullif(Employee.unit_name, ""), Employee.unit_id)
+
+
+@dataclass(frozen=True)
+class EmployeePage:
+    """A page of the employee list: its rows (``LISTED`` and the supervisor's name), how
+    many match, how many the caller may list in all, every OPD (id, name) of those, and
+    which page of ``size`` rows this is."""
+
+    rows: list[dict[str, Any]]
+    matches: int
+    total: int
+    units: list[tuple[str, str]]
+    page: int
+    size: int
 
 
 @dataclass(frozen=True)
@@ -98,20 +116,51 @@ class Directory:
                 query = query.where(Employee.nip.in_(sorted(wanted)))
             return {nip: name for nip, name in (await session.execute(query)).all()}
 
-    async def listing(self) -> Sequence[dict[str, Any]]:
-        """The employees the caller may list with what the employee list shows (the device
-        PIN only for HR), as ``GET /api/tenants/{t}/employees`` decides."""
+    async def employees(self, query: str = "", unit_id: str = "", page: int = 1,
+                        size: int = 100, *, with_units: bool = True) -> EmployeePage:
+        """One page of the employees the caller may list (``audience_of``, as
+        ``GET /api/tenants/{t}/employees`` decides; the device PIN only for HR), filtered
+        and paged by the database: ``query`` is part of the NIP when it is digits, else part
+        of the name (any case); ``unit_id`` one OPD; ordered by OPD name, name, NIP; a page
+        past the last is the last. With ``with_units``, every OPD of the listing too."""
         t = self.tenant_id
         self.caller.require(t)
         async with self.rt.uow.in_tenant(t).read() as session:
             await services.get_tenant(session, t)
             audience = await services.audience_of(session, t, self.caller, DIRECTORY_READ)
-            query = select(*LISTED).where(Employee.tenant_id == t)
+            seen = [Employee.tenant_id == t]
             if audience.nips is not None:
-                query = query.where(Employee.nip.in_(sorted(audience.nips)))
+                seen.append(Employee.nip.in_(sorted(audience.nips)))
+            units, total = [], 0
+            if with_units:
+                counted = (await session.execute(
+                    select(Employee.unit_id, func.max(UNIT_NAME), func.count())
+                    .where(*seen).group_by(Employee.unit_id))).all()
+                units = sorted(((u, n) for u, n, _ in counted), key=lambda u: (u[1].lower(), u[0]))
+                total = sum(c for *_, c in counted)
+            wanted = [*seen, *_matching(query, unit_id)]
+            matches = await session.scalar(select(func.count()).select_from(Employee)
+                                           .where(*wanted)) or 0
+            page = max(1, min(page, -(-matches // size)))
+            boss = aliased(Employee)
+            known = (boss.tenant_id == t) & (boss.nip == Employee.supervisor_nip)
+            if audience.nips is not None:
+                known &= boss.nip.in_(sorted(audience.nips))
             rows = [dict(r._mapping) for r in (await session.execute(
-                query.order_by(Employee.unit_id, Employee.nip))).all()]
+                select(*LISTED, boss.name.label("supervisor_name"))
+                .outerjoin(boss, known).where(*wanted)
+                .order_by(func.lower(UNIT_NAME), func.lower(Employee.name), Employee.nip)
+                .limit(size).offset((page - 1) * size))).all()]
         if not sees_device_pins(self.caller):
             for r in rows:
                 r["device_pin"] = None
-        return rows
+        return EmployeePage(rows, matches, total if with_units else matches, units, page, size)
+
+
+def _matching(query: str, unit_id: str) -> list[ColumnElement[bool]]:
+    q = query.strip().lower()
+    found: list[ColumnElement[bool]] = [Employee.unit_id == unit_id] if unit_id else []
+    if q:
+        found.append(Employee.nip.contains(q, autoescape=True) if q.isdigit()
+                     else func.lower(Employee.name).contains(q, autoescape=True))
+    return found

@@ -294,21 +294,36 @@ async def check_visible(session: AsyncSession, tenant_id: str, caller: Caller, n
 # --- scores read model -----------------------------------------------------------------
 
 
-async def apply_score_event(session: AsyncSession, event: ev.Event) -> None:
+def newest_scores(events: list[ev.Event]) -> list[ev.ScoreUpdated]:
+    """Of each (tenant, nip, period) in ``events``, the highest version (the first of equal
+    ones), ordered by that key: what one upsert of a batch writes (a row may be written
+    only once by one INSERT .. ON CONFLICT, and a fixed order keeps two instances' batches
+    from deadlocking)."""
+    newest: dict[tuple[str, str, str], ev.ScoreUpdated] = {}
+    for event in events:
+        assert isinstance(event, ev.ScoreUpdated)
+        key = (event.tenant_id, event.nip, event.period)
+        kept = newest.get(key)
+        if kept is None or event.version > kept.version:
+            newest[key] = event
+    return [newest[key] for key in sorted(newest)]
+
+
+async def apply_score_events(session: AsyncSession, events: list[ev.Event]) -> None:
     """Keep the highest version per (tenant, nip, period); a lower or equal one is ignored
-    (replays and out-of-order deliveries give the same result)."""
-    assert isinstance(event, ev.ScoreUpdated)
+    (replays and out-of-order deliveries give the same result). One statement for the
+    whole batch."""
+    now = utcnow()
     await upsert(
         session, Score,
-        {
-            "tenant_id": event.tenant_id, "nip": event.nip, "period": event.period,
-            "version": event.version, "final_pct": event.final_pct,
-            "components": [c.model_dump(mode="json") for c in event.components],
-            "tpp_base": event.tpp_base, "tpp_amount": event.tpp_amount,
-            "event_id": event.event_id, "cause_event_id": event.cause_event_id,
-            "cause_type": event.cause_type, "updated_at": event.occurred_at,
-            "received_at": utcnow(),
-        },
+        [{
+            "tenant_id": e.tenant_id, "nip": e.nip, "period": e.period,
+            "version": e.version, "final_pct": e.final_pct,
+            "components": [c.model_dump(mode="json") for c in e.components],
+            "tpp_base": e.tpp_base, "tpp_amount": e.tpp_amount,
+            "event_id": e.event_id, "cause_event_id": e.cause_event_id,
+            "cause_type": e.cause_type, "updated_at": e.occurred_at, "received_at": now,
+        } for e in newest_scores(events)],
         index_elements=["tenant_id", "nip", "period"],
         # ``excluded`` is the proposed row of ON CONFLICT (PostgreSQL and SQLite alike)
         where=Score.version < literal_column("excluded.version"),

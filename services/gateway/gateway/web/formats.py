@@ -68,13 +68,18 @@ def quantity(value: Number | None) -> str:
     return whole + (comma + cents if cents else "")
 
 
+NBSP, WORD_JOINER = "\u00a0", "\u2060"
+
+
 def rupiah(value: Number | None) -> str:
-    """'Rp 4.000.000' (whole rupiah, half up); '-Rp 1.500' below zero; '-' when missing."""
+    """'Rp 4.000.000' (whole rupiah, half up); '-Rp 1.500' below zero; '-' when missing.
+    Never broken across lines: a no-break space after 'Rp', a word joiner after the minus."""
     d = _decimal(value)
     if d is None:
         return "-"
     text = number(abs(d))
-    return ("-" if d.quantize(Decimal(1), rounding=ROUND_HALF_UP) < 0 else "") + "Rp " + text
+    below = d.quantize(Decimal(1), rounding=ROUND_HALF_UP) < 0
+    return ("-" + WORD_JOINER if below else "") + "Rp" + NBSP + text
 
 
 def percent(value: Number | None, places: int = 2) -> str:

@@ -27,12 +27,14 @@ ACTING_FORM = {"principal_nip": "", "acting_nip": "", "kind": "plh", "start_date
 # --- employees ----------------------------------------------------------------------------
 
 
-@router.get("/app/sdm/pegawai", summary="Page: the regency's employees (HR; search, OPD filter)")
-async def employees_page(request: Request, page: HrPageDep, q: str = "",
-                         opd: str = "") -> Response:
-    listing = vp.employee_list(await page.directory.listing(), q[:100], opd[:64])
+@router.get("/app/sdm/pegawai",
+            summary="Page: the regency's employees (HR; search, OPD filter, pages of 100)")
+async def employees_page(request: Request, page: HrPageDep, q: str = "", opd: str = "",
+                         hal: str = "1") -> Response:
+    q, opd = q[:100], opd[:64]
+    found = await page.directory.employees(q, opd, vp.page_number(hal), vp.SHOWN)
     return render(request, "pegawai.html", **page.context(
-        request, listing=listing, q=q[:100], opd=opd[:64]))
+        request, listing=vp.employee_list(found, q, opd), q=q, opd=opd))
 
 
 @router.get("/app/sdm/pegawai/saran",
@@ -40,9 +42,9 @@ async def employees_page(request: Request, page: HrPageDep, q: str = "",
 async def employee_suggestions(page: HrPageDep, q: str = "") -> list[dict[str, str]]:
     if len(q.strip()) < 2:
         return []
-    listing = vp.employee_list(await page.directory.listing(), q[:100], shown=SUGGESTED)
-    return [{"nip": e.nip, "name": e.name, "unit_name": e.unit_name}
-            for e in listing.rows]
+    found = await page.directory.employees(q[:100], size=SUGGESTED, with_units=False)
+    return [{"nip": e["nip"], "name": e["name"], "unit_name": e["unit_name"] or e["unit_id"]}
+            for e in found.rows]
 
 
 # --- acting assignments (Plt/Plh) ---------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ..service_layer import month_check
 from . import formats, views, views_hr
 from .backend import GATEWAY, BackendRefused
 from .render import Page, PageRoute, flash, render, require_role
@@ -121,32 +122,25 @@ async def roster_upload(request: Request, page: PageDep) -> Response:
                                                          error=None))
 
 
-async def _open_items(page: Page, period: str, closed: bool) -> tuple[list[Any], str | None]:
-    """The month check's list for an open month (and why it is missing, if it is)."""
-    if closed:
-        return [], None
-    try:
-        found = await page.backend.get(GATEWAY,
-                                       f"/api/tenants/{page.tenant_id}/periods/{period}/check")
-    except BackendRefused as exc:
-        return [], exc.message
-    return list(found.get("open_items", [])), None
-
-
 async def _month(request: Request, page: Page, period: str, *, error: str | None = None,
                  status_code: int = 200) -> Response:
-    state = await page.backend.get("scoring", f"/api/scoring/{page.tenant_id}/periods/{period}")
+    # the month's state and the check's three services at once (the check is dropped when
+    # the month turns out closed); a service missing from the check is said per service
+    state, asked = await asyncio.gather(
+        page.backend.get("scoring", f"/api/scoring/{page.tenant_id}/periods/{period}"),
+        month_check.ask(page.backend, page.tenant_id, period))
+    closed = bool(state.get("closed"))
+    items, unavailable = ([], []) if closed else (asked.items(), asked.unavailable())
     facts = state.get("late_facts", [])
     names = await names_of(page, (f.get("nip") or "" for f in facts)) if facts else {}
     late_facts = views_hr.late_facts_view(facts, names, page.tz)
-    items, check_error = await _open_items(page, period, bool(state.get("closed")))
     history = [{"action": "Ditutup" if h["action"] == "close" else "Dibuka kembali"
                 if h["action"] == "reopen" else h["action"], "actor": h.get("actor", ""),
                 "reason": h.get("reason") or "", "at": formats.datetime_long(h.get("at"), page.tz)}
                for h in state.get("history", [])]
     return render(request, "bulan.html", status_code=status_code, **page.context(
         request, period=period, closed=state.get("closed", False), history=history,
-        late=len(state.get("late_facts", [])), open_items=items, check_error=check_error,
+        late=len(state.get("late_facts", [])), open_items=items, unavailable=unavailable,
         confirmation=state.get("confirmation"), prev=formats.shift_period(period, -1),
         next=formats.shift_period(period, 1), error=error, late_facts=late_facts,
         ok=flash(request.query_params.get("ok"))))

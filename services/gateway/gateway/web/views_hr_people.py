@@ -1,5 +1,5 @@
-"""View models of HR's pages on people: the employee list (search by name or NIP, filter by
-OPD, each with their supervisor, device PIN and employment type), the acting assignments
+"""View models of HR's pages on people: the employee list (a page of the search by name or
+NIP in an OPD, each with their supervisor, device PIN and employment type), the acting assignments
 (Plt/Plh) with their state on a day, and the activity rules form. Plain functions of the
 services' answers and of the submitted forms, no I/O; tested on their own."""
 
@@ -9,12 +9,14 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
+from ..service_layer.page_reads import EmployeePage
 from . import formats as f
 
 Json = Mapping[str, Any]
 
-SHOWN = 100  # rows of the employee list shown at once (the rest: narrow the search)
+SHOWN = 100  # rows of the employee list on one page
 ACTING_KINDS = {"plt": "Plt (pelaksana tugas)", "plh": "Plh (pelaksana harian)"}
 # the activity rules HR edits: (name, label, hint, lowest, highest)
 ACTIVITY_RULES = (
@@ -43,38 +45,52 @@ class EmployeeRow:
 
 @dataclass(frozen=True)
 class EmployeeList:
-    rows: list[EmployeeRow]  # the first SHOWN matches, by OPD then name
+    rows: list[EmployeeRow]  # one page of the matches, by OPD then name
     matches: int
     total: int
     units: list[tuple[str, str]]  # (unit_id, name) of every OPD, by name
+    page: int  # 1-based
+    size: int
+    query: str = ""
+    unit_id: str = ""
 
     @property
-    def cut(self) -> bool:
-        return self.matches > len(self.rows)
+    def pages(self) -> int:
+        return max(1, -(-self.matches // self.size))
+
+    @property
+    def first(self) -> int:
+        """The number of the page's first row among the matches (0: none)."""
+        return (self.page - 1) * self.size + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.size + len(self.rows)
+
+    def href(self, page: int) -> str:
+        """The list's address with the same search on another page (a plain link)."""
+        asked = {"q": self.query.strip(), "opd": self.unit_id, "hal": str(page) if page > 1 else ""}
+        return "/app/sdm/pegawai?" + urlencode({k: v for k, v in asked.items() if v})
 
 
-def employee_list(rows: Sequence[Json], query: str = "", unit_id: str = "",
-                  shown: int = SHOWN) -> EmployeeList:
-    """The directory as HR sees it: matches of ``query`` (part of the name, or of the NIP
-    when it is digits) in ``unit_id`` (every OPD when empty)."""
-    names = {e["nip"]: e["name"] for e in rows}
-    units = sorted({(e["unit_id"], e.get("unit_name") or e["unit_id"]) for e in rows},
-                   key=lambda u: (u[1].lower(), u[0]))
-    q = query.strip().lower()
-    found = [e for e in rows
-             if (not unit_id or e["unit_id"] == unit_id)
-             and (not q or (q in e["nip"] if q.isdigit() else q in e["name"].lower()))]
-    found.sort(key=lambda e: ((e.get("unit_name") or e["unit_id"]).lower(),
-                              e["name"].lower(), e["nip"]))
-    out = [EmployeeRow(
+def page_number(text: str) -> int:
+    """``?hal=`` as a page number: anything but a positive whole number is the first."""
+    return int(text) if text.isdigit() and 0 < int(text) < 1_000_000 else 1
+
+
+def employee_list(found: EmployeePage, query: str = "", unit_id: str = "") -> EmployeeList:
+    """The directory's page as HR sees it (``Directory.employees``: the matches of
+    ``query`` in ``unit_id``, filtered, ordered and paged by the database)."""
+    rows = [EmployeeRow(
         nip=e["nip"], name=e["name"], unit_id=e["unit_id"],
         unit_name=e.get("unit_name") or e["unit_id"], position=e.get("position") or "",
         supervisor_nip=e.get("supervisor_nip") or "",
-        supervisor_name=names.get(e.get("supervisor_nip") or "", ""),
+        supervisor_name=e.get("supervisor_name") or "",
         employment=e.get("employment_type") or "",
         device_pin=e.get("device_pin") or "", active=bool(e.get("active", True)))
-        for e in found[:shown]]
-    return EmployeeList(rows=out, matches=len(found), total=len(rows), units=units)
+        for e in found.rows]
+    return EmployeeList(rows=rows, matches=found.matches, total=found.total, units=found.units,
+                        page=found.page, size=found.size, query=query, unit_id=unit_id)
 
 
 @dataclass(frozen=True)
