@@ -125,3 +125,5 @@ def test_unit_summary_weighted_by_days_only_when_there_are_days() -> None:
     no_days = summarise_totals("u", 2, D("120"), D("80"), D("10"), by_days=(0, D(0), D(0)))
     assert (no_days.avg_final_pct, no_days.avg_performance_pct) == (D("60.00"), D("40.00"))
     assert no_days.members == 2 and no_days.tpp_total == D("10")
+    one_day = summarise_totals("u", 1, D("10"), D("20"), D("5"), by_days=(1, D(90), D(40)))
+    assert (one_day.avg_final_pct, one_day.avg_performance_pct) == (D("90.00"), D("40.00"))
