@@ -145,7 +145,7 @@ def test_grace_seconds_from_0_to_3600(seconds: int | None, ok: bool) -> None:
 
 def test_the_unit_is_pct_or_points() -> None:
     for unit in ("pct", "points"):
-        validate_rules(dataclasses.replace(KEMENKEU, unit=unit))  # type: ignore[arg-type]
+        validate_rules(dataclasses.replace(KEMENKEU, unit=unit))
     with pytest.raises(DomainError, match="Satuan potongan harus pct atau points") as info:
         validate_rules(dataclasses.replace(KEMENKEU, unit="poin"))  # type: ignore[arg-type]
     assert info.value.code == "bad_rules"
