@@ -187,3 +187,22 @@ def test_same_day_changes_and_a_one_day_duty_are_accepted():
     assert (d.start_date, d.errors) == (one, ())
     # active every day up to the last one, not only on it
     assert active_on(one, dt.date(2026, 11, 19)) and active_on(TODAY, None)
+
+
+def test_a_change_of_the_active_flag_alone_holds_from_today():
+    """Same data, no effective date: the row changes the entry only when its end of duty
+    flips the active flag (either way); then the change holds from today, otherwise the
+    entry's dates stay."""
+    row = check_roster(roster(f"{STAFF},Staf,dinas,50,,2026-11-01,,2026-11-19,pensiun"),
+                       {}, TODAY)[0]
+    start = dt.date(2026, 11, 1)
+    known = replace(as_known(row), start_date=start, last_change=start)
+    assert known.active is True  # known before its end of duty passed
+    ends = decision_of(row, known, TODAY)  # ended yesterday: active -> inactive
+    assert (ends.start_date, ends.effective_from, ends.errors) == (start, TODAY, ())
+    back = replace(row, end_date=None, end_reason=None)  # inactive -> active again
+    inactive = replace(known, end_date=None, end_reason=None, active=False)
+    assert decision_of(back, inactive, TODAY).effective_from == TODAY
+    for same, entry in ((back, replace(inactive, active=True)),
+                        (row, replace(known, active=False))):
+        assert decision_of(same, entry, TODAY).effective_from == start  # nothing changed

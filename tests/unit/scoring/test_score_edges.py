@@ -9,7 +9,12 @@ from decimal import Decimal as D
 import pytest
 
 from scoring.domain.policy import preset
-from scoring.domain.ranking import UnitSummary, competition_rank, summarise_unit
+from scoring.domain.ranking import (
+    UnitSummary,
+    competition_rank,
+    summarise_totals,
+    summarise_unit,
+)
 from scoring.domain.score import (
     EmployeeTerms,
     MonthFacts,
@@ -108,3 +113,17 @@ def test_unit_summary() -> None:
     assert (one.avg_final_pct, one.avg_performance_pct) == (D("33.34"), D("1.50"))
     empty = summarise_unit("u3", [], [], [])
     assert empty == UnitSummary("u3", 0, D(0), D(0), D(0))
+
+
+def test_unit_summary_weighted_by_days_only_when_there_are_days() -> None:
+    """Averages weighted by member days whenever the days are positive, whatever the
+    weighted sums (a zero sum is an average of 0); without days, by members."""
+    weighted = summarise_totals("u", 2, D("0"), D("80"), D("10"), by_days=(10, D(0), D(500)))
+    assert (weighted.avg_final_pct, weighted.avg_performance_pct) == (D("0.00"), D("50.00"))
+    other = summarise_totals("u", 2, D("120"), D("0"), D("10"), by_days=(10, D(700), D(0)))
+    assert (other.avg_final_pct, other.avg_performance_pct) == (D("70.00"), D("0.00"))
+    no_days = summarise_totals("u", 2, D("120"), D("80"), D("10"), by_days=(0, D(0), D(0)))
+    assert (no_days.avg_final_pct, no_days.avg_performance_pct) == (D("60.00"), D("40.00"))
+    assert no_days.members == 2 and no_days.tpp_total == D("10")
+    one_day = summarise_totals("u", 1, D("10"), D("20"), D("5"), by_days=(1, D(90), D(40)))
+    assert (one_day.avg_final_pct, one_day.avg_performance_pct) == (D("90.00"), D("40.00"))
