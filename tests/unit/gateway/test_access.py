@@ -13,6 +13,7 @@ from gateway.domain.access import (
     EVERYONE,
     SCORES_READ,
     Audience,
+    own_data_only,
     person_of,
     sees_device_pins,
     sees_whole_regency,
@@ -83,3 +84,10 @@ def test_an_audience_is_a_value():
     assert team == Audience(frozenset({BOSS, STAFF}))
     with pytest.raises(dataclasses.FrozenInstanceError):
         team.nips = None  # type: ignore[misc]
+
+
+def test_the_refusal_of_another_persons_rows_is_a_403_in_bahasa_indonesia() -> None:
+    refusal = own_data_only()
+    assert isinstance(refusal, Forbidden)
+    assert (refusal.status_code, refusal.code) == (403, "own_data_only")
+    assert refusal.message == "Anda hanya dapat mengakses data Anda sendiri atau tim Anda."
