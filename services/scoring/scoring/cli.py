@@ -58,6 +58,7 @@ from .adapters.orm import (
 )
 from .entrypoints.consumers import FACT_TOPICS
 from .service_layer import check, month_end, services
+from .service_layer.directory import DIRECTORY_TYPES
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -247,8 +248,6 @@ async def _store_replayed(session: AsyncSession, bad: list[dict[str, Any]],
         session.add(Quarantine(**row, received_at=utcnow()))
     await services.apply_events(session, events, default_preset=preset, publish=False)
 
-
-DIRECTORY_TYPES = (ev.TenantUpserted, ev.EmployeeUpserted)
 
 
 def _month_of(event: ev.Event) -> str | None:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, case, func, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -271,17 +271,35 @@ async def upsert_newer(session: AsyncSession, model: Any, rows: Sequence[dict[st
 
 
 async def open_score_keys(
-    session: AsyncSession, tenant_id: str, *, nip: str | None = None, period: str | None = None
+    session: AsyncSession, tenant_id: str, *, nips: Sequence[str] | None = None,
+    period: str | None = None,
 ) -> list[tuple[str, str, str]]:
-    """(tenant, nip, period) of the existing scores of a tenant (optionally one employee or
-    one month) whose month is not closed."""
+    """(tenant, nip, period) of the existing scores of a tenant (optionally of some
+    employees, or one month) whose month is not closed."""
     closed = select(Period.period).where(Period.tenant_id == tenant_id, Period.closed.is_(True))
     cond = [ScoreRow.tenant_id == tenant_id, ScoreRow.period.not_in(closed)]
-    if nip is not None:
-        cond.append(ScoreRow.nip == nip)
     if period is not None:
         cond.append(ScoreRow.period == period)
-    rows = await session.execute(
-        select(ScoreRow.tenant_id, ScoreRow.nip, ScoreRow.period).where(and_(*cond))
-    )
-    return [(t, n, p) for t, n, p in rows.all()]
+    query = select(ScoreRow.tenant_id, ScoreRow.nip, ScoreRow.period)
+    if nips is None:
+        return [(t, n, p) for t, n, p in (await session.execute(query.where(*cond))).all()]
+    out: list[tuple[str, str, str]] = []
+    for chunk in _chunks(sorted(set(nips)), CHUNK):
+        out.extend((t, n, p) for t, n, p in (await session.execute(
+            query.where(*cond, ScoreRow.nip.in_(chunk)))).all())
+    return out
+
+
+async def employee_versions(session: AsyncSession, tenant_id: str,
+                            nips: Sequence[str]) -> dict[str, Any]:
+    """nip -> the ``updated_at`` of the stored directory state (the employees known)."""
+    out: dict[str, Any] = {}
+    for chunk in _chunks(sorted(set(nips)), CHUNK):
+        out.update((await session.execute(
+            select(Employee.nip, Employee.updated_at).where(
+                Employee.tenant_id == tenant_id, Employee.nip.in_(chunk)))).all())
+    return out
+
+
+async def tenant_timezone(session: AsyncSession, tenant_id: str) -> str | None:
+    return await session.scalar(select(Tenant.timezone).where(Tenant.tenant_id == tenant_id))

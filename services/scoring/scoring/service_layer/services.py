@@ -40,6 +40,7 @@ from ..adapters.orm import (
 )
 from ..domain.policy import DEFAULT_PRESET, PRESETS
 from ..domain.score import unit_average
+from .directory import DIRECTORY_TYPES, store_directory
 from .recompute import Affected, Key, recompute_all, recompute_many
 
 _ENTRY_STATUS = {
@@ -56,57 +57,6 @@ FACT_TYPES: tuple[type[ev.Event], ...] = (
 
 
 # --- storing facts --------------------------------------------------------------------
-
-
-async def _store_tenant(session: AsyncSession, e: ev.TenantUpserted) -> bool:
-    if e.policy_preset not in PRESETS:
-        raise PoisonEvent(f"unknown policy preset {e.policy_preset!r} for tenant {e.tenant_id}")
-    before = await session.scalar(
-        select(Tenant.policy_preset).where(Tenant.tenant_id == e.tenant_id)
-    )
-    n = await upsert(
-        session, Tenant,
-        {"tenant_id": e.tenant_id, "name": e.name, "timezone": e.timezone,
-         "policy_preset": e.policy_preset, "updated_at": e.occurred_at},
-        index_elements=["tenant_id"], where=Tenant.updated_at <= e.occurred_at,
-    )
-    return bool(n) and before != e.policy_preset
-
-
-async def _store_employee(session: AsyncSession, e: ev.EmployeeUpserted) -> bool:
-    """The latest state (a newer ``occurred_at`` wins) and the history by date
-    (``domain.employment``); True when either changed."""
-    n = await upsert(
-        session, Employee,
-        {"tenant_id": e.tenant_id, "nip": e.nip, "name": e.name, "unit_id": e.unit_id,
-         "unit_name": e.unit_name, "supervisor_nip": e.supervisor_nip or None,
-         "tpp_base": e.tpp_base,
-         "employment_type": e.employment_type, "active": e.active,
-         "start_date": e.start_date, "end_date": e.end_date, "end_reason": e.end_reason,
-         "updated_at": e.occurred_at},
-        index_elements=["tenant_id", "nip"], where=Employee.updated_at <= e.occurred_at,
-    )
-    tz = await session.scalar(select(Tenant.timezone).where(Tenant.tenant_id == e.tenant_id))
-    try:
-        local = zone(tz or "Asia/Jakarta")
-    except ValueError:
-        local = zone("Asia/Jakarta")
-    published_on = e.occurred_at.astimezone(local).date()
-    dated = await employment.record(session, e, published_on)
-    return bool(n) or dated
-
-
-async def _store_directory(session: AsyncSession, e: ev.Event, affected: Affected) -> None:
-    """Directory changes are rare: one upsert each; they recompute the open months of the
-    employee (or of the whole tenant when its preset changed)."""
-    if isinstance(e, ev.TenantUpserted):
-        if await _store_tenant(session, e):
-            for key in await repo.open_score_keys(session, e.tenant_id):
-                affected.add(key, e)
-    elif isinstance(e, ev.EmployeeUpserted):
-        if await _store_employee(session, e):
-            for key in await repo.open_score_keys(session, e.tenant_id, nip=e.nip):
-                affected.add(key, e)
 
 
 def _newest(events: Iterable[Any], key: Any, version: Any) -> dict[Any, Any]:
@@ -242,12 +192,12 @@ async def apply_events(
     affected = Affected()
     facts: list[ev.Event] = []
     for e in events:
-        if isinstance(e, ev.TenantUpserted | ev.EmployeeUpserted):
-            await _store_directory(session, e, affected)
-        elif isinstance(e, ev.ActingAssignmentUpserted):  # who may read, not what is scored
+        if isinstance(e, ev.ActingAssignmentUpserted):  # who may read, not what is scored
             await store_acting(session, ActingAssignment, e)
-        else:
+        elif not isinstance(e, DIRECTORY_TYPES):
             facts.append(e)
+    await store_directory(session, [e for e in events if isinstance(e, DIRECTORY_TYPES)],
+                          affected)
     await _store_facts(session, facts, affected)
     return await recompute_all(session, affected, default_preset=default_preset,
                                publish=publish)
