@@ -10,7 +10,14 @@ SQLite file. Prints one JSON object.
 Then the month's reads of the service layer on the same data (EK_BENCH_READ_ROUNDS times
 each): the OPD rankings from the standings read model (``reports.unit_ranking``) beside the
 recomputation per request they replaced (every roster row read and grouped), one OPD's
-scores, and a page of 100; p50/p99 in ms."""
+scores, and a page of 100; p50/p99 in ms.
+
+Then the rebuild's fast path (``python -m scoring rebuild``): EK_BENCH_REBUILD_EVENTS events
+of a fresh regency (default 20,000) applied as the rebuild applies what it replays (batches
+of 1,000, cross-regency, nothing published; ``cli._store_replayed``), then the units
+settled, in events per second (issue 13's target: 20,000); beside it raw aiokafka on the
+broker of EK_BENCH_KAFKA_BOOTSTRAP when set (the replay's own ceiling).
+Skip with EK_BENCH_REBUILD_EVENTS=0."""
 
 from __future__ import annotations
 
@@ -32,14 +39,18 @@ from ekinerja_shared import events as ev  # noqa: E402
 from ekinerja_shared.db import make_engine, make_sessionmaker  # noqa: E402
 from ekinerja_shared.migrations import upgrade_async  # noqa: E402
 from ekinerja_shared.uow import UnitOfWork  # noqa: E402
+from scoring import cli  # noqa: E402
 from scoring.domain.ranking import competition_rank, summarise_unit  # noqa: E402
 from scoring.service_layer import check, reports, services  # noqa: E402
 from tests.bench.latency import sample  # noqa: E402
+from tests.bench.rawkafka import raw_kafka  # noqa: E402
 
 N = int(os.environ.get("EK_BENCH_EVENTS", "5000"))
 BATCH = int(os.environ.get("EK_BENCH_BATCH", "500"))
 EMPLOYEES = int(os.environ.get("EK_BENCH_EMPLOYEES", "200"))
 READ_ROUNDS = int(os.environ.get("EK_BENCH_READ_ROUNDS", "200"))
+REBUILD_EVENTS = int(os.environ.get("EK_BENCH_REBUILD_EVENTS", "20000"))
+REBUILD_BATCH = 1000  # the rebuild's default --batch-size
 
 
 async def recomputed_ranking(session, tenant: str, period: str) -> list:
@@ -79,6 +90,30 @@ async def month_reads(uow: UnitOfWork, tenant: str, period: str) -> dict[str, ob
         "scores_page_of_100": await timed_reads(
             uow, lambda s: services.list_scores(s, tenant, period, limit=100)),
     }
+    return out
+
+
+async def rebuild_figure(engine, n: int) -> dict[str, object]:
+    """The rebuild's path on ``n`` events of a regency of its own (see the module doc)."""
+    tenant = f"rebuild-{uuid.uuid4().hex[:8]}"
+    events = make_events(tenant, n)
+    uow = UnitOfWork(make_sessionmaker(engine)).cross_tenant(cli.REBUILD_JOB)
+    start = time.perf_counter()
+    for i in range(0, len(events), REBUILD_BATCH):
+        await uow.run(cli._store_replayed, [], events[i:i + REBUILD_BATCH], "cilegon")
+    applied = time.perf_counter() - start
+    await cli._settle_units(uow, "cilegon")
+    elapsed = time.perf_counter() - start
+    async with uow.in_tenant(tenant).read() as session:
+        diffs = await check.check(session, tenant)
+    out: dict[str, object] = {
+        "events": len(events), "batch_size": REBUILD_BATCH, "employees": EMPLOYEES,
+        "seconds_applied": round(applied, 3), "seconds_with_units_settled": round(elapsed, 3),
+        "events_per_second": round(len(events) / elapsed, 1),
+        "batch_check_differences": len(diffs), "target_events_per_second": 20_000}
+    bootstrap = os.environ.get("EK_BENCH_KAFKA_BOOTSTRAP")
+    if bootstrap:
+        out["raw_kafka"] = await raw_kafka(bootstrap, 20_000)
     return out
 
 
@@ -135,6 +170,7 @@ async def main() -> dict:
     async with uow.read() as session:
         diffs = await check.check(session, tenant)
     reads = await month_reads(uow, tenant, "2026-10")
+    rebuild = await rebuild_figure(engine, REBUILD_EVENTS) if REBUILD_EVENTS else None
     await engine.dispose()
     if tmp:
         tmp.cleanup()
@@ -147,7 +183,7 @@ async def main() -> dict:
         "ms_per_fact_last_tenth": round(late * 1000, 3),
         "batch_check_differences": len(diffs),
         "month_reads": reads,
-    }}
+    }, "scoring_rebuild": rebuild, "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 if __name__ == "__main__":

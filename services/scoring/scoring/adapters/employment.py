@@ -7,13 +7,13 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import delete, literal_column, select, tuple_
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
-from ekinerja_shared.db import upsert
 
 from ..domain.employment import Stated, Terms
+from . import repository as repo
 from .orm import AttendanceDay, EmploymentChange
 
 CHUNK = 500
@@ -47,10 +47,9 @@ async def write_changes(session: AsyncSession, tenant_id: str,
                 "position": s.terms.position, "employment_type": s.terms.employment_type,
                 "tpp_base": s.terms.tpp_base, "stated_at": s.stated_at}
                for nip, rows in after.items() for s in rows if s not in before.get(nip, ())]
-    for i in range(0, len(written), CHUNK):
-        await upsert(session, EmploymentChange, written[i:i + CHUNK],
-                     index_elements=["tenant_id", "nip", "effective_from"],
-                     where=EmploymentChange.stated_at <= literal_column("excluded.stated_at"))
+    await repo.bulk_upsert(
+        session, EmploymentChange, written, keys=["tenant_id", "nip", "effective_from"],
+        where=lambda excluded: EmploymentChange.stated_at <= excluded.stated_at)
 
 
 async def histories(session: AsyncSession, tenant_id: str,

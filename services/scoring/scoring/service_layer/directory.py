@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import literal_column, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
@@ -31,7 +31,6 @@ from ..domain.policy import PRESETS
 from .recompute import Affected
 
 DIRECTORY_TYPES = (ev.TenantUpserted, ev.EmployeeUpserted)
-CHUNK = 500  # rows per upsert (13 columns: well under the 32,767 parameters of a statement)
 FALLBACK_TZ = "Asia/Jakarta"
 
 
@@ -108,6 +107,5 @@ async def _write_employees(session: AsyncSession, events: list[ev.EmployeeUpsert
              "tpp_base": e.tpp_base, "employment_type": e.employment_type,
              "active": e.active, "start_date": e.start_date, "end_date": e.end_date,
              "end_reason": e.end_reason, "updated_at": e.occurred_at} for e in events]
-    for i in range(0, len(rows), CHUNK):
-        await upsert(session, Employee, rows[i:i + CHUNK], index_elements=["tenant_id", "nip"],
-                     where=Employee.updated_at <= literal_column("excluded.updated_at"))
+    await repo.bulk_upsert(session, Employee, rows, keys=["tenant_id", "nip"],
+                           where=lambda excluded: Employee.updated_at <= excluded.updated_at)
