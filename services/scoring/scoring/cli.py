@@ -59,6 +59,7 @@ from .adapters.orm import (
 from .entrypoints.consumers import FACT_TOPICS
 from .service_layer import check, month_end, services
 from .service_layer.directory import DIRECTORY_TYPES
+from .service_layer.recompute import Affected, Key
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -191,6 +192,7 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
                      if isinstance(e, ev.PeriodClosed)}
         directory: list[ev.Event] = []  # held when months were closed: applied around closes
         late: list[ev.Event] = []  # facts of a closed month that came after its last close
+        pending: dict[Key, ev.Event] = {}  # the employee-months the replayed facts changed
         async for batch in replay(settings.kafka_bootstrap, FACT_TOPICS,
                                   batch_size=batch_size, progress=progress):
             events: list[ev.Event] = []
@@ -212,9 +214,10 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
                     late.append(decoded)
                 else:
                     events.append(decoded)
-            await uow.run(_store_replayed, bad, events, preset)
+            await uow.run(_store_replayed, bad, events, pending)
             stats["quarantined"] += len(bad)
             stats["applied"] += len(events)
+        await _recompute(uow, pending, preset)
         # the directory and the closes in time order, then what came after the closes
         stats["applied"] += len(directory) + len(late)
         stats["late_facts"] = len(late)
@@ -242,11 +245,32 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
 
 
 async def _store_replayed(session: AsyncSession, bad: list[dict[str, Any]],
-                          events: list[ev.Event], preset: str) -> None:
-    """One replayed batch: its undecodable records quarantined, its facts applied."""
+                          events: list[ev.Event], pending: dict[Key, ev.Event]) -> None:
+    """One replayed batch: its undecodable records quarantined, its facts stored; the
+    employee-months they changed are added to ``pending``, recomputed once after the
+    replay (``_recompute``) instead of after every batch that touches them. Every month is
+    open while the topics are replayed (the closes are written after), and a score is the
+    same function of the stored facts whenever it is computed: the numbers are the ones
+    a recomputation per batch gives (only the rebuilt rows' versions are fewer)."""
     for row in bad:
         session.add(Quarantine(**row, received_at=utcnow()))
-    await services.apply_events(session, events, default_preset=preset, publish=False)
+    affected = Affected()
+    await services.store_events(session, events, affected)
+    for key, cause in affected.keys.items():
+        pending.pop(key, None)
+        pending[key] = cause
+
+
+RECOMPUTE_CHUNK = 2000  # employee-months per transaction
+
+
+async def _recompute(uow: UnitOfWork, pending: dict[Key, ev.Event], preset: str) -> None:
+    keys = sorted(pending)
+    for i in range(0, len(keys), RECOMPUTE_CHUNK):
+        await uow.run(services.recompute_keys,
+                      {k: pending[k] for k in keys[i:i + RECOMPUTE_CHUNK]},
+                      default_preset=preset, publish=False)
+    pending.clear()
 
 
 

@@ -187,9 +187,18 @@ async def apply_events(
 ) -> list[ScoreRow]:
     """Store a batch of facts and recompute every employee-month they changed
     (``publish=False`` during a rebuild: the scores were published when they happened)."""
+    affected = Affected()
+    await store_events(session, events, affected)
+    return await recompute_all(session, affected, default_preset=default_preset,
+                               publish=publish)
+
+
+async def store_events(session: AsyncSession, events: Iterable[ev.Event],
+                       affected: Affected) -> None:
+    """Store a batch of facts (under the regencies' locks); the employee-months they changed
+    are added to ``affected`` (the rebuild recomputes them once, after the replay)."""
     events = list(events)
     await repo.lock_tenants(session, (e.tenant_id for e in events))
-    affected = Affected()
     facts: list[ev.Event] = []
     for e in events:
         if isinstance(e, ev.ActingAssignmentUpserted):  # who may read, not what is scored
@@ -199,8 +208,15 @@ async def apply_events(
     await store_directory(session, [e for e in events if isinstance(e, DIRECTORY_TYPES)],
                           affected)
     await _store_facts(session, facts, affected)
-    return await recompute_all(session, affected, default_preset=default_preset,
-                               publish=publish)
+
+
+async def recompute_keys(session: AsyncSession, keys: dict[Key, ev.Event], *,
+                         default_preset: str = DEFAULT_PRESET, publish: bool = True) -> None:
+    """Recompute employee-months gathered earlier (``store_events``), under their
+    regencies' locks."""
+    await repo.lock_tenants(session, (t for t, _n, _p in keys))
+    await recompute_all(session, Affected(keys=dict(keys)), default_preset=default_preset,
+                        publish=publish)
 
 
 # --- queries --------------------------------------------------------------------------
