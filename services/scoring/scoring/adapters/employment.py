@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
+from ekinerja_shared.db import upsert
 
 from ..domain.employment import Stated, Terms
 from . import repository as repo
@@ -47,9 +48,9 @@ async def write_changes(session: AsyncSession, tenant_id: str,
                 "position": s.terms.position, "employment_type": s.terms.employment_type,
                 "tpp_base": s.terms.tpp_base, "stated_at": s.stated_at}
                for nip, rows in after.items() for s in rows if s not in before.get(nip, ())]
-    await repo.bulk_upsert(
-        session, EmploymentChange, written, keys=["tenant_id", "nip", "effective_from"],
-        where=lambda excluded: EmploymentChange.stated_at <= excluded.stated_at)
+    await upsert(
+        session, EmploymentChange, written, index_elements=["tenant_id", "nip", "effective_from"],
+        where=EmploymentChange.stated_at <= repo.excluded("stated_at"))
 
 
 async def histories(session: AsyncSession, tenant_id: str,

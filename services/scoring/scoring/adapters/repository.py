@@ -4,13 +4,14 @@ month, and the locked score row."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import case, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import case, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from ekinerja_shared.db import insert_ignore
 
 from ..domain.policy import Policy, policy_from_dict, preset
 from ..domain.score import MonthFacts
@@ -223,11 +224,9 @@ async def lock_scores(session: AsyncSession, tenant_id: str, period: str,
     employee-month serialise and the last one sees every committed fact."""
     nips = sorted(set(nips))
     out: dict[str, ScoreRow] = {}
-    if nips:  # one cached statement with the rows as parameters
-        await session.execute(
-            dialect_insert(session, ScoreRow.__table__).on_conflict_do_nothing(),
-            [{"tenant_id": tenant_id, "nip": nip, "period": period, "version": 0,
-              "components": [], "sources": {}, "flags": []} for nip in nips])
+    await insert_ignore(session, ScoreRow, [
+        {"tenant_id": tenant_id, "nip": nip, "period": period, "version": 0,
+         "components": [], "sources": {}, "flags": []} for nip in nips])
     for chunk in _chunks(nips, CHUNK):
         query = (
             select(ScoreRow)
@@ -246,47 +245,11 @@ def dialect_name(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-def dialect_insert(session: AsyncSession, model: Any) -> Any:
-    if dialect_name(session) == "sqlite":
-        return sqlite.insert(model)
-    return postgresql.insert(model)
-
-
-async def bulk_upsert(session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]], *,
-                      keys: Sequence[str], where: Callable[[Any], Any] | None = None,
-                      returning: Sequence[str] = ()) -> list[tuple[Any, ...]]:
-    """``INSERT .. ON CONFLICT (keys) DO UPDATE SET <the other columns> [WHERE
-    where(excluded)] [RETURNING ..]`` of many rows as one statement executed with the rows
-    as parameters (Core, on the table): compiled once and cached, whatever the number of
-    rows (a multi-row ``.values(rows)`` is compiled anew for every row of every call); the
-    driver sends the rows in pages (SQLAlchemy's insertmanyvalues when returning). Returns
-    the rows written (new or replaced) when ``returning`` is given."""
-    if not rows:
-        return []
-    table = model.__table__
-    stmt = dialect_insert(session, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={c: stmt.excluded[c] for c in rows[0] if c not in keys},
-        where=where(stmt.excluded) if where is not None else None,
-    )
-    if not returning:
-        await session.execute(stmt, list(rows))
-        return []
-    result = await session.execute(stmt.returning(*[table.c[c] for c in returning]), list(rows))
-    return [tuple(r) for r in result.all()]
-
-
-async def upsert_newer(session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]], *,
-                       keys: Sequence[str], version: str,
-                       returning: Sequence[str]) -> list[tuple[Any, ...]]:
-    """Bulk ``INSERT .. ON CONFLICT DO UPDATE .. WHERE stored.version < new.version
-    RETURNING ..``: a higher revision replaces a lower one; returns the rows written (new
-    or replaced), so the caller knows exactly which facts changed."""
-    column = model.__table__.c[version]
-    return await bulk_upsert(session, model, rows, keys=keys,
-                             where=lambda excluded: column < excluded[version],
-                             returning=returning)
+def excluded(column: str) -> Any:
+    """The proposed row's ``column`` in an upsert's ``where=`` guard (``excluded`` in
+    PostgreSQL and SQLite alike), e.g. ``Model.revision < excluded("revision")``: only a
+    higher revision replaces the stored row."""
+    return literal_column(f"excluded.{column}")
 
 
 async def open_score_keys(

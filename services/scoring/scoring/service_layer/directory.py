@@ -107,5 +107,5 @@ async def _write_employees(session: AsyncSession, events: list[ev.EmployeeUpsert
              "tpp_base": e.tpp_base, "employment_type": e.employment_type,
              "active": e.active, "start_date": e.start_date, "end_date": e.end_date,
              "end_reason": e.end_reason, "updated_at": e.occurred_at} for e in events]
-    await repo.bulk_upsert(session, Employee, rows, keys=["tenant_id", "nip"],
-                           where=lambda excluded: Employee.updated_at <= excluded.updated_at)
+    await upsert(session, Employee, rows, index_elements=["tenant_id", "nip"],
+                 where=Employee.updated_at <= repo.excluded("updated_at"))

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ekinerja_shared import events as ev
 from ekinerja_shared.acting_copy import store_acting
 from ekinerja_shared.consumer import PoisonEvent
-from ekinerja_shared.db import upsert
+from ekinerja_shared.db import upsert, upserted_keys
 from ekinerja_shared.errors import NotFound
 from ekinerja_shared.timeutil import period_of, utcnow, zone
 from ekinerja_shared.uow import UnitOfWork
@@ -71,10 +71,10 @@ def _newest(events: Iterable[Any], key: Any, version: Any) -> dict[Any, Any]:
 
 async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: Affected) -> None:
     """Bulk upserts of the batch's attendance days, effective days and activity decisions
-    (a higher revision/version replaces a lower one); RETURNING tells which changed."""
+    (a higher revision/version replaces a lower one); the keys returned tell which changed."""
     days = _newest((e for e in facts if isinstance(e, ev.AttendanceDayEvaluated)),
                    lambda e: (e.tenant_id, e.nip, e.work_date), lambda e: e.revision)
-    for t, n, d in await repo.upsert_newer(
+    for t, n, d in await upserted_keys(
         session, AttendanceDay,
         [{"tenant_id": e.tenant_id, "nip": e.nip, "work_date": e.work_date,
           "period": period_of(e.work_date), "revision": e.revision,
@@ -82,33 +82,33 @@ async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: A
           "deduction_pct": e.deduction_pct, "apel_attended": e.apel_attended,
           "absence_code": (e.absence_code or "")[:16] or None,
           "event_id": e.event_id} for e in days.values()],
-        keys=["tenant_id", "nip", "work_date"], version="revision",
-        returning=["tenant_id", "nip", "work_date"],
+        index_elements=["tenant_id", "nip", "work_date"],
+        where=AttendanceDay.revision < repo.excluded("revision"),
     ):
         affected.add((t, n, period_of(d)), days[(t, n, d)])
 
     entries = _newest((e for e in facts if isinstance(e, ev._EntryEvent)),
                       lambda e: e.entry_id, lambda e: e.version)
-    for (entry_id,) in await repo.upsert_newer(
+    for (entry_id,) in await upserted_keys(
         session, ActivityEntry,
         [{"entry_id": e.entry_id, "tenant_id": e.tenant_id, "nip": e.nip,
           "work_date": e.work_date, "period": period_of(e.work_date), "version": e.version,
           "status": _ENTRY_STATUS[type(e)], "minutes": e.minutes, "event_id": e.event_id}
          for e in entries.values()],
-        keys=["entry_id"], version="version", returning=["entry_id"],
+        index_elements=["entry_id"], where=ActivityEntry.version < repo.excluded("version"),
     ):
         e = entries[entry_id]
         affected.add((e.tenant_id, e.nip, period_of(e.work_date)), e)
 
     calendars = _newest((e for e in facts if isinstance(e, ev.EffectiveDaysPublished)),
                         lambda e: (e.tenant_id, e.period, e.nip or ""), lambda e: e.revision)
-    for t, p, n in await repo.upsert_newer(
+    for t, p, n in await upserted_keys(
         session, EffectiveDays,
         [{"tenant_id": e.tenant_id, "period": e.period, "nip": e.nip or "",
           "revision": e.revision, "effective_days": e.effective_days, "event_id": e.event_id}
          for e in calendars.values()],
-        keys=["tenant_id", "period", "nip"], version="revision",
-        returning=["tenant_id", "period", "nip"],
+        index_elements=["tenant_id", "period", "nip"],
+        where=EffectiveDays.revision < repo.excluded("revision"),
     ):
         e = calendars[(t, p, n)]
         if n:
