@@ -18,7 +18,13 @@ replays (``cli.STORE_EVENTS`` per transaction, cross-regency, nothing published;
 ``cli._store_replayed``), the employee-months
 they changed recomputed (``cli._recompute``), then the units settled, in events per second (issue 13's target: 20,000); beside it raw aiokafka on the
 broker of EK_BENCH_KAFKA_BOOTSTRAP when set (the replay's own ceiling).
-Skip with EK_BENCH_REBUILD_EVENTS=0."""
+Skip with EK_BENCH_REBUILD_EVENTS=0.
+
+Then a roster of EK_BENCH_ROSTER employees (default 10,000) as ``directory.employee.upserted``
+events through the consumers' path (``services.apply_events``, batches of 500, bound to the
+regency): the roster first (no scores yet), then one fact each, then the roster again with a
+new TPP base (every employee's open month recomputed and published); issue 13's target: a
+roster of 10,000 in at most 10 s. Skip with EK_BENCH_ROSTER=0."""
 
 from __future__ import annotations
 
@@ -51,6 +57,7 @@ BATCH = int(os.environ.get("EK_BENCH_BATCH", "500"))
 EMPLOYEES = int(os.environ.get("EK_BENCH_EMPLOYEES", "200"))
 READ_ROUNDS = int(os.environ.get("EK_BENCH_READ_ROUNDS", "200"))
 REBUILD_EVENTS = int(os.environ.get("EK_BENCH_REBUILD_EVENTS", "20000"))
+ROSTER = int(os.environ.get("EK_BENCH_ROSTER", "10000"))
 
 
 async def recomputed_ranking(session, tenant: str, period: str) -> list:
@@ -121,6 +128,40 @@ async def rebuild_figure(engine, n: int) -> dict[str, object]:
     return out
 
 
+async def roster_figure(engine, n: int) -> dict[str, object]:
+    """A roster of ``n`` through the consumers' path (see the module doc), in seconds."""
+    tenant = f"roster-{uuid.uuid4().hex[:8]}"
+    uow = UnitOfWork(make_sessionmaker(engine)).in_tenant(tenant)
+    t0 = dt.datetime(2026, 11, 2, 1, tzinfo=dt.UTC)
+    nips = [f"19{i:016d}" for i in range(n)]
+
+    def roster(at: dt.datetime, tpp: str) -> list[ev.Event]:
+        return [ev.EmployeeUpserted(tenant_id=tenant, nip=nip, name=nip, unit_id=f"u{i % 40}",
+                                    tpp_base=Decimal(tpp), occurred_at=at,
+                                    effective_from=at.date()) for i, nip in enumerate(nips)]
+
+    async def seconds(events: list[ev.Event]) -> float:
+        start = time.perf_counter()
+        for i in range(0, len(events), 500):
+            await uow.run(services.apply_events, events[i:i + 500])
+        return round(time.perf_counter() - start, 2)
+
+    await uow.run(services.apply_events, [ev.TenantUpserted(
+        tenant_id=tenant, name="Roster", timezone="WIB", policy_preset="cilegon",
+        occurred_at=t0)])
+    first = await seconds(roster(t0, "4000000"))
+    facts: list[ev.Event] = [ev.EffectiveDaysPublished(
+        tenant_id=tenant, period="2026-11", effective_days=Decimal(20), revision=1)]
+    facts += [ev.ActivityEntryApproved(tenant_id=tenant, entry_id=uuid.uuid4(), nip=nip,
+                                       work_date=dt.date(2026, 11, 3), minutes=60, version=2)
+              for nip in nips]
+    one_fact_each = await seconds(facts)
+    again = await seconds(roster(t0 + dt.timedelta(days=1), "4500000"))
+    return {"employees": n, "batch_size": 500, "seconds_roster_first": first,
+            "seconds_one_fact_each": one_fact_each,
+            "seconds_roster_again_every_month_recomputed": again, "target_seconds": 10}
+
+
 def make_events(tenant: str, n: int) -> list[ev.Event]:
     rng = random.Random(7)
     nips = [f"19{i:016d}" for i in range(EMPLOYEES)]
@@ -175,6 +216,7 @@ async def main() -> dict:
         diffs = await check.check(session, tenant)
     reads = await month_reads(uow, tenant, "2026-10")
     rebuild = await rebuild_figure(engine, REBUILD_EVENTS) if REBUILD_EVENTS else None
+    roster = await roster_figure(engine, ROSTER) if ROSTER else None
     await engine.dispose()
     if tmp:
         tmp.cleanup()
@@ -187,7 +229,7 @@ async def main() -> dict:
         "ms_per_fact_last_tenth": round(late * 1000, 3),
         "batch_check_differences": len(diffs),
         "month_reads": reads,
-    }, "scoring_rebuild": rebuild, "load_average": [round(x, 2) for x in os.getloadavg()]}
+    }, "scoring_rebuild": rebuild, "scoring_directory_roster": roster, "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 if __name__ == "__main__":
