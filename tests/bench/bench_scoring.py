@@ -10,7 +10,21 @@ SQLite file. Prints one JSON object.
 Then the month's reads of the service layer on the same data (EK_BENCH_READ_ROUNDS times
 each): the OPD rankings from the standings read model (``reports.unit_ranking``) beside the
 recomputation per request they replaced (every roster row read and grouped), one OPD's
-scores, and a page of 100; p50/p99 in ms."""
+scores, and a page of 100; p50/p99 in ms.
+
+Then the rebuild's fast path (``python -m scoring rebuild``): EK_BENCH_REBUILD_EVENTS events
+of a fresh regency (default 20,000) decoded and applied as the rebuild applies what it
+replays (``cli.STORE_EVENTS`` per transaction, cross-regency, nothing published;
+``cli._store_replayed``), the employee-months
+they changed recomputed (``cli._recompute``), then the units settled, in events per second (issue 13's target: 20,000); beside it raw aiokafka on the
+broker of EK_BENCH_KAFKA_BOOTSTRAP when set (the replay's own ceiling).
+Skip with EK_BENCH_REBUILD_EVENTS=0.
+
+Then a roster of EK_BENCH_ROSTER employees (default 10,000) as ``directory.employee.upserted``
+events through the consumers' path (``services.apply_events``, batches of 500, bound to the
+regency): the roster first (no scores yet), then one fact each, then the roster again with a
+new TPP base (every employee's open month recomputed and published); issue 13's target: a
+roster of 10,000 in at most 10 s. Skip with EK_BENCH_ROSTER=0."""
 
 from __future__ import annotations
 
@@ -32,14 +46,18 @@ from ekinerja_shared import events as ev  # noqa: E402
 from ekinerja_shared.db import make_engine, make_sessionmaker  # noqa: E402
 from ekinerja_shared.migrations import upgrade_async  # noqa: E402
 from ekinerja_shared.uow import UnitOfWork  # noqa: E402
+from scoring import cli  # noqa: E402
 from scoring.domain.ranking import competition_rank, summarise_unit  # noqa: E402
 from scoring.service_layer import check, reports, services  # noqa: E402
 from tests.bench.latency import sample  # noqa: E402
+from tests.bench.rawkafka import raw_kafka  # noqa: E402
 
 N = int(os.environ.get("EK_BENCH_EVENTS", "5000"))
 BATCH = int(os.environ.get("EK_BENCH_BATCH", "500"))
 EMPLOYEES = int(os.environ.get("EK_BENCH_EMPLOYEES", "200"))
 READ_ROUNDS = int(os.environ.get("EK_BENCH_READ_ROUNDS", "200"))
+REBUILD_EVENTS = int(os.environ.get("EK_BENCH_REBUILD_EVENTS", "20000"))
+ROSTER = int(os.environ.get("EK_BENCH_ROSTER", "10000"))
 
 
 async def recomputed_ranking(session, tenant: str, period: str) -> list:
@@ -80,6 +98,68 @@ async def month_reads(uow: UnitOfWork, tenant: str, period: str) -> dict[str, ob
             uow, lambda s: services.list_scores(s, tenant, period, limit=100)),
     }
     return out
+
+
+async def rebuild_figure(engine, n: int) -> dict[str, object]:
+    """The rebuild's path on ``n`` events of a regency of its own (see the module doc)."""
+    tenant = f"rebuild-{uuid.uuid4().hex[:8]}"
+    records = [ev.dump_event(e) for e in make_events(tenant, n)]  # as read from Kafka
+    uow = UnitOfWork(make_sessionmaker(engine)).cross_tenant(cli.REBUILD_JOB)
+    start = time.perf_counter()
+    pending: dict = {}
+    for i in range(0, len(records), cli.STORE_EVENTS):
+        events = [cli._decode(raw) for raw in records[i:i + cli.STORE_EVENTS]]
+        await uow.run(cli._store_replayed, [], events, pending)
+    stored = time.perf_counter() - start
+    await cli._recompute(uow, pending, "cilegon")
+    applied = time.perf_counter() - start
+    await cli._settle_units(uow, "cilegon")
+    elapsed = time.perf_counter() - start
+    async with uow.in_tenant(tenant).read() as session:
+        diffs = await check.check(session, tenant)
+    out: dict[str, object] = {
+        "events": len(records), "events_per_transaction": cli.STORE_EVENTS, "employees": EMPLOYEES,
+        "seconds_stored": round(stored, 3), "seconds_applied": round(applied, 3), "seconds_with_units_settled": round(elapsed, 3),
+        "events_per_second": round(len(records) / elapsed, 1),
+        "batch_check_differences": len(diffs), "target_events_per_second": 20_000}
+    bootstrap = os.environ.get("EK_BENCH_KAFKA_BOOTSTRAP")
+    if bootstrap:
+        out["raw_kafka"] = await raw_kafka(bootstrap, 20_000)
+    return out
+
+
+async def roster_figure(engine, n: int) -> dict[str, object]:
+    """A roster of ``n`` through the consumers' path (see the module doc), in seconds."""
+    tenant = f"roster-{uuid.uuid4().hex[:8]}"
+    uow = UnitOfWork(make_sessionmaker(engine)).in_tenant(tenant)
+    t0 = dt.datetime(2026, 11, 2, 1, tzinfo=dt.UTC)
+    nips = [f"19{i:016d}" for i in range(n)]
+
+    def roster(at: dt.datetime, tpp: str) -> list[ev.Event]:
+        return [ev.EmployeeUpserted(tenant_id=tenant, nip=nip, name=nip, unit_id=f"u{i % 40}",
+                                    tpp_base=Decimal(tpp), occurred_at=at,
+                                    effective_from=at.date()) for i, nip in enumerate(nips)]
+
+    async def seconds(events: list[ev.Event]) -> float:
+        start = time.perf_counter()
+        for i in range(0, len(events), 500):
+            await uow.run(services.apply_events, events[i:i + 500])
+        return round(time.perf_counter() - start, 2)
+
+    await uow.run(services.apply_events, [ev.TenantUpserted(
+        tenant_id=tenant, name="Roster", timezone="WIB", policy_preset="cilegon",
+        occurred_at=t0)])
+    first = await seconds(roster(t0, "4000000"))
+    facts: list[ev.Event] = [ev.EffectiveDaysPublished(
+        tenant_id=tenant, period="2026-11", effective_days=Decimal(20), revision=1)]
+    facts += [ev.ActivityEntryApproved(tenant_id=tenant, entry_id=uuid.uuid4(), nip=nip,
+                                       work_date=dt.date(2026, 11, 3), minutes=60, version=2)
+              for nip in nips]
+    one_fact_each = await seconds(facts)
+    again = await seconds(roster(t0 + dt.timedelta(days=1), "4500000"))
+    return {"employees": n, "batch_size": 500, "seconds_roster_first": first,
+            "seconds_one_fact_each": one_fact_each,
+            "seconds_roster_again_every_month_recomputed": again, "target_seconds": 10}
 
 
 def make_events(tenant: str, n: int) -> list[ev.Event]:
@@ -135,6 +215,8 @@ async def main() -> dict:
     async with uow.read() as session:
         diffs = await check.check(session, tenant)
     reads = await month_reads(uow, tenant, "2026-10")
+    rebuild = await rebuild_figure(engine, REBUILD_EVENTS) if REBUILD_EVENTS else None
+    roster = await roster_figure(engine, ROSTER) if ROSTER else None
     await engine.dispose()
     if tmp:
         tmp.cleanup()
@@ -147,7 +229,7 @@ async def main() -> dict:
         "ms_per_fact_last_tenth": round(late * 1000, 3),
         "batch_check_differences": len(diffs),
         "month_reads": reads,
-    }}
+    }, "scoring_rebuild": rebuild, "scoring_directory_roster": roster, "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 if __name__ == "__main__":

@@ -7,13 +7,14 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.db import upsert
 
-from ..domain.employment import Stated, Terms, plan_record
+from ..domain.employment import Stated, Terms
+from . import repository as repo
 from .orm import AttendanceDay, EmploymentChange
 
 CHUNK = 500
@@ -30,29 +31,26 @@ def _stated(r: EmploymentChange) -> Stated:
                   r.stated_at)
 
 
-async def record(session: AsyncSession, e: ev.EmployeeUpserted, published_on: dt.date) -> bool:
-    """Apply one directory event to the employee's history; True when the values in force
-    on some day changed (idempotent: the same event again changes nothing)."""
-    mine = (EmploymentChange.tenant_id == e.tenant_id, EmploymentChange.nip == e.nip)
-    known = [_stated(r) for r in (await session.scalars(
-        select(EmploymentChange).where(*mine)
-        .execution_options(populate_existing=True))).all()]
-    plan = plan_record(known, terms_of(e), e.occurred_at, e.effective_from, published_on)
-    if plan.write is None:
-        return False
-    if plan.drop:
+async def write_changes(session: AsyncSession, tenant_id: str,
+                        before: dict[str, list[Stated]], after: dict[str, list[Stated]]) -> None:
+    """Write back what applying a batch changed in the employees' histories (``after``,
+    from ``before`` as read): the statements gone deleted, the new or replaced ones
+    upserted, one statement per table and chunk."""
+    gone = [(nip, s.effective_from) for nip, rows in before.items()
+            for s in rows if s.effective_from not in {a.effective_from for a in after[nip]}]
+    for i in range(0, len(gone), CHUNK):
         await session.execute(delete(EmploymentChange).where(
-            *mine, EmploymentChange.effective_from.in_(plan.drop)))
-    t = plan.write.terms
-    await upsert(session, EmploymentChange,
-                 {"tenant_id": e.tenant_id, "nip": e.nip,
-                  "effective_from": plan.write.effective_from, "unit_id": t.unit_id,
-                  "unit_name": t.unit_name, "position": t.position,
-                  "employment_type": t.employment_type, "tpp_base": t.tpp_base,
-                  "stated_at": plan.write.stated_at},
-                 index_elements=["tenant_id", "nip", "effective_from"],
-                 where=EmploymentChange.stated_at <= plan.write.stated_at)
-    return plan.changed
+            EmploymentChange.tenant_id == tenant_id,
+            tuple_(EmploymentChange.nip, EmploymentChange.effective_from).in_(
+                gone[i:i + CHUNK])))
+    written = [{"tenant_id": tenant_id, "nip": nip, "effective_from": s.effective_from,
+                "unit_id": s.terms.unit_id, "unit_name": s.terms.unit_name,
+                "position": s.terms.position, "employment_type": s.terms.employment_type,
+                "tpp_base": s.terms.tpp_base, "stated_at": s.stated_at}
+               for nip, rows in after.items() for s in rows if s not in before.get(nip, ())]
+    await upsert(
+        session, EmploymentChange, written, index_elements=["tenant_id", "nip", "effective_from"],
+        where=EmploymentChange.stated_at <= repo.excluded("stated_at"))
 
 
 async def histories(session: AsyncSession, tenant_id: str,

@@ -8,8 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, case, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import case, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared.db import insert_ignore
@@ -225,10 +224,10 @@ async def lock_scores(session: AsyncSession, tenant_id: str, period: str,
     employee-month serialise and the last one sees every committed fact."""
     nips = sorted(set(nips))
     out: dict[str, ScoreRow] = {}
+    await insert_ignore(session, ScoreRow, [
+        {"tenant_id": tenant_id, "nip": nip, "period": period, "version": 0,
+         "components": [], "sources": {}, "flags": []} for nip in nips])
     for chunk in _chunks(nips, CHUNK):
-        await insert_ignore(session, ScoreRow, [
-            {"tenant_id": tenant_id, "nip": nip, "period": period, "version": 0,
-             "components": [], "sources": {}, "flags": []} for nip in chunk])
         query = (
             select(ScoreRow)
             .where(ScoreRow.tenant_id == tenant_id, ScoreRow.period == period,
@@ -246,42 +245,43 @@ def dialect_name(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-def dialect_insert(session: AsyncSession, model: Any) -> Any:
-    if dialect_name(session) == "sqlite":
-        return sqlite.insert(model)
-    return postgresql.insert(model)
-
-
-async def upsert_newer(session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]], *,
-                       keys: Sequence[str], version: str,
-                       returning: Sequence[str]) -> list[tuple[Any, ...]]:
-    """Bulk ``INSERT .. ON CONFLICT DO UPDATE .. WHERE stored.version < new.version
-    RETURNING ..``: a higher revision replaces a lower one; returns the rows written (new
-    or replaced), so the caller knows exactly which facts changed."""
-    written: list[tuple[Any, ...]] = []
-    for chunk in _chunks(list(rows), CHUNK):
-        stmt = dialect_insert(session, model).values(list(chunk))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={c: stmt.excluded[c] for c in chunk[0] if c not in keys},
-            where=getattr(model, version) < stmt.excluded[version],
-        ).returning(*[getattr(model, c) for c in returning])
-        written.extend(tuple(r) for r in (await session.execute(stmt)).all())
-    return written
+def excluded(column: str) -> Any:
+    """The proposed row's ``column`` in an upsert's ``where=`` guard (``excluded`` in
+    PostgreSQL and SQLite alike), e.g. ``Model.revision < excluded("revision")``: only a
+    higher revision replaces the stored row."""
+    return literal_column(f"excluded.{column}")
 
 
 async def open_score_keys(
-    session: AsyncSession, tenant_id: str, *, nip: str | None = None, period: str | None = None
+    session: AsyncSession, tenant_id: str, *, nips: Sequence[str] | None = None,
+    period: str | None = None,
 ) -> list[tuple[str, str, str]]:
-    """(tenant, nip, period) of the existing scores of a tenant (optionally one employee or
-    one month) whose month is not closed."""
+    """(tenant, nip, period) of the existing scores of a tenant (optionally of some
+    employees, or one month) whose month is not closed."""
     closed = select(Period.period).where(Period.tenant_id == tenant_id, Period.closed.is_(True))
     cond = [ScoreRow.tenant_id == tenant_id, ScoreRow.period.not_in(closed)]
-    if nip is not None:
-        cond.append(ScoreRow.nip == nip)
     if period is not None:
         cond.append(ScoreRow.period == period)
-    rows = await session.execute(
-        select(ScoreRow.tenant_id, ScoreRow.nip, ScoreRow.period).where(and_(*cond))
-    )
-    return [(t, n, p) for t, n, p in rows.all()]
+    query = select(ScoreRow.tenant_id, ScoreRow.nip, ScoreRow.period)
+    if nips is None:
+        return [(t, n, p) for t, n, p in (await session.execute(query.where(*cond))).all()]
+    out: list[tuple[str, str, str]] = []
+    for chunk in _chunks(sorted(set(nips)), CHUNK):
+        out.extend((t, n, p) for t, n, p in (await session.execute(
+            query.where(*cond, ScoreRow.nip.in_(chunk)))).all())
+    return out
+
+
+async def employee_versions(session: AsyncSession, tenant_id: str,
+                            nips: Sequence[str]) -> dict[str, Any]:
+    """nip -> the ``updated_at`` of the stored directory state (the employees known)."""
+    out: dict[str, Any] = {}
+    for chunk in _chunks(sorted(set(nips)), CHUNK):
+        out.update((await session.execute(
+            select(Employee.nip, Employee.updated_at).where(
+                Employee.tenant_id == tenant_id, Employee.nip.in_(chunk)))).all())
+    return out
+
+
+async def tenant_timezone(session: AsyncSession, tenant_id: str) -> str | None:
+    return await session.scalar(select(Tenant.timezone).where(Tenant.tenant_id == tenant_id))

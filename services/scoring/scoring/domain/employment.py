@@ -90,11 +90,21 @@ def plan_record(history: Sequence[Stated], terms: Terms, stated_at: dt.datetime,
     drop = tuple(sorted(s.effective_from for s in history
                         if s.effective_from > since and s.stated_at < stated_at))
     write = Stated(since, terms, stated_at)
-    after = [s for s in history if s.effective_from not in drop and s.effective_from != since]
-    after.append(write)
+    after = recorded(history, RecordPlan(write, drop))
     dates = {FOREVER, *(s.effective_from for s in (*history, write))}
     changed = any(terms_at(history, d) != terms_at(after, d) for d in dates)
     return RecordPlan(write, drop, changed)
+
+
+def recorded(history: Sequence[Stated], plan: RecordPlan) -> list[Stated]:
+    """The history once ``plan`` is carried out: the dropped statements and the one of the
+    written date replaced by the written one."""
+    if plan.write is None:
+        return list(history)
+    since = plan.write.effective_from
+    after = [s for s in history if s.effective_from not in plan.drop and s.effective_from != since]
+    after.append(plan.write)
+    return after
 
 
 @dataclass(frozen=True)

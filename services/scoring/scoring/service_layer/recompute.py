@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.db import insert_ignore
-from ekinerja_shared.outbox import stage
+from ekinerja_shared.outbox import stage_many
 from ekinerja_shared.timeutil import utcnow
 
 from ..adapters import employment as history
@@ -80,17 +80,21 @@ async def recompute_many(
     for tenant_id, nip, period in causes:
         groups[(tenant_id, period)].append(nip)
     done: list[ScoreRow] = []
+    staged: list[ev.Event] = []  # the ScoreUpdated of the changed rows, in their order
     for (tenant_id, period), nips in sorted(groups.items()):
         rows = await repo.lock_scores(session, tenant_id, period, nips)
         computed = await compute_month(session, tenant_id, period, nips, default_preset)
         for nip in sorted(nips):
             c = computed[nip]
             before = standings.counted(rows[nip])
-            row = _apply_score(rows[nip], c, causes[(tenant_id, nip, period)], publish, session)
+            row = _apply_score(rows[nip], c, causes[(tenant_id, nip, period)])
+            if publish and row.changed:
+                staged.append(score_event(row.row))
             standings.add_change(session, tenant_id, period, before, standings.counted(row.row))
             if c.uses_unit and dirty is not None and row.dirty_units:
                 dirty.update((tenant_id, u, period) for u in row.dirty_units)
             done.append(row.row)
+    await stage_many(session, Outbox, staged)  # one INSERT, no ORM unit of work per event
     await session.flush()
     return done
 
@@ -172,10 +176,10 @@ async def compute_month(session: AsyncSession, tenant_id: str, period: str,
 class _Applied:
     row: ScoreRow
     dirty_units: tuple[str, ...]
+    changed: bool = False  # its numbers changed: a new version to publish
 
 
-def _apply_score(row: ScoreRow, c: Computed, cause: ev.Event | None, publish: bool,
-                 session: AsyncSession) -> _Applied:
+def _apply_score(row: ScoreRow, c: Computed, cause: ev.Event | None) -> _Applied:
     score, facts, terms, unit_id, flags = c.score, c.facts, c.terms, c.unit_id, c.flags
     adjustment = c.policy.adjustment_pct(terms.employment_type)
     components = _components_json(score)
@@ -224,9 +228,7 @@ def _apply_score(row: ScoreRow, c: Computed, cause: ev.Event | None, publish: bo
     row.cause_event_id = cause.event_id if cause else None
     row.cause_type = cause.event_type if cause else None
     row.updated_at = utcnow()
-    if publish:
-        stage(session, Outbox, score_event(row))
-    return _Applied(row, dirty)
+    return _Applied(row, dirty, changed=True)
 
 
 def score_event(row: ScoreRow, event_id: uuid.UUID | None = None) -> ev.ScoreUpdated:
@@ -271,6 +273,6 @@ async def recompute_all(
 async def mark_dirty(session: AsyncSession, dirty: set[Key]) -> None:
     """Queue unit-months for the refresher, in a fixed order after every row lock."""
     now = utcnow()
-    for tenant_id, unit_id, period in sorted(dirty):
-        await insert_ignore(session, DirtyUnit, {"tenant_id": tenant_id, "unit_id": unit_id,
-                                                 "period": period, "marked_at": now})
+    await insert_ignore(session, DirtyUnit, [
+        {"tenant_id": tenant_id, "unit_id": unit_id, "period": period, "marked_at": now}
+        for tenant_id, unit_id, period in sorted(dirty)])

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ekinerja_shared import events as ev
 from ekinerja_shared.acting_copy import store_acting
 from ekinerja_shared.consumer import PoisonEvent
-from ekinerja_shared.db import upsert
+from ekinerja_shared.db import upsert, upserted_keys
 from ekinerja_shared.errors import NotFound
 from ekinerja_shared.timeutil import period_of, utcnow, zone
 from ekinerja_shared.uow import UnitOfWork
@@ -40,6 +40,7 @@ from ..adapters.orm import (
 )
 from ..domain.policy import DEFAULT_PRESET, PRESETS
 from ..domain.score import unit_average
+from .directory import DIRECTORY_TYPES, store_directory
 from .recompute import Affected, Key, recompute_all, recompute_many
 
 _ENTRY_STATUS = {
@@ -58,57 +59,6 @@ FACT_TYPES: tuple[type[ev.Event], ...] = (
 # --- storing facts --------------------------------------------------------------------
 
 
-async def _store_tenant(session: AsyncSession, e: ev.TenantUpserted) -> bool:
-    if e.policy_preset not in PRESETS:
-        raise PoisonEvent(f"unknown policy preset {e.policy_preset!r} for tenant {e.tenant_id}")
-    before = await session.scalar(
-        select(Tenant.policy_preset).where(Tenant.tenant_id == e.tenant_id)
-    )
-    n = await upsert(
-        session, Tenant,
-        {"tenant_id": e.tenant_id, "name": e.name, "timezone": e.timezone,
-         "policy_preset": e.policy_preset, "updated_at": e.occurred_at},
-        index_elements=["tenant_id"], where=Tenant.updated_at <= e.occurred_at,
-    )
-    return bool(n) and before != e.policy_preset
-
-
-async def _store_employee(session: AsyncSession, e: ev.EmployeeUpserted) -> bool:
-    """The latest state (a newer ``occurred_at`` wins) and the history by date
-    (``domain.employment``); True when either changed."""
-    n = await upsert(
-        session, Employee,
-        {"tenant_id": e.tenant_id, "nip": e.nip, "name": e.name, "unit_id": e.unit_id,
-         "unit_name": e.unit_name, "supervisor_nip": e.supervisor_nip or None,
-         "tpp_base": e.tpp_base,
-         "employment_type": e.employment_type, "active": e.active,
-         "start_date": e.start_date, "end_date": e.end_date, "end_reason": e.end_reason,
-         "updated_at": e.occurred_at},
-        index_elements=["tenant_id", "nip"], where=Employee.updated_at <= e.occurred_at,
-    )
-    tz = await session.scalar(select(Tenant.timezone).where(Tenant.tenant_id == e.tenant_id))
-    try:
-        local = zone(tz or "Asia/Jakarta")
-    except ValueError:
-        local = zone("Asia/Jakarta")
-    published_on = e.occurred_at.astimezone(local).date()
-    dated = await employment.record(session, e, published_on)
-    return bool(n) or dated
-
-
-async def _store_directory(session: AsyncSession, e: ev.Event, affected: Affected) -> None:
-    """Directory changes are rare: one upsert each; they recompute the open months of the
-    employee (or of the whole tenant when its preset changed)."""
-    if isinstance(e, ev.TenantUpserted):
-        if await _store_tenant(session, e):
-            for key in await repo.open_score_keys(session, e.tenant_id):
-                affected.add(key, e)
-    elif isinstance(e, ev.EmployeeUpserted):
-        if await _store_employee(session, e):
-            for key in await repo.open_score_keys(session, e.tenant_id, nip=e.nip):
-                affected.add(key, e)
-
-
 def _newest(events: Iterable[Any], key: Any, version: Any) -> dict[Any, Any]:
     """The highest revision of each natural key within a batch."""
     out: dict[Any, Any] = {}
@@ -121,10 +71,10 @@ def _newest(events: Iterable[Any], key: Any, version: Any) -> dict[Any, Any]:
 
 async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: Affected) -> None:
     """Bulk upserts of the batch's attendance days, effective days and activity decisions
-    (a higher revision/version replaces a lower one); RETURNING tells which changed."""
+    (a higher revision/version replaces a lower one); the keys returned tell which changed."""
     days = _newest((e for e in facts if isinstance(e, ev.AttendanceDayEvaluated)),
                    lambda e: (e.tenant_id, e.nip, e.work_date), lambda e: e.revision)
-    for t, n, d in await repo.upsert_newer(
+    for t, n, d in await upserted_keys(
         session, AttendanceDay,
         [{"tenant_id": e.tenant_id, "nip": e.nip, "work_date": e.work_date,
           "period": period_of(e.work_date), "revision": e.revision,
@@ -132,33 +82,33 @@ async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: A
           "deduction_pct": e.deduction_pct, "apel_attended": e.apel_attended,
           "absence_code": (e.absence_code or "")[:16] or None,
           "event_id": e.event_id} for e in days.values()],
-        keys=["tenant_id", "nip", "work_date"], version="revision",
-        returning=["tenant_id", "nip", "work_date"],
+        index_elements=["tenant_id", "nip", "work_date"],
+        where=AttendanceDay.revision < repo.excluded("revision"),
     ):
         affected.add((t, n, period_of(d)), days[(t, n, d)])
 
     entries = _newest((e for e in facts if isinstance(e, ev._EntryEvent)),
                       lambda e: e.entry_id, lambda e: e.version)
-    for (entry_id,) in await repo.upsert_newer(
+    for (entry_id,) in await upserted_keys(
         session, ActivityEntry,
         [{"entry_id": e.entry_id, "tenant_id": e.tenant_id, "nip": e.nip,
           "work_date": e.work_date, "period": period_of(e.work_date), "version": e.version,
           "status": _ENTRY_STATUS[type(e)], "minutes": e.minutes, "event_id": e.event_id}
          for e in entries.values()],
-        keys=["entry_id"], version="version", returning=["entry_id"],
+        index_elements=["entry_id"], where=ActivityEntry.version < repo.excluded("version"),
     ):
         e = entries[entry_id]
         affected.add((e.tenant_id, e.nip, period_of(e.work_date)), e)
 
     calendars = _newest((e for e in facts if isinstance(e, ev.EffectiveDaysPublished)),
                         lambda e: (e.tenant_id, e.period, e.nip or ""), lambda e: e.revision)
-    for t, p, n in await repo.upsert_newer(
+    for t, p, n in await upserted_keys(
         session, EffectiveDays,
         [{"tenant_id": e.tenant_id, "period": e.period, "nip": e.nip or "",
           "revision": e.revision, "effective_days": e.effective_days, "event_id": e.event_id}
          for e in calendars.values()],
-        keys=["tenant_id", "period", "nip"], version="revision",
-        returning=["tenant_id", "period", "nip"],
+        index_elements=["tenant_id", "period", "nip"],
+        where=EffectiveDays.revision < repo.excluded("revision"),
     ):
         e = calendars[(t, p, n)]
         if n:
@@ -237,20 +187,36 @@ async def apply_events(
 ) -> list[ScoreRow]:
     """Store a batch of facts and recompute every employee-month they changed
     (``publish=False`` during a rebuild: the scores were published when they happened)."""
-    events = list(events)
-    await repo.lock_tenants(session, (e.tenant_id for e in events))
     affected = Affected()
-    facts: list[ev.Event] = []
-    for e in events:
-        if isinstance(e, ev.TenantUpserted | ev.EmployeeUpserted):
-            await _store_directory(session, e, affected)
-        elif isinstance(e, ev.ActingAssignmentUpserted):  # who may read, not what is scored
-            await store_acting(session, ActingAssignment, e)
-        else:
-            facts.append(e)
-    await _store_facts(session, facts, affected)
+    await store_events(session, events, affected)
     return await recompute_all(session, affected, default_preset=default_preset,
                                publish=publish)
+
+
+async def store_events(session: AsyncSession, events: Iterable[ev.Event],
+                       affected: Affected) -> None:
+    """Store a batch of facts (under the regencies' locks); the employee-months they changed
+    are added to ``affected`` (the rebuild recomputes them once, after the replay)."""
+    events = list(events)
+    await repo.lock_tenants(session, (e.tenant_id for e in events))
+    facts: list[ev.Event] = []
+    for e in events:
+        if isinstance(e, ev.ActingAssignmentUpserted):  # who may read, not what is scored
+            await store_acting(session, ActingAssignment, e)
+        elif not isinstance(e, DIRECTORY_TYPES):
+            facts.append(e)
+    await store_directory(session, [e for e in events if isinstance(e, DIRECTORY_TYPES)],
+                          affected)
+    await _store_facts(session, facts, affected)
+
+
+async def recompute_keys(session: AsyncSession, keys: dict[Key, ev.Event], *,
+                         default_preset: str = DEFAULT_PRESET, publish: bool = True) -> None:
+    """Recompute employee-months gathered earlier (``store_events``), under their
+    regencies' locks."""
+    await repo.lock_tenants(session, (t for t, _n, _p in keys))
+    await recompute_all(session, Affected(keys=dict(keys)), default_preset=default_preset,
+                        publish=publish)
 
 
 # --- queries --------------------------------------------------------------------------
