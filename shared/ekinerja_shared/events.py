@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, Union
 
@@ -356,6 +357,21 @@ AnyEvent = Annotated[
 _any_event: TypeAdapter[Any] = TypeAdapter(AnyEvent)
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.model_fields["event_type"].default: cls for cls in _ALL}
+
+
+def employee_runs(events: Iterable[Event]
+                  ) -> Iterator[tuple[list[EmployeeUpserted], Event | None]]:
+    """A directory batch, in order, as runs of employee events, each with the event that
+    ended it (None after the last run): a consumer applies each run as a set and the other
+    events one by one, which gives what applying every event in turn gives."""
+    run: list[EmployeeUpserted] = []
+    for event in events:
+        if isinstance(event, EmployeeUpserted):
+            run.append(event)
+        else:
+            yield run, event
+            run = []
+    yield run, None
 
 
 def parse_event(raw: bytes | str) -> Event:

@@ -34,20 +34,14 @@ async def apply_directory_batch(session: AsyncSession, events: list[ev.Event], *
     """Apply directory events in order; each run of employee events as a set (a few
     statements per regency, not a few per employee), with the result of applying them one
     after the other."""
-    run: list[ev.EmployeeUpserted] = []
-    for event in events:
-        if isinstance(event, ev.EmployeeUpserted):
-            run.append(event)
-            continue
+    for run, other in ev.employee_runs(events):
         await _apply_employees(session, run, default_tz)
-        run = []
-        if isinstance(event, ev.TenantUpserted):
+        if isinstance(other, ev.TenantUpserted):
             await upsert(
                 session, Tenant,
-                {"tenant_id": event.tenant_id, "name": event.name, "timezone": event.timezone},
+                {"tenant_id": other.tenant_id, "name": other.name, "timezone": other.timezone},
                 index_elements=["tenant_id"],
             )
-    await _apply_employees(session, run, default_tz)
 
 
 def _latest(events: list[ev.EmployeeUpserted],

@@ -87,15 +87,10 @@ async def apply_directory_batch(
     (``_apply_employees``): a few statements per regency, not a few per employee, with the
     copy the events applied one after the other give."""
     now = now or utcnow()
-    run: list[ev.EmployeeUpserted] = []
-    for event in events:
-        if isinstance(event, ev.EmployeeUpserted):
-            run.append(event)
-        elif isinstance(event, ev.TenantUpserted):
-            await _apply_employees(session, run, default_tz=default_tz, now=now)
-            run = []
-            await _apply_tenant(session, event, default_tz=default_tz, now=now)
-    await _apply_employees(session, run, default_tz=default_tz, now=now)
+    for run, other in ev.employee_runs(events):
+        await _apply_employees(session, run, default_tz=default_tz, now=now)
+        if isinstance(other, ev.TenantUpserted):
+            await _apply_tenant(session, other, default_tz=default_tz, now=now)
 
 
 async def _apply_tenant(session: AsyncSession, event: ev.TenantUpserted, *, default_tz: str,

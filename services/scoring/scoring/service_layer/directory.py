@@ -39,17 +39,11 @@ async def store_directory(session: AsyncSession, events: Sequence[ev.Event],
     """Apply directory events in order: a tenant one by one (rare), each run of employee
     events between them as a set per regency. A changed employee recomputes their open
     months, a changed policy preset every open month of the regency."""
-    run: list[ev.EmployeeUpserted] = []
-    for e in events:
-        if isinstance(e, ev.EmployeeUpserted):
-            run.append(e)
-            continue
+    for run, other in ev.employee_runs(events):
         await _store_employees(session, run, affected)
-        run = []
-        if isinstance(e, ev.TenantUpserted) and await _store_tenant(session, e):
-            for key in await repo.open_score_keys(session, e.tenant_id):
-                affected.add(key, e)
-    await _store_employees(session, run, affected)
+        if isinstance(other, ev.TenantUpserted) and await _store_tenant(session, other):
+            for key in await repo.open_score_keys(session, other.tenant_id):
+                affected.add(key, other)
 
 
 async def _store_tenant(session: AsyncSession, e: ev.TenantUpserted) -> bool:
