@@ -67,7 +67,7 @@ test-cluster: setup
 # SIGKILLed and restarted, the broker and PostgreSQL are restarted, and one broker of three
 # is killed; nothing may be lost or counted twice. It restarts PostgreSQL and Kafka, so it
 # runs on throw-away instances of its own (deploy/test-faults.sh: PostgreSQL cluster
-# "faults" on port 5433, Kafka on 49092/49192/49292), never on those of `make test`.
+# "faults" on port 5433, Kafka on 24092/24192/24292, below the ephemeral port range), never on those of `make test`.
 .PHONY: test-faults
 test-faults: setup
 	bash deploy/test-faults.sh -q $(PYTEST_ARGS)

@@ -9,13 +9,13 @@
 #   EK_FAULTS_RUN_DIR      state dir (default <repo>/.run/faults)
 #   EK_FAULTS_PG_CLUSTER   PostgreSQL cluster name (default faults; never main)
 #   EK_FAULTS_PGPORT       its port (default 5433)
-#   EK_FAULTS_KAFKA_PORT   first Kafka client port (default 49092; controllers +1)
+#   EK_FAULTS_KAFKA_PORT   first Kafka client port (default 24092; controllers +1)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 export EK_FAULTS_RUN_DIR="${EK_FAULTS_RUN_DIR:-$ROOT/.run/faults}"
-export EK_FAULTS_KAFKA_PORT="${EK_FAULTS_KAFKA_PORT:-49092}"
+export EK_FAULTS_KAFKA_PORT="${EK_FAULTS_KAFKA_PORT:-24092}"
 export EK_RUN_DIR="$EK_FAULTS_RUN_DIR"
 export PG_CLUSTER="${EK_FAULTS_PG_CLUSTER:-faults}"
 export PGPORT="${EK_FAULTS_PGPORT:-5433}"

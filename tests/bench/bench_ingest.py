@@ -58,7 +58,7 @@ from tests.bench import pyspy  # noqa: E402
 from tests.bench.rawkafka import raw_kafka  # noqa: E402
 from tests.support.apps import skip_history  # noqa: E402
 from tests.support.infra import reset_database  # noqa: E402
-from tests.support.processes import free_port  # noqa: E402
+from tests.support.ports import free_port  # noqa: E402
 from tests.support.tokens import TEST_JWKS_JSON  # noqa: E402
 
 BATCH = 200

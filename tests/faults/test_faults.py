@@ -64,7 +64,7 @@ def _env() -> tuple[Path, int]:
     if os.environ.get("PG_CLUSTER", "main") == "main":
         pytest.fail("the fault tests need their own PostgreSQL cluster (PG_CLUSTER)")
     return (Path(os.environ.get("EK_FAULTS_RUN_DIR", ROOT / ".run" / "faults")),
-            int(os.environ.get("EK_FAULTS_KAFKA_PORT", "49092")))
+            int(os.environ.get("EK_FAULTS_KAFKA_PORT", "24092")))
 
 
 def restart_postgres() -> None:

@@ -9,7 +9,6 @@ import ctypes
 import importlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,17 +25,12 @@ from aiokafka.structs import OffsetAndMetadata
 from ekinerja_shared.topics import DIRECTORY
 from tests.support import infra
 from tests.support.apps import from_now_on
+from tests.support.ports import free_port
 
 SERVICES = ("attendance", "activity", "scoring", "gateway")
 # the gateway's break-glass operator credential in the system under test
 ADMIN_TOKEN = "e2e-operator-token"
 OPERATOR = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

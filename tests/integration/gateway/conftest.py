@@ -56,8 +56,3 @@ async def serve_loopback(app: Any) -> AsyncIterator[str]:
         await task
         sock.close()
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

@@ -30,7 +30,8 @@ from gateway.app import create_app as create_gateway
 from gateway.settings import Settings
 from scoring.app import create_app as create_scoring
 from scoring.settings import Settings as ScoringSettings
-from tests.integration.gateway.conftest import free_port, serve_loopback
+from tests.integration.gateway.conftest import serve_loopback
+from tests.support.ports import free_port
 from tests.support import infra
 from tests.support.apps import eventually, from_now_on, running_app
 from tests.support.tokens import TEST_JWKS_JSON, as_hr, as_operator, as_user

@@ -12,7 +12,8 @@ import pytest
 from fastapi import FastAPI, Request, Response
 
 from gateway.app import create_app
-from tests.integration.gateway.conftest import free_port, serve_loopback
+from tests.integration.gateway.conftest import serve_loopback
+from tests.support.ports import free_port
 from tests.support.apps import running_app
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.kafka_cluster.cluster import ROOT, LocalCluster, free_ports
+from tests.integration.kafka_cluster.cluster import ROOT, LocalCluster
+from tests.support.ports import free_ports
 
 
 def pytest_configure(config: pytest.Config) -> None:
