@@ -306,17 +306,75 @@ async def test_subscribe_batch_names_group_and_inbox_after_service_and_purpose(
     await rt.engine.dispose()
 
 
+async def _periods_consumer(tmp_path: Path, *, max_attempts: int) -> tuple[Runtime, Any]:
+    """A runtime on a fresh SQLite file and its consumer ``svc-periods``."""
+    settings = ServiceSettings(service_name="svc", consumer_max_attempts=max_attempts,
+                               database_url=f"sqlite+aiosqlite:///{tmp_path / 'svc.db'}")
+    rt = Runtime.build(settings, inbox_model=Inbox, quarantine_model=Quarantine)
+    async with rt.engine.begin() as conn:
+        await conn.run_sync(PlumbingBase.metadata.create_all)
+    return rt, rt.consumer("svc-periods")
+
+
+async def test_a_failing_record_is_found_by_halves_and_then_tried_alone(
+        tmp_path: Path) -> None:
+    """A batch of 64 with one record that fails every time (a bug, not a PoisonEvent): the
+    batch is split in halves until that record is alone (not applied one by one: 64
+    transactions on every redelivery), the records before it are committed once, in order;
+    consumed again, the known failing record is tried alone at once, and once quarantined
+    the records behind it are applied as one batch."""
+    rt, consumer = await _periods_consumer(tmp_path, max_attempts=3)
+    periods = [f"{2020 + i // 12}-{i % 12 + 1:02d}" for i in range(64)]
+    bad = periods[37]
+    calls: list[int] = []  # the size of each batch handed over
+    applied: list[str] = []
+
+    async def apply_batch(session: AsyncSession, events: list[ev.Event]) -> None:
+        calls.append(len(events))
+        for event in events:
+            assert isinstance(event, ev.PeriodClosed)
+            if event.period == bad:
+                raise RuntimeError("a bug in the apply function")
+            session.add(ClosedPeriod(tenant_id=event.tenant_id, period=event.period,
+                                     times_applied=1))
+        await session.flush()  # applying one twice would violate the key
+        applied.extend(e.period for e in events if isinstance(e, ev.PeriodClosed))
+
+    bodies = [ev.dump_event(ev.PeriodClosed(tenant_id="t1", period=p)) for p in periods]
+    ctx = [{"topic": PERIODS.name, "partition": 0, "offset": i} for i in range(64)]
+
+    async def consume() -> dict[str, int]:
+        calls.clear()
+        return await consumer.handle_batch([], apply_batch, (ev.PeriodClosed,),
+                                           bodies=bodies, contexts=ctx)
+
+    with pytest.raises(RuntimeError):
+        await consume()
+    assert len(calls) <= 2 + 2 * 6, calls  # the whole batch, then halves down to one
+    assert calls[:2] == [64, 32] and calls[-1] == 1  # the batch, then its first half
+    with pytest.raises(RuntimeError):
+        await consume()
+    assert calls == [1], "the known failing record alone; the ones before it are in the inbox"
+    outcome = await consume()
+    assert calls == [1, 26]
+    assert outcome == {"applied": 26, "duplicate": 37, "ignored": 0, "quarantined": 1}
+    async with rt.uow.read() as session:
+        stored = (await session.scalars(select(ClosedPeriod.period))).all()
+        quarantined = (await session.scalars(select(Quarantine))).all()
+    assert sorted(stored) == [p for p in periods if p != bad]
+    committed = [p for p in applied if p != bad]
+    assert sorted(set(committed)) == sorted(stored)
+    assert len(quarantined) == 1 and bad in quarantined[0].raw
+    assert "failed 3 times" in quarantined[0].reason
+    await rt.engine.dispose()
+
+
 async def test_transient_faults_back_off_and_never_quarantine(tmp_path: Path) -> None:
     """The database away (a connection error) is not the record's fault: however often it
     happens, the record is consumed again after a back-off and applied once it is back."""
     from sqlalchemy.exc import OperationalError
 
-    settings = ServiceSettings(service_name="svc", consumer_max_attempts=2,
-                               database_url=f"sqlite+aiosqlite:///{tmp_path / 'svc.db'}")
-    rt = Runtime.build(settings, inbox_model=Inbox, quarantine_model=Quarantine)
-    async with rt.engine.begin() as conn:
-        await conn.run_sync(PlumbingBase.metadata.create_all)
-    consumer = rt.consumer("svc-periods")
+    rt, consumer = await _periods_consumer(tmp_path, max_attempts=2)
     consumer._max_backoff_s = 0.01
     outages = 5  # more than consumer_max_attempts
 
