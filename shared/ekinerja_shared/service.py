@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .collector import tune_gc
 from .errors import DomainError
 from .jobs import JobRunner, PeriodicJob
 from .limits import BodyLimitMiddleware
@@ -260,8 +261,21 @@ def serve_relay(app: FastAPI) -> None:
     asyncio.run(main())
 
 
+def server_config(app: Any, settings: ServiceSettings) -> Any:
+    """uvicorn's configuration of a service: the client address of a request is the
+    connection's, or the last hop of ``X-Forwarded-For`` only when the connection comes
+    from a trusted proxy (``http_forwarded_allow_ips``): anyone else sending the header
+    cannot choose the address the sign-in throttle and the audit trail see."""
+    import uvicorn
+
+    return uvicorn.Config(app, host=settings.http_host, port=settings.http_port,
+                          log_level=settings.log_level.lower(), access_log=False,
+                          proxy_headers=True,
+                          forwarded_allow_ips=settings.http_forwarded_allow_ips)
+
+
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     import uvicorn
 
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port,
-                log_level=settings.log_level.lower(), access_log=False)
+    tune_gc(settings.gc_young_threshold)
+    uvicorn.Server(server_config(app, settings)).run()

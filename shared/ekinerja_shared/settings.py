@@ -25,6 +25,10 @@ class ServiceSettings(BaseSettings):
     consumer_group_prefix: str = "ekinerja"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    # the proxies whose X-Forwarded-For gives a request's client address (comma-separated
+    # addresses or networks, "*" for any): the gateway's own reverse proxy; the services
+    # trust the gateway on the same host
+    http_forwarded_allow_ips: str = "127.0.0.1"
     migrate_on_start: bool = True
     outbox_poll_interval_s: float = 0.5
     outbox_batch_size: int = 2000
@@ -37,7 +41,12 @@ class ServiceSettings(BaseSettings):
     outbox_relay_in_process: bool = True
     outbox_kafka_batch_bytes: int = 262_144
     consumer_max_attempts: int = 5
-    consumer_batch_size: int = 500
+    # records per batch, one transaction each: a directory batch costs about the same
+    # statements whatever its size (a roster of 10,000 in 10 batches; docs/perf/roster.md)
+    consumer_batch_size: int = 1000
+    # allocations between two collections of the youngest generation of Python's cyclic
+    # garbage collector (Python's own: 700; 0 keeps it); see ``service.tune_gc``
+    gc_young_threshold: int = 50_000
     log_level: str = "INFO"
     admin_token: str | None = None
     # who is calling: access tokens signed by the gateway, verified against its JWKS (fetched
