@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     Uuid,
+    any_,
     bindparam,
     cast,
     event,
@@ -84,8 +85,10 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             cur.close()
 
         return engine
+    # no pool_pre_ping (3 round trips per checkout with asyncpg): the unit of work's first
+    # statement, the regency binding, finds a dead connection and takes another (uow.py)
     return create_async_engine(
-        url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800
+        url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=1800
     )
 
 
@@ -174,9 +177,24 @@ class ConsumerAttemptMixin:
 # --- portable upserts --------------------------------------------------------------------
 
 
+def _dialect(session: AsyncSession) -> str:
+    """The session's database (PostgreSQL when the session is not bound to one engine)."""
+    return session.bind.dialect.name if session.bind is not None else "postgresql"
+
+
 def _insert_for(session: AsyncSession, model: Any) -> Any:
-    name = session.bind.dialect.name if session.bind is not None else "postgresql"
-    return (sqlite.insert if name == "sqlite" else postgresql.insert)(model)
+    return (sqlite.insert if _dialect(session) == "sqlite" else postgresql.insert)(model)
+
+
+def one_of(session: AsyncSession, column: Any, values: Iterable[Any]) -> Any:
+    """``column IN values`` as one array parameter on PostgreSQL (``column = ANY(:values)``):
+    one statement text, prepared once per connection, whatever the number of values, where
+    an expanding IN is a new statement (a parameter per value to render, parse and plan)
+    for every count, as a consumer's batches of varying sizes give; elsewhere ``IN``."""
+    values = list(values)
+    if _dialect(session) != "postgresql":
+        return column.in_(values)
+    return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
 
 
 def _table_of(model: Any) -> Any:
@@ -223,9 +241,8 @@ def _insert_rows(session: AsyncSession, table: Any,
     first = rows[0].keys()
     if any(r.keys() != first for r in rows):  # an executemany would drop the extra keys
         raise ValueError("every row of one INSERT must name the same columns")
-    name = session.bind.dialect.name if session.bind is not None else "postgresql"
     columns = list(first)
-    source = _unnested(table, columns) if name == "postgresql" else None
+    source = _unnested(table, columns) if _dialect(session) == "postgresql" else None
     if source is None:
         return _insert_for(session, table), rows
     params = {c: [r[c] for r in rows] for c in columns}

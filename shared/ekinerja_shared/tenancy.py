@@ -9,7 +9,10 @@ A query that forgets its tenant therefore sees nothing.
 
 - ``bind_tenant(session, tenant_id)`` / ``bind_cross_tenant(session, job)``: set for the
   current transaction only (``set_config(..., is_local => true)``); ``UnitOfWork``
-  calls them when it is bound (``uow.in_tenant(t)``, ``uow.cross_tenant("job")``).
+  calls them when it is bound (``uow.in_tenant(t)``, ``uow.cross_tenant("job")``), and
+  ``bind_none(session)`` when it is not (the transaction sees no regency, said explicitly).
+  The binding is the first statement of every unit of work's transaction: it also tells a
+  dead pooled connection (``UnitOfWork`` then takes another one; no pre-ping).
 - ``enable_rls(table)``: used by the services' Alembic migrations.
 
 SQLite (the local embedded run) has no row-level security; there the binding is a no-op
@@ -40,6 +43,15 @@ async def bind_tenant(session: AsyncSession, tenant_id: str) -> None:
         await session.execute(
             text("SELECT set_config(:name, :value, true), set_config(:cross, 'off', true)"),
             {"name": TENANT_SETTING, "value": tenant_id, "cross": CROSS_TENANT_SETTING})
+
+
+async def bind_none(session: AsyncSession) -> None:
+    """The current transaction sees no tenant-scoped row (what a transaction that sets
+    nothing sees; the statement makes it explicit and is the transaction's first)."""
+    if _is_postgres(session):
+        await session.execute(
+            text("SELECT set_config(:name, '', true), set_config(:cross, 'off', true)"),
+            {"name": TENANT_SETTING, "cross": CROSS_TENANT_SETTING})
 
 
 async def bind_cross_tenant(session: AsyncSession, job: str) -> None:

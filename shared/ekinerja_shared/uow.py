@@ -24,6 +24,13 @@ Regency isolation (``tenancy``): ``uow.in_tenant(t)`` is the same unit of work b
 regency (each transaction sets ``app.tenant_id``, so PostgreSQL's row-level security shows
 only that regency's rows); ``uow.cross_tenant("job")`` is for the few named jobs that must
 see every regency. An unbound unit of work sees no tenant-scoped row on PostgreSQL.
+
+The binding is the first statement of every transaction (an unbound one says "no regency"),
+and it is the pool's liveness check: a pooled connection that died while idle (PostgreSQL
+restarted, its backend terminated) fails that statement, SQLAlchemy invalidates it with every
+connection the pool held before, and the binding runs once more on a fresh connection. The
+engines have no ``pool_pre_ping``, which cost three round trips (``BEGIN``, ``;``,
+``ROLLBACK``) at every checkout.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from .errors import Conflict, DomainError
-from .tenancy import bind_cross_tenant, bind_tenant
+from .tenancy import bind_cross_tenant, bind_none, bind_tenant
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +124,20 @@ class UnitOfWork:
             await bind_tenant(session, self.tenant_id)
         elif self.cross_tenant_job is not None:
             await bind_cross_tenant(session, self.cross_tenant_job)
+        else:
+            await bind_none(session)
+
+    async def _begin(self, session: AsyncSession) -> None:
+        """The session's transaction, begun by its binding; once more on a fresh connection
+        when the pooled one was dead (nothing else has run in the transaction yet)."""
+        try:
+            await self._bind(session)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.info("dead pooled connection replaced: %s", exc.orig.__class__.__name__)
+            await session.rollback()
+            await self._bind(session)
 
     async def run(
         self,
@@ -157,15 +178,21 @@ class UnitOfWork:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One transaction, bound like this unit of work, committed when the block ends
         (rolled back when it raises); nothing retried, no error mapped."""
-        async with self.sessionmaker() as session, session.begin():
-            await self._bind(session)
-            yield session
+        async with self.sessionmaker() as session:
+            await self._begin(session)
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            if session.in_transaction():
+                await session.commit()
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reading (no explicit transaction; nothing is committed)."""
         async with self.sessionmaker() as session:
-            await self._bind(session)
+            await self._begin(session)
             yield session
 
     def _refused(self, exc: DomainError) -> DomainError:

@@ -118,3 +118,38 @@ async def test_a_bound_unit_of_work_sees_and_writes_its_own_regency_only(app_uow
         assert await _ids(session) == ["c1", "c2", "c3", "k1"]
         assert await session.scalar(
             select(func.count()).select_from(Note).where(Note.text == "diubah")) == 1
+
+
+async def _terminate_pooled_backend(uow: UnitOfWork) -> None:
+    """Kill the server side of the pool's one connection (as PostgreSQL's restart would),
+    from a connection of the same role, and wait until it is gone."""
+    async with uow.read() as session:
+        pid = await session.scalar(text("SELECT pg_backend_pid()"))
+    killer = create_async_engine(infra.pg_app_url("scoring"))
+    async with killer.connect() as conn:
+        assert await conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        for _ in range(100):
+            if not await conn.scalar(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}):
+                break
+    await killer.dispose()
+
+
+async def test_a_dead_pooled_connection_is_replaced_with_the_binding_kept(app_uow) -> None:
+    # no pre-ping: the binding, first statement of each transaction, finds the dead
+    # connection and runs again on a fresh one, in the same transaction as the read
+    cilegon = app_uow.in_tenant("cilegon")
+    await _terminate_pooled_backend(cilegon)
+    async with cilegon.read() as session:
+        assert await _ids(session) == ["c1", "c2"]
+
+    async def add(session: AsyncSession) -> None:
+        session.add(Note(id="c9", tenant_id="cilegon", text="x"))
+
+    await _terminate_pooled_backend(cilegon)
+    await cilegon.run(add)
+    await _terminate_pooled_backend(app_uow)
+    async with app_uow.read() as session:  # unbound: still nothing, on a fresh connection
+        assert await _ids(session) == []
+    async with app_uow.cross_tenant("test-audit").read() as session:
+        assert await _ids(session) == ["c1", "c2", "c9", "k1"]
