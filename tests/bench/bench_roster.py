@@ -100,7 +100,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             recorder = None
             if profile:
                 recorder = pyspy.record(system.procs[args.profile_service].pid,
-                                        profile.with_suffix(".txt"))
+                                        profile.with_suffix(".collapsed"))
             t0 = time.perf_counter()
             watchers = [asyncio.create_task(watch(svc, tenant, args.employees, t0))
                         for svc in COPIES]
@@ -112,7 +112,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             done = await asyncio.gather(*watchers)
             published_s = await relayed
             if recorder and profile:
-                profile.write_text(json.dumps(pyspy.stop(recorder, profile.with_suffix(".txt")),
+                profile.write_text(json.dumps(pyspy.stop(recorder,
+                                                         profile.with_suffix(".collapsed")),
                                               indent=1))
     copies = {svc: {"seconds": round(s, 2) if s is not None else None,
                     "events_per_s": round(args.employees / s, 1) if s else None}

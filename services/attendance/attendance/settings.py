@@ -17,8 +17,6 @@ class Settings(ServiceSettings):
     device_offline_after_s: float = 300.0
     # a day is closed (TK for the absent) this long after its midnight (covers night shifts)
     day_close_after_s: float = 12 * 3600.0
-    # directory records applied per transaction
-    consumer_batch_size: int = 200
     # how often background jobs (device status gauge, closing days) run
     housekeeping_interval_s: float = 60.0
     # device protocol (/iclock) bounds

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
-from attendance.adapters.orm import EffectiveDays, Employee
+from attendance.adapters.orm import EffectiveDays, Employee, Schedule, ScheduleAssignmentRow
 from attendance.app import create_app
 from attendance.service_layer import directory
 from attendance.settings import Settings
@@ -66,8 +66,10 @@ async def test_a_batch_of_new_employees_reads_the_calendar_once(
             more = await apply(*[employee(tenant_id, nip(i), str(100 + i), unit_id="dinas")
                                  for i in range(3, 63)])
             # 60 employees: the regency, their rows, their units (read and written), the
-            # PIN lock and waiting lines, the devices, the calendar for their own months
-            assert len(statements) <= 20, [" ".join(x.split())[:80] for x in statements]
+            # PIN lock and waiting lines, the devices, whether anyone may work an own month
+            assert len(statements) <= 10, [" ".join(x.split())[:80] for x in statements]
+            # every unit works the regency's week: the rest of the calendar is not read
+            assert not [x for x in statements if "FROM holidays" in x]
             # an employee moving unit and a stale event of another change nothing else
             moved = await apply(
                 employee(tenant_id, nip(5), "105", unit_id="rsud"),
@@ -82,11 +84,52 @@ async def test_a_batch_of_new_employees_reads_the_calendar_once(
             months = (await s.scalars(select(EffectiveDays).where(
                 EffectiveDays.tenant_id == tenant_id))).all()
 
-    # the tenant's own publication reads the calendar once, the batch's employees once more;
-    # a move also re-reads it to re-evaluate the days already judged since its date
+    # the tenant's own publication reads the calendar once, the batch's employees' check
+    # (any week of a unit or an employee?) once more; a move also re-reads it to re-evaluate the days already judged since its date
     assert (first, more, moved) == (2, 1, 2)
     assert len(employees) == 63
     assert employees[nip(5)].unit_id == "rsud"
     assert employees[nip(6)].unit_id == "dinas"  # the stale state did not win
     # every unit works the regency's week: only the regency's month is published
     assert [m.nip for m in months] == [""]
+
+
+async def test_a_batch_gives_own_months_where_a_unit_works_its_own_week(
+    settings: Settings, tenant_id: str
+) -> None:
+    """The check that spares the calendar read lets the own months through: a unit with a
+    6-day week, a batch of newcomers in it and beside it, a move into it and back out."""
+    app = create_app(settings)
+    rt = app.state.runtime
+
+    async def apply(*events: ev.Event) -> dict[str, EffectiveDays]:
+        async with rt.sessionmaker() as session, session.begin():
+            await bind_tenant(session, tenant_id)
+            await directory.apply_directory_batch(
+                session, list(events), default_tz=rt.settings.default_timezone)
+        async with rt.uow.in_tenant(tenant_id).read() as s:
+            return {m.nip: m for m in (await s.scalars(select(EffectiveDays).where(
+                EffectiveDays.tenant_id == tenant_id))).all()}
+
+    async with running_app(app):
+        before = await apply(tenant(tenant_id), employee(tenant_id, nip(0), "100",
+                                                         unit_id="dinas"))
+        assert list(before) == [""]
+        async with rt.uow.in_tenant(tenant_id).transaction() as s:
+            week = Schedule(tenant_id=tenant_id, name="6 hari", days={
+                d: "07:30-14:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat")})
+            s.add(week)
+            await s.flush()
+            s.add(ScheduleAssignmentRow(tenant_id=tenant_id, schedule_id=week.id,
+                                        scope="unit", scope_id="puskesmas"))
+        months = await apply(employee(tenant_id, nip(1), "101", unit_id="puskesmas"),
+                             employee(tenant_id, nip(2), "102", unit_id="dinas"),
+                             employee(tenant_id, nip(0), "100", unit_id="puskesmas"))
+        regency = months[""].working_dates
+        assert sorted(months) == ["", nip(0), nip(1)]
+        assert months[nip(1)].working_dates == months[nip(0)].working_dates
+        assert len(months[nip(1)].working_dates) > len(regency)  # Saturdays too
+        # back in a unit of the regency's week: the own month follows (a new revision)
+        months = await apply(employee(tenant_id, nip(0), "100", unit_id="dinas"))
+        assert months[nip(0)].working_dates == regency and months[nip(0)].revision == 2
+        assert nip(2) not in months

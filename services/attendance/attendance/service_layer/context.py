@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ekinerja_shared.db import one_of
 from ekinerja_shared.timeutil import zone
 
 from ..adapters.orm import (
@@ -93,12 +94,12 @@ async def load_context(
     nip_list = None if nips is None else sorted(set(nips))
     emp_q = select(Employee.nip, Employee.unit_id).where(Employee.tenant_id == tenant_id)
     if nip_list is not None:
-        emp_q = emp_q.where(Employee.nip.in_(nip_list))
+        emp_q = emp_q.where(one_of(session, Employee.nip, nip_list))
     cal.units = {nip: unit for nip, unit in (await session.execute(emp_q)).all()}
     unit_q = select(EmployeeUnit.nip, EmployeeUnit.effective_from, EmployeeUnit.unit_id).where(
         EmployeeUnit.tenant_id == tenant_id)
     if nip_list is not None:
-        unit_q = unit_q.where(EmployeeUnit.nip.in_(nip_list))
+        unit_q = unit_q.where(one_of(session, EmployeeUnit.nip, nip_list))
     for nip, since, unit in (await session.execute(unit_q)).all():
         cal.unit_history.setdefault(nip, []).append((since, unit))
 
@@ -108,7 +109,7 @@ async def load_context(
                                             ShiftRoster.work_date >= lo,
                                             ShiftRoster.work_date <= hi)
         if nip_list is not None:
-            shift_q = shift_q.where(ShiftRoster.nip.in_(nip_list))
+            shift_q = shift_q.where(one_of(session, ShiftRoster.nip, nip_list))
         for r in (await session.scalars(shift_q)).all():
             hours: Hours | None = parse_hours(r.hours) if r.hours else None
             cal.shifts[(r.nip, r.work_date)] = hours

@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import ColumnElement, String, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ekinerja_shared.db import upsert
+from ekinerja_shared.db import one_of, upsert
 from ekinerja_shared.timeutil import utcnow
 
 from ..adapters.orm import UNKNOWN_PIN_SOURCE, PunchWindowRow, Quarantine
@@ -73,6 +73,6 @@ async def pins_waiting(session: AsyncSession, tenant_id: str, pins: set[str]) ->
     by_pin = Quarantine.context.op("->>", return_type=String)(literal_column("'pin'"))
     rows = await session.scalars(select(by_pin).where(
         Quarantine.source == literal_column(f"'{UNKNOWN_PIN_SOURCE}'"),
-        Quarantine.tenant_id == tenant_id, by_pin.in_(sorted(pins)),
+        Quarantine.tenant_id == tenant_id, one_of(session, by_pin, sorted(pins)),
         Quarantine.status == "open").distinct())
     return sorted(p for p in rows.all() if p is not None)

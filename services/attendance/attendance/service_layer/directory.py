@@ -12,14 +12,14 @@ import logging
 
 from typing import Any
 
-from sqlalchemy import delete, literal_column, select, tuple_
+from sqlalchemy import delete, literal_column, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from ekinerja_shared import acting_copy
 from ekinerja_shared import events as ev
 from ekinerja_shared.dated import after_statement
-from ekinerja_shared.db import upsert
+from ekinerja_shared.db import one_of, upsert
 from ekinerja_shared.supervision import may_supervise
 from ekinerja_shared.timeutil import canonical_zone, local_today, period_of, utcnow, zone
 
@@ -30,6 +30,8 @@ from ..adapters.orm import (
     Employee,
     EmployeeUnit,
     Punch,
+    ScheduleAssignmentRow,
+    ShiftRoster,
     Tenant,
 )
 from ..domain.schedule import month_dates, work_date_of
@@ -135,7 +137,7 @@ async def _apply_employees(session: AsyncSession, events: list[ev.EmployeeUpsert
         today = now.astimezone(zone(tenant.timezone if tenant else default_tz)).date()
         nips = sorted({e.nip for e in mine})
         held = {emp.nip: emp for emp in (await session.scalars(select(Employee).where(
-            Employee.tenant_id == tenant_id, Employee.nip.in_(nips))
+            Employee.tenant_id == tenant_id, one_of(session, Employee.nip, nips))
             .execution_options(populate_existing=True))).all()}
         state = {n: (e.updated_at, e.device_pin, e.name, e.active) for n, e in held.items()}
         first_seen = {n: e.first_seen_on for n, e in held.items()}
@@ -201,7 +203,7 @@ async def _unit_histories(session: AsyncSession, tenant_id: str,
     for nip, since, unit_id, at in (await session.execute(select(
             EmployeeUnit.nip, EmployeeUnit.effective_from, EmployeeUnit.unit_id,
             EmployeeUnit.updated_at).where(EmployeeUnit.tenant_id == tenant_id,
-                                           EmployeeUnit.nip.in_(nips)))).all():
+                                           one_of(session, EmployeeUnit.nip, nips)))).all():
         out.setdefault(nip, {})[since] = (unit_id, at)
     return out
 
@@ -289,13 +291,36 @@ async def _publish_own_months(session: AsyncSession, events: list[ev.EmployeeUps
         tenant = await session.get(Tenant, tenant_id)
         period = period_of(local_today(tenant.timezone if tenant else default_tz, now))
         dates = month_dates(period)
+        if not await _may_have_own_month(session, tenant_id, period, (dates[0], dates[-1]),
+                                         list(latest)):
+            continue  # everyone works the regency's month: the calendar need not be read
         ctx = await load_context(session, tenant_id, default_tz, nips=list(latest),
                                  span=(dates[0], dates[-1]))
         common = ctx.calendar.working_dates(period)
         had_own = set((await session.scalars(select(EffectiveDays.nip).where(
             EffectiveDays.tenant_id == tenant_id, EffectiveDays.period == period,
-            EffectiveDays.nip.in_(list(latest))))).all())
+            one_of(session, EffectiveDays.nip, latest)))).all())
         months = ctx.calendar.working_dates_of(period, latest)
         for nip, event in latest.items():
             if nip in had_own or months[nip] != common:
                 await publish_effective_days(session, ctx, period, nip, event.unit_id, now=now)
+
+
+async def _may_have_own_month(session: AsyncSession, tenant_id: str, period: str,
+                              span: tuple[dt.date, dt.date], nips: list[str]) -> bool:
+    """Whether one of ``nips`` may get (or has) effective days of their own for ``period``:
+    a week assigned to a unit or an employee in the regency, a rostered shift of theirs in
+    the month, or own effective days published already. Without any of these an employee's
+    days are the regency's (``Calendar.schedule_for`` falls back to the tenant's week), so
+    one query spares the calendar read of a roster where every unit works the same week."""
+    scoped = select(ScheduleAssignmentRow.id).where(
+        ScheduleAssignmentRow.tenant_id == tenant_id,
+        ScheduleAssignmentRow.scope.in_(("unit", "employee")))
+    rostered = select(ShiftRoster.nip).where(
+        ShiftRoster.tenant_id == tenant_id, one_of(session, ShiftRoster.nip, nips),
+        ShiftRoster.work_date >= span[0], ShiftRoster.work_date <= span[1])
+    had_own = select(EffectiveDays.nip).where(
+        EffectiveDays.tenant_id == tenant_id, EffectiveDays.period == period,
+        one_of(session, EffectiveDays.nip, nips))
+    return bool(await session.scalar(select(or_(
+        scoped.exists(), rostered.exists(), had_own.exists()))))
