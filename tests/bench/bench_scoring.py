@@ -14,8 +14,9 @@ scores, and a page of 100; p50/p99 in ms.
 
 Then the rebuild's fast path (``python -m scoring rebuild``): EK_BENCH_REBUILD_EVENTS events
 of a fresh regency (default 20,000) decoded and applied as the rebuild applies what it
-replays (``cli.STORE_EVENTS`` per transaction, cross-regency, nothing published;
-``cli._store_replayed``), the employee-months
+replays (``scoring.replay.Replayer``: routed, ``STORE_EVENTS`` per transaction, the next
+chunk decoded while the previous one is stored, cross-regency, nothing published), the
+employee-months
 they changed recomputed (``cli._recompute``), then the units settled, in events per second (issue 13's target: 20,000); beside it raw aiokafka on the
 broker of EK_BENCH_KAFKA_BOOTSTRAP when set (the replay's own ceiling).
 Skip with EK_BENCH_REBUILD_EVENTS=0.
@@ -47,6 +48,9 @@ from ekinerja_shared.db import make_engine, make_sessionmaker  # noqa: E402
 from ekinerja_shared.migrations import upgrade_async  # noqa: E402
 from ekinerja_shared.uow import UnitOfWork  # noqa: E402
 from scoring import cli  # noqa: E402
+from scoring.entrypoints.consumers import FACT_TOPICS  # noqa: E402
+from ekinerja_shared.collector import few_collections  # noqa: E402
+from scoring.replay import STORE_EVENTS, Replayer  # noqa: E402
 from scoring.domain.ranking import competition_rank, summarise_unit  # noqa: E402
 from scoring.service_layer import check, reports, services  # noqa: E402
 from tests.bench.latency import sample  # noqa: E402
@@ -105,20 +109,22 @@ async def rebuild_figure(engine, n: int) -> dict[str, object]:
     tenant = f"rebuild-{uuid.uuid4().hex[:8]}"
     records = [ev.dump_event(e) for e in make_events(tenant, n)]  # as read from Kafka
     uow = UnitOfWork(make_sessionmaker(engine)).cross_tenant(cli.REBUILD_JOB)
-    start = time.perf_counter()
-    pending: dict = {}
-    for i in range(0, len(records), cli.STORE_EVENTS):
-        events = [cli._decode(raw) for raw in records[i:i + cli.STORE_EVENTS]]
-        await uow.run(cli._store_replayed, [], events, pending)
-    stored = time.perf_counter() - start
-    await cli._recompute(uow, pending, "cilegon")
-    applied = time.perf_counter() - start
-    await cli._settle_units(uow, "cilegon")
-    elapsed = time.perf_counter() - start
+    with few_collections():  # as ``cli.run_rebuild``
+        start = time.perf_counter()
+        replayer = Replayer(uow)
+        for i in range(0, len(records), 1000):  # the replay's batches (its --batch-size)
+            await replayer.feed([(raw, FACT_TOPICS[0].name, 0, i + j)
+                                 for j, raw in enumerate(records[i:i + 1000])])
+        await replayer.finish()
+        stored = time.perf_counter() - start
+        await cli._recompute(uow, replayer.pending, "cilegon")
+        applied = time.perf_counter() - start
+        await cli._settle_units(uow, "cilegon")
+        elapsed = time.perf_counter() - start
     async with uow.in_tenant(tenant).read() as session:
         diffs = await check.check(session, tenant)
     out: dict[str, object] = {
-        "events": len(records), "events_per_transaction": cli.STORE_EVENTS, "employees": EMPLOYEES,
+        "events": len(records), "events_per_transaction": STORE_EVENTS, "employees": EMPLOYEES,
         "seconds_stored": round(stored, 3), "seconds_applied": round(applied, 3), "seconds_with_units_settled": round(elapsed, 3),
         "events_per_second": round(len(records) / elapsed, 1),
         "batch_check_differences": len(diffs), "target_events_per_second": 20_000}

@@ -28,22 +28,17 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from tqdm import tqdm
 
 from ekinerja_shared import events as ev
+from ekinerja_shared.collector import few_collections
 from ekinerja_shared.db import insert_ignore, make_engine, make_sessionmaker, upsert
 from ekinerja_shared.migrations import upgrade_async
-from ekinerja_shared.timeutil import utcnow
-from ekinerja_shared.topics import PERIODS, Topic
+from ekinerja_shared.topics import PERIODS
 from ekinerja_shared.uow import UnitOfWork
 
 from .adapters.orm import (
@@ -53,13 +48,12 @@ from .adapters.orm import (
     Period,
     PeriodAudit,
     PolicyVersion,
-    Quarantine,
     ScoreRow,
 )
 from .entrypoints.consumers import FACT_TOPICS
 from .service_layer import check, month_end, services
-from .service_layer.directory import DIRECTORY_TYPES
-from .service_layer.recompute import Affected, Key
+from .replay import Replayer, decode, replay
+from .service_layer.recompute import Key
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -85,65 +79,6 @@ async def run_check(settings: Settings, tenant_id: str | None) -> list[dict[str,
 
 
 # --- rebuild --------------------------------------------------------------------------
-
-
-async def _partitions(bootstrap: str, topics: Sequence[Topic]) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ekinerja-rebuild")
-    await admin.start()
-    try:
-        described = await admin.describe_topics([t.name for t in topics])
-    finally:
-        await admin.close()
-    return [TopicPartition(d["topic"], p["partition"])
-            for d in described for p in sorted(d["partitions"], key=lambda p: p["partition"])]
-
-
-Record = tuple[bytes | None, str, int, int]  # raw value, topic, partition, offset
-
-
-async def replay(
-    bootstrap: str, topics: Sequence[Topic], *, batch_size: int = 1000, progress: bool = True,
-) -> AsyncIterator[list[Record]]:
-    """Yield batches of (raw value, topic, partition, offset) of the topics from the start
-    up to their end offsets at the time of the call."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
-                                enable_auto_commit=False, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        parts = await _partitions(bootstrap, topics)
-        consumer.assign(parts)
-        begin = await consumer.beginning_offsets(parts)
-        end = await consumer.end_offsets(parts)
-        remaining = {tp for tp in parts if end[tp] > begin[tp]}
-        total = sum(end[tp] - begin[tp] for tp in parts)
-        await consumer.seek_to_beginning(*parts)
-        names = ",".join(t.name.removeprefix("ekinerja.").removesuffix(".v1") for t in topics)
-        bar = tqdm(total=total, unit="ev", desc=f"replay {names}", disable=not progress)
-        try:
-            while remaining:
-                fetched = await consumer.getmany(*remaining, timeout_ms=1000,
-                                                 max_records=batch_size)
-                batch: list[Record] = []
-                for tp, records in fetched.items():
-                    batch.extend((r.value, r.topic, r.partition, r.offset)
-                                 for r in records if r.offset < end[tp])
-                for tp in list(remaining):
-                    if await consumer.position(tp) >= end[tp]:
-                        remaining.discard(tp)
-                if batch:
-                    bar.update(len(batch))
-                    yield batch
-        finally:
-            bar.close()
-    finally:
-        await consumer.stop()
-
-
-def _decode(raw: bytes | None) -> ev.Event | str:
-    try:
-        return ev.parse_event(raw or b"")
-    except (ValidationError, ValueError, UnicodeDecodeError) as exc:
-        return f"invalid event: {exc}"[:4000]
 
 
 # what HR and the payroll unit enter (not events): copied from the source database as is
@@ -172,13 +107,20 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
                       progress: bool = True, batch_size: int = 1000,
                       tenants: set[str] | None = None) -> dict[str, Any]:
     """Rebuild into ``target_url`` (all tenants, or only ``tenants``); see the module doc."""
+    with few_collections():
+        return await _rebuild(settings, target_url, source_url, progress=progress,
+                              batch_size=batch_size, tenants=tenants)
+
+
+async def _rebuild(settings: Settings, target_url: str, source_url: str | None, *,
+                   progress: bool, batch_size: int, tenants: set[str] | None) -> dict[str, Any]:
     await upgrade_async("scoring", target_url)
     engine = make_engine(target_url)
     uow = UnitOfWork(make_sessionmaker(engine)).cross_tenant(REBUILD_JOB)
     source_engine = make_engine(source_url) if source_url else None
     source = (UnitOfWork(make_sessionmaker(source_engine)).cross_tenant(REBUILD_JOB)
               if source_engine else None)
-    stats: dict[str, Any] = {"applied": 0, "quarantined": 0, "ignored": 0}
+    stats: dict[str, Any] = {}
     try:
         async with uow.read() as session:
             if await session.scalar(select(func.count()).select_from(ScoreRow)):
@@ -190,37 +132,17 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
         final_states = await _read_periods(settings, progress, tenants)
         closed_at = {key: e.occurred_at for key, e in final_states.items()
                      if isinstance(e, ev.PeriodClosed)}
-        directory: list[ev.Event] = []  # held when months were closed: applied around closes
-        late: list[ev.Event] = []  # facts of a closed month that came after its last close
-        pending: dict[Key, ev.Event] = {}  # the employee-months the replayed facts changed
-        events: list[ev.Event] = []  # replayed, stored STORE_EVENTS at a time
-        bad: list[dict[str, Any]] = []
-        async for batch in replay(settings.kafka_bootstrap, FACT_TOPICS,
-                                  batch_size=batch_size, progress=progress):
-            if len(events) + len(bad) >= STORE_EVENTS:
-                await uow.run(_store_replayed, bad, events, pending)
-                events, bad = [], []
-            for raw, topic, partition, offset in batch:
-                decoded = _decode(raw)
-                if isinstance(decoded, str):
-                    bad.append({"source": f"rebuild:{topic}",
-                                "raw": (raw or b"").decode(errors="replace"), "reason": decoded,
-                                "context": {"topic": topic, "partition": partition,
-                                            "offset": offset}})
-                    stats["quarantined"] += 1
-                elif tenants is not None and decoded.tenant_id not in tenants:
-                    stats["ignored"] += 1
-                elif not isinstance(decoded, services.FACT_TYPES):
-                    stats["ignored"] += 1
-                elif closed_at and isinstance(decoded, DIRECTORY_TYPES):
-                    directory.append(decoded)
-                elif _after_close(decoded, closed_at):
-                    late.append(decoded)
-                else:
-                    events.append(decoded)
-                    stats["applied"] += 1
-        await uow.run(_store_replayed, bad, events, pending)
-        await _recompute(uow, pending, preset)
+        replayer = Replayer(uow, tenants=tenants, closed_at=closed_at)
+        try:
+            async for batch in replay(settings.kafka_bootstrap, FACT_TOPICS,
+                                      batch_size=batch_size, progress=progress):
+                await replayer.feed(batch)
+            await replayer.finish()
+        finally:
+            await replayer.cancel()
+        stats.update(replayer.stats)
+        await _recompute(uow, replayer.pending, preset)
+        directory, late = replayer.directory, replayer.late
         # the directory and the closes in time order, then what came after the closes
         stats["applied"] += len(directory) + len(late)
         stats["late_facts"] = len(late)
@@ -247,25 +169,6 @@ async def run_rebuild(settings: Settings, target_url: str, source_url: str | Non
     return stats
 
 
-async def _store_replayed(session: AsyncSession, bad: list[dict[str, Any]],
-                          events: list[ev.Event], pending: dict[Key, ev.Event]) -> None:
-    """Replayed records (``STORE_EVENTS`` at a time, several fetched batches: one upsert
-    per table and one commit for them): the undecodable quarantined, the facts stored; the
-    employee-months they changed are added to ``pending``, recomputed once after the
-    replay (``_recompute``) instead of after every batch that touches them. Every month is
-    open while the topics are replayed (the closes are written after), and a score is the
-    same function of the stored facts whenever it is computed: the numbers are the ones
-    a recomputation per batch gives (only the rebuilt rows' versions are fewer)."""
-    for row in bad:
-        session.add(Quarantine(**row, received_at=utcnow()))
-    affected = Affected()
-    await services.store_events(session, events, affected)
-    for key, cause in affected.keys.items():
-        pending.pop(key, None)
-        pending[key] = cause
-
-
-STORE_EVENTS = 10_000  # replayed events stored per transaction (one upsert per table)
 RECOMPUTE_CHUNK = 2000  # employee-months per transaction
 
 
@@ -276,21 +179,6 @@ async def _recompute(uow: UnitOfWork, pending: dict[Key, ev.Event], preset: str)
                       {k: pending[k] for k in keys[i:i + RECOMPUTE_CHUNK]},
                       default_preset=preset, publish=False)
     pending.clear()
-
-
-def _month_of(event: ev.Event) -> str | None:
-    period = getattr(event, "period", None)
-    if period:
-        return str(period)
-    work_date = getattr(event, "work_date", None)
-    return f"{work_date:%Y-%m}" if work_date else None
-
-
-def _after_close(event: ev.Event, closed_at: dict[tuple[str, str], Any]) -> bool:
-    """Did this fact reach a month that was closed for good (it came after the last close)?"""
-    month = _month_of(event)
-    close = closed_at.get((event.tenant_id, month)) if month else None
-    return close is not None and event.occurred_at >= close
 
 
 async def _apply(uow: UnitOfWork, events: list[ev.Event], preset: str) -> None:
@@ -313,7 +201,7 @@ async def _read_periods(settings: Settings, progress: bool,
     state: dict[tuple[str, str], PeriodEvent] = {}
     async for batch in replay(settings.kafka_bootstrap, (PERIODS,), progress=progress):
         for raw, *_ in batch:
-            e = _decode(raw)
+            e = decode(raw)
             if isinstance(e, ev.PeriodClosed | ev.PeriodReopened) and (
                     tenants is None or e.tenant_id in tenants):
                 key = (e.tenant_id, e.period)

@@ -12,7 +12,7 @@ publish nothing new.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,21 +59,40 @@ FACT_TYPES: tuple[type[ev.Event], ...] = (
 # --- storing facts --------------------------------------------------------------------
 
 
-def _newest(events: Iterable[Any], key: Any, version: Any) -> dict[Any, Any]:
-    """The highest revision of each natural key within a batch."""
-    out: dict[Any, Any] = {}
-    for e in events:
-        k = key(e)
-        if k not in out or version(out[k]) < version(e):
-            out[k] = e
-    return out
+Newest = dict[Any, Any]  # natural key -> the event of its highest revision/version
+
+
+def _newest_facts(facts: Iterable[ev.Event]) -> tuple[Newest, Newest, Newest]:
+    """The attendance days, activity decisions and calendars of a batch, each natural key
+    with its highest revision/version (of equal ones the first), in one pass that tells
+    the kinds apart by the event's class (no ``isinstance`` through pydantic's ABC
+    metaclass three times per fact: 10 % of the rebuild's CPU with ``_newest`` per kind)."""
+    days: Newest = {}
+    entries: Newest = {}
+    calendars: Newest = {}
+    for e in facts:
+        if type(e) is ev.AttendanceDayEvaluated:
+            key: Any = (e.tenant_id, e.nip, e.work_date)
+            held = days.get(key)
+            if held is None or held.revision < e.revision:
+                days[key] = e
+        elif type(e) in _ENTRY_STATUS:
+            entry = cast(ev._EntryEvent, e)
+            held = entries.get(entry.entry_id)
+            if held is None or held.version < entry.version:
+                entries[entry.entry_id] = entry
+        elif type(e) is ev.EffectiveDaysPublished:
+            key = (e.tenant_id, e.period, e.nip or "")
+            held = calendars.get(key)
+            if held is None or held.revision < e.revision:
+                calendars[key] = e
+    return days, entries, calendars
 
 
 async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: Affected) -> None:
     """Bulk upserts of the batch's attendance days, effective days and activity decisions
     (a higher revision/version replaces a lower one); the keys returned tell which changed."""
-    days = _newest((e for e in facts if isinstance(e, ev.AttendanceDayEvaluated)),
-                   lambda e: (e.tenant_id, e.nip, e.work_date), lambda e: e.revision)
+    days, entries, calendars = _newest_facts(facts)
     for t, n, d in await upserted_keys(
         session, AttendanceDay,
         [{"tenant_id": e.tenant_id, "nip": e.nip, "work_date": e.work_date,
@@ -87,8 +106,6 @@ async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: A
     ):
         affected.add((t, n, period_of(d)), days[(t, n, d)])
 
-    entries = _newest((e for e in facts if isinstance(e, ev._EntryEvent)),
-                      lambda e: e.entry_id, lambda e: e.version)
     for (entry_id,) in await upserted_keys(
         session, ActivityEntry,
         [{"entry_id": e.entry_id, "tenant_id": e.tenant_id, "nip": e.nip,
@@ -100,8 +117,6 @@ async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: A
         e = entries[entry_id]
         affected.add((e.tenant_id, e.nip, period_of(e.work_date)), e)
 
-    calendars = _newest((e for e in facts if isinstance(e, ev.EffectiveDaysPublished)),
-                        lambda e: (e.tenant_id, e.period, e.nip or ""), lambda e: e.revision)
     for t, p, n in await upserted_keys(
         session, EffectiveDays,
         [{"tenant_id": e.tenant_id, "period": e.period, "nip": e.nip or "",
@@ -200,13 +215,15 @@ async def store_events(session: AsyncSession, events: Iterable[ev.Event],
     events = list(events)
     await repo.lock_tenants(session, (e.tenant_id for e in events))
     facts: list[ev.Event] = []
-    for e in events:
-        if isinstance(e, ev.ActingAssignmentUpserted):  # who may read, not what is scored
+    directory: list[ev.Event] = []
+    for e in events:  # by the event's class (see ``_newest_facts``)
+        if type(e) is ev.ActingAssignmentUpserted:  # who may read, not what is scored
             await store_acting(session, ActingAssignment, e)
-        elif not isinstance(e, DIRECTORY_TYPES):
+        elif type(e) in DIRECTORY_TYPES:
+            directory.append(e)
+        else:
             facts.append(e)
-    await store_directory(session, [e for e in events if isinstance(e, DIRECTORY_TYPES)],
-                          affected)
+    await store_directory(session, directory, affected)
     await _store_facts(session, facts, affected)
 
 
