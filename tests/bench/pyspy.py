@@ -2,7 +2,7 @@
 attaches to the running process for the load only, writes raw collapsed stacks, and
 ``summary`` turns them into the top frames by self and by inclusive share of the busy
 samples (idle samples, the event loop waiting for I/O, are left out by ``--idle`` not
-being given).
+being given; ``EK_BENCH_PYSPY_IDLE=1`` keeps them, to see where the wall time waits).
 
     recorder = pyspy.record(pid, Path(".run/ingest-profile.txt"))
     ...                               # the load
@@ -10,6 +10,7 @@ being given).
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 RATE_HZ = 200
+IDLE = os.environ.get("EK_BENCH_PYSPY_IDLE") == "1"  # also the samples waiting (I/O, locks)
 
 
 def _py_spy() -> str:
@@ -32,7 +34,8 @@ def _py_spy() -> str:
 def record(pid: int, raw: Path) -> subprocess.Popen[bytes]:
     raw.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen([_py_spy(), "record", "--pid", str(pid), "--rate", str(RATE_HZ),
-                             "--format", "raw", "--output", str(raw), "--nonblocking"],
+                             "--format", "raw", "--output", str(raw), "--nonblocking",
+                             *(["--idle"] if IDLE else [])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -68,7 +71,8 @@ def summary(raw: Path, top: int = 40) -> dict[str, Any]:
     def share(c: Counter[str], k: int) -> list[tuple[str, float]]:
         return [(f, round(100 * v / max(1, total), 1)) for f, v in c.most_common(k)]
 
-    return {"profiler": "py-spy", "rate_hz": RATE_HZ, "busy_samples": total,
+    return {"profiler": "py-spy", "rate_hz": RATE_HZ, "idle_included": IDLE,
+            "busy_samples": total,
             "self_pct_of_busy": share(own, top), "inclusive_pct_of_busy": share(incl, top)}
 
 

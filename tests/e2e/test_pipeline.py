@@ -11,10 +11,7 @@ the services verify it against the gateway's JWKS.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
-import json
 from decimal import Decimal
 
 import httpx
@@ -22,6 +19,7 @@ import pytest
 
 from ekinerja_shared.timeutil import zone
 from tests.support.apps import eventually
+from tests.support.sse import ScoreStream
 from tests.support.processes import (OPERATOR, directory_everywhere, register_regency,
                                      running_system, sign_in)
 
@@ -43,40 +41,6 @@ def last_mon_to_thu_before(today: dt.date) -> dt.date:
     while day.weekday() > 3:  # Mon-Thu: one schedule (07:30-16:00) for the whole check
         day -= dt.timedelta(days=1)
     return day
-
-
-class SseCollector:
-    """Reads the gateway's score stream in the background."""
-
-    def __init__(self, client: httpx.AsyncClient, url: str,
-                 headers: dict[str, str] | None = None) -> None:
-        self._client, self._url, self._headers = client, url, headers or {}
-        self.events: list[dict] = []
-        self.connected = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        async with self._client.stream("GET", self._url, timeout=None,
-                                       headers=self._headers) as resp:
-            assert resp.status_code == 200, resp.status_code
-            self.connected.set()
-            event_name = None
-            async for line in resp.aiter_lines():
-                if line.startswith("event:"):
-                    event_name = line.split(":", 1)[1].strip()
-                elif line.startswith("data:") and event_name == "score":
-                    self.events.append(json.loads(line.split(":", 1)[1]))
-
-    async def __aenter__(self) -> "SseCollector":
-        self._task = asyncio.create_task(self._run())
-        await asyncio.wait_for(self.connected.wait(), 30)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._task
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
-            await self._task
 
 
 async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_id, tmp_path):
@@ -105,7 +69,7 @@ async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_i
                                  params={"nip": STAFF, "period": period})
             assert r.status_code == 401, r.text
 
-        async with SseCollector(gw, f"/api/tenants/{tenant_id}/scores/stream",
+        async with ScoreStream(gw, f"/api/tenants/{tenant_id}/scores/stream",
                                 headers=head) as sse:
             # 2. a ZKTeco device registered for the tenant pushes ADMS lines via the gateway
             serial = f"CQZ{tenant_id[-8:].upper()}"
@@ -161,12 +125,12 @@ async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_i
             assert Decimal(str(second["tpp_amount"])) > Decimal(str(first["tpp_amount"]))
 
             async def streamed():
-                mine = [e for e in sse.events if e["nip"] == STAFF and e["period"] == period]
+                mine = [e for e in sse.scores if e["nip"] == STAFF and e["period"] == period]
                 return mine if any(e["version"] >= second["version"] for e in mine) else None
 
             streamed_events = await eventually(streamed, timeout=30)
             assert {e["cause_type"] for e in streamed_events} >= {"activity.entry.approved"}
-            assert all(e["tenant_id"] == tenant_id for e in sse.events)
+            assert all(e["tenant_id"] == tenant_id for e in sse.scores)
 
         # 4. the services' metrics (internal ports) count what went through
         async with httpx.AsyncClient(base_url=system.urls["scoring"], timeout=15) as internal:

@@ -73,21 +73,7 @@ async def skip_history(bootstrap: str, group_id: str, topic: str) -> None:
     """Commit the topic's end offsets for a consumer group that has not started yet: it
     then reads only what is published from now on, not the shared topic's history (every
     run's events; thousands of them, minutes of replay on a loaded machine)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id,
-                                enable_auto_commit=False)
-    await consumer.start()
-    try:
-        described = await admin.describe_topics([topic])
-        parts = [TopicPartition(topic, p) for p in range(len(described[0]["partitions"]))]
-        consumer.assign(parts)
-        await consumer.commit(await consumer.end_offsets(parts))
-    finally:
-        await admin.close()
-        # aiokafka's coordinator may raise CancelledError from its own routine on stop
-        with contextlib.suppress(asyncio.CancelledError):
-            await consumer.stop()
+    await start_groups_at_end(bootstrap, {group_id: topic})
 
 
 class EventProbe:
@@ -134,9 +120,6 @@ async def start_groups_at_end(bootstrap: str, groups: dict[str, str]) -> None:
     """Commit the current end of each topic for each (not yet running) consumer group
     (``{group: topic}``): an app started afterwards reads only what is published from now
     on, not the backlog of every earlier test on a shared broker."""
-    from aiokafka import TopicPartition
-    from aiokafka.admin import AIOKafkaAdminClient
-
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -153,4 +136,6 @@ async def start_groups_at_end(bootstrap: str, groups: dict[str, str]) -> None:
             consumer.assign(parts)
             await consumer.commit(dict(await consumer.end_offsets(parts)))
         finally:
-            await consumer.stop()
+            # aiokafka's coordinator may raise CancelledError from its own routine on stop
+            with contextlib.suppress(asyncio.CancelledError):
+                await consumer.stop()

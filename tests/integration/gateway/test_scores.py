@@ -3,9 +3,6 @@ ScoreUpdated events on the real Kafka."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 import uuid
 from decimal import Decimal
 
@@ -20,6 +17,7 @@ from gateway.adapters.orm import Quarantine
 from gateway.app import create_app
 from tests.integration.gateway.conftest import serve_loopback
 from tests.support.apps import eventually, from_now_on, publish, publish_raw, running_app
+from tests.support.sse import ScoreStream
 from tests.support.tokens import as_hr, as_operator
 
 pytestmark = pytest.mark.integration
@@ -134,42 +132,6 @@ async def _at_least(version, wanted: int) -> int | None:
     return v if v is not None and v >= wanted else None
 
 
-class Stream:
-    """Reads one SSE connection in the background: ``score`` payloads and heartbeats."""
-
-    def __init__(self, client: httpx.AsyncClient, url: str) -> None:
-        self._client, self._url = client, url
-        self.scores: list[dict] = []
-        self.pings = 0
-        self.connected = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        async with self._client.stream("GET", self._url, timeout=None) as resp:
-            assert resp.status_code == 200
-            assert resp.headers["content-type"].startswith("text/event-stream")
-            self.connected.set()
-            event = None
-            async for line in resp.aiter_lines():
-                if line.startswith("event:"):
-                    event = line.split(":", 1)[1].strip()
-                elif line.startswith("data:") and event == "score":
-                    self.scores.append(json.loads(line.split(":", 1)[1]))
-                elif line.startswith(":"):
-                    self.pings += 1
-
-    async def __aenter__(self) -> "Stream":
-        self._task = asyncio.create_task(self._run())
-        await asyncio.wait_for(self.connected.wait(), 30)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._task
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
-            await self._task
-
-
 async def test_live_stream_reaches_the_clients_of_every_instance(settings, kafka_bootstrap,
                                                                 tenant_id):
     """Two gateway instances (one consumer group prefix, as in a scaled deployment): the
@@ -185,7 +147,7 @@ async def test_live_stream_reaches_the_clients_of_every_instance(settings, kafka
             headers=as_operator())
         assert (await c1.get(f"/api/tenants/{other}/scores/stream")).status_code == 404
 
-        async with Stream(c1, stream_url) as s1, Stream(c2, stream_url) as s2:
+        async with ScoreStream(c1, stream_url) as s1, ScoreStream(c2, stream_url) as s2:
             version = 0
 
             async def streamed() -> bool:
