@@ -319,3 +319,8 @@ def test_an_entry_is_logged_for_a_day_of_duty() -> None:
     assert code(d(2026, 3, 14)) == "duty_ended"  # an end stated ahead of the deactivation
     assert code(d(2026, 3, 1), start=None, end=None) is None
     assert code(d(2026, 3, 1), active=False, start=None, end=None) == "inactive_employee"
+    # the flag and the two dates (TMT and end, both a date or None) are named at every
+    # call: given by position, the TMT and the end could be swapped unseen
+    tmt, end = d(2026, 3, 9), d(2026, 3, 13)
+    with pytest.raises(TypeError):
+        check_on_duty("X", d(2026, 3, 10), True, tmt, end)  # type: ignore[call-arg]

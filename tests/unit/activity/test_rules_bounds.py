@@ -16,7 +16,12 @@ from activity.domain.model import (
     check_can_decide,
     principals_on,
 )
-from activity.domain.plans import check_agenda_link, check_plan_link, realisation_pct
+from activity.domain.plans import (
+    check_agenda_link,
+    check_plan_link,
+    check_plan_owner,
+    realisation_pct,
+)
 from activity.domain.rules import (
     EntryContext,
     TenantRules,
@@ -164,3 +169,10 @@ def test_plan_link_needs_the_same_employee_and_month() -> None:
     check_plan_link("B", "2026-03", "B", dt.date(2026, 3, 31))
     assert code_of(check_plan_link, "B", "2026-04", "B", dt.date(2026, 3, 5)) == "plan_mismatch"
     assert code_of(check_plan_link, "A", "2026-03", "B", dt.date(2026, 3, 5)) == "plan_mismatch"
+
+
+def test_a_plan_item_is_changed_by_its_owner_only() -> None:
+    check_plan_owner("198001012006041001", "198001012006041001")
+    # any other employee, whichever way their NIP sorts against the owner's
+    for actor in ("197001012006041001", "199001012006041001"):
+        assert code_of(check_plan_owner, "198001012006041001", actor) == "not_owner"

@@ -257,3 +257,22 @@ def test_with_changes_patches_top_level_fields_and_names_new_components_custom()
     assert current.with_changes({"name": ""}).name == "kab_contoh"
     with pytest.raises(InvalidPolicy, match="antara 1 dan 1440"):
         current.with_changes({"minutes_per_day": 0})
+
+
+def test_with_changes_keeps_the_description_only_under_the_same_name() -> None:
+    """A policy's description says what that policy measures: a change that keeps the name
+    keeps it; a renamed policy (whatever its new name sorts as) or new components without
+    a name (``custom``) start with none; a description given in the change wins."""
+    current = policy_from_dict({**VALID, "description": "Kinerja 70 / disiplin 30."})
+    assert current.with_changes({"minutes_per_day": 450}).description == (
+        "Kinerja 70 / disiplin 30.")
+    assert current.with_changes({"name": "kab_contoh"}).description == (
+        "Kinerja 70 / disiplin 30.")
+    # "aceh" (and "custom") sort before "kab_contoh", "kota_x" after it: all drop it
+    for name in ("aceh", "kota_x"):
+        assert current.with_changes({"name": name}).description == ""
+    new_components = [{"name": "kinerja", "weight": "100", "source": "performance"}]
+    assert current.with_changes({"components": new_components}).description == ""
+    assert current.with_changes({"name": "aceh", "description": "Baru."}).description == (
+        "Baru.")
+    assert current.with_changes({"description": ""}).description == ""

@@ -119,3 +119,21 @@ def test_the_slip_shows_one_bruto_line_per_segment_and_the_cpns_part() -> None:
            "tpp_amount": str(tpp), "segments": [s.to_dict() for s in segments]}
     assert build([row]).lines[0].tpp_by_score == D("3600000")
     assert SlipScore.of(row).segments == segments
+
+
+def test_a_segment_paid_under_half_its_bruto_cuts_the_whole_difference() -> None:
+    # a regency paying CPNS 40 %: CPNS base 4.000.000 until the 15th, then PNS; final 90 %,
+    # calendar days: bruto 1.800.000 per half; the CPNS half is paid 1.800.000 x 40 % =
+    # 720.000, so its adjustment is 1.800.000 - 720.000 = 1.080.000 and the slip's TPP
+    # after cuts is the score's TPP, 720.000 + 1.800.000 = 2.520.000
+    pol = policy("calendar_days").with_changes({"tpp_adjustments": {"CPNS": "40"}})
+    segments = pay_segments(raise_on_16th("CPNS", "4000000", "4000000"), pol, P)
+    tpp = paid_total(segments, D("90"))
+    assert tpp == D("2520000")
+    score = SlipScore((("performance", D("100"), D("90")),), D("90"), D("4000000"), "PNS",
+                      D("100"), tpp, segments)
+    slip = build_slip(P, score, MonthDays({}, D("21")), SlipInputs(), pol)
+    assert [(c.code, c.amount) for c in slip.cuts] == [("adjustment:1", D("1080000"))]
+    assert slip.cuts[0].reason == ("CPNS menerima 40 % dari TPP sesuai nilai Rp1.800.000 "
+                                   "(01-11-2026 s.d. 15-11-2026: 15/30 hari)")
+    assert slip.bruto == D("3600000") and slip.tpp_after_cuts == tpp
