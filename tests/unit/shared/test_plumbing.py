@@ -7,7 +7,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import fast_depends.utils
 import pytest
+from faststream.kafka import TestKafkaBroker
 from sqlalchemy import Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -303,6 +305,41 @@ async def test_subscribe_batch_names_group_and_inbox_after_service_and_purpose(
                                         bodies=[body], contexts=ctx[:1])
     assert outcome["applied"] == 1 and again["duplicate"] == 1
     assert applied == ["2026-10"], "the inbox applies an event once"
+    await rt.engine.dispose()
+
+
+async def test_subscribe_fanout_hands_each_record_value_over_as_it_came(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The live fan-out subscriber: no group, and its handler gets every record's bytes as
+    they came, even a body the JSON decoder would have turned into a dict (a JSON content
+    type) or refused (not JSON): the handler decides. No record costs a hop to a worker
+    thread (FastDepends runs a sync resolver, such as a context field's, in one)."""
+    hops: list[object] = []
+    to_thread = fast_depends.utils.run_in_threadpool
+
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(func)
+        return await to_thread(func, *args, **kwargs)
+
+    monkeypatch.setattr(fast_depends.utils, "run_in_threadpool", counted)
+    settings = ServiceSettings(service_name="svc",
+                               database_url=f"sqlite+aiosqlite:///{tmp_path / 'svc.db'}")
+    rt = Runtime.build(settings, inbox_model=Inbox, quarantine_model=Quarantine)
+    seen: list[bytes] = []
+
+    async def handle(body: bytes) -> None:
+        seen.append(body)
+
+    rt.subscribe_fanout(PERIODS, "live", handle, description="test")
+    (sub,) = rt.broker.subscribers
+    assert sub.group_id is None
+    async with TestKafkaBroker(rt.broker) as broker:
+        await broker.publish(b'{"a": 1}', PERIODS.name,
+                             headers={"content-type": "application/json"})
+        await broker.publish(b"bukan json", PERIODS.name)
+        await broker.publish({"b": 2}, PERIODS.name)
+    assert seen == [b'{"a": 1}', b"bukan json", b'{"b":2}']
+    assert hops == []
     await rt.engine.dispose()
 
 
