@@ -42,9 +42,11 @@ from .events import Event, parse_event
 from .metrics import CommonMetrics
 from .tenancy import bind_tenant
 from .timeutil import utcnow
-from .uow import UnitOfWork
+from .uow import UnitOfWork, is_conflict
 
 log = logging.getLogger(__name__)
+
+CONFLICT_ATTEMPTS = 3  # a batch's transaction, run again while it loses to a concurrent writer
 
 
 def storable_text(text: str) -> str:
@@ -293,7 +295,22 @@ class EventConsumer:
         return outcome
 
     async def _commit(self, events: list[Event], apply_batch: ApplyBatch) -> tuple[int, int]:
-        """Apply ``events`` in one transaction through the inbox; (applied, duplicates)."""
+        """Apply ``events`` in one transaction through the inbox; (applied, duplicates). A
+        transaction that lost to a concurrent writer (``uow.is_conflict``: a request
+        evaluating the same employee-day at once) is run again before the batch counts as
+        failed."""
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                return await self._commit_once(events, apply_batch)
+            except Exception as exc:
+                if attempt == CONFLICT_ATTEMPTS or not is_conflict(exc):
+                    raise
+                log.info("%s: batch lost to a concurrent writer, running it again (%d/%d): %s",
+                         self.name, attempt, CONFLICT_ATTEMPTS, type(exc).__name__)
+        raise AssertionError("unreachable")
+
+    async def _commit_once(self, events: list[Event],
+                           apply_batch: ApplyBatch) -> tuple[int, int]:
         async with self._uow.transaction() as session:
             # the inbox rows written are the events not applied before (one statement)
             now = utcnow()

@@ -62,7 +62,9 @@ CONCURRENT_CHANGE = ("Data ini baru saja diubah oleh pengguna lain; muat ulang l
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 
 
-def _retryable(exc: BaseException) -> bool:
+def is_conflict(exc: BaseException) -> bool:
+    """A concurrent writer won (a unique key, a serialization failure, a deadlock): the
+    transaction is worth running again."""
     if isinstance(exc, IntegrityError):
         return True
     if isinstance(exc, DBAPIError):
@@ -163,7 +165,7 @@ class UnitOfWork:
             except DomainError as exc:
                 raise self._refused(exc) from None
             except DBAPIError as exc:
-                if not _retryable(exc):
+                if not is_conflict(exc):
                     raise
                 if attempt == self._attempts:
                     raise self._refused(Conflict(self._conflict_message,

@@ -442,6 +442,42 @@ async def test_transient_faults_back_off_and_never_quarantine(tmp_path: Path) ->
     await rt.engine.dispose()
 
 
+async def test_a_batch_that_loses_to_a_concurrent_writer_runs_again_whole(
+        tmp_path: Path) -> None:
+    """A concurrent writer won a key the batch inserts (a request evaluating the same
+    employee-day at once): the batch's transaction runs again as a whole, nothing is
+    split, counted as an attempt or quarantined."""
+    from sqlalchemy.exc import IntegrityError
+
+    rt, consumer = await _periods_consumer(tmp_path, max_attempts=1)
+    lost = 2  # fewer than the runs a batch gets
+    calls: list[int] = []
+
+    async def apply_batch(session: AsyncSession, events: list[ev.Event]) -> None:
+        nonlocal lost
+        calls.append(len(events))
+        if lost:
+            lost -= 1
+            raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+        for event in events:
+            assert isinstance(event, ev.PeriodClosed)
+            session.add(ClosedPeriod(tenant_id=event.tenant_id, period=event.period,
+                                     times_applied=1))
+
+    bodies = [ev.dump_event(ev.PeriodClosed(tenant_id="t1", period=p))
+              for p in ("2026-09", "2026-10")]
+    ctx = [{"topic": PERIODS.name, "partition": 0, "offset": i} for i in range(2)]
+    outcome = await consumer.handle_batch([], apply_batch, (ev.PeriodClosed,),
+                                          bodies=bodies, contexts=ctx)
+    assert outcome == {"applied": 2, "duplicate": 0, "ignored": 0, "quarantined": 0}
+    assert calls == [2, 2, 2]
+    async with rt.uow.read() as session:
+        assert sorted((await session.scalars(select(ClosedPeriod.period))).all()) == [
+            "2026-09", "2026-10"]
+        assert (await session.scalars(select(Quarantine))).all() == []
+    await rt.engine.dispose()
+
+
 def test_one_entry_point_runs_a_command_or_refuses_an_unknown_one() -> None:
     """``python -m <service> <command>``: the command gets the arguments from its name on
     and the settings; its status is the exit status; an unknown one is a usage error."""
