@@ -6,7 +6,9 @@ devices do. Every employee punches in and out on each of the last working days (
 10: 40,000 lines), so each upload touches arrivals or departures of many employee-days.
 
 Prints one JSON object: punches/s accepted, the upload latency (p50/p95/max), the time
-from the first upload until the last day-evaluation event is on Kafka, and raw aiokafka
+from the first upload until every punch's day is evaluated (uploads only record punches:
+the service's consumer of its punches topic evaluates the days) and until the last
+day-evaluation event is on Kafka, and raw aiokafka
 produce (acks=all, idempotent) and consume+parse figures of the same run on the same broker
 (topic ``ekinerja.bench.raw``, created when missing), with the ratios.
 
@@ -45,18 +47,20 @@ import httpx  # noqa: E402
 from aiokafka import AIOKafkaConsumer, TopicPartition  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from attendance.adapters.orm import DayRecord, Employee  # noqa: E402
+from attendance.adapters.orm import DayRecord, Employee, ProcessedEvent, Punch  # noqa: E402
+from attendance.app import create_app  # noqa: E402
+from attendance.settings import Settings  # noqa: E402
 from attendance.service_layer.devices import register_device  # noqa: E402
 from attendance.service_layer.directory import apply_directory_event  # noqa: E402
 from ekinerja_shared import events as ev  # noqa: E402
 from ekinerja_shared.db import make_engine, make_sessionmaker  # noqa: E402
 from ekinerja_shared.migrations import upgrade_async  # noqa: E402
 from ekinerja_shared.timeutil import utcnow, zone  # noqa: E402
-from ekinerja_shared.topics import ATTENDANCE_DAYS, DIRECTORY  # noqa: E402
+from ekinerja_shared.topics import ATTENDANCE_DAYS  # noqa: E402
 from ekinerja_shared.uow import UnitOfWork  # noqa: E402
 from tests.bench import pyspy  # noqa: E402
 from tests.bench.rawkafka import raw_kafka  # noqa: E402
-from tests.support.apps import skip_history  # noqa: E402
+from tests.support.apps import from_now_on  # noqa: E402
 from tests.support.infra import reset_database  # noqa: E402
 from tests.support.ports import free_port  # noqa: E402
 from tests.support.tokens import TEST_JWKS_JSON  # noqa: E402
@@ -201,6 +205,32 @@ async def push(client: httpx.AsyncClient, base: str, sn: str, bodies: list[str],
     return accepted
 
 
+EVALUATION = "attendance-evaluation"  # the consumer that evaluates the punches' days
+
+
+async def groups_at_end(bootstrap: str, prefix: str) -> None:
+    """The service's consumer groups start at the shared topics' end (the directory's and
+    the punches' history of every earlier run is not this run's)."""
+    app = create_app(Settings(database_url="sqlite+aiosqlite://", kafka_bootstrap=bootstrap,
+                              consumer_group_prefix=prefix))
+    await from_now_on(app)
+    await app.state.runtime.engine.dispose()
+
+
+async def evaluated(uow: UnitOfWork, timeout: float) -> bool:
+    """Wait until the evaluation consumer has applied every recorded punch (its inbox)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        async with uow.read() as s:
+            punches = await s.scalar(select(func.count()).select_from(Punch))
+            done = await s.scalar(select(func.count()).select_from(ProcessedEvent)
+                                  .where(ProcessedEvent.consumer == EVALUATION))
+        if (done or 0) >= (punches or 0):
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     url = os.environ["EK_BENCH_PG_ATTENDANCE_URL"]
     app_url = os.environ.get("EK_BENCH_PG_ATTENDANCE_APP_URL", url)
@@ -219,8 +249,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     log_path = ROOT / ".run" / "bench-ingest.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     prefix = f"bench-{uuid.uuid4().hex[:6]}"
-    # the directory group starts at the topic's end: not the shared topic's history
-    await skip_history(bootstrap, f"{prefix}-attendance-directory", DIRECTORY.name)
+    await groups_at_end(bootstrap, prefix)
     ports = [port] + [free_port() for _ in range(args.instances - 1)]
     mode = "none" if args.relay_process else "in_process"
     procs = [start_service(url, app_url, bootstrap, p, log_path.with_suffix(f".{i}.log"),
@@ -247,8 +276,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 push(client, bases[i % len(bases)], sn, b, latencies)
                 for i, (sn, b) in enumerate(zip(serials, bodies))]))
             upload_s = time.perf_counter() - t0
-        engine = make_engine(url)
+        engine = make_engine(url)  # the owner: sees the inbox (not tenant-scoped) too
         uow = UnitOfWork(make_sessionmaker(engine)).in_tenant(tenant)
+        days_done = await evaluated(uow, args.event_timeout)
+        evaluated_s = time.perf_counter() - t0 if days_done else None
         async with uow.read() as s:
             revisions = await s.scalar(select(func.coalesce(func.sum(DayRecord.revision), 0))
                                        .where(DayRecord.tenant_id == tenant))
@@ -284,6 +315,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "upload_latency_s": {"p50": round(statistics.median(latencies), 3),
                              "p95": round(percentile(latencies, 0.95), 3),
                              "max": round(max(latencies), 3)},
+        "until_days_evaluated_s": round(evaluated_s, 3) if evaluated_s else None,
         "day_records": day_records, "day_events": probe.count,
         "until_last_day_event_on_kafka_s": round(events_s, 3) if events_s else None,
         "device_to_event_punches_per_s": round(device_to_event, 1) if device_to_event else None,

@@ -12,8 +12,8 @@ from attendance.service_layer import directory
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
 from ekinerja_shared.tenancy import bind_tenant
-from ekinerja_shared.topics import DIRECTORY
-from tests.support.apps import eventually, skip_history
+from ekinerja_shared.topics import ATTENDANCE_PUNCHES, DIRECTORY
+from tests.support.apps import eventually, start_groups_at_end
 from tests.support.infra import pg_app_url, pg_url, reset_database
 from tests.support.tokens import TEST_JWKS_JSON
 
@@ -31,7 +31,10 @@ async def db_url() -> str:
 
 @pytest.fixture
 async def settings(db_url: str, kafka_bootstrap: str, group_prefix: str) -> Settings:
-    await skip_history(kafka_bootstrap, f"{group_prefix}-attendance-directory", DIRECTORY.name)
+    # the directory's and the punches' consumers start at the shared topics' end
+    await start_groups_at_end(kafka_bootstrap, {
+        f"{group_prefix}-attendance-directory": DIRECTORY.name,
+        f"{group_prefix}-attendance-evaluation": ATTENDANCE_PUNCHES.name})
     # the tests' punches carry fixed dates (November 2026): the widest plausibility window
     # keeps them in it for years. The app connects as the application role (row-level
     # security applies) and migrates as the owner; callers carry tokens of the test run.

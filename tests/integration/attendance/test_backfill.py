@@ -202,6 +202,9 @@ async def test_a_month_loaded_after_the_fact_equals_the_month_lived(
         device.punch("1", dt.datetime(2026, 11, 4, 7, 40))
         device.punch("1", dt.datetime(2026, 11, 4, 16, 0))
         assert await device.upload()
-        r = await client.get(f"{back}/employees/{A}/days", params={"period": "2026-11"})
-        day4 = next(d for d in r.json()["days"] if d["work_date"] == "2026-11-04")
-        assert (day4["status"], day4["absence_code"], day4["revision"]) == ("present", None, 2)
+
+        async def day4() -> tuple[str, str | None, int] | None:  # the punches' consumer
+            r = await client.get(f"{back}/employees/{A}/days", params={"period": "2026-11"})
+            d = next(d for d in r.json()["days"] if d["work_date"] == "2026-11-04")
+            return (d["status"], d["absence_code"], d["revision"]) if d["revision"] > 1 else None
+        assert await eventually(day4, timeout=60) == ("present", None, 2)

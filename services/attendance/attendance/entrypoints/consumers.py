@@ -7,11 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ekinerja_shared import acting_copy
 from ekinerja_shared import events as ev
 from ekinerja_shared.consumer import in_order
-from ekinerja_shared.topics import ACTIVITY_ACTING, DIRECTORY
+from ekinerja_shared.timeutil import utcnow
+from ekinerja_shared.topics import ACTIVITY_ACTING, ATTENDANCE_PUNCHES, DIRECTORY
 
 from ..adapters.orm import ActingAssignment
 from ..runtime import AttendanceRuntime
-from ..service_layer import directory
+from ..service_layer import directory, evaluation
 
 
 def register(rt: AttendanceRuntime) -> None:
@@ -30,3 +31,14 @@ def register(rt: AttendanceRuntime) -> None:
     rt.subscribe_batch(ACTIVITY_ACTING, "acting", in_order(acting_copy.applier(ActingAssignment)),
                        (ev.ActingAssignmentUpserted,),
                        description="Keeps the copy of the acting assignments (Plt/Plh)")
+
+    async def evaluate_days(session: AsyncSession, events: list[ev.Event]) -> None:
+        await evaluation.evaluate_punched_days(session, events, default_tz=default_tz,
+                                               now=utcnow())
+
+    # the service's own punches (keyed by employee: one employee's punches stay in order
+    # on one partition); the days of a batch are evaluated together, off the devices' path
+    # (consumer group and inbox name: attendance-evaluation)
+    rt.subscribe_batch(ATTENDANCE_PUNCHES, "evaluation", evaluate_days, (ev.PunchRecorded,),
+                       description="Evaluates the employee-days that new punches touch "
+                                   "(day records and their attendance.day.evaluated events)")

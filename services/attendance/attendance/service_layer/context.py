@@ -66,6 +66,17 @@ async def tenant_rules(session: AsyncSession, tenant_id: str) -> tuple[RuleSet, 
     return rules, f"preset:{rules.name}"
 
 
+def date_span(dates: Iterable[dt.date]) -> tuple[dt.date, dt.date] | None:
+    """The span of ``dates`` with a day of margin each side (kept inside the calendar's
+    range), for ``load_context``; None without dates."""
+    ordered = sorted(set(dates))
+    if not ordered:
+        return None
+    one = dt.timedelta(days=1)
+    lo, hi = ordered[0], ordered[-1]
+    return (lo - one if lo > dt.date.min else lo), (hi + one if hi < dt.date.max else hi)
+
+
 async def load_context(
     session: AsyncSession, tenant_id: str, default_tz: str, *,
     nips: Iterable[str] | None = None, span: tuple[dt.date, dt.date] | None = None,

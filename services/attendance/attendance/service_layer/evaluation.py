@@ -1,7 +1,11 @@
 """Evaluating employee-days, many at once: the facts of all of them are read with one query
 per kind (punches, leave, corrections, the day records in force), the verdicts come from
 the pure rules (``domain.rules.evaluate_day``), and the changed ones are written in bulk as
-new revisions with their ``AttendanceDayEvaluated`` events, in the caller's transaction."""
+new revisions with their ``AttendanceDayEvaluated`` events, in the caller's transaction.
+
+Device uploads only record punches; the days they touch are evaluated by the consumer of
+attendance's own punches topic (``evaluate_punched_days``, consumer ``attendance-evaluation``),
+a batch of punches at a time, off the devices' path."""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from ..adapters.orm import Correction, DayRecord, Leave, Outbox, Punch
 from ..domain.apel import apel_attended
 from ..domain.rules import DayVerdict, evaluate_day
 from ..domain.schedule import DayKind, WorkWindow, day_span, work_date_of, work_window
-from .context import TenantContext
+from .context import TenantContext, date_span, load_context
 
 DayKey = tuple[str, dt.date]  # (nip, work_date)
 
@@ -90,6 +94,30 @@ async def _records(session: AsyncSession, ctx: TenantContext,
         table.c.tenant_id == ctx.tenant_id,
         tuple_(table.c.nip, table.c.work_date).in_(keys)).with_for_update())
     return {(r.nip, r.work_date): r for r in rows.all()}
+
+
+def punched_days(ctx: TenantContext, punches: Iterable[ev.PunchRecorded]) -> set[DayKey]:
+    """The employee-days the punches belong to (a night shift's morning punch belongs to
+    the day before)."""
+    return {(p.nip, work_date_of(p.punched_at, ctx.tz, ctx.hours_of(p.nip))) for p in punches}
+
+
+async def evaluate_punched_days(session: AsyncSession, events: Iterable[ev.Event], *,
+                                default_tz: str, now: dt.datetime) -> dict[DayKey, DayRecord]:
+    """The consumer of the punches topic: evaluate together the days that a batch of one
+    regency's ``PunchRecorded`` touch (the session bound to that regency, as
+    ``EventConsumer`` applies a batch regency by regency). A punch of an employee this
+    service does not know (another deployment's regency on a shared broker) is left alone.
+    Idempotent: a punch seen again changes no verdict, so it adds no revision."""
+    punches = [e for e in events if isinstance(e, ev.PunchRecorded)]
+    if not punches:
+        return {}
+    tenant_id = punches[0].tenant_id
+    punches = [p for p in punches if p.tenant_id == tenant_id]
+    ctx = await load_context(session, tenant_id, default_tz, nips={p.nip for p in punches},
+                             span=date_span(p.local_time.date() for p in punches))
+    known = [p for p in punches if p.nip in ctx.calendar.units]
+    return await evaluate_many(session, ctx, punched_days(ctx, known), now=now)
 
 
 async def evaluate_many(session: AsyncSession, ctx: TenantContext, keys: Iterable[DayKey], *,

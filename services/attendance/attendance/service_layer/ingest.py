@@ -1,6 +1,10 @@
-"""What devices upload, recorded once: ATTLOG punches (the days they touch re-evaluated),
-OPERLOG user records and command results. Bad lines are kept in quarantine with a reason;
-a line with an unknown PIN is recorded once the employee arrives from the directory."""
+"""What devices upload, recorded once: ATTLOG punches, OPERLOG user records and command
+results. Bad lines are kept in quarantine with a reason; a line with an unknown PIN is
+recorded once the employee arrives from the directory.
+
+An upload only records its punches, each with its ``PunchRecorded`` in the outbox, and
+answers: the days they touch are evaluated by the consumer of the punches topic
+(``evaluation.evaluate_punched_days``), off the devices' path."""
 
 from __future__ import annotations
 
@@ -41,9 +45,8 @@ from ..domain.attlog import (
     split_batch,
     too_many_lines,
 )
-from ..domain.schedule import work_date_of
-from .context import TenantContext, load_context
-from .evaluation import evaluate_many
+from .context import date_span, load_context
+from .evaluation import evaluate_many, punched_days
 from .device_rules import lock_pin_assignments, punch_window, unknown_pin_lines
 from .devices import device_zone
 
@@ -65,7 +68,6 @@ class IngestResult:
     duplicates: int = 0
     ignored: int = 0
     quarantined: Counter[str] = field(default_factory=Counter)
-    days: set[tuple[str, dt.date]] = field(default_factory=set)
 
     @property
     def accepted(self) -> int:
@@ -115,35 +117,33 @@ class PunchIn:
     emp: Employee
 
 
-async def _record_punches(session: AsyncSession, ctx: TenantContext, items: list[PunchIn],
-                          now: dt.datetime) -> tuple[int, set[tuple[str, dt.date]]]:
+async def _record_punches(session: AsyncSession, tenant_id: str, items: list[PunchIn],
+                          now: dt.datetime) -> list[ev.PunchRecorded]:
     """Insert the punches once each with one statement, and stage a ``PunchRecorded`` per
-    new one (in the lines' order); returns how many were new and the (nip, work_date) they
-    touch. A line seen before (in this batch or earlier) is a duplicate."""
+    new one (in the lines' order); returns those events. A line seen before (in this batch
+    or earlier) is a duplicate."""
     rows: dict[tuple[str, str, dt.datetime], tuple[PunchIn, dt.datetime]] = {}
     for it in items:
         key = (it.device_sn, it.rec.pin, it.rec.local_time)
         if key not in rows:
             rows[key] = (it, it.rec.local_time.replace(tzinfo=zone(it.device_tz)))
     inserted = set(await insert_ignore_returning(session, Punch, [{
-        "tenant_id": ctx.tenant_id, "device_sn": it.device_sn, "pin": it.rec.pin,
+        "tenant_id": tenant_id, "device_sn": it.device_sn, "pin": it.rec.pin,
         "nip": it.emp.nip, "local_time": it.rec.local_time, "punched_at": at,
         "status_code": it.rec.status_code, "verify_type": it.rec.verify_type,
         "workcode": it.rec.workcode[:32], "raw": it.rec.raw, "received_at": now,
     } for it, at in rows.values()], (Punch.device_sn, Punch.pin, Punch.local_time)))
-    events: list[ev.Event] = []
-    days: set[tuple[str, dt.date]] = set()
+    events: list[ev.PunchRecorded] = []
     for key, (it, at) in rows.items():
         if key not in inserted:
             continue
         events.append(ev.PunchRecorded(
-            tenant_id=ctx.tenant_id, nip=it.emp.nip, device_sn=it.device_sn, pin=it.rec.pin,
+            tenant_id=tenant_id, nip=it.emp.nip, device_sn=it.device_sn, pin=it.rec.pin,
             punched_at=at, local_time=it.rec.local_time, status_code=it.rec.status_code,
             verify_type=it.rec.verify_type, occurred_at=now,
         ))
-        days.add((it.emp.nip, work_date_of(at, ctx.tz, ctx.hours_of(it.emp.nip))))
     await stage_many(session, Outbox, events)
-    return len(events), days
+    return events
 
 
 async def ingest_attlog(
@@ -151,9 +151,9 @@ async def ingest_attlog(
     window: PunchWindow = PunchWindow(), max_lines: int = DEFAULT_MAX_LINES,
     now: dt.datetime | None = None,
 ) -> IngestResult:
-    """Record the valid lines of an ATTLOG upload once each, quarantine the others, and
-    re-evaluate the days the new punches touch. ``window``: the plausibility window unless
-    the tenant has its own."""
+    """Record the valid lines of an ATTLOG upload once each (a ``PunchRecorded`` staged per
+    new punch: the days are evaluated by the punches' consumer) and quarantine the others.
+    ``window``: the plausibility window unless the tenant has its own."""
     now = now or utcnow()
     result = IngestResult()
     tenant_id = device.tenant_id
@@ -176,9 +176,6 @@ async def ingest_attlog(
         # read them again under the lock that event takes before it re-reads the quarantine
         await lock_pin_assignments(session, tenant_id, shared=True)
         employees.update(await _pin_map(session, tenant_id, unknown))
-    ctx = await load_context(
-        session, tenant_id, default_tz,
-        nips=[e.nip for e in employees.values()], span=_date_span(records))
     items: list[PunchIn] = []
     for rec in records:
         emp = employees.get(rec.pin)
@@ -190,11 +187,10 @@ async def ingest_attlog(
                         {**base_ctx, "pin": rec.pin}, now, result)
             continue
         items.append(PunchIn(device.serial_number, device_tz, rec, emp))
-    result.recorded, result.days = await _record_punches(session, ctx, items, now)
+    result.recorded = len(await _record_punches(session, tenant_id, items, now))
     result.duplicates = len(items) - result.recorded
     if stamp is not None and stamp > device.attlog_stamp:
         device.attlog_stamp = stamp
-    await evaluate_many(session, ctx, result.days, now=now)
     return result
 
 
@@ -206,15 +202,6 @@ def _on_duty_then(emp: Employee, day: dt.date) -> bool:
     """A backlog punch of an employee whose duty has ended since: kept when it lies on or
     before the last day (the device's local date)."""
     return emp.end_date is not None and day <= emp.end_date
-
-
-def _date_span(records: list[AttlogRecord]) -> tuple[dt.date, dt.date] | None:
-    """The dates of the records with a day of margin (their times are bounded, so the
-    margin cannot overflow)."""
-    if not records:
-        return None
-    dates = [r.local_time.date() for r in records]
-    return min(dates) - dt.timedelta(days=1), max(dates) + dt.timedelta(days=1)
 
 
 async def retry_unknown_pin_lines(session: AsyncSession, tenant_id: str, pin: str, *,
@@ -239,7 +226,7 @@ async def retry_unknown_pin_lines(session: AsyncSession, tenant_id: str, pin: st
     if not records:
         return 0
     ctx = await load_context(session, tenant_id, default_tz, nips=[emp.nip],
-                             span=_date_span(records))
+                             span=date_span(r.local_time.date() for r in records))
     items: list[PunchIn] = []
     for q, rec in lines:
         device = await session.get(Device, q.context.get("device_sn"))
@@ -252,8 +239,10 @@ async def retry_unknown_pin_lines(session: AsyncSession, tenant_id: str, pin: st
         q.context = {**q.context, "resolved_at": now.isoformat(), "nip": emp.nip}
         q.status, q.resolved_at, q.resolved_by = "replayed", now, "directory"
         q.resolution = f"PIN {pin} diberikan kepada NIP {emp.nip}; presensi dicatat."
-    _, days = await _record_punches(session, ctx, items, now)
-    await evaluate_many(session, ctx, days, now=now)
+    # evaluated here, with the directory event that assigned the PIN (the punches'
+    # consumer finds the verdicts unchanged)
+    recorded = await _record_punches(session, tenant_id, items, now)
+    await evaluate_many(session, ctx, punched_days(ctx, recorded), now=now)
     return len(pending)
 
 

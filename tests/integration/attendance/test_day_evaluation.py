@@ -1,0 +1,103 @@
+"""Device ingest split from day evaluation: an upload only records its punches (each with
+its ``PunchRecorded`` in the outbox) and answers; the consumer of the punches topic
+(``attendance-evaluation``) evaluates the days, writes the day record and stages its
+``attendance.day.evaluated``. A batch delivered again adds no revision."""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+
+from attendance.adapters.orm import DayRecord, Outbox
+from attendance.settings import Settings
+from ekinerja_shared import events as ev
+from ekinerja_shared.topics import ATTENDANCE_DAYS, ATTENDANCE_PUNCHES
+from tests.support.apps import EventProbe, eventually
+
+from .test_device_hardening import one_device, row
+
+pytestmark = pytest.mark.integration
+
+NIP, PIN = "199001012015011021", "21"
+DAY = dt.date(2026, 11, 10)  # a Tuesday: 07:30-16:00 by the default week, WITA
+_in_request: contextvars.ContextVar[bool] = contextvars.ContextVar("in_request", default=False)
+
+
+async def test_the_upload_only_records_and_the_consumer_evaluates_the_day_once(
+    settings: Settings, kafka_bootstrap: str, tenant_id: str
+) -> None:
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if _in_request.get():  # the request's own statements, not the consumer's
+            statements.append(statement)
+
+    async with one_device(settings, tenant_id, (NIP, PIN)) as (client, rt, serial), \
+            EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days:
+        engine = rt.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", seen)
+        token = _in_request.set(True)
+        try:
+            r = await client.post(
+                "/iclock/cdata", params={"SN": serial, "table": "ATTLOG", "Stamp": "1"},
+                content=row(PIN, dt.datetime.combine(DAY, dt.time(7, 41))) + "\r\n"
+                + row(PIN, dt.datetime.combine(DAY, dt.time(16, 5)), "1") + "\r\n")
+        finally:
+            _in_request.reset(token)
+            event.remove(engine, "before_cursor_execute", seen)
+        assert r.status_code == 200 and r.text.strip() == "OK:2", r.text
+        # answered without evaluating: the request never read, locked nor wrote a day record
+        assert any("INSERT INTO punches" in q for q in statements)
+        assert not [q for q in statements if "day_records" in q], statements
+
+        # the consumer evaluates the day: its record and its event follow
+        evaluated = await days.wait_for(
+            lambda e: isinstance(e, ev.AttendanceDayEvaluated) and e.nip == NIP
+            and e.work_date == DAY, timeout=60)
+        assert isinstance(evaluated, ev.AttendanceDayEvaluated)
+        assert (evaluated.revision, evaluated.status, evaluated.late_minutes,
+                evaluated.tl_code, evaluated.early_minutes) == (1, "present", 11, "TL1", 0)
+        record = await day_record(rt, tenant_id)
+        assert (record.revision, record.status, record.late_minutes) == (1, "present", 11)
+
+        # the same batch delivered again: the inbox knows its records ...
+        consumer = rt.consumers["attendance-evaluation"]
+        assert consumer.apply_batch is not None
+        bodies = await staged(rt, tenant_id, "attendance.punch.recorded")
+        assert len(bodies) == 2
+        contexts = [{"topic": ATTENDANCE_PUNCHES.name, "partition": 0, "offset": i}
+                    for i in range(len(bodies))]
+        again = await consumer.handle_batch(bodies, consumer.apply_batch, consumer.accept,
+                                            bodies=bodies, contexts=contexts)
+        assert (again["duplicate"], again["applied"]) == (2, 0)
+        # ... and the same punches under new event ids change no verdict
+        copies = [ev.dump_event(ev.parse_event(b).model_copy(update={"event_id": uuid.uuid4()}))
+                  for b in bodies]
+        fresh = await consumer.handle_batch(copies, consumer.apply_batch, consumer.accept,
+                                            bodies=copies, contexts=contexts)
+        assert fresh["applied"] == 2
+        assert (await day_record(rt, tenant_id)).revision == 1
+        assert len(await staged(rt, tenant_id, "attendance.day.evaluated")) == 1
+
+
+async def day_record(rt: Any, tenant_id: str) -> DayRecord:
+    async def read() -> DayRecord | None:
+        async with rt.uow.in_tenant(tenant_id).read() as s:
+            return (await s.scalars(select(DayRecord).where(
+                DayRecord.tenant_id == tenant_id, DayRecord.nip == NIP,
+                DayRecord.work_date == DAY))).one_or_none()
+    return await eventually(read, timeout=30)
+
+
+async def staged(rt: Any, tenant_id: str, event_type: str) -> list[bytes]:
+    """The payloads of the tenant's outbox rows of one type, in order."""
+    async with rt.uow.in_tenant(tenant_id).read() as s:
+        rows = (await s.scalars(select(Outbox.payload).where(
+            Outbox.key.startswith(f"{tenant_id}:"), Outbox.event_type == event_type)
+            .order_by(Outbox.id))).all()
+    return [p.encode() for p in rows]
