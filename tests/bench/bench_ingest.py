@@ -8,7 +8,8 @@ devices do. Every employee punches in and out on each of the last working days (
 Prints one JSON object: punches/s accepted, the upload latency (p50/p95/max), the time
 from the first upload until every punch's day is evaluated (uploads only record punches:
 the service's consumer of its punches topic evaluates the days) and until the last
-day-evaluation event is on Kafka, and raw aiokafka
+day-evaluation event is on Kafka, the CPU time the service processes used meanwhile
+(``/proc``: what a shared machine's wall clock hides), and raw aiokafka
 produce (acks=all, idempotent) and consume+parse figures of the same run on the same broker
 (topic ``ekinerja.bench.raw``, created when missing), with the ratios.
 
@@ -177,6 +178,15 @@ def start_service(url: str, app_url: str, bootstrap: str, port: int, log: Path,
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) a process has used so far (Linux ``/proc``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def healthy(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     async with httpx.AsyncClient(timeout=5) as client:
         deadline = time.monotonic() + 120
@@ -266,6 +276,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         for b, pr, i in zip(bases, procs, range(len(bases))):
             await healthy(b, pr, log_path.with_suffix(f".{i}.log"))
         await probe.start()
+        cpu_before = sum(cpu_seconds(pr.pid) for pr in procs)
         if raw_profile:  # the load only: py-spy attaches now (to the first instance)
             recorder = pyspy.record(proc.pid, raw_profile)
         latencies: list[float] = []
@@ -290,6 +301,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         while probe.count < (revisions or 0) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         events_s = probe.last_at - t0 if probe.count >= (revisions or 0) else None
+        cpu_s = sum(cpu_seconds(pr.pid) for pr in procs) - cpu_before
     finally:
         if recorder and raw_profile:
             Path(args.profile).write_text(json.dumps(pyspy.stop(recorder, raw_profile),
@@ -319,6 +331,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "day_records": day_records, "day_events": probe.count,
         "until_last_day_event_on_kafka_s": round(events_s, 3) if events_s else None,
         "device_to_event_punches_per_s": round(device_to_event, 1) if device_to_event else None,
+        "service_cpu_s": round(cpu_s, 2),
+        "service_cpu_ms_per_punch": round(1000 * cpu_s / lines, 3),
         "raw_kafka": raw,
         "ratio_accepted_to_raw_produce": round(punches_per_s / raw["produce_msgs_per_s"], 4),
         "ratio_device_to_event_to_raw_produce": (

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from ekinerja_shared import events as ev
 from ekinerja_shared.identity import Role
 from ekinerja_shared.tenancy import TENANT_SETTING
-from ekinerja_shared.topics import DIRECTORY, PERIODS, SCORES
+from ekinerja_shared.topics import ATTENDANCE_PUNCHES, DIRECTORY, PERIODS, SCORES
 from tests.authz.matrix import COMPOSED
 from tests.support import infra, tokens
 from tests.support.apps import eventually, publish, start_groups_at_end
@@ -74,7 +74,8 @@ def _groups(service: str) -> dict[str, str]:
     """The consumer groups of a service under test, with their topic."""
     from scoring.entrypoints.consumers import FACT_TOPICS, purpose_of
 
-    groups = {"attendance-directory": DIRECTORY, "activity-directory": DIRECTORY,
+    groups = {"attendance-directory": DIRECTORY, "attendance-evaluation": ATTENDANCE_PUNCHES,
+              "activity-directory": DIRECTORY,
               "activity-periods": PERIODS, "gateway-scores": SCORES}
     groups |= {f"scoring-{purpose_of(t)}": t for t in FACT_TOPICS}
     return {f"{PREFIX}-{group}": topic.name for group, topic in groups.items()

@@ -84,6 +84,19 @@ async def test_the_upload_only_records_and_the_consumer_evaluates_the_day_once(
         assert (await day_record(rt, tenant_id)).revision == 1
         assert len(await staged(rt, tenant_id, "attendance.day.evaluated")) == 1
 
+        # a punch of an employee this service does not know (another deployment's regency
+        # on a shared broker) is consumed and left alone: no verdict made up for it
+        stranger = ev.PunchRecorded.model_validate({
+            **ev.parse_event(bodies[0]).model_dump(), "event_id": uuid.uuid4(),
+            "nip": "199912312020121999"})
+        alone = await consumer.handle_batch([], consumer.apply_batch, consumer.accept,
+                                            bodies=[ev.dump_event(stranger)],
+                                            contexts=contexts[:1])
+        assert alone["applied"] == 1
+        async with rt.uow.in_tenant(tenant_id).read() as s:
+            assert (await s.scalars(select(DayRecord.nip).where(
+                DayRecord.tenant_id == tenant_id))).all() == [NIP]
+
 
 async def day_record(rt: Any, tenant_id: str) -> DayRecord:
     async def read() -> DayRecord | None:

@@ -23,7 +23,7 @@ from attendance.runtime import AttendanceRuntime as Runtime
 from attendance.domain.attlog import MAX_AGE_DAYS
 from attendance.settings import Settings
 from ekinerja_shared.timeutil import zone
-from tests.support.apps import running_app
+from tests.support.apps import from_now_on, running_app
 from tests.support.infra import pg_app_url, unique
 from tests.support.tokens import TEST_JWKS_JSON, as_hr
 
@@ -57,6 +57,7 @@ async def device(kafka_bootstrap: str, db_url: str) -> AsyncIterator[Fixture]:
                               consumer_group_prefix=unique("test"), outbox_poll_interval_s=0.2,
                               punch_max_age_days=MAX_AGE_DAYS))
     rt = app.state.runtime
+    await from_now_on(app)  # the shared topics' history (the punches' too) is not this module's
     async with running_app(app) as client:
         await apply_directory(rt, tenant(tenant_id, "WITA"),
                               *(employee(tenant_id, f"19900101201501{pin:0>4}", pin)
