@@ -8,8 +8,9 @@ devices do. Every employee punches in and out on each of the last working days (
 Prints one JSON object: punches/s accepted, the upload latency (p50/p95/max), the time
 from the first upload until every punch's day is evaluated (uploads only record punches:
 the service's consumer of its punches topic evaluates the days) and until the last
-day-evaluation event is on Kafka, the CPU time the service processes used meanwhile
-(``/proc``: what a shared machine's wall clock hides), and raw aiokafka
+day-evaluation event is on Kafka, the CPU time the service processes and the PostgreSQL
+backends of its database used meanwhile (``/proc``, same machine: what a shared machine's
+wall clock hides), and raw aiokafka
 produce (acks=all, idempotent) and consume+parse figures of the same run on the same broker
 (topic ``ekinerja.bench.raw``, created when missing), with the ratios.
 
@@ -46,9 +47,15 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 from aiokafka import AIOKafkaConsumer, TopicPartition  # noqa: E402
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, insert, make_url, select  # noqa: E402
 
-from attendance.adapters.orm import DayRecord, Employee, ProcessedEvent, Punch  # noqa: E402
+from attendance.adapters.orm import (  # noqa: E402
+    DayRecord,
+    Employee,
+    Outbox,
+    ProcessedEvent,
+    Punch,
+)
 from attendance.app import create_app  # noqa: E402
 from attendance.settings import Settings  # noqa: E402
 from attendance.service_layer.devices import register_device  # noqa: E402
@@ -187,6 +194,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def backends_cpu(database: str) -> dict[int, float]:
+    """The CPU time so far of each PostgreSQL backend serving ``database`` on this machine
+    (their process titles name it), by pid."""
+    out: dict[int, float] = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                title = (proc / "cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if title.startswith("postgres:") and f" {database} " in title:
+                out[int(proc.name)] = cpu_seconds(int(proc.name))
+    return out
+
+
 async def healthy(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     async with httpx.AsyncClient(timeout=5) as client:
         deadline = time.monotonic() + 120
@@ -228,13 +250,17 @@ async def groups_at_end(bootstrap: str, prefix: str) -> None:
 
 
 async def evaluated(uow: UnitOfWork, timeout: float) -> bool:
-    """Wait until the evaluation consumer has applied every recorded punch (its inbox)."""
+    """Wait until the evaluation consumer has applied every recorded punch: each of the
+    run's ``PunchRecorded`` (its outbox) is in the consumer's inbox (which also holds the
+    punches of other runs on the shared broker, consumed and left alone)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         async with uow.read() as s:
             punches = await s.scalar(select(func.count()).select_from(Punch))
-            done = await s.scalar(select(func.count()).select_from(ProcessedEvent)
-                                  .where(ProcessedEvent.consumer == EVALUATION))
+            done = await s.scalar(select(func.count()).select_from(Outbox).join(
+                ProcessedEvent, (ProcessedEvent.event_id == Outbox.event_id)
+                & (ProcessedEvent.consumer == EVALUATION))
+                .where(Outbox.event_type == "attendance.punch.recorded"))
         if (done or 0) >= (punches or 0):
             return True
         await asyncio.sleep(0.05)
@@ -277,6 +303,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             await healthy(b, pr, log_path.with_suffix(f".{i}.log"))
         await probe.start()
         cpu_before = sum(cpu_seconds(pr.pid) for pr in procs)
+        database = make_url(app_url).database or ""
+        pg_before = backends_cpu(database)
         if raw_profile:  # the load only: py-spy attaches now (to the first instance)
             recorder = pyspy.record(proc.pid, raw_profile)
         latencies: list[float] = []
@@ -302,6 +330,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(0.05)
         events_s = probe.last_at - t0 if probe.count >= (revisions or 0) else None
         cpu_s = sum(cpu_seconds(pr.pid) for pr in procs) - cpu_before
+        pg_cpu_s = sum(t - pg_before.get(pid, 0.0) for pid, t in backends_cpu(database).items())
     finally:
         if recorder and raw_profile:
             Path(args.profile).write_text(json.dumps(pyspy.stop(recorder, raw_profile),
@@ -333,6 +362,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "device_to_event_punches_per_s": round(device_to_event, 1) if device_to_event else None,
         "service_cpu_s": round(cpu_s, 2),
         "service_cpu_ms_per_punch": round(1000 * cpu_s / lines, 3),
+        "postgres_cpu_s": round(pg_cpu_s, 2),
         "raw_kafka": raw,
         "ratio_accepted_to_raw_produce": round(punches_per_s / raw["produce_msgs_per_s"], 4),
         "ratio_device_to_event_to_raw_produce": (
