@@ -32,6 +32,7 @@ from sqlalchemy import (
     func,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -195,6 +196,23 @@ def one_of(session: AsyncSession, column: Any, values: Iterable[Any]) -> Any:
     if _dialect(session) != "postgresql":
         return column.in_(values)
     return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+
+
+def pairs_of(session: AsyncSession, columns: Sequence[Any],
+             keys: Iterable[tuple[Any, ...]]) -> Any:
+    """``(c1, c2, ..) IN keys`` with the keys as one array parameter per column on
+    PostgreSQL (``IN (SELECT * FROM unnest(..))``): one statement text, cheap to plan,
+    where a row-constructor ``IN`` list is planned as an ``OR`` of every key (500 pairs of
+    the day records: 160 ms to plan, 10 ms to run); elsewhere the ``IN`` list."""
+    keys = list(keys)
+    if _dialect(session) != "postgresql":
+        return tuple_(*columns).in_(keys)
+    names = [f"k{i}" for i in range(len(columns))]
+    arrays = func.unnest(*(
+        cast(bindparam(None, [k[i] for k in keys], type_=postgresql.ARRAY(c.type)),
+             postgresql.ARRAY(c.type))
+        for i, c in enumerate(columns))).table_valued(*names).render_derived()
+    return tuple_(*columns).in_(select(*(arrays.c[n] for n in names)))
 
 
 def _table_of(model: Any) -> Any:

@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, tuple_, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
+from ekinerja_shared.db import pairs_of
 from ekinerja_shared.outbox import stage_many
 
 from ..adapters.orm import Correction, DayRecord, Leave, Outbox, Punch
@@ -82,7 +83,7 @@ async def _corrections(session: AsyncSession, ctx: TenantContext,
     """The latest correction of each employee-day."""
     rows = await session.scalars(select(Correction).where(
         Correction.tenant_id == ctx.tenant_id,
-        tuple_(Correction.nip, Correction.work_date).in_(keys)).order_by(Correction.id))
+        pairs_of(session, (Correction.nip, Correction.work_date), keys)).order_by(Correction.id))
     return {(c.nip, c.work_date): c for c in rows.all()}  # the highest id wins
 
 
@@ -92,7 +93,7 @@ async def _records(session: AsyncSession, ctx: TenantContext,
     table = DAY_RECORDS
     rows = await session.execute(select(table).where(
         table.c.tenant_id == ctx.tenant_id,
-        tuple_(table.c.nip, table.c.work_date).in_(keys)).with_for_update())
+        pairs_of(session, (table.c.nip, table.c.work_date), keys)).with_for_update())
     return {(r.nip, r.work_date): r for r in rows.all()}
 
 
