@@ -6,12 +6,8 @@ recomputation after the replay.
 The records of the next chunk are decoded while the previous chunk's transaction is in
 the database (``Replayer.feed`` lets the store in flight go on between slices of records):
 decoding is CPU in this process, the upserts are mostly the server's, so with a core free
-the two overlap. A chunk is stored as soon as no transaction is in flight and at least
-``STORE_MIN`` records wait (at most ``STORE_EVENTS`` wait, else the replay waits for the
-store in flight): the database starts after the first fetched batch instead of after the
-first ``STORE_EVENTS``, and the chunks are as large as the store in flight lets records
-gather (docs/perf/rebuild.md, round 2). The transactions themselves stay one after the
-other, in the order of the records."""
+the two can overlap (no gain was measurable on the loaded test box: docs/perf/rebuild.md).
+The transactions themselves stay one after the other, in the order of the records."""
 
 from __future__ import annotations
 
@@ -36,8 +32,7 @@ from .service_layer import services
 from .service_layer.directory import DIRECTORY_TYPES
 from .service_layer.recompute import Affected, Key
 
-STORE_EVENTS = 10_000  # replayed events stored per transaction at most (one upsert per table)
-STORE_MIN = 1_000  # records that start a transaction when none is in flight
+STORE_EVENTS = 10_000  # replayed events stored per transaction (one upsert per table)
 DECODE_SLICE = 250  # records decoded between two turns of the store in flight
 
 
@@ -121,9 +116,8 @@ def after_close(event: ev.Event, closed_at: dict[tuple[str, str], Any]) -> bool:
 
 class Replayer:
     """Routes the replayed records (``feed``) and stores the facts to apply now, one
-    transaction per chunk of ``STORE_MIN`` to ``STORE_EVENTS`` records
-    (``_store_replayed``), the next chunk decoded while the previous one is stored;
-    ``finish`` stores the rest. What it holds back for after
+    transaction per ``STORE_EVENTS`` (``_store_replayed``), the next chunk decoded while
+    the previous one is stored; ``finish`` stores the rest. What it holds back for after
     the replay: ``directory`` (when months were closed: applied around the closes), ``late``
     (facts of a closed month that came after its last close) and ``pending`` (the
     employee-months the stored facts changed, each with its last cause)."""
@@ -145,16 +139,14 @@ class Replayer:
         for i in range(0, len(batch), DECODE_SLICE):
             for record in batch[i:i + DECODE_SLICE]:
                 self._route(*record)
-            if self._in_flight():
+            if self._storing is not None and not self._storing.done():
                 await asyncio.sleep(0)  # the store in flight sends its next statement
-        held = len(self._events) + len(self._bad)
-        if held >= STORE_EVENTS or (held >= STORE_MIN and not self._in_flight()):
+        if len(self._events) + len(self._bad) >= STORE_EVENTS:
             await self._store()
 
     async def finish(self) -> None:
         """Store what is left; every transaction committed when it returns."""
-        if self._events or self._bad:
-            await self._store()
+        await self._store()
         await self._wait()
 
     async def cancel(self) -> None:
@@ -192,9 +184,6 @@ class Replayer:
         self._events, self._bad = [], []
         self._storing = asyncio.create_task(
             self.uow.run(_store_replayed, bad, events, self.pending))
-
-    def _in_flight(self) -> bool:
-        return self._storing is not None and not self._storing.done()
 
     async def _wait(self) -> None:
         if self._storing is not None:

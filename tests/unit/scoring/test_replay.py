@@ -1,16 +1,13 @@
 """The rebuild's replay (``scoring.replay.Replayer``) on a migrated SQLite database: every
 record routed (quarantined, ignored, held for after the closes, stored), the stores one
-transaction per chunk in the order of the records (started as soon as none is in flight
-and ``STORE_MIN`` records wait, at most ``STORE_EVENTS``), and what they changed left for
-one recomputation."""
+transaction per ``STORE_EVENTS`` in the order of the records, and what they changed left
+for one recomputation."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 from decimal import Decimal as D
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -109,53 +106,3 @@ async def test_a_failed_store_stops_the_replay(sessionmaker, monkeypatch) -> Non
     else:
         raise AssertionError("the failed store was not raised")
     await replayer.cancel()  # nothing left in flight: harmless
-
-
-class _HeldStores:
-    """A unit of work whose transactions wait for ``gate``: which chunks were stored, and
-    when the store in flight ends."""
-
-    def __init__(self) -> None:
-        self.chunks: list[int] = []
-        self.gate = asyncio.Event()
-
-    async def run(self, _fn: object, _bad: object, events: list[ev.Event], *_: Any) -> None:
-        self.chunks.append(len(events))
-        await self.gate.wait()
-
-
-async def test_a_chunk_is_stored_when_none_is_in_flight_at_most_store_events(
-        monkeypatch) -> None:
-    monkeypatch.setattr(replay, "STORE_MIN", 2)
-    monkeypatch.setattr(replay, "STORE_EVENTS", 5)
-    uow = _HeldStores()
-    replayer = replay.Replayer(uow)  # type: ignore[arg-type]
-    days = records([day(dt.date(2026, 11, d), 1, "0") for d in range(1, 13)])
-
-    async def fed(batch: list[replay.Record]) -> None:
-        await replayer.feed(batch)
-        await asyncio.sleep(0)  # a store it started begins
-
-    await fed(days[0:1])
-    assert uow.chunks == []  # fewer than STORE_MIN wait
-    await fed(days[1:2])
-    assert uow.chunks == [2]  # nothing in flight: stored at once
-    await fed(days[2:3])
-    await fed(days[3:4])
-    assert uow.chunks == [2]  # the first still in flight: the records gather
-    uow.gate.set()
-    await asyncio.sleep(0)  # the first store ends
-    await asyncio.sleep(0)
-    uow.gate.clear()  # the next one stays in flight ...
-    await fed(days[4:5])
-    assert uow.chunks == [2, 3]
-    for i in range(5, 9):
-        await fed(days[i:i + 1])
-    assert uow.chunks == [2, 3]
-    asyncio.get_running_loop().call_later(0.01, uow.gate.set)
-    await fed(days[9:10])  # ... until STORE_EVENTS wait: the replay waits for it
-    assert uow.chunks == [2, 3, 5]
-    await fed(days[10:12])
-    await replayer.finish()
-    assert uow.chunks == [2, 3, 5, 2]
-    assert replayer.stats["applied"] == 12
