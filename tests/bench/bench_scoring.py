@@ -18,7 +18,9 @@ replays (``scoring.replay.Replayer``: routed, ``STORE_EVENTS`` per transaction, 
 chunk decoded while the previous one is stored, cross-regency, nothing published), the
 employee-months
 they changed recomputed (``cli._recompute``), then the units settled, in events per second (issue 13's target: 20,000); beside it raw aiokafka on the
-broker of EK_BENCH_KAFKA_BOOTSTRAP when set (the replay's own ceiling).
+broker of EK_BENCH_KAFKA_BOOTSTRAP when set (the replay's own ceiling), and the process's CPU
+seconds of the timed part; EK_BENCH_REBUILD_PROFILE=FILE records that part with py-spy (raw
+stacks, tests/bench/pyspy.py).
 Skip with EK_BENCH_REBUILD_EVENTS=0.
 
 Then a roster of EK_BENCH_ROSTER employees (default 10,000) as ``directory.employee.upserted``
@@ -53,6 +55,7 @@ from ekinerja_shared.collector import few_collections  # noqa: E402
 from scoring.replay import STORE_EVENTS, Replayer  # noqa: E402
 from scoring.domain.ranking import competition_rank, summarise_unit  # noqa: E402
 from scoring.service_layer import check, reports, services  # noqa: E402
+from tests.bench import pyspy  # noqa: E402
 from tests.bench.latency import sample  # noqa: E402
 from tests.bench.rawkafka import raw_kafka  # noqa: E402
 
@@ -62,6 +65,7 @@ EMPLOYEES = int(os.environ.get("EK_BENCH_EMPLOYEES", "200"))
 READ_ROUNDS = int(os.environ.get("EK_BENCH_READ_ROUNDS", "200"))
 REBUILD_EVENTS = int(os.environ.get("EK_BENCH_REBUILD_EVENTS", "20000"))
 ROSTER = int(os.environ.get("EK_BENCH_ROSTER", "10000"))
+PROFILE = os.environ.get("EK_BENCH_REBUILD_PROFILE")  # raw py-spy stacks of the timed rebuild
 
 
 async def recomputed_ranking(session, tenant: str, period: str) -> list:
@@ -108,9 +112,13 @@ async def rebuild_figure(engine, n: int) -> dict[str, object]:
     """The rebuild's path on ``n`` events of a regency of its own (see the module doc)."""
     tenant = f"rebuild-{uuid.uuid4().hex[:8]}"
     records = [ev.dump_event(e) for e in make_events(tenant, n)]  # as read from Kafka
+    load = [round(x, 2) for x in os.getloadavg()]
     uow = UnitOfWork(make_sessionmaker(engine)).cross_tenant(cli.REBUILD_JOB)
+    recorder = pyspy.record(os.getpid(), Path(PROFILE)) if PROFILE else None
+    if recorder:
+        await asyncio.sleep(1)  # py-spy attached before the timed part
     with few_collections():  # as ``cli.run_rebuild``
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         replayer = Replayer(uow)
         for i in range(0, len(records), 1000):  # the replay's batches (its --batch-size)
             await replayer.feed([(raw, FACT_TOPICS[0].name, 0, i + j)
@@ -121,12 +129,16 @@ async def rebuild_figure(engine, n: int) -> dict[str, object]:
         applied = time.perf_counter() - start
         await cli._settle_units(uow, "cilegon")
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+    if recorder:
+        pyspy.stop(recorder, Path(PROFILE))
     async with uow.in_tenant(tenant).read() as session:
         diffs = await check.check(session, tenant)
     out: dict[str, object] = {
         "events": len(records), "events_per_transaction": STORE_EVENTS, "employees": EMPLOYEES,
         "seconds_stored": round(stored, 3), "seconds_applied": round(applied, 3), "seconds_with_units_settled": round(elapsed, 3),
         "events_per_second": round(len(records) / elapsed, 1),
+        "cpu_seconds": round(cpu, 3), "load_average_before": load,
         "batch_check_differences": len(diffs), "target_events_per_second": 20_000}
     bootstrap = os.environ.get("EK_BENCH_KAFKA_BOOTSTRAP")
     if bootstrap:

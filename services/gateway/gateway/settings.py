@@ -12,8 +12,9 @@ class Settings(ServiceSettings):
     activity_url: str = "http://127.0.0.1:8002"
     scoring_url: str = "http://127.0.0.1:8003"
     proxy_timeout_s: float = 30.0
-    # live score stream: events buffered per client before a slow client is dropped
-    stream_queue_size: int = 256
+    # live score stream: employees whose newest update may wait for one client (a newer
+    # update of the same employee replaces the waiting one) before the client is dropped
+    stream_queue_size: int = 10_000
     stream_heartbeat_s: float = 15.0
     # a live stream ends after this long (the browser reconnects at once): its caller's
     # rights and team are checked again, and a stream does not outlive the access token

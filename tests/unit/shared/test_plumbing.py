@@ -4,6 +4,7 @@ periodic jobs, the caller's authorization decisions and subscriber registration.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from ekinerja_shared.identity import (
 from ekinerja_shared.jobs import JobRunner, PeriodicJob
 from ekinerja_shared.runtime import Runtime
 from ekinerja_shared.settings import ServiceSettings
-from ekinerja_shared.timeutil import utcnow
+from ekinerja_shared.timeutil import period_of, utcnow
 from ekinerja_shared.topics import PERIODS
 from ekinerja_shared.uow import Refused, UnitOfWork
 from tests.support.plumbing_models import Base as PlumbingBase
@@ -526,3 +527,12 @@ async def test_a_shutdown_step_that_hangs_is_cut_short_and_the_next_steps_run(
     messages = [r.getMessage() for r in caplog.records]
     assert "shutdown: outbox relay did not stop within 0.2 s; cut short" in messages
     assert "shutdown: kafka broker failed" in messages
+
+
+def test_period_of_is_the_month_of_a_day_or_an_instant_cached_or_not() -> None:
+    period_of.cache_clear()
+    assert period_of(dt.date(2026, 1, 31)) == "2026-01"
+    assert period_of(dt.date(1970, 12, 1)) == "1970-12"
+    assert period_of(dt.date(2026, 1, 31)) == "2026-01"  # from the cache
+    assert period_of(dt.datetime(2099, 12, 31, 23, 59, tzinfo=dt.UTC)) == "2099-12"
+    assert period_of.cache_info().hits == 1

@@ -2,9 +2,14 @@
 
 Each client sees only the updates it may see: its subscription carries its audience (the
 whole regency for HR, leadership and the operator; else the caller and their direct
-reports), checked per subscriber when an update is published. Each client gets a bounded
-queue. A client that does not keep up (its queue is full) is
-dropped: its queue is emptied and closed, so memory stays bounded and the other clients are
+reports), checked per subscriber when an update is published.
+
+A score update carries the employee's whole current score, so a newer update of the same
+employee replaces one still waiting for the client (conflation): what waits for a client
+is at most one update per employee, whatever the burst (a month's recomputation publishes
+one update per employee of the regency at once). Each subscription keeps at most
+``queue_size`` employees waiting; a client that falls further behind is dropped (its
+backlog freed, the stream closed) so that memory stays bounded and the other clients are
 not held back; the browser's EventSource reconnects by itself.
 """
 
@@ -18,36 +23,58 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from ..domain.access import EVERYONE, Audience
 
-_CLOSED = None
-
 
 @dataclass(eq=False)
 class Subscription:
     tenant_id: str
-    queue: asyncio.Queue[bytes | None]
+    limit: int
     audience: Audience = EVERYONE
     dropped: bool = False
+    closed: bool = False
+    # the newest update of each employee not yet sent, in the order they first waited
+    pending: dict[str, bytes] = field(default_factory=dict)
+    _ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def offer(self, nip: str, payload: bytes) -> bool:
+        """Wait ``payload`` for the client (replacing an older update of ``nip``); False
+        when the client already has ``limit`` employees waiting and must be dropped."""
+        if nip not in self.pending and len(self.pending) >= self.limit:
+            return False
+        self.pending[nip] = payload
+        self._ready.set()
+        return True
+
+    def close(self, *, backlog: bool = True) -> None:
+        """No more updates; what waits is still sent unless ``backlog`` is False."""
+        if not backlog:
+            self.pending.clear()
+        self.closed = True
+        self._ready.set()
 
     async def messages(self, max_s: float | None = None) -> AsyncIterator[bytes]:
         """Payloads until the hub closes this subscription, or ``max_s`` seconds passed."""
         loop = asyncio.get_running_loop()
         end = None if max_s is None else loop.time() + max_s
         while True:
+            if self.pending:
+                nip = next(iter(self.pending))
+                yield self.pending.pop(nip)
+                continue
+            if self.closed:
+                return
+            self._ready.clear()
             if end is None:
-                item = await self.queue.get()
+                await self._ready.wait()
             else:
                 try:
-                    item = await asyncio.wait_for(self.queue.get(), end - loop.time())
+                    await asyncio.wait_for(self._ready.wait(), end - loop.time())
                 except TimeoutError:
                     return
-            if item is _CLOSED:
-                return
-            yield item
 
 
 @dataclass
 class ScoreHub:
-    queue_size: int = 256
+    queue_size: int = 10_000  # employees waiting for one client before it is dropped
     registry: CollectorRegistry | None = None
     _subs: dict[str, set[Subscription]] = field(default_factory=dict)
 
@@ -62,7 +89,7 @@ class ScoreHub:
                                registry=self.registry)
 
     def subscribe(self, tenant_id: str, audience: Audience = EVERYONE) -> Subscription:
-        sub = Subscription(tenant_id, asyncio.Queue(maxsize=self.queue_size + 1), audience)
+        sub = Subscription(tenant_id, self.queue_size, audience)
         self._subs.setdefault(tenant_id, set()).add(sub)
         self.clients.inc()
         return sub
@@ -81,17 +108,15 @@ class ScoreHub:
         return sum(len(s) for s in self._subs.values())
 
     def publish(self, tenant_id: str, nip: str, payload: bytes) -> int:
-        """Queue ``payload`` (an update of ``nip``'s score) to every client of the tenant
+        """Hand ``payload`` (an update of ``nip``'s score) to every client of the tenant
         whose audience includes ``nip``; returns how many got it."""
         delivered = 0
         for sub in list(self._subs.get(tenant_id, ())):
             if not sub.audience.allows(nip):
                 continue
-            # one slot is kept for the close marker
-            if sub.queue.qsize() >= self.queue_size:
+            if not sub.offer(nip, payload):
                 self._drop(sub)
                 continue
-            sub.queue.put_nowait(payload)
             delivered += 1
         self.delivered.inc(delivered)
         return delivered
@@ -99,13 +124,11 @@ class ScoreHub:
     def _drop(self, sub: Subscription) -> None:
         sub.dropped = True
         self.unsubscribe(sub)
-        while not sub.queue.empty():
-            sub.queue.get_nowait()
-        sub.queue.put_nowait(_CLOSED)
+        sub.close(backlog=False)
         self.dropped.inc()
 
     def close_all(self) -> None:
         for subs in list(self._subs.values()):
             for sub in list(subs):
                 self.unsubscribe(sub)
-                sub.queue.put_nowait(_CLOSED)
+                sub.close()
