@@ -31,10 +31,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from ekinerja_shared import events as ev
 from ekinerja_shared.identity import Role
 from ekinerja_shared.tenancy import TENANT_SETTING
-from ekinerja_shared.topics import ATTENDANCE_PUNCHES, DIRECTORY, PERIODS, SCORES
 from tests.authz.matrix import COMPOSED
 from tests.support import infra, tokens
-from tests.support.apps import eventually, publish, start_groups_at_end
+from tests.support.apps import eventually, from_now_on, publish
 
 pytestmark = pytest.mark.integration
 
@@ -70,18 +69,6 @@ def _stop_apps() -> Iterator[None]:
     asgi.shutdown_lifespans()
 
 
-def _groups(service: str) -> dict[str, str]:
-    """The consumer groups of a service under test, with their topic."""
-    from scoring.entrypoints.consumers import FACT_TOPICS, purpose_of
-
-    groups = {"attendance-directory": DIRECTORY, "attendance-evaluation": ATTENDANCE_PUNCHES,
-              "activity-directory": DIRECTORY,
-              "activity-periods": PERIODS, "gateway-scores": SCORES}
-    groups |= {f"scoring-{purpose_of(t)}": t for t in FACT_TOPICS}
-    return {f"{PREFIX}-{group}": topic.name for group, topic in groups.items()
-            if group.startswith(f"{service}-")}
-
-
 def _directory() -> list[ev.Event]:
     """The seeded regency's directory, as the gateway would publish it."""
     lines = [line.split(",") for line in ROSTER.splitlines()[1:]]
@@ -113,10 +100,11 @@ async def _roster_known(service: str) -> bool:
 
 def _load(app: Any, service: str, bootstrap: str) -> schemathesis.schemas.BaseSchema:
     """The app's OpenAPI document (loading it starts the app's lifespan). Its consumer
-    groups start at the topics' current end (not at the backlog of every earlier test on
-    a shared broker); the seeded directory is published for it and awaited."""
+    groups (every durable group its runtime registered) start at the topics' current end,
+    not at the backlog of every earlier test on a shared broker; the seeded directory is
+    published for it and awaited."""
     if service != "gateway":
-        asyncio.run(start_groups_at_end(bootstrap, _groups(service)))
+        asyncio.run(from_now_on(app))
         asyncio.run(publish(bootstrap, *_directory()))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     if service != "gateway":
