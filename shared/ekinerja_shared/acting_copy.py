@@ -18,7 +18,7 @@ from sqlalchemy import Boolean, Date, Index, String, Uuid, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from .consumer import Apply
+from .applying import Apply
 from .db import AwareDateTime, upsert
 from .events import ActingAssignmentUpserted, Event
 from .supervision import ActingAssignment, ActingKind, principals_on, team_on

@@ -30,7 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .consumer import EventConsumer, PoisonEvent, storable_text
+from .applying import PoisonEvent, storable_text
+from .consumer import EventConsumer
 from .errors import Conflict, DomainError, NotFound
 from .http import TenantHrDep, TenantUowDep, runtime_of
 from .identity import Caller

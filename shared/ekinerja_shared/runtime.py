@@ -23,7 +23,8 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from .consumer import ApplyBatch, EventConsumer
+from .applying import ApplyBatch
+from .consumer import EventConsumer
 from .db import make_engine, make_sessionmaker
 from .events import Event
 from .identity import AdminTokenAuthenticator, Authenticator

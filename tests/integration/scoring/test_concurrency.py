@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from ekinerja_shared import events as ev
-from ekinerja_shared.consumer import is_transient
+from ekinerja_shared.applying import is_transient
 from ekinerja_shared.db import make_engine, make_sessionmaker
 from ekinerja_shared.migrations import upgrade_async
 from ekinerja_shared.tenancy import bind_tenant

@@ -15,7 +15,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, text
 
 from ekinerja_shared import events as ev
-from ekinerja_shared.consumer import PoisonEvent, in_order
+from ekinerja_shared.applying import PoisonEvent, in_order
 from ekinerja_shared.kafka import subscriber_defaults
 from ekinerja_shared.outbox import stage
 from ekinerja_shared.runtime import Runtime

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ekinerja_shared import events as ev
-from ekinerja_shared.consumer import in_order
+from ekinerja_shared.applying import in_order
 from ekinerja_shared.db import make_engine, make_sessionmaker
 from ekinerja_shared.errors import Conflict, DomainError, Forbidden, NotFound
 from ekinerja_shared.identity import (

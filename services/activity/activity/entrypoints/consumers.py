@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
-from ekinerja_shared.consumer import in_order
+from ekinerja_shared.applying import in_order
 from ekinerja_shared.topics import DIRECTORY, PERIODS
 
 from ..runtime import ActivityRuntime

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import acting_copy
 from ekinerja_shared import events as ev
-from ekinerja_shared.consumer import in_order
+from ekinerja_shared.applying import in_order
 from ekinerja_shared.timeutil import utcnow
 from ekinerja_shared.topics import ACTIVITY_ACTING, ATTENDANCE_PUNCHES, DIRECTORY
 

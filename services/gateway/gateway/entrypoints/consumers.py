@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from ekinerja_shared import acting_copy
 from ekinerja_shared import events as ev
-from ekinerja_shared.consumer import in_order
+from ekinerja_shared.applying import in_order
 from ekinerja_shared.topics import ACTIVITY_ACTING, AUDIT, SCORES
 
 from ..adapters.orm import ActingAssignment

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
-from ekinerja_shared.consumer import PoisonEvent
+from ekinerja_shared.applying import PoisonEvent
 from ekinerja_shared.db import upsert
 from ekinerja_shared.timeutil import zone
 

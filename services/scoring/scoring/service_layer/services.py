@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.acting_copy import store_acting
-from ekinerja_shared.consumer import PoisonEvent
+from ekinerja_shared.applying import PoisonEvent
 from ekinerja_shared.db import upsert, upserted_keys
 from ekinerja_shared.errors import NotFound
 from ekinerja_shared.timeutil import period_of, utcnow, zone
