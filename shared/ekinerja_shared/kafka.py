@@ -26,12 +26,18 @@ _PRODUCER: dict[str, Any] = {"acks": "all", "enable_idempotence": True, "linger_
              "request_timeout_ms": 30_000}
 
 
+# the largest request the relay's producer sends (aiokafka's default; the broker's
+# message.max.bytes is about as large): a record over it is refused before it is sent
+RELAY_MAX_REQUEST_BYTES = 1_048_576
+
+
 def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
     """The outbox relay's own aiokafka producer (the broker's defaults; larger batches, as
     the relay sends hundreds of records at once and then awaits them all)."""
     return AIOKafkaProducer(bootstrap_servers=_servers(settings),
                             client_id=f"ekinerja-{settings.service_name}-relay",
-                            max_batch_size=settings.outbox_kafka_batch_bytes, **_PRODUCER)
+                            max_batch_size=settings.outbox_kafka_batch_bytes,
+                            max_request_size=RELAY_MAX_REQUEST_BYTES, **_PRODUCER)
 
 
 def make_broker(settings: ServiceSettings, metrics: CommonMetrics, **kwargs: Any) -> KafkaBroker:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import random
 from collections import Counter
@@ -24,15 +25,20 @@ from typing import Any
 from aiokafka.errors import (
     KafkaConnectionError,
     KafkaTimeoutError,
+    MessageSizeTooLargeError,
     NodeNotReadyError,
     RequestTimedOutError,
 )
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import murmur2
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from sqlalchemy import event as sa_event
 from sqlalchemy import bindparam, func, insert, literal_column, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .db import one_of
 from .events import Event, dump_event
+from .kafka import RELAY_MAX_REQUEST_BYTES
 from .metrics import CommonMetrics
 from .timeutil import utcnow
 from .topics import topic_for
@@ -69,6 +75,17 @@ async def stage_many(session: AsyncSession, model: type[Any], events: Sequence[E
     session.sync_session.info[_STAGED] = True
 
 
+@functools.lru_cache(maxsize=65_536)
+def _murmur2(key: bytes) -> int:
+    return int(murmur2(key)) & 0x7FFFFFFF  # most keys (a regency's employees) come back
+
+
+def partition_of(key: bytes, partitions: Sequence[int]) -> int:
+    """The partition aiokafka's (and Kafka's Java) default partitioner gives a keyed
+    record: the key's murmur2 hash over the topic's partitions in order."""
+    return partitions[_murmur2(key) % len(partitions)]
+
+
 def is_transient_publish_error(exc: BaseException) -> bool:
     """The broker away or slow (connection, timeout, leadership moving), not the record."""
     if isinstance(exc, (KafkaConnectionError, KafkaTimeoutError, RequestTimedOutError,
@@ -92,6 +109,7 @@ class OutboxRelay:
         poll_interval_s: float = 0.5,
         max_attempts: int = 5,
         lanes: int = 16,
+        max_request_bytes: int = RELAY_MAX_REQUEST_BYTES,
     ) -> None:
         self._uow = uow  # the outbox table has no regency: unbound
         self._model = model
@@ -102,6 +120,7 @@ class OutboxRelay:
         self._poll = poll_interval_s
         self._max_attempts = max_attempts
         self._lanes = max(1, lanes)
+        self._max_request = max_request_bytes  # the producer's max_request_size
         self._turn = random.randrange(self._lanes)  # where this relay starts trying lanes
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -176,22 +195,63 @@ class OutboxRelay:
             self._wake.clear()
 
     async def _send_all(self, rows: list[Any]) -> list[BaseException | None]:
-        """Hand every row to the producer in order (it batches them per partition), then
-        await them together: each row's error, or None once the broker took it."""
+        """Hand every row to the producer in order, then await them together: each row's
+        error, or None once the broker took it.
+
+        The rows are packed here into one record batch per partition at a time
+        (aiokafka's ``create_batch`` / ``send_batch``; a full batch is submitted and the
+        next one started, so each partition's records keep their order): one future per
+        batch, where ``send`` per record cost a coroutine, a future and the partitioner's
+        metadata lookups per record (py-spy: about 40 % of the relay's CPU). A row's
+        partition is the producer's default one (``partition_of``). A record too large for
+        one request fails alone, as ``send`` would have failed it."""
         producer = await self._started_producer()
-        sent: list[Any] = []
-        for row in rows:
+        errors: list[BaseException | None] = [None] * len(rows)
+        partitions: dict[str, list[int]] = {}
+        filling: dict[tuple[str, int], tuple[Any, list[int]]] = {}
+        submitted: list[tuple[Any, list[int]]] = []
+
+        async def submit(where: tuple[str, int]) -> None:
+            batch, members = filling.pop(where)
             try:
-                sent.append(await producer.send(
-                    row.topic, row.payload.encode(), key=row.key.encode(),
-                    headers=[("event_type", row.event_type.encode()),
-                             ("event_id", str(row.event_id).encode()),
-                             ("content-type", b"application/json")]))
+                submitted.append((await producer.send_batch(batch, where[0],
+                                                            partition=where[1]), members))
             except Exception as exc:  # noqa: BLE001 - refused before it was sent
-                sent.append(exc)
-        futures = [s for s in sent if not isinstance(s, BaseException)]
-        results = iter(await asyncio.gather(*futures, return_exceptions=True))
-        return [s if isinstance(s, BaseException) else _error(next(results)) for s in sent]
+                for i in members:
+                    errors[i] = exc
+
+        for i, row in enumerate(rows):
+            try:
+                if row.topic not in partitions:
+                    partitions[row.topic] = sorted(await producer.partitions_for(row.topic))
+                key, value = row.key.encode(), row.payload.encode()
+                headers = [("event_type", row.event_type.encode()),
+                           ("event_id", str(row.event_id).encode()),
+                           ("content-type", b"application/json")]
+                size = DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, headers)
+                if size > self._max_request:
+                    raise MessageSizeTooLargeError(
+                        f"the record is {size} bytes, over the producer's maximum request "
+                        f"size ({self._max_request} bytes)")
+            except Exception as exc:  # noqa: BLE001 - this row cannot be sent
+                errors[i] = exc
+                continue
+            where = (row.topic, partition_of(key, partitions[row.topic]))
+            for _ in range(2):  # a full batch is submitted and the row goes into a new one
+                if where not in filling:
+                    filling[where] = (producer.create_batch(), [])
+                batch, members = filling[where]
+                if batch.append(key=key, value=value, timestamp=None, headers=headers):
+                    members.append(i)
+                    break
+                await submit(where)
+        for where in list(filling):
+            await submit(where)
+        outcomes = await asyncio.gather(*(f for f, _ in submitted), return_exceptions=True)
+        for (_, members), outcome in zip(submitted, outcomes, strict=True):
+            for i in members:
+                errors[i] = _error(outcome)
+        return errors
 
     async def _publish(self, session: AsyncSession, rows: list[Any]) -> list[int]:
         """Publish ``rows`` (in order, pipelined); returns the ids the broker took.
@@ -232,7 +292,7 @@ class OutboxRelay:
     async def _stamp(self, session: AsyncSession, ids: list[int]) -> None:
         if ids:
             model = self._model
-            await session.execute(update(model).where(model.id.in_(ids))
+            await session.execute(update(model).where(one_of(session, model.id, ids))
                                   .values(published_at=utcnow()))
 
     def _pending(self) -> Any:
