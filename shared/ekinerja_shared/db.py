@@ -267,6 +267,15 @@ def _insert_rows(session: AsyncSession, table: Any,
     return postgresql.insert(table).from_select(columns, source), params
 
 
+async def insert_all(session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """A plain multi-row INSERT of ``rows`` in one statement (``_insert_rows``: one array per
+    column on PostgreSQL, where the executemany of a list of parameter sets is a statement
+    execution per row on the server); the rows are inserted in the order given."""
+    if rows:
+        stmt, params = _insert_rows(session, _table_of(model), list(rows))
+        await session.execute(stmt, params)
+
+
 async def insert_ignore(
     session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]] | dict[str, Any]
 ) -> int:

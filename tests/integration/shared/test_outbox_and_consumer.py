@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from ekinerja_shared import events as ev
 from ekinerja_shared.applying import PoisonEvent, in_order
 from ekinerja_shared.kafka import subscriber_defaults
-from ekinerja_shared.outbox import stage
+from ekinerja_shared.outbox import stage, stage_many
 from ekinerja_shared.runtime import Runtime
 from ekinerja_shared.settings import ServiceSettings
 from ekinerja_shared.topics import PERIODS, Topic, ensure_topics
@@ -90,6 +90,41 @@ async def test_relay_publishes_committed_events_in_order_and_skips_rollbacks(
         pending = await s.scalar(select(func.count()).select_from(Outbox)
                                  .where(Outbox.published_at.is_(None)))
     assert pending == 0
+
+
+async def test_stage_many_keeps_the_order_given_and_the_relay_keeps_it_per_key(
+    runtime, kafka_bootstrap, tenant_id
+):
+    """``stage_many`` (one multi-row INSERT) after an event staged alone in the same
+    transaction: the ids follow the order given, so each key's events leave in that order
+    (the relay packs one record batch per partition)."""
+    tenants = [f"{tenant_id}-{k}" for k in range(3)]
+    periods = [f"{2000 + y}-{m:02d}" for y in range(25) for m in range(1, 13)]
+    async with runtime.sessionmaker() as s, s.begin():
+        stage(s, Outbox, ev.PeriodClosed(tenant_id=tenants[0], period="1999-12"))
+        await stage_many(s, Outbox, [ev.PeriodClosed(tenant_id=t, period=p)
+                                     for p in periods for t in tenants])
+    async with runtime.sessionmaker() as s:
+        staged = [(r.key, r.payload) for r in
+                  (await s.scalars(select(Outbox).order_by(Outbox.id))).all()]
+    assert [ev.parse_event(payload.encode()).period for key, payload in staged
+            if key == ev.event_key(tenants[1], None)] == periods
+
+    probes = [EventProbe(kafka_bootstrap, PERIODS.name, t) for t in tenants]
+    for probe in probes:
+        await probe.__aenter__()
+    try:
+        while await runtime.relay.publish_pending():
+            pass
+        for probe, n in zip(probes, (len(periods) + 1, len(periods), len(periods))):
+            await eventually(lambda probe=probe, n=n: _n(probe, n))
+    finally:
+        await runtime.relay.stop()
+        for probe in probes:
+            await probe.__aexit__(None, None, None)
+    assert [e.period for e in probes[0].events] == ["1999-12", *periods]
+    for probe in probes[1:]:
+        assert [e.period for e in probe.events] == periods
 
 
 async def _n(probe, n):
