@@ -75,7 +75,8 @@ async def stored(uow: UnitOfWork) -> dict[str, Any]:
             "scores": [tuple(r) for r in scores]}
 
 
-async def test_the_rebuilds_copy_stores_what_the_consumers_store(monkeypatch) -> None:
+async def test_the_rebuilds_copy_stores_what_the_consumers_store(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     await reset_database(pg_url("scoring"))
     await upgrade_async("scoring", pg_url("scoring"))
     engine = make_engine(pg_url("scoring"))
