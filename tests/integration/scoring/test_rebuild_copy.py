@@ -122,3 +122,21 @@ async def test_the_rebuilds_copy_stores_what_the_consumers_store(
     assert {r[3] for r in a["days"]} == {3}  # the highest revision, stored across chunks
     assert sorted({(r[3], r[4]) for r in a["entries"]}) == [(2, "approved"), (3, "revoked")]
     assert len(a["scores"]) == EMPLOYEES
+
+
+async def test_the_copy_refuses_rows_of_other_columns() -> None:
+    await upgrade_async("scoring", pg_url("scoring"))
+    engine = make_engine(pg_url("scoring"))
+    row = {"entry_id": uuid.uuid4(), "tenant_id": unique("rx"), "nip": nip(1),
+           "work_date": dt.date(2026, 10, 1), "period": "2026-10", "version": 1,
+           "status": "approved", "minutes": 30, "event_id": uuid.uuid4()}
+    other = {**{k: v for k, v in row.items() if k != "minutes"}, "note": "x"}
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            extra, renamed = [row, {**row, "note": "x"}], [row, other]
+            for rows, error in ((extra, ValueError), (renamed, KeyError)):
+                with pytest.raises(error):
+                    await db.upserted_keys(session, ActivityEntry, rows,
+                                           index_elements=["entry_id"], copy=True)
+    finally:
+        await engine.dispose()
