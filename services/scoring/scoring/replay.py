@@ -203,7 +203,7 @@ async def _store_replayed(session: AsyncSession, bad: list[dict[str, Any]],
     for row in bad:
         session.add(Quarantine(**row, received_at=utcnow()))
     affected = Affected()
-    await services.store_events(session, events, affected)
+    await services.store_events(session, events, affected, bulk=True)
     for key, cause in affected.keys.items():
         pending.pop(key, None)
         pending[key] = cause

@@ -89,9 +89,11 @@ def _newest_facts(facts: Iterable[ev.Event]) -> tuple[Newest, Newest, Newest]:
     return days, entries, calendars
 
 
-async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: Affected) -> None:
+async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: Affected, *,
+                       bulk: bool = False) -> None:
     """Bulk upserts of the batch's attendance days, effective days and activity decisions
-    (a higher revision/version replaces a lower one); the keys returned tell which changed."""
+    (a higher revision/version replaces a lower one); the keys returned tell which changed.
+    ``bulk``: the days and the entries through COPY (``upserted_keys(copy=True)``)."""
     days, entries, calendars = _newest_facts(facts)
     for t, n, d in await upserted_keys(
         session, AttendanceDay,
@@ -102,7 +104,7 @@ async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: A
           "absence_code": (e.absence_code or "")[:16] or None,
           "event_id": e.event_id} for e in days.values()],
         index_elements=["tenant_id", "nip", "work_date"],
-        where=AttendanceDay.revision < repo.excluded("revision"),
+        where=AttendanceDay.revision < repo.excluded("revision"), copy=bulk,
     ):
         affected.add((t, n, period_of(d)), days[(t, n, d)])
 
@@ -113,6 +115,7 @@ async def _store_facts(session: AsyncSession, facts: list[ev.Event], affected: A
           "status": _ENTRY_STATUS[type(e)], "minutes": e.minutes, "event_id": e.event_id}
          for e in entries.values()],
         index_elements=["entry_id"], where=ActivityEntry.version < repo.excluded("version"),
+        copy=bulk,
     ):
         e = entries[entry_id]
         affected.add((e.tenant_id, e.nip, period_of(e.work_date)), e)
@@ -209,9 +212,10 @@ async def apply_events(
 
 
 async def store_events(session: AsyncSession, events: Iterable[ev.Event],
-                       affected: Affected) -> None:
+                       affected: Affected, *, bulk: bool = False) -> None:
     """Store a batch of facts (under the regencies' locks); the employee-months they changed
-    are added to ``affected`` (the rebuild recomputes them once, after the replay)."""
+    are added to ``affected`` (the rebuild recomputes them once, after the replay, and
+    stores its chunks of ``STORE_EVENTS`` with ``bulk``: see ``_store_facts``)."""
     events = list(events)
     await repo.lock_tenants(session, (e.tenant_id for e in events))
     facts: list[ev.Event] = []
@@ -224,7 +228,7 @@ async def store_events(session: AsyncSession, events: Iterable[ev.Event],
         else:
             facts.append(e)
     await store_directory(session, directory, affected)
-    await _store_facts(session, facts, affected)
+    await _store_facts(session, facts, affected, bulk=bulk)
 
 
 async def recompute_keys(session: AsyncSession, keys: dict[Key, ev.Event], *,
