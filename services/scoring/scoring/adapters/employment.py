@@ -7,11 +7,11 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
-from ekinerja_shared.db import upsert
+from ekinerja_shared.db import one_of, pairs_of, upsert
 
 from ..domain.employment import Stated, Terms
 from . import repository as repo
@@ -41,8 +41,8 @@ async def write_changes(session: AsyncSession, tenant_id: str,
     for i in range(0, len(gone), CHUNK):
         await session.execute(delete(EmploymentChange).where(
             EmploymentChange.tenant_id == tenant_id,
-            tuple_(EmploymentChange.nip, EmploymentChange.effective_from).in_(
-                gone[i:i + CHUNK])))
+            pairs_of(session, (EmploymentChange.nip, EmploymentChange.effective_from),
+                     gone[i:i + CHUNK])))
     written = [{"tenant_id": tenant_id, "nip": nip, "effective_from": s.effective_from,
                 "unit_id": s.terms.unit_id, "unit_name": s.terms.unit_name,
                 "position": s.terms.position, "employment_type": s.terms.employment_type,
@@ -60,7 +60,7 @@ async def histories(session: AsyncSession, tenant_id: str,
     for i in range(0, len(nips), CHUNK):
         for r in (await session.scalars(select(EmploymentChange).where(
                 EmploymentChange.tenant_id == tenant_id,
-                EmploymentChange.nip.in_(nips[i:i + CHUNK]))
+                one_of(session, EmploymentChange.nip, nips[i:i + CHUNK]))
                 .order_by(EmploymentChange.nip, EmploymentChange.effective_from))).all():
             out.setdefault(r.nip, []).append(_stated(r))
     return out
@@ -76,6 +76,6 @@ async def day_kinds(session: AsyncSession, tenant_id: str, period: str,
                 select(AttendanceDay.nip, AttendanceDay.work_date,
                        AttendanceDay.is_working_day).where(
                     AttendanceDay.tenant_id == tenant_id, AttendanceDay.period == period,
-                    AttendanceDay.nip.in_(nips[i:i + CHUNK])))).all():
+                    one_of(session, AttendanceDay.nip, nips[i:i + CHUNK])))).all():
             out.setdefault(nip, {})[day] = bool(working)
     return out

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import case, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ekinerja_shared.db import insert_ignore
+from ekinerja_shared.db import insert_ignore, one_of
 
 from ..domain.policy import Policy, policy_from_dict, preset
 from ..domain.score import MonthFacts
@@ -44,7 +44,7 @@ async def month_facts_many(session: AsyncSession, tenant_id: str, period: str,
         minutes.update((await session.execute(
             select(ActivityEntry.nip, func.sum(ActivityEntry.minutes)).where(
                 ActivityEntry.tenant_id == tenant_id, ActivityEntry.period == period,
-                ActivityEntry.nip.in_(chunk), ActivityEntry.status == "approved",
+                one_of(session, ActivityEntry.nip, chunk), ActivityEntry.status == "approved",
             ).group_by(ActivityEntry.nip)
         )).all())
         for nip, *agg in (await session.execute(
@@ -56,20 +56,20 @@ async def month_facts_many(session: AsyncSession, tenant_id: str, period: str,
                 func.count(AttendanceDay.work_date),
             ).where(
                 AttendanceDay.tenant_id == tenant_id, AttendanceDay.period == period,
-                AttendanceDay.nip.in_(chunk),
+                one_of(session, AttendanceDay.nip, chunk),
             ).group_by(AttendanceDay.nip)
         )).all():
             days[nip] = tuple(agg)
         eff.update((await session.execute(
             select(EffectiveDays.nip, EffectiveDays.effective_days).where(
                 EffectiveDays.tenant_id == tenant_id, EffectiveDays.period == period,
-                EffectiveDays.nip.in_([*chunk, ""]),
+                one_of(session, EffectiveDays.nip, [*chunk, ""]),
             )
         )).all())
         compliance.update((await session.execute(
             select(Compliance.nip, Compliance.value_pct).where(
                 Compliance.tenant_id == tenant_id, Compliance.period == period,
-                Compliance.nip.in_(chunk),
+                one_of(session, Compliance.nip, chunk),
             )
         )).all())
     result = {}
@@ -113,7 +113,7 @@ async def unit_averages(session: AsyncSession, tenant_id: str, period: str,
         out.update((u, Decimal(v)) for u, v in (await session.execute(
             select(UnitAverage.unit_id, UnitAverage.avg_pct).where(
                 UnitAverage.tenant_id == tenant_id, UnitAverage.period == period,
-                UnitAverage.unit_id.in_(chunk))
+                one_of(session, UnitAverage.unit_id, chunk))
         )).all())
     return out
 
@@ -170,7 +170,8 @@ async def employees(session: AsyncSession, tenant_id: str,
     out: dict[str, Employee] = {}
     for chunk in _chunks(list(dict.fromkeys(nips)), CHUNK):
         out.update((e.nip, e) for e in (await session.scalars(
-            select(Employee).where(Employee.tenant_id == tenant_id, Employee.nip.in_(chunk))
+            select(Employee).where(Employee.tenant_id == tenant_id,
+                                   one_of(session, Employee.nip, chunk))
             .execution_options(populate_existing=True)
         )).all())
     return out
@@ -231,7 +232,7 @@ async def lock_scores(session: AsyncSession, tenant_id: str, period: str,
         query = (
             select(ScoreRow)
             .where(ScoreRow.tenant_id == tenant_id, ScoreRow.period == period,
-                   ScoreRow.nip.in_(chunk))
+                   one_of(session, ScoreRow.nip, chunk))
             .order_by(ScoreRow.nip)
             .execution_options(populate_existing=True)
         )
@@ -268,7 +269,7 @@ async def open_score_keys(
     out: list[tuple[str, str, str]] = []
     for chunk in _chunks(sorted(set(nips)), CHUNK):
         out.extend((t, n, p) for t, n, p in (await session.execute(
-            query.where(*cond, ScoreRow.nip.in_(chunk)))).all())
+            query.where(*cond, one_of(session, ScoreRow.nip, chunk)))).all())
     return out
 
 
@@ -279,7 +280,7 @@ async def employee_versions(session: AsyncSession, tenant_id: str,
     for chunk in _chunks(sorted(set(nips)), CHUNK):
         out.update((await session.execute(
             select(Employee.nip, Employee.updated_at).where(
-                Employee.tenant_id == tenant_id, Employee.nip.in_(chunk)))).all())
+                Employee.tenant_id == tenant_id, one_of(session, Employee.nip, chunk)))).all())
     return out
 
 

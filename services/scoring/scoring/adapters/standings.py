@@ -30,6 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from ekinerja_shared.db import one_of
 from ekinerja_shared.tenancy import TENANT_SETTING
 
 from ..domain.score import days_in_month
@@ -165,12 +166,13 @@ async def _unit_names(session: AsyncSession, tenant_id: str,
     named: dict[str, str] = {}
     for unit_id, name in (await session.execute(
             select(EmploymentChange.unit_id, EmploymentChange.unit_name).where(
-                EmploymentChange.tenant_id == tenant_id, EmploymentChange.nip.in_(nips),
-                EmploymentChange.unit_id.in_(sorted(first)))
+                EmploymentChange.tenant_id == tenant_id,
+                one_of(session, EmploymentChange.nip, nips),
+                one_of(session, EmploymentChange.unit_id, sorted(first)))
             .order_by(EmploymentChange.stated_at))).all():
         if name and first.get(unit_id):
             named[unit_id] = name
     directory = dict((await session.execute(
         select(Employee.nip, Employee.unit_name).where(
-            Employee.tenant_id == tenant_id, Employee.nip.in_(nips)))).all())
+            Employee.tenant_id == tenant_id, one_of(session, Employee.nip, nips)))).all())
     return {u: named.get(u) or directory.get(nip) or "" for u, nip in first.items()}

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ekinerja_shared.db import one_of
 from ekinerja_shared.timeutil import utcnow
 
 from ..adapters import repository as repo
@@ -68,6 +69,6 @@ async def of_month(session: AsyncSession, tenant_id: str, period: str,
                                  Decimal(r.effective_days), Decimal(r.deduction_sum))
                 for r in (await session.scalars(select(MonthDaysRow).where(
                     MonthDaysRow.tenant_id == tenant_id, MonthDaysRow.period == period,
-                    MonthDaysRow.nip.in_(list(nips))))).all()}
+                    one_of(session, MonthDaysRow.nip, list(nips))))).all()}
     missing = [n for n in nips if n not in kept]
     return {**kept, **(await live(session, tenant_id, period, missing) if missing else {})}

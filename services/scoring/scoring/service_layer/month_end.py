@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ekinerja_shared.db import one_of
+
 from ..adapters import repository as repo
 from ..adapters.orm import Employee, LateFact, ScoreRow
 from ..domain.month_end import OpenItem, open_items
@@ -58,7 +60,7 @@ async def unscored_rows(session: AsyncSession, tenant_id: str, period: str,
     computed = await compute_month(session, tenant_id, period, nips, default_preset)
     names = {nip: (name, unit_name) for nip, name, unit_name in (await session.execute(
         select(Employee.nip, Employee.name, Employee.unit_name).where(
-            Employee.tenant_id == tenant_id, Employee.nip.in_(nips)))).all()}
+            Employee.tenant_id == tenant_id, one_of(session, Employee.nip, nips)))).all()}
     return [row_of(nip, computed[nip], *names.get(nip, ("", ""))) for nip in nips]
 
 

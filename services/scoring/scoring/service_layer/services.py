@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any, cast
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.acting_copy import store_acting
 from ekinerja_shared.applying import PoisonEvent
-from ekinerja_shared.db import upsert, upserted_keys
+from ekinerja_shared.db import pairs_of, upsert, upserted_keys
 from ekinerja_shared.errors import NotFound
 from ekinerja_shared.timeutil import period_of, utcnow, zone
 from ekinerja_shared.uow import UnitOfWork
@@ -176,8 +176,8 @@ async def _refresh_marked(session: AsyncSession, units: list[Key], *, default_pr
     for tenant_id, unit_id, period in units:
         await _refresh_unit(session, tenant_id, unit_id, period,
                             default_preset=default_preset, publish=publish)
-    await session.execute(delete(DirtyUnit).where(
-        tuple_(DirtyUnit.tenant_id, DirtyUnit.unit_id, DirtyUnit.period).in_(units)))
+    await session.execute(delete(DirtyUnit).where(pairs_of(
+        session, (DirtyUnit.tenant_id, DirtyUnit.unit_id, DirtyUnit.period), units)))
 
 
 async def _refresh_unit(session: AsyncSession, tenant_id: str, unit_id: str, period: str, *,
