@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Unpack
 
-from sqlalchemy import Row, func, insert, literal_column, select
+from sqlalchemy import Row, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import acting_copy
 from ekinerja_shared import events as ev
-from ekinerja_shared.db import upsert
+from ekinerja_shared.db import insert_all, upsert
 from ekinerja_shared.errors import NotFound
 from ekinerja_shared.identity import Caller
 from ekinerja_shared.outbox import stage, stage_many
@@ -128,7 +128,7 @@ async def _record(session: AsyncSession, changes: list[tuple[Employee, str, dt.d
     says from when, the event's values are not new and hold from when received."""
     if not changes:
         return
-    await session.execute(insert(EmployeeHistory), [
+    await insert_all(session, EmployeeHistory, [
         {"tenant_id": e.tenant_id, "nip": e.nip, "effective_from": effective,
          "change": change, "state": _state(e), "recorded_at": now}
         for e, change, effective in changes])
