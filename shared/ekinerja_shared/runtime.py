@@ -44,6 +44,14 @@ async def raw_body(msg: KafkaMessage) -> bytes:
     return msg.body
 
 
+async def undecoded(msg: KafkaMessage) -> Any:
+    """A batch subscriber's decoder: nothing decoded. The batch handler reads the records
+    from the message (``EventConsumer.handle_records`` decodes each into its event);
+    FastStream's own batch decoder built a message object and parsed the JSON of every
+    record for a body nobody read (11 % of scoring's busy samples in a roster of 10,000)."""
+    return msg.raw_message
+
+
 def authenticator_for(settings: ServiceSettings) -> Authenticator:
     """Tokens of the gateway, verified against its keys: inline (``EK_AUTH_JWKS``) or
     fetched from its JWKS (``EK_AUTH_JWKS_URL``). With neither, only the admin-token
@@ -131,7 +139,7 @@ class Runtime(Generic[S]):
 
         on_batch.__name__ = f"on_{purpose.replace('-', '_')}"
         self.broker.subscriber(
-            topic.name, **options,
+            topic.name, **options, decoder=undecoded,
             title=f"{service}/{purpose}", description=description,
         )(on_batch)
         return consumer
