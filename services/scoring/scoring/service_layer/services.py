@@ -232,12 +232,13 @@ async def store_events(session: AsyncSession, events: Iterable[ev.Event],
 
 
 async def recompute_keys(session: AsyncSession, keys: dict[Key, ev.Event], *,
-                         default_preset: str = DEFAULT_PRESET, publish: bool = True) -> None:
+                         default_preset: str = DEFAULT_PRESET, publish: bool = True,
+                         exclusive: bool = False) -> None:
     """Recompute employee-months gathered earlier (``store_events``), under their
-    regencies' locks."""
+    regencies' locks (``exclusive``: see ``recompute_many``)."""
     await repo.lock_tenants(session, (t for t, _n, _p in keys))
     await recompute_all(session, Affected(keys=dict(keys)), default_preset=default_preset,
-                        publish=publish)
+                        publish=publish, exclusive=exclusive)
 
 
 # --- queries --------------------------------------------------------------------------
