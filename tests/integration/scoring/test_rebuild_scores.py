@@ -1,15 +1,20 @@
 """Issue 13: the rebuild recomputes the employee-months it replayed with
 ``recompute_keys(exclusive=True)`` (``cli._recompute``): the target database has no other
 writer, so the missing score rows are computed and written in one multi-row INSERT instead of
-being created empty, locked and updated one by one. On the real PostgreSQL, three regencies
-get the same month of facts: one replayed and recomputed as the rebuild does, one replayed
-and recomputed the consumers' way (``exclusive=False``), one applied by the consumers' path
-in one batch (``services.apply_events``); their score rows (every column but the regency and
-the time written, versions and causes included) and their OPD standings must be equal."""
+being created empty, locked and updated one by one; and it stores a chunk's activity
+decisions in a transaction of their own beside the rest's (``Replayer._store_chunk``), the
+changed employee-months' causes merged as one store would have kept them (``merged``). On
+the real PostgreSQL, three regencies get the same month of facts (an employee's own calendar
+last, so that its cause follows the activity decisions'): one replayed and recomputed as the
+rebuild does, one replayed and recomputed the consumers' way (``exclusive=False``), one
+applied by the consumers' path in one batch (``services.apply_events``); their score rows
+(every column but the regency and the time written, versions and causes included) and their
+OPD standings must be equal."""
 
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -60,12 +65,24 @@ async def test_the_rebuilds_recompute_writes_the_rows_the_consumers_write(
 
     monkeypatch.setattr(repo, "lock_scores", locked)
     monkeypatch.setattr(replay, "STORE_EVENTS", 25)
+    parts: list[tuple[int, bool]] = []
+    store_replayed = replay._store_replayed
+
+    async def store(session: Any, bad: Any, events: list[ev.Event], pending: Any, *,
+                    lock: bool = True) -> None:
+        parts.append((len(events), lock))
+        await store_replayed(session, bad, events, pending, lock=lock)
+
+    monkeypatch.setattr(replay, "_store_replayed", store)
     rebuild = UnitOfWork(sessions).cross_tenant(cli.REBUILD_JOB)
     causes: dict[str, dict[str, uuid.UUID]] = {}
     try:
         tenants = {"exclusive": unique("rx"), "locked": unique("rl"), "consumed": unique("rk")}
         for way, tenant in tenants.items():
             events = month(tenant, [uuid.uuid4() for _ in range(20)])
+            events.append(ev.EffectiveDaysPublished(tenant_id=tenant, period="2026-10",
+                                                    nip=nip(0), effective_days=Decimal(20),
+                                                    revision=1))
             if way == "consumed":
                 await UnitOfWork(sessions).in_tenant(tenant).run(
                     services.apply_events, events, publish=False)
@@ -93,6 +110,12 @@ async def test_the_rebuilds_recompute_writes_the_rows_the_consumers_write(
         await engine.dispose()
 
     assert creates == [False, True, True, False]  # rebuild, locked, consumed, rebuild again
+    entries = 20 * 3 - 5  # approved, revoked (but one in four), approved again
+    rest = len(events) - entries
+    assert parts == [(rest, True), (entries, False)] * 2  # a chunk each, in two parts
+    causes_types = [r["cause_type"] for r in got["exclusive"]["rows"]]
+    assert causes_types[0] == "attendance.effective_days.published"  # after the entries
+    assert all(t.startswith("activity.entry.") for t in causes_types[1:])  # after the days
     assert len(got["exclusive"]["rows"]) == EMPLOYEES
     assert {r["version"] for r in got["exclusive"]["rows"]} == {1}
     assert got["exclusive"]["rows"] == got["locked"]["rows"] == got["consumed"]["rows"]
