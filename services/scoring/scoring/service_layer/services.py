@@ -49,6 +49,8 @@ _ENTRY_STATUS = {
     ev.ActivityEntryRevoked: "revoked",
 }
 
+ENTRY_TYPES = frozenset(_ENTRY_STATUS)  # the activity decisions
+
 FACT_TYPES: tuple[type[ev.Event], ...] = (
     ev.TenantUpserted, ev.EmployeeUpserted, ev.AttendanceDayEvaluated,
     ev.EffectiveDaysPublished, ev.ActivityEntryApproved, ev.ActivityEntryRejected,
@@ -212,12 +214,14 @@ async def apply_events(
 
 
 async def store_events(session: AsyncSession, events: Iterable[ev.Event],
-                       affected: Affected, *, bulk: bool = False) -> None:
+                       affected: Affected, *, bulk: bool = False, lock: bool = True) -> None:
     """Store a batch of facts (under the regencies' locks); the employee-months they changed
     are added to ``affected`` (the rebuild recomputes them once, after the replay, and
-    stores its chunks of ``STORE_EVENTS`` with ``bulk``: see ``_store_facts``)."""
+    stores its chunks of ``STORE_EVENTS`` with ``bulk``: see ``_store_facts``). ``lock=False``:
+    without the regencies' locks (the rebuild's target has no other writer)."""
     events = list(events)
-    await repo.lock_tenants(session, (e.tenant_id for e in events))
+    if lock:
+        await repo.lock_tenants(session, (e.tenant_id for e in events))
     facts: list[ev.Event] = []
     directory: list[ev.Event] = []
     for e in events:  # by the event's class (see ``_newest_facts``)
@@ -232,12 +236,13 @@ async def store_events(session: AsyncSession, events: Iterable[ev.Event],
 
 
 async def recompute_keys(session: AsyncSession, keys: dict[Key, ev.Event], *,
-                         default_preset: str = DEFAULT_PRESET, publish: bool = True) -> None:
+                         default_preset: str = DEFAULT_PRESET, publish: bool = True,
+                         exclusive: bool = False) -> None:
     """Recompute employee-months gathered earlier (``store_events``), under their
-    regencies' locks."""
+    regencies' locks (``exclusive``: see ``recompute_many``)."""
     await repo.lock_tenants(session, (t for t, _n, _p in keys))
     await recompute_all(session, Affected(keys=dict(keys)), default_preset=default_preset,
-                        publish=publish)
+                        publish=publish, exclusive=exclusive)
 
 
 # --- queries --------------------------------------------------------------------------
