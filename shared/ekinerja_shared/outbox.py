@@ -208,7 +208,7 @@ class OutboxRelay:
         one request fails alone, as ``send`` would have failed it."""
         producer = await self._started_producer()
         errors: list[BaseException | None] = [None] * len(rows)
-        partitions: dict[str, list[int]] = {}
+        partitions: dict[str, list[int] | BaseException] = {}  # a topic's, or why not
         filling: dict[tuple[str, int], tuple[Any, list[int]]] = {}
         submitted: list[tuple[Any, list[int]]] = []
 
@@ -222,9 +222,16 @@ class OutboxRelay:
                     errors[i] = exc
 
         for i, row in enumerate(rows):
-            try:
-                if row.topic not in partitions:
+            if row.topic not in partitions:  # once a pass: the broker away fails it once
+                try:
                     partitions[row.topic] = sorted(await producer.partitions_for(row.topic))
+                except Exception as exc:  # noqa: BLE001 - every row of the topic waits
+                    partitions[row.topic] = exc
+            known = partitions[row.topic]
+            if isinstance(known, BaseException):
+                errors[i] = known
+                continue
+            try:
                 key, value = row.key.encode(), row.payload.encode()
                 headers = [("event_type", row.event_type.encode()),
                            ("event_id", str(row.event_id).encode()),
@@ -237,7 +244,7 @@ class OutboxRelay:
             except Exception as exc:  # noqa: BLE001 - this row cannot be sent
                 errors[i] = exc
                 continue
-            where = (row.topic, partition_of(key, partitions[row.topic]))
+            where = (row.topic, partition_of(key, known))
             for _ in range(2):  # a full batch is submitted and the row goes into a new one
                 if where not in filling:
                     filling[where] = (producer.create_batch(), [])
@@ -246,6 +253,8 @@ class OutboxRelay:
                     members.append(i)
                     break
                 await submit(where)
+            else:  # an empty batch takes any record; never left counted as sent
+                errors[i] = MessageSizeTooLargeError("the record fits in no record batch")
         for where in list(filling):
             await submit(where)
         outcomes = await asyncio.gather(*(f for f, _ in submitted), return_exceptions=True)
