@@ -14,10 +14,11 @@ scores, and a page of 100; p50/p99 in ms.
 
 Then the rebuild's fast path (``python -m scoring rebuild``): EK_BENCH_REBUILD_EVENTS events
 of a fresh regency (default 20,000) decoded and applied as the rebuild applies what it
-replays (``scoring.replay.Replayer``: routed, ``STORE_EVENTS`` per transaction, the next
-chunk decoded while the previous one is stored, cross-regency, nothing published), the
-employee-months
-they changed recomputed (``cli._recompute``), then the units settled, in events per second (issue 13's target: 20,000); beside it raw aiokafka on the
+replays (``scoring.replay.Replayer``: routed, ``STORE_EVENTS`` per chunk in two
+transactions at once, the next chunk decoded while the previous one is stored,
+cross-regency, nothing published), the employee-months they changed recomputed
+(``cli._recompute``), then the units settled, in events per second (issue 13's target:
+20,000); beside it raw aiokafka on the
 broker of EK_BENCH_KAFKA_BOOTSTRAP when set (the replay's own ceiling), and the process's CPU
 seconds of the timed part; EK_BENCH_REBUILD_PROFILE=FILE records that part with py-spy (raw
 stacks, tests/bench/pyspy.py).
