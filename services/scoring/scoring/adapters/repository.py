@@ -228,9 +228,8 @@ async def lock_scores(session: AsyncSession, tenant_id: str, period: str,
     nips = sorted(set(nips))
     out: dict[str, ScoreRow] = {}
     if create:
-        await insert_ignore(session, ScoreRow, [
-            {"tenant_id": tenant_id, "nip": nip, "period": period, "version": 0,
-             "components": [], "sources": {}, "flags": []} for nip in nips])
+        await insert_ignore(session, ScoreRow,
+                            [_empty_score_row(tenant_id, nip, period) for nip in nips])
     for chunk in _chunks(nips, CHUNK):
         query = (
             select(ScoreRow)
@@ -245,10 +244,14 @@ async def lock_scores(session: AsyncSession, tenant_id: str, period: str,
     return out
 
 
+def _empty_score_row(tenant_id: str, nip: str, period: str) -> dict[str, Any]:
+    return {"tenant_id": tenant_id, "nip": nip, "period": period, "version": 0,
+            "components": [], "sources": {}, "flags": []}
+
+
 def empty_score(tenant_id: str, nip: str, period: str) -> ScoreRow:
     """A new score row as ``lock_scores`` creates it (version 0), not yet in the session."""
-    return ScoreRow(tenant_id=tenant_id, nip=nip, period=period, version=0, components=[],
-                    sources={}, flags=[])
+    return ScoreRow(**_empty_score_row(tenant_id, nip, period))
 
 
 _SCORE_COLUMNS = tuple(c.key for c in ScoreRow.__table__.columns)
