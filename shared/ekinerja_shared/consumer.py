@@ -139,6 +139,11 @@ class EventConsumer:
         except (UnicodeDecodeError, ValueError) as exc:
             return f"undecodable payload: {exc}"
 
+    @property
+    def custom_plans(self) -> bool:
+        """Its transactions plan each statement for its values (``UnitOfWork.custom_plans``)."""
+        return self._uow.forces_custom_plans
+
     async def handle(
         self, msg: KafkaMessage, apply: Apply, accept: tuple[type[Event], ...]
     ) -> str:

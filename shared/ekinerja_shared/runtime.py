@@ -117,18 +117,20 @@ class Runtime(Generic[S]):
                    broker=broker, inbox_model=inbox_model, quarantine_model=quarantine_model,
                    outbox_model=outbox_model, attempts_model=attempts_model, relay=relay)
 
-    def consumer(self, name: str) -> EventConsumer:
+    def consumer(self, name: str, *, custom_plans: bool = False) -> EventConsumer:
         return EventConsumer(
-            name, self.uow, self.inbox_model, self.quarantine_model, self.metrics,
+            name, self.uow.custom_plans() if custom_plans else self.uow, self.inbox_model, self.quarantine_model, self.metrics,
             max_attempts=self.settings.consumer_max_attempts, attempts_model=self.attempts_model,
         )
 
     def subscribe_batch(self, topic: Topic, purpose: str, apply: ApplyBatch,
-                        accept: tuple[type[Event], ...], *, description: str) -> EventConsumer:
+                        accept: tuple[type[Event], ...], *, description: str,
+                        custom_plans: bool = False) -> EventConsumer:
         """A durable, idempotent batch subscriber: consumer group and inbox name
-        ``<service>-<purpose>``."""
+        ``<service>-<purpose>``. ``custom_plans``: its transactions plan each statement for
+        its values (``UnitOfWork.custom_plans``), for a topic of rare, large batches."""
         service = self.settings.service_name
-        consumer = self.consumer(f"{service}-{purpose}")
+        consumer = self.consumer(f"{service}-{purpose}", custom_plans=custom_plans)
         consumer.apply_batch, consumer.accept = apply, accept
         self.consumers[consumer.name] = consumer
         options = subscriber_defaults(self.settings, purpose, batch=True)

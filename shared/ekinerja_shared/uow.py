@@ -31,6 +31,16 @@ restarted, its backend terminated) fails that statement, SQLAlchemy invalidates 
 connection the pool held before, and the binding runs once more on a fresh connection. The
 engines have no ``pool_pre_ping``, which cost three round trips (``BEGIN``, ``;``,
 ``ROLLBACK``) at every checkout.
+
+Planning (``uow.custom_plans()``): asyncpg prepares every statement, and after five
+executions PostgreSQL may keep one generic plan for any parameter. Then a key list's array
+parameter (``db.one_of``) is a filter searched element by element on every row the plan
+reads, and a plan chosen while a table was nearly empty (a new deployment's first roster)
+reads the regency's every row for each batch: scoring's directory batches of 1,000 went
+from 0.3 s to 1.2-1.5 s each as its tables filled (docs/perf/roster.md, round 6). The
+consumers of rare, large batches (the directory) have their statements planned for the
+values of each execution; the frequent ones keep generic plans, whose planning every
+statement would cost (a fifth of the fact consumers' throughput, measured).
 """
 
 from __future__ import annotations
@@ -43,6 +53,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -100,6 +111,7 @@ class UnitOfWork:
         self.tenant_id: str | None = None
         self.cross_tenant_job: str | None = None
         self._after: Callable[[AsyncSession, Any], None] | None = None
+        self.forces_custom_plans = False  # see custom_plans()
 
     def in_tenant(self, tenant_id: str) -> "UnitOfWork":
         """This unit of work, bound to one regency."""
@@ -121,6 +133,13 @@ class UnitOfWork:
         bound._after = after
         return bound
 
+    def custom_plans(self) -> "UnitOfWork":
+        """This unit of work, each statement of its transactions planned for the values it
+        is executed with, not a cached generic plan (PostgreSQL; see the module doc)."""
+        bound = copy.copy(self)
+        bound.forces_custom_plans = True
+        return bound
+
     async def _bind(self, session: AsyncSession) -> None:
         if self.tenant_id is not None:
             await bind_tenant(session, self.tenant_id)
@@ -128,6 +147,9 @@ class UnitOfWork:
             await bind_cross_tenant(session, self.cross_tenant_job)
         else:
             await bind_none(session)
+        if self.forces_custom_plans and session.get_bind().dialect.name == "postgresql":
+            await session.execute(text(
+                "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"))
 
     async def _begin(self, session: AsyncSession) -> None:
         """The session's transaction, begun by its binding; once more on a fresh connection

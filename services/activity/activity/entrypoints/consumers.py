@@ -22,7 +22,8 @@ def register(rt: ActivityRuntime) -> None:
 
     rt.subscribe_batch(
         DIRECTORY, "directory", apply_directory, (ev.TenantUpserted, ev.EmployeeUpserted),
-        description="Keeps the local copy of tenants, employees and their supervisor history")
+        description="Keeps the local copy of tenants, employees and their supervisor history",
+        custom_plans=True)  # a roster's batches of 1,000 (uow.py)
     rt.subscribe_batch(
         PERIODS, "periods", in_order(directory.apply_period_event),
         (ev.PeriodClosed, ev.PeriodReopened),

@@ -25,7 +25,8 @@ def register(rt: AttendanceRuntime) -> None:
     # (consumer group and inbox name: attendance-directory)
     rt.subscribe_batch(DIRECTORY, "directory", apply_directory,
                        (ev.TenantUpserted, ev.EmployeeUpserted),
-                       description="Keeps the local copy of tenants, employees and device PINs")
+                       description="Keeps the local copy of tenants, employees and device PINs",
+                       custom_plans=True)  # a roster's batches of 1,000 (uow.py)
     # acting assignments (Plt/Plh) of the activity service: who supervises a team on a day
     # (consumer group and inbox name: attendance-acting)
     rt.subscribe_batch(ACTIVITY_ACTING, "acting", in_order(acting_copy.applier(ActingAssignment)),

@@ -43,4 +43,5 @@ def register(rt: ScoringRuntime) -> None:
         rt.subscribe_batch(
             topic, purpose_of(topic), apply_batch, services.FACT_TYPES,
             description=f"Stores the facts of {topic.name} and updates the affected scores",
+            custom_plans=topic is DIRECTORY,  # a roster's batches of 1,000 (uow.py)
         )
