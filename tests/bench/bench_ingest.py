@@ -194,9 +194,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def backends_cpu(database: str) -> dict[int, float]:
-    """The CPU time so far of each PostgreSQL backend serving ``database`` on this machine
-    (their process titles name it), by pid."""
+def backends_cpu(database: str, user: str) -> dict[int, float]:
+    """The CPU time so far of each PostgreSQL backend serving ``user`` on ``database`` on
+    this machine (their process titles name both), by pid: the service's connections, not
+    the bench's own (it connects as the tables' owner)."""
     out: dict[int, float] = {}
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
@@ -204,7 +205,7 @@ def backends_cpu(database: str) -> dict[int, float]:
                 title = (proc / "cmdline").read_bytes().decode(errors="replace")
             except OSError:
                 continue
-            if title.startswith("postgres:") and f" {database} " in title:
+            if title.startswith("postgres:") and f" {user} {database} " in title:
                 out[int(proc.name)] = cpu_seconds(int(proc.name))
     return out
 
@@ -252,8 +253,12 @@ async def groups_at_end(bootstrap: str, prefix: str) -> None:
 async def evaluated(uow: UnitOfWork, timeout: float) -> bool:
     """Wait until the evaluation consumer has applied every recorded punch: each of the
     run's ``PunchRecorded`` (its outbox) is in the consumer's inbox (which also holds the
-    punches of other runs on the shared broker, consumed and left alone)."""
+    punches of other runs on the shared broker, consumed and left alone). Asked every
+    0.5 s, planned for its values (a hash join: 57 ms for 40,000 punches, where the generic
+    plan's nested loop took 150-190 ms); asked every 0.05 s it kept a core of the
+    machine under test half busy."""
     deadline = time.monotonic() + timeout
+    uow = uow.custom_plans()
     while time.monotonic() < deadline:
         async with uow.read() as s:
             punches = await s.scalar(select(func.count()).select_from(Punch))
@@ -263,7 +268,7 @@ async def evaluated(uow: UnitOfWork, timeout: float) -> bool:
                 .where(Outbox.event_type == "attendance.punch.recorded"))
         if (done or 0) >= (punches or 0):
             return True
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
     return False
 
 
@@ -303,8 +308,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             await healthy(b, pr, log_path.with_suffix(f".{i}.log"))
         await probe.start()
         cpu_before = sum(cpu_seconds(pr.pid) for pr in procs)
-        database = make_url(app_url).database or ""
-        pg_before = backends_cpu(database)
+        database, user = make_url(app_url).database or "", make_url(app_url).username or ""
+        pg_before = backends_cpu(database, user)
         if raw_profile:  # the load only: py-spy attaches now (to the first instance)
             recorder = pyspy.record(proc.pid, raw_profile)
         latencies: list[float] = []
@@ -330,7 +335,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(0.05)
         events_s = probe.last_at - t0 if probe.count >= (revisions or 0) else None
         cpu_s = sum(cpu_seconds(pr.pid) for pr in procs) - cpu_before
-        pg_cpu_s = sum(t - pg_before.get(pid, 0.0) for pid, t in backends_cpu(database).items())
+        pg_cpu_s = sum(t - pg_before.get(pid, 0.0)
+                       for pid, t in backends_cpu(database, user).items())
     finally:
         if recorder and raw_profile:
             Path(args.profile).write_text(json.dumps(pyspy.stop(recorder, raw_profile),
