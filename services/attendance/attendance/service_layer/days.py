@@ -34,8 +34,9 @@ from .evaluation import evaluate_many, window_for
 async def evaluate(session: AsyncSession, ctx: TenantContext, nip: str, work_date: dt.date, *,
                    now: dt.datetime) -> DayRecord | None:
     """(Re)evaluate one employee's day (``evaluation.evaluate_many``); returns the new
-    revision, or None when the verdict did not change."""
-    return (await evaluate_many(session, ctx, [(nip, work_date)], now=now)).get((nip, work_date))
+    revision (detached), or None when the verdict did not change."""
+    row = (await evaluate_many(session, ctx, [(nip, work_date)], now=now)).get((nip, work_date))
+    return DayRecord(**row) if row is not None else None
 
 
 async def reevaluate(session: AsyncSession, tenant_id: str, nips: Iterable[str] | None,
