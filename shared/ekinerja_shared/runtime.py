@@ -118,8 +118,9 @@ class Runtime(Generic[S]):
                    outbox_model=outbox_model, attempts_model=attempts_model, relay=relay)
 
     def consumer(self, name: str, *, custom_plans: bool = False) -> EventConsumer:
+        uow = self.uow.custom_plans() if custom_plans else self.uow
         return EventConsumer(
-            name, self.uow.custom_plans() if custom_plans else self.uow, self.inbox_model, self.quarantine_model, self.metrics,
+            name, uow, self.inbox_model, self.quarantine_model, self.metrics,
             max_attempts=self.settings.consumer_max_attempts, attempts_model=self.attempts_model,
         )
 

@@ -136,7 +136,7 @@ async def evaluate_many(session: AsyncSession, ctx: TenantContext, keys: Iterabl
     record and an ``AttendanceDayEvaluated`` event in the same transaction; an unchanged
     one changes nothing. Returns the new revisions' rows (the day record's columns), by
     day: plain values, not ORM objects, which cost a twentieth of the consumer's CPU for
-    thousands of days nobody reads (docs/perf/live.md)."""
+    thousands of days nobody reads (docs/perf/ingest.md, round 6)."""
     ordered = sorted(set(keys), key=lambda k: (k[1], k[0]))
     out: dict[DayKey, DayRow] = {}
     for i in range(0, len(ordered), CHUNK):
