@@ -47,7 +47,6 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 from aiokafka import AIOKafkaConsumer, TopicPartition  # noqa: E402
-from aiokafka.admin import AIOKafkaAdminClient  # noqa: E402
 from sqlalchemy import func, insert, make_url, select  # noqa: E402
 
 from attendance.adapters.orm import (  # noqa: E402
@@ -71,6 +70,7 @@ from tests.bench.rawkafka import raw_kafka  # noqa: E402
 from tests.support.apps import from_now_on  # noqa: E402
 from tests.support.infra import reset_database  # noqa: E402
 from tests.support.ports import free_port  # noqa: E402
+from tests.support.processes import GroupLag  # noqa: E402
 from tests.support.tokens import TEST_JWKS_JSON  # noqa: E402
 
 BATCH = 200
@@ -238,9 +238,6 @@ async def push(client: httpx.AsyncClient, base: str, sn: str, bodies: list[str],
     return accepted
 
 
-EVALUATION = "evaluation"  # the purpose of the consumer that evaluates the punches' days
-
-
 async def groups_at_end(bootstrap: str, prefix: str) -> None:
     """The service's consumer groups start at the shared topics' end (the directory's and
     the punches' history of every earlier run is not this run's)."""
@@ -250,36 +247,25 @@ async def groups_at_end(bootstrap: str, prefix: str) -> None:
     await app.state.runtime.engine.dispose()
 
 
-async def evaluated(uow: UnitOfWork, bootstrap: str, group: str, timeout: float) -> bool:
+async def evaluated(uow: UnitOfWork, bootstrap: str, group_prefix: str,
+                    timeout: float) -> bool:
     """Wait until the evaluation consumer has applied every recorded punch: none of the
-    run's ``PunchRecorded`` is left unpublished in the outbox, and the consumer group has
-    committed the punches topic's end (it commits a batch once applied). Kafka's offsets,
-    not the database: counting the run's punches in the consumer's inbox (a join of
-    40,000 rows with 40,000, 57-274 ms) every 0.05 s kept a core of the machine under test
-    half busy."""
-    parts = [TopicPartition(ATTENDANCE_PUNCHES.name, p)
-             for p in range(ATTENDANCE_PUNCHES.partitions)]
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    ends = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await admin.start()
-    await ends.start()
-    try:
+    run's ``PunchRecorded`` is left unpublished in the outbox, and attendance's consumer
+    group has committed the punches topic's end (it commits a batch once applied;
+    ``GroupLag``). Kafka's offsets, not the database: counting the run's punches in the
+    consumer's inbox (a join of 40,000 rows with 40,000, 57-274 ms) every 0.05 s kept a
+    core of the machine under test half busy."""
+    async with GroupLag(bootstrap, group_prefix) as lag:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             async with uow.read() as s:
                 pending = await s.scalar(select(func.count()).select_from(Outbox).where(
                     Outbox.event_type == "attendance.punch.recorded",
                     Outbox.published_at.is_(None)))
-            if not pending:
-                end = await ends.end_offsets(parts)
-                done = await admin.list_consumer_group_offsets(group, partitions=parts)
-                if all(p in done and done[p].offset >= end[p] for p in parts):
-                    return True
+            if not pending and await lag.caught_up("attendance", ATTENDANCE_PUNCHES.name):
+                return True
             await asyncio.sleep(0.1)
         return False
-    finally:
-        await ends.stop()
-        await admin.close()
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
@@ -332,8 +318,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             upload_s = time.perf_counter() - t0
         engine = make_engine(url)  # the owner: sees the inbox (not tenant-scoped) too
         uow = UnitOfWork(make_sessionmaker(engine)).in_tenant(tenant)
-        days_done = await evaluated(uow, bootstrap, f"{prefix}-attendance-{EVALUATION}",
-                                    args.event_timeout)
+        days_done = await evaluated(uow, bootstrap, prefix, args.event_timeout)
         evaluated_s = time.perf_counter() - t0 if days_done else None
         async with uow.read() as s:
             revisions = await s.scalar(select(func.coalesce(func.sum(DayRecord.revision), 0))
