@@ -187,6 +187,15 @@ def _dialect(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind is not None else "postgresql"
 
 
+async def plan_for_values(session: AsyncSession) -> None:
+    """The rest of the transaction plans each statement for the values it is executed with
+    (PostgreSQL's ``plan_cache_mode``, local), never a cached generic plan: see
+    ``UnitOfWork.custom_plans``."""
+    if _dialect(session) == "postgresql":
+        await session.execute(text("SELECT set_config('plan_cache_mode', "
+                                   "'force_custom_plan', true)"))
+
+
 def _insert_for(session: AsyncSession, model: Any) -> Any:
     return (sqlite.insert if _dialect(session) == "sqlite" else postgresql.insert)(model)
 

@@ -53,11 +53,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from .db import plan_for_values
 from .errors import Conflict, DomainError
 from .tenancy import bind_cross_tenant, bind_none, bind_tenant
 
@@ -147,9 +147,8 @@ class UnitOfWork:
             await bind_cross_tenant(session, self.cross_tenant_job)
         else:
             await bind_none(session)
-        if self.forces_custom_plans and session.get_bind().dialect.name == "postgresql":
-            await session.execute(text(
-                "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"))
+        if self.forces_custom_plans:
+            await plan_for_values(session)
 
     async def _begin(self, session: AsyncSession) -> None:
         """The session's transaction, begun by its binding; once more on a fresh connection
