@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import os
 
+from sqlalchemy import text
+
+from ekinerja_shared.db import make_engine
+
 SERVICES = ("attendance", "activity", "scoring", "gateway")
 
 
@@ -25,10 +29,6 @@ async def analysed(*services: str) -> None:
     row each), and the gateway's scores of an OPD took 1.1-1.3 s instead of 17-22 ms in the
     first rounds (a nested loop reading the regency's every employee for each score;
     docs/perf/reads.md, round 6)."""
-    from sqlalchemy import text
-
-    from ekinerja_shared.db import make_engine
-
     for svc in services:
         engine = make_engine(os.environ[f"EK_BENCH_PG_{svc.upper()}_URL"])
         try:
