@@ -29,9 +29,16 @@ from .month_end import unscored_rows
 
 
 async def _scores_with_names(session: AsyncSession, tenant_id: str, period: str,
-                             unit_id: str | None) -> list[dict[str, Any]]:
+                             unit_id: str | None, *, ranked: bool = False
+                             ) -> list[dict[str, Any]]:
+    """The month's scores with the employees' names. ``ranked``: only what a ranking
+    reads (NIP, name, OPD, final % and TPP), as plain columns: whole ``ScoreRow`` objects
+    cost their JSON columns' decoding and the ORM's instance processing, some 15-20 % of
+    scoring's CPU for an OPD's ranking (docs/perf/reads.md, round 6)."""
+    score = ((ScoreRow.nip, ScoreRow.unit_id, ScoreRow.final_pct, ScoreRow.tpp_amount)
+             if ranked else (ScoreRow,))
     query = (
-        select(ScoreRow, Employee.name, Employee.unit_name)
+        select(*score, Employee.name, Employee.unit_name)
         .outerjoin(Employee, (Employee.tenant_id == ScoreRow.tenant_id)
                    & (Employee.nip == ScoreRow.nip))
         .where(ScoreRow.tenant_id == tenant_id, ScoreRow.period == period,
@@ -40,6 +47,11 @@ async def _scores_with_names(session: AsyncSession, tenant_id: str, period: str,
     )
     if unit_id:
         query = query.where(ScoreRow.unit_id == unit_id)
+    result: list[Any] = list((await session.execute(query)).all())
+    if ranked:
+        return [{"nip": r.nip, "name": r.name or "", "unit": r.unit_name or r.unit_id,
+                 "unit_id": r.unit_id, "final_pct": r.final_pct, "tpp_amount": r.tpp_amount}
+                for r in result]
     return [
         {"nip": r.nip, "name": name or "", "unit": unit_name or r.unit_id,
          "unit_id": r.unit_id, "employment_type": r.employment_type,
@@ -47,16 +59,17 @@ async def _scores_with_names(session: AsyncSession, tenant_id: str, period: str,
          "performance_pct": r.performance_pct, "tpp_base": r.tpp_base,
          "tpp_adjustment_pct": r.tpp_adjustment_pct, "tpp_amount": r.tpp_amount,
          "flags": list(r.flags or []), "segments": r.segments}
-        for r, name, unit_name in (await session.execute(query)).all()
+        for r, name, unit_name in result
     ]
 
 
 async def roster_rows(session: AsyncSession, tenant_id: str, period: str,
                       unit_id: str | None, default_preset: str) -> list[dict[str, Any]]:
-    """The month's roster with its figures: the frozen scores of a closed month (its
-    close gave every roster member one), else the running scores and the active
-    employees without a fact, computed from what is known."""
-    rows = await _scores_with_names(session, tenant_id, period, unit_id)
+    """The month's roster as a ranking reads it (NIP, name, OPD, final % and TPP; the
+    unscored members' rows carry more): the frozen scores of a closed month (its close
+    gave every roster member one), else the running scores and the active employees
+    without a fact, computed from what is known."""
+    rows = await _scores_with_names(session, tenant_id, period, unit_id, ranked=True)
     if period not in await repo.closed_periods(session, tenant_id):
         rows += [r for r in await unscored_rows(session, tenant_id, period, default_preset)
                  if not unit_id or r["unit_id"] == unit_id]
