@@ -53,7 +53,6 @@ from attendance.adapters.orm import (  # noqa: E402
     DayRecord,
     Employee,
     Outbox,
-    Punch,
 )
 from attendance.app import create_app  # noqa: E402
 from attendance.settings import Settings  # noqa: E402
@@ -304,7 +303,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             await healthy(b, pr, log_path.with_suffix(f".{i}.log"))
         await probe.start()
         cpu_before = sum(cpu_seconds(pr.pid) for pr in procs)
-        database, user = make_url(app_url).database or "", make_url(app_url).username or ""
+        service_db = make_url(app_url)  # the service's role and database
+        database, user = service_db.database or "", service_db.username or ""
         pg_before = backends_cpu(database, user)
         if raw_profile:  # the load only: py-spy attaches now (to the first instance)
             recorder = pyspy.record(proc.pid, raw_profile)
