@@ -241,8 +241,13 @@ async def _written(session: AsyncSession, stmt: Any,
     return [tuple(r) for r in result.all()]
 
 
+def _type_of(column: Any) -> Any:
+    """The column's SQL type, a ``TypeDecorator``'s underlying one."""
+    return getattr(column.type, "impl_instance", column.type)
+
+
 def _is_json(column: Any) -> bool:
-    return isinstance(getattr(column.type, "impl_instance", column.type), JSON)
+    return isinstance(_type_of(column), JSON)
 
 
 def _unnested(table: Any, columns: Sequence[str]) -> Select[Any] | None:
@@ -255,8 +260,7 @@ def _unnested(table: Any, columns: Sequence[str]) -> Select[Any] | None:
     None when it does not apply: an array column, or a column left out that a Python-side
     default fills per row (an INSERT .. SELECT would evaluate it once)."""
     cols = [table.c[c] for c in columns]
-    if any(isinstance(getattr(c.type, "impl_instance", c.type), postgresql.ARRAY)
-           for c in cols):
+    if any(isinstance(_type_of(c), postgresql.ARRAY) for c in cols):
         return None
     if any(c.default is not None and c.key not in columns for c in table.columns):
         return None
