@@ -21,8 +21,11 @@
 #                        if `ensure` started it (fault tests)
 #   status               print running/stopped; exit 0 when running, 1 when not
 #   url service [suffix] print the SQLAlchemy URL of that service's database, e.g.
-#                        postgresql+asyncpg://ek_attendance:ek_attendance@127.0.0.1:5432/ek_attendance_test
-#                        (the owner: migrations and test resets)
+#                        postgresql+asyncpg://ek_attendance:ek_attendance@127.0.0.1:5432/ek_attendance_test?ssl=disable
+#                        (the owner: migrations and test resets). TLS is off: the
+#                        cluster is on this machine's loopback, where asyncpg's default
+#                        (`prefer`) would encrypt every statement with Debian's
+#                        self-signed certificate for no protection (docs/perf/live.md)
 #   app-url service [suffix]  the same as the application role ek_<service>_app
 #
 # Environment:
@@ -319,7 +322,7 @@ cmd_url() {
   local svc="$1" suffix="${2:-}"
   check_service "$svc"
   check_suffix "$suffix"
-  echo "postgresql+asyncpg://ek_$svc:ek_$svc@127.0.0.1:$PGPORT/ek_$svc$suffix"
+  echo "postgresql+asyncpg://ek_$svc:ek_$svc@127.0.0.1:$PGPORT/ek_$svc$suffix?ssl=disable"
 }
 
 cmd_app_url() {
@@ -327,7 +330,7 @@ cmd_app_url() {
   local svc="$1" suffix="${2:-}"
   check_service "$svc"
   check_suffix "$suffix"
-  echo "postgresql+asyncpg://ek_${svc}_app:ek_${svc}_app@127.0.0.1:$PGPORT/ek_$svc$suffix"
+  echo "postgresql+asyncpg://ek_${svc}_app:ek_${svc}_app@127.0.0.1:$PGPORT/ek_$svc$suffix?ssl=disable"
 }
 
 usage() {

@@ -6,6 +6,7 @@ gateway's tokens against its JWKS."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -61,3 +62,17 @@ def test_init_script_makes_application_roles_like_pg_sh():
                      "USAGE ON SCHEMAS"):
             assert f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} GRANT {what} TO {app};" in block
     assert not re.search(r"OWNER ek_\w+_app", sql)  # the application roles own nothing
+
+
+def test_database_urls_set_tls_like_pg_sh():
+    """Compose's URLs and the local scripts' (pg.sh) ask for the same TLS mode: asyncpg's
+    default (`prefer`) would encrypt loopback traffic against Debian's cluster only."""
+    compose = services()
+    for name in SERVICES:
+        local = [subprocess.run(["bash", str(ROOT / "deploy" / "postgres" / "pg.sh"), cmd, name],
+                                capture_output=True, text=True, check=True).stdout.strip()
+                 for cmd in ("url", "app-url")]
+        env = compose[name]["environment"]
+        urls = [env["EK_MIGRATION_DATABASE_URL"], env["EK_DATABASE_URL"]]
+        assert [urlsplit(u).query for u in urls] == [urlsplit(u).query for u in local] == [
+            "ssl=disable", "ssl=disable"], name
