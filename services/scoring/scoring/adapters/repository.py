@@ -186,7 +186,8 @@ class TenantLockBusy(TimeoutError):
 _HELD_LOCKS = "scoring.tenant_locks"
 
 
-async def lock_tenants(session: AsyncSession, tenant_ids: Iterable[str]) -> None:
+async def lock_tenants(session: AsyncSession, tenant_ids: Iterable[str], *,
+                       shared: bool = False) -> None:
     """Serialise, per tenant, the transactions that decide which scores to recompute
     (consumers of the different fact topics, the unit refresher, HR and month close).
     Without it a directory change and a fact of another topic committed at the same time
@@ -194,28 +195,38 @@ async def lock_tenants(session: AsyncSession, tenant_ids: Iterable[str]) -> None
     directory change not yet seeing the fact's new score row). Transaction-scoped PostgreSQL
     advisory locks; SQLite already serialises writers.
 
+    ``shared``: a batch whose facts each change one employee's own facts (``KEYED_TYPES``:
+    attendance days, activity decisions) decides nothing about other employees, so such
+    transactions take the lock shared and run beside each other: two of them that recompute
+    the same employee-month wait for each other on its score row (``lock_scores``), and the
+    later one reads the earlier one's committed fact. Every other writer takes it exclusive
+    and so waits for them, and they for it.
+
     A transaction only ever waits for a lock above every lock it holds (ascending order),
     so waits cannot form a cycle. The shared consumer applies a batch regency by regency in
-    one transaction, in the batch's order: a regency that comes after a higher one is only
-    tried (``pg_try_advisory_xact_lock``); if another transaction holds it,
-    ``TenantLockBusy`` ends this one and the batch is consumed again."""
+    one transaction, in the batch's order: a regency that comes after a higher one (or a
+    shared lock made exclusive) is only tried (``pg_try_advisory_xact_lock``); if another
+    transaction holds it, ``TenantLockBusy`` ends this one and the batch is consumed again."""
     if dialect_name(session) != "postgresql":
         return
     transaction = session.sync_session.get_transaction()
-    owner, held = session.info.get(_HELD_LOCKS, (None, set()))
+    owner, held = session.info.get(_HELD_LOCKS, (None, {}))
     if owner is not transaction:
-        held = set()
+        held = {}  # tenant -> held shared only
         session.info[_HELD_LOCKS] = (transaction, held)
-    for tenant_id in sorted(set(tenant_ids) - held):
+    suffix = "_shared" if shared else ""
+    for tenant_id in sorted(set(tenant_ids)):
+        if tenant_id in held and (shared or not held[tenant_id]):
+            continue
         key = {"key": f"ekinerja-scoring:{tenant_id}"}
-        if held and tenant_id < max(held):
-            if not await session.scalar(
-                    text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"), key):
+        if held and (tenant_id in held or tenant_id < max(held)):
+            if not await session.scalar(text(
+                    f"SELECT pg_try_advisory_xact_lock{suffix}(hashtextextended(:key, 0))"), key):
                 raise TenantLockBusy(f"scoring lock of {tenant_id} busy (taken out of order)")
         else:
             await session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), key)
-        held.add(tenant_id)
+                text(f"SELECT pg_advisory_xact_lock{suffix}(hashtextextended(:key, 0))"), key)
+        held[tenant_id] = shared
 
 
 async def lock_scores(session: AsyncSession, tenant_id: str, period: str,

@@ -50,6 +50,9 @@ _ENTRY_STATUS = {
 }
 
 ENTRY_TYPES = frozenset(_ENTRY_STATUS)  # the activity decisions
+# facts that each change one employee's own facts only: a batch of them takes its
+# regencies' locks shared (``repo.lock_tenants``)
+KEYED_TYPES = frozenset({ev.AttendanceDayEvaluated, *ENTRY_TYPES})
 
 FACT_TYPES: tuple[type[ev.Event], ...] = (
     ev.TenantUpserted, ev.EmployeeUpserted, ev.AttendanceDayEvaluated,
@@ -221,7 +224,8 @@ async def store_events(session: AsyncSession, events: Iterable[ev.Event],
     without the regencies' locks (the rebuild's target has no other writer)."""
     events = list(events)
     if lock:
-        await repo.lock_tenants(session, (e.tenant_id for e in events))
+        await repo.lock_tenants(session, (e.tenant_id for e in events),
+                                shared=all(type(e) in KEYED_TYPES for e in events))
     facts: list[ev.Event] = []
     directory: list[ev.Event] = []
     for e in events:  # by the event's class (see ``_newest_facts``)
