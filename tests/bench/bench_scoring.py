@@ -56,6 +56,7 @@ from ekinerja_shared.collector import few_collections  # noqa: E402
 from scoring.replay import STORE_EVENTS, Replayer  # noqa: E402
 from scoring.domain.ranking import competition_rank, summarise_unit  # noqa: E402
 from scoring.service_layer import check, reports, services  # noqa: E402
+from scoring.service_layer.month_end import unscored_rows  # noqa: E402
 from tests.bench import pyspy  # noqa: E402
 from tests.bench.latency import sample  # noqa: E402
 from tests.bench.rawkafka import raw_kafka  # noqa: E402
@@ -71,9 +72,13 @@ PROFILE = os.environ.get("EK_BENCH_REBUILD_PROFILE")  # raw py-spy stacks of the
 
 async def recomputed_ranking(session, tenant: str, period: str) -> list:
     """The OPD ranking as it was computed on every request before the read model: every
-    roster row of the month read and grouped (kept here as the comparison)."""
+    roster row of the month read whole and grouped (kept here as the comparison; the
+    employee ranking's ``reports.roster_rows`` now reads fewer columns, and no
+    performance %)."""
     groups: dict[str, list] = {}
-    for row in await reports.roster_rows(session, tenant, period, None, "cilegon"):
+    rows = await reports._scores_with_names(session, tenant, period, None)
+    rows += await unscored_rows(session, tenant, period, "cilegon")  # the month is open
+    for row in rows:
         groups.setdefault(row["unit_id"], []).append(row)
     return competition_rank(
         [summarise_unit(u, [Decimal(r["final_pct"]) for r in rows],
