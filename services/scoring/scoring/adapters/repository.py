@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import case, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ekinerja_shared.db import insert_all, insert_ignore, one_of
+from ekinerja_shared.db import insert_all, insert_ignore, one_of, upsert
 
 from ..domain.policy import Policy, policy_from_dict, preset
 from ..domain.score import MonthFacts
@@ -273,6 +273,16 @@ async def insert_scores(session: AsyncSession, rows: Sequence[ScoreRow]) -> None
     without the ORM's unit of work: 200 rows 25-35 ms against 40-50 ms for their flush."""
     await insert_all(session, ScoreRow, [{c: getattr(r, c) for c in _SCORE_COLUMNS}
                                          for r in rows])
+
+
+async def write_scores(session: AsyncSession, rows: Sequence[ScoreRow]) -> None:
+    """Recomputed score rows (locked by ``lock_scores``, their new values set as committed)
+    written whole in one upsert (Core, one array per column), where the ORM's flush tracked
+    every attribute set and sent an UPDATE per row (docs/perf/live.md, session 11)."""
+    if rows:
+        await upsert(session, ScoreRow, [{c: getattr(r, c) for c in _SCORE_COLUMNS}
+                                         for r in rows],
+                     index_elements=["tenant_id", "nip", "period"])
 
 
 def dialect_name(session: AsyncSession) -> str:

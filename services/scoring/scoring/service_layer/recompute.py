@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.db import insert_ignore
@@ -77,6 +78,10 @@ async def recompute_many(
     unit-months whose average may move are added to ``dirty`` (the caller marks them after
     taking all row locks).
 
+    The changed rows are written in one statement (``repo.write_scores``), not flushed by
+    the ORM: their new values are set as committed ones (``set_committed_value``), so the
+    objects returned read as written and the session has nothing to flush for them.
+
     ``exclusive``: no other transaction writes the database (the rebuild's target). The
     missing rows are then not created empty, locked and updated one by one, but computed
     on new ``ScoreRow`` objects and written in one multi-row INSERT (Core, not the ORM's
@@ -86,10 +91,11 @@ async def recompute_many(
         groups[(tenant_id, period)].append(nip)
     done: list[ScoreRow] = []
     new: list[ScoreRow] = []  # ``exclusive``: the rows to insert
+    changed: list[ScoreRow] = []  # the locked rows whose numbers changed, to write
     staged: list[ev.Event] = []  # the ScoreUpdated of the changed rows, in their order
     for (tenant_id, period), nips in sorted(groups.items()):
         rows = await repo.lock_scores(session, tenant_id, period, nips, create=not exclusive)
-        missing = [nip for nip in nips if nip not in rows] if exclusive else []
+        missing = {nip for nip in nips if nip not in rows} if exclusive else set()
         for nip in missing:
             rows[nip] = repo.empty_score(tenant_id, nip, period)
         computed = await compute_month(session, tenant_id, period, nips, default_preset)
@@ -97,13 +103,16 @@ async def recompute_many(
             c = computed[nip]
             before = standings.counted(rows[nip])
             row = _apply_score(rows[nip], c, causes[(tenant_id, nip, period)])
+            if row.changed and nip not in missing:
+                changed.append(row.row)
             if publish and row.changed:
                 staged.append(score_event(row.row))
             standings.add_change(session, tenant_id, period, before, standings.counted(row.row))
             if c.uses_unit and dirty is not None and row.dirty_units:
                 dirty.update((tenant_id, u, period) for u in row.dirty_units)
             done.append(row.row)
-        new += (rows[nip] for nip in missing)
+        new += (rows[nip] for nip in sorted(missing))
+    await repo.write_scores(session, changed)
     await repo.insert_scores(session, new)
     await stage_many(session, Outbox, staged)  # one INSERT, no ORM unit of work per event
     await session.flush()
@@ -220,25 +229,19 @@ def _apply_score(row: ScoreRow, c: Computed, cause: ev.Event | None) -> _Applied
     )
     if unchanged:
         return _Applied(row, dirty)
-    row.version += 1
-    row.unit_id = unit_id
-    row.policy_name = c.policy.name
-    row.components = components
-    row.sources = sources
-    row.flags = flags
-    row.employment_type = terms.employment_type
-    row.tpp_adjustment_pct = adjustment
-    row.approved_minutes = facts.approved_minutes
-    row.performance_pct = performance
-    row.effective_minutes = score.effective_minutes
-    row.final_pct = score.final_pct
-    row.tpp_base = score.tpp_base
-    row.tpp_amount = score.tpp_amount
-    row.segments = c.segments_json()
-    row.memberships = c.memberships_json()
-    row.cause_event_id = cause.event_id if cause else None
-    row.cause_type = cause.event_type if cause else None
-    row.updated_at = utcnow()
+    values = {
+        "version": row.version + 1, "unit_id": unit_id, "policy_name": c.policy.name,
+        "components": components, "sources": sources, "flags": flags,
+        "employment_type": terms.employment_type, "tpp_adjustment_pct": adjustment,
+        "approved_minutes": facts.approved_minutes, "performance_pct": performance,
+        "effective_minutes": score.effective_minutes, "final_pct": score.final_pct,
+        "tpp_base": score.tpp_base, "tpp_amount": score.tpp_amount,
+        "segments": c.segments_json(), "memberships": c.memberships_json(),
+        "cause_event_id": cause.event_id if cause else None,
+        "cause_type": cause.event_type if cause else None, "updated_at": utcnow(),
+    }
+    for key, value in values.items():  # as written (``repo.write_scores``): not dirty
+        set_committed_value(row, key, value)
     return _Applied(row, dirty, changed=True)
 
 
