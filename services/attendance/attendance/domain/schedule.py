@@ -240,7 +240,10 @@ class Calendar:
 
     def day_kind(self, nip: str | None, day: dt.date) -> DayKind:
         """work / off / holiday."""
-        hours = self.hours(nip, day)
+        return self.kind_for(nip, day, self.hours(nip, day))
+
+    def kind_for(self, nip: str | None, day: dt.date, hours: Hours | None) -> DayKind:
+        """``day_kind`` from the day's hours (``hours(nip, day)``) looked up already."""
         if not self.rostered(nip, day) and day in self.holidays:
             return "holiday"
         return "work" if hours is not None else "off"

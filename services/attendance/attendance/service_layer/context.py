@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -40,18 +41,36 @@ from ..domain.schedule import (
 
 @dataclass
 class TenantContext:
+    """What the rules need of one tenant, loaded for one use (a consumer's batch, a
+    request): its calendar does not change while the context lives."""
+
     tenant_id: str
     tz_name: str
     rules: RuleSet
     calendar: Calendar
     apel: ApelRule | None = None
+    # (nip, date) -> the calendar's hours: each looked up once per context (``hours``)
+    _hours: dict[tuple[str | None, dt.date], Hours | None] = field(
+        default_factory=dict, repr=False, compare=False)
 
     @property
     def tz(self) -> ZoneInfo:
         return zone(self.tz_name)
 
+    def hours(self, nip: str | None, day: dt.date) -> Hours | None:
+        """``Calendar.hours``, remembered: a batch's evaluation asks the same employee-dates
+        again for every punch it dates and every day it evaluates, and the calendar's
+        lookups (scope by scope through every assignment) were a fifth of the evaluation
+        consumer's CPU (docs/perf/live.md, session 11)."""
+        key = (nip, day)
+        try:
+            return self._hours[key]
+        except KeyError:
+            self._hours[key] = found = self.calendar.hours(nip, day)
+            return found
+
     def hours_of(self, nip: str | None) -> HoursLookup:
-        return self.calendar.hours_lookup(nip)
+        return partial(self.hours, nip)
 
     def today(self, now: dt.datetime) -> dt.date:
         return now.astimezone(self.tz).date()

@@ -49,13 +49,13 @@ CHUNK = 2000  # employee-days evaluated per round of queries
 
 def window_for(ctx: TenantContext, nip: str, work_date: dt.date) -> tuple[DayKind, WorkWindow]:
     """The kind of day and its window (an off day's window is its calendar day)."""
-    hours = ctx.calendar.hours(nip, work_date)
+    hours = ctx.hours(nip, work_date)
     if hours is not None:
         window = work_window(work_date, hours, ctx.tz)
     else:
         lo, hi = day_span(work_date, ctx.tz)
         window = WorkWindow(work_date, lo, hi, lo, hi)
-    return ctx.calendar.day_kind(nip, work_date), window
+    return ctx.calendar.kind_for(nip, work_date, hours), window
 
 
 def _same(stored: Any, v: DayVerdict, unit_id: str | None) -> bool:
