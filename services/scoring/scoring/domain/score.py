@@ -16,6 +16,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from .pay_rules import DisciplineRules
 from .policy import HUNDRED, Policy
@@ -35,6 +36,10 @@ def pct(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+# The period helpers are pure functions of a few strings, asked for every employee-month
+# a batch recomputes (about 5 % of the fact consumers' CPU, docs/perf/live.md session 11):
+# remembered.
+@lru_cache(maxsize=256)
 def parse_period(period: str) -> tuple[int, int]:
     year, month = (int(x) for x in period.split("-"))
     if not 1 <= month <= 12:
@@ -42,6 +47,7 @@ def parse_period(period: str) -> tuple[int, int]:
     return year, month
 
 
+@lru_cache(maxsize=256)
 def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     """First day of the month and first day of the next month."""
     year, month = parse_period(period)
@@ -49,10 +55,12 @@ def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     return first, dt.date(year + (month == 12), month % 12 + 1, 1)
 
 
+@lru_cache(maxsize=256)
 def days_in_month(period: str) -> int:
     return calendar.monthrange(*parse_period(period))[1]
 
 
+@lru_cache(maxsize=256)
 def weekdays_in_month(period: str) -> int:
     """Fallback effective days: Monday-Friday days of the month (no holidays known)."""
     year, month = parse_period(period)
