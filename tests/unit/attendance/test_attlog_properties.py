@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attendance.domain.attlog import (
+    ATTLOG_TIME_FORMAT,
     EARLIEST_TIME,
     INT32_MAX,
     INT32_MIN,
@@ -22,6 +23,7 @@ from attendance.domain.attlog import (
     RejectedLine,
     UserRecord,
     check_window,
+    local_time,
     parse_attlog,
     parse_attlog_line,
     parse_devicecmd,
@@ -172,3 +174,47 @@ def test_storable_never_keeps_nul_and_is_bounded(text: str, limit: int) -> None:
     assert "\x00" not in out
     escaped = text.replace("\x00", "\\x00")
     assert out == escaped if len(escaped) <= limit else out.startswith(escaped[:limit])
+
+
+def _strptime_or_none(when: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.strptime(when, ATTLOG_TIME_FORMAT)
+    except ValueError:
+        return None
+
+
+def _local_time_or_none(when: str) -> dt.datetime | None:
+    try:
+        return local_time(when)
+    except ValueError:
+        return None
+
+
+# pieces of the time format, near and off it: digits of every width, pads, signs, Unicode
+# digits and white space
+_time_piece = st.one_of(
+    st.integers(min_value=0, max_value=99999).map(str),
+    st.integers(min_value=0, max_value=99).map(lambda n: f"{n:02d}"),
+    st.sampled_from(["-", ":", " ", "  ", "\t", "T", " 5", "٣", "+07", ".5", "", "a"]),
+)
+_near_time = st.lists(_time_piece, min_size=1, max_size=12).map("".join)
+_well_formed = st.datetimes(min_value=dt.datetime(1000, 1, 1)).map(
+    lambda t: t.strftime(ATTLOG_TIME_FORMAT))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(_well_formed, _near_time, st.text(max_size=30)))
+def test_attlog_time_reads_as_strptime_does(when: str) -> None:
+    """``local_time`` (a compiled pattern, for speed) accepts and refuses exactly what
+    ``strptime`` with ``ATTLOG_TIME_FORMAT`` does, and reads the same time."""
+    assert _local_time_or_none(when) == _strptime_or_none(when)
+
+
+def test_attlog_time_edges_read_as_strptime_does() -> None:
+    for when in ["2026-11-24 07:30:00", "2026-1-5 7:3:9", "2026-11- 5 07:30:00",
+                 "2026-11-24   07:30:00", "2026-02-29 07:30:00", "2024-02-29 07:30:00",
+                 "2026-11-24 24:00:00", "2026-11-24 07:60:00", "2026-11-24 07:30:60",
+                 "2026-11-24 07:30:61", "2026-13-01 07:30:00", "2026-11-31 07:30:00",
+                 "2026-11-24T07:30:00", "2026-11-24 07:30:00.5", "26-11-24 07:30:00",
+                 "٢٠٢٦-١١-٢٤ ٠٧:٣٠:٠٠", "2026-11-24 07:30", ""]:
+        assert _local_time_or_none(when) == _strptime_or_none(when), when
