@@ -39,11 +39,6 @@ from .uow import UnitOfWork
 S = TypeVar("S", bound=ServiceSettings)
 
 
-async def raw_body(msg: KafkaMessage) -> bytes:
-    """A decoder handing a record's value to its handler as it came."""
-    return msg.body
-
-
 async def undecoded(msg: KafkaMessage) -> Any:
     """A batch subscriber's decoder: nothing decoded. The batch handler reads the records
     from the message (``EventConsumer.handle_records`` decodes each into its event);
@@ -152,21 +147,25 @@ class Runtime(Generic[S]):
                          description: str) -> None:
         """Every instance sees every record from now on (no group, nothing committed).
 
-        The handler takes the record's bytes, handed over by a decoder, not the
-        ``KafkaMessage``: a ``KafkaMessage`` argument is a FastStream context field, which
-        FastDepends resolves through ``anyio.to_thread.run_sync`` on every call, a thread
-        hop per record that took about a quarter of the gateway's CPU under load
-        (docs/perf/live.md)."""
+        ``handle`` takes each record's bytes as they came. The records are fetched in
+        batches (what the broker has, up to ``consumer_batch_size``; a batch waits for
+        nothing more), handed over undecoded: FastStream's per-message path (its logging,
+        metrics and acknowledgement middlewares, FastDepends) was about a fifth of the
+        gateway's CPU under load when it ran once per record (docs/perf/live.md, session
+        11). Not a ``KafkaMessage`` argument either: that is a FastStream context field,
+        which FastDepends resolves through ``anyio.to_thread.run_sync`` on every call."""
 
-        async def on_record(body: bytes) -> None:
-            await handle(body)
+        async def on_records(records: Any) -> None:
+            for record in records:
+                await handle(record.value)
 
-        on_record.__name__ = f"on_{purpose.replace('-', '_')}"
+        on_records.__name__ = f"on_{purpose.replace('-', '_')}"
         self.broker.subscriber(
             topic.name, group_id=None, auto_offset_reset="latest",
-            ack_policy=AckPolicy.ACK_FIRST, decoder=raw_body,
+            ack_policy=AckPolicy.ACK_FIRST, decoder=undecoded, batch=True,
+            max_records=self.settings.consumer_batch_size,
             title=f"{self.settings.service_name}/{purpose}", description=description,
-        )(on_record)
+        )(on_records)
 
     def declare_published(self, topic: Topic, *schemas: type[Event]) -> None:
         """Declare the events this service publishes (through its outbox) for the AsyncAPI
