@@ -15,6 +15,7 @@ registered through the runtime, one way for every service:
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Self, TypeVar
@@ -36,6 +37,7 @@ from .tokens import JwksAuthenticator, StaticKeysAuthenticator
 from .topics import Topic
 from .uow import UnitOfWork
 
+log = logging.getLogger(__name__)
 S = TypeVar("S", bound=ServiceSettings)
 
 
@@ -157,7 +159,10 @@ class Runtime(Generic[S]):
 
         async def on_records(records: Any) -> None:
             for record in records:
-                await handle(record.value)
+                try:
+                    await handle(record.value)
+                except Exception:  # one record's failure must not drop the batch's rest
+                    log.exception("%s: fan-out of a record of %s failed", purpose, topic.name)
 
         on_records.__name__ = f"on_{purpose.replace('-', '_')}"
         self.broker.subscriber(

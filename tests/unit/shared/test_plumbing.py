@@ -536,3 +536,24 @@ def test_period_of_is_the_month_of_a_day_or_an_instant_cached_or_not() -> None:
     assert period_of(dt.date(2026, 1, 31)) == "2026-01"  # from the cache
     assert period_of(dt.datetime(2099, 12, 31, 23, 59, tzinfo=dt.UTC)) == "2099-12"
     assert period_of.cache_info().hits == 1
+
+
+async def test_subscribe_fanout_goes_on_past_a_record_its_handler_fails_on(
+        tmp_path: Path) -> None:
+    """Records come in batches: one the handler fails on is logged and the rest of its
+    batch still reaches the handler (nothing redelivers a fan-out's records)."""
+    settings = ServiceSettings(service_name="svc",
+                               database_url=f"sqlite+aiosqlite:///{tmp_path / 'svc.db'}")
+    rt = Runtime.build(settings, inbox_model=Inbox, quarantine_model=Quarantine)
+    seen: list[bytes] = []
+
+    async def handle(body: bytes) -> None:
+        if body == b"rusak":
+            raise RuntimeError("handler bug")
+        seen.append(body)
+
+    rt.subscribe_fanout(PERIODS, "live", handle, description="test")
+    async with TestKafkaBroker(rt.broker) as broker:
+        await broker.publish_batch(b"satu", b"rusak", b"dua", topic=PERIODS.name)
+    assert seen == [b"satu", b"dua"]
+    await rt.engine.dispose()
