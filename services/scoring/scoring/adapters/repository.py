@@ -286,11 +286,15 @@ def empty_score(tenant_id: str, nip: str, period: str) -> ScoreRow:
 _SCORE_COLUMNS = tuple(c.key for c in ScoreRow.__table__.columns)
 
 
+def _score_values(rows: Sequence[ScoreRow]) -> list[dict[str, Any]]:
+    """Score rows as the Core statements write them: every column."""
+    return [{c: getattr(r, c) for c in _SCORE_COLUMNS} for r in rows]
+
+
 async def insert_scores(session: AsyncSession, rows: Sequence[ScoreRow]) -> None:
     """New score rows (``empty_score``, then computed) written in one multi-row INSERT,
     without the ORM's unit of work: 200 rows 25-35 ms against 40-50 ms for their flush."""
-    await insert_all(session, ScoreRow, [{c: getattr(r, c) for c in _SCORE_COLUMNS}
-                                         for r in rows])
+    await insert_all(session, ScoreRow, _score_values(rows))
 
 
 async def write_scores(session: AsyncSession, rows: Sequence[ScoreRow]) -> None:
@@ -298,8 +302,7 @@ async def write_scores(session: AsyncSession, rows: Sequence[ScoreRow]) -> None:
     written whole in one upsert (Core, one array per column), where the ORM's flush tracked
     every attribute set and sent an UPDATE per row (docs/perf/live.md, session 11)."""
     if rows:
-        await upsert(session, ScoreRow, [{c: getattr(r, c) for c in _SCORE_COLUMNS}
-                                         for r in rows],
+        await upsert(session, ScoreRow, _score_values(rows),
                      index_elements=["tenant_id", "nip", "period"])
 
 
