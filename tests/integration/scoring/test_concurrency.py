@@ -29,6 +29,12 @@ from tests.support.infra import pg_app_url, pg_url, reset_database
 pytestmark = pytest.mark.integration
 
 
+async def _october_score(uow: UnitOfWork, tenant_id: str, nip: str) -> ScoreRow | None:
+    async with uow.read() as session:
+        return await session.scalar(select(ScoreRow).where(
+            ScoreRow.tenant_id == tenant_id, ScoreRow.nip == nip, ScoreRow.period == "2026-10"))
+
+
 async def test_directory_change_and_fact_committed_together_both_count(tenant_id):
     await reset_database(pg_url("scoring"))
     await upgrade_async("scoring", pg_url("scoring"))
@@ -57,10 +63,7 @@ async def test_directory_change_and_fact_committed_together_both_count(tenant_id
             await fact_tx.commit()
         await asyncio.wait_for(other, 30)
 
-        async with uow.read() as session:
-            row = await session.scalar(select(ScoreRow).where(
-                ScoreRow.tenant_id == tenant_id, ScoreRow.nip == nip,
-                ScoreRow.period == "2026-10"))
+        row = await _october_score(uow, tenant_id, nip)
         # 660 of 22 x 300 minutes = 10% -> 60 x 10% + 40 x 100% = 46% of Rp5,000,000
         assert row is not None and row.final_pct == D("46.00")
         assert row.tpp_amount == D("2300000")
@@ -137,10 +140,7 @@ async def test_keyed_facts_of_two_topics_apply_side_by_side_and_both_count(tenan
             await day_tx.commit()
         await asyncio.wait_for(approving, 30)
 
-        async with uow.read() as session:
-            row = await session.scalar(select(ScoreRow).where(
-                ScoreRow.tenant_id == tenant_id, ScoreRow.nip == nip,
-                ScoreRow.period == "2026-10"))
+        row = await _october_score(uow, tenant_id, nip)
         # 660 of 22 x 300 minutes = 10% -> 60 x 10% + 40 x (100 - 1.25)% = 45.5%
         assert row is not None and row.final_pct == D("45.50")
         assert row.version == 2  # the day, then the approval (no row for the employee alone)
