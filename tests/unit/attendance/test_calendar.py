@@ -4,6 +4,7 @@ and cuti bersama, shift rosters with night shifts across midnight, time zones.""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -97,7 +98,7 @@ def test_night_shift_crosses_midnight() -> None:
     w = work_window(d, NIGHT, WITA)
     assert w.start == dt.datetime(2026, 11, 23, 22, tzinfo=WITA)
     assert w.end == dt.datetime(2026, 11, 24, 6, tzinfo=WITA)
-    lookup = cal.hours_lookup("N")
+    lookup = partial(cal.hours, "N")
     # the 06:05 punch next morning belongs to the shift that started the evening before
     assert work_date_of(dt.datetime(2026, 11, 24, 6, 5, tzinfo=WITA), WITA, lookup) == d
     assert work_date_of(dt.datetime(2026, 11, 23, 21, 50, tzinfo=WITA), WITA, lookup) == d

@@ -4,6 +4,7 @@ night shift, equal priorities, December, scopes that do not apply on a date."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -69,7 +70,7 @@ def test_punch_span_of_day_and_night_shifts() -> None:
 
 
 def test_a_punch_belongs_to_the_night_shift_until_six_hours_after_its_end() -> None:
-    lookup = Calendar(shifts={("N", D): h("22:00-06:00")}).hours_lookup("N")
+    lookup = partial(Calendar(shifts={("N", D): h("22:00-06:00")}).hours, "N")
     next_day = D + dt.timedelta(days=1)
     at = lambda hh, mm: dt.datetime(2026, 11, 24, hh, mm, tzinfo=WITA)  # noqa: E731
     assert work_date_of(at(11, 59), WITA, lookup) == D
@@ -79,7 +80,7 @@ def test_a_punch_belongs_to_the_night_shift_until_six_hours_after_its_end() -> N
     # the same instant seen from another zone is the same punch
     assert work_date_of(at(11, 59).astimezone(dt.UTC), WITA, lookup) == D
     # a day shift the day before does not pull punches back
-    day_lookup = Calendar(shifts={("N", D): h("07:30-16:00")}).hours_lookup("N")
+    day_lookup = partial(Calendar(shifts={("N", D): h("07:30-16:00")}).hours, "N")
     assert work_date_of(at(1, 0), WITA, day_lookup) == next_day
 
 
@@ -177,4 +178,4 @@ def test_rosters_are_per_employee() -> None:
     assert cal.hours(None, D) == h("07:30-16:00")
     assert len(cal.working_dates("2026-11")) == 20 and D not in cal.working_dates("2026-11")
     assert D in cal.working_dates("2026-11", "N")
-    assert cal.hours_lookup(None)(D + dt.timedelta(days=5)) is None  # Saturday
+    assert cal.hours(None, D + dt.timedelta(days=5)) is None  # Saturday

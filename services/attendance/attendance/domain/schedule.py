@@ -248,9 +248,6 @@ class Calendar:
             return "holiday"
         return "work" if hours is not None else "off"
 
-    def hours_lookup(self, nip: str | None) -> HoursLookup:
-        return lambda day: self.hours(nip, day)
-
     def working_dates(self, period: str, nip: str | None = None) -> list[dt.date]:
         return [d for d in month_dates(period) if self.day_kind(nip, d) == "work"]
 
