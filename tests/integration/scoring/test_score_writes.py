@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator
 from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.db import make_engine, make_sessionmaker
@@ -22,14 +24,22 @@ from tests.support.infra import pg_app_url, pg_url, reset_database
 
 pytestmark = pytest.mark.integration
 
-COLUMNS = [c.key for c in ScoreRow.__table__.columns]
 
-
-async def test_recomputed_rows_are_written_once_and_read_back_the_same(tenant_id):
+@pytest.fixture
+async def sm() -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A fresh scoring schema, migrated by its owner; sessions of the service's role (as the
+    service: row-level security applies)."""
     await reset_database(pg_url("scoring"))
     await upgrade_async("scoring", pg_url("scoring"))
     engine = make_engine(pg_app_url("scoring"))
-    sm = make_sessionmaker(engine)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+COLUMNS = [c.key for c in ScoreRow.__table__.columns]
+
+
+async def test_recomputed_rows_are_written_once_and_read_back_the_same(sm, tenant_id):
     nips = [f"19880101201503100{i}" for i in range(3)]
     employees = [ev.EmployeeUpserted(tenant_id=tenant_id, nip=n, name=f"Pegawai {i}",
                                      unit_id="umum", tpp_base=D("5000000"))
@@ -40,25 +50,22 @@ async def test_recomputed_rows_are_written_once_and_read_back_the_same(tenant_id
     approvals = [ev.ActivityEntryApproved(tenant_id=tenant_id, entry_id=uuid.uuid4(), nip=n,
                                           work_date=dt.date(2026, 10, 5), minutes=330 * (i + 1),
                                           version=2) for i, n in enumerate(nips)]
-    try:
-        await UnitOfWork(sm).in_tenant(tenant_id).run(services.apply_events, employees)
-        async with sm() as session, session.begin():
-            await bind_tenant(session, tenant_id)
-            first = await services.apply_events(session, days)
-            assert [r.version for r in first] == [1, 1, 1]
-            # the same rows again in the same transaction: locked, re-read, updated
-            rows = await services.apply_events(session, approvals)
-            assert not session.dirty and not session.new
-            returned = {r.nip: {c: getattr(r, c) for c in COLUMNS} for r in rows}
-        assert [returned[n]["version"] for n in nips] == [2, 2, 2]
-        # 330 x (i + 1) of 22 x 300 minutes -> 60 x 5/10/15 % + 40 x 98.75 %
-        assert [returned[n]["final_pct"] for n in nips] == [D("42.50"), D("45.50"),
-                                                           D("48.50")]
+    await UnitOfWork(sm).in_tenant(tenant_id).run(services.apply_events, employees)
+    async with sm() as session, session.begin():
+        await bind_tenant(session, tenant_id)
+        first = await services.apply_events(session, days)
+        assert [r.version for r in first] == [1, 1, 1]
+        # the same rows again in the same transaction: locked, re-read, updated
+        rows = await services.apply_events(session, approvals)
+        assert not session.dirty and not session.new
+        returned = {r.nip: {c: getattr(r, c) for c in COLUMNS} for r in rows}
+    assert [returned[n]["version"] for n in nips] == [2, 2, 2]
+    # 330 x (i + 1) of 22 x 300 minutes -> 60 x 5/10/15 % + 40 x 98.75 %
+    assert [returned[n]["final_pct"] for n in nips] == [D("42.50"), D("45.50"),
+                                                       D("48.50")]
 
-        async with sm() as other, other.begin():
-            await bind_tenant(other, tenant_id)
-            stored = {r.nip: {c: getattr(r, c) for c in COLUMNS} for r in await other.scalars(
-                select(ScoreRow).where(ScoreRow.tenant_id == tenant_id))}
-        assert stored == returned
-    finally:
-        await engine.dispose()
+    async with sm() as other, other.begin():
+        await bind_tenant(other, tenant_id)
+        stored = {r.nip: {c: getattr(r, c) for c in COLUMNS} for r in await other.scalars(
+            select(ScoreRow).where(ScoreRow.tenant_id == tenant_id))}
+    assert stored == returned
