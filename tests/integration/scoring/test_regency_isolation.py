@@ -9,24 +9,21 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from ekinerja_shared import events as ev
-from ekinerja_shared.db import make_engine, make_sessionmaker
-from ekinerja_shared.migrations import upgrade_async
 from ekinerja_shared.tenancy import POLICY_NAME, bind_tenant
 from ekinerja_shared.uow import UnitOfWork
 from scoring.adapters import repository as repo
 from scoring.adapters.orm import DirtyUnit, ScoreRow
 from scoring.domain.policy import policy_from_dict
 from scoring.service_layer import admin, services
-from tests.support.infra import pg_app_url, pg_url, reset_database
+from tests.support.infra import pg_url
 
 pytestmark = pytest.mark.integration
 
@@ -38,13 +35,9 @@ UNIT_POLICY = policy_from_dict({"name": "unit", "components": [
 
 
 @pytest.fixture
-async def uow() -> AsyncIterator[UnitOfWork]:
+def uow(sm: async_sessionmaker[AsyncSession]) -> UnitOfWork:
     """The scoring schema migrated by its owner; a unit of work of the service's role."""
-    await reset_database(pg_url("scoring"))
-    await upgrade_async("scoring", pg_url("scoring"))
-    engine = make_engine(pg_app_url("scoring"))
-    yield UnitOfWork(make_sessionmaker(engine))
-    await engine.dispose()
+    return UnitOfWork(sm)
 
 
 def facts(tenant_id: str, minutes: dict[str, int]) -> list[ev.Event]:

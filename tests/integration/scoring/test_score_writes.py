@@ -6,34 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ekinerja_shared import events as ev
-from ekinerja_shared.db import make_engine, make_sessionmaker
-from ekinerja_shared.migrations import upgrade_async
 from ekinerja_shared.tenancy import bind_tenant
 from ekinerja_shared.uow import UnitOfWork
 from scoring.adapters.orm import ScoreRow
 from scoring.service_layer import services
-from tests.support.infra import pg_app_url, pg_url, reset_database
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture
-async def sm() -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A fresh scoring schema, migrated by its owner; sessions of the service's role (as the
-    service: row-level security applies)."""
-    await reset_database(pg_url("scoring"))
-    await upgrade_async("scoring", pg_url("scoring"))
-    engine = make_engine(pg_app_url("scoring"))
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 COLUMNS = [c.key for c in ScoreRow.__table__.columns]
