@@ -51,6 +51,7 @@ import httpx  # noqa: E402
 from ekinerja_shared.timeutil import zone  # noqa: E402
 from tests.bench.bench_ingest import percentile, work_days  # noqa: E402
 from tests.bench import pyspy  # noqa: E402
+from tests.bench.hops import Probe, hops  # noqa: E402
 from tests.bench.bench_pages import nip_of, roster  # noqa: E402
 from tests.bench.benchenv import bench_databases_for_tests  # noqa: E402
 from tests.bench.rawkafka import raw_kafka  # noqa: E402
@@ -213,27 +214,42 @@ async def main() -> dict[str, object]:
                     until, accepted, upload_lat, load_refused, load_finished))
                     for d in range(DEVICES)]
                 probe_day = recent[-1]
+                probes: list[Probe] = []  # each probe's path, traced after the load (hops)
+                load_began = time.time()
+
+                def traced(probe: Probe) -> Probe:
+                    probes.append(probe)
+                    return probe
+
+                def streamed(probe: Probe, seconds: float | None) -> float | None:
+                    if seconds is not None:
+                        probe.streamed_at = probe.sent_at + seconds
+                    return seconds
 
                 async def punch(k: int, i: int) -> float | None:
                     above = newest_version(stream, nip_of(i))
                     body = (f"{pin_of(i)}\t{probe_day} 09:30:00\t0\t1\t0\t0\t0\t0\t0\t0\r\n"
                             f"{pin_of(i)}\t{probe_day} 16:05:00\t1\t1\t0\t0\t0\t0\t0\t0\r\n")
                     t0 = time.perf_counter()
+                    probe = traced(Probe("punch", nip_of(i), time.time()))
                     r = await post(gw, "/iclock/cdata", probe_refused, content=body, params={
                         "SN": serials[-1], "table": "ATTLOG", "Stamp": str(k + 1)})
                     if r is None:
                         return None
-                    return await arrival(stream, nip_of(i), t0, above, "attendance.day.evaluated")
+                    return streamed(probe, await arrival(stream, nip_of(i), t0, above,
+                                                         "attendance.day.evaluated"))
 
                 async def approval(nip: str, entry_id: str) -> float | None:
                     above = newest_version(stream, nip)
                     t0 = time.perf_counter()
+                    probe = traced(Probe("approval", nip, time.time(), entry_id=entry_id))
                     try:
                         r = await post(gw, f"/api/activity/{tenant}/entries/{entry_id}/approve",
                                        probe_refused, headers=head, json={})
                         if r is None:
                             return None
-                        return await arrival(stream, nip, t0, above, "activity.entry.approved")
+                        return streamed(probe, await arrival(stream, nip, t0, above,
+                                                             "activity.entry.approved"))
                     finally:
                         busy.discard(nip)
 
@@ -263,6 +279,7 @@ async def main() -> dict[str, object]:
                 for svc, prof in profiles.items():
                     raws[svc].with_suffix(".json").write_text(json.dumps(prof, indent=1))
                 events = len(stream.scores)
+    path = await hops(bootstrap, tenant, load_began, probes)
     raw = await raw_kafka(bootstrap, 20_000)
     punches = sum(accepted)
     return {"live_latency": {
@@ -274,6 +291,7 @@ async def main() -> dict[str, object]:
                               "p95": round(percentile(upload_lat, 0.95), 3),
                               "max": round(max(upload_lat), 3)} if upload_lat else None),
         "punch_to_stream": summary(punch_lat), "approval_to_stream": summary(approval_lat),
+        "hops": path,
         "stream_events": events, "target_p99_ms": 500,
         # requests answered with another status than 200, or dropped: the reasons (at most 5)
         "uploads_refused": len(load_refused), "probes_refused": len(probe_refused),
