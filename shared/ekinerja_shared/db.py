@@ -216,7 +216,14 @@ def pairs_of(session: AsyncSession, columns: Sequence[Any],
     """``(c1, c2, ..) IN keys`` with the keys as one array parameter per column on
     PostgreSQL (``IN (SELECT * FROM unnest(..))``): one statement text, cheap to plan,
     where a row-constructor ``IN`` list is planned as an ``OR`` of every key (500 pairs of
-    the day records: 160 ms to plan, 10 ms to run); elsewhere the ``IN`` list."""
+    the day records: 160 ms to plan, 10 ms to run); elsewhere the ``IN`` list.
+
+    Give the whole key, the regency's column first (``tenant_id, nip, work_date``), not
+    the regency as a separate ``tenant_id = :t`` filter beside the other columns' pairs:
+    with that filter the planner may read the regency's every row by the index's first
+    column and compare each with every key, which a plan made while the table held a
+    regency's first rows keeps doing as it grows (400 keys in 10,000 day records: 1.4 s,
+    against 5 ms for the whole key; docs/perf/live.md, "The day records' lock")."""
     keys = list(keys)
     if _dialect(session) != "postgresql":
         return tuple_(*columns).in_(keys)

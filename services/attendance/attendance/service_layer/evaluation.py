@@ -90,9 +90,9 @@ async def _leave(session: AsyncSession, ctx: TenantContext, nips: list[str], fir
 async def _corrections(session: AsyncSession, ctx: TenantContext,
                        keys: list[DayKey]) -> dict[DayKey, Correction]:
     """The latest correction of each employee-day."""
-    rows = await session.scalars(select(Correction).where(
-        Correction.tenant_id == ctx.tenant_id,
-        pairs_of(session, (Correction.nip, Correction.work_date), keys)).order_by(Correction.id))
+    rows = await session.scalars(select(Correction).where(pairs_of(
+        session, (Correction.tenant_id, Correction.nip, Correction.work_date),
+        [(ctx.tenant_id, *k) for k in keys])).order_by(Correction.id))
     return {(c.nip, c.work_date): c for c in rows.all()}  # the highest id wins
 
 
@@ -100,9 +100,9 @@ async def _records(session: AsyncSession, ctx: TenantContext,
                    keys: list[DayKey]) -> dict[DayKey, Any]:
     """The day records in force, locked until commit."""
     table = DAY_RECORDS
-    rows = await session.execute(select(table).where(
-        table.c.tenant_id == ctx.tenant_id,
-        pairs_of(session, (table.c.nip, table.c.work_date), keys)).with_for_update())
+    rows = await session.execute(select(table).where(pairs_of(
+        session, (table.c.tenant_id, table.c.nip, table.c.work_date),
+        [(ctx.tenant_id, *k) for k in keys])).with_for_update())
     return {(r.nip, r.work_date): r for r in rows.all()}
 
 

@@ -39,10 +39,10 @@ async def write_changes(session: AsyncSession, tenant_id: str,
     gone = [(nip, s.effective_from) for nip, rows in before.items()
             for s in rows if s.effective_from not in {a.effective_from for a in after[nip]}]
     for i in range(0, len(gone), CHUNK):
-        await session.execute(delete(EmploymentChange).where(
-            EmploymentChange.tenant_id == tenant_id,
-            pairs_of(session, (EmploymentChange.nip, EmploymentChange.effective_from),
-                     gone[i:i + CHUNK])))
+        await session.execute(delete(EmploymentChange).where(pairs_of(
+            session, (EmploymentChange.tenant_id, EmploymentChange.nip,
+                      EmploymentChange.effective_from),
+            [(tenant_id, *k) for k in gone[i:i + CHUNK]])))
     written = [{"tenant_id": tenant_id, "nip": nip, "effective_from": s.effective_from,
                 "unit_id": s.terms.unit_id, "unit_name": s.terms.unit_name,
                 "position": s.terms.position, "employment_type": s.terms.employment_type,
