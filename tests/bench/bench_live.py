@@ -24,6 +24,12 @@ with another status than 200 is counted in ``uploads_refused``, not accepted), t
 produce/consume on the same broker in the same run. Run by `make bench`; needs the
 EK_BENCH_PG_* URLs and EK_BENCH_KAFKA_BOOTSTRAP like the other benches.
 
+Warm tables (EK_BENCH_LIVE_WARM_DAYS, default 2): before the load, the load devices upload
+that many earlier days at once, the pipeline drains, and every service database is
+analysed, as autovacuum does within a deployment's first minute; the load then meets
+tables with statistics, as a running deployment's. 0: the load meets tables that were
+empty a minute before (a new deployment's first minute, README), as up to session 12.
+
 EK_BENCH_LIVE_PROFILE=DIR records the four service processes with py-spy while the load
 flows (tests/bench/pyspy.py): DIR/<service>.txt raw stacks, DIR/<service>.json the top
 frames and each process's busy samples (how much of the load's seconds it was on a core).
@@ -47,6 +53,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import httpx  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 from ekinerja_shared.timeutil import zone  # noqa: E402
 from tests.bench.bench_ingest import percentile, work_days  # noqa: E402
@@ -55,7 +63,9 @@ from tests.bench.hops import Probe, hops  # noqa: E402
 from tests.bench.bench_pages import nip_of, roster  # noqa: E402
 from tests.bench.benchenv import bench_databases_for_tests  # noqa: E402
 from tests.bench.rawkafka import raw_kafka  # noqa: E402
+from tests.support import infra  # noqa: E402
 from tests.support.processes import (  # noqa: E402
+    SERVICES,
     directory_everywhere,
     register_regency,
     running_system,
@@ -68,6 +78,7 @@ UNITS = 10
 DEVICES = int(os.environ.get("EK_BENCH_LIVE_DEVICES", "10"))
 RATE = float(os.environ.get("EK_BENCH_LIVE_RATE", "1000"))
 SECONDS = float(os.environ.get("EK_BENCH_LIVE_SECONDS", "20"))
+WARM_DAYS = int(os.environ.get("EK_BENCH_LIVE_WARM_DAYS", "2"))
 BATCH = 200
 PROBE_EVERY_S = 0.25
 PROBE_TIMEOUT_S = 30.0
@@ -119,7 +130,8 @@ def load_uploads(days: list[dt.date]) -> list[list[str]]:
 
 async def device(gw: httpx.AsyncClient, serial: str, uploads: list[str], start: float,
                  interval: float, until: float, accepted: list[int],
-                 latencies: list[float], refused: list[str], finished: list[float]) -> None:
+                 latencies: list[float], refused: list[str], finished: list[float],
+                 first_stamp: int = 1) -> None:
     """One device: its uploads one after the other, each at its turn (never ahead)."""
     for k, body in enumerate(uploads):
         turn = start + k * interval
@@ -128,7 +140,7 @@ async def device(gw: httpx.AsyncClient, serial: str, uploads: list[str], start: 
         await asyncio.sleep(max(0.0, turn - time.perf_counter()))
         t0 = time.perf_counter()
         r = await post(gw, "/iclock/cdata", refused, params={
-            "SN": serial, "table": "ATTLOG", "Stamp": str(k + 1)}, content=body)
+            "SN": serial, "table": "ATTLOG", "Stamp": str(first_stamp + k)}, content=body)
         latencies.append(time.perf_counter() - t0)
         if r is not None and r.text.startswith("OK"):
             accepted.append(body.count("\r\n"))
@@ -151,6 +163,34 @@ async def post(gw: httpx.AsyncClient, url: str, refused: list[str],
     return r
 
 
+async def warm_up(gw: httpx.AsyncClient, serials: list[str], days: list[dt.date],
+                  stream: ScoreStream) -> dict[str, Any]:
+    """The load devices upload ``days`` at once; then, once no score update has arrived
+    for 3 s (at most 180 s), every service database is analysed."""
+    uploads = load_uploads(days)
+    accepted: list[int] = []
+    refused: list[str] = []
+    t0 = time.perf_counter()
+    await asyncio.gather(*(device(gw, serials[d], uploads[d], t0, 0.0, float("inf"), accepted,
+                                  [], refused, []) for d in range(DEVICES)))
+    seen, quiet_since = len(stream.scores), time.perf_counter()
+    while time.perf_counter() - quiet_since < 3 and time.perf_counter() - t0 < 180:
+        await asyncio.sleep(0.5)
+        if len(stream.scores) != seen:
+            seen, quiet_since = len(stream.scores), time.perf_counter()
+    drained = time.perf_counter() - t0
+    for svc in SERVICES:
+        engine = create_async_engine(infra.pg_url(svc))
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text("ANALYZE"))
+        finally:
+            await engine.dispose()
+    assert not refused, refused[:3]
+    return {"days": len(days), "punches": sum(accepted), "drained_s": round(drained, 1),
+            "uploads_per_device": max(len(u) for u in uploads)}
+
+
 def summary(samples: list[float | None]) -> dict[str, Any]:
     got = sorted(s * 1000 for s in samples if s is not None)
     if not got:
@@ -166,7 +206,8 @@ async def main() -> dict[str, object]:
     tenant = f"live{uuid.uuid4().hex[:6]}"
     today = dt.datetime.now(zone("WITA")).date()
     n_days = max(1, round(RATE * SECONDS / (2 * (EMPLOYEES - EMPLOYEES // UNITS))) + 1)
-    load_days = work_days(n_days + 4, today)[:n_days]  # the older days: load
+    older = work_days(WARM_DAYS + n_days + 4, today)
+    warm_days, load_days = older[:WARM_DAYS], older[WARM_DAYS:WARM_DAYS + n_days]
     recent = work_days(3, today)  # the 3 latest: the probes' days and entries
     with (contextlib.nullcontext(LOGS) if LOGS else tempfile.TemporaryDirectory()) as logs:
         async with running_system(bootstrap, Path(logs)) as system, httpx.AsyncClient(
@@ -203,6 +244,7 @@ async def main() -> dict[str, object]:
             probe_refused: list[str] = []
             async with ScoreStream(gw, f"/api/tenants/{tenant}/scores/stream", head) as stream:
                 await asyncio.sleep(1)
+                warm = await warm_up(gw, serials, warm_days, stream) if warm_days else None
                 raws = ({svc: Path(PROFILE) / f"{svc}.txt" for svc in system.procs}
                         if PROFILE else {})
                 recorders = {svc: pyspy.record(system.procs[svc].pid, raw)
@@ -211,7 +253,8 @@ async def main() -> dict[str, object]:
                 until = start + SECONDS
                 load = [asyncio.create_task(device(
                     gw, serials[d], uploads[d], start + d * interval / DEVICES, interval,
-                    until, accepted, upload_lat, load_refused, load_finished))
+                    until, accepted, upload_lat, load_refused, load_finished,
+                    first_stamp=1 + (warm or {}).get("uploads_per_device", 0)))
                     for d in range(DEVICES)]
                 probe_day = recent[-1]
                 probes: list[Probe] = []  # each probe's path, traced after the load (hops)
@@ -284,6 +327,7 @@ async def main() -> dict[str, object]:
     punches = sum(accepted)
     return {"live_latency": {
         "employees": EMPLOYEES, "devices": DEVICES, "seconds": round(elapsed, 1),
+        "warm_up": warm,
         # accepted over the load's own time (not the wait for the last probes after it)
         "punches_per_s_offered": RATE,
         "punches_per_s_accepted": round(punches / (max(load_finished) - start), 1),
