@@ -20,15 +20,17 @@ request is sent until its score update arrives on the stream:
 Prints one JSON object: the probes' p50/p95/p99/max in ms (and any that never arrived
 within 30 s: ``missing``, which includes the probes whose request was refused or dropped,
 counted in ``probes_refused``), the punches/s offered and accepted (an upload answered
-with another status than 200 is counted in ``uploads_refused``, not accepted), the upload latency, and raw aiokafka
-produce/consume on the same broker in the same run. Run by `make bench`; needs the
+with another status than 200 is counted in ``uploads_refused``, not accepted), the upload
+latency, where each probe's time went (``hops``: each event of its path made and sent,
+per service, read back from the run's Kafka records; tests/bench/hops.py), and raw
+aiokafka produce/consume on the same broker in the same run. Run by `make bench`; needs the
 EK_BENCH_PG_* URLs and EK_BENCH_KAFKA_BOOTSTRAP like the other benches.
 
 Warm tables (EK_BENCH_LIVE_WARM_DAYS, default 2): before the load, the load devices upload
 that many earlier days at once, the pipeline drains, and every service database is
 analysed, as autovacuum does within a deployment's first minute; the load then meets
 tables with statistics, as a running deployment's. 0: the load meets tables that were
-empty a minute before (a new deployment's first minute, README), as up to session 12.
+empty a minute before (a new deployment's first minute, README), as before 24 Nov 2026.
 
 EK_BENCH_LIVE_PROFILE=DIR records the four service processes with py-spy while the load
 flows (tests/bench/pyspy.py): DIR/<service>.txt raw stacks, DIR/<service>.json the top
