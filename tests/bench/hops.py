@@ -93,7 +93,9 @@ async def _records(bootstrap: str, topic: topics.Topic, since: float,
 
 
 def _first(recs: Iterable[Record], after: float, **match: Any) -> Record | None:
-    return next((r for r in recs if r.made >= after - 1.0
+    """The first record made at or after ``after`` (each step of a path is made after the
+    step before it was sent, on the same machine's clock) with the given payload values."""
+    return next((r for r in recs if r.made >= after
                  and all(r.event.get(k) == v for k, v in match.items())), None)
 
 
