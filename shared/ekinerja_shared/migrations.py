@@ -16,6 +16,9 @@ from .db import is_sqlite, make_engine
 from .tenancy import CROSS_TENANT_SETTING
 
 log = logging.getLogger(__name__)
+# the advisory lock the migrations of a service's database run under (its own database:
+# PostgreSQL's advisory locks are per database), named as the service's other locks are
+MIGRATION_LOCK = "hashtext('ekinerja.migrations')"
 
 
 def alembic_config(package: str, url: str) -> Config:
@@ -51,6 +54,10 @@ def run_env(target_metadata: MetaData) -> None:
             # migrations (run as the tables' owner) may touch every regency's rows
             connection.exec_driver_sql(
                 f"SELECT set_config('{CROSS_TENANT_SETTING}', 'on', false)")
+            # N instances starting at once (EK_MIGRATE_ON_START): one migrates, the others
+            # wait here and then find the database at head (Alembic reads the version after
+            # this, in the same transaction, which holds the lock until it commits)
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=batch, compare_type=True)
         with context.begin_transaction():
