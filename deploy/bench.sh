@@ -42,6 +42,9 @@ done
 # ingest again as the README scales it: two HTTP instances and the relay as its own process
 echo "[bench] tests/bench/bench_ingest.py --instances 2 --relay-process" >&2
 results+=("$(.venv/bin/python tests/bench/bench_ingest.py --instances 2 --relay-process)")
+# and with the day evaluation in a process of its own, beside the HTTP instance
+echo "[bench] tests/bench/bench_ingest.py --consumer-instance" >&2
+results+=("$(.venv/bin/python tests/bench/bench_ingest.py --consumer-instance)")
 printf '%s\n' "${results[@]}" | .venv/bin/python -c '
 import json, sys
 out = {}

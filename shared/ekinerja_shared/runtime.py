@@ -125,7 +125,8 @@ class Runtime(Generic[S]):
                         accept: tuple[type[Event], ...], *, description: str,
                         custom_plans: bool = False) -> EventConsumer:
         """A durable, idempotent batch subscriber: consumer group and inbox name
-        ``<service>-<purpose>``. ``custom_plans``: its transactions plan each statement for
+        ``<service>-<purpose>``; not started in a process with ``EK_CONSUMERS_IN_PROCESS``
+        false (its replays from quarantine still apply here). ``custom_plans``: its transactions plan each statement for
         its values (``UnitOfWork.custom_plans``), for a topic of rare, large batches."""
         service = self.settings.service_name
         consumer = self.consumer(f"{service}-{purpose}", custom_plans=custom_plans)
@@ -133,6 +134,8 @@ class Runtime(Generic[S]):
         self.consumers[consumer.name] = consumer
         options = subscriber_defaults(self.settings, purpose, batch=True)
         self.durable_groups[options["group_id"]] = topic.name
+        if not self.settings.consumers_in_process:  # another instance consumes
+            return consumer
 
         async def on_batch(msg: KafkaMessage) -> None:
             await consumer.handle_records(msg, apply, accept)

@@ -39,6 +39,10 @@ class ServiceSettings(BaseSettings):
     outbox_lanes: int = 16
     # false: the HTTP process runs no relay; `python -m <service> relay` runs it alone
     outbox_relay_in_process: bool = True
+    # false: this process starts none of the service's durable consumers (an HTTP instance
+    # beside a consumer instance that runs them, so that uploads and consumers each have a
+    # core; the live fan-outs start in every process)
+    consumers_in_process: bool = True
     outbox_kafka_batch_bytes: int = 262_144
     consumer_max_attempts: int = 5
     # records per batch, one transaction each: a directory batch costs about the same

@@ -166,16 +166,19 @@ class DayProbe:
 
 
 def start_service(url: str, app_url: str, bootstrap: str, port: int, log: Path,
-                  prefix: str, *, relay: str = "in_process") -> subprocess.Popen[bytes]:
+                  prefix: str, *, relay: str = "in_process",
+                  consumers: bool = True) -> subprocess.Popen[bytes]:
     """One attendance process: ``relay`` ``in_process`` (the default set-up), ``none`` (an
-    HTTP instance beside a relay process) or ``alone`` (``python -m attendance relay``)."""
+    HTTP instance beside a relay process) or ``alone`` (``python -m attendance relay``);
+    ``consumers`` false: an HTTP instance beside a consumer instance."""
     env = {**os.environ, "EK_DATABASE_URL": app_url, "EK_MIGRATION_DATABASE_URL": url,
            "EK_KAFKA_BOOTSTRAP": bootstrap, "EK_HTTP_HOST": "127.0.0.1",
            "EK_HTTP_PORT": str(port), "EK_AUTH_JWKS": TEST_JWKS_JSON,
            "EK_CONSUMER_GROUP_PREFIX": prefix,
            "EK_HOUSEKEEPING_INTERVAL_S": "0", "EK_OUTBOX_POLL_INTERVAL_S": "0.2",
            "EK_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
-           "EK_OUTBOX_RELAY_IN_PROCESS": "true" if relay == "in_process" else "false"}
+           "EK_OUTBOX_RELAY_IN_PROCESS": "true" if relay == "in_process" else "false",
+           "EK_CONSUMERS_IN_PROCESS": "true" if consumers else "false"}
     cmd = [sys.executable, "-m", "attendance"]
     if relay == "alone":
         cmd.append("relay")
@@ -289,7 +292,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     ports = [port] + [free_port() for _ in range(args.instances - 1)]
     mode = "none" if args.relay_process else "in_process"
     procs = [start_service(url, app_url, bootstrap, p, log_path.with_suffix(f".{i}.log"),
-                           prefix, relay=mode) for i, p in enumerate(ports)]
+                           prefix, relay=mode, consumers=not args.consumer_instance)
+             for i, p in enumerate(ports)]
+    consumer_port = free_port()  # the evaluation's own process: a port nobody uploads to
+    if args.consumer_instance:
+        procs.append(start_service(url, app_url, bootstrap, consumer_port,
+                                   log_path.with_suffix(".consumers.log"), prefix, relay=mode))
     if args.relay_process:
         procs.append(start_service(url, app_url, bootstrap, 0,
                                    log_path.with_suffix(".relay.log"), prefix, relay="alone"))
@@ -301,6 +309,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     try:
         for b, pr, i in zip(bases, procs, range(len(bases))):
             await healthy(b, pr, log_path.with_suffix(f".{i}.log"))
+        if args.consumer_instance:
+            await healthy(f"http://127.0.0.1:{consumer_port}", procs[len(ports)],
+                          log_path.with_suffix(".consumers.log"))
         await probe.start()
         cpu_before = sum(cpu_seconds(pr.pid) for pr in procs)
         service_db = make_url(app_url)  # the service's role and database
@@ -348,10 +359,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     device_to_event = lines / events_s if events_s else None
     name = "attendance_ingest" + (
         f"_{args.instances}_instances" if args.instances > 1 else "") + (
-        "_relay_process" if args.relay_process else "")
+        "_relay_process" if args.relay_process else "") + (
+        "_consumer_instance" if args.consumer_instance else "")
     return {name: {
         "employees": args.employees, "devices": args.devices, "days": len(days),
         "instances": args.instances, "relay_process": args.relay_process,
+        "consumer_instance": args.consumer_instance,
         "lines": lines, "batch_lines": BATCH, "uploads": len(latencies), "accepted": accepted,
         "upload_wall_s": round(upload_s, 3),
         "punches_per_s_accepted": round(punches_per_s, 1),
@@ -386,6 +399,10 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--relay-process", action="store_true",
                    default=env("EK_BENCH_INGEST_RELAY_PROCESS", "") == "1",
                    help="the outbox relay as its own process (python -m attendance relay)")
+    p.add_argument("--consumer-instance", action="store_true",
+                   default=env("EK_BENCH_INGEST_CONSUMER_INSTANCE", "") == "1",
+                   help="the HTTP instances without consumers, beside one attendance process "
+                        "that runs them (EK_CONSUMERS_IN_PROCESS)")
     p.add_argument("--event-timeout", type=float, default=600.0)
     p.add_argument("--profile", default=None,
                    help="sample the service's stacks during the load, to this JSON file")

@@ -35,7 +35,9 @@ empty a minute before (a new deployment's first minute, README), as before 24 No
 EK_BENCH_LIVE_PROFILE=DIR records the four service processes with py-spy while the load
 flows (tests/bench/pyspy.py): DIR/<service>.txt raw stacks, DIR/<service>.json the top
 frames and each process's busy samples (how much of the load's seconds it was on a core).
-EK_BENCH_LIVE_LOGS=DIR keeps the services' logs there."""
+EK_BENCH_LIVE_LOGS=DIR keeps the services' logs there. EK_BENCH_LIVE_CONSUMER_INSTANCES=
+attendance,scoring (any of the services) runs each named service as an HTTP instance without
+durable consumers beside a consumer instance (EK_CONSUMERS_IN_PROCESS; README, scaling)."""
 
 from __future__ import annotations
 
@@ -87,6 +89,7 @@ PROBE_TIMEOUT_S = 30.0
 AUTHORS = 5  # staff of OPD 0 who log the entries the approval probes approve
 PROFILE = os.environ.get("EK_BENCH_LIVE_PROFILE")
 LOGS = os.environ.get("EK_BENCH_LIVE_LOGS")  # keep the services' logs in this directory
+SPLIT = tuple(s for s in os.environ.get("EK_BENCH_LIVE_CONSUMER_INSTANCES", "").split(",") if s)
 ENTRY_SLOTS = [("08:00", "08:45"), ("08:45", "09:30"), ("09:30", "10:15"), ("10:15", "11:00")]
 
 
@@ -212,7 +215,7 @@ async def main() -> dict[str, object]:
     warm_days, load_days = older[:WARM_DAYS], older[WARM_DAYS:WARM_DAYS + n_days]
     recent = work_days(3, today)  # the 3 latest: the probes' days and entries
     with (contextlib.nullcontext(LOGS) if LOGS else tempfile.TemporaryDirectory()) as logs:
-        async with running_system(bootstrap, Path(logs)) as system, httpx.AsyncClient(
+        async with running_system(bootstrap, Path(logs), consumer_instances=SPLIT) as system, httpx.AsyncClient(
                 base_url=system.gateway, timeout=60) as gw:
             await register_regency(gw, tenant, roster(EMPLOYEES, UNITS))
             head = await sign_in(gw, tenant, nip_of(0), roles=("hr",))
@@ -328,7 +331,8 @@ async def main() -> dict[str, object]:
     raw = await raw_kafka(bootstrap, 20_000)
     punches = sum(accepted)
     return {"live_latency": {
-        "employees": EMPLOYEES, "devices": DEVICES, "seconds": round(elapsed, 1),
+        "employees": EMPLOYEES, "devices": DEVICES, "consumer_instances": list(SPLIT),
+        "seconds": round(elapsed, 1),
         "warm_up": warm,
         # accepted over the load's own time (not the wait for the last probes after it)
         "punches_per_s_offered": RATE,

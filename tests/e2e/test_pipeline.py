@@ -43,10 +43,17 @@ def last_mon_to_thu_before(today: dt.date) -> dt.date:
     return day
 
 
-async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_id, tmp_path):
-    async with running_system(kafka_bootstrap, tmp_path) as system, httpx.AsyncClient(
+@pytest.mark.parametrize("consumer_instances", [(), ("attendance", "scoring")],
+                         ids=["one-process-each", "consumer-instances"])
+async def test_punch_and_approval_reach_the_live_score(kafka_bootstrap, tenant_id, tmp_path,
+                                                       consumer_instances):
+    """Also with attendance and scoring each as an HTTP instance beside a consumer instance
+    (README, scaling): the two instances of a service start and migrate at once."""
+    async with running_system(kafka_bootstrap, tmp_path,
+                              consumer_instances=consumer_instances) as system, httpx.AsyncClient(
         base_url=system.gateway, timeout=15
     ) as gw:
+        assert len(system.procs) == 4 + len(consumer_instances)
         # 1. the regency and its roster, owned by the gateway
         r = await gw.put(f"/api/tenants/{tenant_id}", json=REGENCY)
         assert r.status_code == 401, "nobody may create a regency"

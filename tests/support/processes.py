@@ -28,6 +28,8 @@ from tests.support.apps import from_now_on
 from tests.support.ports import free_port
 
 SERVICES = ("attendance", "activity", "scoring", "gateway")
+# the name of a service's consumer instance beside its HTTP instance (``EK_CONSUMERS_IN_PROCESS``)
+CONSUMERS = "-consumers"
 # the gateway's break-glass operator credential in the system under test
 ADMIN_TOKEN = "e2e-operator-token"
 OPERATOR = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -51,9 +53,10 @@ class System:
         return "\n".join(text[-lines:])
 
     def spawn(self, service: str) -> None:
-        """Start ``python -m <service>`` (its log appended to, across restarts)."""
+        """Start ``python -m <service>`` (its log appended to, across restarts); a
+        ``<service>-consumers`` process is the service's consumer instance."""
         self.procs[service] = subprocess.Popen(
-            [sys.executable, "-m", service], env=self.envs[service],
+            [sys.executable, "-m", service.removesuffix(CONSUMERS)], env=self.envs[service],
             stdout=self.logs[service].open("ab"), stderr=subprocess.STDOUT,
             start_new_session=True, preexec_fn=_die_with_parent,
         )
@@ -116,7 +119,11 @@ def _die_with_parent() -> None:
 
 @contextlib.asynccontextmanager
 async def running_system(bootstrap: str, log_dir: Path,
-                         extra_env: dict[str, str] | None = None) -> AsyncIterator[System]:
+                         extra_env: dict[str, str] | None = None,
+                         consumer_instances: tuple[str, ...] = ()) -> AsyncIterator[System]:
+    """The four services, one process each; each service in ``consumer_instances`` runs as
+    two: its HTTP instance without the durable consumers, and ``<service>-consumers`` with
+    them (on a port nobody routes to)."""
     ports = {svc: free_port() for svc in SERVICES}
     urls = {svc: f"http://127.0.0.1:{p}" for svc, p in ports.items()}
     prefix = infra.unique("e2e")
@@ -149,8 +156,16 @@ async def running_system(bootstrap: str, log_dir: Path,
                                 "EK_DATABASE_URL": infra.pg_app_url(svc),
                                 "EK_MIGRATION_DATABASE_URL": infra.pg_url(svc)}
             system.logs[svc] = log_dir / f"{svc}.log"
+            if svc in consumer_instances:
+                worker = f"{svc}{CONSUMERS}"
+                system.envs[svc]["EK_CONSUMERS_IN_PROCESS"] = "false"
+                system.envs[worker] = {**system.envs[svc], "EK_CONSUMERS_IN_PROCESS": "true",
+                                       "EK_HTTP_PORT": str(free_port())}
+                system.urls[worker] = f"http://127.0.0.1:{system.envs[worker]['EK_HTTP_PORT']}"
+                system.logs[worker] = log_dir / f"{worker}.log"
+                system.spawn(worker)
             system.spawn(svc)
-        for svc in SERVICES:
+        for svc in system.procs:
             await system.healthy(svc)
         yield system
     finally:

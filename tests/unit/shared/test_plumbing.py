@@ -309,6 +309,31 @@ async def test_subscribe_batch_names_group_and_inbox_after_service_and_purpose(
     await rt.engine.dispose()
 
 
+async def test_an_http_instance_beside_a_consumer_instance_starts_no_durable_consumer(
+        tmp_path: Path) -> None:
+    """``EK_CONSUMERS_IN_PROCESS`` false: the durable subscriber is not registered with the
+    broker (the consumer instance reads its group), while the live fan-out still is (every
+    instance streams); the consumer and its group stay known to the runtime, for the
+    quarantine API's replays and the group offsets the tests set."""
+    settings = ServiceSettings(service_name="svc", consumers_in_process=False,
+                               database_url=f"sqlite+aiosqlite:///{tmp_path / 'svc.db'}")
+    rt = Runtime.build(settings, inbox_model=Inbox, quarantine_model=Quarantine)
+
+    async def apply(session: AsyncSession, event: ev.Event) -> None:
+        raise AssertionError("not consumed here")
+
+    async def handle(body: bytes) -> None:
+        pass
+
+    consumer = rt.subscribe_batch(PERIODS, "periods", in_order(apply), (ev.PeriodClosed,),
+                                  description="test")
+    rt.subscribe_fanout(PERIODS, "live", handle, description="test")
+    assert [sub.group_id for sub in rt.broker.subscribers] == [None]
+    assert rt.consumers == {"svc-periods": consumer}
+    assert rt.durable_groups == {"ekinerja-svc-periods": PERIODS.name}
+    await rt.engine.dispose()
+
+
 async def test_subscribe_fanout_hands_each_record_value_over_as_it_came(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The live fan-out subscriber: no group, and its handler gets every record's bytes as
