@@ -126,8 +126,9 @@ class Runtime(Generic[S]):
                         custom_plans: bool = False) -> EventConsumer:
         """A durable, idempotent batch subscriber: consumer group and inbox name
         ``<service>-<purpose>``; not started in a process with ``EK_CONSUMERS_IN_PROCESS``
-        false (its replays from quarantine still apply here). ``custom_plans``: its transactions plan each statement for
-        its values (``UnitOfWork.custom_plans``), for a topic of rare, large batches."""
+        false (its replays from quarantine still apply there). ``custom_plans``: its
+        transactions plan each statement for its values (``UnitOfWork.custom_plans``), for
+        a topic of rare, large batches."""
         service = self.settings.service_name
         consumer = self.consumer(f"{service}-{purpose}", custom_plans=custom_plans)
         consumer.apply_batch, consumer.accept = apply, accept

@@ -215,7 +215,8 @@ async def main() -> dict[str, object]:
     warm_days, load_days = older[:WARM_DAYS], older[WARM_DAYS:WARM_DAYS + n_days]
     recent = work_days(3, today)  # the 3 latest: the probes' days and entries
     with (contextlib.nullcontext(LOGS) if LOGS else tempfile.TemporaryDirectory()) as logs:
-        async with running_system(bootstrap, Path(logs), consumer_instances=SPLIT) as system, httpx.AsyncClient(
+        async with running_system(bootstrap, Path(logs),
+                                  consumer_instances=SPLIT) as system, httpx.AsyncClient(
                 base_url=system.gateway, timeout=60) as gw:
             await register_regency(gw, tenant, roster(EMPLOYEES, UNITS))
             head = await sign_in(gw, tenant, nip_of(0), roles=("hr",))
