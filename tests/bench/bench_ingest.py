@@ -294,10 +294,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     procs = [start_service(url, app_url, bootstrap, p, log_path.with_suffix(f".{i}.log"),
                            prefix, relay=mode, consumers=not args.consumer_instance)
              for i, p in enumerate(ports)]
-    consumer_port = free_port()  # the evaluation's own process: a port nobody uploads to
-    if args.consumer_instance:
-        procs.append(start_service(url, app_url, bootstrap, consumer_port,
-                                   log_path.with_suffix(".consumers.log"), prefix, relay=mode))
+    consumer_port = free_port()  # a port nobody uploads to
+    consumer_proc: subprocess.Popen[bytes] | None = None
+    if args.consumer_instance:  # the evaluation's own process
+        consumer_proc = start_service(url, app_url, bootstrap, consumer_port,
+                                      log_path.with_suffix(".consumers.log"), prefix, relay=mode)
+        procs.append(consumer_proc)
     if args.relay_process:
         procs.append(start_service(url, app_url, bootstrap, 0,
                                    log_path.with_suffix(".relay.log"), prefix, relay="alone"))
@@ -309,8 +311,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     try:
         for b, pr, i in zip(bases, procs, range(len(bases))):
             await healthy(b, pr, log_path.with_suffix(f".{i}.log"))
-        if args.consumer_instance:
-            await healthy(f"http://127.0.0.1:{consumer_port}", procs[len(ports)],
+        if consumer_proc is not None:
+            await healthy(f"http://127.0.0.1:{consumer_port}", consumer_proc,
                           log_path.with_suffix(".consumers.log"))
         await probe.start()
         cpu_before = sum(cpu_seconds(pr.pid) for pr in procs)
