@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -120,7 +121,10 @@ def day_span(day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     return local_midnight(day, tz), local_midnight(day + dt.timedelta(days=1), tz)
 
 
+@lru_cache(maxsize=4096)
 def work_window(day: dt.date, hours: Hours, tz: ZoneInfo) -> WorkWindow:
+    """The window of ``hours`` on ``day``; remembered, as every employee of the same hours
+    shares it (an evaluation asks it again for each day and night-shift punch)."""
     start = dt.datetime.combine(day, hours.start, tzinfo=tz)
     end_day = day + dt.timedelta(days=1) if hours.crosses_midnight else day
     end = dt.datetime.combine(end_day, hours.end, tzinfo=tz)
