@@ -1,7 +1,8 @@
 """Evaluating employee-days, many at once: the facts of all of them are read with one query
-per kind (punches, leave, corrections, the day records in force), the verdicts come from
-the pure rules (``domain.rules.evaluate_day``), and the changed ones are written in bulk as
-new revisions with their ``AttendanceDayEvaluated`` events, in the caller's transaction.
+per kind (leave, corrections, the day records in force; the punches with one per work
+date evaluated), the verdicts come from the pure rules (``domain.rules.evaluate_day``), and
+the changed ones are written in bulk as new revisions with their ``AttendanceDayEvaluated``
+events, in the caller's transaction.
 
 Device uploads only record punches; the days they touch are evaluated by the consumer of
 attendance's own punches topic (``evaluate_punched_days``, consumer ``attendance-evaluation``),
@@ -63,16 +64,40 @@ def _same(stored: Any, v: DayVerdict, unit_id: str | None) -> bool:
         Decimal(stored.deduction_pct) == v.deduction_pct) and stored.unit_id == unit_id
 
 
-async def _punches(session: AsyncSession, ctx: TenantContext, nips: list[str],
-                   lo: dt.datetime, hi: dt.datetime) -> dict[str, list[tuple[dt.datetime, str]]]:
-    """Every punch (instant, device) of ``nips`` in [lo, hi], by NIP."""
-    rows = await session.execute(select(Punch.nip, Punch.punched_at, Punch.device_sn).where(
-        Punch.tenant_id == ctx.tenant_id, Punch.nip.in_(nips), Punch.punched_at >= lo,
-        Punch.punched_at <= hi))
-    out: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
-    for nip, at, sn in rows.all():
-        out[nip].append((at, sn))
-    return out
+async def _punches(session: AsyncSession, ctx: TenantContext,
+                   spans: Iterable[tuple[list[str], dt.datetime, dt.datetime]],
+                   ) -> dict[str, list[tuple[dt.datetime, str]]]:
+    """Every punch (instant, device) of each span's NIPs in its [lo, hi], by NIP: a span
+    per work date of the chunk, so a batch that mixes a backlog's old dates with today's
+    punches reads each employee's punches of their own dates, not of the batch's whole
+    span of dates (docs/perf/ingest.md, round 10). A punch two spans both read counts
+    once."""
+    out: dict[str, set[tuple[dt.datetime, str]]] = defaultdict(set)
+    for nips, lo, hi in spans:
+        rows = await session.execute(select(Punch.nip, Punch.punched_at, Punch.device_sn).where(
+            Punch.tenant_id == ctx.tenant_id, Punch.nip.in_(nips), Punch.punched_at >= lo,
+            Punch.punched_at <= hi))
+        for nip, at, sn in rows.all():
+            out[nip].add((at, sn))
+    return {nip: list(found) for nip, found in out.items()}
+
+
+def _spans(keys: list[DayKey], windows: dict[DayKey, tuple[DayKind, WorkWindow]],
+           apel_windows: dict[DayKey, tuple[dt.datetime, dt.datetime]],
+           ) -> list[tuple[list[str], dt.datetime, dt.datetime]]:
+    """Per work date of ``keys``: its NIPs and the instants that cover their punch windows
+    and apel windows."""
+    by_date: dict[dt.date, tuple[list[str], list[dt.datetime], list[dt.datetime]]] = {}
+    for key in keys:
+        nips, los, his = by_date.setdefault(key[1], ([], [], []))
+        nips.append(key[0])
+        w = windows[key][1]
+        los.append(w.punch_from)
+        his.append(w.punch_to)
+        if key in apel_windows:
+            los.append(apel_windows[key][0])
+            his.append(apel_windows[key][1])
+    return [(nips, min(los), max(his)) for nips, los, his in by_date.values()]
 
 
 async def _leave(session: AsyncSession, ctx: TenantContext, nips: list[str], first: dt.date,
@@ -162,10 +187,8 @@ async def _evaluate_chunk(session: AsyncSession, ctx: TenantContext, keys: list[
     windows = {k: window_for(ctx, *k) for k in keys}
     apel_windows = {k: ctx.apel.window(k[1], ctx.tz) for k in keys
                     if ctx.apel is not None and ctx.apel.applies(k[1])}
-    lo = min([w.punch_from for _, w in windows.values()] + [a for a, _ in apel_windows.values()])
-    hi = max([w.punch_to for _, w in windows.values()] + [b for _, b in apel_windows.values()])
     nips = sorted({nip for nip, _ in keys})
-    punches = await _punches(session, ctx, nips, lo, hi)
+    punches = await _punches(session, ctx, _spans(keys, windows, apel_windows))
     leave = await _leave(session, ctx, nips, keys[0][1], keys[-1][1])
     corrections = await _corrections(session, ctx, keys)
     records = await _records(session, ctx, keys)
