@@ -45,6 +45,9 @@ results+=("$(.venv/bin/python tests/bench/bench_ingest.py --instances 2 --relay-
 # and with the day evaluation in a process of its own, beside the HTTP instance
 echo "[bench] tests/bench/bench_ingest.py --consumer-instance" >&2
 results+=("$(.venv/bin/python tests/bench/bench_ingest.py --consumer-instance)")
+# and so, with the devices at different dates of their backlogs (batches of mixed dates)
+echo "[bench] tests/bench/bench_ingest.py --consumer-instance --mixed-days" >&2
+results+=("$(.venv/bin/python tests/bench/bench_ingest.py --consumer-instance --mixed-days)")
 printf '%s\n' "${results[@]}" | .venv/bin/python -c '
 import json, sys
 out = {}

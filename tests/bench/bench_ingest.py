@@ -17,9 +17,10 @@ produce (acks=all, idempotent) and consume+parse figures of the same run on the 
     .venv/bin/python tests/bench/bench_ingest.py [--employees 500] [--devices 5] [--days 4]
         [--profile .run/ingest-profile.json]
 
-``--profile`` records the service process with py-spy during the load (tests/bench/pyspy.py)
-and writes the top frames (self and inclusive shares of the busy samples) there as JSON,
-the raw collapsed stacks beside it (``.txt``).
+``--profile`` records the service process with py-spy during the load (tests/bench/pyspy.py;
+with ``--consumer-instance``, the process of the day evaluation) and writes the top frames
+(self and inclusive shares of the busy samples) there as JSON, the raw collapsed stacks
+beside it (``.txt``).
 
 Needs EK_BENCH_PG_ATTENDANCE_URL (the tables' owner; the service connects as
 EK_BENCH_PG_ATTENDANCE_APP_URL when set) and EK_BENCH_KAFKA_BOOTSTRAP. The database's
@@ -91,9 +92,14 @@ def work_days(n: int, today: dt.date) -> list[dt.date]:
     return sorted(out)
 
 
-def device_batches(n_emp: int, n_dev: int, days: list[dt.date]) -> list[list[str]]:
+def device_batches(n_emp: int, n_dev: int, days: list[dt.date],
+                   mixed: bool = False) -> list[list[str]]:
     """Per device, its upload bodies: its employees' arrivals, then their departures, day
-    after day (the order a device records them in), cut into 200-line batches."""
+    after day (the order a device records them in), cut into 200-line batches. ``mixed``:
+    each device starts at another day of its backlog (device d at its d-th batch, then
+    round), so that the devices upload different dates at the same moment and the
+    evaluation's batches mix dates, as when some devices send a backlog while others
+    send today's punches."""
     out: list[list[str]] = []
     for d in range(n_dev):
         pins = [str(1000 + i) for i in range(d, n_emp, n_dev)]
@@ -105,7 +111,9 @@ def device_batches(n_emp: int, n_dev: int, days: list[dt.date]) -> list[list[str
             for k, pin in enumerate(pins):  # 15:40 .. 16:34: some early (PSW)
                 t = dt.datetime.combine(day, dt.time(15, 40, k % 60)) + dt.timedelta(minutes=k % 55)
                 lines.append(f"{pin}\t{t:%Y-%m-%d %H:%M:%S}\t1\t1\t0\t0\t0\t0\t0\t0")
-        out.append(["\r\n".join(lines[i:i + BATCH]) + "\r\n" for i in range(0, len(lines), BATCH)])
+        batches = ["\r\n".join(lines[i:i + BATCH]) + "\r\n" for i in range(0, len(lines), BATCH)]
+        k = d % len(batches) if mixed else 0
+        out.append(batches[k:] + batches[:k])
     return out
 
 
@@ -280,7 +288,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     serials = [f"BENCH{uuid.uuid4().hex[:6].upper()}{d:03d}" for d in range(args.devices)]
     await seed(url, tenant, args.employees, serials)
     days = work_days(args.days, dt.datetime.now(zone(TZ)).date())
-    bodies = device_batches(args.employees, args.devices, days)
+    bodies = device_batches(args.employees, args.devices, days, args.mixed_days)
     lines = sum(b.count("\n") for dev in bodies for b in dev)
 
     raw = await raw_kafka(bootstrap, args.raw_messages)
@@ -316,11 +324,13 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                           log_path.with_suffix(".consumers.log"))
         await probe.start()
         cpu_before = sum(cpu_seconds(pr.pid) for pr in procs)
+        consumer_cpu_before = cpu_seconds(consumer_proc.pid) if consumer_proc else 0.0
         service_db = make_url(app_url)  # the service's role and database
         database, user = service_db.database or "", service_db.username or ""
         pg_before = backends_cpu(database, user)
-        if raw_profile:  # the load only: py-spy attaches now (to the first instance)
-            recorder = pyspy.record(proc.pid, raw_profile)
+        if raw_profile:  # the load only: py-spy attaches now, to the consumer instance
+            # when there is one (the evaluation), else to the first instance
+            recorder = pyspy.record((consumer_proc or proc).pid, raw_profile)
         latencies: list[float] = []
         limits = httpx.Limits(max_connections=args.devices + 2)
         async with httpx.AsyncClient(timeout=300, limits=limits) as client:
@@ -344,6 +354,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(0.05)
         events_s = probe.last_at - t0 if probe.count >= (revisions or 0) else None
         cpu_s = sum(cpu_seconds(pr.pid) for pr in procs) - cpu_before
+        consumer_cpu_s = (cpu_seconds(consumer_proc.pid) - consumer_cpu_before
+                          if consumer_proc is not None else None)
         pg_cpu_s = sum(t - pg_before.get(pid, 0.0)
                        for pid, t in backends_cpu(database, user).items())
     finally:
@@ -362,11 +374,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     name = "attendance_ingest" + (
         f"_{args.instances}_instances" if args.instances > 1 else "") + (
         "_relay_process" if args.relay_process else "") + (
-        "_consumer_instance" if args.consumer_instance else "")
+        "_consumer_instance" if args.consumer_instance else "") + (
+        "_mixed_days" if args.mixed_days else "")
     return {name: {
         "employees": args.employees, "devices": args.devices, "days": len(days),
         "instances": args.instances, "relay_process": args.relay_process,
-        "consumer_instance": args.consumer_instance,
+        "consumer_instance": args.consumer_instance, "mixed_days": args.mixed_days,
         "lines": lines, "batch_lines": BATCH, "uploads": len(latencies), "accepted": accepted,
         "upload_wall_s": round(upload_s, 3),
         "punches_per_s_accepted": round(punches_per_s, 1),
@@ -379,6 +392,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "device_to_event_punches_per_s": round(device_to_event, 1) if device_to_event else None,
         "service_cpu_s": round(cpu_s, 2),
         "service_cpu_ms_per_punch": round(1000 * cpu_s / lines, 3),
+        # the consumer instance alone (the day evaluation, and its share of the relaying)
+        "consumer_cpu_ms_per_punch": (round(1000 * consumer_cpu_s / lines, 3)
+                                      if consumer_cpu_s is not None else None),
         "postgres_cpu_s": round(pg_cpu_s, 2),
         "raw_kafka": raw,
         "ratio_accepted_to_raw_produce": round(punches_per_s / raw["produce_msgs_per_s"], 4),
@@ -405,9 +421,14 @@ def parse_args() -> argparse.Namespace:
                    default=env("EK_BENCH_INGEST_CONSUMER_INSTANCE", "") == "1",
                    help="the HTTP instances without consumers, beside one attendance process "
                         "that runs them (EK_CONSUMERS_IN_PROCESS)")
+    p.add_argument("--mixed-days", action="store_true",
+                   default=env("EK_BENCH_INGEST_MIXED_DAYS", "") == "1",
+                   help="each device starts at another day of its backlog: the evaluation's "
+                        "batches mix dates")
     p.add_argument("--event-timeout", type=float, default=600.0)
     p.add_argument("--profile", default=None,
-                   help="sample the service's stacks during the load, to this JSON file")
+                   help="sample the service's stacks during the load, to this JSON file "
+                        "(the consumer instance's, with --consumer-instance)")
     return p.parse_args()
 
 
