@@ -1,8 +1,8 @@
 """Evaluating employee-days, many at once: the facts of all of them are read with one query
-per kind (leave, corrections, the day records in force; the punches with one per work
-date evaluated), the verdicts come from the pure rules (``domain.rules.evaluate_day``), and
-the changed ones are written in bulk as new revisions with their ``AttendanceDayEvaluated``
-events, in the caller's transaction.
+per kind (punches, each work date's employees in that date's window; leave, corrections,
+the day records in force), the verdicts come from the pure rules
+(``domain.rules.evaluate_day``), and the changed ones are written in bulk as new revisions
+with their ``AttendanceDayEvaluated`` events, in the caller's transaction.
 
 Device uploads only record punches; the days they touch are evaluated by the consumer of
 attendance's own punches topic (``evaluate_punched_days``, consumer ``attendance-evaluation``),
@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
@@ -67,19 +67,18 @@ def _same(stored: Any, v: DayVerdict, unit_id: str | None) -> bool:
 async def _punches(session: AsyncSession, ctx: TenantContext,
                    spans: Iterable[tuple[list[str], dt.datetime, dt.datetime]],
                    ) -> dict[str, list[tuple[dt.datetime, str]]]:
-    """Every punch (instant, device) of each span's NIPs in its [lo, hi], by NIP: a span
-    per work date of the chunk, so a batch that mixes a backlog's old dates with today's
-    punches reads each employee's punches of their own dates, not of the batch's whole
-    span of dates (docs/perf/ingest.md, round 10). A punch two spans both read counts
-    once."""
-    out: dict[str, set[tuple[dt.datetime, str]]] = defaultdict(set)
-    for nips, lo, hi in spans:
-        rows = await session.execute(select(Punch.nip, Punch.punched_at, Punch.device_sn).where(
-            Punch.tenant_id == ctx.tenant_id, Punch.nip.in_(nips), Punch.punched_at >= lo,
-            Punch.punched_at <= hi))
-        for nip, at, sn in rows.all():
-            out[nip].add((at, sn))
-    return {nip: list(found) for nip, found in out.items()}
+    """Every punch (instant, device) of each span's NIPs in its [lo, hi], by NIP, in one
+    statement: a span per work date of the chunk, so a batch that mixes a backlog's old
+    dates with today's punches reads each employee's punches of their own dates, not of
+    the batch's whole span of dates (docs/perf/ingest.md, round 10)."""
+    rows = await session.execute(select(Punch.nip, Punch.punched_at, Punch.device_sn).where(
+        Punch.tenant_id == ctx.tenant_id,
+        or_(*(and_(Punch.nip.in_(nips), Punch.punched_at >= lo, Punch.punched_at <= hi)
+              for nips, lo, hi in spans))))
+    out: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
+    for nip, at, sn in rows.all():
+        out[nip].append((at, sn))
+    return out
 
 
 def _spans(keys: list[DayKey], windows: dict[DayKey, tuple[DayKind, WorkWindow]],
