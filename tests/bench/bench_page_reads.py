@@ -5,11 +5,11 @@ answer's JSON parsed) against the way they make it now
 (``gateway.service_layer.page_reads``), the two asked in turn, so that the machine's load at
 any moment weighs on both alike. p50/p95/p99 in ms and the ratio of the medians.
 
-    source /work/infra/testenv.sh <suffix>
     EK_BENCH_AB_ROUNDS=60 .venv/bin/python tests/bench/bench_page_reads.py
 
-Prints one JSON object. Uses the EK_TEST_* databases and Kafka (its own regency, its own
-consumer groups reading from now on)."""
+Prints one JSON object. Uses the EK_BENCH_PG_GATEWAY_* database and EK_BENCH_KAFKA_BOOTSTRAP,
+as ``make bench`` sets them (its own regency, its own consumer groups reading from now
+on)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from gateway.app import create_app  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
 from gateway.service_layer.page_reads import Directory  # noqa: E402
 from tests.bench.bench_pages import EMPLOYEES, UNITS, nip_of, roster  # noqa: E402
+from tests.bench.benchenv import bench_databases_for_tests  # noqa: E402
 from tests.bench.latency import _at  # noqa: E402
 from tests.support import infra  # noqa: E402
 from tests.support.apps import from_now_on, running_app  # noqa: E402
@@ -62,9 +63,10 @@ async def in_turn(before: Call, after: Call) -> dict[str, Any]:
 
 
 async def main() -> dict[str, Any]:
+    bench_databases_for_tests()
     settings = Settings(database_url=infra.pg_app_url("gateway"),
                         migration_database_url=infra.pg_url("gateway"),
-                        kafka_bootstrap=infra.kafka_bootstrap(),
+                        kafka_bootstrap=os.environ["EK_BENCH_KAFKA_BOOTSTRAP"],
                         consumer_group_prefix=f"ab-{uuid.uuid4().hex[:8]}",
                         admin_token=None, auth_jwks=TEST_JWKS_JSON)
     tenant = f"ab{uuid.uuid4().hex[:6]}"
