@@ -118,4 +118,7 @@ async def main() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    import logging
+
+    logging.disable(logging.WARNING)  # stdout carries only the JSON (FastStream logs there)
     print(json.dumps(asyncio.run(main())))
