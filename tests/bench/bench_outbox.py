@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 from ekinerja_shared import events as ev  # noqa: E402
 from ekinerja_shared.db import upsert  # noqa: E402
@@ -37,6 +38,12 @@ from tests.support.plumbing_models import Base, ClosedPeriod, Inbox, Outbox, Qua
 N = int(os.environ.get("EK_BENCH_EVENTS", "5000"))
 
 
+async def _empty_schema(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+
+
 async def main(args: argparse.Namespace) -> dict[str, object]:
     url = os.environ["EK_BENCH_PG_GATEWAY_URL"]
     bootstrap = os.environ["EK_BENCH_KAFKA_BOOTSTRAP"]
@@ -44,9 +51,8 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
                                consumer_group_prefix=f"bench-{uuid.uuid4().hex[:6]}")
     rt = Runtime.build(settings, inbox_model=Inbox, quarantine_model=Quarantine,
                        outbox_model=Outbox)
+    await _empty_schema(rt.engine)
     async with rt.engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
         await conn.run_sync(Base.metadata.create_all)
     tenant = f"bench-{uuid.uuid4().hex[:6]}"
     events = [ev.PeriodClosed(tenant_id=f"{tenant}-{i % 50}", period=f"{1970 + i // 600:04d}-{i // 50 % 12 + 1:02d}")
@@ -90,6 +96,9 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
     async with rt.sessionmaker() as s:
         applied = await s.scalar(select(func.count()).select_from(ClosedPeriod))
     await rt.broker.stop()
+    # the gateway's bench database as the next bench expects it: empty, for its migrations
+    # (this bench's tables are not the gateway's, and carry no migration version)
+    await _empty_schema(rt.engine)
     await rt.engine.dispose()
     assert applied == N, applied
     return {
