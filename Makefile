@@ -43,8 +43,8 @@ typecheck: setup
 test-unit: setup
 	.venv/bin/python -m pytest tests/unit -q
 
-bench: setup
-	bash deploy/bench.sh
+bench:  # its stdout is the JSON alone (deploy/bench.sh sets up, on stderr)
+	@bash deploy/bench.sh
 
 mutation: setup
 	bash deploy/mutation.sh $(MUTATION_ARGS)
