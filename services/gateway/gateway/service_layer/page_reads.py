@@ -108,12 +108,12 @@ class Directory:
         async with self.rt.uow.in_tenant(t).read() as session:
             await services.get_tenant(session, t)
             audience = await services.audience_of(session, t, self.caller, DIRECTORY_READ)
-            query = select(Employee.nip, Employee.name).where(Employee.tenant_id == t)
             wanted: set[str] | None = set(nips) if nips is not None else None
             if audience.nips is not None:
                 wanted = set(audience.nips) if wanted is None else wanted & audience.nips
             if wanted is not None:
-                query = query.where(Employee.nip.in_(sorted(wanted)))
+                return await _names_of(session, t, wanted)
+            query = select(Employee.nip, Employee.name).where(Employee.tenant_id == t)
             return {nip: name for nip, name in (await session.execute(query)).all()}
 
     async def employees(self, query: str = "", unit_id: str = "", page: int = 1,
@@ -152,15 +152,22 @@ class Directory:
             bosses = {r["supervisor_nip"] for r in rows if r["supervisor_nip"]}
             if audience.nips is not None:
                 bosses &= audience.nips
-            named = dict((await session.execute(select(Employee.nip, Employee.name).where(
-                pairs_of(session, (Employee.tenant_id, Employee.nip),
-                         [(t, nip) for nip in sorted(bosses)])))).all()) if bosses else {}
+            named = await _names_of(session, t, bosses)
             for r in rows:
                 r["supervisor_name"] = named.get(r["supervisor_nip"])
         if not sees_device_pins(self.caller):
             for r in rows:
                 r["device_pin"] = None
         return EmployeePage(rows, matches, total if with_units else matches, units, page, size)
+
+
+async def _names_of(session: AsyncSession, t: str, nips: Collection[str]) -> dict[str, str]:
+    """NIP -> name of ``nips`` in regency ``t``, read by key (``tenant_id, nip``)."""
+    if not nips:
+        return {}
+    rows = await session.execute(select(Employee.nip, Employee.name).where(
+        pairs_of(session, (Employee.tenant_id, Employee.nip), [(t, nip) for nip in sorted(nips)])))
+    return {nip: name for nip, name in rows.all()}
 
 
 def _matching(query: str, unit_id: str) -> list[ColumnElement[bool]]:
