@@ -20,7 +20,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
-    Index,
     Integer,
     Select,
     String,
@@ -41,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .timeutil import utcnow
 
@@ -109,7 +108,9 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 class OutboxMixin:
     """Events staged in the same transaction as the state change they describe; the
-    relay publishes them to Kafka and stamps ``published_at``."""
+    relay publishes them to Kafka and deletes the rows the broker took (Kafka keeps the
+    events: the topics are the record). What stays is what waits to be sent, and the dead
+    letters (``attempts`` at the relay's maximum, with ``last_error``)."""
 
     __tablename__ = "outbox"
 
@@ -120,20 +121,8 @@ class OutboxMixin:
     key: Mapped[str] = mapped_column(String(128))
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
-    published_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-    @declared_attr.directive
-    def __table_args__(cls) -> tuple[Any, ...]:
-        return (
-            Index(
-                "ix_outbox_pending",
-                "id",
-                postgresql_where=text("published_at IS NULL"),
-                sqlite_where=text("published_at IS NULL"),
-            ),
-        )
 
 
 class ProcessedEventMixin:

@@ -19,7 +19,8 @@ class CommonMetrics:
             "ekinerja_outbox_published_total", "Events published from the outbox", ["topic"], registry=r
         )
         self.outbox_pending = Gauge(
-            "ekinerja_outbox_pending", "Outbox rows not yet published (last relay pass)", registry=r
+            "ekinerja_outbox_pending",
+            "Outbox rows waiting to be published, dead letters aside (last relay pass)", registry=r
         )
         self.outbox_failures = Counter(
             "ekinerja_outbox_publish_failures_total", "Failed outbox publish passes", registry=r

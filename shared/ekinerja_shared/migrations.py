@@ -107,3 +107,30 @@ def drop_quarantine_resolution() -> None:
     with op.batch_alter_table("quarantine") as batch_op:
         for column in ("resolution", "resolved_by", "resolved_at", "status"):
             batch_op.drop_column(column)
+
+
+def drop_outbox_stamp() -> None:
+    """The relay deletes what the broker took (``outbox.OutboxRelay``): the rows it stamped
+    before go, and with them the stamp and its partial index (every row left waits or is a
+    dead letter). The index held only unstamped rows; the primary key serves the relay's
+    scan in id order."""
+    from alembic import op
+
+    op.execute("DELETE FROM outbox WHERE published_at IS NOT NULL")
+    with op.batch_alter_table("outbox") as batch_op:
+        batch_op.drop_index("ix_outbox_pending")
+        batch_op.drop_column("published_at")
+
+
+def restore_outbox_stamp() -> None:
+    """Back to the stamp: the rows left are unpublished (the published ones are gone)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    from .db import AwareDateTime
+
+    with op.batch_alter_table("outbox") as batch_op:
+        batch_op.add_column(sa.Column("published_at", AwareDateTime(), nullable=True))
+        batch_op.create_index("ix_outbox_pending", ["id"], unique=False,
+                              postgresql_where=sa.text("published_at IS NULL"),
+                              sqlite_where=sa.text("published_at IS NULL"))

@@ -1,11 +1,14 @@
 """Transactional outbox: ``stage`` adds the event to the caller's transaction; the
 ``OutboxRelay`` publishes committed rows to Kafka in id order (per key order is kept by the
-idempotent producer) and stamps them. Delivery is at-least-once; consumers dedupe by
-``event_id``.
+idempotent producer) and deletes them once the broker has them (Kafka's topics are the
+record; the table holds what is still to send, and the dead letters). Delivery is
+at-least-once; consumers dedupe by ``event_id``.
 
 A pass of the relay claims up to ``batch_size`` rows in one statement, hands them all to its
 aiokafka producer (which packs them into record batches per partition), awaits them
-together and stamps the published ones in one statement. Relays of N instances of a service
+together and deletes the published ones in one statement (a delete marks the rows; a
+stamp wrote a new version of each row and its index entries: about six times the server's
+work, docs/perf/outbox.md). Relays of N instances of a service
 share the table by *lanes*: a row's lane is ``hashtext(key) % lanes``; a pass holds the
 lanes it claims with a transaction-scoped advisory lock (one relay per lane at a time, so
 one key's events leave in id order) and takes lanes, in a rotating order, only until its
@@ -33,7 +36,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import murmur2
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from sqlalchemy import event as sa_event
-from sqlalchemy import bindparam, func, literal_column, select, text, update
+from sqlalchemy import bindparam, delete, func, literal_column, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .db import insert_all, one_of
@@ -270,7 +273,7 @@ class OutboxRelay:
         ``max_attempts`` it is set aside as a dead letter (it stays in the table, unpublished,
         with its error, counted in ``ekinerja_outbox_dead_total``) so that it cannot block
         every event behind it. A transient fault (the broker away) counts nothing: what was
-        taken is stamped and the fault is raised, so the relay backs off (with a fresh
+        taken is deleted and the fault is raised, so the relay backs off (with a fresh
         producer: one that timed out may hold records it could still send out of order)."""
         model = self._model
         errors = await self._send_all(rows)
@@ -293,23 +296,23 @@ class OutboxRelay:
                 log.error("outbox: event %s (%s) set aside as a dead letter after %d "
                           "attempts: %r", row.event_id, row.event_type, attempts, err)
         if transient is not None:
-            await self._stamp(session, published)
+            await self._remove(session, published)
             await session.commit()
             await self._close_producer()
             raise transient
         return published
 
-    async def _stamp(self, session: AsyncSession, ids: list[int]) -> None:
+    async def _remove(self, session: AsyncSession, ids: list[int]) -> None:
+        """The rows the broker took leave the table (in the claim's transaction)."""
         if ids:
             model = self._model
-            await session.execute(update(model).where(one_of(session, model.id, ids))
-                                  .values(published_at=utcnow()))
+            await session.execute(delete(model).where(one_of(session, model.id, ids)))
 
     def _pending(self) -> Any:
         model = self._model
         return (select(model.id, model.topic, model.key, model.payload, model.event_type,
                        model.event_id)
-                .where(model.published_at.is_(None), model.attempts < self._max_attempts)
+                .where(model.attempts < self._max_attempts)
                 .order_by(model.id).limit(self._batch))
 
     async def _claim(self, session: AsyncSession) -> list[Any]:
@@ -317,8 +320,7 @@ class OutboxRelay:
         if session.get_bind().dialect.name != "postgresql":
             return list((await session.execute(self._pending())).all())  # one writer
         model = self._model
-        oldest = (select(model.key).where(model.published_at.is_(None),
-                                          model.attempts < self._max_attempts)
+        oldest = (select(model.key).where(model.attempts < self._max_attempts)
                   .order_by(model.id).limit(self._batch * 4).subquery())
         lane = (func.abs(func.hashtext(oldest.c.key)) % self._lanes).label("lane")
         waiting: dict[int, int] = dict((await session.execute(  # the lanes of the oldest rows, how many
@@ -355,7 +357,7 @@ class OutboxRelay:
                 self._metrics.outbox_pending.set(0)
                 return 0
             published = await self._publish(session, rows)
-            await self._stamp(session, published)
+            await self._remove(session, published)
         taken = set(published)
         for topic, n in Counter(r.topic for r in rows if r.id in taken).items():
             self._metrics.outbox_published.labels(topic).inc(n)
@@ -364,8 +366,8 @@ class OutboxRelay:
         else:
             async with self._uow.read() as session:
                 pending = await session.scalar(
-                    select(func.count()).select_from(model).where(model.published_at.is_(None))
-                )
+                    select(func.count()).select_from(model)
+                    .where(model.attempts < self._max_attempts))
                 self._metrics.outbox_pending.set(pending or 0)
         return len(rows)
 

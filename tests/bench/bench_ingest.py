@@ -270,8 +270,7 @@ async def evaluated(uow: UnitOfWork, bootstrap: str, group_prefix: str,
         while time.monotonic() < deadline:
             async with uow.read() as s:
                 pending = await s.scalar(select(func.count()).select_from(Outbox).where(
-                    Outbox.event_type == "attendance.punch.recorded",
-                    Outbox.published_at.is_(None)))
+                    Outbox.event_type == "attendance.punch.recorded"))
             if not pending and await lag.caught_up("attendance", ATTENDANCE_PUNCHES.name):
                 return True
             await asyncio.sleep(0.1)

@@ -76,12 +76,14 @@ async def watch(svc: str, tenant: str, n: int, t0: float) -> float | None:
 
 async def published(tenant: str, n: int, t0: float) -> float | None:
     """Seconds from ``t0`` until the gateway's relay has published the ``n`` employee events
-    of the upload (its outbox rows stamped ``published_at``): what bounds the copies from
-    below."""
+    of the upload: the gateway holds the ``n`` employees (their outbox rows were written
+    with them) and its relay has deleted the rows it published. What bounds the copies
+    from below."""
     return await seconds_until(
         "gateway", tenant, n, t0,
-        "SELECT count(*) FROM outbox WHERE event_type = 'directory.employee.upserted'"
-        " AND key LIKE :t || ':%' AND published_at IS NOT NULL", every=0.5)
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM outbox"
+        " WHERE event_type = 'directory.employee.upserted' AND key LIKE :t || ':%')"
+        " THEN 0 ELSE (SELECT count(*) FROM employees WHERE tenant_id = :t) END", every=0.5)
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from asgi_lifespan import LifespanManager
+from sqlalchemy import select
 
 from ekinerja_shared.events import Event, dump_event, parse_event
 from ekinerja_shared.topics import topic_for
@@ -74,6 +75,38 @@ async def skip_history(bootstrap: str, group_id: str, topic: str) -> None:
     then reads only what is published from now on, not the shared topic's history (every
     run's events; thousands of them, minutes of replay on a loaded machine)."""
     await start_groups_at_end(bootstrap, {group_id: topic})
+
+
+class Staged:
+    """Every outbox row of a service's runtime, published or not, in staging order. The
+    relay deletes the rows the broker took, so this records them as they leave (around the
+    relay's ``_publish``, before its transaction deletes them) and adds the rows the table
+    still holds: together exactly what the service staged. Create it before the rows of
+    interest are staged."""
+
+    def __init__(self, rt: Any) -> None:
+        self._sessionmaker, self._model = rt.sessionmaker, rt.outbox_model
+        self._gone: dict[int, tuple[str, str, str]] = {}  # id -> (event type, key, payload)
+        relay = rt.relay
+        publish = relay._publish
+
+        async def recorded(session: Any, rows: list[Any]) -> list[int]:
+            ids = await publish(session, rows)
+            taken = set(ids)
+            self._gone.update({r.id: (r.event_type, r.key, r.payload)
+                               for r in rows if r.id in taken})
+            return ids
+
+        relay._publish = recorded
+
+    async def payloads(self, tenant_id: str, event_type: str) -> list[str]:
+        """The payloads of the regency's rows of ``event_type``, in staging order."""
+        m = self._model
+        async with self._sessionmaker() as session:  # the outbox has no regency column
+            rows = (await session.execute(select(m.id, m.event_type, m.key, m.payload))).all()
+        every = {**self._gone, **{r.id: (r.event_type, r.key, r.payload) for r in rows}}
+        return [payload for _, (kind, key, payload) in sorted(every.items())
+                if kind == event_type and key.startswith(f"{tenant_id}:")]
 
 
 class EventProbe:

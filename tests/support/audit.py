@@ -26,7 +26,7 @@ async def written_together(session: AsyncSession, event_id: uuid.UUID, table: st
                            where: str, params: dict[str, Any]) -> bool:
     """True when the outbox row of ``event_id`` and the row of ``table`` matching ``where``
     carry the same creating transaction id (PostgreSQL's ``xmin``): one transaction. Check
-    before the relay stamps the outbox row (that update gives it a new ``xmin``)."""
+    before the relay publishes the outbox row (it deletes the rows the broker took)."""
     audit_tx = await session.scalar(text("SELECT xmin::text FROM outbox WHERE event_id = :e"),
                                     {"e": event_id})
     change_tx = await session.scalar(text(f"SELECT xmin::text FROM {table} WHERE {where}"),

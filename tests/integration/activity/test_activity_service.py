@@ -142,6 +142,16 @@ async def test_concurrent_decisions_on_one_entry_give_one_outcome(app_client, ka
     app, client = app_client
     await seed_directory(client, kafka_bootstrap, tenant_id)
     rt = app.state.runtime
+    # the relay held back: the outbox keeps every decision staged (the relay deletes what
+    # it publishes); started again at the end, as the module's later tests need it
+    await rt.relay.stop()
+    try:
+        await _decide_concurrently(client, rt, tenant_id)
+    finally:
+        rt.relay.start()
+
+
+async def _decide_concurrently(client, rt, tenant_id) -> None:
     cfg = rt.config
     day = today() - dt.timedelta(days=2)
 
@@ -529,8 +539,7 @@ async def test_outbox_rows_are_all_published(app_client, kafka_bootstrap, tenant
 
     async def drained():
         async with rt.sessionmaker() as s:
-            n = await s.scalar(select(func.count()).select_from(Outbox)
-                               .where(Outbox.published_at.is_(None)))
+            n = await s.scalar(select(func.count()).select_from(Outbox))
         return n == 0 or None
 
     await eventually(drained, timeout=60)

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
-from attendance.adapters.orm import DayRecord, Outbox
+from attendance.adapters.orm import DayRecord
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
 from ekinerja_shared.topics import ATTENDANCE_DAYS, ATTENDANCE_PUNCHES
-from tests.support.apps import EventProbe, eventually
+from tests.support.apps import EventProbe, Staged, eventually
 
 from .test_device_hardening import one_device, row
 
@@ -39,6 +39,7 @@ async def test_the_upload_only_records_and_the_consumer_evaluates_the_day_once(
 
     async with one_device(settings, tenant_id, (NIP, PIN)) as (client, rt, serial), \
             EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days:
+        outbox = Staged(rt)
         engine = rt.engine.sync_engine
         event.listen(engine, "before_cursor_execute", seen)
         token = _in_request.set(True)
@@ -68,7 +69,7 @@ async def test_the_upload_only_records_and_the_consumer_evaluates_the_day_once(
         # the same batch delivered again: the inbox knows its records ...
         consumer = rt.consumers["attendance-evaluation"]
         assert consumer.apply_batch is not None
-        bodies = await staged(rt, tenant_id, "attendance.punch.recorded")
+        bodies = await staged(outbox, tenant_id, "attendance.punch.recorded")
         assert len(bodies) == 2
         contexts = [{"topic": ATTENDANCE_PUNCHES.name, "partition": 0, "offset": i}
                     for i in range(len(bodies))]
@@ -82,7 +83,7 @@ async def test_the_upload_only_records_and_the_consumer_evaluates_the_day_once(
                                             bodies=copies, contexts=contexts)
         assert fresh["applied"] == 2
         assert (await day_record(rt, tenant_id)).revision == 1
-        assert len(await staged(rt, tenant_id, "attendance.day.evaluated")) == 1
+        assert len(await staged(outbox, tenant_id, "attendance.day.evaluated")) == 1
 
         # a punch of an employee this service does not know (another deployment's regency
         # on a shared broker) is consumed and left alone: no verdict made up for it
@@ -107,10 +108,6 @@ async def day_record(rt: Any, tenant_id: str) -> DayRecord:
     return await eventually(read, timeout=30)
 
 
-async def staged(rt: Any, tenant_id: str, event_type: str) -> list[bytes]:
+async def staged(outbox: Staged, tenant_id: str, event_type: str) -> list[bytes]:
     """The payloads of the tenant's outbox rows of one type, in order."""
-    async with rt.uow.in_tenant(tenant_id).read() as s:
-        rows = (await s.scalars(select(Outbox.payload).where(
-            Outbox.key.startswith(f"{tenant_id}:"), Outbox.event_type == event_type)
-            .order_by(Outbox.id))).all()
-    return [p.encode() for p in rows]
+    return [p.encode() for p in await outbox.payloads(tenant_id, event_type)]

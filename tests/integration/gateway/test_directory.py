@@ -8,14 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.topics import DIRECTORY
-from gateway.adapters.orm import Outbox
 from gateway.app import create_app
-from tests.support.apps import EventProbe, running_app
+from tests.support.apps import EventProbe, Staged, running_app
 from tests.support.tokens import as_hr, as_operator
 
 pytestmark = pytest.mark.integration
@@ -28,16 +25,8 @@ TENANT = {"name": "Pemerintah Kota Uji", "timezone": "WIB", "policy_preset": "ci
 OPERATOR = as_operator()
 
 
-async def outbox_count(url: str, tenant_id: str, event_type: str) -> int:
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return int(await conn.scalar(
-                select(func.count()).select_from(Outbox.__table__).where(
-                    Outbox.__table__.c.key.like(f"{tenant_id}:%"),
-                    Outbox.__table__.c.event_type == event_type)))
-    finally:
-        await engine.dispose()
+async def staged_count(outbox: Staged, tenant_id: str, event_type: str) -> int:
+    return len(await outbox.payloads(tenant_id, event_type))
 
 
 def employees_of(probe: EventProbe, nip: str | None = None) -> list[ev.EmployeeUpserted]:
@@ -48,8 +37,10 @@ def employees_of(probe: EventProbe, nip: str | None = None) -> list[ev.EmployeeU
 async def test_tenant_and_roster_are_published_once(settings, kafka_bootstrap, tenant_id):
     roster = DEMO.read_text()
     nips = [line.split(",")[0] for line in roster.splitlines()[1:]]
+    app = create_app(settings)
+    outbox = Staged(app.state.runtime)  # what it staged, published or not
     async with EventProbe(kafka_bootstrap, DIRECTORY.name, tenant_id) as probe, \
-            running_app(create_app(settings)) as client:
+            running_app(app) as client:
         client.headers.update(as_hr(tenant_id))
         r = await client.put(f"/api/tenants/{tenant_id}", json=TENANT, headers=OPERATOR)
         assert r.status_code == 201, r.text
@@ -74,7 +65,7 @@ async def test_tenant_and_roster_are_published_once(settings, kafka_bootstrap, t
         r = await client.post(f"/api/tenants/{tenant_id}/roster", content=roster,
                               headers={"content-type": "text/csv"})
         assert r.json() == {"created": 0, "updated": 0, "unchanged": 8}
-        assert await outbox_count(settings.database_url, tenant_id,
+        assert await staged_count(outbox, tenant_id,
                                   "directory.employee.upserted") == 8
 
         # a real change to every employee: on each key the change follows the creation
@@ -97,7 +88,9 @@ async def test_tenant_and_roster_are_published_once(settings, kafka_bootstrap, t
 
 
 async def test_invalid_roster_applies_nothing(settings, tenant_id):
-    async with running_app(create_app(settings)) as client:
+    app = create_app(settings)
+    outbox = Staged(app.state.runtime)
+    async with running_app(app) as client:
         client.headers.update(as_hr(tenant_id))
         r = await client.put(f"/api/tenants/{tenant_id}", json=TENANT, headers=OPERATOR)
         assert r.status_code == 201
@@ -115,7 +108,7 @@ async def test_invalid_roster_applies_nothing(settings, tenant_id):
         assert {(e["baris"], e["kolom"]) for e in body["errors"]} == {
             (3, "tpp_base"), (4, "nip"), (4, "employment_type")}
         assert (await client.get(f"/api/tenants/{tenant_id}/employees")).json() == []
-        assert await outbox_count(settings.database_url, tenant_id,
+        assert await staged_count(outbox, tenant_id,
                                   "directory.employee.upserted") == 0
 
 
@@ -175,13 +168,15 @@ async def test_tenant_input_is_checked(settings, tenant_id):
 async def test_a_tenant_created_by_concurrent_requests_is_created_once(settings, tenant_id):
     """The requests that lose the race on the new key are run again by the unit of work and
     find the tenant there: one creation, one event, no error."""
-    async with running_app(create_app(settings)) as client:
+    app = create_app(settings)
+    outbox = Staged(app.state.runtime)
+    async with running_app(app) as client:
         answers = await asyncio.gather(*(client.put(f"/api/tenants/{tenant_id}", json=TENANT,
                                                     headers=OPERATOR)
                                          for _ in range(4)))
         assert sorted(r.status_code for r in answers) == [200, 200, 200, 201], \
             [r.text for r in answers]
-    assert await outbox_count(settings.database_url, tenant_id,
+    assert await staged_count(outbox, tenant_id,
                               "directory.tenant.upserted") == 1
 
 

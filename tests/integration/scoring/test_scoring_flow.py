@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from ekinerja_shared import events as ev
 from ekinerja_shared.topics import ATTENDANCE_DAYS, SCORES
-from scoring.adapters.orm import Outbox, Quarantine
+from scoring.adapters.orm import Quarantine
 from tests.integration.scoring.pg_app import fresh_app
-from tests.support.apps import (EventProbe, eventually, from_now_on, publish, publish_raw,
-                                running_app)
+from tests.support.apps import (EventProbe, Staged, eventually, from_now_on, publish,
+                                publish_raw, running_app)
 from tests.support.tokens import as_hr, as_user
 
 pytestmark = pytest.mark.integration
@@ -32,6 +32,7 @@ WAIT = 240
 async def app(kafka_bootstrap, group_prefix):
     app = await fresh_app(kafka_bootstrap, group_prefix, outbox_poll_interval_s=0.2)
     await from_now_on(app)
+    app.state.staged = Staged(app.state.runtime)  # what it staged: the relay deletes rows
     return app
 
 
@@ -46,14 +47,8 @@ async def published(app, probe: EventProbe, tenant_id: str, predicate) -> ev.Sco
     """A score event that THIS app staged in its outbox, once seen on Kafka. (Other scoring
     instances on the shared broker may publish for the same tenant: the probe alone does not
     tell which instance computed an event.)"""
-    sm = app.state.runtime.sessionmaker
-
     async def staged() -> ev.Event | None:
-        async with sm() as session:
-            rows = (await session.scalars(
-                select(Outbox.payload).where(Outbox.event_type == "scoring.score.updated",
-                                             Outbox.key.startswith(f"{tenant_id}:"))
-                .order_by(Outbox.id))).all()
+        rows = await app.state.staged.payloads(tenant_id, "scoring.score.updated")
         return next((e for e in map(ev.parse_event, rows) if predicate(e)), None)
 
     mine = await eventually(staged, timeout=WAIT)
