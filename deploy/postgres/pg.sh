@@ -161,6 +161,7 @@ cmd_ensure() {
       echo "$PG_MAJOR/$PG_CLUSTER" >"$MARKER"
     fi
     wait_ready
+    tune_server
     if [[ -f "$MARKER" ]]; then
       log "cluster $PG_MAJOR/$PG_CLUSTER running on 127.0.0.1:$PGPORT (started by this script)"
     else
@@ -180,7 +181,34 @@ cmd_ensure() {
   fi
   echo "$PG_MAJOR/$PG_CLUSTER" >"$MARKER"
   wait_ready
+  tune_server
   log "cluster $PG_MAJOR/$PG_CLUSTER running on 127.0.0.1:$PGPORT (started by this script)"
+}
+
+# Server settings of a cluster this script runs (the marker): applied with ALTER SYSTEM and
+# a reload, so an existing cluster gets them too. docker-compose.yml passes the same to its
+# server (`command`).
+#   autovacuum_naptime 10s: a regency's first rows (a roster of thousands, a day's first
+#   punches) get statistics within seconds, not a minute. Until then the planner guesses,
+#   and a prepared statement's generic plan made on those guesses can compare every row of
+#   the regency with every key of a batch (docs/perf/outbox.md, round 3); ANALYZE
+#   invalidates such plans.
+SERVER_SETTINGS=("autovacuum_naptime=10s")
+
+tune_server() {
+  [[ -f "$MARKER" ]] || return 0
+  local setting name value changed=0
+  for setting in "${SERVER_SETTINGS[@]}"; do
+    name="${setting%%=*}" value="${setting#*=}"
+    if [[ "$(psql_su -tA -c "SELECT setting || coalesce(unit, '') FROM pg_settings WHERE name = '$name'")" != "$value" ]]; then
+      psql_su -c "ALTER SYSTEM SET $name = '$value'"
+      changed=1
+    fi
+  done
+  if ((changed)); then
+    psql_su -tA -c "SELECT pg_reload_conf()" >/dev/null
+    log "server settings applied: ${SERVER_SETTINGS[*]}"
+  fi
 }
 
 check_suffix() {
