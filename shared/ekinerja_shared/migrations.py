@@ -113,7 +113,8 @@ def drop_outbox_stamp() -> None:
     """The relay deletes what the broker took (``outbox.OutboxRelay``): the rows it stamped
     before go, and with them the stamp and its partial index (every row left waits or is a
     dead letter). The index held only unstamped rows; the primary key serves the relay's
-    scan in id order."""
+    scan in id order. A deployment with a long history deletes all of it here, once: the
+    service's start waits for it (instances migrate under one lock)."""
     from alembic import op
 
     op.execute("DELETE FROM outbox WHERE published_at IS NOT NULL")

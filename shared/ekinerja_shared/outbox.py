@@ -4,15 +4,15 @@ idempotent producer) and deletes them once the broker has them (Kafka's topics a
 record; the table holds what is still to send, and the dead letters). Delivery is
 at-least-once; consumers dedupe by ``event_id``.
 
-A pass of the relay claims up to ``batch_size`` rows in one statement, hands them all to its
-aiokafka producer (which packs them into record batches per partition), awaits them
-together and deletes the published ones in one statement (a delete marks the rows; a
-stamp wrote a new version of each row and its index entries: about six times the server's
-work, docs/perf/outbox.md). Relays of N instances of a service
-share the table by *lanes*: a row's lane is ``hashtext(key) % lanes``; a pass holds the
-lanes it claims with a transaction-scoped advisory lock (one relay per lane at a time, so
-one key's events leave in id order) and takes lanes, in a rotating order, only until its
-batch is full, leaving the rest to the other relays (rows ``FOR UPDATE SKIP LOCKED``)."""
+A pass of the relay claims up to ``batch_size`` rows in one statement, hands them all to
+its aiokafka producer (which packs them into record batches per partition), awaits them
+together and deletes the published ones in one statement (a delete marks the rows; a stamp
+wrote a new version of each row and its index entries: about six times the server's work,
+docs/perf/outbox.md). Relays of N instances of a service share the table by *lanes*: a
+row's lane is ``hashtext(key) % lanes``; a pass holds the lanes it claims with a
+transaction-scoped advisory lock (one relay per lane at a time, so one key's events leave
+in id order) and takes lanes, in a rotating order, only until its batch is full, leaving
+the rest to the other relays (rows ``FOR UPDATE SKIP LOCKED``)."""
 
 from __future__ import annotations
 
