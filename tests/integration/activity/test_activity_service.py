@@ -28,7 +28,8 @@ from ekinerja_shared.identity import Caller, Role
 from ekinerja_shared.tenancy import bind_tenant
 from ekinerja_shared.timeutil import zone
 from ekinerja_shared.topics import ACTIVITY_ENTRIES, AUDIT, DIRECTORY, PERIODS
-from tests.support.apps import EventProbe, eventually, publish, running_app, skip_history
+from tests.support.apps import (EventProbe, Staged, eventually, publish, running_app,
+                                skip_history)
 from tests.support.audit import audit_record, written_together
 from tests.support.infra import pg_app_url, pg_url, reset_database
 from tests.support.tokens import TEST_JWKS_JSON, as_hr, as_user
@@ -142,16 +143,7 @@ async def test_concurrent_decisions_on_one_entry_give_one_outcome(app_client, ka
     app, client = app_client
     await seed_directory(client, kafka_bootstrap, tenant_id)
     rt = app.state.runtime
-    # the relay held back: the outbox keeps every decision staged (the relay deletes what
-    # it publishes); started again at the end, as the module's later tests need it
-    await rt.relay.stop()
-    try:
-        await _decide_concurrently(client, rt, tenant_id)
-    finally:
-        rt.relay.start()
-
-
-async def _decide_concurrently(client, rt, tenant_id) -> None:
+    outbox = Staged(rt)  # every decision staged, published or not
     cfg = rt.config
     day = today() - dt.timedelta(days=2)
 
@@ -207,13 +199,10 @@ async def _decide_concurrently(client, rt, tenant_id) -> None:
         assert codes[0] == 200 and codes[1] in (409, 422), [res.text for res in results]
         loser = next(res for res in results if res.status_code != 200)
         assert loser.json()["code"] in ("concurrent_decision", "invalid_transition")
-    async with rt.sessionmaker() as s:
-        decisions = (await s.execute(
-            select(Outbox.payload).where(Outbox.event_type.in_(
-                ["activity.entry.approved", "activity.entry.rejected"])))).scalars().all()
-    mine = [e for e in map(ev.parse_event, decisions) if e.tenant_id == tenant_id]
+    decisions = [*await outbox.payloads(tenant_id, "activity.entry.approved"),
+                 *await outbox.payloads(tenant_id, "activity.entry.rejected")]
     per_entry: dict = {}
-    for e in mine:
+    for e in map(ev.parse_event, decisions):
         per_entry[str(e.entry_id)] = per_entry.get(str(e.entry_id), 0) + 1
     assert per_entry == {i: 1 for i in [entry_id, *ids]}
 
