@@ -5,7 +5,8 @@
 #
 #   ensure               install postgresql-15 if missing (apt-get), make sure the
 #                        cluster 15/main exists, start it on $PGPORT if it is down
-#                        and wait until it accepts connections
+#                        and wait until it accepts connections; on a cluster it
+#                        started, apply SERVER_SETTINGS (below)
 #   create-dbs [suffix]  for each service (attendance activity scoring gateway):
 #                        role ek_<service> (LOGIN, password ek_<service>) and
 #                        database ek_<service><suffix> owned by it (migrations run
@@ -197,10 +198,12 @@ SERVER_SETTINGS=("autovacuum_naptime=10s")
 
 tune_server() {
   [[ -f "$MARKER" ]] || return 0
-  local setting name value changed=0
+  local setting name value now changed=0
   for setting in "${SERVER_SETTINGS[@]}"; do
     name="${setting%%=*}" value="${setting#*=}"
-    if [[ "$(psql_su -tA -c "SELECT setting || coalesce(unit, '') FROM pg_settings WHERE name = '$name'")" != "$value" ]]; then
+    now="$(psql_su -tA -c "SELECT setting || coalesce(unit, '') FROM pg_settings
+                           WHERE name = '$name'")"
+    if [[ "$now" != "$value" ]]; then
       psql_su -c "ALTER SYSTEM SET $name = '$value'"
       changed=1
     fi
