@@ -3,7 +3,9 @@
 Every event carries ``event_id`` (the idempotency key of consumers), ``tenant_id``,
 ``occurred_at`` (timezone-aware), ``event_type`` and ``schema_version``. Events are
 serialised as JSON; the Kafka key of every event is ``<tenant>:<nip>`` (see ``event_key``)
-so that all facts of one employee land in one partition, in order.
+so that all facts of one employee land in one partition, in order; ``PunchesRecorded``,
+which carries the punches of many employees, is keyed by its lane (``lane_key``), the
+partition those employees' keys fall in.
 
 Compatibility rule: a new field is added with a default (consumers ignore unknown
 fields); a breaking change gets a new ``schema_version`` and a new topic version.
@@ -12,12 +14,15 @@ fields); a breaking change gets a new ``schema_version`` and a new topic version
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import json
 import uuid
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, Union
 
+from aiokafka.partitioner import murmur2
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from .supervision import ActingKind
@@ -98,11 +103,16 @@ class EmployeeUpserted(Event):
 # --- attendance ---------------------------------------------------------------------------
 
 
-class PunchRecorded(Event):
-    """One fingerprint/face punch accepted from a device (recorded once)."""
+PUNCH_LANES = 6  # the partitions of the v2 punches topic (topics.ATTENDANCE_PUNCH_BATCHES)
+PUNCHES_PER_EVENT = 1_000  # some 230 KB of JSON: well below a record's 1 MiB
 
-    topic_group: ClassVar[str] = "attendance.punches"
-    event_type: Literal["attendance.punch.recorded"] = "attendance.punch.recorded"
+
+class PunchLine(BaseModel):
+    """One punch accepted from a device: an item of a ``PunchesRecorded`` (and the body of
+    v1's ``PunchRecorded``)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
     nip: NIP
     device_sn: str
     pin: str
@@ -110,6 +120,65 @@ class PunchRecorded(Event):
     local_time: dt.datetime = Field(description="Device wall-clock time as sent (no zone)")
     status_code: int = 0
     verify_type: int = 0
+
+
+class PunchRecorded(PunchLine, Event):
+    """One fingerprint/face punch accepted from a device (recorded once). v1, no longer
+    written: ``PunchesRecorded`` (v2) carries the punches; attendance still reads what an
+    earlier version left on the v1 topic."""
+
+    topic_group: ClassVar[str] = "attendance.punches"
+    event_type: Literal["attendance.punch.recorded"] = "attendance.punch.recorded"
+
+
+@functools.lru_cache(maxsize=65_536)  # murmur2 in Python is some 12 us; employees come back
+def punch_lane(tenant_id: str, nip: str) -> int:
+    """The lane of an employee's punches: the partition, of ``PUNCH_LANES``, that Kafka's
+    default partitioner gives the employee's key (``<tenant>:<nip>``)."""
+    return (int(murmur2(event_key(tenant_id, nip).encode())) & 0x7FFFFFFF) % PUNCH_LANES
+
+
+@functools.lru_cache(maxsize=4_096)
+def lane_key(tenant_id: str, lane: int) -> str:
+    """The Kafka key of a lane's events, ``<tenant>:*<lane>.<n>``: the first ``n`` whose
+    key the default partitioner sends to partition ``lane`` of ``PUNCH_LANES``. One lane
+    (so one employee) always has one key, whatever the topic's partition count; with the
+    registry's count, each lane has a partition of its own."""
+    for n in itertools.count():
+        key = f"{tenant_id}:*{lane}.{n}"
+        if (int(murmur2(key.encode())) & 0x7FFFFFFF) % PUNCH_LANES == lane:
+            return key
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class PunchesRecorded(Event):
+    """Punches accepted from devices in one transaction (an upload, or the lines of an
+    unknown PIN recorded once the employee arrives), of the employees of one lane
+    (``punch_lane``): an upload of 200 lines is some six events, not 200. Replaces v1's
+    ``PunchRecorded`` per punch (topic ``ekinerja.attendance.punches.v2``). One employee's
+    punches keep their order: they are always in the same lane, so on one partition."""
+
+    topic_group: ClassVar[str] = "attendance.punches.v2"
+    event_type: Literal["attendance.punches.recorded"] = "attendance.punches.recorded"
+    schema_version: int = 2
+    lane: int = Field(ge=0, lt=PUNCH_LANES, description="punch_lane() of every punch's NIP")
+    punches: list[PunchLine] = Field(min_length=1, max_length=PUNCHES_PER_EVENT)
+
+    def key(self) -> str:
+        return lane_key(self.tenant_id, self.lane)
+
+
+def punch_batches(tenant_id: str, lines: Iterable[PunchLine], *,
+                  occurred_at: dt.datetime) -> list[PunchesRecorded]:
+    """The ``PunchesRecorded`` of ``lines`` (one tenant's): one per lane, in lane order,
+    each keeping the lines' order, split every ``PUNCHES_PER_EVENT`` lines."""
+    lanes: dict[int, list[PunchLine]] = {}
+    for line in lines:
+        lanes.setdefault(punch_lane(tenant_id, line.nip), []).append(line)
+    return [PunchesRecorded(tenant_id=tenant_id, lane=lane, occurred_at=occurred_at,
+                            punches=chunk[i:i + PUNCHES_PER_EVENT])
+            for lane, chunk in sorted(lanes.items())
+            for i in range(0, len(chunk), PUNCHES_PER_EVENT)]
 
 
 class AttendanceDayEvaluated(Event):
@@ -319,6 +388,7 @@ _ALL = (
     TenantUpserted,
     EmployeeUpserted,
     PunchRecorded,
+    PunchesRecorded,
     AttendanceDayEvaluated,
     EffectiveDaysPublished,
     ActivityEntryApproved,
@@ -338,6 +408,7 @@ AnyEvent = Annotated[
         TenantUpserted,
         EmployeeUpserted,
         PunchRecorded,
+        PunchesRecorded,
         AttendanceDayEvaluated,
         EffectiveDaysPublished,
         ActivityEntryApproved,

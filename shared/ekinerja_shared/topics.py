@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .events import Event
+from .events import PUNCH_LANES, Event
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,13 @@ DIRECTORY = Topic(
     "ekinerja.directory.v1", 6, "Tenants and employees of the roster (gateway)", _FOREVER
 )
 ATTENDANCE_PUNCHES = Topic(
-    "ekinerja.attendance.punches.v1", 6, "Punches accepted from devices (attendance)", _FOREVER
+    "ekinerja.attendance.punches.v1", 6,
+    "Punches accepted from devices, one event each (attendance; v1, no longer written)",
+    _FOREVER,
+)
+ATTENDANCE_PUNCH_BATCHES = Topic(
+    "ekinerja.attendance.punches.v2", PUNCH_LANES,
+    "Punches accepted from devices, one event per upload and lane (attendance)", _FOREVER,
 )
 ATTENDANCE_DAYS = Topic(
     "ekinerja.attendance.days.v1", 6, "Daily attendance evaluations (attendance)", _FOREVER
@@ -66,6 +72,7 @@ AUDIT = Topic(
 ALL_TOPICS: tuple[Topic, ...] = (
     DIRECTORY,
     ATTENDANCE_PUNCHES,
+    ATTENDANCE_PUNCH_BATCHES,
     ATTENDANCE_DAYS,
     ATTENDANCE_CALENDAR,
     ACTIVITY_ENTRIES,
@@ -78,6 +85,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
 _BY_GROUP = {
     "directory": DIRECTORY,
     "attendance.punches": ATTENDANCE_PUNCHES,
+    "attendance.punches.v2": ATTENDANCE_PUNCH_BATCHES,
     "attendance.days": ATTENDANCE_DAYS,
     "attendance.calendar": ATTENDANCE_CALENDAR,
     "activity.entries": ACTIVITY_ENTRIES,

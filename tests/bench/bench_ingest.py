@@ -63,7 +63,7 @@ from ekinerja_shared import events as ev  # noqa: E402
 from ekinerja_shared.db import make_engine, make_sessionmaker  # noqa: E402
 from ekinerja_shared.migrations import upgrade_async  # noqa: E402
 from ekinerja_shared.timeutil import utcnow, zone  # noqa: E402
-from ekinerja_shared.topics import ATTENDANCE_DAYS, ATTENDANCE_PUNCHES  # noqa: E402
+from ekinerja_shared.topics import ATTENDANCE_DAYS, ATTENDANCE_PUNCH_BATCHES  # noqa: E402
 from ekinerja_shared.uow import UnitOfWork  # noqa: E402
 from tests.bench import pyspy  # noqa: E402
 from tests.bench.rawkafka import raw_kafka  # noqa: E402
@@ -260,7 +260,7 @@ async def groups_at_end(bootstrap: str, prefix: str) -> None:
 async def evaluated(uow: UnitOfWork, bootstrap: str, group_prefix: str,
                     timeout: float) -> bool:
     """Wait until the evaluation consumer has applied every recorded punch: none of the
-    run's ``PunchRecorded`` is left unpublished in the outbox, and attendance's consumer
+    run's ``PunchesRecorded`` is left unpublished in the outbox, and attendance's consumer
     group has committed the punches topic's end (it commits a batch once applied;
     ``GroupLag``). Kafka's offsets, not the database: counting the run's punches in the
     consumer's inbox (a join of 40,000 rows with 40,000, 57-274 ms) every 0.05 s kept a
@@ -270,8 +270,8 @@ async def evaluated(uow: UnitOfWork, bootstrap: str, group_prefix: str,
         while time.monotonic() < deadline:
             async with uow.read() as s:
                 pending = await s.scalar(select(func.count()).select_from(Outbox).where(
-                    Outbox.event_type == "attendance.punch.recorded"))
-            if not pending and await lag.caught_up("attendance", ATTENDANCE_PUNCHES.name):
+                    Outbox.event_type == "attendance.punches.recorded"))
+            if not pending and await lag.caught_up("attendance", ATTENDANCE_PUNCH_BATCHES.name):
                 return True
             await asyncio.sleep(0.1)
         return False

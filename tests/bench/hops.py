@@ -4,7 +4,7 @@ Kafka records of the run.
 Every event carries ``occurred_at``, the moment its service began the work that made it,
 and its Kafka record carries the moment the outbox relay sent it (the producer's
 CreateTime). A punch probe's path is
-  request sent -> ``PunchRecorded`` made (gateway + attendance's upload)
+  request sent -> ``PunchesRecorded`` made (gateway + attendance's upload)
   -> sent (attendance's commit and relay)
   -> ``AttendanceDayEvaluated`` made (waiting in the punches topic + evaluation consumer)
   -> sent (attendance's commit and relay)
@@ -76,9 +76,9 @@ async def _records(bootstrap: str, topic: topics.Topic, since: float,
                 for r in batch:
                     if r.key and r.key.startswith(prefix):
                         e = json.loads(r.value)
-                        out.setdefault(e.get("nip", ""), []).append(Record(
-                            e, datetime.fromisoformat(e["occurred_at"]).timestamp(),
-                            r.timestamp / 1000))
+                        made = datetime.fromisoformat(e["occurred_at"]).timestamp()
+                        for nip in _nips(e):
+                            out.setdefault(nip, []).append(Record(e, made, r.timestamp / 1000))
                     if r.offset + 1 >= ends[p]:
                         todo.discard(p)
                         consumer.pause(p)
@@ -90,6 +90,13 @@ async def _records(bootstrap: str, topic: topics.Topic, since: float,
     for recs in out.values():
         recs.sort(key=lambda r: r.sent)
     return out
+
+
+def _nips(event: dict[str, Any]) -> set[str]:
+    """The NIPs an event is about: each punch's of a ``PunchesRecorded``, else its own."""
+    if "punches" in event:
+        return {p["nip"] for p in event["punches"]}
+    return {event.get("nip", "")}
 
 
 def _first(recs: Iterable[Record], after: float, **match: Any) -> Record | None:
@@ -127,7 +134,7 @@ async def hops(bootstrap: str, tenant: str, since: float,
     """Per kind of probe, each hop's median and worst in ms (and how many probes were
     traced end to end)."""
     seen = {name: await _records(bootstrap, topic, since, tenant)
-            for name, topic in (("punches", topics.ATTENDANCE_PUNCHES),
+            for name, topic in (("punches", topics.ATTENDANCE_PUNCH_BATCHES),
                                 ("days", topics.ATTENDANCE_DAYS),
                                 ("entries", topics.ACTIVITY_ENTRIES),
                                 ("scores", topics.SCORES))}

@@ -15,7 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from asgi_lifespan import LifespanManager
 from sqlalchemy import select
 
-from ekinerja_shared.events import Event, dump_event, parse_event
+from ekinerja_shared.events import Event, PunchesRecorded, PunchLine, dump_event, parse_event
 from ekinerja_shared.topics import topic_for
 
 T = TypeVar("T")
@@ -101,11 +101,19 @@ class Staged:
 
     async def payloads(self, tenant_id: str, event_type: str) -> list[str]:
         """The payloads of the regency's rows of ``event_type``, in staging order."""
+        return [payload for _, payload in await self.rows(tenant_id, event_type)]
+
+    async def keys(self, tenant_id: str, event_type: str) -> list[str]:
+        """The Kafka keys of the regency's rows of ``event_type``, in staging order."""
+        return [key for key, _ in await self.rows(tenant_id, event_type)]
+
+    async def rows(self, tenant_id: str, event_type: str) -> list[tuple[str, str]]:
+        """(key, payload) of the regency's rows of ``event_type``, in staging order."""
         m = self._model
         async with self._sessionmaker() as session:  # the outbox has no regency column
             rows = (await session.execute(select(m.id, m.event_type, m.key, m.payload))).all()
         every = {**self._gone, **{r.id: (r.event_type, r.key, r.payload) for r in rows}}
-        return [payload for _, (kind, key, payload) in sorted(every.items())
+        return [(key, payload) for _, (kind, key, payload) in sorted(every.items())
                 if kind == event_type and key.startswith(f"{tenant_id}:")]
 
 
@@ -145,6 +153,18 @@ class EventProbe:
     async def wait_for(self, predicate: Callable[[Event], bool], timeout: float = 30.0) -> Event:
         async def check() -> Event | None:
             return next((e for e in self.events if predicate(e)), None)
+
+        return await eventually(check, timeout)
+
+    @property
+    def punches(self) -> list[PunchLine]:
+        """The punches of the ``PunchesRecorded`` seen (a probe of the punches topic)."""
+        return [p for e in self.events if isinstance(e, PunchesRecorded) for p in e.punches]
+
+    async def wait_for_punch(self, predicate: Callable[[PunchLine], bool],
+                             timeout: float = 30.0) -> PunchLine:
+        async def check() -> PunchLine | None:
+            return next((p for p in self.punches if predicate(p)), None)
 
         return await eventually(check, timeout)
 

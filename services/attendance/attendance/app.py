@@ -9,7 +9,7 @@ from ekinerja_shared.service import create_service_app
 from ekinerja_shared.topics import (
     ATTENDANCE_CALENDAR,
     ATTENDANCE_DAYS,
-    ATTENDANCE_PUNCHES,
+    ATTENDANCE_PUNCH_BATCHES,
     AUDIT,
 )
 
@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                  quarantine_model=Quarantine, outbox_model=Outbox, attempts_model=ConsumerAttempt)
     consumers.register(rt)
     # declared for the AsyncAPI document; the outbox relay does the publishing
-    rt.declare_published(ATTENDANCE_PUNCHES, ev.PunchRecorded)
+    rt.declare_published(ATTENDANCE_PUNCH_BATCHES, ev.PunchesRecorded)
     rt.declare_published(ATTENDANCE_DAYS, ev.AttendanceDayEvaluated)
     rt.declare_published(ATTENDANCE_CALENDAR, ev.EffectiveDaysPublished)
     rt.declare_published(AUDIT, ev.AuditRecorded)

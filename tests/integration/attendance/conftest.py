@@ -12,7 +12,7 @@ from attendance.service_layer import directory
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
 from ekinerja_shared.tenancy import bind_tenant
-from ekinerja_shared.topics import ATTENDANCE_PUNCHES, DIRECTORY
+from ekinerja_shared.topics import ATTENDANCE_PUNCH_BATCHES, ATTENDANCE_PUNCHES, DIRECTORY
 from tests.support.apps import eventually, start_groups_at_end
 from tests.support.infra import pg_app_url, pg_url, reset_database
 from tests.support.tokens import TEST_JWKS_JSON
@@ -34,6 +34,7 @@ async def settings(db_url: str, kafka_bootstrap: str, group_prefix: str) -> Sett
     # the directory's and the punches' consumers start at the shared topics' end
     await start_groups_at_end(kafka_bootstrap, {
         f"{group_prefix}-attendance-directory": DIRECTORY.name,
+        f"{group_prefix}-attendance-evaluation-v2": ATTENDANCE_PUNCH_BATCHES.name,
         f"{group_prefix}-attendance-evaluation": ATTENDANCE_PUNCHES.name})
     # the tests' punches carry fixed dates (November 2026): the widest plausibility window
     # keeps them in it for years. The app connects as the application role (row-level

@@ -1,7 +1,8 @@
-"""Device ingest split from day evaluation: an upload only records its punches (each with
-its ``PunchRecorded`` in the outbox) and answers; the consumer of the punches topic
-(``attendance-evaluation``) evaluates the days, writes the day record and stages its
-``attendance.day.evaluated``. A batch delivered again adds no revision."""
+"""Device ingest split from day evaluation: an upload only records its punches (staged as
+``PunchesRecorded``, one per lane of employees) and answers; the consumer of the punches
+topic (``attendance-evaluation-v2``) evaluates the days, writes the day record and stages
+its ``attendance.day.evaluated``. A batch delivered again adds no revision; a v1
+``PunchRecorded`` left by an earlier version is still evaluated (``attendance-evaluation``)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ import contextvars
 import datetime as dt
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, select
 
-from attendance.adapters.orm import DayRecord
+from attendance.adapters.orm import DayRecord, Punch
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
-from ekinerja_shared.topics import ATTENDANCE_DAYS, ATTENDANCE_PUNCHES
+from ekinerja_shared.topics import ATTENDANCE_DAYS, ATTENDANCE_PUNCH_BATCHES, ATTENDANCE_PUNCHES
 from tests.support.apps import EventProbe, Staged, eventually
 
 from .test_device_hardening import one_device, row
@@ -24,6 +26,7 @@ from .test_device_hardening import one_device, row
 pytestmark = pytest.mark.integration
 
 NIP, PIN = "199001012015011021", "21"
+WITA = ZoneInfo("Asia/Makassar")
 DAY = dt.date(2026, 11, 10)  # a Tuesday: 07:30-16:00 by the default week, WITA
 _in_request: contextvars.ContextVar[bool] = contextvars.ContextVar("in_request", default=False)
 
@@ -67,29 +70,35 @@ async def test_the_upload_only_records_and_the_consumer_evaluates_the_day_once(
         assert (record.revision, record.status, record.late_minutes) == (1, "present", 11)
 
         # the same batch delivered again: the inbox knows its records ...
-        consumer = rt.consumers["attendance-evaluation"]
+        consumer = rt.consumers["attendance-evaluation-v2"]
         assert consumer.apply_batch is not None
-        bodies = await staged(outbox, tenant_id, "attendance.punch.recorded")
-        assert len(bodies) == 2
-        contexts = [{"topic": ATTENDANCE_PUNCHES.name, "partition": 0, "offset": i}
+        # one employee's two punches: one event, in the employee's lane, keyed by the lane
+        bodies = await staged(outbox, tenant_id, "attendance.punches.recorded")
+        [batch] = [ev.parse_event(b) for b in bodies]
+        assert isinstance(batch, ev.PunchesRecorded)
+        assert batch.lane == ev.punch_lane(tenant_id, NIP)
+        assert [(p.nip, p.pin, p.local_time.time()) for p in batch.punches] == [
+            (NIP, PIN, dt.time(7, 41)), (NIP, PIN, dt.time(16, 5))]
+        assert await outbox.keys(tenant_id, "attendance.punches.recorded") == [
+            ev.lane_key(tenant_id, batch.lane)]
+        contexts = [{"topic": ATTENDANCE_PUNCH_BATCHES.name, "partition": 0, "offset": i}
                     for i in range(len(bodies))]
         again = await consumer.handle_batch(bodies, consumer.apply_batch, consumer.accept,
                                             bodies=bodies, contexts=contexts)
-        assert (again["duplicate"], again["applied"]) == (2, 0)
+        assert (again["duplicate"], again["applied"]) == (1, 0)
         # ... and the same punches under new event ids change no verdict
         copies = [ev.dump_event(ev.parse_event(b).model_copy(update={"event_id": uuid.uuid4()}))
                   for b in bodies]
         fresh = await consumer.handle_batch(copies, consumer.apply_batch, consumer.accept,
                                             bodies=copies, contexts=contexts)
-        assert fresh["applied"] == 2
+        assert fresh["applied"] == 1
         assert (await day_record(rt, tenant_id)).revision == 1
         assert len(await staged(outbox, tenant_id, "attendance.day.evaluated")) == 1
 
         # a punch of an employee this service does not know (another deployment's regency
         # on a shared broker) is consumed and left alone: no verdict made up for it
-        stranger = ev.PunchRecorded.model_validate({
-            **ev.parse_event(bodies[0]).model_dump(), "event_id": uuid.uuid4(),
-            "nip": "199912312020121999"})
+        stranger = batch.model_copy(update={"event_id": uuid.uuid4(), "punches": [
+            batch.punches[0].model_copy(update={"nip": "199912312020121999"})]})
         alone = await consumer.handle_batch([], consumer.apply_batch, consumer.accept,
                                             bodies=[ev.dump_event(stranger)],
                                             contexts=contexts[:1])
@@ -97,6 +106,29 @@ async def test_the_upload_only_records_and_the_consumer_evaluates_the_day_once(
         async with rt.uow.in_tenant(tenant_id).read() as s:
             assert (await s.scalars(select(DayRecord.nip).where(
                 DayRecord.tenant_id == tenant_id))).all() == [NIP]
+
+        # a v1 event (one punch each) that an earlier version left on the v1 topic, its
+        # punch recorded then: still evaluated, by the v1 topic's consumer; the later
+        # departure makes a new revision
+        v1 = rt.consumers["attendance-evaluation"]
+        assert v1.apply_batch is not None
+        local = dt.datetime.combine(DAY, dt.time(16, 30))
+        left = ev.PunchRecorded(tenant_id=tenant_id, nip=NIP, device_sn=serial, pin=PIN,
+                                punched_at=local.replace(tzinfo=WITA), local_time=local,
+                                status_code=1)
+        async with rt.uow.in_tenant(tenant_id).transaction() as s:
+            s.add(Punch(tenant_id=tenant_id, device_sn=serial, pin=PIN, nip=NIP,
+                        local_time=local, punched_at=left.punched_at, status_code=1,
+                        verify_type=0, workcode="", raw=row(PIN, local, "1"),
+                        received_at=left.occurred_at))
+        old = await v1.handle_batch([], v1.apply_batch, v1.accept,
+                                    bodies=[ev.dump_event(left)],
+                                    contexts=[{"topic": ATTENDANCE_PUNCHES.name,
+                                               "partition": 0, "offset": 0}])
+        assert old["applied"] == 1
+        record = await day_record(rt, tenant_id)
+        assert record.revision == 2
+        assert record.departure == dt.datetime.combine(DAY, dt.time(16, 30), WITA)
 
 
 async def day_record(rt: Any, tenant_id: str) -> DayRecord:

@@ -14,7 +14,7 @@ from attendance.app import create_app
 from attendance.jobs import refresh_device_status
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
-from ekinerja_shared.topics import ATTENDANCE_DAYS, ATTENDANCE_PUNCHES
+from ekinerja_shared.topics import ATTENDANCE_DAYS, ATTENDANCE_PUNCH_BATCHES
 from tests.support.apps import EventProbe, eventually, publish, running_app
 from tests.support.infra import unique
 from tests.support.tokens import as_hr
@@ -38,7 +38,7 @@ async def test_device_simulator_end_to_end(
     serial, silent = unique("ZK").upper(), unique("ZK").upper()
     async with (
         running_app(app) as client,
-        EventProbe(kafka_bootstrap, ATTENDANCE_PUNCHES.name, tenant_id) as punches,
+        EventProbe(kafka_bootstrap, ATTENDANCE_PUNCH_BATCHES.name, tenant_id) as punches,
         EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days,
     ):
         client.headers.update(as_hr(tenant_id))
@@ -96,9 +96,8 @@ async def test_device_simulator_end_to_end(
         # a sentinel punch: once its event is out, any duplicate would have been published
         device.punch("22", dt.datetime(2026, 11, 18, 7, 10))
         assert await device.upload()
-        await punches.wait_for(lambda e: isinstance(e, ev.PunchRecorded)
-                               and e.local_time.date() == dt.date(2026, 11, 18))
-        assert len([e for e in punches.events if isinstance(e, ev.PunchRecorded)]) == 3
+        await punches.wait_for_punch(lambda p: p.local_time.date() == dt.date(2026, 11, 18))
+        assert len(punches.punches) == 3
         async with rt.uow.in_tenant(tenant_id).read() as s:
             assert await s.scalar(select(func.count()).select_from(Punch)
                                   .where(Punch.tenant_id == tenant_id)) == 3

@@ -1,6 +1,6 @@
 """End to end inside the attendance service, on the real PostgreSQL and Kafka: directory
 events in, a device registered, ATTLOG pushed over HTTP exactly as a ZKTeco device does,
-PunchRecorded and AttendanceDayEvaluated out through the outbox."""
+PunchesRecorded and AttendanceDayEvaluated out through the outbox."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from attendance.adapters.orm import Employee, Punch, Quarantine, Tenant
 from attendance.app import create_app
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
-from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAYS, ATTENDANCE_PUNCHES
+from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAYS, ATTENDANCE_PUNCH_BATCHES
 from tests.support.apps import EventProbe, eventually, publish, running_app
 from tests.support.infra import unique
 from tests.support.tokens import as_hr
@@ -37,7 +37,7 @@ async def test_push_attlog_to_day_evaluation(
     uow = app.state.runtime.uow.in_tenant(tenant_id)  # the app's role: bound to the regency
     async with (
         running_app(app) as client,
-        EventProbe(kafka_bootstrap, ATTENDANCE_PUNCHES.name, tenant_id) as punches,
+        EventProbe(kafka_bootstrap, ATTENDANCE_PUNCH_BATCHES.name, tenant_id) as punches,
         EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days,
         EventProbe(kafka_bootstrap, ATTENDANCE_CALENDAR.name, tenant_id) as calendar,
     ):
@@ -105,12 +105,15 @@ async def test_push_attlog_to_day_evaluation(
                                      and e.departure == dt.datetime(2026, 11, 16, 16, 20,
                                                                     tzinfo=WITA))
         assert latest.revision == day.revision + 1  # type: ignore[attr-defined]
-        await punches.wait_for(lambda e: isinstance(e, ev.PunchRecorded)
-                               and e.local_time == dt.datetime(2026, 11, 16, 16, 20))
-        recorded = [e for e in punches.events if isinstance(e, ev.PunchRecorded)]
-        assert sorted(e.local_time.time() for e in recorded) == [
+        await punches.wait_for_punch(lambda p: p.local_time == dt.datetime(2026, 11, 16, 16, 20))
+        recorded = punches.punches
+        assert sorted(p.local_time.time() for p in recorded) == [
             dt.time(7, 45, 10), dt.time(16, 10), dt.time(16, 20)]
-        assert all(e.nip == nip and e.device_sn == serial for e in recorded)
+        assert all(p.nip == nip and p.device_sn == serial for p in recorded)
+        # one event per upload (one employee: one lane), in the employee's lane
+        batches = [e for e in punches.events if isinstance(e, ev.PunchesRecorded)]
+        assert [len(b.punches) for b in batches] == [2, 1]
+        assert {b.lane for b in batches} == {ev.punch_lane(tenant_id, nip)}
 
         async with uow.read() as s:
             n_punches = await s.scalar(select(func.count()).select_from(Punch)
@@ -133,10 +136,10 @@ async def test_push_attlog_to_day_evaluation(
 
         # the roster learns PIN 77 later: the quarantined punch is recorded then
         await publish(kafka_bootstrap, employee(tenant_id, "199001012015011002", "77"))
-        late = await punches.wait_for(lambda e: isinstance(e, ev.PunchRecorded) and e.pin == "77")
-        assert late.nip == "199001012015011002"  # type: ignore[attr-defined]
+        late = await punches.wait_for_punch(lambda p: p.pin == "77")
+        assert late.nip == "199001012015011002"
 
         spec = (await client.get("/asyncapi.json")).json()
         messages = set(spec["components"]["messages"])
-        assert {"PunchRecorded:Message", "AttendanceDayEvaluated:Message",
+        assert {"PunchesRecorded:Message", "AttendanceDayEvaluated:Message",
                 "EffectiveDaysPublished:Message"} <= messages

@@ -8,7 +8,12 @@ from ekinerja_shared import acting_copy
 from ekinerja_shared import events as ev
 from ekinerja_shared.applying import in_order
 from ekinerja_shared.timeutil import utcnow
-from ekinerja_shared.topics import ACTIVITY_ACTING, ATTENDANCE_PUNCHES, DIRECTORY
+from ekinerja_shared.topics import (
+    ACTIVITY_ACTING,
+    ATTENDANCE_PUNCH_BATCHES,
+    ATTENDANCE_PUNCHES,
+    DIRECTORY,
+)
 
 from ..adapters.orm import ActingAssignment
 from ..runtime import AttendanceRuntime
@@ -37,9 +42,16 @@ def register(rt: AttendanceRuntime) -> None:
         await evaluation.evaluate_punched_days(session, events, default_tz=default_tz,
                                                now=utcnow())
 
-    # the service's own punches (keyed by employee: one employee's punches stay in order
-    # on one partition); the days of a batch are evaluated together, off the devices' path
-    # (consumer group and inbox name: attendance-evaluation)
-    rt.subscribe_batch(ATTENDANCE_PUNCHES, "evaluation", evaluate_days, (ev.PunchRecorded,),
+    # the service's own punches: one event per upload and lane of employees (a lane is a
+    # partition: one employee's punches stay in order on one partition); the days of a
+    # batch are evaluated together, off the devices' path (consumer group and inbox name:
+    # attendance-evaluation-v2)
+    rt.subscribe_batch(ATTENDANCE_PUNCH_BATCHES, "evaluation-v2", evaluate_days,
+                       (ev.PunchesRecorded,),
                        description="Evaluates the employee-days that new punches touch "
                                    "(day records and their attendance.day.evaluated events)")
+    # v1, one event per punch, no longer written: what an earlier version left is still
+    # evaluated (consumer group and inbox name: attendance-evaluation, as before)
+    rt.subscribe_batch(ATTENDANCE_PUNCHES, "evaluation", evaluate_days, (ev.PunchRecorded,),
+                       description="Evaluates the employee-days of the v1 punches an "
+                                   "earlier version published (one event per punch)")

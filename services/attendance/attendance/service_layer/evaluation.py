@@ -5,8 +5,9 @@ the day records in force), the verdicts come from the pure rules
 with their ``AttendanceDayEvaluated`` events, in the caller's transaction.
 
 Device uploads only record punches; the days they touch are evaluated by the consumer of
-attendance's own punches topic (``evaluate_punched_days``, consumer ``attendance-evaluation``),
-a batch of punches at a time, off the devices' path."""
+attendance's own punches topic (``evaluate_punched_days``, consumer
+``attendance-evaluation-v2``; ``attendance-evaluation`` reads what v1 left), a batch of
+punches at a time, off the devices' path."""
 
 from __future__ import annotations
 
@@ -130,24 +131,37 @@ async def _records(session: AsyncSession, ctx: TenantContext,
     return {(r.nip, r.work_date): r for r in rows.all()}
 
 
-def punched_days(ctx: TenantContext, punches: Iterable[ev.PunchRecorded]) -> set[DayKey]:
+def punched_days(ctx: TenantContext, punches: Iterable[ev.PunchLine]) -> set[DayKey]:
     """The employee-days the punches belong to (a night shift's morning punch belongs to
     the day before)."""
     return {(p.nip, work_date_of(p.punched_at, ctx.tz, ctx.hours_of(p.nip))) for p in punches}
 
 
+def _punches_of(events: Iterable[ev.Event]) -> list[tuple[str, ev.PunchLine]]:
+    """The punches of a batch of the punches topics, with their regency: each punch of a
+    ``PunchesRecorded`` (v2), and each ``PunchRecorded`` (v1, left by an earlier version)."""
+    out: list[tuple[str, ev.PunchLine]] = []
+    for e in events:
+        if isinstance(e, ev.PunchesRecorded):
+            out.extend((e.tenant_id, p) for p in e.punches)
+        elif isinstance(e, ev.PunchRecorded):
+            out.append((e.tenant_id, e))
+    return out
+
+
 async def evaluate_punched_days(session: AsyncSession, events: Iterable[ev.Event], *,
                                 default_tz: str, now: dt.datetime) -> dict[DayKey, DayRow]:
-    """The consumer of the punches topic: evaluate together the days that a batch of one
-    regency's ``PunchRecorded`` touch (the session bound to that regency, as
-    ``EventConsumer`` applies a batch regency by regency). A punch of an employee this
-    service does not know (another deployment's regency on a shared broker) is left alone.
-    Idempotent: a punch seen again changes no verdict, so it adds no revision."""
-    punches = [e for e in events if isinstance(e, ev.PunchRecorded)]
-    if not punches:
+    """The consumer of the punches topics: evaluate together the days that a batch of one
+    regency's ``PunchesRecorded`` (or v1 ``PunchRecorded``) touch (the session bound to that
+    regency, as ``EventConsumer`` applies a batch regency by regency). A punch of an
+    employee this service does not know (another deployment's regency on a shared broker)
+    is left alone. Idempotent: a punch seen again changes no verdict, so it adds no
+    revision."""
+    tagged = _punches_of(events)
+    if not tagged:
         return {}
-    tenant_id = punches[0].tenant_id
-    punches = [p for p in punches if p.tenant_id == tenant_id]
+    tenant_id = tagged[0][0]
+    punches = [p for t, p in tagged if t == tenant_id]
     ctx = await load_context(session, tenant_id, default_tz, nips={p.nip for p in punches},
                              span=date_span(p.local_time.date() for p in punches))
     known = [p for p in punches if p.nip in ctx.calendar.units]

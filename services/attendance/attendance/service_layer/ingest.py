@@ -2,9 +2,10 @@
 results. Bad lines are kept in quarantine with a reason; a line with an unknown PIN is
 recorded once the employee arrives from the directory.
 
-An upload only records its punches, each with its ``PunchRecorded`` in the outbox, and
-answers: the days they touch are evaluated by the consumer of the punches topic
-(``evaluation.evaluate_punched_days``), off the devices' path."""
+An upload only records its punches, staged in the outbox as ``PunchesRecorded`` (one event
+per lane of employees, not one per punch), and answers: the days they touch are evaluated
+by the consumer of the punches topic (``evaluation.evaluate_punched_days``), off the
+devices' path."""
 
 from __future__ import annotations
 
@@ -118,10 +119,10 @@ class PunchIn:
 
 
 async def _record_punches(session: AsyncSession, tenant_id: str, items: list[PunchIn],
-                          now: dt.datetime) -> list[ev.PunchRecorded]:
-    """Insert the punches once each with one statement, and stage a ``PunchRecorded`` per
-    new one (in the lines' order); returns those events. A line seen before (in this batch
-    or earlier) is a duplicate."""
+                          now: dt.datetime) -> list[ev.PunchLine]:
+    """Insert the punches once each with one statement, and stage the new ones (in the
+    lines' order) as ``PunchesRecorded``, one per lane (``ev.punch_batches``); returns
+    them. A line seen before (in this batch or earlier) is a duplicate."""
     rows: dict[tuple[str, str, dt.datetime], tuple[PunchIn, dt.datetime]] = {}
     for it in items:
         key = (it.device_sn, it.rec.pin, it.rec.local_time)
@@ -133,17 +134,12 @@ async def _record_punches(session: AsyncSession, tenant_id: str, items: list[Pun
         "status_code": it.rec.status_code, "verify_type": it.rec.verify_type,
         "workcode": it.rec.workcode[:32], "raw": it.rec.raw, "received_at": now,
     } for it, at in rows.values()], (Punch.device_sn, Punch.pin, Punch.local_time)))
-    events: list[ev.PunchRecorded] = []
-    for key, (it, at) in rows.items():
-        if key not in inserted:
-            continue
-        events.append(ev.PunchRecorded(
-            tenant_id=tenant_id, nip=it.emp.nip, device_sn=it.device_sn, pin=it.rec.pin,
-            punched_at=at, local_time=it.rec.local_time, status_code=it.rec.status_code,
-            verify_type=it.rec.verify_type, occurred_at=now,
-        ))
-    await stage_many(session, Outbox, events)
-    return events
+    lines = [ev.PunchLine(nip=it.emp.nip, device_sn=it.device_sn, pin=it.rec.pin,
+                          punched_at=at, local_time=it.rec.local_time,
+                          status_code=it.rec.status_code, verify_type=it.rec.verify_type)
+             for key, (it, at) in rows.items() if key in inserted]
+    await stage_many(session, Outbox, ev.punch_batches(tenant_id, lines, occurred_at=now))
+    return lines
 
 
 async def ingest_attlog(
@@ -151,8 +147,9 @@ async def ingest_attlog(
     window: PunchWindow = PunchWindow(), max_lines: int = DEFAULT_MAX_LINES,
     now: dt.datetime | None = None,
 ) -> IngestResult:
-    """Record the valid lines of an ATTLOG upload once each (a ``PunchRecorded`` staged per
-    new punch: the days are evaluated by the punches' consumer) and quarantine the others.
+    """Record the valid lines of an ATTLOG upload once each (the new punches staged as
+    ``PunchesRecorded``: the days are evaluated by the punches' consumer) and quarantine
+    the others.
     ``window``: the plausibility window unless the tenant has its own."""
     now = now or utcnow()
     result = IngestResult()
