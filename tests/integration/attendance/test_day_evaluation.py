@@ -18,8 +18,13 @@ from sqlalchemy import event, select
 from attendance.adapters.orm import DayRecord, Punch
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
-from ekinerja_shared.topics import ATTENDANCE_DAYS, ATTENDANCE_PUNCH_BATCHES, ATTENDANCE_PUNCHES
-from tests.support.apps import EventProbe, Staged, eventually
+from ekinerja_shared.topics import (
+    ATTENDANCE_DAYS,
+    ATTENDANCE_PUNCH_BATCHES,
+    ATTENDANCE_PUNCHES,
+    topic_for,
+)
+from tests.support.apps import EventProbe, Staged, eventually, publish
 
 from .test_device_hardening import one_device, row
 
@@ -107,28 +112,30 @@ async def test_the_upload_only_records_and_the_consumer_evaluates_the_day_once(
             assert (await s.scalars(select(DayRecord.nip).where(
                 DayRecord.tenant_id == tenant_id))).all() == [NIP]
 
-        # a v1 event (one punch each) that an earlier version left on the v1 topic, its
-        # punch recorded then: still evaluated, by the v1 topic's consumer; the later
-        # departure makes a new revision
-        v1 = rt.consumers["attendance-evaluation"]
-        assert v1.apply_batch is not None
-        local = dt.datetime.combine(DAY, dt.time(16, 30))
+
+async def test_a_v1_punch_an_earlier_version_left_on_kafka_is_still_evaluated(
+    settings: Settings, kafka_bootstrap: str, tenant_id: str
+) -> None:
+    """An upgrade finds v1 events (one punch each) unread on the v1 topic, their punches
+    recorded by the earlier version: the v1 topic's consumer (attendance-evaluation)
+    evaluates their days, through the broker like any record."""
+    async with one_device(settings, tenant_id, (NIP, PIN)) as (_client, rt, serial), \
+            EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days:
+        assert "attendance-evaluation" in rt.consumers  # beside attendance-evaluation-v2
+        local = dt.datetime.combine(DAY, dt.time(7, 50))
         left = ev.PunchRecorded(tenant_id=tenant_id, nip=NIP, device_sn=serial, pin=PIN,
-                                punched_at=local.replace(tzinfo=WITA), local_time=local,
-                                status_code=1)
+                                punched_at=local.replace(tzinfo=WITA), local_time=local)
         async with rt.uow.in_tenant(tenant_id).transaction() as s:
             s.add(Punch(tenant_id=tenant_id, device_sn=serial, pin=PIN, nip=NIP,
-                        local_time=local, punched_at=left.punched_at, status_code=1,
-                        verify_type=0, workcode="", raw=row(PIN, local, "1"),
+                        local_time=local, punched_at=left.punched_at, status_code=0,
+                        verify_type=0, workcode="", raw=row(PIN, local),
                         received_at=left.occurred_at))
-        old = await v1.handle_batch([], v1.apply_batch, v1.accept,
-                                    bodies=[ev.dump_event(left)],
-                                    contexts=[{"topic": ATTENDANCE_PUNCHES.name,
-                                               "partition": 0, "offset": 0}])
-        assert old["applied"] == 1
-        record = await day_record(rt, tenant_id)
-        assert record.revision == 2
-        assert record.departure == dt.datetime.combine(DAY, dt.time(16, 30), WITA)
+        await publish(kafka_bootstrap, left)  # to ekinerja.attendance.punches.v1
+        assert topic_for(left) is ATTENDANCE_PUNCHES
+        day = await days.wait_for(lambda e: isinstance(e, ev.AttendanceDayEvaluated)
+                                  and e.nip == NIP and e.work_date == DAY, timeout=60)
+        assert isinstance(day, ev.AttendanceDayEvaluated)
+        assert (day.arrival, day.late_minutes, day.tl_code) == (left.punched_at, 20, "TL1")
 
 
 async def day_record(rt: Any, tenant_id: str) -> DayRecord:
