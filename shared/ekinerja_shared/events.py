@@ -22,9 +22,9 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from aiokafka.partitioner import murmur2
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
+from .partitioning import partition_of
 from .supervision import ActingKind
 from .timeutil import PERIOD_PATTERN
 
@@ -131,17 +131,13 @@ class PunchRecorded(PunchLine, Event):
     event_type: Literal["attendance.punch.recorded"] = "attendance.punch.recorded"
 
 
-def _lane_of(key: str) -> int:
-    """The partition, of ``PUNCH_LANES``, that Kafka's default partitioner (murmur2, as
-    aiokafka's and the Java client's) gives a record keyed ``key``."""
-    return (int(murmur2(key.encode())) & 0x7FFFFFFF) % PUNCH_LANES
+_LANES = range(PUNCH_LANES)
 
 
-@functools.lru_cache(maxsize=65_536)  # murmur2 in Python is some 12 us; employees come back
 def punch_lane(tenant_id: str, nip: str) -> int:
-    """The lane of an employee's punches: the partition the employee's own key
-    (``<tenant>:<nip>``) falls in."""
-    return _lane_of(event_key(tenant_id, nip))
+    """The lane of an employee's punches: the partition, of ``PUNCH_LANES``, that Kafka's
+    default partitioner gives the employee's own key (``<tenant>:<nip>``)."""
+    return partition_of(event_key(tenant_id, nip).encode(), _LANES)
 
 
 @functools.lru_cache(maxsize=4_096)
@@ -152,7 +148,7 @@ def lane_key(tenant_id: str, lane: int) -> str:
     registry's count, each lane has a partition of its own."""
     for n in itertools.count():
         key = f"{tenant_id}:*{lane}.{n}"
-        if _lane_of(key) == lane:
+        if partition_of(key.encode(), _LANES) == lane:
             return key
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import logging
 import random
 from collections import Counter
@@ -33,7 +32,6 @@ from aiokafka.errors import (
     RequestTimedOutError,
 )
 from aiokafka import AIOKafkaProducer
-from aiokafka.partitioner import murmur2
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from sqlalchemy import event as sa_event
 from sqlalchemy import bindparam, delete, func, literal_column, select, text, update
@@ -43,6 +41,7 @@ from .db import insert_all, one_of
 from .events import Event, dump_event
 from .kafka import RELAY_MAX_REQUEST_BYTES
 from .metrics import CommonMetrics
+from .partitioning import partition_of
 from .timeutil import utcnow
 from .topics import topic_for
 from .uow import UnitOfWork
@@ -77,17 +76,6 @@ async def stage_many(session: AsyncSession, model: type[Any], events: Sequence[E
     now = utcnow()
     await insert_all(session, model, [_row(e, now) for e in events])
     session.sync_session.info[_STAGED] = True
-
-
-@functools.lru_cache(maxsize=65_536)
-def _murmur2(key: bytes) -> int:
-    return int(murmur2(key)) & 0x7FFFFFFF  # most keys (a regency's employees) come back
-
-
-def partition_of(key: bytes, partitions: Sequence[int]) -> int:
-    """The partition aiokafka's (and Kafka's Java) default partitioner gives a keyed
-    record: the key's murmur2 hash over the topic's partitions in order."""
-    return partitions[_murmur2(key) % len(partitions)]
 
 
 def is_transient_publish_error(exc: BaseException) -> bool:

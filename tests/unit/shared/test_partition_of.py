@@ -13,7 +13,8 @@ from aiokafka.partitioner import DefaultPartitioner
 from ekinerja_shared.db import make_engine, make_sessionmaker
 from ekinerja_shared.events import event_key
 from ekinerja_shared.metrics import CommonMetrics
-from ekinerja_shared.outbox import OutboxRelay, is_transient_publish_error, partition_of
+from ekinerja_shared.outbox import OutboxRelay, is_transient_publish_error
+from ekinerja_shared.partitioning import partition_of
 from ekinerja_shared.topics import PERIODS
 from ekinerja_shared.uow import UnitOfWork
 from tests.support.plumbing_models import Outbox

@@ -12,7 +12,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from pydantic import ValidationError
 
 from ekinerja_shared import events as ev
-from ekinerja_shared.outbox import partition_of
+from ekinerja_shared.partitioning import partition_of
 from ekinerja_shared.topics import ATTENDANCE_PUNCH_BATCHES, topic_for
 from ekinerja_shared.timeutil import zone
 
