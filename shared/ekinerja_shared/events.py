@@ -3,9 +3,9 @@
 Every event carries ``event_id`` (the idempotency key of consumers), ``tenant_id``,
 ``occurred_at`` (timezone-aware), ``event_type`` and ``schema_version``. Events are
 serialised as JSON; the Kafka key of every event is ``<tenant>:<nip>`` (see ``event_key``)
-so that all facts of one employee land in one partition, in order; ``PunchesRecorded``,
-which carries the punches of many employees, is keyed by its lane (``lane_key``), the
-partition those employees' keys fall in.
+so that all facts of one employee land in one partition, in order; ``PunchesRecorded`` and
+``AttendanceDaysEvaluated``, which carry the punches and the days of many employees, are
+keyed by their lane (``lane_key``), the partition those employees' keys fall in.
 
 Compatibility rule: a new field is added with a default (consumers ignore unknown
 fields); a breaking change gets a new ``schema_version`` and a new topic version.
@@ -20,7 +20,7 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeVar, Union
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
@@ -103,8 +103,9 @@ class EmployeeUpserted(Event):
 # --- attendance ---------------------------------------------------------------------------
 
 
-PUNCH_LANES = 6  # the partitions of the v2 punches topic (topics.ATTENDANCE_PUNCH_BATCHES)
+LANES = 6  # the partitions of the v2 punches and days topics (topics.ATTENDANCE_*_BATCHES)
 PUNCHES_PER_EVENT = 1_000  # some 230 KB of JSON: well below a record's 1 MiB
+DAYS_PER_EVENT = 1_000  # some 300 KB of JSON
 
 
 class PunchLine(BaseModel):
@@ -131,20 +132,21 @@ class PunchRecorded(PunchLine, Event):
     event_type: Literal["attendance.punch.recorded"] = "attendance.punch.recorded"
 
 
-_LANES = range(PUNCH_LANES)
+_LANES = range(LANES)
 
 
-def punch_lane(tenant_id: str, nip: str) -> int:
-    """The lane of an employee's punches: the partition, of ``PUNCH_LANES``, that Kafka's
-    default partitioner gives the employee's own key (``<tenant>:<nip>``)."""
+def lane_of(tenant_id: str, nip: str) -> int:
+    """An employee's lane: the partition, of ``LANES``, that Kafka's default partitioner
+    gives the employee's own key (``<tenant>:<nip>``). An employee's punches and days are
+    always in this lane, so on one partition, in order."""
     return partition_of(event_key(tenant_id, nip).encode(), _LANES)
 
 
 @functools.lru_cache(maxsize=4_096)
 def lane_key(tenant_id: str, lane: int) -> str:
     """The Kafka key of a lane's events, ``<tenant>:*<lane>.<n>``: the first ``n`` whose
-    key the default partitioner sends to partition ``lane`` of ``PUNCH_LANES``. One lane
-    (so one employee) always has one key, whatever the topic's partition count; with the
+    key the default partitioner sends to partition ``lane`` of ``LANES``. One lane (so one
+    employee) always has one key, whatever the topic's partition count; with the
     registry's count, each lane has a partition of its own."""
     for n in itertools.count():
         key = f"{tenant_id}:*{lane}.{n}"
@@ -153,42 +155,66 @@ def lane_key(tenant_id: str, lane: int) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-class PunchesRecorded(Event):
+class _OfEmployee(Protocol):
+    @property
+    def nip(self) -> str: ...
+
+
+_L = TypeVar("_L", bound=_OfEmployee)
+
+
+def by_lane(tenant_id: str, items: Iterable[_L],
+            per_event: int) -> Iterator[tuple[int, list[_L]]]:
+    """``items`` (one tenant's, each of an employee) grouped by the employee's lane, in lane
+    order, each group keeping the items' order and split every ``per_event`` items."""
+    lanes: dict[int, list[_L]] = {}
+    for item in items:
+        lanes.setdefault(lane_of(tenant_id, item.nip), []).append(item)
+    for lane, chunk in sorted(lanes.items()):
+        for i in range(0, len(chunk), per_event):
+            yield lane, chunk[i:i + per_event]
+
+
+class _OfLane(Event):
+    """A v2 event about the employees of one lane (``lane_of`` of each item's NIP), keyed
+    by the lane."""
+
+    schema_version: int = 2
+    lane: int = Field(ge=0, lt=LANES, description="lane_of() of every item's NIP")
+
+    def key(self) -> str:
+        return lane_key(self.tenant_id, self.lane)
+
+
+class PunchesRecorded(_OfLane):
     """Punches accepted from devices in one transaction (an upload, or the lines of an
     unknown PIN recorded once the employee arrives), of the employees of one lane
-    (``punch_lane``): an upload of 200 lines is some six events, not 200. Replaces v1's
+    (``lane_of``): an upload of 200 lines is some six events, not 200. Replaces v1's
     ``PunchRecorded`` per punch (topic ``ekinerja.attendance.punches.v2``). One employee's
     punches keep their order: they are always in the same lane, so on one partition."""
 
     topic_group: ClassVar[str] = "attendance.punches.v2"
     event_type: Literal["attendance.punches.recorded"] = "attendance.punches.recorded"
-    schema_version: int = 2
-    lane: int = Field(ge=0, lt=PUNCH_LANES, description="punch_lane() of every punch's NIP")
     punches: list[PunchLine] = Field(min_length=1, max_length=PUNCHES_PER_EVENT)
-
-    def key(self) -> str:
-        return lane_key(self.tenant_id, self.lane)
 
 
 def punch_batches(tenant_id: str, lines: Iterable[PunchLine], *,
                   occurred_at: dt.datetime) -> list[PunchesRecorded]:
     """The ``PunchesRecorded`` of ``lines`` (one tenant's): one per lane, in lane order,
     each keeping the lines' order, split every ``PUNCHES_PER_EVENT`` lines."""
-    lanes: dict[int, list[PunchLine]] = {}
-    for line in lines:
-        lanes.setdefault(punch_lane(tenant_id, line.nip), []).append(line)
     return [PunchesRecorded(tenant_id=tenant_id, lane=lane, occurred_at=occurred_at,
-                            punches=chunk[i:i + PUNCHES_PER_EVENT])
-            for lane, chunk in sorted(lanes.items())
-            for i in range(0, len(chunk), PUNCHES_PER_EVENT)]
+                            punches=chunk)
+            for lane, chunk in by_lane(tenant_id, lines, PUNCHES_PER_EVENT)]
 
 
-class AttendanceDayEvaluated(Event):
-    """The verdict on one employee's working day. A later revision replaces an earlier one
-    (consumers keep the highest ``revision`` per ``(tenant_id, nip, work_date)``)."""
+class EvaluatedDay(BaseModel):
+    """The verdict on one employee's working day: an item of an ``AttendanceDaysEvaluated``
+    (and the body of v1's ``AttendanceDayEvaluated``). A later revision replaces an
+    earlier one (consumers keep the highest ``revision`` per ``(tenant_id, nip,
+    work_date)``)."""
 
-    topic_group: ClassVar[str] = "attendance.days"
-    event_type: Literal["attendance.day.evaluated"] = "attendance.day.evaluated"
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
     nip: NIP
     work_date: dt.date
     revision: int = Field(ge=1)
@@ -203,6 +229,60 @@ class AttendanceDayEvaluated(Event):
     absence_code: str | None = Field(default=None, description="TK, or a leave code")
     apel_attended: bool | None = None
     deduction_pct: Decimal = Field(default=Decimal("0"), ge=0, le=100)
+
+
+class AttendanceDayEvaluated(EvaluatedDay, Event):
+    """One employee-day's verdict as an event of its own. v1, no longer written:
+    ``AttendanceDaysEvaluated`` (v2) carries the verdicts, and a consumer reads each of its
+    days as one of these (``AttendanceDaysEvaluated.each_day``); scoring still reads what
+    an earlier version left on the v1 topic, and its rebuild replays both."""
+
+    topic_group: ClassVar[str] = "attendance.days"
+    event_type: Literal["attendance.day.evaluated"] = "attendance.day.evaluated"
+
+
+_VERDICT_FIELDS = tuple(EvaluatedDay.model_fields)
+
+
+class AttendanceDaysEvaluated(_OfLane):
+    """The changed verdicts of one transaction (an evaluation of a batch of punches, an HR
+    correction, a leave, a job) for the employees of one lane (``lane_of``): a batch of
+    punches that changes 2,000 days is some six events, not 2,000. Replaces v1's
+    ``AttendanceDayEvaluated`` per day (topic ``ekinerja.attendance.days.v2``); one
+    employee's days keep their order (one lane, so one partition)."""
+
+    topic_group: ClassVar[str] = "attendance.days.v2"
+    event_type: Literal["attendance.days.evaluated"] = "attendance.days.evaluated"
+    days: list[EvaluatedDay] = Field(min_length=1, max_length=DAYS_PER_EVENT)
+
+    def each_day(self) -> list[AttendanceDayEvaluated]:
+        """The days as v1 events, for consumers whose rules take one day at a time: the
+        batch's tenant and time, and an ``event_id`` derived from the batch's and the
+        day's ``(nip, work_date, revision)``, the same on every read (a replay gives the
+        same ids). Built without validation: the batch was validated as it was read."""
+        return [AttendanceDayEvaluated.model_construct(
+            event_id=uuid.uuid5(self.event_id, f"{d.nip}/{d.work_date}/{d.revision}"),
+            tenant_id=self.tenant_id, occurred_at=self.occurred_at,
+            **{f: getattr(d, f) for f in _VERDICT_FIELDS}) for d in self.days]
+
+
+def day_batches(tenant_id: str, verdicts: Iterable[EvaluatedDay], *,
+                occurred_at: dt.datetime) -> list[AttendanceDaysEvaluated]:
+    """The ``AttendanceDaysEvaluated`` of ``verdicts`` (one tenant's): one per lane, in
+    lane order, each keeping the verdicts' order, split every ``DAYS_PER_EVENT``."""
+    return [AttendanceDaysEvaluated(tenant_id=tenant_id, lane=lane, occurred_at=occurred_at,
+                                    days=chunk)
+            for lane, chunk in by_lane(tenant_id, verdicts, DAYS_PER_EVENT)]
+
+
+def each_fact(events: Iterable[Event]) -> Iterator[Event]:
+    """``events`` with every ``AttendanceDaysEvaluated`` replaced by its days
+    (``each_day``), in order: what a consumer of single facts applies."""
+    for event in events:
+        if type(event) is AttendanceDaysEvaluated:
+            yield from event.each_day()
+        else:
+            yield event
 
 
 class EffectiveDaysPublished(Event):
@@ -392,6 +472,7 @@ _ALL = (
     PunchRecorded,
     PunchesRecorded,
     AttendanceDayEvaluated,
+    AttendanceDaysEvaluated,
     EffectiveDaysPublished,
     ActivityEntryApproved,
     ActivityEntryRejected,
@@ -412,6 +493,7 @@ AnyEvent = Annotated[
         PunchRecorded,
         PunchesRecorded,
         AttendanceDayEvaluated,
+        AttendanceDaysEvaluated,
         EffectiveDaysPublished,
         ActivityEntryApproved,
         ActivityEntryRejected,

@@ -1,7 +1,7 @@
 """The partition Kafka's default partitioner gives a keyed record (the key's murmur2 hash,
 as in aiokafka and the Java client), computed ahead of the producer where the project
-needs it: the outbox relay packs its record batches per partition, and the punches' lanes
-(``events.punch_lane``) are the partitions of the employees' own keys."""
+needs it: the outbox relay packs its record batches per partition, and the lanes of the
+punches and days (``events.lane_of``) are the partitions of the employees' own keys."""
 
 from __future__ import annotations
 

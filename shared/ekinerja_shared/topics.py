@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .events import PUNCH_LANES, Event
+from .events import LANES, Event
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,17 @@ ATTENDANCE_PUNCHES = Topic(
     _FOREVER,
 )
 ATTENDANCE_PUNCH_BATCHES = Topic(
-    "ekinerja.attendance.punches.v2", PUNCH_LANES,
+    "ekinerja.attendance.punches.v2", LANES,
     "Punches accepted from devices, one event per upload and lane (attendance)", _FOREVER,
 )
 ATTENDANCE_DAYS = Topic(
-    "ekinerja.attendance.days.v1", 6, "Daily attendance evaluations (attendance)", _FOREVER
+    "ekinerja.attendance.days.v1", 6,
+    "Daily attendance evaluations, one event each (attendance; v1, no longer written)",
+    _FOREVER,
+)
+ATTENDANCE_DAY_BATCHES = Topic(
+    "ekinerja.attendance.days.v2", LANES,
+    "Daily attendance evaluations, one event per transaction and lane (attendance)", _FOREVER,
 )
 ACTIVITY_ENTRIES = Topic(
     "ekinerja.activity.entries.v1", 6, "Activity entry decisions (activity)", _FOREVER
@@ -74,6 +80,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     ATTENDANCE_PUNCHES,
     ATTENDANCE_PUNCH_BATCHES,
     ATTENDANCE_DAYS,
+    ATTENDANCE_DAY_BATCHES,
     ATTENDANCE_CALENDAR,
     ACTIVITY_ENTRIES,
     ACTIVITY_ACTING,
@@ -87,6 +94,7 @@ _BY_GROUP = {
     "attendance.punches": ATTENDANCE_PUNCHES,
     "attendance.punches.v2": ATTENDANCE_PUNCH_BATCHES,
     "attendance.days": ATTENDANCE_DAYS,
+    "attendance.days.v2": ATTENDANCE_DAY_BATCHES,
     "attendance.calendar": ATTENDANCE_CALENDAR,
     "activity.entries": ACTIVITY_ENTRIES,
     "activity.acting": ACTIVITY_ACTING,

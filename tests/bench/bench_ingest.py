@@ -63,7 +63,7 @@ from ekinerja_shared import events as ev  # noqa: E402
 from ekinerja_shared.db import make_engine, make_sessionmaker  # noqa: E402
 from ekinerja_shared.migrations import upgrade_async  # noqa: E402
 from ekinerja_shared.timeutil import utcnow, zone  # noqa: E402
-from ekinerja_shared.topics import ATTENDANCE_DAYS, ATTENDANCE_PUNCH_BATCHES  # noqa: E402
+from ekinerja_shared.topics import ATTENDANCE_DAY_BATCHES, ATTENDANCE_PUNCH_BATCHES  # noqa: E402
 from ekinerja_shared.uow import UnitOfWork  # noqa: E402
 from tests.bench import pyspy  # noqa: E402
 from tests.bench.rawkafka import raw_kafka  # noqa: E402
@@ -139,20 +139,23 @@ async def seed(url: str, tenant: str, n_emp: int, serials: list[str]) -> None:
 
 
 class DayProbe:
-    """Counts the tenant's day events on Kafka from the topic's end at start, and when the
-    last one arrived."""
+    """Counts the tenant's evaluated days on Kafka (the days of each
+    ``AttendanceDaysEvaluated``) from the topic's end at start, and when the last one
+    arrived."""
 
     def __init__(self, bootstrap: str, tenant: str) -> None:
         self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
                                           enable_auto_commit=False)
         self._tenant = f"{tenant}:".encode()
-        self.count = 0
+        self.count = 0  # days
+        self.records = 0  # events
         self.last_at = 0.0
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._consumer.start()
-        parts = [TopicPartition(ATTENDANCE_DAYS.name, p) for p in range(ATTENDANCE_DAYS.partitions)]
+        parts = [TopicPartition(ATTENDANCE_DAY_BATCHES.name, p)
+                 for p in range(ATTENDANCE_DAY_BATCHES.partitions)]
         self._consumer.assign(parts)
         await self._consumer.seek_to_end(*parts)
         for p in parts:  # resolve the end now, before any upload
@@ -162,7 +165,8 @@ class DayProbe:
     async def _run(self) -> None:
         async for record in self._consumer:
             if record.key is not None and record.key.startswith(self._tenant):
-                self.count += 1
+                self.count += len(json.loads(record.value or b"{}").get("days", ()))
+                self.records += 1
                 self.last_at = time.perf_counter()
 
     async def stop(self) -> None:
@@ -386,7 +390,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                              "p95": round(percentile(latencies, 0.95), 3),
                              "max": round(max(latencies), 3)},
         "until_days_evaluated_s": round(evaluated_s, 3) if evaluated_s else None,
-        "day_records": day_records, "day_events": probe.count,
+        "day_records": day_records, "days_on_kafka": probe.count, "day_events": probe.records,
         "until_last_day_event_on_kafka_s": round(events_s, 3) if events_s else None,
         "device_to_event_punches_per_s": round(device_to_event, 1) if device_to_event else None,
         "service_cpu_s": round(cpu_s, 2),

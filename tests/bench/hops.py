@@ -6,7 +6,7 @@ and its Kafka record carries the moment the outbox relay sent it (the producer's
 CreateTime). A punch probe's path is
   request sent -> ``PunchesRecorded`` made (gateway + attendance's upload)
   -> sent (attendance's commit and relay)
-  -> ``AttendanceDayEvaluated`` made (waiting in the punches topic + evaluation consumer)
+  -> ``AttendanceDaysEvaluated`` made (waiting in the punches topic + evaluation consumer)
   -> sent (attendance's commit and relay)
   -> ``ScoreUpdated`` made (waiting in the days topic + scoring's consumer)
   -> sent (scoring's commit and relay)
@@ -93,9 +93,11 @@ async def _records(bootstrap: str, topic: topics.Topic, since: float,
 
 
 def _nips(event: dict[str, Any]) -> set[str]:
-    """The NIPs an event is about: each punch's of a ``PunchesRecorded``, else its own."""
-    if "punches" in event:
-        return {p["nip"] for p in event["punches"]}
+    """The NIPs an event is about: each punch's of a ``PunchesRecorded``, each day's of an
+    ``AttendanceDaysEvaluated``, else its own."""
+    for items in ("punches", "days"):
+        if items in event:
+            return {p["nip"] for p in event[items]}
     return {event.get("nip", "")}
 
 
@@ -135,7 +137,7 @@ async def hops(bootstrap: str, tenant: str, since: float,
     traced end to end)."""
     seen = {name: await _records(bootstrap, topic, since, tenant)
             for name, topic in (("punches", topics.ATTENDANCE_PUNCH_BATCHES),
-                                ("days", topics.ATTENDANCE_DAYS),
+                                ("days", topics.ATTENDANCE_DAY_BATCHES),
                                 ("entries", topics.ACTIVITY_ENTRIES),
                                 ("scores", topics.SCORES))}
     out: dict[str, Any] = {}

@@ -15,7 +15,14 @@ from aiokafka.admin import AIOKafkaAdminClient
 from asgi_lifespan import LifespanManager
 from sqlalchemy import select
 
-from ekinerja_shared.events import Event, PunchesRecorded, PunchLine, dump_event, parse_event
+from ekinerja_shared.events import (
+    Event,
+    PunchesRecorded,
+    PunchLine,
+    dump_event,
+    each_fact,
+    parse_event,
+)
 from ekinerja_shared.topics import topic_for
 
 T = TypeVar("T")
@@ -118,7 +125,8 @@ class Staged:
 
 
 class EventProbe:
-    """Reads a topic from the beginning (no group) and keeps the events of one tenant."""
+    """Reads a topic from the beginning (no group) and keeps the events of one tenant; an
+    ``AttendanceDaysEvaluated`` is kept as its days (``each_fact``), as scoring reads it."""
 
     def __init__(self, bootstrap: str, topic: str, tenant_id: str) -> None:
         self._consumer = AIOKafkaConsumer(
@@ -147,8 +155,8 @@ class EventProbe:
                 event = parse_event(record.value)
             except Exception:  # noqa: BLE001 - other tests' garbage
                 continue
-            if event.tenant_id == self._tenant:
-                self.events.append(event)
+            if event.tenant_id == self._tenant:  # a batch of days as its days
+                self.events.extend(each_fact([event]))
 
     async def wait_for(self, predicate: Callable[[Event], bool], timeout: float = 30.0) -> Event:
         async def check() -> Event | None:

@@ -8,7 +8,7 @@ from ekinerja_shared import events as ev
 from ekinerja_shared.service import create_service_app
 from ekinerja_shared.topics import (
     ATTENDANCE_CALENDAR,
-    ATTENDANCE_DAYS,
+    ATTENDANCE_DAY_BATCHES,
     ATTENDANCE_PUNCH_BATCHES,
     AUDIT,
 )
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     consumers.register(rt)
     # declared for the AsyncAPI document; the outbox relay does the publishing
     rt.declare_published(ATTENDANCE_PUNCH_BATCHES, ev.PunchesRecorded)
-    rt.declare_published(ATTENDANCE_DAYS, ev.AttendanceDayEvaluated)
+    rt.declare_published(ATTENDANCE_DAY_BATCHES, ev.AttendanceDaysEvaluated)
     rt.declare_published(ATTENDANCE_CALENDAR, ev.EffectiveDaysPublished)
     rt.declare_published(AUDIT, ev.AuditRecorded)
     return create_service_app(

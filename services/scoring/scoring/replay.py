@@ -170,7 +170,14 @@ class Replayer:
                               "context": {"topic": topic, "partition": partition,
                                           "offset": offset}})
             self.stats["quarantined"] += 1
-        elif self.tenants is not None and decoded.tenant_id not in self.tenants:
+        elif type(decoded) is ev.AttendanceDaysEvaluated:  # each day, as its v1 event
+            for day in decoded.each_day():
+                self._take(day)
+        else:
+            self._take(decoded)
+
+    def _take(self, decoded: ev.Event) -> None:
+        if self.tenants is not None and decoded.tenant_id not in self.tenants:
             self.stats["ignored"] += 1
         elif type(decoded) not in services.FACT_TYPES:  # leaf classes: no ABC check
             self.stats["ignored"] += 1

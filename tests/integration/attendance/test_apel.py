@@ -11,7 +11,7 @@ import pytest
 from attendance.app import create_app
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
-from ekinerja_shared.topics import ATTENDANCE_DAYS
+from ekinerja_shared.topics import ATTENDANCE_DAY_BATCHES
 from tests.support.apps import EventProbe, publish, running_app
 from tests.support.infra import unique
 from tests.support.tokens import as_hr
@@ -34,7 +34,7 @@ async def test_apel_on_designated_device(settings: Settings, kafka_bootstrap: st
     api = f"/api/attendance/{tenant_id}"
     field_sn, lobby_sn = unique("APEL").upper(), unique("LOBI").upper()
     async with running_app(app) as client, EventProbe(
-            kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days:
+            kafka_bootstrap, ATTENDANCE_DAY_BATCHES.name, tenant_id) as days:
         client.headers.update(as_hr(tenant_id))
         await roster_copied(rt, tenant_id, X, Y)
         for sn in (field_sn, lobby_sn):

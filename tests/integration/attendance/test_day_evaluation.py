@@ -1,7 +1,7 @@
 """Device ingest split from day evaluation: an upload only records its punches (staged as
 ``PunchesRecorded``, one per lane of employees) and answers; the consumer of the punches
 topic (``attendance-evaluation-v2``) evaluates the days, writes the day record and stages
-its ``attendance.day.evaluated``. A batch delivered again adds no revision; a v1
+its ``attendance.days.evaluated``. A batch delivered again adds no revision; a v1
 ``PunchRecorded`` left by an earlier version is still evaluated (``attendance-evaluation``)."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from attendance.adapters.orm import DayRecord, Punch
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
 from ekinerja_shared.topics import (
-    ATTENDANCE_DAYS,
+    ATTENDANCE_DAY_BATCHES,
     ATTENDANCE_PUNCH_BATCHES,
     ATTENDANCE_PUNCHES,
     topic_for,
@@ -46,7 +46,7 @@ async def test_the_upload_only_records_and_the_consumer_evaluates_the_day_once(
             statements.append(statement)
 
     async with one_device(settings, tenant_id, (NIP, PIN)) as (client, rt, serial), \
-            EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days:
+            EventProbe(kafka_bootstrap, ATTENDANCE_DAY_BATCHES.name, tenant_id) as days:
         outbox = Staged(rt)
         engine = rt.engine.sync_engine
         event.listen(engine, "before_cursor_execute", seen)
@@ -81,7 +81,7 @@ async def test_the_upload_only_records_and_the_consumer_evaluates_the_day_once(
         bodies = await staged(outbox, tenant_id, "attendance.punches.recorded")
         [batch] = [ev.parse_event(b) for b in bodies]
         assert isinstance(batch, ev.PunchesRecorded)
-        assert batch.lane == ev.punch_lane(tenant_id, NIP)
+        assert batch.lane == ev.lane_of(tenant_id, NIP)
         assert [(p.nip, p.pin, p.local_time.time()) for p in batch.punches] == [
             (NIP, PIN, dt.time(7, 41)), (NIP, PIN, dt.time(16, 5))]
         assert await outbox.keys(tenant_id, "attendance.punches.recorded") == [
@@ -98,7 +98,14 @@ async def test_the_upload_only_records_and_the_consumer_evaluates_the_day_once(
                                             bodies=copies, contexts=contexts)
         assert fresh["applied"] == 1
         assert (await day_record(rt, tenant_id)).revision == 1
-        assert len(await staged(outbox, tenant_id, "attendance.day.evaluated")) == 1
+        # one verdict, one day in one event: in the employee's lane, keyed by the lane
+        [verdicts] = [ev.parse_event(b)
+                      for b in await staged(outbox, tenant_id, "attendance.days.evaluated")]
+        assert isinstance(verdicts, ev.AttendanceDaysEvaluated)
+        assert [(d.nip, d.work_date, d.revision) for d in verdicts.days] == [(NIP, DAY, 1)]
+        assert verdicts.lane == batch.lane
+        assert await outbox.keys(tenant_id, "attendance.days.evaluated") == [
+            ev.lane_key(tenant_id, batch.lane)]
 
         # a punch of an employee this service does not know (another deployment's regency
         # on a shared broker) is consumed and left alone: no verdict made up for it
@@ -120,7 +127,7 @@ async def test_a_v1_punch_an_earlier_version_left_on_kafka_is_still_evaluated(
     recorded by the earlier version: the v1 topic's consumer (attendance-evaluation)
     evaluates their days, through the broker like any record."""
     async with one_device(settings, tenant_id, (NIP, PIN)) as (_client, rt, serial), \
-            EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days:
+            EventProbe(kafka_bootstrap, ATTENDANCE_DAY_BATCHES.name, tenant_id) as days:
         assert "attendance-evaluation" in rt.consumers  # beside attendance-evaluation-v2
         local = dt.datetime.combine(DAY, dt.time(7, 50))
         left = ev.PunchRecorded(tenant_id=tenant_id, nip=NIP, device_sn=serial, pin=PIN,

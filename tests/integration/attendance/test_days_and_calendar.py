@@ -14,7 +14,7 @@ from attendance.adapters.orm import Punch
 from attendance.app import create_app
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
-from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAYS
+from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAY_BATCHES
 from tests.support.apps import EventProbe, publish, running_app
 from tests.support.infra import unique
 from tests.support.tokens import as_hr, as_user
@@ -51,7 +51,7 @@ async def test_calendar_leave_close_corrections_rules(
     serial = unique("ZK").upper()
     async with (
         running_app(app) as client,
-        EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days,
+        EventProbe(kafka_bootstrap, ATTENDANCE_DAY_BATCHES.name, tenant_id) as days,
         EventProbe(kafka_bootstrap, ATTENDANCE_CALENDAR.name, tenant_id) as cal,
     ):
         client.headers.update(as_hr(tenant_id, "bkpsdm-1"))  # HR acts, in their own name

@@ -14,7 +14,7 @@ from attendance.app import create_app
 from attendance.jobs import refresh_device_status
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
-from ekinerja_shared.topics import ATTENDANCE_DAYS, ATTENDANCE_PUNCH_BATCHES
+from ekinerja_shared.topics import ATTENDANCE_DAY_BATCHES, ATTENDANCE_PUNCH_BATCHES
 from tests.support.apps import EventProbe, eventually, publish, running_app
 from tests.support.infra import unique
 from tests.support.tokens import as_hr
@@ -39,7 +39,7 @@ async def test_device_simulator_end_to_end(
     async with (
         running_app(app) as client,
         EventProbe(kafka_bootstrap, ATTENDANCE_PUNCH_BATCHES.name, tenant_id) as punches,
-        EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days,
+        EventProbe(kafka_bootstrap, ATTENDANCE_DAY_BATCHES.name, tenant_id) as days,
     ):
         client.headers.update(as_hr(tenant_id))
         await roster_copied(rt, tenant_id, NIP_A, NIP_B)

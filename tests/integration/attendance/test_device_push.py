@@ -14,7 +14,7 @@ from attendance.adapters.orm import Employee, Punch, Quarantine, Tenant
 from attendance.app import create_app
 from attendance.settings import Settings
 from ekinerja_shared import events as ev
-from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAYS, ATTENDANCE_PUNCH_BATCHES
+from ekinerja_shared.topics import ATTENDANCE_CALENDAR, ATTENDANCE_DAY_BATCHES, ATTENDANCE_PUNCH_BATCHES
 from tests.support.apps import EventProbe, eventually, publish, running_app
 from tests.support.infra import unique
 from tests.support.tokens import as_hr
@@ -38,7 +38,7 @@ async def test_push_attlog_to_day_evaluation(
     async with (
         running_app(app) as client,
         EventProbe(kafka_bootstrap, ATTENDANCE_PUNCH_BATCHES.name, tenant_id) as punches,
-        EventProbe(kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days,
+        EventProbe(kafka_bootstrap, ATTENDANCE_DAY_BATCHES.name, tenant_id) as days,
         EventProbe(kafka_bootstrap, ATTENDANCE_CALENDAR.name, tenant_id) as calendar,
     ):
         client.headers.update(as_hr(tenant_id))
@@ -113,7 +113,7 @@ async def test_push_attlog_to_day_evaluation(
         # one event per upload (one employee: one lane), in the employee's lane
         batches = [e for e in punches.events if isinstance(e, ev.PunchesRecorded)]
         assert [len(b.punches) for b in batches] == [2, 1]
-        assert {b.lane for b in batches} == {ev.punch_lane(tenant_id, nip)}
+        assert {b.lane for b in batches} == {ev.lane_of(tenant_id, nip)}
 
         async with uow.read() as s:
             n_punches = await s.scalar(select(func.count()).select_from(Punch)
@@ -141,5 +141,5 @@ async def test_push_attlog_to_day_evaluation(
 
         spec = (await client.get("/asyncapi.json")).json()
         messages = set(spec["components"]["messages"])
-        assert {"PunchesRecorded:Message", "AttendanceDayEvaluated:Message",
+        assert {"PunchesRecorded:Message", "AttendanceDaysEvaluated:Message",
                 "EffectiveDaysPublished:Message"} <= messages

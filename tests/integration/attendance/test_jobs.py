@@ -16,7 +16,7 @@ from attendance.settings import Settings
 from ekinerja_shared import events as ev
 from ekinerja_shared.tenancy import bind_tenant
 from ekinerja_shared.timeutil import utcnow
-from ekinerja_shared.topics import ATTENDANCE_DAYS
+from ekinerja_shared.topics import ATTENDANCE_DAY_BATCHES
 from tests.support.apps import EventProbe, publish, running_app
 from tests.support.infra import unique
 from tests.support.tokens import as_hr
@@ -37,7 +37,7 @@ async def test_close_job_and_month_publication(settings: Settings, kafka_bootstr
     rt = app.state.runtime
     serial = unique("ZK").upper()
     async with running_app(app) as client, EventProbe(
-            kafka_bootstrap, ATTENDANCE_DAYS.name, tenant_id) as days:
+            kafka_bootstrap, ATTENDANCE_DAY_BATCHES.name, tenant_id) as days:
         client.headers.update(as_hr(tenant_id))
         await roster_copied(rt, tenant_id, NIP)
         await close_due_days(rt)

@@ -78,6 +78,28 @@ async def test_records_are_routed_stored_in_order_and_left_to_recompute(
     assert all(q.source == "rebuild:ekinerja.test.v1" for q in bad)
 
 
+async def test_a_batch_of_days_is_replayed_as_its_days(sessionmaker) -> None:
+    """A v2 record (``AttendanceDaysEvaluated``) is routed day by day: each day counted,
+    its month's close applied to it, stored under the day's own id."""
+    uow = UnitOfWork(sessionmaker).cross_tenant(REBUILD_JOB)
+    replayer = replay.Replayer(uow, tenants={T}, closed_at={(T, "2026-10"): CLOSED_AT})
+    batch = ev.AttendanceDaysEvaluated(
+        tenant_id=T, lane=ev.lane_of(T, NIP), occurred_at=CLOSED_AT, days=[
+            ev.EvaluatedDay(nip=NIP, work_date=dt.date(2026, 10, 30), revision=3,
+                            deduction_pct=D("5")),  # of the closed month: a late fact
+            ev.EvaluatedDay(nip=NIP, work_date=dt.date(2026, 11, 2), revision=1,
+                            deduction_pct=D("1"))])
+    await replayer.feed(records([day(dt.date(2026, 11, 2), 2, "2.5"), batch]))
+    await replayer.finish()
+    assert replayer.stats == {"applied": 2, "quarantined": 0, "ignored": 0}  # the v1 day too
+    assert [e.event_id for e in replayer.late] == [batch.each_day()[0].event_id]
+    async with uow.read() as session:
+        stored = (await session.execute(select(
+            AttendanceDay.work_date, AttendanceDay.revision, AttendanceDay.event_id))).all()
+    # the v1 revision 2 of the 2nd stays: the batch's revision 1 is older
+    assert [(d, r) for d, r, _ in stored] == [(dt.date(2026, 11, 2), 2)]
+
+
 async def test_no_month_closed_reads_no_month() -> None:
     open_day = day(dt.date(2026, 10, 5), 1, "0", at=CLOSED_AT)
     assert replay.after_close(open_day, {}) is False

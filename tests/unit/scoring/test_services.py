@@ -100,6 +100,31 @@ async def test_score_follows_facts_and_publishes_through_outbox(sessionmaker) ->
     assert len(await staged(sm)) == 3
 
 
+async def test_a_batch_of_days_scores_as_its_days_beside_v1_days(sessionmaker) -> None:
+    """An ``AttendanceDaysEvaluated`` (v2) is stored as its days: one revision order with
+    the v1 days of the same employee-day, whichever version carried them."""
+    sm = sessionmaker
+    batch = ev.AttendanceDaysEvaluated(tenant_id=T, lane=ev.lane_of(T, NIP), days=[
+        ev.EvaluatedDay(nip=NIP, work_date=dt.date(2026, 11, 2), revision=1,
+                        deduction_pct=D("2.5")),
+        ev.EvaluatedDay(nip=NIP, work_date=dt.date(2026, 11, 3), revision=1,
+                        deduction_pct=D("1"))])
+    await apply(sm, tenant(), employee(), calendar("20"), *entries(3000))
+    await apply(sm, batch)
+    s = await score(sm)
+    # 3,000 / 6,000 = 50.00; attendance 100 - 3.5 = 96.50 -> 30 + 38.60 = 68.60
+    assert s.final_pct == D("68.60")
+    last = (await staged(sm))[-1]
+    assert last.cause_type == "attendance.day.evaluated"
+    assert last.cause_event_id == batch.each_day()[-1].event_id  # the day's own id
+    # a v1 revision 2 of the 2nd replaces the batch's revision 1; the batch again is stale
+    await apply(sm, day(2, "0", revision=2))
+    assert (await score(sm)).final_pct == D("69.60")
+    await apply(sm, batch.model_copy(update={"event_id": uuid.uuid4()}))
+    s = await score(sm)
+    assert (s.final_pct, s.version) == (D("69.60"), 3)
+
+
 async def test_facts_before_directory_use_defaults_then_directory_applies(sessionmaker) -> None:
     sm = sessionmaker
     await apply(sm, day(2, "10"), *entries(6300))

@@ -35,14 +35,14 @@ def test_a_lane_is_the_partition_of_the_employees_own_key() -> None:
     partitions = list(range(ATTENDANCE_PUNCH_BATCHES.partitions))
     for tenant in ("cilegon", "kukar", "kab-" + "x" * 60):
         for nip in nips(300):
-            assert ev.punch_lane(tenant, nip) == partition_of(
+            assert ev.lane_of(tenant, nip) == partition_of(
                 ev.event_key(tenant, nip).encode(), partitions)
 
 
 @pytest.mark.parametrize("tenant", ["cilegon", "kukar", "kediri", "kendari", "badung"])
 def test_each_lanes_key_goes_to_its_own_partition(tenant: str) -> None:
     count = ATTENDANCE_PUNCH_BATCHES.partitions
-    assert count == ev.PUNCH_LANES
+    assert count == ev.LANES
     partitions = list(range(count))
     keys = [ev.lane_key(tenant, lane) for lane in range(count)]
     assert len(set(keys)) == count and all(k.startswith(f"{tenant}:*") for k in keys)
@@ -55,10 +55,10 @@ def test_an_upload_becomes_one_event_per_lane_in_the_lines_order() -> None:
     people = nips(40)
     lines = [line(nip, minute) for minute in (0, 30) for nip in people]
     batches = ev.punch_batches("kukar", lines, occurred_at=NOW)
-    assert [b.lane for b in batches] == sorted({ev.punch_lane("kukar", n) for n in people})
-    assert len(batches) == ev.PUNCH_LANES  # 40 employees fill every lane
+    assert [b.lane for b in batches] == sorted({ev.lane_of("kukar", n) for n in people})
+    assert len(batches) == ev.LANES  # 40 employees fill every lane
     for b in batches:
-        assert {ev.punch_lane("kukar", p.nip) for p in b.punches} == {b.lane}
+        assert {ev.lane_of("kukar", p.nip) for p in b.punches} == {b.lane}
         assert b.key() == ev.lane_key("kukar", b.lane)
         assert topic_for(b) is ATTENDANCE_PUNCH_BATCHES
         assert (b.tenant_id, b.occurred_at, b.schema_version) == ("kukar", NOW, 2)
@@ -66,7 +66,7 @@ def test_an_upload_becomes_one_event_per_lane_in_the_lines_order() -> None:
     assert sorted((p.nip, p.local_time) for b in batches for p in b.punches) == sorted(
         (p.nip, p.local_time) for p in lines)
     for b in batches:
-        assert list(b.punches) == [p for p in lines if ev.punch_lane("kukar", p.nip) == b.lane]
+        assert list(b.punches) == [p for p in lines if ev.lane_of("kukar", p.nip) == b.lane]
     assert ev.punch_batches("kukar", [], occurred_at=NOW) == []
 
 
@@ -86,7 +86,7 @@ def test_the_event_round_trips_and_refuses_what_breaks_the_contract() -> None:
     assert back == batch and isinstance(back, ev.PunchesRecorded)
     assert back.punches[0].punched_at.utcoffset() == dt.timedelta(hours=8)
     raw = json.loads(ev.dump_event(batch))
-    for bad in ({**raw, "punches": []}, {**raw, "lane": ev.PUNCH_LANES}, {**raw, "lane": -1},
+    for bad in ({**raw, "punches": []}, {**raw, "lane": ev.LANES}, {**raw, "lane": -1},
                 {**raw, "punches": [{**raw["punches"][0], "punched_at": "2026-11-24T07:00:00"}]}):
         with pytest.raises(ValidationError):
             ev.parse_event(json.dumps(bad))

@@ -2,7 +2,8 @@
 per kind (punches, each work date's employees in that date's window; leave, corrections,
 the day records in force), the verdicts come from the pure rules
 (``domain.rules.evaluate_day``), and the changed ones are written in bulk as new revisions
-with their ``AttendanceDayEvaluated`` events, in the caller's transaction.
+with their ``AttendanceDaysEvaluated`` events (one per lane of employees), in the caller's
+transaction.
 
 Device uploads only record punches; the days they touch are evaluated by the consumer of
 attendance's own punches topic (``evaluate_punched_days``, consumer
@@ -171,7 +172,8 @@ async def evaluate_punched_days(session: AsyncSession, events: Iterable[ev.Event
 async def evaluate_many(session: AsyncSession, ctx: TenantContext, keys: Iterable[DayKey], *,
                         now: dt.datetime) -> dict[DayKey, DayRow]:
     """(Re)evaluate employee-days. A changed verdict becomes a new revision of the day
-    record and an ``AttendanceDayEvaluated`` event in the same transaction; an unchanged
+    record and a day of an ``AttendanceDaysEvaluated`` event (``ev.day_batches``: one
+    event per lane of employees and chunk) in the same transaction; an unchanged
     one changes nothing. Returns the new revisions' rows (the day record's columns), by
     day: plain values, not ORM objects, which cost a twentieth of the consumer's CPU for
     thousands of days nobody reads (docs/perf/ingest.md, round 6)."""
@@ -207,7 +209,7 @@ async def _evaluate_chunk(session: AsyncSession, ctx: TenantContext, keys: list[
     records = await _records(session, ctx, keys)
     new: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
-    events: list[ev.Event] = []
+    days: list[ev.EvaluatedDay] = []
     out: dict[DayKey, DayRow] = {}
     dated: dict[str, dict[dt.date, list[dt.datetime]]] = {}  # each punch dated once
     for key in keys:
@@ -242,12 +244,10 @@ async def _evaluate_chunk(session: AsyncSession, ctx: TenantContext, keys: list[
                "revision": revision, "evaluated_at": now, "unit_id": unit_id}
         (changed if record is not None else new).append(row)
         out[key] = row
-        events.append(ev.AttendanceDayEvaluated(
-            tenant_id=ctx.tenant_id, nip=nip, work_date=day, revision=revision,
-            occurred_at=now, **values))
+        days.append(ev.EvaluatedDay(nip=nip, work_date=day, revision=revision, **values))
     if new:  # a concurrent insert of the same day fails the transaction: the unit of work retries
         await session.execute(insert(DAY_RECORDS), new)
     if changed:  # locked above
         await session.execute(update(DayRecord), changed)
-    await stage_many(session, Outbox, events)
+    await stage_many(session, Outbox, ev.day_batches(ctx.tenant_id, days, occurred_at=now))
     return out

@@ -2,7 +2,8 @@
 
 One durable batch subscriber per fact topic, consumer group and inbox name
 ``scoring-<purpose>`` with the purpose named after the topic (``scoring-directory``,
-``scoring-attendance-days``, ``scoring-attendance-calendar``, ``scoring-activity-entries``,
+``scoring-attendance-days-v2`` (and ``scoring-attendance-days``, which reads what v1 left),
+``scoring-attendance-calendar``, ``scoring-activity-entries``,
 ``scoring-activity-acting``: the copy of the acting assignments, Plt/Plh, who may read a
 team's scores). ``rebuild`` replays the same topics.
 """
@@ -16,6 +17,7 @@ from ekinerja_shared.topics import (
     ACTIVITY_ACTING,
     ACTIVITY_ENTRIES,
     ATTENDANCE_CALENDAR,
+    ATTENDANCE_DAY_BATCHES,
     ATTENDANCE_DAYS,
     DIRECTORY,
     Topic,
@@ -24,12 +26,13 @@ from ekinerja_shared.topics import (
 from ..runtime import ScoringRuntime
 from ..service_layer import services
 
-FACT_TOPICS: tuple[Topic, ...] = (DIRECTORY, ATTENDANCE_DAYS, ATTENDANCE_CALENDAR,
-                                  ACTIVITY_ENTRIES, ACTIVITY_ACTING)
+FACT_TOPICS: tuple[Topic, ...] = (DIRECTORY, ATTENDANCE_DAYS, ATTENDANCE_DAY_BATCHES,
+                                  ATTENDANCE_CALENDAR, ACTIVITY_ENTRIES, ACTIVITY_ACTING)
 
 
 def purpose_of(topic: Topic) -> str:
-    """``ekinerja.attendance.days.v1`` -> ``attendance-days``."""
+    """``ekinerja.attendance.days.v1`` -> ``attendance-days``,
+    ``ekinerja.attendance.days.v2`` -> ``attendance-days-v2``."""
     return topic.name.removeprefix("ekinerja.").removesuffix(".v1").replace(".", "-")
 
 

@@ -51,11 +51,14 @@ _ENTRY_STATUS = {
 
 ENTRY_TYPES = frozenset(_ENTRY_STATUS)  # the activity decisions
 # facts that each change one employee's own facts only: a batch of them takes its
-# regencies' locks shared (``repo.lock_tenants``)
+# regencies' locks shared (``repo.lock_tenants``; a batch of days counts as its days)
 KEYED_TYPES = frozenset({ev.AttendanceDayEvaluated, *ENTRY_TYPES})
 
+# an AttendanceDaysEvaluated (v2) is stored as its days, each an AttendanceDayEvaluated
+# (``ev.each_fact``): the rules below see one day at a time whichever version came
 FACT_TYPES: tuple[type[ev.Event], ...] = (
     ev.TenantUpserted, ev.EmployeeUpserted, ev.AttendanceDayEvaluated,
+    ev.AttendanceDaysEvaluated,
     ev.EffectiveDaysPublished, ev.ActivityEntryApproved, ev.ActivityEntryRejected,
     ev.ActivityEntryRevoked, ev.ActingAssignmentUpserted,
 )
@@ -221,8 +224,9 @@ async def store_events(session: AsyncSession, events: Iterable[ev.Event],
     """Store a batch of facts (under the regencies' locks); the employee-months they changed
     are added to ``affected`` (the rebuild recomputes them once, after the replay, and
     stores its chunks of ``STORE_EVENTS`` with ``bulk``: see ``_store_facts``). ``lock=False``:
-    without the regencies' locks (the rebuild's target has no other writer)."""
-    events = list(events)
+    without the regencies' locks (the rebuild's target has no other writer). A batch of
+    days (``AttendanceDaysEvaluated``) is stored as its days (``ev.each_fact``)."""
+    events = list(ev.each_fact(events))
     if lock:
         await repo.lock_tenants(session, (e.tenant_id for e in events),
                                 shared=all(type(e) in KEYED_TYPES for e in events))
