@@ -18,7 +18,9 @@ replays (``scoring.replay.Replayer``: routed, ``STORE_EVENTS`` per chunk in two
 transactions at once, the next chunk decoded while the previous one is stored,
 cross-regency, nothing published), the employee-months they changed recomputed
 (``cli._recompute``), then the units settled, in events per second (issue 13's target:
-20,000); beside it raw aiokafka on the
+20,000): once with one event per fact (v1, what the topics kept before days.v2), once with
+the attendance days in ``AttendanceDaysEvaluated`` batches of some 300 days a transaction
+(``scoring_rebuild_v2_days``: records and facts per second); beside each raw aiokafka on the
 broker of EK_BENCH_KAFKA_BOOTSTRAP when set (the replay's own ceiling), and the process's CPU
 seconds of the timed part; EK_BENCH_REBUILD_PROFILE=FILE records that part with py-spy (raw
 stacks, tests/bench/pyspy.py).
@@ -114,10 +116,38 @@ async def month_reads(uow: UnitOfWork, tenant: str, period: str) -> dict[str, ob
     return out
 
 
-async def rebuild_figure(engine, n: int) -> dict[str, object]:
-    """The rebuild's path on ``n`` events of a regency of its own (see the module doc)."""
+def days_batched(events: list[ev.Event], per_transaction: int = 300) -> list[ev.Event]:
+    """The same facts as attendance writes them since days.v2: every ``per_transaction``
+    attendance days (in their order) as ``AttendanceDaysEvaluated``, one per lane
+    (``ev.day_batches``), where the last of them was; the other facts as they were."""
+    out: list[ev.Event] = []
+    days: list[ev.AttendanceDayEvaluated] = []
+
+    def flush() -> None:
+        if days:
+            out.extend(ev.day_batches(days[0].tenant_id, [
+                ev.EvaluatedDay.model_validate(d.model_dump()) for d in days],
+                occurred_at=days[-1].occurred_at))
+            days.clear()
+
+    for e in events:
+        if isinstance(e, ev.AttendanceDayEvaluated):
+            days.append(e)
+            if len(days) == per_transaction:
+                flush()
+        else:
+            out.append(e)
+    flush()
+    return out
+
+
+async def rebuild_figure(engine, n: int, *, v2_days: bool = False) -> dict[str, object]:
+    """The rebuild's path on ``n`` facts of a regency of its own (see the module doc);
+    ``v2_days``: the attendance days in batches, as attendance writes them now."""
     tenant = f"rebuild-{uuid.uuid4().hex[:8]}"
-    records = [ev.dump_event(e) for e in make_events(tenant, n)]  # as read from Kafka
+    facts = make_events(tenant, n)
+    records = [ev.dump_event(e)  # as read from Kafka
+               for e in (days_batched(facts) if v2_days else facts)]
     load = [round(x, 2) for x in os.getloadavg()]
     uow = UnitOfWork(make_sessionmaker(engine)).cross_tenant(cli.REBUILD_JOB)
     recorder = pyspy.record(os.getpid(), Path(PROFILE)) if PROFILE else None
@@ -141,9 +171,11 @@ async def rebuild_figure(engine, n: int) -> dict[str, object]:
     async with uow.in_tenant(tenant).read() as session:
         diffs = await check.check(session, tenant)
     out: dict[str, object] = {
-        "events": len(records), "events_per_transaction": STORE_EVENTS, "employees": EMPLOYEES,
+        "events": len(records), "facts": len(facts), "days_in_batches": v2_days,
+        "events_per_transaction": STORE_EVENTS, "employees": EMPLOYEES,
         "seconds_stored": round(stored, 3), "seconds_applied": round(applied, 3), "seconds_with_units_settled": round(elapsed, 3),
         "events_per_second": round(len(records) / elapsed, 1),
+        "facts_per_second": round(len(facts) / elapsed, 1),
         "cpu_seconds": round(cpu, 3), "load_average_before": load,
         "batch_check_differences": len(diffs), "target_events_per_second": 20_000}
     bootstrap = os.environ.get("EK_BENCH_KAFKA_BOOTSTRAP")
@@ -240,6 +272,8 @@ async def main() -> dict:
         diffs = await check.check(session, tenant)
     reads = await month_reads(uow, tenant, "2026-10")
     rebuild = await rebuild_figure(engine, REBUILD_EVENTS) if REBUILD_EVENTS else None
+    rebuild_v2 = (await rebuild_figure(engine, REBUILD_EVENTS, v2_days=True)
+                  if REBUILD_EVENTS else None)
     roster = await roster_figure(engine, ROSTER) if ROSTER else None
     await engine.dispose()
     if tmp:
@@ -253,7 +287,8 @@ async def main() -> dict:
         "ms_per_fact_last_tenth": round(late * 1000, 3),
         "batch_check_differences": len(diffs),
         "month_reads": reads,
-    }, "scoring_rebuild": rebuild, "scoring_directory_roster": roster, "load_average": [round(x, 2) for x in os.getloadavg()]}
+    }, "scoring_rebuild": rebuild, "scoring_rebuild_v2_days": rebuild_v2,
+        "scoring_directory_roster": roster, "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 if __name__ == "__main__":

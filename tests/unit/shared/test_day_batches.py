@@ -94,7 +94,10 @@ def test_each_day_reads_as_its_v1_event_with_the_same_id_on_every_read() -> None
         assert (day.tenant_id, day.occurred_at, day.event_type, day.schema_version) == (
             "kendari", NOW, "attendance.day.evaluated", 1)
         assert ev.EvaluatedDay.model_validate(day.model_dump()) == item
-        # a valid v1 event: what it dumps parses back to the same event
+        # built without validation, yet what validation builds: the same fields, values
+        # and fields set, and what it dumps parses back to the same event
+        validated = ev.AttendanceDayEvaluated.model_validate(day.model_dump())
+        assert validated == day and validated.model_fields_set == day.model_fields_set
         assert ev.parse_event(ev.dump_event(day)) == day
         assert day.key() == f"kendari:{item.nip}" and topic_for(day) is ATTENDANCE_DAYS
     # another batch with the same day (a redelivery under a new id) gives other ids
