@@ -8,7 +8,9 @@ event to the service's state. Here:
   table with its raw bytes and the reason, and acknowledged (the rest of the stream goes on);
 - an event already applied by this consumer (same ``event_id``) is skipped; the inbox row
   and the state change are written in one transaction, bound to the event's regency
-  (row-level security, see ``tenancy``): a batch is applied regency by regency;
+  (row-level security, see ``tenancy``): a batch is applied regency by regency, in
+  transactions of at most ``max_facts`` facts (``parts``: a v2 event carries up to 1,000
+  punches or days, so 100 of them are ten transactions, not one);
 - ``PoisonEvent`` raised by the apply function quarantines the event (a business rule says
   it can never apply); any other exception propagates so FastStream nacks and the record is
   consumed again. Transient faults (the database or the network away: connection errors,
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from faststream.kafka import KafkaMessage
@@ -45,7 +47,7 @@ from .applying import (
     storable_text,
 )
 from .db import insert_ignore, insert_ignore_returning, one_of
-from .events import Event, parse_event
+from .events import Event, facts_in, parse_event
 from .metrics import CommonMetrics
 from .tenancy import bind_tenant
 from .timeutil import utcnow
@@ -67,6 +69,24 @@ def _record_context(msg: KafkaMessage) -> dict[str, Any]:
     return {"topic": rec.topic, "partition": rec.partition, "offset": rec.offset}
 
 
+def parts(events: list[Event], max_facts: int) -> Iterator[list[Event]]:
+    """``events`` in order, in runs of at most ``max_facts`` facts (``facts_in``: a v2
+    event's punches or days, else one); an event larger than that is a run of its own.
+    Each run is one transaction: a backlog of large events is not one transaction of a
+    million punches."""
+    run: list[Event] = []
+    size = 0
+    for event in events:
+        facts = facts_in(event)
+        if run and size + facts > max_facts:
+            yield run
+            run, size = [], 0
+        run.append(event)
+        size += facts
+    if run:
+        yield run
+
+
 class EventConsumer:
     def __init__(
         self,
@@ -79,8 +99,10 @@ class EventConsumer:
         max_attempts: int = 5,
         max_backoff_s: float = 30.0,
         attempts_model: type[Any] | None = None,
+        max_facts: int = 10_000,
     ) -> None:
         self.name = name
+        self._max_facts = max_facts  # per transaction (``parts``)
         self._uow = uow  # unbound: each event's transaction is bound to its regency
         self._inbox = inbox_model
         self._quarantine = quarantine_model
@@ -231,17 +253,8 @@ class EventConsumer:
         if not self._suspects.isdisjoint(raw_of):  # a record known to fail: in parts at once
             await self._apply_apart(events, raw_of, apply_batch, outcome)
         else:
-            try:
-                applied, duplicate = await self._commit(events, apply_batch)
-                outcome["applied"] += applied
-                outcome["duplicate"] += duplicate
-            except Exception as exc:
-                if is_transient(exc):
-                    await self._back_off(exc)
-                    raise  # the whole batch is consumed again; nothing of it was committed
-                log.warning("%s: batch of %d failed; applying it in parts", self.name,
-                            len(events), exc_info=True)
-                await self._apply_apart(events, raw_of, apply_batch, outcome, failed=True)
+            for part in parts(events, self._max_facts):
+                await self._apply_part(part, raw_of, apply_batch, outcome)
         self._backoff_s = 0.0
         for e in events:
             self._metrics.event_lag.labels(self.name).observe(
@@ -251,6 +264,21 @@ class EventConsumer:
             if v:
                 self._metrics.events_consumed.labels(self.name, "batch", k).inc(v)
         return outcome
+
+    async def _apply_part(self, events: list[Event], raw_of: dict[Any, tuple[bytes, Any]],
+                          apply_batch: ApplyBatch, outcome: dict[str, int]) -> None:
+        """One transaction of a batch (``parts``); a part that fails is applied apart."""
+        try:
+            applied, duplicate = await self._commit(events, apply_batch)
+            outcome["applied"] += applied
+            outcome["duplicate"] += duplicate
+        except Exception as exc:
+            if is_transient(exc):
+                await self._back_off(exc)
+                raise  # the batch is consumed again; its parts committed are in the inbox
+            log.warning("%s: batch of %d failed; applying it in parts", self.name,
+                        len(events), exc_info=True)
+            await self._apply_apart(events, raw_of, apply_batch, outcome, failed=True)
 
     async def _commit(self, events: list[Event], apply_batch: ApplyBatch) -> tuple[int, int]:
         """Apply ``events`` in one transaction through the inbox; (applied, duplicates). A

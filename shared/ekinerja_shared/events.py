@@ -185,6 +185,16 @@ class _OfLane(Event):
     def key(self) -> str:
         return lane_key(self.tenant_id, self.lane)
 
+    def facts(self) -> int:
+        """How many punches or days it carries."""
+        raise NotImplementedError
+
+
+def facts_in(event: Event) -> int:
+    """The facts an event carries: its punches or days for a v2 event, else one. What a
+    consumer weighs its transactions by (``EventConsumer``)."""
+    return event.facts() if isinstance(event, _OfLane) else 1
+
 
 class PunchesRecorded(_OfLane):
     """Punches accepted from devices in one transaction (an upload, or the lines of an
@@ -196,6 +206,9 @@ class PunchesRecorded(_OfLane):
     topic_group: ClassVar[str] = "attendance.punches.v2"
     event_type: Literal["attendance.punches.recorded"] = "attendance.punches.recorded"
     punches: list[PunchLine] = Field(min_length=1, max_length=PUNCHES_PER_EVENT)
+
+    def facts(self) -> int:
+        return len(self.punches)
 
 
 def punch_batches(tenant_id: str, lines: Iterable[PunchLine], *,
@@ -266,6 +279,9 @@ class AttendanceDaysEvaluated(_OfLane):
     topic_group: ClassVar[str] = "attendance.days.v2"
     event_type: Literal["attendance.days.evaluated"] = "attendance.days.evaluated"
     days: list[EvaluatedDay] = Field(min_length=1, max_length=DAYS_PER_EVENT)
+
+    def facts(self) -> int:
+        return len(self.days)
 
     def each_day(self) -> list[AttendanceDayEvaluated]:
         """The days as v1 events, for consumers whose rules take one day at a time: the

@@ -57,16 +57,20 @@ def make_broker(settings: ServiceSettings, metrics: CommonMetrics, **kwargs: Any
 
 
 def subscriber_defaults(
-    settings: ServiceSettings, purpose: str, *, batch: bool = False
+    settings: ServiceSettings, purpose: str, *, batch: bool = False, facts_per_record: int = 1
 ) -> dict[str, Any]:
     """Consumer settings every durable subscriber uses: its own group, from the earliest
     offset, offsets committed only after the handler succeeded; with ``batch`` up to
-    ``consumer_batch_size`` records per call (handled by ``EventConsumer.handle_records``)."""
+    ``consumer_batch_size`` records per call (handled by ``EventConsumer.handle_records``),
+    fewer for a topic whose records carry up to ``facts_per_record`` facts: at most
+    ``consumer_fetch_facts`` facts' worth (100 records of v2 punches or days)."""
     options: dict[str, Any] = {
         "group_id": f"{settings.consumer_group_prefix}-{settings.service_name}-{purpose}",
         "auto_offset_reset": "earliest",
         "ack_policy": AckPolicy.NACK_ON_ERROR,
     }
     if batch:
-        options |= {"batch": True, "max_records": settings.consumer_batch_size}
+        records = max(1, settings.consumer_fetch_facts // max(1, facts_per_record))
+        options |= {"batch": True,
+                    "max_records": min(settings.consumer_batch_size, records)}
     return options

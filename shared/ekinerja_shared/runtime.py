@@ -119,6 +119,7 @@ class Runtime(Generic[S]):
         return EventConsumer(
             name, uow, self.inbox_model, self.quarantine_model, self.metrics,
             max_attempts=self.settings.consumer_max_attempts, attempts_model=self.attempts_model,
+            max_facts=self.settings.consumer_batch_facts,
         )
 
     def subscribe_batch(self, topic: Topic, purpose: str, apply: ApplyBatch,
@@ -133,7 +134,8 @@ class Runtime(Generic[S]):
         consumer = self.consumer(f"{service}-{purpose}", custom_plans=custom_plans)
         consumer.apply_batch, consumer.accept = apply, accept
         self.consumers[consumer.name] = consumer
-        options = subscriber_defaults(self.settings, purpose, batch=True)
+        options = subscriber_defaults(self.settings, purpose, batch=True,
+                                      facts_per_record=topic.facts_per_record)
         self.durable_groups[options["group_id"]] = topic.name
         if not self.settings.consumers_in_process:  # another instance consumes
             return consumer

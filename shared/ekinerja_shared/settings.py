@@ -48,6 +48,13 @@ class ServiceSettings(BaseSettings):
     # records per batch, one transaction each: a directory batch costs about the same
     # statements whatever its size (a roster of 10,000 in 10 batches; docs/perf/roster.md)
     consumer_batch_size: int = 1000
+    # facts (punches, days: a v2 event carries up to 1,000) per transaction of a consumer:
+    # a batch is applied in parts of at most this many, so a backlog of large events never
+    # holds its rows locked for minutes (an event larger than this is a part of its own)
+    consumer_batch_facts: int = 10_000
+    # facts per fetch: a topic of large events is fetched at most this many facts' worth
+    # of records at a time (``Topic.facts_per_record``), well within Kafka's poll interval
+    consumer_fetch_facts: int = 100_000
     # allocations between two collections of the youngest generation of Python's cyclic
     # garbage collector (Python's own: 700; 0 keeps it); see ``service.tune_gc``
     gc_young_threshold: int = 50_000

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .events import LANES, Event
+from .events import DAYS_PER_EVENT, LANES, PUNCHES_PER_EVENT, Event
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ class Topic:
     partitions: int
     description: str
     configs: dict[str, str] = field(default_factory=dict)
+    facts_per_record: int = 1  # at most (a v2 event carries many punches or days)
 
 
 _FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
@@ -47,6 +48,7 @@ ATTENDANCE_PUNCHES = Topic(
 ATTENDANCE_PUNCH_BATCHES = Topic(
     "ekinerja.attendance.punches.v2", LANES,
     "Punches accepted from devices, one event per upload and lane (attendance)", _FOREVER,
+    facts_per_record=PUNCHES_PER_EVENT,
 )
 ATTENDANCE_DAYS = Topic(
     "ekinerja.attendance.days.v1", 6,
@@ -56,6 +58,7 @@ ATTENDANCE_DAYS = Topic(
 ATTENDANCE_DAY_BATCHES = Topic(
     "ekinerja.attendance.days.v2", LANES,
     "Daily attendance evaluations, one event per transaction and lane (attendance)", _FOREVER,
+    facts_per_record=DAYS_PER_EVENT,
 )
 ACTIVITY_ENTRIES = Topic(
     "ekinerja.activity.entries.v1", 6, "Activity entry decisions (activity)", _FOREVER
