@@ -317,7 +317,8 @@ class EventConsumer:
                            apply_batch: ApplyBatch, outcome: dict[str, int], *,
                            failed: bool = False) -> None:
         """A batch that failed, in order: each record known to fail (a suspect) alone, the
-        runs between them as batches, and a run that fails split in halves until the
+        runs between them as batches (in ``parts``), and a run that fails split in halves
+        until the
         record that fails is alone. One bad record in a batch of n costs about 2 log2 n
         transactions the first time and three when the batch is consumed again (not n
         each time); a record that fails alone is counted and, after ``max_attempts``,
@@ -345,15 +346,19 @@ class EventConsumer:
         if failed:  # the whole batch, just now
             await run_of(events, failed=True)
             return
+        async def between(run: list[Event]) -> None:  # in parts, as a whole batch is
+            for part in parts(run, self._max_facts):
+                await run_of(part)
+
         run: list[Event] = []
         for e in events:
             if e.event_id in self._suspects:
-                await run_of(run)
+                await between(run)
                 run = []
                 await run_of([e])
             else:
                 run.append(e)
-        await run_of(run)
+        await between(run)
 
     async def _apply_one(
         self, event: Event, body: bytes, ctx: dict[str, Any], apply_batch: ApplyBatch

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ekinerja_shared import events as ev
-from ekinerja_shared.consumer import parts
+from ekinerja_shared.consumer import EventConsumer, parts
 from ekinerja_shared.kafka import subscriber_defaults
 from ekinerja_shared.runtime import Runtime
 from ekinerja_shared.settings import ServiceSettings
@@ -69,22 +70,31 @@ def test_a_topic_of_large_events_is_fetched_in_fewer_records() -> None:
     assert 100 * ev.PUNCHES_PER_EVENT <= settings.consumer_fetch_facts
 
 
+BATCH = [punches(400) for _ in range(10)]  # ten events of 400 punches
+BODIES = [ev.dump_event(e) for e in BATCH]
+CONTEXTS = [{"topic": ATTENDANCE_PUNCH_BATCHES.name, "partition": 0, "offset": i}
+            for i in range(10)]
+
+
+async def _consumer(tmp_path: Path, **settings: Any) -> tuple[Runtime[Any], EventConsumer]:
+    """A runtime on a fresh SQLite file, at most 1,000 facts a transaction, and its
+    consumer ``svc-evaluation``."""
+    rt = Runtime.build(
+        ServiceSettings(service_name="svc", consumer_batch_facts=1000,
+                        database_url=f"sqlite+aiosqlite:///{tmp_path / 'svc.db'}", **settings),
+        inbox_model=Inbox, quarantine_model=Quarantine)
+    async with rt.engine.begin() as conn:
+        await conn.run_sync(PlumbingBase.metadata.create_all)
+    return rt, rt.consumer("svc-evaluation")
+
+
 @pytest.mark.parametrize("fail_at", [None, 2])
 async def test_a_batch_of_large_events_commits_part_by_part(tmp_path: Path,
                                                            fail_at: int | None) -> None:
     """Ten events of 400 punches with at most 1,000 facts a transaction: five
     transactions of two events. A part failing with a transient fault stops the batch;
     consumed again, the parts committed before it are duplicates, not applied twice."""
-    settings = ServiceSettings(service_name="svc", consumer_batch_facts=1000,
-                               database_url=f"sqlite+aiosqlite:///{tmp_path / 'svc.db'}")
-    rt = Runtime.build(settings, inbox_model=Inbox, quarantine_model=Quarantine)
-    async with rt.engine.begin() as conn:
-        await conn.run_sync(PlumbingBase.metadata.create_all)
-    consumer = rt.consumer("svc-evaluation")
-    batch = [punches(400) for _ in range(10)]
-    bodies = [ev.dump_event(e) for e in batch]
-    ctx = [{"topic": ATTENDANCE_PUNCH_BATCHES.name, "partition": 0, "offset": i}
-           for i in range(10)]
+    rt, consumer = await _consumer(tmp_path)
     calls: list[int] = []  # punches per transaction
     faults = [fail_at]  # once
 
@@ -96,7 +106,7 @@ async def test_a_batch_of_large_events_commits_part_by_part(tmp_path: Path,
 
     async def consume() -> dict[str, int]:
         return await consumer.handle_batch([], apply_batch, (ev.PunchesRecorded,),
-                                           bodies=bodies, contexts=ctx)
+                                           bodies=BODIES, contexts=CONTEXTS)
 
     if fail_at is None:
         assert (await consume())["applied"] == 10
@@ -110,4 +120,31 @@ async def test_a_batch_of_large_events_commits_part_by_part(tmp_path: Path,
         assert calls == [800] * 5
     async with rt.uow.read() as session:
         assert await session.scalar(select(func.count()).select_from(Inbox)) == 10
+    await rt.engine.dispose()
+
+
+async def test_the_runs_beside_a_failing_event_are_applied_in_parts_too(
+        tmp_path: Path) -> None:
+    """The first of ten events of 400 punches fails every time (a bug): it is found and,
+    consumed again, tried alone and quarantined; the nine behind it go in parts of at
+    most 1,000 facts, not as one transaction of 3,600."""
+    rt, consumer = await _consumer(tmp_path, consumer_max_attempts=2)
+    calls: list[int] = []
+
+    async def apply_batch(session: AsyncSession, events: list[ev.Event]) -> None:
+        calls.append(sum(ev.facts_in(e) for e in events))
+        if any(e.event_id == BATCH[0].event_id for e in events):
+            raise RuntimeError("a bug in the apply function")
+
+    async def consume() -> dict[str, int]:
+        calls.clear()
+        return await consumer.handle_batch([], apply_batch, (ev.PunchesRecorded,),
+                                           bodies=BODIES, contexts=CONTEXTS)
+
+    with pytest.raises(RuntimeError):
+        await consume()
+    assert calls == [800, 400]  # the first part, then its half with the failing event
+    outcome = await consume()
+    assert calls == [400, 800, 800, 800, 800, 400]  # alone, then the nine in parts
+    assert outcome == {"applied": 9, "duplicate": 0, "ignored": 0, "quarantined": 1}
     await rt.engine.dispose()
