@@ -170,11 +170,9 @@ class Replayer:
                               "context": {"topic": topic, "partition": partition,
                                           "offset": offset}})
             self.stats["quarantined"] += 1
-        elif type(decoded) is ev.AttendanceDaysEvaluated:  # each day, as its v1 event
-            for day in decoded.each_day():
-                self._take(day)
         else:
-            self._take(decoded)
+            for fact in ev.each_fact((decoded,)):  # a batch of days: each day, as v1's
+                self._take(fact)
 
     def _take(self, decoded: ev.Event) -> None:
         if self.tenants is not None and decoded.tenant_id not in self.tenants:
