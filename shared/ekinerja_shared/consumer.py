@@ -318,10 +318,9 @@ class EventConsumer:
                            failed: bool = False) -> None:
         """A batch that failed, in order: each record known to fail (a suspect) alone, the
         runs between them as batches (in ``parts``), and a run that fails split in halves
-        until the
-        record that fails is alone. One bad record in a batch of n costs about 2 log2 n
-        transactions the first time and three when the batch is consumed again (not n
-        each time); a record that fails alone is counted and, after ``max_attempts``,
+        until the record that fails is alone. One bad record in a batch of n costs about
+        2 log2 n transactions the first time and three when the batch is consumed again
+        (not n each time); a record that fails alone is counted and, after ``max_attempts``,
         quarantined (``_apply_one``). ``failed``: ``events`` just failed as one batch."""
 
         async def run_of(run: list[Event], failed: bool = False) -> None:
@@ -346,6 +345,7 @@ class EventConsumer:
         if failed:  # the whole batch, just now
             await run_of(events, failed=True)
             return
+
         async def between(run: list[Event]) -> None:  # in parts, as a whole batch is
             for part in parts(run, self._max_facts):
                 await run_of(part)
